@@ -1,0 +1,52 @@
+# The two commands: `make demo` runs the product, `make test` runs the whole suite.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+MANAGE := $(PY) manage.py
+PG_URL ?= postgres://postgres@127.0.0.1:5432/alumni
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: demo test install lint typecheck test-sqlite test-postgres bench clean
+
+$(VENV)/.installed: pyproject.toml
+	@test -x $(PY) || "$$(scripts/find-python)" -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	@touch $@
+
+install: $(VENV)/.installed
+
+demo: install
+	@mkdir -p var
+	$(MANAGE) migrate --noinput -v 0
+	$(MANAGE) load_demo
+	$(MANAGE) collectstatic --noinput -v 0
+	@scripts/demo-serve "$(HOST)" "$(PORT)"
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: install
+	$(VENV)/bin/mypy cms pwa_build
+
+test-sqlite: install
+	@mkdir -p var
+	set -o pipefail; $(VENV)/bin/pytest -p no:cacheprovider -q | tee var/pytest-sqlite.log
+
+test-postgres: install
+	@scripts/ensure-postgres
+	set -o pipefail; DATABASE_URL=$(PG_URL) $(VENV)/bin/pytest -p no:cacheprovider -q | tee var/pytest-postgres.log
+
+test: install
+	@scripts/system-deps
+	$(MAKE) --no-print-directory lint typecheck test-sqlite test-postgres
+	@echo "== SQLite:     $$(tail -n 1 var/pytest-sqlite.log)"
+	@echo "== PostgreSQL: $$(tail -n 1 var/pytest-postgres.log)"
+
+bench: install
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) var dist

@@ -1,0 +1,1 @@
+"""Former staff: roster, eligibility, invitations, registration, login, profile, privacy rights."""

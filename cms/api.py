@@ -1,0 +1,21 @@
+"""The JSON API under /api/v1/: each domain brings its own routes in `cms/<domain>/api_urls.py`."""
+
+from typing import Any
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("", include("cms.alumni.api_urls")),
+    path("", include("cms.content.api_urls")),
+    path("", include("cms.surveys.api_urls")),
+    path("", include("cms.groups.api_urls")),
+    path("", include("cms.push.api_urls")),
+    path("", include("cms.analytics.api_urls")),
+]
+
+
+def only_public_api(endpoints: list[tuple[str, Any, str, Any]]) -> list[tuple[str, Any, str, Any]]:
+    """drf-spectacular hook: document our API, not the Wagtail admin's internal one."""
+    return [endpoint for endpoint in endpoints if endpoint[0].startswith("/api/v1/")]

@@ -1,0 +1,46 @@
+"""One shape for every API error: {"detail": "<Japanese message>", "errors": {field: [...]}}."""
+
+from typing import Any
+
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+_MESSAGES_JA = {
+    status.HTTP_400_BAD_REQUEST: "入力内容に誤りがあります。",
+    status.HTTP_401_UNAUTHORIZED: "ログインしてください。",
+    status.HTTP_403_FORBIDDEN: "この操作は許可されていません。",
+    status.HTTP_404_NOT_FOUND: "見つかりませんでした。",
+    status.HTTP_405_METHOD_NOT_ALLOWED: "この操作には対応していません。",
+    status.HTTP_413_REQUEST_ENTITY_TOO_LARGE: "送信内容が大きすぎます。",
+    status.HTTP_415_UNSUPPORTED_MEDIA_TYPE: "JSON 形式で送信してください。",
+    status.HTTP_429_TOO_MANY_REQUESTS: "操作が多すぎます。しばらく待ってからお試しください。",
+}
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """DRF's handler, with a Japanese `detail` the PWA can show and field errors under `errors`."""
+    if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
+        exc = exceptions.NotAuthenticated()
+        exc.status_code = status.HTTP_401_UNAUTHORIZED
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    data = response.data
+    body: dict[str, Any] = {
+        "detail": _MESSAGES_JA.get(response.status_code, "エラーが発生しました。")
+    }
+    if isinstance(exc, exceptions.ValidationError):
+        body["errors"] = data if isinstance(data, dict) else {"non_field_errors": data}
+    elif (
+        isinstance(data, dict)
+        and isinstance(data.get("detail"), str)
+        and _is_japanese(data["detail"])
+    ):
+        body["detail"] = data["detail"]
+    response.data = body
+    return response
+
+
+def _is_japanese(text: str) -> bool:
+    return any("\u3040" <= ch <= "\u30ff" or "\u4e00" <= ch <= "\u9fff" for ch in text)

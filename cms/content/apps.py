@@ -1,0 +1,9 @@
+"""Pages HR editors write: notices, comeback-hiring jobs, press releases, standard pages."""
+
+from django.apps import AppConfig
+
+
+class ContentConfig(AppConfig):
+    name = "cms.content"
+    label = "content"
+    verbose_name = "コンテンツ"

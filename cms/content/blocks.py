@@ -1,0 +1,40 @@
+"""StreamField blocks of the body of notices, press releases and standard pages."""
+
+from wagtail import blocks
+from wagtail.images.blocks import ImageBlock
+
+
+class LinkButtonBlock(blocks.StructBlock):
+    """A large call-to-action link, to a page of the site or an external URL."""
+
+    label = blocks.CharBlock(label="ボタンの文言", max_length=40)
+    page = blocks.PageChooserBlock(label="サイト内のページ", required=False)
+    url = blocks.URLBlock(label="外部 URL", required=False)
+
+    class Meta:
+        icon = "link"
+        label = "リンクボタン"
+
+    def clean(self, value: blocks.StructValue) -> blocks.StructValue:
+        cleaned = super().clean(value)
+        if bool(cleaned.get("page")) == bool(cleaned.get("url")):
+            raise blocks.StructBlockValidationError(
+                block_errors={
+                    "url": blocks.BlockValidationError(
+                        "ページか外部 URL のどちらか一方を指定してください。"
+                    )
+                }
+            )
+        return cleaned
+
+
+class BodyBlock(blocks.StreamBlock):
+    paragraph = blocks.RichTextBlock(
+        label="本文",
+        features=["h2", "h3", "bold", "ol", "ul", "link", "document-link"],
+    )
+    image = ImageBlock(label="画像")
+    button = LinkButtonBlock()
+
+    class Meta:
+        label = "本文"

@@ -1,0 +1,305 @@
+"""Pages HR editors write: home, notices, comeback-hiring jobs, press releases, standard pages."""
+
+from typing import Any, ClassVar
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from modelcluster.fields import ParentalKey
+from wagtail.admin.panels import (
+    FieldPanel,
+    FieldRowPanel,
+    InlinePanel,
+    MultiFieldPanel,
+    PageChooserPanel,
+)
+from wagtail.fields import RichTextField, StreamField
+from wagtail.models import Orderable, Page
+from wagtail.search import index
+from wagtail.snippets.models import register_snippet
+
+from .blocks import BodyBlock
+from .selectors import JobStatus, job_status
+
+
+class NoticeCategory(models.Model):
+    """An editable category of notices (採用情報, 県政・職場の今, …)."""
+
+    name = models.CharField("名称", max_length=40, unique=True)
+    slug = models.SlugField("スラッグ", max_length=40, unique=True, allow_unicode=False)
+    sort_order = models.PositiveSmallIntegerField("並び順", default=0)
+
+    panels: ClassVar[list[Any]] = [FieldPanel("name"), FieldPanel("slug"), FieldPanel("sort_order")]
+
+    class Meta:
+        ordering = ("sort_order", "name")
+        verbose_name = "お知らせのカテゴリ"
+        verbose_name_plural = "お知らせのカテゴリ"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+register_snippet(NoticeCategory)
+
+
+class Visibility(models.TextChoices):
+    PUBLIC = "public", "公開（どなたでも閲覧可）"
+    MEMBERS = "members", "会員限定（ログインした登録者のみ）"
+
+
+class HomePage(Page):
+    lead = models.TextField("リード文", blank=True)
+
+    content_panels: ClassVar[list[Any]] = [
+        *Page.content_panels,
+        FieldPanel("lead"),
+        InlinePanel("featured", label="トップに掲載するお知らせ・求人", max_num=6),
+    ]
+
+    parent_page_types: ClassVar[list[str]] = ["wagtailcore.Page"]
+    subpage_types: ClassVar[list[str]] = [
+        "content.NoticeIndexPage",
+        "content.JobIndexPage",
+        "content.PressReleaseIndexPage",
+        "content.StandardPage",
+        "surveys.SurveyPage",
+    ]
+    max_count = 1
+    template = "pages/home_page.html"
+
+    class Meta:
+        verbose_name = "トップページ"
+
+
+class HomeFeaturedPage(Orderable):
+    home = ParentalKey(HomePage, on_delete=models.CASCADE, related_name="featured")
+    page = models.ForeignKey(
+        "wagtailcore.Page", on_delete=models.CASCADE, related_name="+", verbose_name="ページ"
+    )
+
+    panels: ClassVar[list[Any]] = [
+        PageChooserPanel("page", ["content.NoticePage", "content.JobPage"])
+    ]
+
+    class Meta(Orderable.Meta):
+        verbose_name = "注目のページ"
+
+
+class NoticeIndexPage(Page):
+    intro = models.TextField("説明", blank=True)
+
+    content_panels: ClassVar[list[Any]] = [*Page.content_panels, FieldPanel("intro")]
+    parent_page_types: ClassVar[list[str]] = ["content.HomePage"]
+    subpage_types: ClassVar[list[str]] = ["content.NoticePage"]
+    max_count = 1
+    template = "pages/notice_index_page.html"
+
+    class Meta:
+        verbose_name = "お知らせ一覧"
+
+
+class NoticePage(Page):
+    date = models.DateField("日付", default=timezone.localdate)
+    category = models.ForeignKey(
+        NoticeCategory, on_delete=models.PROTECT, related_name="notices", verbose_name="カテゴリ"
+    )
+    summary = models.TextField(
+        "概要", max_length=300, help_text="一覧と通知に表示されます（300 字以内）。"
+    )
+    body = StreamField(BodyBlock(), verbose_name="本文", blank=True)
+    visibility = models.CharField(
+        "公開範囲", max_length=16, choices=Visibility.choices, default=Visibility.PUBLIC
+    )
+    notify_alumni = models.BooleanField(
+        "登録者に通知する",
+        default=False,
+        help_text="公開時にプッシュ通知またはメールで登録者へお知らせします。",
+    )
+
+    content_panels: ClassVar[list[Any]] = [
+        *Page.content_panels,
+        FieldRowPanel([FieldPanel("date"), FieldPanel("category")]),
+        FieldPanel("summary"),
+        FieldPanel("body"),
+        MultiFieldPanel(
+            [FieldPanel("visibility"), FieldPanel("notify_alumni")], heading="公開範囲と通知"
+        ),
+    ]
+    search_fields: ClassVar[list[Any]] = [
+        *Page.search_fields,
+        index.SearchField("summary"),
+        index.SearchField("body"),
+    ]
+    parent_page_types: ClassVar[list[str]] = ["content.NoticeIndexPage"]
+    subpage_types: ClassVar[list[str]] = []
+    template = "pages/notice_page.html"
+
+    class Meta:
+        verbose_name = "お知らせ"
+        verbose_name_plural = "お知らせ"
+        indexes: ClassVar[list[models.Index]] = [
+            models.Index(fields=["-date"], name="notice_date_idx")
+        ]
+
+    @property
+    def is_public(self) -> bool:
+        return self.visibility == Visibility.PUBLIC
+
+
+class EmploymentType(models.TextChoices):
+    REGULAR = "regular", "正規職員（任期の定めなし）"
+    FIXED_TERM = "fixed_term", "任期付職員"
+    PART_TIME = "part_time", "会計年度任用職員"
+
+
+class JobIndexPage(Page):
+    intro = models.TextField("説明", blank=True)
+
+    content_panels: ClassVar[list[Any]] = [*Page.content_panels, FieldPanel("intro")]
+    parent_page_types: ClassVar[list[str]] = ["content.HomePage"]
+    subpage_types: ClassVar[list[str]] = ["content.JobPage"]
+    max_count = 1
+    template = "pages/job_index_page.html"
+
+    class Meta:
+        verbose_name = "カムバック採用・求人一覧"
+
+
+class JobPage(Page):
+    summary = models.TextField("概要", max_length=300)
+    department = models.CharField("所属・部署", max_length=100)
+    work_location = models.CharField("勤務地", max_length=100)
+    employment_type = models.CharField("雇用形態", max_length=16, choices=EmploymentType.choices)
+    min_years_of_service = models.PositiveSmallIntegerField("必要な在職年数（以上）", default=2)
+    max_years_since_leaving = models.PositiveSmallIntegerField("退職からの年数（以内）", default=10)
+    age_min = models.PositiveSmallIntegerField("年齢（下限）", null=True, blank=True)
+    age_max = models.PositiveSmallIntegerField("年齢（上限）", null=True, blank=True)
+    application_opens = models.DateField("受付開始日")
+    application_closes = models.DateField("受付締切日")
+    selection_process = RichTextField("選考方法", features=["bold", "ol", "ul", "link"], blank=True)
+    how_to_apply = RichTextField("申込方法", features=["bold", "ol", "ul", "link", "document-link"])
+
+    content_panels: ClassVar[list[Any]] = [
+        *Page.content_panels,
+        FieldPanel("summary"),
+        FieldRowPanel([FieldPanel("department"), FieldPanel("work_location")]),
+        FieldPanel("employment_type"),
+        MultiFieldPanel(
+            [
+                FieldRowPanel(
+                    [FieldPanel("min_years_of_service"), FieldPanel("max_years_since_leaving")]
+                ),
+                FieldRowPanel([FieldPanel("age_min"), FieldPanel("age_max")]),
+            ],
+            heading="応募資格",
+        ),
+        FieldRowPanel(
+            [FieldPanel("application_opens"), FieldPanel("application_closes")], heading="受付期間"
+        ),
+        FieldPanel("selection_process"),
+        FieldPanel("how_to_apply"),
+    ]
+    search_fields: ClassVar[list[Any]] = [
+        *Page.search_fields,
+        index.SearchField("summary"),
+        index.SearchField("department"),
+        index.SearchField("work_location"),
+    ]
+    parent_page_types: ClassVar[list[str]] = ["content.JobIndexPage"]
+    subpage_types: ClassVar[list[str]] = []
+    template = "pages/job_page.html"
+
+    class Meta:
+        verbose_name = "カムバック採用・求人"
+        verbose_name_plural = "カムバック採用・求人"
+
+    def clean(self) -> None:
+        super().clean()
+        errors: dict[str, str] = {}
+        if (
+            self.application_opens
+            and self.application_closes
+            and self.application_closes < self.application_opens
+        ):
+            errors["application_closes"] = "受付締切日は受付開始日以降の日付にしてください。"
+        if self.age_min is not None and self.age_max is not None and self.age_max < self.age_min:
+            errors["age_max"] = "年齢の上限は下限以上にしてください。"
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def status(self) -> JobStatus:
+        return job_status(opens=self.application_opens, closes=self.application_closes)
+
+
+class PressReleaseIndexPage(Page):
+    intro = models.TextField("説明", blank=True)
+
+    content_panels: ClassVar[list[Any]] = [*Page.content_panels, FieldPanel("intro")]
+    parent_page_types: ClassVar[list[str]] = ["content.HomePage"]
+    subpage_types: ClassVar[list[str]] = ["content.PressReleasePage"]
+    max_count = 1
+    template = "pages/press_release_index_page.html"
+
+    class Meta:
+        verbose_name = "報道発表一覧"
+
+
+class PressReleasePage(Page):
+    """A public landing page for the media and the public, with a call to register."""
+
+    date = models.DateField("発表日", default=timezone.localdate)
+    lead = models.TextField("リード文")
+    body = StreamField(BodyBlock(), verbose_name="本文", blank=True)
+    contact = models.TextField("問い合わせ先", help_text="担当課、電話番号、メールアドレスなど")
+    register_call = models.CharField(
+        "登録の呼びかけ",
+        max_length=120,
+        default="宮城県の元職員の方は、アルムナイネットワークにご登録ください。",
+    )
+    og_image = models.ForeignKey(
+        "wagtailimages.Image",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="OGP 画像",
+        help_text="SNS で共有されたときの画像（1200×630 px 推奨）",
+    )
+    og_description = models.CharField("OGP の説明文", max_length=200, blank=True)
+
+    content_panels: ClassVar[list[Any]] = [
+        *Page.content_panels,
+        FieldPanel("date"),
+        FieldPanel("lead"),
+        FieldPanel("body"),
+        FieldPanel("contact"),
+        FieldPanel("register_call"),
+        MultiFieldPanel(
+            [FieldPanel("og_image"), FieldPanel("og_description")], heading="SNS 共有（OGP）"
+        ),
+    ]
+    parent_page_types: ClassVar[list[str]] = ["content.PressReleaseIndexPage"]
+    subpage_types: ClassVar[list[str]] = []
+    template = "pages/press_release_page.html"
+
+    class Meta:
+        verbose_name = "報道発表"
+        verbose_name_plural = "報道発表"
+
+
+class StandardPage(Page):
+    """About, privacy policy, terms: plain pages."""
+
+    body = StreamField(BodyBlock(), verbose_name="本文")
+
+    content_panels: ClassVar[list[Any]] = [*Page.content_panels, FieldPanel("body")]
+    search_fields: ClassVar[list[Any]] = [*Page.search_fields, index.SearchField("body")]
+    parent_page_types: ClassVar[list[str]] = ["content.HomePage"]
+    subpage_types: ClassVar[list[str]] = []
+    template = "pages/standard_page.html"
+
+    class Meta:
+        verbose_name = "固定ページ"
+        verbose_name_plural = "固定ページ"

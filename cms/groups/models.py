@@ -1,0 +1,1 @@
+"""Audience groups for targeted notices and community groups with two-way chat."""

@@ -1,0 +1,5 @@
+"""API routes of the push domain, mounted under /api/v1/ by cms.api."""
+
+from django.urls import URLPattern, URLResolver
+
+urlpatterns: list[URLPattern | URLResolver] = []

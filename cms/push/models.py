@@ -1,0 +1,1 @@
+"""Web push subscriptions and delivery of notices by push and email."""

@@ -1,0 +1,83 @@
+"""`load_demo`: builds the demo tree on an empty database, changes nothing the second time,
+and keeps what an editor changed."""
+
+from io import StringIO
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from wagtail.models import Page, Site
+
+from cms.content.models import HomePage, JobPage, NoticePage, PressReleasePage, StandardPage
+from cms.content.selectors import JobStatus
+from cms.surveys.models import SurveyPage
+
+pytestmark = pytest.mark.django_db
+
+
+def _load() -> str:
+    out = StringIO()
+    call_command("load_demo", stdout=out)
+    return out.getvalue()
+
+
+def _counts() -> dict[str, int]:
+    return {
+        "pages": Page.objects.count(),
+        "revisions": sum(p.revisions.count() for p in Page.objects.all()),
+        "users": get_user_model().objects.count(),
+    }
+
+
+def test_load_demo_builds_the_expected_tree() -> None:
+    _load()
+    home = HomePage.objects.get()
+    assert Site.objects.get(is_default_site=True).root_page_id == home.pk
+    notices = NoticePage.objects.live()
+    assert notices.count() >= 12
+    assert notices.filter(visibility="members").count() == 2
+    assert set(notices.values_list("category__slug", flat=True)) == {
+        "recruitment",
+        "workplace",
+        "events",
+        "other",
+    }
+    statuses = [job.status for job in JobPage.objects.live()]
+    assert len(statuses) >= 5
+    assert (
+        JobStatus.CLOSED in statuses
+        and JobStatus.UPCOMING in statuses
+        and JobStatus.OPEN in statuses
+    )
+    survey = SurveyPage.objects.get()
+    kinds = set(survey.form_fields.values_list("field_type", flat=True))
+    assert survey.form_fields.count() >= 8
+    assert {"radio", "checkboxes", "scale", "multiline"} <= kinds
+    assert PressReleasePage.objects.live().count() == 2
+    assert set(StandardPage.objects.values_list("slug", flat=True)) == {"about", "privacy", "terms"}
+    assert get_user_model().objects.get(username="hr-editor").groups.filter(name="Editors").exists()
+    assert (
+        get_user_model().objects.get(username="moderator").groups.filter(name="Moderators").exists()
+    )
+
+
+def test_second_run_changes_nothing() -> None:
+    _load()
+    before = _counts()
+    output = _load()
+    assert _counts() == before
+    assert "作成: 0 ページ" in output
+    assert Page.objects.filter(slug="comeback-faq").count() == 1
+
+
+def test_editor_changes_survive_a_second_run() -> None:
+    _load()
+    editor = get_user_model().objects.get(username="hr-editor")
+    notice = NoticePage.objects.get(slug="comeback-faq")
+    notice.title = "編集者が直したタイトル"
+    notice.save_revision(user=editor).publish()
+    output = _load()
+    notice.refresh_from_db()
+    assert notice.title == "編集者が直したタイトル"
+    assert "編集者が直したタイトル" in output  # reported as kept
+    assert "保持しました" in output

@@ -1,0 +1,202 @@
+"""Page-type rules: where each page type can be created, and that each renders and previews."""
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from wagtail.models import Page
+from wagtail.test.utils import WagtailPageTestCase
+from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_text, streamfield
+
+from cms.content.models import (
+    HomePage,
+    JobIndexPage,
+    JobPage,
+    NoticeIndexPage,
+    NoticePage,
+    PressReleaseIndexPage,
+    PressReleasePage,
+    StandardPage,
+)
+from cms.surveys.models import SurveyPage
+
+from .factories import (
+    JobIndexPageFactory,
+    JobPageFactory,
+    NoticeIndexPageFactory,
+    NoticePageFactory,
+    PressReleaseIndexPageFactory,
+    PressReleasePageFactory,
+    StandardPageFactory,
+    SurveyPageFactory,
+    SurveyQuestionFactory,
+    make_site,
+)
+
+
+class PageTreeTestCase(WagtailPageTestCase):
+    @classmethod
+    def setUpTestData(cls) -> None:
+        cls.home = make_site()
+        cls.notices = NoticeIndexPageFactory(parent=cls.home)
+        cls.jobs = JobIndexPageFactory(parent=cls.home)
+        cls.press = PressReleaseIndexPageFactory(parent=cls.home)
+        cls.notice = NoticePageFactory(parent=cls.notices, slug="n1")
+        cls.job = JobPageFactory(parent=cls.jobs, slug="j1")
+        cls.release = PressReleasePageFactory(parent=cls.press, slug="p1")
+        cls.about = StandardPageFactory(parent=cls.home, slug="about")
+        cls.survey = SurveyPageFactory(parent=cls.home, slug="survey")
+        SurveyQuestionFactory(page=cls.survey, field_type="scale", label="給与を重視しますか")
+        cls.editor = get_user_model().objects.create_superuser("admin", "admin@example.jp", "pw")
+
+
+class TestParentChildRules(PageTreeTestCase):
+    def test_home_only_under_the_root(self) -> None:
+        self.assertAllowedParentPageTypes(HomePage, {Page})
+
+    def test_home_holds_the_sections(self) -> None:
+        self.assertAllowedSubpageTypes(
+            HomePage,
+            {NoticeIndexPage, JobIndexPage, PressReleaseIndexPage, StandardPage, SurveyPage},
+        )
+
+    def test_notices_only_in_the_notice_index(self) -> None:
+        self.assertAllowedParentPageTypes(NoticePage, {NoticeIndexPage})
+        self.assertCanNotCreateAt(JobIndexPage, NoticePage)
+        self.assertCanNotCreateAt(HomePage, NoticePage)
+        self.assertCanCreateAt(NoticeIndexPage, NoticePage)
+
+    def test_jobs_only_in_the_job_index(self) -> None:
+        self.assertAllowedParentPageTypes(JobPage, {JobIndexPage})
+        self.assertCanNotCreateAt(NoticeIndexPage, JobPage)
+
+    def test_press_releases_only_in_the_press_index(self) -> None:
+        self.assertAllowedParentPageTypes(PressReleasePage, {PressReleaseIndexPage})
+
+    def test_leaf_pages_have_no_children(self) -> None:
+        for leaf in (NoticePage, JobPage, PressReleasePage, StandardPage, SurveyPage):
+            self.assertAllowedSubpageTypes(leaf, set())
+
+    def test_a_second_home_or_index_cannot_be_created(self) -> None:
+        self.assertFalse(HomePage.can_create_at(Page.get_first_root_node()))
+        self.assertFalse(NoticeIndexPage.can_create_at(self.home))
+        self.assertFalse(JobIndexPage.can_create_at(self.home))
+
+
+class TestRenderingAndPreview(PageTreeTestCase):
+    def test_every_page_type_renders(self) -> None:
+        for page in (
+            self.home,
+            self.notices,
+            self.notice,
+            self.jobs,
+            self.job,
+            self.release,
+            self.about,
+            self.survey,
+        ):
+            with self.subTest(page=type(page).__name__):
+                self.assertPageIsRenderable(page)
+
+    def test_every_page_type_previews_in_the_admin(self) -> None:
+        self.client.force_login(self.editor)
+        body = streamfield([("paragraph", rich_text("<p>プレビューの本文</p>"))])
+        common = {"comments": inline_formset([])}
+        forms: list[tuple[Page, dict[str, Any]]] = [
+            (
+                self.home,
+                {
+                    "title": "ホーム",
+                    "slug": "home",
+                    "lead": "リード",
+                    "featured": inline_formset([]),
+                },
+            ),
+            (self.notices, {"title": "お知らせ", "slug": "notices", "intro": ""}),
+            (
+                self.notice,
+                {
+                    "title": "プレビュー",
+                    "slug": "n1",
+                    "date": "2026-11-01",
+                    "category": self.notice.category_id,
+                    "summary": "概要",
+                    "body": body,
+                    "visibility": "public",
+                },
+            ),
+            (
+                self.job,
+                {
+                    "title": "求人",
+                    "slug": "j1",
+                    "summary": "概要",
+                    "department": "総務部",
+                    "work_location": "仙台市",
+                    "employment_type": "regular",
+                    "min_years_of_service": "2",
+                    "max_years_since_leaving": "10",
+                    "application_opens": "2026-10-01",
+                    "application_closes": "2026-10-31",
+                    "selection_process": rich_text("<p>面接</p>"),
+                    "how_to_apply": rich_text("<p>電子申請</p>"),
+                },
+            ),
+            (
+                self.release,
+                {
+                    "title": "発表",
+                    "slug": "p1",
+                    "date": "2026-11-01",
+                    "lead": "リード",
+                    "body": body,
+                    "contact": "人事課",
+                    "register_call": "ご登録ください",
+                },
+            ),
+            (self.about, {"title": "概要", "slug": "about", "body": body}),
+        ]
+        for page, data in forms:
+            with self.subTest(page=type(page).__name__):
+                self.assertPageIsPreviewable(
+                    page, post_data=nested_form_data({**common, **data}), user=self.editor
+                )
+
+    def test_pages_route_under_their_section(self) -> None:
+        self.assertPageIsRoutable(self.notice)
+        self.assertEqual(self.notice.url, "/notices/n1/")
+        self.assertEqual(self.job.url, "/jobs/j1/")
+
+    def test_survey_renders_its_questions_with_a_scale(self) -> None:
+        response = self.client.get(self.survey.url)
+        self.assertContains(response, "給与を重視しますか")
+        question = self.survey.form_fields.get()
+        form = self.survey.get_form()
+        self.assertEqual(len(form.fields[question.clean_name].choices), 5)
+
+
+class TestEditorForms(PageTreeTestCase):
+    def _notice_form(self, **overrides: Any) -> dict[str, Any]:
+        data = {
+            "title": "新しいお知らせ",
+            "slug": "new-notice",
+            "date": "2026-11-20",
+            "category": self.notice.category.pk,
+            "summary": "概要",
+            "body": streamfield([("paragraph", rich_text("<p>本文</p>"))]),
+            "visibility": "public",
+            "notify_alumni": "",
+        }
+        data.update(overrides)
+        return nested_form_data(data)
+
+    def test_editor_creates_a_notice_in_the_admin(self) -> None:
+        self.client.force_login(self.editor)
+        self.assertCanCreate(self.notices, NoticePage, self._notice_form())
+        self.assertTrue(NoticePage.objects.filter(slug="new-notice").exists())
+
+    def test_job_closing_before_opening_is_a_field_error(self) -> None:
+        self.job.application_closes = self.job.application_opens.replace(day=1)
+        self.job.application_opens = self.job.application_opens.replace(day=20)
+        with self.assertRaises(Exception) as caught:
+            self.job.full_clean()
+        self.assertIn("application_closes", caught.exception.message_dict)  # type: ignore[attr-defined]
