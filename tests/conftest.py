@@ -1,1 +1,3 @@
-"""Shared pytest setup."""
+"""Shared pytest setup: fixtures of real components live in tests/fixtures/."""
+
+pytest_plugins = ["tests.fixtures.smtp"]
