@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
 
 
 class RegistrationChannel(models.TextChoices):
@@ -42,6 +43,16 @@ class Alumnus(models.Model):
     consent_analytics = models.BooleanField("利用状況の分析への利用", default=False)
     privacy_notice_version = models.CharField("同意したプライバシーポリシーの版", max_length=20)
     registered_at = models.DateTimeField("登録日時", auto_now_add=True)
+    roster_entry = models.OneToOneField(
+        "RosterEntry",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="alumnus",
+        verbose_name="名簿",
+    )
+    hired_on = models.DateField("採用日", null=True, blank=True)
+    approved_at = models.DateTimeField("承認日時", null=True, blank=True)
 
     class Meta:
         verbose_name = "アルムナイ"
@@ -50,3 +61,213 @@ class Alumnus(models.Model):
 
     def __str__(self) -> str:
         return f"{self.family_name} {self.given_name}"
+
+
+class RosterEntry(models.Model):
+    """One former employee in HR's roster; imported from HR's file, updated by staff number."""
+
+    staff_number = models.CharField("職員番号", max_length=20, unique=True)
+    family_name = models.CharField("姓", max_length=50)
+    given_name = models.CharField("名", max_length=50)
+    family_name_kana = models.CharField("姓（ふりがな）", max_length=50)
+    given_name_kana = models.CharField("名（ふりがな）", max_length=50)
+    birth_date = models.DateField("生年月日")
+    former_department = models.CharField("退職時の所属", max_length=100, blank=True)
+    hired_on = models.DateField("採用日", null=True, blank=True)
+    retired_on = models.DateField("退職日", null=True, blank=True)
+    email = models.EmailField("メールアドレス", blank=True)
+    postal_code = models.CharField("郵便番号", max_length=8, blank=True)
+    address = models.CharField("退職時の住所", max_length=200, blank=True)
+    created_at = models.DateTimeField("取込日時", auto_now_add=True)
+    updated_at = models.DateTimeField("更新日時", auto_now=True)
+
+    class Meta:
+        verbose_name = "名簿"
+        verbose_name_plural = "名簿"
+        ordering = ("staff_number",)
+
+    def __str__(self) -> str:
+        return f"{self.staff_number} {self.family_name} {self.given_name}"
+
+
+class InvitationChannel(models.TextChoices):
+    EMAIL = "email", "メール"
+    LETTER = "letter", "郵送"
+
+
+class InvitationDelivery(models.TextChoices):
+    QUEUED = "queued", "送信待ち"
+    SENDING = "sending", "送信中"
+    SENT = "sent", "送信済み"
+    FAILED = "failed", "送信失敗"
+    PRINTED = "printed", "印刷済み"
+
+
+class Invitation(models.Model):
+    """An invitation code for one roster entry; only its hash is stored."""
+
+    roster_entry = models.ForeignKey(
+        RosterEntry, on_delete=models.CASCADE, related_name="invitations", verbose_name="名簿"
+    )
+    channel = models.CharField("経路", max_length=16, choices=InvitationChannel.choices)
+    code_hash = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
+    delivery = models.CharField(
+        "送付状況",
+        max_length=16,
+        choices=InvitationDelivery.choices,
+        default=InvitationDelivery.QUEUED,
+    )
+    delivery_error = models.CharField("送信エラー", max_length=200, blank=True)
+    created_at = models.DateTimeField("作成日時", auto_now_add=True)
+    issued_at = models.DateTimeField("発行日時", null=True, blank=True)
+    expires_at = models.DateTimeField("有効期限", null=True, blank=True)
+    used_at = models.DateTimeField("使用日時", null=True, blank=True)
+    retired_at = models.DateTimeField("無効化日時", null=True, blank=True)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="発行者",
+    )
+
+    class Meta:
+        verbose_name = "招待"
+        verbose_name_plural = "招待"
+        ordering = ("-created_at",)
+
+    def __str__(self) -> str:
+        return f"{self.roster_entry.staff_number} {self.get_channel_display()}"
+
+
+class LetterPrint(models.Model):
+    """A record of each time a letter with a code was printed (downloaded as PDF)."""
+
+    invitation = models.ForeignKey(Invitation, on_delete=models.CASCADE, related_name="prints")
+    printed_at = models.DateTimeField("印刷日時", auto_now_add=True)
+    printed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "郵送の印刷記録"
+        verbose_name_plural = "郵送の印刷記録"
+
+    def __str__(self) -> str:
+        return f"{self.invitation_id} {self.printed_at:%Y-%m-%d %H:%M}"
+
+
+class OneTimeCodePurpose(models.TextChoices):
+    LOGIN = "login", "ログイン"
+    EMAIL_CHANGE = "email_change", "メールアドレスの変更"
+
+
+class OneTimeCode(models.Model):
+    """A 6-digit code sent by mail: for login, or to confirm a new email address."""
+
+    purpose = models.CharField(max_length=16, choices=OneTimeCodePurpose.choices)
+    email = models.EmailField()
+    alumnus = models.ForeignKey(Alumnus, on_delete=models.CASCADE, related_name="one_time_codes")
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    failed_attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=("email", "purpose", "created_at"))]
+
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class ThrottleEvent(models.Model):
+    """One counted event (a code requested, a wrong code) by a hashed key: email or IP."""
+
+    scope = models.CharField(max_length=32)
+    key_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        indexes = [models.Index(fields=("scope", "key_hash", "created_at"))]
+
+    def __str__(self) -> str:
+        return self.scope
+
+
+class AccountDeletion(models.Model):
+    """What the privacy notice keeps after a deletion: no personal data, only for counts."""
+
+    channel = models.CharField(max_length=16, choices=RegistrationChannel.choices)
+    registered_at = models.DateTimeField()
+    deleted_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.deleted_at:%Y-%m-%d}"
+
+
+class AuditAction(models.TextChoices):
+    VIEW = "view", "閲覧"
+    EXPORT = "export", "出力"
+    IMPORT = "import", "取込"
+    APPROVE = "approve", "承認"
+
+
+class AuditLogEntry(models.Model):
+    """Who among the staff saw or exported which personal records, and when; never edited."""
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name="職員",
+    )
+    actor_username = models.CharField("職員のユーザー名", max_length=150)
+    action = models.CharField("操作", max_length=16, choices=AuditAction.choices)
+    target = models.CharField("対象", max_length=100)
+    record_ids = models.JSONField("対象レコード", default=list)
+    at = models.DateTimeField("日時", auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = "監査ログ"
+        verbose_name_plural = "監査ログ"
+        ordering = ("-at",)
+        default_permissions = ("view",)
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_username} {self.get_action_display()}"
+
+
+class RosterUpload(models.Model):
+    """An uploaded roster file between preview and confirmation; deleted when confirmed."""
+
+    filename = models.CharField(max_length=200)
+    content = models.BinaryField()
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+@register_setting(icon="group")
+class EligibilitySettings(BaseGenericSetting):
+    """Who may register: HR edits these in the admin (設定 → 登録資格)."""
+
+    min_years_of_service = models.PositiveSmallIntegerField("最低勤続年数", default=2)
+    max_years_since_leaving = models.PositiveSmallIntegerField("退職後の最大年数", default=10)
+    min_age = models.PositiveSmallIntegerField("年齢の下限", null=True, blank=True, default=18)
+    max_age = models.PositiveSmallIntegerField("年齢の上限", null=True, blank=True, default=59)
+    age_reference_date = models.DateField(
+        "年齢の基準日", null=True, blank=True, help_text="空欄の場合は当日の年齢で判定します。"
+    )
+    allow_open_applications = models.BooleanField(
+        "名簿にない方の申請を受け付ける",
+        default=False,
+        help_text="受け付けた申請は人事課が承認するまで利用できません。",
+    )
+
+    class Meta:
+        verbose_name = "登録資格"

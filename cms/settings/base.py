@@ -229,3 +229,40 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# Push and delivery
+# VAPID `sub`: a contact the push services can reach (mailto: or https:).
+PUSH_VAPID_SUBJECT = env("PUSH_VAPID_SUBJECT", "mailto:alumni@alumni.example.jp")
+# Hosts a subscription endpoint may point at (https only); "*.example" allows any subdomain.
+PUSH_SERVICE_HOSTS = env_list(
+    "PUSH_SERVICE_HOSTS",
+    "fcm.googleapis.com,updates.push.services.mozilla.com,*.push.apple.com,*.notify.windows.com",
+)
+# Extra CA bundle the sender trusts (a private push gateway; the tests' local service).
+PUSH_CA_FILE = env("PUSH_CA_FILE")
+PUSH_TTL_SECONDS = int(env("PUSH_TTL_SECONDS", str(24 * 60 * 60)))
+PUSH_URGENCY = env("PUSH_URGENCY", "normal")
+# Concurrent requests in flight per push service (origin).
+PUSH_CONCURRENCY_PER_SERVICE = int(env("PUSH_CONCURRENCY_PER_SERVICE", "64"))
+# 429/503: wait in the same task when the service asks for at most this long, else re-enqueue.
+PUSH_INLINE_RETRY_MAX_SECONDS = int(env("PUSH_INLINE_RETRY_MAX_SECONDS", "30"))
+PUSH_MAX_ATTEMPTS = int(env("PUSH_MAX_ATTEMPTS", "5"))
+
+# Alumni identity
+ALUMNI_INVITATION_VALID_DAYS = int(env("ALUMNI_INVITATION_VALID_DAYS", "90"))
+ALUMNI_LOGIN_CODE_MINUTES = 10
+ALUMNI_LOGIN_CODE_MAX_TRIES = 5
+# Per email and per IP (hashed), within the window: code requests and wrong codes.
+ALUMNI_THROTTLE_WINDOW_SECONDS = 15 * 60
+ALUMNI_THROTTLE_CODE_REQUESTS_PER_EMAIL = 5
+ALUMNI_THROTTLE_CODE_REQUESTS_PER_IP = 30
+ALUMNI_THROTTLE_WRONG_CODES_PER_EMAIL = 5
+ALUMNI_THROTTLE_WRONG_CODES_PER_IP = 20
+ALUMNI_PRIVACY_NOTICE_VERSION = env("ALUMNI_PRIVACY_NOTICE_VERSION", "2026-04")
+ALUMNI_REGISTRATION_TARGET = 50
+# Where the PWA's registration screen lives; the invitation code goes in its query string.
+ALUMNI_REGISTER_PATH = "/app/register/"
+ALUMNI_MAX_REQUEST_BYTES = 64 * 1024
+ALUMNI_LETTER_FONT = env(
+    "ALUMNI_LETTER_FONT", "/usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf"
+)

@@ -1,0 +1,143 @@
+"""Invitation letters: one A4 PDF (長形3号 window envelope) and a CSV of address labels."""
+
+import csv
+import io
+from collections.abc import Sequence
+
+import segno
+from django.conf import settings
+from django.utils import timezone
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import mm
+from reportlab.lib.utils import ImageReader
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen.canvas import Canvas
+
+from cms.alumni.models import RosterEntry
+from cms.alumni.services import registration_url
+
+FONT = "IPAexGothic"
+
+# An A4 sheet folded in three fits a 長形3号 envelope (120 x 235 mm); its window sits about
+# 20 mm from the left and 12 mm from the top, 90 x 45 mm. The address block stays inside that
+# window with a few millimetres to spare on each side.
+ADDRESS_LEFT = 25 * mm
+ADDRESS_TOP = 17 * mm
+ADDRESS_WIDTH = 80 * mm
+
+
+def _font() -> str:
+    if FONT not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(TTFont(FONT, settings.ALUMNI_LETTER_FONT))
+    return FONT
+
+
+def _wrap(text: str, *, width: float, size: float) -> list[str]:
+    """Japanese text broken into lines that fit `width` (no spaces to break at)."""
+    lines: list[str] = []
+    current = ""
+    for ch in text:
+        if pdfmetrics.stringWidth(current + ch, FONT, size) > width:
+            lines.append(current)
+            current = ch
+        else:
+            current += ch
+    if current:
+        lines.append(current)
+    return lines
+
+
+def letters_pdf(*, letters: Sequence[tuple[RosterEntry, str]]) -> bytes:
+    """One page per person: address in the window, the code, and a QR of the registration URL."""
+    font = _font()
+    buffer = io.BytesIO()
+    pdf = Canvas(buffer, pagesize=A4, pageCompression=1)
+    pdf.setTitle(f"{settings.SITE_NAME} 登録のご案内")
+    pdf.setAuthor(f"{settings.ORG_NAME} 人事課")
+    width, height = A4
+    today = timezone.localdate()
+    for entry, code in letters:
+        url = registration_url(code=code)
+        name = f"{entry.family_name} {entry.given_name}"
+        y = height - ADDRESS_TOP
+        pdf.setFont(font, 10)
+        pdf.drawString(ADDRESS_LEFT, y, f"〒{entry.postal_code}")
+        y -= 6 * mm
+        pdf.setFont(font, 11)
+        for line in _wrap(entry.address, width=ADDRESS_WIDTH, size=11)[:3]:
+            pdf.drawString(ADDRESS_LEFT, y, line)
+            y -= 5.5 * mm
+        y -= 2 * mm
+        pdf.setFont(font, 14)
+        pdf.drawString(ADDRESS_LEFT, y, f"{name} 様")
+
+        pdf.setFont(font, 9)
+        pdf.drawRightString(width - 20 * mm, height - 20 * mm, f"{today:%Y年%-m月%-d日}")
+        pdf.drawRightString(width - 20 * mm, height - 25 * mm, f"{settings.ORG_NAME} 人事課")
+
+        y = height - 110 * mm
+        pdf.setFont(font, 16)
+        pdf.drawString(20 * mm, y, f"「{settings.SITE_NAME}」ご登録のご案内")
+        y -= 12 * mm
+        pdf.setFont(font, 10.5)
+        body = (
+            "退職された職員の皆さまと県をつなぐネットワークを開設しました。"
+            "カムバック採用の情報やお知らせをスマートフォンでお受け取りいただけます。"
+            "右の QR コードを読み取るか、下の URL を開いて、招待コードでご登録ください。"
+            "登録の際に生年月日を確認します。"
+        )
+        for line in _wrap(body, width=120 * mm, size=10.5):
+            pdf.drawString(20 * mm, y, line)
+            y -= 6 * mm
+        y -= 6 * mm
+        pdf.setFont(font, 11)
+        pdf.drawString(20 * mm, y, "招待コード")
+        y -= 10 * mm
+        pdf.setFont(font, 20)
+        pdf.drawString(20 * mm, y, code)
+        y -= 8 * mm
+        pdf.setFont(font, 9)
+        expires = today.toordinal() + settings.ALUMNI_INVITATION_VALID_DAYS
+        pdf.drawString(
+            20 * mm,
+            y,
+            f"有効期限: {type(today).fromordinal(expires):%Y年%-m月%-d日}　一度だけ使えます。",
+        )
+        y -= 6 * mm
+        pdf.setFont(font, 8)
+        for line in _wrap(url, width=170 * mm, size=8):
+            pdf.drawString(20 * mm, y, line)
+            y -= 4.5 * mm
+
+        qr = segno.make(url, error="m")
+        png = io.BytesIO()
+        qr.save(png, kind="png", scale=8, border=4)
+        png.seek(0)
+        pdf.drawImage(ImageReader(png), width - 65 * mm, height - 175 * mm, 45 * mm, 45 * mm)
+        pdf.setFont(font, 8)
+        pdf.drawString(
+            20 * mm,
+            20 * mm,
+            "お心当たりのない場合や、ご不要の場合は、このお手紙を破棄してください。",
+        )
+        pdf.showPage()
+    pdf.save()
+    return buffer.getvalue()
+
+
+def address_labels_csv(*, entries: Sequence[RosterEntry]) -> bytes:
+    """Address labels as Excel opens them (UTF-8 with BOM)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["郵便番号", "住所", "氏名", "職員番号"])
+    for entry in entries:
+        writer.writerow(
+            [
+                f"〒{entry.postal_code}" if entry.postal_code else "",
+                entry.address,
+                f"{entry.family_name} {entry.given_name} 様",
+                entry.staff_number,
+            ]
+        )
+    return ("\ufeff" + out.getvalue()).encode("utf-8")

@@ -1,0 +1,163 @@
+"""Reads of the alumni domain: eligibility, roster queries, the signed-in profile and its export."""
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from cms.alumni.models import (
+    Alumnus,
+    AlumnusStatus,
+    EligibilitySettings,
+    Invitation,
+    RosterEntry,
+)
+
+
+def eligibility_settings_get() -> EligibilitySettings:
+    return EligibilitySettings.load()
+
+
+def _years_between(start: dt.date, end: dt.date) -> int:
+    return end.year - start.year - ((end.month, end.day) < (start.month, start.day))
+
+
+def eligibility_problems(
+    *,
+    birth_date: dt.date,
+    hired_on: dt.date | None,
+    retired_on: dt.date | None,
+    today: dt.date | None = None,
+) -> list[str]:
+    """Why this person may not register (empty when eligible), by HR's current rules."""
+    rules = eligibility_settings_get()
+    today = today or timezone.localdate()
+    problems: list[str] = []
+    if (
+        hired_on
+        and retired_on
+        and _years_between(hired_on, retired_on) < rules.min_years_of_service
+    ):
+        problems.append(f"勤続年数が {rules.min_years_of_service} 年未満です。")
+    if retired_on and _years_between(retired_on, today) >= rules.max_years_since_leaving:
+        problems.append(f"退職から {rules.max_years_since_leaving} 年以上が経過しています。")
+    age = _years_between(birth_date, rules.age_reference_date or today)
+    if rules.min_age is not None and age < rules.min_age:
+        problems.append("年齢が対象の範囲外です。")
+    if rules.max_age is not None and age > rules.max_age:
+        problems.append("年齢が対象の範囲外です。")
+    return problems
+
+
+def roster_entry_is_eligible(*, entry: RosterEntry) -> bool:
+    return not eligibility_problems(
+        birth_date=entry.birth_date, hired_on=entry.hired_on, retired_on=entry.retired_on
+    )
+
+
+def roster_entries_to_invite(*, channel: str) -> QuerySet[RosterEntry]:
+    """Roster entries without an account and without a live invitation on any channel."""
+    live = Invitation.objects.filter(
+        roster_entry=OuterRef("pk"), retired_at__isnull=True, used_at__isnull=True
+    ).exclude(delivery="failed")
+    entries = RosterEntry.objects.filter(alumnus__isnull=True).exclude(Exists(live))
+    if channel == "email":
+        return entries.exclude(email="")
+    return entries.filter(email="").exclude(address="")
+
+
+def invitation_find_usable(*, code_hash: str) -> Invitation | None:
+    """The invitation with this code if it can still be used (not used, retired or expired)."""
+    return (
+        Invitation.objects.select_related("roster_entry")
+        .filter(code_hash=code_hash, used_at__isnull=True, retired_at__isnull=True)
+        .filter(Q(expires_at__gt=timezone.now()))
+        .first()
+    )
+
+
+def alumnus_find_active_by_email(*, email: str) -> Alumnus | None:
+    return Alumnus.objects.filter(email=email, status=AlumnusStatus.ACTIVE).first()
+
+
+def alumni_registration_progress() -> dict[str, int]:
+    return {
+        "registered": Alumnus.objects.filter(status=AlumnusStatus.ACTIVE).count(),
+        "pending": Alumnus.objects.filter(status=AlumnusStatus.PENDING).count(),
+        "target": settings.ALUMNI_REGISTRATION_TARGET,
+    }
+
+
+def alumnus_export(*, alumnus: Alumnus) -> dict[str, Any]:
+    """Everything held about this person (開示), as plain JSON-ready data."""
+    fields = (
+        "family_name",
+        "given_name",
+        "family_name_kana",
+        "given_name_kana",
+        "email",
+        "birth_date",
+        "former_department",
+        "hired_on",
+        "retired_on",
+        "current_region",
+        "industry",
+        "interests",
+        "status",
+        "channel",
+        "consent_email",
+        "consent_push",
+        "consent_analytics",
+        "privacy_notice_version",
+        "registered_at",
+        "approved_at",
+    )
+    data: dict[str, Any] = {"profile": {name: _plain(getattr(alumnus, name)) for name in fields}}
+    entry = alumnus.roster_entry
+    data["roster"] = (
+        None
+        if entry is None
+        else {
+            name: _plain(getattr(entry, name))
+            for name in (
+                "staff_number",
+                "family_name",
+                "given_name",
+                "family_name_kana",
+                "given_name_kana",
+                "birth_date",
+                "former_department",
+                "hired_on",
+                "retired_on",
+                "email",
+                "postal_code",
+                "address",
+            )
+        }
+    )
+    data["invitations"] = (
+        []
+        if entry is None
+        else [
+            {
+                "channel": invitation.channel,
+                "delivery": invitation.delivery,
+                "issued_at": _plain(invitation.issued_at),
+                "used_at": _plain(invitation.used_at),
+            }
+            for invitation in entry.invitations.order_by("created_at")
+        ]
+    )
+    data["login_codes_sent"] = alumnus.one_time_codes.count()
+    extra = getattr(alumnus, "export_extra", None)
+    if callable(extra):  # other domains may add their own data about the person
+        data.update(extra())
+    return data
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    return value

@@ -1,0 +1,588 @@
+"""Writes of the alumni domain: roster import, invitations, registration, codes, profile, rights."""
+
+import datetime as dt
+import hashlib
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.sessions.models import Session
+from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from cms.alumni import codes
+from cms.alumni.errors import AlumniError, TooManyAttempts
+from cms.alumni.models import (
+    AccountDeletion,
+    Alumnus,
+    AlumnusStatus,
+    AuditAction,
+    AuditLogEntry,
+    Invitation,
+    InvitationChannel,
+    InvitationDelivery,
+    LetterPrint,
+    OneTimeCode,
+    OneTimeCodePurpose,
+    RegistrationChannel,
+    RosterEntry,
+    ThrottleEvent,
+)
+from cms.alumni.roster import RosterFile
+from cms.alumni.selectors import (
+    alumnus_find_active_by_email,
+    eligibility_problems,
+    eligibility_settings_get,
+    invitation_find_usable,
+)
+
+logger = logging.getLogger(__name__)
+User = get_user_model()
+
+
+# --- audit ------------------------------------------------------------------------------------
+
+
+def audit_log_record(
+    *,
+    actor: AbstractBaseUser | AnonymousUser | None,
+    action: str,
+    target: str,
+    record_ids: list[Any],
+) -> AuditLogEntry:
+    """Write one audit entry: which staff member saw or exported which personal records."""
+    user = actor if isinstance(actor, User) else None
+    return AuditLogEntry.objects.create(
+        actor=user,
+        actor_username=user.get_username() if user else "(system)",
+        action=action,
+        target=target,
+        record_ids=[str(pk) for pk in record_ids],
+    )
+
+
+# --- roster -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RosterImportResult:
+    created: int
+    updated: int
+    unchanged: int
+
+
+class RosterInvalid(AlumniError):
+    def __init__(self, errors: list[tuple[int, str]]) -> None:
+        super().__init__(f"{len(errors)} 行に誤りがあるため、取り込みませんでした。")
+        self.errors = errors
+
+
+def roster_import(
+    *,
+    roster: RosterFile,
+    actor: AbstractBaseUser | None = None,
+    dry_run: bool = False,
+    progress: Callable[[], None] | None = None,
+) -> RosterImportResult:
+    """Create or update roster entries by staff number, all or nothing.
+
+    A file with any bad row writes nothing (RosterInvalid lists every bad row). Importing the
+    same file again changes nothing.
+    """
+    if roster.errors or not roster.rows:
+        raise RosterInvalid(roster.errors)
+    created = updated = unchanged = 0
+    with transaction.atomic():
+        existing = {
+            entry.staff_number: entry
+            for entry in RosterEntry.objects.select_for_update().filter(
+                staff_number__in=[row.values["staff_number"] for row in roster.rows]
+            )
+        }
+        for row in roster.rows:
+            if progress is not None:
+                progress()
+            entry = existing.get(row.values["staff_number"])
+            if entry is None:
+                created += 1
+                if not dry_run:
+                    RosterEntry.objects.create(**row.values)
+                continue
+            changed = [name for name, value in row.values.items() if getattr(entry, name) != value]
+            if not changed:
+                unchanged += 1
+                continue
+            updated += 1
+            if not dry_run:
+                for name in changed:
+                    setattr(entry, name, row.values[name])
+                entry.save(update_fields=[*changed, "updated_at"])
+        if actor is not None and not dry_run:
+            audit_log_record(
+                actor=actor,
+                action=AuditAction.IMPORT,
+                target="roster",
+                record_ids=[row.values["staff_number"] for row in roster.rows],
+            )
+    return RosterImportResult(created=created, updated=updated, unchanged=unchanged)
+
+
+# --- invitations ------------------------------------------------------------------------------
+
+
+def registration_url(*, code: str) -> str:
+    return f"{settings.PWA_BASE_URL}{settings.ALUMNI_REGISTER_PATH}?code={code}"
+
+
+def _invitation_give_code(invitation: Invitation) -> str:
+    """Give the invitation a fresh code (only its hash is kept) and a new expiry."""
+    code = codes.invitation_code_new()
+    now = timezone.now()
+    invitation.code_hash = codes.invitation_code_hash(code)
+    invitation.issued_at = now
+    invitation.expires_at = now + dt.timedelta(days=settings.ALUMNI_INVITATION_VALID_DAYS)
+    return code
+
+
+def invitation_queue_emails(
+    *, entries: list[RosterEntry], actor: AbstractBaseUser | None
+) -> list[int]:
+    """Queue one email invitation per entry that has an address and no live invitation.
+
+    Mail goes out in a background task, after the transaction commits.
+    """
+    from cms.alumni.tasks import invitation_emails_send
+
+    ids: list[int] = []
+    with transaction.atomic():
+        for entry in entries:
+            if not entry.email or hasattr(entry, "alumnus"):
+                continue
+            live = entry.invitations.filter(retired_at__isnull=True, used_at__isnull=True).exclude(
+                delivery=InvitationDelivery.FAILED
+            )
+            if live.exists():
+                continue
+            entry.invitations.filter(retired_at__isnull=True, used_at__isnull=True).update(
+                retired_at=timezone.now()
+            )
+            invitation = Invitation.objects.create(
+                roster_entry=entry,
+                channel=InvitationChannel.EMAIL,
+                delivery=InvitationDelivery.QUEUED,
+                issued_by=actor if isinstance(actor, User) else None,
+            )
+            ids.append(invitation.pk)
+        if ids:
+            transaction.on_commit(lambda: invitation_emails_send.enqueue(invitation_ids=ids))
+    return ids
+
+
+def invitation_email_send(*, invitation_id: int) -> str:
+    """Send one queued email invitation; never twice. Returns the delivery state after."""
+    with transaction.atomic():
+        claimed = Invitation.objects.filter(
+            pk=invitation_id,
+            delivery=InvitationDelivery.QUEUED,
+            retired_at__isnull=True,
+            used_at__isnull=True,
+        ).update(delivery=InvitationDelivery.SENDING)
+    invitation = Invitation.objects.select_related("roster_entry").get(pk=invitation_id)
+    if not claimed:
+        return invitation.delivery
+    entry = invitation.roster_entry
+    code = _invitation_give_code(invitation)
+    context = {
+        "name": f"{entry.family_name} {entry.given_name}",
+        "code": code,
+        "url": registration_url(code=code),
+        "site_name": settings.SITE_NAME,
+        "org_name": settings.ORG_NAME,
+        "valid_days": settings.ALUMNI_INVITATION_VALID_DAYS,
+        "expires_on": timezone.localtime(invitation.expires_at).date(),
+    }
+    message = EmailMultiAlternatives(
+        subject=f"【{settings.SITE_NAME}】ご登録のご案内",
+        body=render_to_string("alumni/mail/invitation.txt", context),
+        to=[entry.email],
+    )
+    message.attach_alternative(
+        render_to_string("alumni/mail/invitation.html", context), "text/html"
+    )
+    try:
+        message.send()
+    except Exception as error:
+        invitation.code_hash = None
+        invitation.delivery = InvitationDelivery.FAILED
+        invitation.delivery_error = type(error).__name__[:200]
+        logger.warning("invitation %s: mail failed (%s)", invitation.pk, type(error).__name__)
+    else:
+        invitation.delivery = InvitationDelivery.SENT
+        invitation.delivery_error = ""
+    invitation.save()
+    return invitation.delivery
+
+
+def invitation_issue_letters(
+    *, entries: list[RosterEntry], actor: AbstractBaseUser | None
+) -> list[tuple[RosterEntry, str]]:
+    """A new letter code for each entry; any earlier code of that entry is retired. Recorded."""
+    issued: list[tuple[RosterEntry, str]] = []
+    now = timezone.now()
+    user = actor if isinstance(actor, User) else None
+    with transaction.atomic():
+        for entry in entries:
+            if hasattr(entry, "alumnus") or not entry.address:
+                continue
+            entry.invitations.filter(retired_at__isnull=True, used_at__isnull=True).update(
+                retired_at=now
+            )
+            invitation = Invitation(
+                roster_entry=entry,
+                channel=InvitationChannel.LETTER,
+                delivery=InvitationDelivery.PRINTED,
+                issued_by=user,
+            )
+            code = _invitation_give_code(invitation)
+            invitation.save()
+            LetterPrint.objects.create(invitation=invitation, printed_by=user)
+            issued.append((entry, code))
+        if issued and user is not None:
+            audit_log_record(
+                actor=user,
+                action=AuditAction.EXPORT,
+                target="letters",
+                record_ids=[entry.pk for entry, _ in issued],
+            )
+    return issued
+
+
+# --- registration -----------------------------------------------------------------------------
+
+REFUSED_CODE_OR_BIRTH_DATE = "招待コードまたは生年月日が正しくありません。"
+
+
+def registration_create(
+    *,
+    invitation_code: str | None,
+    family_name: str,
+    given_name: str,
+    family_name_kana: str,
+    given_name_kana: str,
+    email: str,
+    birth_date: dt.date,
+    former_department: str = "",
+    hired_on: dt.date | None = None,
+    retired_on: dt.date | None = None,
+    consent_email: bool,
+    consent_push: bool,
+    consent_analytics: bool,
+    privacy_notice_version: str,
+) -> Alumnus:
+    """Register a person: with an invitation code (active at once) or, where HR allows, without
+    one (pending HR approval). Inputs are already normalised."""
+    if privacy_notice_version != settings.ALUMNI_PRIVACY_NOTICE_VERSION:
+        raise AlumniError(
+            "プライバシーポリシーが更新されています。最新の内容をご確認ください。",
+            field="privacy_notice_version",
+        )
+    with transaction.atomic():
+        entry: RosterEntry | None = None
+        invitation: Invitation | None = None
+        if invitation_code:
+            invitation = invitation_find_usable(
+                code_hash=codes.invitation_code_hash(invitation_code)
+            )
+            if invitation is not None:
+                invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+            if (
+                invitation is None
+                or invitation.used_at is not None
+                or invitation.roster_entry.birth_date != birth_date
+            ):
+                raise AlumniError(REFUSED_CODE_OR_BIRTH_DATE)
+            entry = invitation.roster_entry
+            if hasattr(entry, "alumnus"):
+                raise AlumniError(REFUSED_CODE_OR_BIRTH_DATE)
+            problems = eligibility_problems(
+                birth_date=entry.birth_date, hired_on=entry.hired_on, retired_on=entry.retired_on
+            )
+            channel = invitation.channel
+            status = AlumnusStatus.ACTIVE
+            former_department, hired_on, retired_on = (
+                entry.former_department,
+                entry.hired_on,
+                entry.retired_on,
+            )
+        else:
+            if not eligibility_settings_get().allow_open_applications:
+                raise AlumniError("招待コードを入力してください。", field="invitation_code")
+            if retired_on is None:
+                raise AlumniError("退職日を入力してください。", field="retired_on")
+            problems = eligibility_problems(
+                birth_date=birth_date, hired_on=hired_on, retired_on=retired_on
+            )
+            channel = RegistrationChannel.OPEN
+            status = AlumnusStatus.PENDING
+        if problems:
+            raise AlumniError("登録の対象外です。" + problems[0])
+        if Alumnus.objects.filter(email=email).exists():
+            raise AlumniError("このメールアドレスは登録に使えません。", field="email")
+        user = User.objects.create_user(username=f"alumnus-{uuid.uuid4().hex}")
+        user.set_unusable_password()
+        user.save()
+        try:
+            with transaction.atomic():
+                alumnus = Alumnus.objects.create(
+                    user=user,
+                    roster_entry=entry,
+                    family_name=family_name,
+                    given_name=given_name,
+                    family_name_kana=family_name_kana,
+                    given_name_kana=given_name_kana,
+                    email=email,
+                    birth_date=birth_date,
+                    former_department=former_department,
+                    hired_on=hired_on,
+                    retired_on=retired_on,
+                    status=status,
+                    channel=channel,
+                    consent_email=consent_email,
+                    consent_push=consent_push,
+                    consent_analytics=consent_analytics,
+                    privacy_notice_version=privacy_notice_version,
+                    approved_at=timezone.now() if status == AlumnusStatus.ACTIVE else None,
+                )
+        except IntegrityError:
+            raise AlumniError("このメールアドレスは登録に使えません。", field="email") from None
+        if invitation is not None:
+            invitation.used_at = timezone.now()
+            invitation.save(update_fields=["used_at"])
+    return alumnus
+
+
+def alumnus_approve(*, alumnus: Alumnus, actor: AbstractBaseUser) -> Alumnus:
+    """HR approves a pending application from someone not in the roster."""
+    if alumnus.status != AlumnusStatus.PENDING:
+        raise AlumniError("承認待ちの申請ではありません。")
+    alumnus.status = AlumnusStatus.ACTIVE
+    alumnus.approved_at = timezone.now()
+    alumnus.save(update_fields=["status", "approved_at"])
+    audit_log_record(
+        actor=actor, action=AuditAction.APPROVE, target="alumnus", record_ids=[alumnus.pk]
+    )
+    return alumnus
+
+
+# --- throttling and one-time codes ------------------------------------------------------------
+
+
+def _key_hash(value: str) -> str:
+    return hashlib.sha256(f"{settings.SECRET_KEY}:throttle:{value}".encode()).hexdigest()
+
+
+def _throttle_check(checks: list[tuple[str, str, int]]) -> None:
+    """Refuse (429) when any (scope, key, limit) reached its limit within the window."""
+    window = settings.ALUMNI_THROTTLE_WINDOW_SECONDS
+    since = timezone.now() - dt.timedelta(seconds=window)
+    for scope, key, limit in checks:
+        events = ThrottleEvent.objects.filter(
+            scope=scope, key_hash=_key_hash(key), created_at__gte=since
+        ).order_by("created_at")
+        if events.count() >= limit:
+            oldest = events.values_list("created_at", flat=True)[0]
+            retry_after = int((oldest - since).total_seconds()) + 1
+            raise TooManyAttempts(retry_after=max(retry_after, 1))
+
+
+def _throttle_count(events: list[tuple[str, str]]) -> None:
+    ThrottleEvent.objects.bulk_create(
+        [ThrottleEvent(scope=scope, key_hash=_key_hash(key)) for scope, key in events]
+    )
+
+
+def _one_time_code_send(*, alumnus: Alumnus, email: str, purpose: str) -> None:
+    code = codes.one_time_code_new()
+    now = timezone.now()
+    OneTimeCode.objects.filter(alumnus=alumnus, purpose=purpose, used_at__isnull=True).update(
+        used_at=now
+    )
+    OneTimeCode.objects.create(
+        alumnus=alumnus,
+        purpose=purpose,
+        email=email,
+        code_hash=codes.one_time_code_hash(code),
+        expires_at=now + dt.timedelta(minutes=settings.ALUMNI_LOGIN_CODE_MINUTES),
+    )
+    context = {
+        "code": code,
+        "minutes": settings.ALUMNI_LOGIN_CODE_MINUTES,
+        "site_name": settings.SITE_NAME,
+        "purpose": purpose,
+    }
+    subject = (
+        f"【{settings.SITE_NAME}】ログイン用の確認コード"
+        if purpose == OneTimeCodePurpose.LOGIN
+        else f"【{settings.SITE_NAME}】メールアドレス変更の確認コード"
+    )
+    message = EmailMultiAlternatives(
+        subject=subject, body=render_to_string("alumni/mail/one_time_code.txt", context), to=[email]
+    )
+    message.attach_alternative(
+        render_to_string("alumni/mail/one_time_code.html", context), "text/html"
+    )
+    transaction.on_commit(message.send)
+
+
+def login_code_request(*, email: str, ip: str) -> None:
+    """Mail a login code if an active alumnus has this address; the caller answers the same
+    either way, so nobody learns who is registered."""
+    _throttle_check(
+        [
+            ("code-request-email", email, settings.ALUMNI_THROTTLE_CODE_REQUESTS_PER_EMAIL),
+            ("code-request-ip", ip, settings.ALUMNI_THROTTLE_CODE_REQUESTS_PER_IP),
+        ]
+    )
+    _throttle_count([("code-request-email", email), ("code-request-ip", ip)])
+    alumnus = alumnus_find_active_by_email(email=email)
+    if alumnus is not None:
+        _one_time_code_send(alumnus=alumnus, email=email, purpose=OneTimeCodePurpose.LOGIN)
+
+
+WRONG_CODE = "確認コードが正しくないか、有効期限が切れています。"
+
+
+def _one_time_code_use(
+    *, purpose: str, email: str, code: str, ip: str, alumnus: Alumnus | None
+) -> OneTimeCode:
+    """Check a code: single use, valid 10 minutes, dead after 5 wrong tries; throttled."""
+    _throttle_check(
+        [
+            ("wrong-code-email", email, settings.ALUMNI_THROTTLE_WRONG_CODES_PER_EMAIL),
+            ("wrong-code-ip", ip, settings.ALUMNI_THROTTLE_WRONG_CODES_PER_IP),
+        ]
+    )
+    now = timezone.now()
+    candidates = OneTimeCode.objects.select_for_update().filter(
+        purpose=purpose, email=email, used_at__isnull=True, expires_at__gt=now
+    )
+    if alumnus is not None:
+        candidates = candidates.filter(alumnus=alumnus)
+    with transaction.atomic():
+        current = candidates.order_by("-created_at").first()
+        if (
+            current is not None
+            and current.failed_attempts < settings.ALUMNI_LOGIN_CODE_MAX_TRIES
+            and current.code_hash == codes.one_time_code_hash(code)
+        ):
+            current.used_at = now
+            current.save(update_fields=["used_at"])
+            return current
+        if current is not None:
+            OneTimeCode.objects.filter(pk=current.pk).update(
+                failed_attempts=F("failed_attempts") + 1
+            )
+    _throttle_count([("wrong-code-email", email), ("wrong-code-ip", ip)])
+    raise AlumniError(WRONG_CODE, field="code")
+
+
+def login_code_verify(*, email: str, code: str, ip: str) -> Alumnus:
+    """The active alumnus whose login code this is; the code is spent."""
+    used = _one_time_code_use(
+        purpose=OneTimeCodePurpose.LOGIN, email=email, code=code, ip=ip, alumnus=None
+    )
+    alumnus = used.alumnus
+    if alumnus.status != AlumnusStatus.ACTIVE:
+        raise AlumniError(WRONG_CODE, field="code")
+    return alumnus
+
+
+# --- profile and rights -----------------------------------------------------------------------
+
+PROFILE_FIELDS = (
+    "family_name",
+    "given_name",
+    "family_name_kana",
+    "given_name_kana",
+    "current_region",
+    "industry",
+    "interests",
+    "consent_email",
+    "consent_push",
+    "consent_analytics",
+)
+
+
+def alumnus_update(
+    *, alumnus: Alumnus, changes: dict[str, Any], new_email: str | None = None
+) -> Alumnus:
+    """Change the profile; a new email only takes effect once the code mailed to it is entered."""
+    with transaction.atomic():
+        fields = [name for name in PROFILE_FIELDS if name in changes]
+        for name in fields:
+            setattr(alumnus, name, changes[name])
+        if fields:
+            alumnus.save(update_fields=fields)
+        if new_email and new_email != alumnus.email:
+            if Alumnus.objects.filter(email=new_email).exclude(pk=alumnus.pk).exists():
+                raise AlumniError("このメールアドレスは使えません。", field="email")
+            _one_time_code_send(
+                alumnus=alumnus, email=new_email, purpose=OneTimeCodePurpose.EMAIL_CHANGE
+            )
+    return alumnus
+
+
+def alumnus_email_confirm(*, alumnus: Alumnus, code: str, ip: str) -> Alumnus:
+    """Apply the pending email change whose code was mailed to the new address."""
+    pending = (
+        OneTimeCode.objects.filter(
+            alumnus=alumnus, purpose=OneTimeCodePurpose.EMAIL_CHANGE, used_at__isnull=True
+        )
+        .order_by("-created_at")
+        .first()
+    )
+    if pending is None:
+        raise AlumniError(WRONG_CODE, field="code")
+    used = _one_time_code_use(
+        purpose=OneTimeCodePurpose.EMAIL_CHANGE,
+        email=pending.email,
+        code=code,
+        ip=ip,
+        alumnus=alumnus,
+    )
+    if Alumnus.objects.filter(email=used.email).exclude(pk=alumnus.pk).exists():
+        raise AlumniError("このメールアドレスは使えません。", field="email")
+    alumnus.email = used.email
+    alumnus.save(update_fields=["email"])
+    return alumnus
+
+
+def alumnus_delete(*, alumnus: Alumnus) -> None:
+    """Delete the account and its personal data; end all its sessions.
+
+    Kept, as the privacy notice says: a count of the registration channel (no personal data),
+    the roster entry (HR's own record) and the spent invitation, so its code cannot be reused.
+    """
+    user = alumnus.user
+    with transaction.atomic():
+        AccountDeletion.objects.create(channel=alumnus.channel, registered_at=alumnus.registered_at)
+        _sessions_end(user_id=user.pk)
+        alumnus.delete()
+        user.delete()
+
+
+def _sessions_end(*, user_id: int) -> None:
+    from django.contrib.auth import SESSION_KEY
+
+    expired_before = timezone.now()
+    for session in Session.objects.filter(expire_date__gt=expired_before).iterator():
+        if session.get_decoded().get(SESSION_KEY) == str(user_id):
+            session.delete()
