@@ -2,10 +2,11 @@
 
 from typing import Any, ClassVar
 
+from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
-from modelcluster.fields import ParentalKey
+from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from wagtail.admin.panels import (
     FieldPanel,
     FieldRowPanel,
@@ -46,6 +47,7 @@ register_snippet(NoticeCategory)
 class Visibility(models.TextChoices):
     PUBLIC = "public", "公開（どなたでも閲覧可）"
     MEMBERS = "members", "会員限定（ログインした登録者のみ）"
+    GROUPS = "groups", "グループ限定（選んだ配信グループの登録者のみ）"
 
 
 class HomePage(Page):
@@ -116,6 +118,13 @@ class NoticePage(Page):
         default=False,
         help_text="公開時にプッシュ通知またはメールで登録者へお知らせします。",
     )
+    audience_groups = ParentalManyToManyField(
+        "groups.AudienceGroup",
+        blank=True,
+        related_name="notices",
+        verbose_name="配信グループ",
+        help_text="公開範囲が「グループ限定」のとき、ここで選んだグループの登録者だけに届きます。",
+    )
 
     content_panels: ClassVar[list[Any]] = [
         *Page.content_panels,
@@ -123,7 +132,12 @@ class NoticePage(Page):
         FieldPanel("summary"),
         FieldPanel("body"),
         MultiFieldPanel(
-            [FieldPanel("visibility"), FieldPanel("notify_alumni")], heading="公開範囲と通知"
+            [
+                FieldPanel("visibility"),
+                FieldPanel("audience_groups", widget=forms.CheckboxSelectMultiple),
+                FieldPanel("notify_alumni"),
+            ],
+            heading="公開範囲と通知",
         ),
     ]
     search_fields: ClassVar[list[Any]] = [
@@ -145,6 +159,13 @@ class NoticePage(Page):
     @property
     def is_public(self) -> bool:
         return self.visibility == Visibility.PUBLIC
+
+    def clean(self) -> None:
+        super().clean()
+        if self.visibility == Visibility.GROUPS and not list(self.audience_groups.all()):
+            raise ValidationError(
+                {"audience_groups": "グループ限定のお知らせには配信グループを選んでください。"}
+            )
 
 
 class EmploymentType(models.TextChoices):

@@ -1,1 +1,117 @@
-"""Audience groups for targeted notices and community groups with two-way chat."""
+"""Audience groups: who receives a targeted notice, by rules over alumni attributes or by hand."""
+
+from typing import Any, ClassVar
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from modelcluster.fields import ParentalManyToManyField
+from modelcluster.models import ClusterableModel
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
+from wagtail.models import PreviewableMixin
+
+
+def split_terms(text: str) -> list[str]:
+    """Comma-separated terms (ASCII or Japanese commas), stripped, empty ones dropped."""
+    return [t.strip() for t in text.replace("、", ",").replace("，", ",").split(",") if t.strip()]
+
+
+class AudienceGroup(PreviewableMixin, ClusterableModel):
+    """Alumni matching every rule that is set, plus the hand-picked members.
+
+    Membership is computed when asked (see selectors), so it follows profile changes.
+    """
+
+    name = models.CharField("グループ名", max_length=80, unique=True)
+    description = models.TextField("説明（人事課向けのメモ）", blank=True)
+    former_departments = models.CharField(
+        "退職時の所属",
+        max_length=300,
+        blank=True,
+        help_text="カンマ区切り。いずれかを含む所属の方が対象です（例: 保健福祉部, 土木部）。",
+    )
+    retired_from_year = models.PositiveSmallIntegerField("退職年（から）", null=True, blank=True)
+    retired_to_year = models.PositiveSmallIntegerField("退職年（まで）", null=True, blank=True)
+    age_min = models.PositiveSmallIntegerField("年齢（下限）", null=True, blank=True)
+    age_max = models.PositiveSmallIntegerField("年齢（上限）", null=True, blank=True)
+    regions = models.CharField(
+        "現在の居住地域",
+        max_length=300,
+        blank=True,
+        help_text="カンマ区切り。いずれかに一致する方が対象です（例: 仙台市, 東京都）。",
+    )
+    interests = models.CharField(
+        "関心分野",
+        max_length=300,
+        blank=True,
+        help_text="カンマ区切り。いずれかに関心がある方が対象です。",
+    )
+    members = ParentalManyToManyField(
+        "alumni.Alumnus",
+        blank=True,
+        related_name="audience_groups",
+        verbose_name="個別に追加するメンバー",
+    )
+    created_at = models.DateTimeField("作成日時", auto_now_add=True)
+    updated_at = models.DateTimeField("更新日時", auto_now=True)
+
+    panels: ClassVar[list[Any]] = [
+        FieldPanel("name"),
+        FieldPanel("description"),
+        MultiFieldPanel(
+            [
+                FieldPanel("former_departments"),
+                FieldRowPanel([FieldPanel("retired_from_year"), FieldPanel("retired_to_year")]),
+                FieldRowPanel([FieldPanel("age_min"), FieldPanel("age_max")]),
+                FieldPanel("regions"),
+                FieldPanel("interests"),
+            ],
+            heading="条件（設定した条件すべてに一致する方）",
+        ),
+        FieldPanel("members"),
+    ]
+
+    class Meta:
+        verbose_name = "配信グループ"
+        verbose_name_plural = "配信グループ"
+        ordering = ("name",)
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def has_rules(self) -> bool:
+        return any(
+            [
+                self.former_departments.strip(),
+                self.retired_from_year,
+                self.retired_to_year,
+                self.age_min is not None,
+                self.age_max is not None,
+                self.regions.strip(),
+                self.interests.strip(),
+            ]
+        )
+
+    def clean(self) -> None:
+        super().clean()
+        errors: dict[str, str] = {}
+        if (
+            self.retired_from_year
+            and self.retired_to_year
+            and self.retired_to_year < self.retired_from_year
+        ):
+            errors["retired_to_year"] = "退職年（まで）は退職年（から）以降にしてください。"
+        if self.age_min is not None and self.age_max is not None and self.age_max < self.age_min:
+            errors["age_max"] = "年齢の上限は下限以上にしてください。"
+        if errors:
+            raise ValidationError(errors)
+
+    # The admin's live preview shows who exactly is in the group, before saving.
+    def get_preview_template(self, request: Any, mode_name: str) -> str:
+        return "groups/audience_group_preview.html"
+
+    def get_preview_context(self, request: Any, mode_name: str) -> dict[str, Any]:
+        from .selectors import audience_group_members
+
+        members = list(audience_group_members(group=self))
+        return {"group": self, "members": members, "member_count": len(members)}

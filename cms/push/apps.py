@@ -7,3 +7,6 @@ class PushConfig(AppConfig):
     name = "cms.push"
     label = "push"
     verbose_name = "通知配信"
+
+    def ready(self) -> None:
+        from . import signals  # noqa: F401

@@ -1,1 +1,101 @@
-"""Web push subscriptions and delivery of notices by push and email."""
+"""Web push subscriptions, the VAPID key pair and the record of each delivery of a notice."""
+
+from django.db import models
+
+
+class VapidKey(models.Model):
+    """The application server's VAPID key pair; made once by `manage.py vapid_keys`."""
+
+    private_key_pem = models.TextField("秘密鍵（PEM）")
+    public_key = models.CharField("公開鍵（base64url）", max_length=100)
+    created_at = models.DateTimeField("作成日時", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "VAPID 鍵"
+        verbose_name_plural = "VAPID 鍵"
+        ordering = ("-created_at",)
+
+    def __str__(self) -> str:
+        return f"VAPID {self.public_key[:12]}…"
+
+
+class PushSubscription(models.Model):
+    """One browser or installed app of an alumnus that accepts web push."""
+
+    alumnus = models.ForeignKey(
+        "alumni.Alumnus",
+        on_delete=models.CASCADE,
+        related_name="push_subscriptions",
+        verbose_name="アルムナイ",
+    )
+    endpoint = models.URLField("エンドポイント", max_length=1000, unique=True)
+    p256dh = models.CharField("公開鍵（p256dh）", max_length=100)
+    auth = models.CharField("認証シークレット（auth）", max_length=40)
+    created_at = models.DateTimeField("登録日時", auto_now_add=True)
+    last_success_at = models.DateTimeField("最終送信成功日時", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "プッシュ通知の購読"
+        verbose_name_plural = "プッシュ通知の購読"
+
+    def __str__(self) -> str:
+        return f"購読 #{self.pk}"
+
+
+class Channel(models.TextChoices):
+    PUSH = "push", "プッシュ通知"
+    EMAIL = "email", "メール"
+    DIGEST = "digest", "月次まとめメール"
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", "送信待ち"
+    SENDING = "sending", "送信中"
+    RETRY = "retry", "再送待ち"
+    SENT = "sent", "送信済み"
+    FAILED = "failed", "失敗"
+    EXPIRED = "expired", "購読切れ"
+
+
+class Delivery(models.Model):
+    """A notice reaching an alumnus by one channel: at most one per notice × alumnus × channel."""
+
+    notice = models.ForeignKey(
+        "content.NoticePage",
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+        verbose_name="お知らせ",
+    )
+    alumnus = models.ForeignKey(
+        "alumni.Alumnus",
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+        verbose_name="アルムナイ",
+    )
+    channel = models.CharField("経路", max_length=8, choices=Channel.choices)
+    status = models.CharField(
+        "状態", max_length=8, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+    )
+    pushes_sent = models.PositiveSmallIntegerField("送信成功（端末数）", default=0)
+    pushes_failed = models.PositiveSmallIntegerField("送信失敗（端末数）", default=0)
+    pushes_expired = models.PositiveSmallIntegerField("購読切れ（端末数）", default=0)
+    attempts = models.PositiveSmallIntegerField("試行回数", default=0)
+    retry_at = models.DateTimeField("再送予定日時", null=True, blank=True)
+    sent_at = models.DateTimeField("送信日時", null=True, blank=True)
+    opened_at = models.DateTimeField("開封日時", null=True, blank=True)
+    # Which running task holds this delivery while it sends (empty when none does).
+    claim = models.CharField(max_length=32, blank=True, editable=False, db_index=True)
+    created_at = models.DateTimeField("作成日時", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "配信記録"
+        verbose_name_plural = "配信記録"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["notice", "alumnus", "channel"], name="delivery_once_per_channel"
+            )
+        ]
+        indexes = [models.Index(fields=["sent_at"], name="delivery_sent_at_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} #{self.pk}"

@@ -1,0 +1,117 @@
+"""JSON API of the push domain: the VAPID key, subscribing and unsubscribing, opens."""
+
+from typing import Any
+
+from rest_framework import serializers, status
+from rest_framework.exceptions import APIException
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from cms.alumni.permissions import IsAlumnus
+
+from . import services
+from .models import Channel
+from .selectors import vapid_key_current
+from .validators import auth_error, endpoint_error, p256dh_error
+
+
+class PushUnavailable(APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "プッシュ通知は現在準備中です。しばらくしてからお試しください。"
+
+
+class PushKeyView(APIView):
+    """The VAPID public key the browser needs for `pushManager.subscribe()`."""
+
+    permission_classes = [AllowAny]
+
+    class OutputSerializer(serializers.Serializer):
+        public_key = serializers.CharField()
+
+    def get(self, request: Request) -> Response:
+        key = vapid_key_current()
+        if key is None:
+            raise PushUnavailable()
+        return Response(self.OutputSerializer({"public_key": key.public_key}).data)
+
+
+class EndpointField(serializers.CharField):
+    def to_internal_value(self, data: Any) -> str:
+        value = super().to_internal_value(data)
+        error = endpoint_error(value)
+        if error:
+            raise serializers.ValidationError(error)
+        return value
+
+
+class SubscriptionKeysSerializer(serializers.Serializer):
+    p256dh = serializers.CharField(max_length=100)
+    auth = serializers.CharField(max_length=40)
+
+    def validate_p256dh(self, value: str) -> str:
+        error = p256dh_error(value)
+        if error:
+            raise serializers.ValidationError(error)
+        return value
+
+    def validate_auth(self, value: str) -> str:
+        error = auth_error(value)
+        if error:
+            raise serializers.ValidationError(error)
+        return value
+
+
+class PushSubscriptionCreateView(APIView):
+    """Subscribe this browser for the signed-in alumnus; sending it again refreshes its keys."""
+
+    permission_classes = [IsAlumnus]
+
+    class InputSerializer(serializers.Serializer):
+        endpoint = EndpointField(max_length=1000)
+        keys = SubscriptionKeysSerializer()
+
+    def post(self, request: Request) -> Response:
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        services.push_subscription_save(
+            alumnus=request.user.alumnus,  # type: ignore[union-attr]
+            endpoint=data["endpoint"],
+            p256dh=data["keys"]["p256dh"],
+            auth=data["keys"]["auth"],
+        )
+        return Response({"subscribed": True}, status=status.HTTP_201_CREATED)
+
+    class DeleteSerializer(serializers.Serializer):
+        endpoint = serializers.CharField(max_length=1000)
+
+    def delete(self, request: Request) -> Response:
+        serializer = self.DeleteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.push_subscription_delete(
+            alumnus=request.user.alumnus,  # type: ignore[union-attr]
+            endpoint=serializer.validated_data["endpoint"],
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class DeliveryOpenView(APIView):
+    """The PWA reports that a notice was opened from a notification or a mail."""
+
+    permission_classes = [IsAlumnus]
+
+    class InputSerializer(serializers.Serializer):
+        notice = serializers.IntegerField(min_value=1)
+        channel = serializers.ChoiceField(choices=Channel.choices)
+
+    def post(self, request: Request) -> Response:
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.delivery_open_record(
+            alumnus=request.user.alumnus,  # type: ignore[union-attr]
+            notice_id=serializer.validated_data["notice"],
+            channel=serializer.validated_data["channel"],
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,97 @@
+"""Reads of the push domain: the VAPID key, subscriptions, delivery figures for the monitor."""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
+
+from cms.alumni.models import Alumnus, AlumnusStatus
+from cms.content.models import NoticePage
+
+from .models import Channel, Delivery, DeliveryStatus, VapidKey
+
+
+def vapid_key_current() -> VapidKey | None:
+    return VapidKey.objects.order_by("-created_at").first()
+
+
+@dataclass(frozen=True)
+class NoticeDeliveryFigures:
+    notice: NoticePage
+    audience: int
+    pushes_sent: int
+    pushes_failed: int
+    pushes_expired: int
+    emails_sent: int
+    digests_sent: int
+    opens: int
+    reached: int
+
+
+def notice_delivery_figures(*, notices: QuerySet[NoticePage]) -> list[NoticeDeliveryFigures]:
+    """Per notice: who it was meant for and how it reached them (the delivery monitor)."""
+    from cms.groups.selectors import notice_audience
+
+    rows = []
+    for notice in notices:
+        deliveries = Delivery.objects.filter(notice=notice)
+        push = deliveries.filter(channel=Channel.PUSH).aggregate(
+            sent=Sum("pushes_sent"), failed=Sum("pushes_failed"), expired=Sum("pushes_expired")
+        )
+        rows.append(
+            NoticeDeliveryFigures(
+                notice=notice,
+                audience=notice_audience(notice=notice).count(),
+                pushes_sent=push["sent"] or 0,
+                pushes_failed=push["failed"] or 0,
+                pushes_expired=push["expired"] or 0,
+                emails_sent=deliveries.filter(
+                    channel=Channel.EMAIL, status=DeliveryStatus.SENT
+                ).count(),
+                digests_sent=deliveries.filter(
+                    channel=Channel.DIGEST, status=DeliveryStatus.SENT
+                ).count(),
+                opens=deliveries.filter(opened_at__isnull=False)
+                .values("alumnus")
+                .distinct()
+                .count(),
+                reached=deliveries.filter(status=DeliveryStatus.SENT)
+                .values("alumnus")
+                .distinct()
+                .count(),
+            )
+        )
+    return rows
+
+
+def month_bounds(month: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """The first instant of `month` and of the month after, in the site's time zone."""
+    start = dt.datetime(month.year, month.month, 1, tzinfo=timezone.get_current_timezone())
+    nxt = dt.datetime(
+        month.year + (month.month == 12),
+        month.month % 12 + 1,
+        1,
+        tzinfo=timezone.get_current_timezone(),
+    )
+    return start, nxt
+
+
+def alumni_under_reached(*, month: dt.date) -> QuerySet[Alumnus]:
+    """Active alumni who received fewer than one item in `month` (by any channel)."""
+    start, end = month_bounds(month)
+    return (
+        Alumnus.objects.filter(status=AlumnusStatus.ACTIVE)
+        .annotate(
+            received=Count(
+                "deliveries__notice",
+                filter=Q(
+                    deliveries__status=DeliveryStatus.SENT,
+                    deliveries__sent_at__gte=start,
+                    deliveries__sent_at__lt=end,
+                ),
+                distinct=True,
+            )
+        )
+        .filter(received__lt=1)
+    )

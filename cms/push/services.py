@@ -1,0 +1,416 @@
+"""Writes of the push domain: VAPID keys, subscriptions, the fan-out of a notice, opens, digest."""
+
+import datetime as dt
+import json
+import logging
+import time
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.mail import EmailMessage, mailers
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from cms.alumni.models import Alumnus
+from cms.content.models import NoticePage, Visibility
+
+from .crypto import Recipient, VapidSigner, new_vapid_key_pem
+from .models import Channel, Delivery, DeliveryStatus, PushSubscription, VapidKey
+from .selectors import month_bounds, vapid_key_current
+from .sender import PushMessage, Result, SendOptions, send_all
+
+logger = logging.getLogger(__name__)
+
+
+class PushNotConfigured(Exception):
+    """No VAPID key yet: run `manage.py vapid_keys`."""
+
+
+def vapid_key_create(*, replace: bool = False) -> tuple[VapidKey, bool]:
+    """The VAPID key pair, made now if there is none (or if `replace`); True when made now."""
+    current = vapid_key_current()
+    if current is not None and not replace:
+        return current, False
+    pem, public = new_vapid_key_pem()
+    with transaction.atomic():
+        VapidKey.objects.all().delete()
+        return VapidKey.objects.create(private_key_pem=pem, public_key=public), True
+
+
+def push_subscription_save(
+    *, alumnus: Alumnus, endpoint: str, p256dh: str, auth: str
+) -> PushSubscription:
+    """Store (or refresh) a subscription; an endpoint belongs to whoever subscribed it last."""
+    subscription, _ = PushSubscription.objects.update_or_create(
+        endpoint=endpoint, defaults={"alumnus": alumnus, "p256dh": p256dh, "auth": auth}
+    )
+    return subscription
+
+
+def push_subscription_delete(*, alumnus: Alumnus, endpoint: str) -> bool:
+    deleted, _ = PushSubscription.objects.filter(alumnus=alumnus, endpoint=endpoint).delete()
+    return deleted > 0
+
+
+def delivery_open_record(*, alumnus: Alumnus, notice_id: int, channel: str) -> bool:
+    """Mark that `alumnus` opened a notice they received; only with their analytics consent."""
+    if not alumnus.consent_analytics:
+        return False
+    updated = Delivery.objects.filter(
+        alumnus=alumnus,
+        notice_id=notice_id,
+        channel=channel,
+        status=DeliveryStatus.SENT,
+        opened_at__isnull=True,
+    ).update(opened_at=timezone.now())
+    return updated > 0
+
+
+# --- the fan-out of one notice -------------------------------------------------------------
+
+
+def notice_url(*, notice: NoticePage, via: str) -> str:
+    """Where a notification or mail leads: the static page, or the app's feed for member notices."""
+    base = settings.PWA_BASE_URL
+    if notice.visibility == Visibility.PUBLIC:
+        return f"{base}{notice.get_url() or '/'}?via={via}"
+    return f"{base}/app/feed/?notice={notice.pk}&via={via}"
+
+
+def notice_push_payload(*, notice: NoticePage, short: bool = False) -> dict[str, object]:
+    """The Declarative Web Push message; `short` for a service that refused the full one (413)."""
+    notification: dict[str, object] = {
+        "title": notice.title[:60] if short else notice.title,
+        "body": "" if short else notice.summary,
+        "navigate": notice_url(notice=notice, via="push"),
+        "lang": "ja",
+        "dir": "ltr",
+        "tag": f"notice-{notice.pk}",
+        "app_badge": "1",
+        "data": {"notice": notice.pk},
+    }
+    return {"web_push": 8030, "notification": notification}
+
+
+def _encode(payload: dict[str, object]) -> bytes:
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+@dataclass
+class FanOutReport:
+    audience: int = 0
+    pushes_sent: int = 0
+    pushes_failed: int = 0
+    pushes_expired: int = 0
+    emails_sent: int = 0
+    retry_at: dt.datetime | None = None
+
+
+@dataclass
+class _AlumnusPush:
+    sent: int = 0
+    failed: int = 0
+    expired: int = 0
+    retry_after: float | None = None
+    subscriptions: list[PushMessage] = field(default_factory=list)
+
+
+def send_options() -> SendOptions:
+    key = vapid_key_current()
+    if key is None:
+        raise PushNotConfigured("VAPID key missing: run `manage.py vapid_keys`")
+    return SendOptions(
+        signer=VapidSigner(
+            private_key_pem=key.private_key_pem, subject=settings.PUSH_VAPID_SUBJECT
+        ),
+        ttl=settings.PUSH_TTL_SECONDS,
+        urgency=settings.PUSH_URGENCY,
+        concurrency_per_service=settings.PUSH_CONCURRENCY_PER_SERVICE,
+        ca_file=settings.PUSH_CA_FILE,
+    )
+
+
+def notice_fan_out(*, notice_id: int) -> FanOutReport:
+    """Send a live notice to its audience once: push where it works, email otherwise.
+
+    Safe to run again (a retried task, a republished notice): each alumnus has at most one
+    delivery per channel, claimed before sending, so nobody gets the notice twice.
+    """
+    from cms.groups.selectors import notice_audience
+
+    report = FanOutReport()
+    notice = NoticePage.objects.live().filter(pk=notice_id).first()
+    if notice is None or not notice.notify_alumni:
+        return report
+    audience = notice_audience(notice=notice)
+    report.audience = audience.count()
+    _push_phase(notice=notice, audience=audience, report=report)
+    _email_phase(notice=notice, audience=audience, report=report)
+    return report
+
+
+def _claim(*, notice: NoticePage, channel: str, alumnus_ids: list[int]) -> str:
+    """Create missing deliveries and claim the ones due; returns the claim token."""
+    Delivery.objects.bulk_create(
+        [Delivery(notice=notice, alumnus_id=pk, channel=channel) for pk in alumnus_ids],
+        ignore_conflicts=True,
+        batch_size=1000,
+    )
+    token = uuid.uuid4().hex
+    Delivery.objects.filter(notice=notice, channel=channel).filter(
+        Q(status=DeliveryStatus.PENDING)
+        | Q(status=DeliveryStatus.RETRY, retry_at__lte=timezone.now())
+    ).update(status=DeliveryStatus.SENDING, claim=token)
+    return token
+
+
+def _push_phase(*, notice: NoticePage, audience: object, report: FanOutReport) -> None:
+    from django.db.models import QuerySet
+
+    assert isinstance(audience, QuerySet)
+    alumni_ids = list(
+        audience.filter(consent_push=True, push_subscriptions__isnull=False)
+        .values_list("pk", flat=True)
+        .distinct()
+    )
+    token = _claim(notice=notice, channel=Channel.PUSH, alumnus_ids=alumni_ids)
+    claimed = Delivery.objects.filter(claim=token, status=DeliveryStatus.SENDING)
+    subscriptions = PushSubscription.objects.filter(
+        alumnus_id__in=claimed.values("alumnus_id")
+    ).values_list("pk", "alumnus_id", "endpoint", "p256dh", "auth")
+    full = _encode(notice_push_payload(notice=notice))
+    short = _encode(notice_push_payload(notice=notice, short=True))
+    state: dict[int, _AlumnusPush] = defaultdict(_AlumnusPush)
+    owner: dict[int, int] = {}
+    for pk, alumnus_id, endpoint, p256dh, auth in subscriptions:
+        try:
+            recipient = Recipient.from_b64(p256dh=p256dh, auth=auth)
+        except ValueError:
+            state[alumnus_id].failed += 1
+            continue
+        owner[pk] = alumnus_id
+        state[alumnus_id].subscriptions.append(PushMessage(pk, endpoint, recipient, full, short))
+    if not owner:
+        _settle_push(token=token, state=state, report=report)
+        return
+    options = send_options()
+    pending = [m for s in state.values() for m in s.subscriptions]
+    expired: list[int] = []
+    delivered: list[int] = []
+    attempt = 1
+    while pending:
+        retry: list[PushMessage] = []
+        waits: list[float] = []
+        by_key = {m.key: m for m in pending}
+        for outcome in send_all(pending, options):
+            alumnus = state[owner[outcome.key]]
+            if outcome.result == Result.SENT:
+                alumnus.sent += 1
+                delivered.append(outcome.key)
+            elif outcome.result == Result.EXPIRED:
+                alumnus.expired += 1
+                expired.append(outcome.key)
+            elif outcome.result == Result.RETRY:
+                retry.append(by_key[outcome.key])
+                waits.append(outcome.retry_after or 60.0)
+                alumnus.retry_after = max(alumnus.retry_after or 0.0, outcome.retry_after or 60.0)
+            else:
+                alumnus.failed += 1
+        # Somebody already reached on another device needs no second try.
+        retry = [m for m in retry if state[owner[m.key]].sent == 0]
+        pending = []
+        if not retry:
+            break
+        wait = max(waits)
+        if wait > settings.PUSH_INLINE_RETRY_MAX_SECONDS or attempt >= settings.PUSH_MAX_ATTEMPTS:
+            break  # left in state as retry_after: a deferred task takes over
+        time.sleep(wait)
+        attempt += 1
+        for m in retry:
+            state[owner[m.key]].retry_after = None
+        pending = retry
+    if expired:
+        PushSubscription.objects.filter(pk__in=expired).delete()
+    if delivered:
+        PushSubscription.objects.filter(pk__in=delivered).update(last_success_at=timezone.now())
+    _settle_push(token=token, state=state, report=report, attempts=attempt)
+
+
+def _settle_push(
+    *, token: str, state: dict[int, _AlumnusPush], report: FanOutReport, attempts: int = 1
+) -> None:
+    now = timezone.now()
+    groups: dict[tuple[str, int, int, int, float | None], list[int]] = defaultdict(list)
+    claimed_ids = Delivery.objects.filter(claim=token).values_list("alumnus_id", flat=True)
+    for alumnus_id in claimed_ids:
+        s = state.get(alumnus_id, _AlumnusPush())
+        report.pushes_sent += s.sent
+        report.pushes_failed += s.failed
+        report.pushes_expired += s.expired
+        status: str
+        if s.sent:
+            status = DeliveryStatus.SENT
+        elif s.retry_after is not None:
+            status = DeliveryStatus.RETRY
+        elif s.expired and not s.failed:
+            status = DeliveryStatus.EXPIRED
+        else:
+            status = DeliveryStatus.FAILED
+        wait = s.retry_after if status == DeliveryStatus.RETRY else None
+        groups[(status, s.sent, s.failed, s.expired, wait)].append(alumnus_id)
+    for (outcome, sent, failed, expired, wait), ids in groups.items():
+        retry_at = now + dt.timedelta(seconds=wait) if wait is not None else None
+        if retry_at is not None:
+            report.retry_at = max(report.retry_at or retry_at, retry_at)
+        for start in range(0, len(ids), 500):
+            Delivery.objects.filter(claim=token, alumnus_id__in=ids[start : start + 500]).update(
+                status=outcome,
+                pushes_sent=sent,
+                pushes_failed=failed,
+                pushes_expired=expired,
+                sent_at=now if outcome == DeliveryStatus.SENT else None,
+                retry_at=retry_at,
+                attempts=attempts,
+                claim="",
+            )
+
+
+def _email_phase(*, notice: NoticePage, audience: object, report: FanOutReport) -> None:
+    from django.db.models import QuerySet
+
+    assert isinstance(audience, QuerySet)
+    # Push reached them, or is still being tried: no mail (yet).
+    push_handled = Delivery.objects.filter(
+        notice=notice,
+        channel=Channel.PUSH,
+        status__in=[
+            DeliveryStatus.SENT,
+            DeliveryStatus.RETRY,
+            DeliveryStatus.SENDING,
+            DeliveryStatus.PENDING,
+        ],
+    ).values("alumnus_id")
+    alumni_ids = list(
+        audience.filter(consent_email=True)
+        .exclude(pk__in=push_handled)
+        .values_list("pk", flat=True)
+    )
+    token = _claim(notice=notice, channel=Channel.EMAIL, alumnus_ids=alumni_ids)
+    claimed = Delivery.objects.filter(claim=token).select_related("alumnus")
+    sent: list[int] = []
+    failed: list[int] = []
+    mailer = mailers.default
+    for delivery in claimed:
+        message = _notice_email(notice=notice, alumnus=delivery.alumnus)
+        try:
+            mailer.send_messages([message])
+        except OSError:
+            logger.warning("mail for notice %s failed", notice.pk)
+            failed.append(delivery.pk)
+        else:
+            sent.append(delivery.pk)
+    now = timezone.now()
+    Delivery.objects.filter(pk__in=sent).update(status=DeliveryStatus.SENT, sent_at=now, claim="")
+    Delivery.objects.filter(pk__in=failed).update(status=DeliveryStatus.FAILED, claim="")
+    report.emails_sent += len(sent)
+
+
+def _notice_email(*, notice: NoticePage, alumnus: Alumnus) -> EmailMessage:
+    body = (
+        f"{alumnus.family_name} {alumnus.given_name} 様\n\n"
+        f"{settings.SITE_NAME}から新しいお知らせです。\n\n"
+        f"■ {notice.title}\n{notice.summary}\n\n"
+        f"続きはこちら: {notice_url(notice=notice, via='email')}\n\n"
+        "このメールは、お知らせのメール配信に同意いただいた方にお送りしています。\n"
+        "配信の停止はアプリのプロフィール画面から行えます。\n"
+    )
+    return EmailMessage(
+        subject=f"【{settings.ORG_NAME}アルムナイ】{notice.title}",
+        body=body,
+        to=[alumnus.email],
+    )
+
+
+# --- the monthly digest ----------------------------------------------------------------------
+
+
+@dataclass
+class DigestReport:
+    alumni_mailed: int = 0
+    items: int = 0
+
+
+def digest_send(*, month: dt.date) -> DigestReport:
+    """Mail each alumnus (with mail consent) the notices of `month` they have not received yet.
+
+    Each item mailed is recorded as a digest delivery, so a second run sends nothing again.
+    """
+    from cms.groups.selectors import notices_for_alumnus
+
+    start, end = month_bounds(month)
+    report = DigestReport()
+    mailer = mailers.default
+    for alumnus in Alumnus.objects.filter(status="active", consent_email=True):
+        received = Delivery.objects.filter(
+            alumnus=alumnus, status__in=[DeliveryStatus.SENT, DeliveryStatus.SENDING]
+        ).values("notice_id")
+        items = list(
+            notices_for_alumnus(alumnus=alumnus)
+            .filter(first_published_at__gte=start, first_published_at__lt=end)
+            .exclude(pk__in=received)
+            .order_by("-date", "-pk")
+        )
+        if not items:
+            continue
+        token = _claim_digest(notice_ids=[n.pk for n in items], alumnus=alumnus)
+        message = _digest_email(alumnus=alumnus, items=items, month=month)
+        try:
+            mailer.send_messages([message])
+        except OSError:
+            logger.warning("digest mail failed")
+            Delivery.objects.filter(claim=token).update(status=DeliveryStatus.FAILED, claim="")
+            continue
+        Delivery.objects.filter(claim=token).update(
+            status=DeliveryStatus.SENT, sent_at=timezone.now(), claim=""
+        )
+        report.alumni_mailed += 1
+        report.items += len(items)
+    return report
+
+
+def _claim_digest(*, notice_ids: list[int], alumnus: Alumnus) -> str:
+    Delivery.objects.bulk_create(
+        [Delivery(notice_id=pk, alumnus=alumnus, channel=Channel.DIGEST) for pk in notice_ids],
+        ignore_conflicts=True,
+    )
+    token = uuid.uuid4().hex
+    Delivery.objects.filter(
+        alumnus=alumnus,
+        notice_id__in=notice_ids,
+        channel=Channel.DIGEST,
+        status__in=[DeliveryStatus.PENDING, DeliveryStatus.FAILED],
+    ).update(status=DeliveryStatus.SENDING, claim=token)
+    return token
+
+
+def _digest_email(*, alumnus: Alumnus, items: list[NoticePage], month: dt.date) -> EmailMessage:
+    lines = [
+        f"{alumnus.family_name} {alumnus.given_name} 様",
+        "",
+        f"{settings.SITE_NAME}の {month.year}年{month.month}月 のお知らせをまとめてお送りします。",
+        "",
+    ]
+    for notice in items:
+        lines += [f"■ {notice.title}", notice.summary, notice_url(notice=notice, via="email"), ""]
+    lines += [
+        "このメールは、お知らせのメール配信に同意いただいた方にお送りしています。",
+        "配信の停止はアプリのプロフィール画面から行えます。",
+    ]
+    return EmailMessage(
+        subject=f"【{settings.ORG_NAME}アルムナイ】{month.month}月のお知らせ（{len(items)}件）",
+        body="\n".join(lines) + "\n",
+        to=[alumnus.email],
+    )
