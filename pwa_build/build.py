@@ -1,0 +1,334 @@
+"""The build: published content -> dist/, full (a new directory swapped in) or incremental.
+
+A full build renders every file into a fresh `dist.<stamp>/` next to `dist`, then points the
+`dist` symlink at it in one atomic rename: a failure half-way leaves the previous site serving.
+An incremental build renders only the files whose fingerprint changed (see `outputs.py`), all of
+them in memory first, and only then replaces them one by one (each an atomic rename) and removes
+the files of pages that are gone. A file lock keeps two builds from running at once.
+"""
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import secrets
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+from jinja2 import Environment
+from wagtail.models import Page
+
+from . import assets, site_files
+from .content import SiteContent, load_pages, load_site_content
+from .outputs import Output, Plan, file_of, fingerprint, page_plan
+from .render import Renderer
+
+FORMAT = 1
+"""Bump to force a full build when the structure of dist/ changes."""
+
+ROOT_ICONS = {
+    "apple-touch-icon.png": "icons/apple-touch-icon.png",
+    "favicon.ico": "icons/favicon.ico",
+}
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class BuildReport:
+    full: bool
+    written: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    removed: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    directory: Path | None = None
+
+    def summary(self) -> str:
+        kind = "全体" if self.full else "差分"
+        return (
+            f"{kind}ビルド: 書き込み {len(self.written)} / 変更なし {self.unchanged} / "
+            f"削除 {len(self.removed)} ファイル, {self.seconds:.2f} 秒"
+        )
+
+
+def dist_dir() -> Path:
+    return Path(settings.PWA_DIST_DIR)
+
+
+def _state_path(dist: Path) -> Path:
+    return dist.parent / f".{dist.name}.state.json"
+
+
+@contextlib.contextmanager
+def build_lock(dist: Path) -> Iterator[None]:
+    """Holds an exclusive lock for the build of `dist` (across processes): builds queue up."""
+    dist.parent.mkdir(parents=True, exist_ok=True)
+    with open(dist.parent / f".{dist.name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def template_dirs() -> list[Path]:
+    base = Path(settings.BASE_DIR)
+    return [base / "site_templates", base / "service_worker", Path(__file__).parent]
+
+
+def site_version(app_dir: Path) -> str:
+    """Changes with any template, asset, service-worker or build source, or a site setting."""
+    digest = hashlib.sha256(f"{FORMAT}".encode())
+    for root in [*template_dirs(), app_dir]:
+        if not root.is_dir():
+            continue
+        for file in sorted(root.rglob("*")):
+            if file.is_file() and "__pycache__" not in file.parts:
+                digest.update(str(file).encode())
+                digest.update(file.read_bytes())
+    for name in ("PWA_BASE_URL", "API_ORIGIN", "SITE_NAME", "ORG_NAME"):
+        digest.update(str(getattr(settings, name)).encode())
+    return digest.hexdigest()[:16]
+
+
+def app_screens(app_dir: Path) -> list[str]:
+    """Names of the app screens (`site_templates/app/<name>.html`, filled by other domains)."""
+    if not app_dir.is_dir():
+        return []
+    return sorted(p.stem for p in app_dir.glob("*.html") if not p.name.startswith("_"))
+
+
+APP_TITLES = {
+    "login": "ログイン",
+    "register": "新規登録",
+    "profile": "プロフィール",
+    "notifications": "通知の設定",
+    "feed": "会員向けのお知らせ",
+}
+
+
+def make_plan(
+    content: SiteContent, renderer: Renderer, version: str, app_dir: Path
+) -> tuple[Plan, dict[str, str]]:
+    """Every output file; also the precache list (URL -> revision) of the service worker."""
+    plan = Plan(version=version)
+    page_plan(plan, renderer, content, version)
+    nav = tuple(renderer.nav)
+    manifest = assets.manifest()
+
+    shell: dict[str, bytes] = {}
+    offline = renderer.screen("offline.html", path="/offline/", title="オフラインです")
+    shell["/offline/"] = offline
+    plan.add("offline/index.html", (version, nav, "offline"), lambda _p: offline)
+    plan.add(
+        "404.html",
+        (version, nav, "404"),
+        lambda _p: renderer.screen("404.html", path="/404.html", title="ページが見つかりません"),
+    )
+    for name in app_screens(app_dir):
+        path = f"/app/{name}/"
+        title = APP_TITLES.get(name, name)
+        plan.add(
+            file_of(path),
+            (version, nav, "app", name),
+            _screen(renderer, f"app/{name}.html", path, title),
+        )
+
+    precache = {url: "" for url in manifest.urls()}
+    precache["/offline/"] = hashlib.sha256(offline).hexdigest()[:12]
+    precache["/manifest.webmanifest"] = version
+    sw_source = Path(settings.BASE_DIR) / "service_worker" / "sw.js"
+    config = {
+        "name": renderer.site["name"],
+        "offline": "/offline/",
+        "icon": manifest.url("icons/icon-192.png"),
+        "badge": manifest.url("icons/badge-96.png"),
+        "swr_prefixes": [
+            e.path for e in (content.notice_index, content.job_index) if e is not None
+        ],
+    }
+    sw = site_files.service_worker(sw_source, version=version, precache=precache, config=config)
+    plan.add("sw.js", (version, sw), lambda _p: sw)
+
+    icon_urls = {name: manifest.url(name) for name in manifest.names if name.startswith("icons/")}
+    plan.add(
+        "manifest.webmanifest",
+        (version,),
+        lambda _p: site_files.manifest_json(renderer.site, icon_urls),
+    )
+    entries = [e for e in content.all_entries()]
+    extra = (
+        [f"{content.notice_index.path}category/{slug}/" for slug, _ in content.categories]
+        if (content.notice_index)
+        else []
+    )
+    plan.add(
+        "sitemap.xml",
+        (version, [(e.path, e.published) for e in entries], extra),
+        lambda _p: site_files.sitemap(entries, extra),
+    )
+    plan.add(
+        "feed.xml",
+        (version, [(n.stamp, n.published) for n in content.notices[: site_files.FEED_ENTRIES]]),
+        lambda _p: site_files.atom_feed(content, renderer.site),
+    )
+    plan.add("robots.txt", (version,), lambda _p: site_files.robots_txt())
+    plan.add("_headers", (version,), lambda _p: site_files.headers_file())
+    for target, source in ROOT_ICONS.items():
+        if source in manifest.names:
+            data = (manifest.root / source).read_bytes()
+            plan.add(target, (version, source), _constant(data))
+    return plan, precache
+
+
+def _screen(
+    renderer: Renderer, template: str, path: str, title: str
+) -> Callable[[dict[int, Page]], bytes]:
+    return lambda _pages: renderer.screen(template, path=path, title=title)
+
+
+def _constant(data: bytes) -> Callable[[dict[int, Page]], bytes]:
+    return lambda _pages: data
+
+
+def _render_all(outputs: list[Output], progress: Progress | None) -> Iterator[tuple[Output, bytes]]:
+    pages: dict[int, Page] = load_pages(o.entry for o in outputs if o.entry is not None)
+    total = len(outputs)
+    for done, output in enumerate(outputs, start=1):
+        yield output, output.render(pages)
+        if progress and (done % 200 == 0 or done == total):
+            progress(done, total)
+
+
+def _write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def _read_state(dist: Path) -> dict | None:
+    try:
+        state = json.loads(_state_path(dist).read_text())
+    except (OSError, ValueError):
+        return None
+    if not dist.is_dir() or dist.resolve().name != state.get("directory"):
+        return None
+    return state
+
+
+def _swap_in(dist: Path, new_dir: Path) -> list[Path]:
+    """Points `dist` at `new_dir` atomically; returns the build directories no longer in use."""
+    if dist.exists() and not dist.is_symlink():
+        # A plain directory from before: keep it aside, the symlink takes its place.
+        dist.rename(dist.with_name(f"{dist.name}.previous-{secrets.token_hex(3)}"))
+    old = dist.resolve() if dist.is_symlink() else None
+    link = dist.with_name(f".{dist.name}.link-{secrets.token_hex(4)}")
+    link.symlink_to(new_dir.name)
+    os.replace(link, dist)
+    return [old] if old and old != new_dir and old.exists() else []
+
+
+def build(
+    *,
+    full: bool = False,
+    dist: Path | None = None,
+    environment: Environment | None = None,
+    app_dir: Path | None = None,
+    progress: Progress | None = None,
+) -> BuildReport:
+    """Builds the PWA into `dist` (default: settings.PWA_DIST_DIR); incremental unless `full`
+    or nothing usable was built before (or the templates, assets or settings changed)."""
+    started = time.perf_counter()
+    dist = dist or dist_dir()
+    app_dir = app_dir or Path(settings.BASE_DIR) / "site_templates" / "app"
+    with build_lock(dist):
+        assets.manifest().refresh()
+        version = site_version(app_dir)
+        content = load_site_content()
+        renderer = Renderer(content, environment=environment)
+        plan, _precache = make_plan(content, renderer, version, app_dir)
+        state = _read_state(dist)
+        previous: dict[str, str] = state["outputs"] if state else {}
+        if full or state is None or state.get("version") != version:
+            report = _full_build(dist, plan, previous, progress)
+        else:
+            report = _incremental_build(dist, plan, previous, progress)
+        report.seconds = time.perf_counter() - started
+        return report
+
+
+def _full_build(
+    dist: Path, plan: Plan, previous: dict[str, str], progress: Progress | None
+) -> BuildReport:
+    report = BuildReport(full=True)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    new_dir = dist.with_name(f"{dist.name}.{stamp}-{secrets.token_hex(3)}")
+    new_dir.mkdir(parents=True)
+    try:
+        for output, data in _render_all(plan.outputs, progress):
+            target = new_dir / output.path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+            if previous.get(output.path) == output.fingerprint:
+                report.unchanged += 1
+            else:
+                report.written.append(output.path)
+        assets.manifest().copy_to(new_dir)
+    except BaseException:
+        shutil.rmtree(new_dir, ignore_errors=True)
+        raise
+    paths = {o.path for o in plan.outputs}
+    report.removed = sorted(p for p in previous if p not in paths)
+    _save_state(dist, new_dir.name, plan)
+    for stale in _swap_in(dist, new_dir):
+        shutil.rmtree(stale, ignore_errors=True)
+    report.directory = new_dir
+    return report
+
+
+def _incremental_build(
+    dist: Path, plan: Plan, previous: dict[str, str], progress: Progress | None
+) -> BuildReport:
+    report = BuildReport(full=False)
+    changed = [o for o in plan.outputs if previous.get(o.path) != o.fingerprint]
+    report.unchanged = len(plan.outputs) - len(changed)
+    rendered = list(_render_all(changed, progress))  # everything renders before a file changes
+    root = dist.resolve()
+    for output, data in rendered:
+        target = root / output.path
+        if target.is_file() and target.read_bytes() == data:
+            report.unchanged += 1
+            continue
+        _write(target, data)
+        report.written.append(output.path)
+    paths = {o.path for o in plan.outputs}
+    for gone in sorted(p for p in previous if p not in paths):
+        target = root / gone
+        target.unlink(missing_ok=True)
+        report.removed.append(gone)
+        with contextlib.suppress(OSError):
+            parent = target.parent
+            while parent != root and not any(parent.iterdir()):
+                parent.rmdir()
+                parent = parent.parent
+    _save_state(dist, root.name, plan)
+    report.directory = root
+    return report
+
+
+def _save_state(dist: Path, directory: str, plan: Plan) -> None:
+    state = {
+        "directory": directory,
+        "version": plan.version,
+        "outputs": {o.path: o.fingerprint for o in plan.outputs},
+    }
+    _write(_state_path(dist), json.dumps(state).encode())
+
+
+__all__ = ["BuildReport", "build", "build_lock", "dist_dir", "fingerprint"]

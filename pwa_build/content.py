@@ -1,0 +1,235 @@
+"""Bulk reads of the published public content the build renders: a fixed number of queries."""
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from wagtail.models import Page, PageViewRestriction, Site
+
+from cms.content.models import (
+    HomeFeaturedPage,
+    HomePage,
+    JobIndexPage,
+    JobPage,
+    NoticeCategory,
+    NoticeIndexPage,
+    NoticePage,
+    PressReleaseIndexPage,
+    PressReleasePage,
+    StandardPage,
+    Visibility,
+)
+from cms.content.selectors import job_status
+from cms.surveys.models import SurveyPage
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One page as lists, the sitemap and the feed show it: plain data, no ORM object."""
+
+    pk: int
+    kind: str
+    title: str
+    path: str
+    revision: int
+    published: dt.datetime | None
+    date: dt.date | None = None
+    summary: str = ""
+    category_slug: str = ""
+    category_name: str = ""
+    status: str = ""
+    opens: dt.date | None = None
+    closes: dt.date | None = None
+
+    @property
+    def stamp(self) -> tuple[Any, ...]:
+        """What a list entry shows: a list page changes when one of its entries' stamps does."""
+        return (
+            self.pk,
+            self.path,
+            self.title,
+            self.date,
+            self.summary,
+            self.category_slug,
+            self.category_name,
+            self.status,
+            self.revision,
+        )
+
+
+@dataclass
+class SiteContent:
+    """Everything public and live under the default site's home page, as entries."""
+
+    root_path: str = "/"
+    home: Entry | None = None
+    home_lead: str = ""
+    featured_ids: list[int] = field(default_factory=list)
+    notice_index: Entry | None = None
+    notice_intro: str = ""
+    job_index: Entry | None = None
+    job_intro: str = ""
+    press_index: Entry | None = None
+    press_intro: str = ""
+    categories: list[tuple[str, str]] = field(default_factory=list)
+    notices: list[Entry] = field(default_factory=list)
+    jobs: list[Entry] = field(default_factory=list)
+    press: list[Entry] = field(default_factory=list)
+    standard: list[Entry] = field(default_factory=list)
+    surveys: list[Entry] = field(default_factory=list)
+
+    def by_pk(self) -> dict[int, Entry]:
+        return {e.pk: e for e in self.all_entries()}
+
+    def all_entries(self) -> Iterable[Entry]:
+        for single in (self.home, self.notice_index, self.job_index, self.press_index):
+            if single is not None:
+                yield single
+        yield from self.notices
+        yield from self.jobs
+        yield from self.press
+        yield from self.standard
+        yield from self.surveys
+
+
+def _site_root() -> Page | None:
+    site = Site.objects.select_related("root_page").filter(is_default_site=True).first()
+    return site.root_page if site else None
+
+
+def _public_live(model: type[Page], root: Page, restricted: list[str]) -> Any:
+    """Live pages of `model` under `root`, none below a view restriction (login, password …)."""
+    qs = model.objects.live().filter(path__startswith=root.path)
+    for path in restricted:
+        qs = qs.exclude(path__startswith=path)
+    return qs
+
+
+def _entry_path(url_path: str, root_url_path: str) -> str:
+    return "/" + url_path[len(root_url_path) :]
+
+
+def load_site_content() -> SiteContent:
+    """The public site's entries, in a fixed number of queries whatever the number of pages."""
+    content = SiteContent()
+    root = _site_root()
+    if root is None:
+        return content
+    restricted = list(
+        PageViewRestriction.objects.filter(page__path__startswith=root.path).values_list(
+            "page__path", flat=True
+        )
+    )
+    if any(root.path.startswith(p) for p in restricted):
+        return content
+    base = root.url_path
+
+    def common(row: dict[str, Any], kind: str) -> dict[str, Any]:
+        return {
+            "pk": row["pk"],
+            "kind": kind,
+            "title": row["title"],
+            "path": _entry_path(row["url_path"], base),
+            "revision": row["live_revision_id"] or 0,
+            "published": row["last_published_at"],
+        }
+
+    fields = ("pk", "title", "url_path", "live_revision_id", "last_published_at")
+    home = HomePage.objects.filter(pk=root.pk).live().values(*fields, "lead").first()
+    if home is None:
+        return content
+    content.home = Entry(**common(home, "home"))
+    content.home_lead = home["lead"]
+    content.featured_ids = list(
+        HomeFeaturedPage.objects.filter(home_id=root.pk)
+        .order_by("sort_order")
+        .values_list("page_id", flat=True)
+    )
+    for model, attr, intro in (
+        (NoticeIndexPage, "notice", "intro"),
+        (JobIndexPage, "job", "intro"),
+        (PressReleaseIndexPage, "press", "intro"),
+    ):
+        row = _public_live(model, root, restricted).values(*fields, intro).first()
+        if row:
+            setattr(content, f"{attr}_index", Entry(**common(row, f"{attr}_index")))
+            setattr(content, f"{attr}_intro", row[intro])
+    content.categories = list(NoticeCategory.objects.values_list("slug", "name"))
+    content.notices = [
+        Entry(
+            **common(row, "notice"),
+            date=row["date"],
+            summary=row["summary"],
+            category_slug=row["category__slug"],
+            category_name=row["category__name"],
+        )
+        for row in _public_live(NoticePage, root, restricted)
+        .filter(visibility=Visibility.PUBLIC)
+        .order_by("-date", "-pk")
+        .values(*fields, "date", "summary", "category__slug", "category__name")
+    ]
+    content.jobs = []
+    for row in (
+        _public_live(JobPage, root, restricted)
+        .order_by("application_closes", "pk")
+        .values(*fields, "summary", "application_opens", "application_closes")
+    ):
+        status = job_status(opens=row["application_opens"], closes=row["application_closes"])
+        content.jobs.append(
+            Entry(
+                **common(row, "job"),
+                summary=row["summary"],
+                status=str(status),
+                opens=row["application_opens"],
+                closes=row["application_closes"],
+            )
+        )
+    content.press = [
+        Entry(**common(row, "press"), date=row["date"], summary=row["lead"])
+        for row in _public_live(PressReleasePage, root, restricted)
+        .order_by("-date", "-pk")
+        .values(*fields, "date", "lead")
+    ]
+    content.standard = [
+        Entry(**common(row, "standard"))
+        for row in _public_live(StandardPage, root, restricted).order_by("path").values(*fields)
+    ]
+    content.surveys = [
+        Entry(**common(row, "survey"))
+        for row in _public_live(SurveyPage, root, restricted).order_by("path").values(*fields)
+    ]
+    content.root_path = base
+    return content
+
+
+# Full page objects for the detail pages, one query (plus one prefetch) per page type.
+DETAIL_MODELS: dict[str, tuple[type[Page], tuple[str, ...], tuple[str, ...]]] = {
+    "home": (HomePage, (), ()),
+    "notice_index": (NoticeIndexPage, (), ()),
+    "job_index": (JobIndexPage, (), ()),
+    "press_index": (PressReleaseIndexPage, (), ()),
+    "notice": (NoticePage, ("category",), ()),
+    "job": (JobPage, (), ()),
+    "press": (PressReleasePage, ("og_image",), ()),
+    "standard": (StandardPage, (), ()),
+    "survey": (SurveyPage, (), ("form_fields",)),
+}
+
+
+def load_pages(entries: Iterable[Entry]) -> dict[int, Page]:
+    """The specific page objects of `entries`, in one query per page type present."""
+    wanted: dict[str, list[int]] = {}
+    for entry in entries:
+        wanted.setdefault(entry.kind, []).append(entry.pk)
+    pages: dict[int, Page] = {}
+    for kind, pks in wanted.items():
+        model, related, prefetch = DETAIL_MODELS[kind]
+        qs = model.objects.filter(pk__in=pks)
+        if related:
+            qs = qs.select_related(*related)
+        if prefetch:
+            qs = qs.prefetch_related(*prefetch)
+        for page in qs:
+            pages[page.pk] = page
+    return pages

@@ -1,0 +1,209 @@
+"""Renders one page of the PWA with the Jinja2 templates: the build and the editor preview call this."""
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import minify_html
+from django.conf import settings
+from django.template import engines
+from jinja2 import Environment
+from wagtail.models import Page
+
+from .content import Entry, SiteContent
+from .jinja import site_globals
+
+NOTICES_PER_PAGE = 20
+HOME_NOTICES = 5
+
+
+def jinja_environment() -> Environment:
+    """The very environment Django's Jinja2 backend uses for `site_templates/`."""
+    return engines["jinja2"].env  # type: ignore[attr-defined]
+
+
+def minify(html: str) -> bytes:
+    return minify_html.minify(
+        html,
+        keep_closing_tags=True,
+        keep_html_and_head_opening_tags=True,
+        minify_css=False,
+        minify_js=False,
+    ).encode()
+
+
+def absolute(path: str) -> str:
+    return settings.PWA_BASE_URL + path
+
+
+@dataclass(frozen=True)
+class ListPage:
+    """One page of a paginated list of notices: its entries and links to its neighbours."""
+
+    entries: Sequence[Entry]
+    number: int
+    count: int
+    base_path: str
+
+    def path_of(self, number: int) -> str:
+        """Page 1 holds the newest; archive pages are numbered from the oldest, so that a new
+        notice changes only the first page and the newest archive page, not every page."""
+        if number == self.count:
+            return self.base_path
+        return f"{self.base_path}archive/{number}/"
+
+
+def paginate(entries: Sequence[Entry], base_path: str) -> list[ListPage]:
+    """Newest first, in chunks counted from the oldest entry; the last chunk is the list's top."""
+    oldest_first = list(reversed(entries))
+    chunks = [
+        oldest_first[i : i + NOTICES_PER_PAGE]
+        for i in range(0, len(oldest_first), NOTICES_PER_PAGE)
+    ] or [[]]
+    count = len(chunks)
+    pages = []
+    for number, chunk in enumerate(chunks, start=1):
+        shown = list(reversed(chunk))
+        if number == count and count > 1 and len(shown) < NOTICES_PER_PAGE:
+            # The top page fills up with the next older ones so it never looks empty.
+            shown += list(reversed(chunks[-2]))[: NOTICES_PER_PAGE - len(shown)]
+        pages.append(ListPage(shown, number, count, base_path))
+    return pages
+
+
+class Renderer:
+    """Renders templates with the site-wide context (navigation, meta, base URL)."""
+
+    def __init__(
+        self,
+        content: SiteContent,
+        *,
+        environment: Environment | None = None,
+        preview: bool = False,
+        asset: Callable[[str], str] | None = None,
+    ) -> None:
+        self.content = content
+        self.env = environment or jinja_environment()
+        self.preview = preview
+        self.asset = asset
+        self.site = site_globals()
+        self.nav = [
+            (entry.title, entry.path)
+            for entry in (content.notice_index, content.job_index, content.press_index)
+            if entry is not None
+        ]
+
+    def render(
+        self,
+        template: str,
+        *,
+        path: str,
+        title: str,
+        description: str = "",
+        image: str = "",
+        og_type: str = "website",
+        **context: Any,
+    ) -> bytes:
+        full_title = title if title == self.site["name"] else f"{title}｜{self.site['name']}"
+        context.update(
+            site=self.site,
+            nav=self.nav,
+            current_path=path,
+            canonical=absolute(path),
+            meta={
+                "title": full_title,
+                "short_title": title,
+                "description": description or self.content.home_lead,
+                "image": image,
+                "type": og_type,
+            },
+            preview=self.preview,
+            home_path="/",
+        )
+        if self.asset is not None:
+            context["asset"] = self.asset
+        return minify(self.env.get_template(template).render(context))
+
+    # Pages of the page tree --------------------------------------------------------------
+
+    def page(self, page: Page, entry: Entry) -> bytes:
+        """A page of the tree with the template its model names (`pages/<type>.html`)."""
+        specific: Any = page
+        extra: dict[str, Any] = {}
+        description = ""
+        image = ""
+        og_type = "article"
+        kind = entry.kind
+        if kind == "home":
+            og_type = "website"
+            extra = self.home_context()
+        elif kind == "notice":
+            description = specific.summary
+        elif kind == "job":
+            description = specific.summary
+            extra["status"] = entry.status or str(specific.status)
+        elif kind == "press":
+            description = specific.og_description or specific.lead
+            if specific.og_image_id:
+                rendition = specific.og_image.get_rendition("fill-1200x630")
+                image = rendition.url
+                if image.startswith("/"):
+                    image = settings.API_ORIGIN + image
+        elif kind == "job_index":
+            extra["job_groups"] = self.job_groups()
+            og_type = "website"
+        elif kind == "press_index":
+            extra["entries"] = self.content.press
+            og_type = "website"
+        elif kind == "survey":
+            extra["form"] = specific.get_form(page=specific, user=None)
+            extra["login_path"] = "/app/login/"
+        return self.render(
+            specific.template,
+            path=entry.path,
+            title=specific.seo_title or specific.title,
+            description=description or specific.search_description,
+            image=image,
+            og_type=og_type,
+            page=specific,
+            **extra,
+        )
+
+    def home_context(self) -> dict[str, Any]:
+        by_pk = {e.pk: e for e in [*self.content.notices, *self.content.jobs]}
+        return {
+            "featured": [by_pk[pk] for pk in self.content.featured_ids if pk in by_pk],
+            "latest_notices": self.content.notices[:HOME_NOTICES],
+            "open_jobs": [j for j in self.content.jobs if j.status == "募集中"],
+            "notice_index": self.content.notice_index,
+            "job_index": self.content.job_index,
+        }
+
+    def job_groups(self) -> list[tuple[str, list[Entry]]]:
+        order = ("募集中", "募集予定", "募集終了")
+        return [(status, [j for j in self.content.jobs if j.status == status]) for status in order]
+
+    def notice_list(self, listing: ListPage, *, category: tuple[str, str] | None = None) -> bytes:
+        index = self.content.notice_index
+        assert index is not None
+        title = index.title if category is None else f"{index.title}：{category[1]}"
+        if listing.number != listing.count:
+            title = f"{title}（{listing.number}）"
+        return self.render(
+            "pages/notice_index_page.html",
+            path=listing.path_of(listing.number),
+            title=title,
+            page={"title": title, "intro": self.content.notice_intro},
+            listing=listing,
+            archive=[(n, listing.path_of(n)) for n in range(listing.count - 1, 0, -1)],
+            categories=[
+                (slug, name, f"{index.path}category/{slug}/")
+                for slug, name in self.content.categories
+            ],
+            current_category=category[0] if category else "",
+            notice_index=index,
+        )
+
+    def screen(self, template: str, *, path: str, title: str, **context: Any) -> bytes:
+        """A page outside the tree: app screens, the offline page, the 404 page."""
+        return self.render(template, path=path, title=title, page={"title": title}, **context)
