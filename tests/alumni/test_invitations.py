@@ -1,0 +1,146 @@
+"""Invitations: codes, email through a real SMTP server, letters read back with pypdf and zxing."""
+
+import csv
+import io
+import re
+from typing import Any
+
+import pytest
+import zxingcpp
+from PIL import Image
+from pypdf import PdfReader
+
+from cms.alumni import codes, services
+from cms.alumni.letters import address_labels_csv, letters_pdf
+from cms.alumni.models import Invitation, LetterPrint
+from cms.alumni.selectors import invitation_find_usable
+from cms.alumni.tasks import invitation_emails_send
+from tests.alumni.factories import RosterEntryFactory
+from tests.fixtures.smtp import SMTPInbox, html_body, text_body
+
+pytestmark = pytest.mark.django_db
+CODE = re.compile(r"[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}")
+
+
+def test_invitation_code_is_four_readable_groups_without_look_alikes() -> None:
+    code = codes.invitation_code_new()
+
+    assert re.fullmatch(r"([A-Z0-9]{4}-){3}[A-Z0-9]{4}", code)
+    assert not set(code) & set("0O1IL5S2Z8BUV")
+    assert codes.invitation_code_hash(code.lower().replace("-", " ")) == codes.invitation_code_hash(
+        code
+    )
+
+
+def test_email_invitations_arrive_in_japanese_with_link_and_code(
+    smtp: SMTPInbox, settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    entry = RosterEntryFactory(email="hanako@example.jp", family_name="宮城", given_name="花子")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.invitation_queue_emails(entries=[entry], actor=None)
+
+    [message] = smtp.wait_for(1)
+    assert "ご登録のご案内" in message["Subject"]
+    body = text_body(message)
+    assert "宮城 花子 様" in body
+    code = CODE.search(body)
+    assert code is not None
+    assert f"{settings.PWA_BASE_URL}/app/register/?code={code.group(0)}" in body
+    assert code.group(0) in html_body(message)
+    invitation = Invitation.objects.get(roster_entry=entry)
+    assert invitation.delivery == "sent"
+    assert invitation.code_hash == codes.invitation_code_hash(code.group(0))
+    assert code.group(0) not in str(Invitation.objects.values().get())
+
+
+def test_rerunning_the_send_task_never_sends_an_invitation_twice(
+    smtp: SMTPInbox, django_capture_on_commit_callbacks: Any
+) -> None:
+    entries = [RosterEntryFactory(), RosterEntryFactory()]
+    with django_capture_on_commit_callbacks(execute=True):
+        ids = services.invitation_queue_emails(entries=entries, actor=None)
+    smtp.wait_for(2)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        invitation_emails_send.enqueue(invitation_ids=ids)
+        services.invitation_queue_emails(entries=entries, actor=None)
+
+    assert len(smtp.wait_for(3, timeout=0.5)) == 2
+
+
+def test_a_failed_send_is_recorded_for_hr(
+    settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": 9, "timeout": 2},
+        }
+    }
+    entry = RosterEntryFactory()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.invitation_queue_emails(entries=[entry], actor=None)
+
+    invitation = Invitation.objects.get(roster_entry=entry)
+    assert invitation.delivery == "failed"
+    assert invitation.delivery_error
+    assert invitation.code_hash is None
+
+
+def _qr_texts(page: Any) -> list[str]:
+    texts = []
+    for image in page.images:
+        picture = Image.open(io.BytesIO(image.data))
+        texts += [result.text for result in zxingcpp.read_barcodes(picture)]
+    return texts
+
+
+def test_letters_pdf_holds_each_name_code_and_a_qr_of_the_registration_url(settings: Any) -> None:
+    people = [
+        RosterEntryFactory(email="", family_name="宮城", given_name="花子"),
+        RosterEntryFactory(email="", family_name="仙台", given_name="次郎"),
+    ]
+    letters = services.invitation_issue_letters(entries=people, actor=None)
+
+    reader = PdfReader(io.BytesIO(letters_pdf(letters=letters)))
+
+    assert len(reader.pages) == 2
+    for page, (entry, code) in zip(reader.pages, letters, strict=True):
+        text = page.extract_text()
+        assert f"{entry.family_name} {entry.given_name} 様" in text
+        assert code in text
+        assert _qr_texts(page) == [f"{settings.PWA_BASE_URL}/app/register/?code={code}"]
+    fonts = str(reader.pages[0]["/Resources"]["/Font"].get_object())
+    assert (
+        "IPAexGothic"
+        in str(
+            [f.get_object()["/BaseFont"] for f in reader.pages[0]["/Resources"]["/Font"].values()]
+        )
+        or "IPAex" in fonts
+    )
+    assert LetterPrint.objects.count() == 2
+
+
+def test_reissuing_a_letter_retires_the_old_code_and_records_each_print() -> None:
+    entry = RosterEntryFactory(email="")
+    [(_, first)] = services.invitation_issue_letters(entries=[entry], actor=None)
+    [(_, second)] = services.invitation_issue_letters(entries=[entry], actor=None)
+
+    assert first != second
+    assert invitation_find_usable(code_hash=codes.invitation_code_hash(first)) is None
+    assert invitation_find_usable(code_hash=codes.invitation_code_hash(second)) is not None
+    assert LetterPrint.objects.filter(invitation__roster_entry=entry).count() == 2
+
+
+def test_address_labels_csv_opens_in_excel_with_postal_code_address_and_name() -> None:
+    entry = RosterEntryFactory(
+        email="", family_name="宮城", given_name="花子", postal_code="980-8570"
+    )
+
+    content = address_labels_csv(entries=[entry])
+
+    assert content.startswith("\ufeff".encode())
+    rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
+    assert rows[1][:3] == ["〒980-8570", entry.address, "宮城 花子 様"]
