@@ -183,8 +183,26 @@ class Renderer:
         order = ("募集中", "募集予定", "募集終了")
         return [(status, [j for j in self.content.jobs if j.status == status]) for status in order]
 
-    def notice_list(self, listing: ListPage, *, category: tuple[str, str] | None = None) -> bytes:
+    def notice_list(
+        self,
+        listing: ListPage,
+        *,
+        category: tuple[str, str] | None = None,
+        index_page: Any = None,
+    ) -> bytes:
+        """One page of the notice list; `index_page` is a draft of the index, for preview."""
         index = self.content.notice_index
+        intro = self.content.notice_intro
+        if index_page is not None:
+            index = Entry(
+                pk=index_page.pk or 0,
+                kind="notice_index",
+                title=index_page.title,
+                path=listing.base_path,
+                revision=0,
+                published=None,
+            )
+            intro = index_page.intro
         assert index is not None
         title = index.title if category is None else f"{index.title}：{category[1]}"
         if listing.number != listing.count:
@@ -193,7 +211,7 @@ class Renderer:
             "pages/notice_index_page.html",
             path=listing.path_of(listing.number),
             title=title,
-            page={"title": title, "intro": self.content.notice_intro},
+            page={"title": title, "intro": intro},
             listing=listing,
             archive=[(n, listing.path_of(n)) for n in range(listing.count - 1, 0, -1)],
             categories=[
@@ -207,3 +225,52 @@ class Renderer:
     def screen(self, template: str, *, path: str, title: str, **context: Any) -> bytes:
         """A page outside the tree: app screens, the offline page, the 404 page."""
         return self.render(template, path=path, title=title, page={"title": title}, **context)
+
+
+KINDS = {
+    "HomePage": "home",
+    "NoticeIndexPage": "notice_index",
+    "JobIndexPage": "job_index",
+    "PressReleaseIndexPage": "press_index",
+    "NoticePage": "notice",
+    "JobPage": "job",
+    "PressReleasePage": "press",
+    "StandardPage": "standard",
+    "SurveyPage": "survey",
+}
+
+
+def preview_entry(page: Any, content: SiteContent) -> Entry:
+    """The entry a draft would have once published (its path from the parent's when new)."""
+    url_path = page.url_path
+    if not url_path or page.pk is None:
+        parent = page.get_parent() if page.pk else None
+        url_path = (parent.url_path if parent else content.root_path) + page.slug + "/"
+    path = (
+        "/" + url_path[len(content.root_path) :] if url_path.startswith(content.root_path) else "/"
+    )
+    kind = KINDS.get(type(page).__name__, "standard")
+    status = str(page.status) if kind == "job" else ""
+    return Entry(
+        pk=page.pk or 0,
+        kind=kind,
+        title=page.title,
+        path=path,
+        revision=0,
+        published=None,
+        status=status,
+    )
+
+
+def render_preview(page: Page, *, asset: Callable[[str], str] | None = None) -> bytes:
+    """A draft page exactly as the build would write it, with the live site around it."""
+    from .content import load_site_content
+
+    content = load_site_content()
+    renderer = Renderer(content, preview=True, asset=asset)
+    entry = preview_entry(page, content)
+    if entry.kind == "notice_index":
+        notices = content.notices
+        listing = paginate(notices, entry.path)[-1]
+        return renderer.notice_list(listing, index_page=page)
+    return renderer.page(page, entry)

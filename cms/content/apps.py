@@ -7,3 +7,9 @@ class ContentConfig(AppConfig):
     name = "cms.content"
     label = "content"
     verbose_name = "コンテンツ"
+
+    def ready(self) -> None:
+        from . import signals  # noqa: F401
+        from .preview import enable_headless_preview
+
+        enable_headless_preview()

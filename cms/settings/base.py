@@ -266,3 +266,9 @@ ALUMNI_MAX_REQUEST_BYTES = 64 * 1024
 ALUMNI_LETTER_FONT = env(
     "ALUMNI_LETTER_FONT", "/usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf"
 )
+
+# PWA build
+# Publishing, unpublishing, moving or deleting a live page queues an incremental build of dist/.
+PWA_BUILD_ON_PUBLISH = env_bool("PWA_BUILD_ON_PUBLISH", True)
+PWA_SHORT_NAME = env("PWA_SHORT_NAME", "アルムナイ")
+PWA_THEME_COLOR = env("PWA_THEME_COLOR", "#0b5394")

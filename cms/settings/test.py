@@ -13,3 +13,6 @@ TASKS = {
 MEDIA_ROOT = BASE_DIR / "var" / "test-media"  # noqa: F405
 LOGGING["root"] = {"handlers": ["console"], "level": "WARNING"}  # noqa: F405
 WHITENOISE_AUTOREFRESH = True
+# PWA build: tests that want a build on publish turn it on and give their own directory.
+PWA_BUILD_ON_PUBLISH = False
+PWA_DIST_DIR = BASE_DIR / "var" / "test-dist"  # noqa: F405

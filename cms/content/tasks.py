@@ -1,0 +1,23 @@
+"""Background work of the content domain: rebuilding the static PWA after an editor's change."""
+
+import logging
+
+from django.tasks import task
+
+logger = logging.getLogger(__name__)
+
+
+@task()
+def build_pwa_task(reason: str = "") -> dict[str, object]:
+    """Incremental build of dist/: only the files whose content changed are written."""
+    from pwa_build.build import build
+
+    report = build()
+    logger.info("PWA rebuilt (%s): %s", reason or "requested", report.summary())
+    return {
+        "full": report.full,
+        "written": len(report.written),
+        "unchanged": report.unchanged,
+        "removed": len(report.removed),
+        "seconds": round(report.seconds, 3),
+    }
