@@ -1,5 +1,15 @@
 """API routes of the alumni domain, mounted under /api/v1/ by cms.api."""
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from cms.alumni import api
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("privacy-notice", api.PrivacyNoticeView.as_view(), name="alumni-privacy-notice"),
+    path("registrations", api.RegistrationCreateView.as_view(), name="alumni-registrations"),
+    path("auth/code", api.LoginCodeRequestView.as_view(), name="alumni-auth-code"),
+    path("auth/session", api.SessionView.as_view(), name="alumni-auth-session"),
+    path("me", api.MeView.as_view(), name="alumni-me"),
+    path("me/email/confirm", api.EmailConfirmView.as_view(), name="alumni-me-email-confirm"),
+    path("me/export", api.MeExportView.as_view(), name="alumni-me-export"),
+]

@@ -69,11 +69,11 @@ def parse_japanese_date(value: str | dt.date | dt.datetime) -> dt.date:
         year, month, day = (int(part) for part in match.groups())
         return _date(year, month, day)
     if match := _WAREKI.match(text):
-        era, era_year, month, day = match.groups()
+        era, era_year, month_text, day_text = match.groups()
         for names, start, end in _ERAS:
             if era in names:
                 year = start.year + (1 if era_year == "元" else int(era_year)) - 1
-                date = _date(year, int(month), int(day))
+                date = _date(year, int(month_text), int(day_text))
                 if date < start or (end is not None and date > end):
                     raise ValueError(f"{names[0]}の期間外の日付です")
                 return date

@@ -161,3 +161,20 @@ def _plain(value: Any) -> Any:
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
     return value
+
+
+def alumnus_pending_email(*, alumnus: Alumnus) -> str | None:
+    """The new address waiting for its confirmation code, if any."""
+    from cms.alumni.models import OneTimeCode, OneTimeCodePurpose
+
+    return (
+        OneTimeCode.objects.filter(
+            alumnus=alumnus,
+            purpose=OneTimeCodePurpose.EMAIL_CHANGE,
+            used_at__isnull=True,
+            expires_at__gt=timezone.now(),
+        )
+        .order_by("-created_at")
+        .values_list("email", flat=True)
+        .first()
+    )

@@ -29,10 +29,8 @@ class RosterEntryFactory(factory.django.DjangoModelFactory):
 
 
 class AlumnusFactory(factory.django.DjangoModelFactory):
-    user = factory.LazyFunction(
-        lambda: get_user_model().objects.create_user(
-            username=f"alumnus-{factory.random.randgen.random()}"
-        )
+    user = factory.Sequence(
+        lambda n: get_user_model().objects.create_user(username=f"alumnus-test-{n}")
     )
     family_name = "宮城"
     given_name = "太郎"

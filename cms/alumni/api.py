@@ -1,0 +1,239 @@
+"""The alumni JSON API: one view per operation; the rules live in services and selectors."""
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import login, logout
+from django.middleware.csrf import get_token
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import exceptions, status
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from cms.alumni import selectors, services
+from cms.alumni.errors import AlumniError, TooManyAttempts
+from cms.alumni.models import Alumnus
+from cms.alumni.permissions import IsAlumnus, request_alumnus
+from cms.alumni.serializers import (
+    EmailConfirmInput,
+    LoginCodeInput,
+    MessageOutput,
+    PrivacyNoticeOutput,
+    ProfileOutput,
+    ProfileUpdateInput,
+    RegistrationInput,
+    RegistrationOutput,
+    SessionInput,
+    SessionOutput,
+)
+
+ERRORS = {
+    400: OpenApiResponse(MessageOutput, description="入力の誤り（detail と errors）"),
+    413: OpenApiResponse(MessageOutput, description="送信内容が大きすぎる"),
+}
+THROTTLED = {429: OpenApiResponse(MessageOutput, description="試行が多すぎる（Retry-After）")}
+SIGNED_IN = {401: OpenApiResponse(MessageOutput, description="ログインしていない")}
+
+
+class AlumniAPIView(APIView):
+    """Refuses oversized bodies before parsing and turns service refusals into API errors."""
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        length = request.META.get("CONTENT_LENGTH") or "0"
+        if not length.isdigit() or int(length) > settings.ALUMNI_MAX_REQUEST_BYTES:
+            error = exceptions.APIException("送信内容が大きすぎます。")
+            error.status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+            raise error
+        super().initial(request, *args, **kwargs)
+
+    def handle_exception(self, exc: Exception) -> Response:
+        if isinstance(exc, AlumniError):
+            body: dict[str, Any] = {"detail": exc.message}
+            if exc.field:
+                body["errors"] = {exc.field: [exc.message]}
+            response = Response(body, status=exc.status_code)
+            if isinstance(exc, TooManyAttempts):
+                response["Retry-After"] = str(exc.retry_after)
+            return response
+        return super().handle_exception(exc)
+
+    def alumnus(self) -> Alumnus:
+        alumnus = request_alumnus(self.request)
+        assert alumnus is not None  # IsAlumnus let the request through
+        return alumnus
+
+
+def _client_ip(request: Request) -> str:
+    return str(request.META.get("REMOTE_ADDR", ""))
+
+
+def profile_data(alumnus: Alumnus) -> dict[str, Any]:
+    names = [str(name) for name in ProfileOutput().fields if name != "pending_email"]
+    data: dict[str, Any] = {name: getattr(alumnus, name) for name in names}
+    data["pending_email"] = selectors.alumnus_pending_email(alumnus=alumnus)
+    return data
+
+
+PURPOSES = [
+    "カムバック採用やお知らせなど、県からの情報をお届けするため",
+    "アルムナイ同士の交流（グループ）を提供するため",
+    "同意いただいた場合に限り、利用状況からカムバック採用の見込みを推計するため",
+]
+RETAINED = [
+    "退会後も、登録経路ごとの件数（個人を特定しない統計）は保持します。",
+    "人事課の名簿（在職時の記録）は、退会によって削除されません。",
+]
+
+
+class PrivacyNoticeView(AlumniAPIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses=PrivacyNoticeOutput, summary="利用目的とプライバシーポリシーの版")
+    def get(self, request: Request) -> Response:
+        return Response(
+            {
+                "version": settings.ALUMNI_PRIVACY_NOTICE_VERSION,
+                "purposes": PURPOSES,
+                "retained_after_deletion": RETAINED,
+            }
+        )
+
+
+class RegistrationCreateView(AlumniAPIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list[Any] = []
+
+    @extend_schema(
+        request=RegistrationInput,
+        responses={201: RegistrationOutput, **ERRORS},
+        summary="登録（招待コードあり、または人事課の承認待ち）",
+    )
+    def post(self, request: Request) -> Response:
+        data = RegistrationInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        values.pop("accept_privacy_notice")
+        alumnus = services.registration_create(
+            invitation_code=values.pop("invitation_code", "") or None, **values
+        )
+        return Response({"status": alumnus.status}, status=status.HTTP_201_CREATED)
+
+
+class LoginCodeRequestView(AlumniAPIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list[Any] = []
+
+    @extend_schema(
+        request=LoginCodeInput,
+        responses={202: MessageOutput, **ERRORS, **THROTTLED},
+        summary="ログイン用の確認コードをメールで送る（登録の有無にかかわらず 202）",
+    )
+    def post(self, request: Request) -> Response:
+        data = LoginCodeInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.login_code_request(email=data.validated_data["email"], ip=_client_ip(request))
+        return Response(
+            {"detail": "登録済みのアドレスであれば、確認コードを送信しました。"},
+            status=status.HTTP_202_ACCEPTED,
+        )
+
+
+class SessionView(AlumniAPIView):
+    permission_classes = [AllowAny]
+
+    def get_authenticators(self) -> list[Any]:
+        # Signing in needs no CSRF token (there is no session yet); signing out does.
+        if self.request is not None and self.request.method == "POST":
+            return []
+        return super().get_authenticators()
+
+    @extend_schema(
+        request=SessionInput,
+        responses={200: SessionOutput, **ERRORS, **THROTTLED},
+        summary="確認コードでログイン（新しいセッションと CSRF トークン）",
+    )
+    def post(self, request: Request) -> Response:
+        data = SessionInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        alumnus = services.login_code_verify(
+            email=data.validated_data["email"],
+            code=data.validated_data["code"],
+            ip=_client_ip(request),
+        )
+        login(request._request, alumnus.user, backend="django.contrib.auth.backends.ModelBackend")
+        return Response(
+            {"csrf_token": get_token(request._request), "profile": profile_data(alumnus)}
+        )
+
+    @extend_schema(
+        request=None, responses={204: None}, summary="ログアウト（サーバー側でセッションを終了）"
+    )
+    def delete(self, request: Request) -> Response:
+        logout(request._request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MeView(AlumniAPIView):
+    permission_classes = [IsAlumnus]
+
+    @extend_schema(responses={200: ProfileOutput, **SIGNED_IN}, summary="自分の登録情報")
+    def get(self, request: Request) -> Response:
+        return Response(profile_data(self.alumnus()))
+
+    @extend_schema(
+        request=ProfileUpdateInput,
+        responses={200: ProfileOutput, **ERRORS, **SIGNED_IN},
+        summary="登録情報の変更（新しいメールアドレスは確認コードの入力後に有効）",
+    )
+    def patch(self, request: Request) -> Response:
+        data = ProfileUpdateInput(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        changes = dict(data.validated_data)
+        new_email = changes.pop("email", None)
+        alumnus = services.alumnus_update(
+            alumnus=self.alumnus(), changes=changes, new_email=new_email
+        )
+        return Response(profile_data(alumnus))
+
+    @extend_schema(
+        request=None,
+        responses={204: None, **SIGNED_IN},
+        summary="退会（アカウントと個人データを削除し、全セッションを終了）",
+    )
+    def delete(self, request: Request) -> Response:
+        services.alumnus_delete(alumnus=self.alumnus())
+        logout(request._request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class EmailConfirmView(AlumniAPIView):
+    permission_classes = [IsAlumnus]
+
+    @extend_schema(
+        request=EmailConfirmInput,
+        responses={200: ProfileOutput, **ERRORS, **SIGNED_IN, **THROTTLED},
+        summary="新しいメールアドレスを確認コードで有効にする",
+    )
+    def post(self, request: Request) -> Response:
+        data = EmailConfirmInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        alumnus = services.alumnus_email_confirm(
+            alumnus=self.alumnus(), code=data.validated_data["code"], ip=_client_ip(request)
+        )
+        return Response(profile_data(alumnus))
+
+
+class MeExportView(AlumniAPIView):
+    permission_classes = [IsAlumnus]
+
+    @extend_schema(
+        responses={200: OpenApiResponse(description="保有する全データ（JSON）"), **SIGNED_IN},
+        summary="自分のデータの開示（JSON）",
+    )
+    def get(self, request: Request) -> Response:
+        response = Response(selectors.alumnus_export(alumnus=self.alumnus()))
+        response["Content-Disposition"] = 'attachment; filename="my-data.json"'
+        response["Cache-Control"] = "no-store"
+        return response

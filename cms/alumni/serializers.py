@@ -1,0 +1,180 @@
+"""Small input and output serializers of the alumni API, one pair per operation."""
+
+import re
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import serializers
+
+from cms.alumni.normalise import (
+    normalise_email,
+    normalise_name,
+    normalise_text,
+    parse_japanese_date,
+)
+
+_KANA = re.compile(r"^[\u3041-\u309f\u30a0-\u30ff ]+$")
+
+
+def _django_to_drf(error: DjangoValidationError) -> serializers.ValidationError:
+    return serializers.ValidationError(error.messages)
+
+
+class NameField(serializers.CharField):
+    """A name: NFKC, trimmed by us (not before we look), invisible characters refused."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 50)
+        super().__init__(trim_whitespace=False, **kwargs)
+
+    def to_internal_value(self, data: Any) -> str:
+        value = super().to_internal_value(data)
+        try:
+            return normalise_name(value)
+        except DjangoValidationError as error:
+            raise _django_to_drf(error) from None
+
+
+class KanaField(NameField):
+    def to_internal_value(self, data: Any) -> str:
+        value = super().to_internal_value(data)
+        if not _KANA.match(value):
+            raise serializers.ValidationError("ふりがなで入力してください。")
+        return value
+
+
+class EmailAddressField(serializers.CharField):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(max_length=254, trim_whitespace=False, **kwargs)
+
+    def to_internal_value(self, data: Any) -> str:
+        value = super().to_internal_value(data)
+        try:
+            return normalise_email(value)
+        except DjangoValidationError as error:
+            raise _django_to_drf(error) from None
+
+
+class JapaneseDateField(serializers.DateField):
+    """A date as ISO 8601, or as written in Japan (1985/4/1, 昭和60年4月1日, S60.4.1)."""
+
+    def to_internal_value(self, value: Any) -> Any:
+        if isinstance(value, str) and len(value) <= 20:
+            try:
+                return parse_japanese_date(value)
+            except ValueError:
+                pass
+        raise serializers.ValidationError("日付の形式が正しくありません（例: 1985-04-01）。")
+
+
+class PlainTextField(serializers.CharField):
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 50)
+        kwargs.setdefault("allow_blank", True)
+        super().__init__(trim_whitespace=False, **kwargs)
+
+    def to_internal_value(self, data: Any) -> str:
+        value = super().to_internal_value(data)
+        try:
+            return normalise_name(value) if value.strip() else ""
+        except DjangoValidationError as error:
+            raise _django_to_drf(error) from None
+
+
+class CodeField(serializers.CharField):
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 40)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> str:
+        return normalise_text(super().to_internal_value(data))
+
+
+class PrivacyNoticeOutput(serializers.Serializer):
+    version = serializers.CharField()
+    purposes = serializers.ListField(child=serializers.CharField())
+    retained_after_deletion = serializers.ListField(child=serializers.CharField())
+
+
+class RegistrationInput(serializers.Serializer):
+    invitation_code = CodeField(required=False, allow_blank=True)
+    family_name = NameField()
+    given_name = NameField()
+    family_name_kana = KanaField()
+    given_name_kana = KanaField()
+    email = EmailAddressField()
+    birth_date = JapaneseDateField()
+    former_department = PlainTextField(required=False, max_length=100)
+    hired_on = JapaneseDateField(required=False)
+    retired_on = JapaneseDateField(required=False)
+    consent_email = serializers.BooleanField()
+    consent_push = serializers.BooleanField()
+    consent_analytics = serializers.BooleanField()
+    privacy_notice_version = serializers.CharField(max_length=20)
+    accept_privacy_notice = serializers.BooleanField()
+
+    def validate_accept_privacy_notice(self, value: bool) -> bool:
+        if not value:
+            raise serializers.ValidationError("プライバシーポリシーへの同意が必要です。")
+        return value
+
+
+class RegistrationOutput(serializers.Serializer):
+    status = serializers.CharField(help_text="active: ログインできます / pending: 人事課の承認待ち")
+
+
+class LoginCodeInput(serializers.Serializer):
+    email = EmailAddressField()
+
+
+class MessageOutput(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+class SessionInput(serializers.Serializer):
+    email = EmailAddressField()
+    code = CodeField(max_length=12)
+
+
+class ProfileOutput(serializers.Serializer):
+    family_name = serializers.CharField()
+    given_name = serializers.CharField()
+    family_name_kana = serializers.CharField()
+    given_name_kana = serializers.CharField()
+    email = serializers.CharField()
+    pending_email = serializers.CharField(allow_null=True)
+    former_department = serializers.CharField()
+    retired_on = serializers.DateField(allow_null=True)
+    current_region = serializers.CharField()
+    industry = serializers.CharField()
+    interests = serializers.ListField(child=serializers.CharField())
+    consent_email = serializers.BooleanField()
+    consent_push = serializers.BooleanField()
+    consent_analytics = serializers.BooleanField()
+    privacy_notice_version = serializers.CharField()
+    channel = serializers.CharField()
+
+
+class SessionOutput(serializers.Serializer):
+    csrf_token = serializers.CharField()
+    profile = ProfileOutput()
+
+
+class ProfileUpdateInput(serializers.Serializer):
+    family_name = NameField(required=False)
+    given_name = NameField(required=False)
+    family_name_kana = KanaField(required=False)
+    given_name_kana = KanaField(required=False)
+    current_region = PlainTextField(required=False)
+    industry = PlainTextField(required=False)
+    interests = serializers.ListField(
+        child=PlainTextField(allow_blank=False), max_length=20, required=False
+    )
+    consent_email = serializers.BooleanField(required=False)
+    consent_push = serializers.BooleanField(required=False)
+    consent_analytics = serializers.BooleanField(required=False)
+    email = EmailAddressField(required=False)
+
+
+class EmailConfirmInput(serializers.Serializer):
+    code = CodeField(max_length=12)
