@@ -11,8 +11,9 @@ PORT ?= 8000
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || "$$(scripts/find-python)" -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[dev]"
+	@echo "Installing Python dependencies into $(VENV) ..."
+	@set -o pipefail; { $(PY) -m pip install --quiet --upgrade pip && \
+	  $(PY) -m pip install --quiet -e ".[dev]"; } 2>&1 | { grep -v -e '^WARNING: Location' -e 'Editable installation' -e 'editable_wheel' -e '^  *\*\*\*' -e '^  *!!' -e 'Please be careful' -e 'name as your package' -e 'WheelFile' -e '^ *$$' || true; }
 	@touch $@
 
 install: $(VENV)/.installed
