@@ -1,5 +1,10 @@
 """API routes of the content domain, mounted under /api/v1/ by cms.api."""
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from .api import NoticeDetailView, NoticeFeedView
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("notices", NoticeFeedView.as_view(), name="notice-feed"),
+    path("notices/<int:notice_id>", NoticeDetailView.as_view(), name="notice-detail"),
+]
