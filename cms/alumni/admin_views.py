@@ -1,0 +1,218 @@
+"""HR's admin screens: roster import with preview, invitations, letters, approvals, audit log."""
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from cms.alumni import selectors, services
+from cms.alumni.letters import address_labels_csv, letters_pdf
+from cms.alumni.models import (
+    Alumnus,
+    AlumnusStatus,
+    AuditAction,
+    AuditLogEntry,
+    Invitation,
+    RosterEntry,
+    RosterUpload,
+)
+from cms.alumni.roster import RosterFileError, roster_file_read
+from cms.alumni.services import RosterInvalid, roster_import
+
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+
+
+def needs_permission(
+    codename: str,
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not request.user.has_perm(codename):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def staff(request: HttpRequest) -> Any:
+    """The signed-in staff user (the admin only lets signed-in staff this far)."""
+    return request.user
+
+
+class RosterUploadForm(forms.Form):
+    file = forms.FileField(label="名簿ファイル（CSV または XLSX）")
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError("ファイルが大きすぎます（10MB まで）。")
+        if not upload.name.lower().endswith((".csv", ".xlsx")):
+            raise forms.ValidationError("CSV または XLSX ファイルを選んでください。")
+        return upload
+
+
+@needs_permission("alumni.add_rosterentry")
+def roster_import_view(request: HttpRequest) -> HttpResponse:
+    """Step 1: upload; step 2: preview with every bad row; step 3: confirm (one transaction)."""
+    context: dict[str, Any] = {"form": RosterUploadForm()}
+    if request.method == "POST" and "confirm" in request.POST:
+        upload = get_object_or_404(
+            RosterUpload, pk=request.POST["confirm"], uploaded_by=staff(request)
+        )
+        try:
+            roster = roster_file_read(filename=upload.filename, content=bytes(upload.content))
+            result = roster_import(roster=roster, actor=staff(request))
+        except (RosterFileError, RosterInvalid) as error:
+            messages.error(request, str(error))
+        else:
+            upload.delete()
+            messages.success(
+                request,
+                f"名簿を取り込みました（新規 {result.created} 件、更新 {result.updated} 件、変更なし {result.unchanged} 件）。",
+            )
+            return redirect("alumni_roster_import")
+    elif request.method == "POST":
+        form = RosterUploadForm(request.POST, request.FILES)
+        context["form"] = form
+        if form.is_valid():
+            upload_file = form.cleaned_data["file"]
+            content = upload_file.read()
+            try:
+                roster = roster_file_read(filename=upload_file.name, content=content)
+                preview = roster_import(roster=roster, dry_run=True) if not roster.errors else None
+            except RosterFileError as error:
+                form.add_error("file", str(error))
+            else:
+                RosterUpload.objects.filter(uploaded_by=staff(request)).delete()
+                upload = None
+                if not roster.errors:
+                    upload = RosterUpload.objects.create(
+                        filename=upload_file.name, content=content, uploaded_by=staff(request)
+                    )
+                context.update(roster=roster, preview=preview, upload=upload)
+    return TemplateResponse(request, "alumni/admin/roster_import.html", context)
+
+
+@needs_permission("alumni.view_invitation")
+def invitations_view(request: HttpRequest) -> HttpResponse:
+    invitations = Invitation.objects.select_related("roster_entry").order_by("-created_at")
+    channel = request.GET.get("channel")
+    if channel in {"email", "letter"}:
+        invitations = invitations.filter(channel=channel)
+    delivery = request.GET.get("delivery")
+    if delivery:
+        invitations = invitations.filter(delivery=delivery)
+    page = list(invitations[:500])
+    services.audit_log_record(
+        actor=staff(request),
+        action=AuditAction.VIEW,
+        target="invitations",
+        record_ids=[invitation.roster_entry_id for invitation in page],
+    )
+    return TemplateResponse(
+        request,
+        "alumni/admin/invitations.html",
+        {
+            "invitations": page,
+            "to_email": selectors.roster_entries_to_invite(channel="email").count(),
+            "to_letter": selectors.roster_entries_to_invite(channel="letter").count(),
+        },
+    )
+
+
+def _eligible(entries: Any) -> list[RosterEntry]:
+    return [entry for entry in entries if selectors.roster_entry_is_eligible(entry=entry)]
+
+
+@require_POST
+@needs_permission("alumni.add_invitation")
+def invitations_send_view(request: HttpRequest) -> HttpResponse:
+    ids = request.POST.getlist("entry")
+    entries = selectors.roster_entries_to_invite(channel="email")
+    if ids:
+        entries = RosterEntry.objects.filter(pk__in=ids)
+    queued = services.invitation_queue_emails(entries=_eligible(entries), actor=staff(request))
+    messages.success(request, f"{len(queued)} 件の招待メールを送信キューに入れました。")
+    return redirect("alumni_invitations")
+
+
+@require_POST
+@needs_permission("alumni.add_invitation")
+def letters_pdf_view(request: HttpRequest) -> HttpResponse:
+    ids = request.POST.getlist("entry")
+    entries = (
+        RosterEntry.objects.filter(pk__in=ids)
+        if ids
+        else selectors.roster_entries_to_invite(channel="letter")
+    )
+    letters = services.invitation_issue_letters(entries=_eligible(entries), actor=staff(request))
+    if not letters:
+        messages.warning(request, "郵送の対象者がいません。")
+        return redirect("alumni_invitations")
+    response = HttpResponse(letters_pdf(letters=letters), content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'attachment; filename="letters-{timezone.localdate():%Y%m%d}.pdf"'
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@needs_permission("alumni.view_invitation")
+def labels_csv_view(request: HttpRequest) -> HttpResponse:
+    entries = list(
+        RosterEntry.objects.filter(
+            invitations__channel="letter",
+            invitations__retired_at__isnull=True,
+            invitations__used_at__isnull=True,
+        ).distinct()
+    )
+    services.audit_log_record(
+        actor=staff(request),
+        action=AuditAction.EXPORT,
+        target="labels",
+        record_ids=[entry.pk for entry in entries],
+    )
+    response = HttpResponse(
+        address_labels_csv(entries=entries), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="labels-{timezone.localdate():%Y%m%d}.csv"'
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@needs_permission("alumni.change_alumnus")
+def approvals_view(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        alumnus = get_object_or_404(
+            Alumnus, pk=request.POST.get("alumnus"), status=AlumnusStatus.PENDING
+        )
+        services.alumnus_approve(alumnus=alumnus, actor=staff(request))
+        messages.success(request, f"{alumnus} さんの登録を承認しました。")
+        return redirect("alumni_approvals")
+    pending = list(Alumnus.objects.filter(status=AlumnusStatus.PENDING).order_by("registered_at"))
+    services.audit_log_record(
+        actor=staff(request),
+        action=AuditAction.VIEW,
+        target="approvals",
+        record_ids=[alumnus.pk for alumnus in pending],
+    )
+    return TemplateResponse(request, "alumni/admin/approvals.html", {"pending": pending})
+
+
+@needs_permission("alumni.view_auditlogentry")
+def audit_log_view(request: HttpRequest) -> HttpResponse:
+    entries = AuditLogEntry.objects.select_related("actor")[:500]
+    return TemplateResponse(request, "alumni/admin/audit_log.html", {"entries": entries})

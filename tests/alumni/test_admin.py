@@ -1,0 +1,94 @@
+"""HR's admin: roster upload → preview → confirm, lists that write the audit log, dashboard."""
+
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from cms.alumni.models import AuditLogEntry, Invitation, RosterEntry, RosterUpload
+from tests.alumni.factories import AlumnusFactory, RosterEntryFactory
+from tests.alumni.test_roster import ROWS, csv_bytes
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def hr(client: Client) -> Client:
+    user = get_user_model().objects.create_superuser("hr", "hr@example.jp", "pw")
+    client.force_login(user)
+    return client
+
+
+def test_roster_upload_previews_then_imports_on_confirm(hr: Client) -> None:
+    upload = SimpleUploadedFile("roster.csv", csv_bytes(ROWS, "cp932"))
+
+    preview = hr.post("/admin/alumni/roster-import/", {"file": upload})
+
+    assert "新規 3 件" in preview.content.decode()
+    assert RosterEntry.objects.count() == 0
+    confirm = hr.post("/admin/alumni/roster-import/", {"confirm": RosterUpload.objects.get().pk})
+    assert confirm.status_code == 302
+    assert RosterEntry.objects.count() == 3
+    assert not RosterUpload.objects.exists()
+
+
+def test_roster_upload_with_bad_rows_lists_them_and_offers_no_confirm(hr: Client) -> None:
+    upload = SimpleUploadedFile("roster.csv", csv_bytes([ROWS[0], "A9,,,,,,,,,,,"], "utf-8"))
+
+    page = hr.post("/admin/alumni/roster-import/", {"file": upload}).content.decode()
+
+    assert "3 行目" in page and "姓が空です" in page
+    assert 'name="confirm"' not in page
+    assert not RosterUpload.objects.exists() and not RosterEntry.objects.exists()
+
+
+def test_alumni_list_searches_and_writes_the_audit_log(hr: Client) -> None:
+    wanted = AlumnusFactory(family_name="石巻")
+    AlumnusFactory(family_name="気仙沼")
+
+    page = hr.get("/admin/alumni_alumnus/", {"q": "石巻"})
+
+    assert page.status_code == 200
+    assert "石巻" in page.content.decode() and "気仙沼" not in page.content.decode()
+    entry = AuditLogEntry.objects.get(target="alumnus")
+    assert entry.actor_username == "hr" and entry.record_ids == [str(wanted.pk)]
+
+
+def test_letters_pdf_download_issues_codes_and_is_audited(hr: Client) -> None:
+    RosterEntryFactory(email="")
+
+    response = hr.post("/admin/alumni/invitations/letters.pdf")
+
+    assert response["Content-Type"] == "application/pdf"
+    assert Invitation.objects.filter(channel="letter").count() == 1
+    assert AuditLogEntry.objects.filter(action="export", target="letters").exists()
+
+
+def test_send_invitations_from_the_admin_queues_and_sends(
+    hr: Client, smtp: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    RosterEntryFactory(email="a@example.jp")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        hr.post("/admin/alumni/invitations/send/")
+
+    assert len(smtp.wait_for(1)) == 1
+    assert "送信済み" in hr.get("/admin/alumni/invitations/").content.decode()
+
+
+def test_dashboard_shows_registrations_against_the_target(hr: Client) -> None:
+    AlumnusFactory()
+
+    page = hr.get("/admin/").content.decode()
+
+    assert "登録者 <strong>1</strong> 人" in page and "目標 50 人" in page
+
+
+def test_audit_log_cannot_be_edited_by_staff(hr: Client) -> None:
+    editor = get_user_model().objects.create_user("editor", password="pw", is_staff=True)
+
+    assert not editor.has_perm("alumni.change_auditlogentry")
+    assert hr.get("/admin/alumni/audit-log/").status_code == 200
+    assert hr.post("/admin/alumni/audit-log/").status_code in {200, 405}
