@@ -1,0 +1,162 @@
+"""Incremental builds: one publish rewrites only what shows it; signals queue the build on commit."""
+
+import threading
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
+
+from cms.content.models import NoticeCategory, NoticePage
+from pwa_build.build import build, build_lock
+from tests.content.factories import NoticePageFactory
+
+from .conftest import SiteTree, body
+
+
+def publish_new_notice(site_tree: SiteTree, slug: str, title: str) -> NoticePage:
+    notice = NoticePage(
+        title=title,
+        slug=slug,
+        summary="新しい概要",
+        category=NoticeCategory.objects.get(slug="other"),
+        body=body("新しい本文"),
+        live=False,
+    )
+    site_tree.notices.add_child(instance=notice)
+    notice.save_revision().publish()
+    return notice
+
+
+def test_publishing_one_notice_rewrites_only_the_expected_files(
+    site_tree: SiteTree, dist: Path
+) -> None:
+    build(full=True)
+    untouched = (dist / "jobs/civil/index.html").stat().st_mtime_ns
+    publish_new_notice(site_tree, "new-one", "新着のお知らせです")
+    report = build()
+    assert not report.full
+    assert sorted(report.written) == sorted(
+        [
+            "notices/new-one/index.html",
+            "notices/index.html",
+            "notices/category/other/index.html",
+            "index.html",  # the home page lists the newest notices
+            "sitemap.xml",
+            "feed.xml",
+        ]
+    )
+    assert report.removed == []
+    assert "新しい本文" in (dist / "notices/new-one/index.html").read_text()
+    assert "新着のお知らせです" in (dist / "notices/index.html").read_text()
+    assert (dist / "jobs/civil/index.html").stat().st_mtime_ns == untouched
+
+
+def test_unpublishing_removes_the_page_and_updates_the_lists(
+    site_tree: SiteTree, dist: Path
+) -> None:
+    build(full=True)
+    assert (dist / "notices/open-day/index.html").is_file()
+    site_tree.public_notice.unpublish()
+    report = build()
+    assert report.removed == ["notices/open-day/index.html"]
+    assert not (dist / "notices/open-day").exists()
+    for listing in ("notices/index.html", "index.html", "sitemap.xml", "feed.xml"):
+        assert listing in report.written
+        assert "県庁見学会のご案内" not in (dist / listing).read_text()
+
+
+def test_a_second_build_with_nothing_changed_writes_nothing(
+    site_tree: SiteTree, dist: Path
+) -> None:
+    build(full=True)
+    report = build()
+    assert report.written == [] and report.removed == [] and report.unchanged > 10
+
+
+def test_notices_past_one_page_keep_older_archive_pages_unchanged(
+    site_tree: SiteTree, dist: Path
+) -> None:
+    for n in range(45):
+        NoticePageFactory(parent=site_tree.notices, slug=f"old-{n}", body=[])
+    build(full=True)
+    assert (dist / "notices/archive/1/index.html").is_file()
+    assert (dist / "notices/archive/2/index.html").is_file()
+    publish_new_notice(site_tree, "newest", "最新のお知らせ")
+    written = build().written
+    assert "notices/archive/1/index.html" not in written
+    assert "notices/index.html" in written
+
+
+@pytest.fixture
+def on_publish(dist: Path):  # type: ignore[no-untyped-def]
+    with override_settings(PWA_BUILD_ON_PUBLISH=True):
+        yield dist
+
+
+def test_publishing_in_the_admin_flow_rebuilds_after_commit(
+    site_tree: SiteTree, on_publish: Path, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
+    build(full=True)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        publish_new_notice(site_tree, "via-signal", "シグナルで公開")
+    assert not (on_publish / "notices/via-signal").exists()  # nothing before the commit
+    for callback in callbacks:
+        callback()
+    assert "シグナルで公開" in (on_publish / "notices/via-signal/index.html").read_text()
+
+
+def test_deleting_a_live_page_removes_it_after_commit(
+    site_tree: SiteTree, on_publish: Path, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
+    build(full=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        site_tree.public_notice.delete()
+    assert not (on_publish / "notices/open-day").exists()
+    assert "県庁見学会のご案内" not in (on_publish / "notices/index.html").read_text()
+
+
+def test_a_drafts_save_does_not_change_the_site(
+    site_tree: SiteTree, on_publish: Path, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
+    build(full=True)
+    notice = site_tree.public_notice
+    notice.title = "下書きで変えたタイトル"
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        notice.save_revision()
+    assert (
+        callbacks == []
+        or "下書きで変えたタイトル" not in (on_publish / "notices/open-day/index.html").read_text()
+    )
+
+
+def test_two_builds_never_run_at_once(site_tree: SiteTree, dist: Path) -> None:
+    build(full=True)
+    finished = threading.Event()
+    with build_lock(dist):
+        worker = threading.Thread(target=lambda: (build_lock_then(dist), finished.set()))
+        worker.start()
+        worker.join(timeout=0.5)
+        assert not finished.is_set()  # waits for the lock held here
+    worker.join(timeout=10)
+    assert finished.is_set()
+
+
+def build_lock_then(dist: Path) -> None:
+    with build_lock(dist):
+        pass
+
+
+def test_incremental_build_reads_in_a_fixed_number_of_queries(
+    site_tree: SiteTree, dist: Path
+) -> None:
+    build(full=True)
+    publish_new_notice(site_tree, "q1", "クエリ1")
+    with CaptureQueriesContext(connection) as one:
+        build()
+    for n in range(5):
+        publish_new_notice(site_tree, f"q-more-{n}", f"クエリ追加{n}")
+    with CaptureQueriesContext(connection) as many:
+        build()
+    assert len(many) == len(one)
