@@ -1,0 +1,230 @@
+// Account screens of the PWA: invitation, registration, code login, profile and rights.
+// Talks to the API origin of <meta name="api-origin"> with the session cookie; keeps nothing
+// personal in browser storage (the CSRF token lives only in memory).
+(function () {
+  "use strict";
+  var meta = document.querySelector('meta[name="api-origin"]');
+  var API = ((meta && meta.content) || "").replace(/\/$/, "") + "/api/v1";
+  var csrfToken = "";
+
+  function api(method, path, body) {
+    var headers = { Accept: "application/json" };
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    if (method !== "GET" && csrfToken) headers["X-CSRFToken"] = csrfToken;
+    return fetch(API + path, {
+      method: method,
+      credentials: "include",
+      headers: headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    }).then(function (response) {
+      if (response.status === 204) return { status: 204, data: {} };
+      return response.json().then(
+        function (data) { return { status: response.status, data: data }; },
+        function () { return { status: response.status, data: { detail: "エラーが発生しました。" } }; }
+      );
+    }, function () {
+      return { status: 0, data: { detail: "通信できませんでした。接続を確認してください。" } };
+    });
+  }
+
+  function refreshSession() {
+    return api("GET", "/auth/session").then(function (result) {
+      csrfToken = result.data.csrf_token || "";
+      return result.data;
+    });
+  }
+
+  function showStatus(form, message, isError) {
+    var box = form.querySelector("[data-status]");
+    if (!box) return;
+    box.textContent = message || "";
+    box.className = isError ? "form-status form-status--error" : "form-status";
+    if (message && isError) box.focus();
+  }
+
+  function clearErrors(form) {
+    form.querySelectorAll("[data-error-for]").forEach(function (node) {
+      node.textContent = "";
+      node.hidden = true;
+    });
+    form.querySelectorAll("[aria-invalid]").forEach(function (node) {
+      node.removeAttribute("aria-invalid");
+    });
+  }
+
+  function showErrors(form, result) {
+    var errors = result.data.errors || {};
+    Object.keys(errors).forEach(function (name) {
+      var field = form.elements[name];
+      var holder = form.querySelector('[data-error-for="' + name + '"]');
+      var message = [].concat(errors[name]).join(" ");
+      if (holder) { holder.textContent = message; holder.hidden = false; }
+      if (field && field.setAttribute) field.setAttribute("aria-invalid", "true");
+    });
+    showStatus(form, result.data.detail || "入力内容を確認してください。", true);
+  }
+
+  function values(form) {
+    var data = {};
+    Array.prototype.forEach.call(form.elements, function (field) {
+      if (!field.name) return;
+      if (field.type === "checkbox") data[field.name] = field.checked;
+      else data[field.name] = field.value;
+    });
+    return data;
+  }
+
+  function codeFromUrl() {
+    return new URLSearchParams(window.location.search).get("code") || "";
+  }
+
+  function setupInvite() {
+    var code = codeFromUrl();
+    var shown = document.getElementById("invite-code");
+    var link = document.getElementById("invite-register");
+    if (shown) shown.textContent = code || "（コードはお手元の案内でご確認ください）";
+    if (link) link.href = "/app/register/" + (code ? "?code=" + encodeURIComponent(code) : "");
+  }
+
+  function setupRegister(form) {
+    if (form.elements.invitation_code && !form.elements.invitation_code.value) {
+      form.elements.invitation_code.value = codeFromUrl();
+    }
+    api("GET", "/privacy-notice").then(function (result) {
+      var list = document.getElementById("purposes");
+      if (list && result.data.purposes) {
+        result.data.purposes.forEach(function (text) {
+          var item = document.createElement("li");
+          item.textContent = text;
+          list.appendChild(item);
+        });
+      }
+      if (result.data.version) form.elements.privacy_notice_version.value = result.data.version;
+    });
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      clearErrors(form);
+      showStatus(form, "送信しています…", false);
+      api("POST", "/registrations", values(form)).then(function (result) {
+        if (result.status === 201) {
+          form.hidden = true;
+          var done = document.getElementById("register-done");
+          done.hidden = false;
+          done.querySelector("[data-pending]").hidden = result.data.status !== "pending";
+          done.focus();
+        } else {
+          showErrors(form, result);
+        }
+      });
+    });
+  }
+
+  function setupLogin(emailForm) {
+    var codeForm = document.getElementById("code-form");
+    var email = "";
+    refreshSession();
+    emailForm.addEventListener("submit", function (event) {
+      event.preventDefault();
+      clearErrors(emailForm);
+      email = emailForm.elements.email.value;
+      api("POST", "/auth/code", { email: email }).then(function (result) {
+        if (result.status === 202) {
+          emailForm.hidden = true;
+          codeForm.hidden = false;
+          codeForm.elements.code.focus();
+        } else {
+          showErrors(emailForm, result);
+        }
+      });
+    });
+    codeForm.addEventListener("submit", function (event) {
+      event.preventDefault();
+      clearErrors(codeForm);
+      api("POST", "/auth/session", { email: email, code: codeForm.elements.code.value }).then(
+        function (result) {
+          if (result.status === 200) {
+            window.location.assign("/app/profile/");
+          } else {
+            showErrors(codeForm, result);
+          }
+        }
+      );
+    });
+  }
+
+  function fillProfile(form, profile) {
+    Object.keys(profile).forEach(function (name) {
+      var field = form.elements[name];
+      if (!field) return;
+      if (field.type === "checkbox") field.checked = !!profile[name];
+      else if (Array.isArray(profile[name])) field.value = profile[name].join("、");
+      else field.value = profile[name] == null ? "" : profile[name];
+    });
+    var pending = document.getElementById("pending-email");
+    pending.hidden = !profile.pending_email;
+    document.getElementById("email-confirm-form").hidden = !profile.pending_email;
+    if (profile.pending_email) pending.textContent = "新しいアドレス（" + profile.pending_email + "）に確認コードを送りました。";
+  }
+
+  function setupProfile(form) {
+    var signedOut = document.getElementById("signed-out");
+    refreshSession().then(function (state) {
+      if (!state.signed_in) { signedOut.hidden = false; return; }
+      document.getElementById("account").hidden = false;
+      api("GET", "/me").then(function (result) { fillProfile(form, result.data); });
+    });
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      clearErrors(form);
+      var data = values(form);
+      data.interests = data.interests.split(/[、,]/).map(function (s) { return s.trim(); }).filter(Boolean);
+      api("PATCH", "/me", data).then(function (result) {
+        if (result.status === 200) { fillProfile(form, result.data); showStatus(form, "保存しました。", false); }
+        else showErrors(form, result);
+      });
+    });
+    var confirmForm = document.getElementById("email-confirm-form");
+    confirmForm.addEventListener("submit", function (event) {
+      event.preventDefault();
+      clearErrors(confirmForm);
+      api("POST", "/me/email/confirm", { code: confirmForm.elements.code.value }).then(function (result) {
+        if (result.status === 200) { fillProfile(form, result.data); showStatus(form, "メールアドレスを変更しました。", false); }
+        else showErrors(confirmForm, result);
+      });
+    });
+    document.getElementById("export-button").addEventListener("click", function () {
+      api("GET", "/me/export").then(function (result) {
+        var blob = new Blob([JSON.stringify(result.data, null, 2)], { type: "application/json" });
+        var link = document.getElementById("export-link");
+        link.href = URL.createObjectURL(blob);
+        link.hidden = false;
+        link.focus();
+      });
+    });
+    var deleteForm = document.getElementById("delete-form");
+    deleteForm.addEventListener("submit", function (event) {
+      event.preventDefault();
+      if (!deleteForm.elements.confirm_delete.checked) {
+        showStatus(deleteForm, "確認のチェックを入れてください。", true);
+        return;
+      }
+      api("DELETE", "/me").then(function (result) {
+        if (result.status === 204) window.location.assign("/app/login/?deleted=1");
+        else showStatus(deleteForm, result.data.detail, true);
+      });
+    });
+    document.getElementById("logout-button").addEventListener("click", function () {
+      api("DELETE", "/auth/session").then(function () { window.location.assign("/app/login/"); });
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var screen = document.querySelector("[data-account-screen]");
+    if (!screen) return;
+    var name = screen.getAttribute("data-account-screen");
+    if (name === "invite") setupInvite();
+    if (name === "register") setupRegister(document.getElementById("register-form"));
+    if (name === "login") setupLogin(document.getElementById("email-form"));
+    if (name === "profile") setupProfile(document.getElementById("profile-form"));
+  });
+})();
