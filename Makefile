@@ -23,6 +23,7 @@ demo: install
 	$(MANAGE) migrate --noinput -v 0
 	$(MANAGE) load_demo
 	$(MANAGE) collectstatic --noinput -v 0
+	$(MANAGE) build_pwa
 	@scripts/demo-serve "$(HOST)" "$(PORT)"
 
 lint: install

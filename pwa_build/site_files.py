@@ -3,11 +3,13 @@
 import json
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape, quoteattr
 
 from django.conf import settings
 
-from .content import Entry, SiteContent
+if TYPE_CHECKING:  # the dev server imports this module before Django is set up
+    from .content import Entry, SiteContent
 
 FEED_ENTRIES = 50
 
@@ -54,7 +56,7 @@ def service_worker(
     return (header + source.read_text()).encode()
 
 
-def sitemap(entries: Iterable[Entry], extra_paths: Iterable[str]) -> bytes:
+def sitemap(entries: "Iterable[Entry]", extra_paths: Iterable[str]) -> bytes:
     base = settings.PWA_BASE_URL
     lines = ['<?xml version="1.0" encoding="UTF-8"?>']
     lines.append('<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">')
@@ -69,7 +71,7 @@ def sitemap(entries: Iterable[Entry], extra_paths: Iterable[str]) -> bytes:
     return "\n".join(lines).encode()
 
 
-def atom_feed(content: SiteContent, site: dict[str, str]) -> bytes:
+def atom_feed(content: "SiteContent", site: dict[str, str]) -> bytes:
     """The newest public notices as an Atom feed (title, link, summary; never members-only)."""
     base = settings.PWA_BASE_URL
     notices = content.notices[:FEED_ENTRIES]
