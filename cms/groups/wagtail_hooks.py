@@ -1,0 +1,19 @@
+"""Admin of audience groups: a snippet with a live preview of who exactly is in the group."""
+
+from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import SnippetViewSet
+
+from .models import AudienceGroup
+
+
+class AudienceGroupViewSet(SnippetViewSet):
+    model = AudienceGroup
+    icon = "group"
+    menu_label = "配信グループ"
+    menu_order = 250
+    add_to_admin_menu = True
+    list_display = ["name", "updated_at"]
+    search_fields = ["name", "description"]
+
+
+register_snippet(AudienceGroupViewSet)
