@@ -55,7 +55,7 @@ def test_monitor_shows_figures_and_the_under_reached(
     subscribe(reader)
     gone = AlumnusFactory(consent_email=True)
     subscribe(gone, responses=(410,))
-    unreachable = AlumnusFactory(family_name="未達", consent_push=False, consent_email=False)
+    AlumnusFactory(family_name="未達", consent_push=False, consent_email=False)
     notice = publish()
     assert delivery_open_record(alumnus=reader, notice_id=notice.pk, channel=Channel.PUSH)
     page = admin_client.get("/admin/delivery-monitor/").content.decode()
