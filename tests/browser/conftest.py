@@ -1,0 +1,155 @@
+"""One built site served on loopback and one Chromium (persistent context) for the session."""
+
+import socket
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from socketserver import ThreadingMixIn
+from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+import pytest
+from django.db import transaction
+from django.test import override_settings
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@dataclass
+class BuiltSite:
+    url: str
+    dist: Path
+
+
+class _ThreadingServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _demo_like_site() -> None:
+    """Public pages of every type, plus a members-only notice that must stay out of dist/."""
+    from cms.content.models import Visibility
+    from tests.content.factories import (
+        JobIndexPageFactory,
+        JobPageFactory,
+        NoticeIndexPageFactory,
+        NoticePageFactory,
+        PressReleaseIndexPageFactory,
+        PressReleasePageFactory,
+        StandardPageFactory,
+        SurveyPageFactory,
+        SurveyQuestionFactory,
+        make_site,
+    )
+
+    def body(text: str) -> list[dict[str, str]]:
+        return [{"type": "paragraph", "value": f"<h2>概要</h2><p>{text}</p>"}]
+
+    home = make_site()
+    notices = NoticeIndexPageFactory(parent=home)
+    for slug, title in (
+        ("visited", "県庁見学会のご案内"),
+        ("unvisited", "まだ開いていないお知らせ"),
+        ("pushed", "プッシュで届いたお知らせ"),
+    ):
+        NoticePageFactory(parent=notices, slug=slug, title=title, body=body(f"{title}の本文です。"))
+    NoticePageFactory(
+        parent=notices, slug="secret", title="会員限定", visibility=Visibility.MEMBERS
+    )
+    jobs = JobIndexPageFactory(parent=home)
+    JobPageFactory(parent=jobs, slug="civil", title="土木技師（カムバック採用）")
+    press = PressReleaseIndexPageFactory(parent=home)
+    PressReleasePageFactory(
+        parent=press, slug="launch", title="アルムナイネットワークを開設します", body=body("発表")
+    )
+    StandardPageFactory(parent=home, slug="about")
+    survey = SurveyPageFactory(parent=home, slug="survey", title="カムバック採用に関するアンケート")
+    SurveyQuestionFactory(page=survey, field_type="scale", label="給与を重視しますか")
+    SurveyQuestionFactory(page=survey, field_type="singleline", label="ご意見", required=False)
+
+
+@pytest.fixture(scope="session")
+def built_site(
+    django_db_setup: None, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[BuiltSite]:
+    """The PWA built from a small site (rolled back from the database afterwards), served by
+    the same static server as `make demo`, with the same headers as netlify.toml."""
+    from pwa_build.build import build
+    from pwa_build.devserver import StaticSite
+
+    dist = tmp_path_factory.mktemp("browser") / "dist"
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    with (
+        override_settings(PWA_DIST_DIR=dist, PWA_BASE_URL=base, API_ORIGIN=base),
+        django_db_blocker.unblock(),
+        transaction.atomic(),
+    ):
+        _demo_like_site()
+        build(full=True)
+        transaction.set_rollback(True)
+    server = make_server(
+        "127.0.0.1",
+        port,
+        StaticSite(dist),
+        server_class=_ThreadingServer,
+        handler_class=_QuietHandler,
+    )
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield BuiltSite(base, dist)
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="session")
+def browser_context(
+    built_site: BuiltSite, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Any]:
+    """Chromium with a persistent profile (installability is not checked in incognito)."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: run scripts/system-deps as root")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(tmp_path_factory.mktemp("chromium-profile")),
+            executable_path=CHROMIUM,
+            headless=True,
+            args=CHROMIUM_ARGS,
+            locale="ja-JP",
+            viewport={"width": 390, "height": 844},
+        )
+        context.grant_permissions(["notifications"], origin=built_site.url)
+        try:
+            yield context
+        finally:
+            context.close()
+
+
+@pytest.fixture
+def page(browser_context: Any) -> Iterator[Any]:
+    page = browser_context.new_page()
+    try:
+        yield page
+    finally:
+        page.close()
