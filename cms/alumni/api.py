@@ -27,6 +27,7 @@ from cms.alumni.serializers import (
     RegistrationOutput,
     SessionInput,
     SessionOutput,
+    SessionStateOutput,
 )
 
 ERRORS = {
@@ -165,6 +166,18 @@ class SessionView(AlumniAPIView):
         login(request._request, alumnus.user, backend="django.contrib.auth.backends.ModelBackend")
         return Response(
             {"csrf_token": get_token(request._request), "profile": profile_data(alumnus)}
+        )
+
+    @extend_schema(
+        responses={200: SessionStateOutput},
+        summary="ログイン状態と CSRF トークン（画面の読み込み時）",
+    )
+    def get(self, request: Request) -> Response:
+        return Response(
+            {
+                "signed_in": request_alumnus(request) is not None,
+                "csrf_token": get_token(request._request),
+            }
         )
 
     @extend_schema(

@@ -178,3 +178,8 @@ class ProfileUpdateInput(serializers.Serializer):
 
 class EmailConfirmInput(serializers.Serializer):
     code = CodeField(max_length=12)
+
+
+class SessionStateOutput(serializers.Serializer):
+    signed_in = serializers.BooleanField()
+    csrf_token = serializers.CharField()

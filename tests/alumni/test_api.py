@@ -381,3 +381,9 @@ def test_openapi_schema_documents_the_alumni_operations(client: APIClient) -> No
     } <= set(schema["paths"])
     assert "429" in schema["paths"]["/api/v1/auth/session"]["post"]["responses"]
     assert "email" in schema["components"]["schemas"]["RegistrationInput"]["properties"]
+
+
+def test_session_state_gives_a_csrf_token_and_says_not_signed_in(client: APIClient) -> None:
+    state = client.get("/api/v1/auth/session").json()
+
+    assert state["signed_in"] is False and len(state["csrf_token"]) >= 32
