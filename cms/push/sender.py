@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from enum import StrEnum
 from urllib.parse import urlsplit
 
-import aiohttp
-
 from .crypto import Recipient, VapidSigner, encrypt
 
 logger = logging.getLogger(__name__)
@@ -80,35 +78,111 @@ def send_all(messages: Sequence[PushMessage], options: SendOptions) -> list[Push
     return asyncio.run(_send_all(messages, options))
 
 
+class _Connection:
+    """One keep-alive HTTP/1.1 connection to a push service.
+
+    A push request is one small POST with a Content-Length and a near-empty answer; a plain
+    HTTP/1.1 exchange over asyncio streams costs a fraction of a general-purpose client's work.
+    """
+
+    def __init__(self, origin: str, context: ssl.SSLContext) -> None:
+        parts = urlsplit(origin)
+        self.host = parts.hostname or ""
+        self.port = parts.port or 443
+        self.netloc = parts.netloc
+        self.context = context
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def request(
+        self, path: str, headers: dict[str, str], body: bytes
+    ) -> tuple[int, str | None]:
+        fresh = self.writer is None
+        try:
+            return await self._exchange(path, headers, body)
+        except (OSError, asyncio.IncompleteReadError, ValueError):
+            self.close()
+            if fresh:
+                raise
+            # A kept-alive connection the service had closed: once more on a new one.
+            return await self._exchange(path, headers, body)
+
+    async def _exchange(
+        self, path: str, headers: dict[str, str], body: bytes
+    ) -> tuple[int, str | None]:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(
+                self.host, self.port, ssl=self.context, server_hostname=self.host
+            )
+        assert self.reader is not None
+        head = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+        self.writer.write(
+            f"POST {path} HTTP/1.1\r\nHost: {self.netloc}\r\n{head}"
+            f"Content-Length: {len(body)}\r\n\r\n".encode("latin-1")
+            + body
+        )
+        raw = await self.reader.readuntil(b"\r\n\r\n")
+        lines = raw.decode("latin-1").split("\r\n")
+        status = int(lines[0].split(" ", 2)[1])
+        answer = {}
+        for line in lines[1:]:
+            if ":" in line:
+                name, value = line.split(":", 1)
+                answer[name.strip().lower()] = value.strip()
+        if answer.get("transfer-encoding", "").lower() == "chunked":
+            while True:
+                size = int((await self.reader.readuntil(b"\r\n")).split(b";")[0], 16)
+                await self.reader.readexactly(size + 2)
+                if size == 0:
+                    break
+        else:
+            length = int(answer.get("content-length", "0"))
+            if length:
+                await self.reader.readexactly(length)
+        if answer.get("connection", "").lower() == "close":
+            self.close()
+        return status, answer.get("retry-after")
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        self.reader = self.writer = None
+
+
 async def _send_all(messages: Sequence[PushMessage], options: SendOptions) -> list[PushOutcome]:
     context = ssl.create_default_context()
     if options.ca_file:
         context.load_verify_locations(cafile=options.ca_file)
-    limits = {
-        origin_of(m.endpoint): asyncio.Semaphore(options.concurrency_per_service) for m in messages
-    }
-    connector = aiohttp.TCPConnector(
-        ssl=context, limit=0, limit_per_host=options.concurrency_per_service
-    )
-    timeout = aiohttp.ClientTimeout(total=options.timeout)
-    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
-        return list(
-            await asyncio.gather(
-                *(_send_one(session, m, options, limits[origin_of(m.endpoint)]) for m in messages)
-            )
-        )
+    by_origin: dict[str, list[PushMessage]] = {}
+    for message in messages:
+        by_origin.setdefault(origin_of(message.endpoint), []).append(message)
+    outcomes: dict[int, PushOutcome] = {}
+
+    async def worker(origin: str, queue: list[PushMessage]) -> None:
+        connection = _Connection(origin, context)
+        try:
+            while queue:
+                message = queue.pop()
+                outcomes[message.key] = await _send_one(connection, message, options)
+        finally:
+            connection.close()
+
+    # The bound per push service: that many connections, each sending one request at a time.
+    workers = [
+        worker(origin, queue)
+        for origin, queue in by_origin.items()
+        for _ in range(min(options.concurrency_per_service, len(queue)))
+    ]
+    await asyncio.gather(*workers)
+    return [outcomes[m.key] for m in messages]
 
 
 async def _send_one(
-    session: aiohttp.ClientSession,
-    message: PushMessage,
-    options: SendOptions,
-    limit: asyncio.Semaphore,
+    connection: _Connection, message: PushMessage, options: SendOptions
 ) -> PushOutcome:
-    async with limit:
-        status, retry_after = await _post(session, message, message.payload, options)
-        if status == 413 and message.short_payload != message.payload:
-            status, retry_after = await _post(session, message, message.short_payload, options)
+    status, retry_after = await _post(connection, message, message.payload, options)
+    if status == 413 and message.short_payload != message.payload:
+        status, retry_after = await _post(connection, message, message.short_payload, options)
     if status is not None and 200 <= status < 300:
         return PushOutcome(message.key, Result.SENT, status)
     if status in (404, 410):
@@ -121,8 +195,10 @@ async def _send_one(
 
 
 async def _post(
-    session: aiohttp.ClientSession, message: PushMessage, payload: bytes, options: SendOptions
+    connection: _Connection, message: PushMessage, payload: bytes, options: SendOptions
 ) -> tuple[int | None, str | None]:
+    parts = urlsplit(message.endpoint)
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
     headers = {
         "Authorization": options.signer.header(origin_of(message.endpoint)),
         "Content-Encoding": "aes128gcm",
@@ -132,9 +208,9 @@ async def _post(
     }
     body = encrypt(payload, message.recipient)
     try:
-        async with session.post(message.endpoint, data=body, headers=headers) as response:
-            await response.read()
-            return response.status, response.headers.get("Retry-After")
-    except (aiohttp.ClientError, TimeoutError) as exc:
+        async with asyncio.timeout(options.timeout):
+            return await connection.request(path, headers, body)
+    except (OSError, TimeoutError, asyncio.IncompleteReadError, ValueError) as exc:
+        connection.close()
         logger.warning("push to %s failed: %s", origin_of(message.endpoint), type(exc).__name__)
         return None, None
