@@ -262,15 +262,28 @@ def preview_entry(page: Any, content: SiteContent) -> Entry:
     )
 
 
-def render_preview(page: Page, *, asset: Callable[[str], str] | None = None) -> bytes:
-    """A draft page exactly as the build would write it, with the live site around it."""
+def render_single(
+    page: Page, *, preview: bool = False, asset: Callable[[str], str] | None = None
+) -> bytes | None:
+    """One page exactly as the build writes it, with the live site around it: a draft for the
+    preview, or a live page for Wagtail's own routing (None if the build would not publish it)."""
     from .content import load_site_content
 
     content = load_site_content()
-    renderer = Renderer(content, preview=True, asset=asset)
-    entry = preview_entry(page, content)
+    entry = content.by_pk().get(page.pk) if page.pk else None
+    if entry is None:
+        if not preview:
+            return None
+        entry = preview_entry(page, content)
+    renderer = Renderer(content, preview=preview, asset=asset)
     if entry.kind == "notice_index":
-        notices = content.notices
-        listing = paginate(notices, entry.path)[-1]
+        listing = paginate(content.notices, entry.path)[-1]
         return renderer.notice_list(listing, index_page=page)
     return renderer.page(page, entry)
+
+
+def render_preview(page: Page, *, asset: Callable[[str], str] | None = None) -> bytes:
+    """A draft page exactly as the build would write it."""
+    html = render_single(page, preview=True, asset=asset)
+    assert html is not None
+    return html
