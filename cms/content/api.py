@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
@@ -51,17 +52,31 @@ class NoticeItemSerializer(serializers.Serializer):
     visibility = serializers.CharField()
 
 
+class NoticeFeedOutputSerializer(serializers.Serializer):
+    results = NoticeItemSerializer(many=True)
+    next = serializers.CharField(allow_null=True)
+
+
 class NoticeFeedView(APIView):
     """Newest first: public notices, notices for members, and those for the alumnus's groups."""
 
     permission_classes = [IsAlumnus]
 
-    class QuerySerializer(serializers.Serializer):
+    class NoticeFeedQuery(serializers.Serializer):
         cursor = serializers.CharField(required=False, max_length=200)
         limit = serializers.IntegerField(required=False, min_value=1, max_value=50)
 
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("cursor", str, required=False),
+            OpenApiParameter("limit", int, required=False),
+        ],
+        responses=NoticeFeedOutputSerializer,
+        summary="お知らせのフィード（新しい順）",
+        operation_id="notice_feed",
+    )
     def get(self, request: Request) -> Response:
-        query = self.QuerySerializer(data=request.query_params)
+        query = self.NoticeFeedQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         limit = query.validated_data.get("limit", PAGE_SIZE)
         notices = notices_for_alumnus(alumnus=request.user.alumnus)  # type: ignore[union-attr]
@@ -115,14 +130,15 @@ class NoticeDetailView(APIView):
 
     permission_classes = [IsAlumnus]
 
-    class OutputSerializer(NoticeItemSerializer):
+    class NoticeDetailOutput(NoticeItemSerializer):
         body = serializers.SerializerMethodField()
 
         def get_body(self, notice: NoticePage) -> list[dict[str, Any]]:
             return _body_blocks(notice)
 
+    @extend_schema(responses=NoticeDetailOutput, summary="お知らせ", operation_id="notice_detail")
     def get(self, request: Request, notice_id: int) -> Response:
         notice = notice_visible_to(notice_id=notice_id, alumnus=request.user.alumnus)  # type: ignore[union-attr]
         if notice is None:
             raise NotFound()
-        return Response(self.OutputSerializer(notice).data)
+        return Response(self.NoticeDetailOutput(notice).data)

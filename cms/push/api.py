@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import APIException
 from rest_framework.permissions import AllowAny
@@ -27,14 +28,15 @@ class PushKeyView(APIView):
 
     permission_classes = [AllowAny]
 
-    class OutputSerializer(serializers.Serializer):
+    class PushKeyOutput(serializers.Serializer):
         public_key = serializers.CharField()
 
+    @extend_schema(responses=PushKeyOutput, summary="VAPID 公開鍵", operation_id="push_key")
     def get(self, request: Request) -> Response:
         key = vapid_key_current()
         if key is None:
             raise PushUnavailable()
-        return Response(self.OutputSerializer({"public_key": key.public_key}).data)
+        return Response(self.PushKeyOutput({"public_key": key.public_key}).data)
 
 
 class EndpointField(serializers.CharField):
@@ -68,12 +70,18 @@ class PushSubscriptionCreateView(APIView):
 
     permission_classes = [IsAlumnus]
 
-    class InputSerializer(serializers.Serializer):
+    class PushSubscriptionInput(serializers.Serializer):
         endpoint = EndpointField(max_length=1000)
         keys = SubscriptionKeysSerializer()
 
+    @extend_schema(
+        request=PushSubscriptionInput,
+        responses={201: OpenApiResponse(description="購読しました")},
+        summary="プッシュ通知の購読",
+        operation_id="push_subscription_create",
+    )
     def post(self, request: Request) -> Response:
-        serializer = self.InputSerializer(data=request.data)
+        serializer = self.PushSubscriptionInput(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         services.push_subscription_save(
@@ -84,11 +92,17 @@ class PushSubscriptionCreateView(APIView):
         )
         return Response({"subscribed": True}, status=status.HTTP_201_CREATED)
 
-    class DeleteSerializer(serializers.Serializer):
+    class PushSubscriptionDeleteInput(serializers.Serializer):
         endpoint = serializers.CharField(max_length=1000)
 
+    @extend_schema(
+        request=PushSubscriptionDeleteInput,
+        responses={204: None},
+        summary="プッシュ通知の購読の解除",
+        operation_id="push_subscription_delete",
+    )
     def delete(self, request: Request) -> Response:
-        serializer = self.DeleteSerializer(data=request.data)
+        serializer = self.PushSubscriptionDeleteInput(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.push_subscription_delete(
             alumnus=request.user.alumnus,  # type: ignore[union-attr]
@@ -102,12 +116,18 @@ class DeliveryOpenView(APIView):
 
     permission_classes = [IsAlumnus]
 
-    class InputSerializer(serializers.Serializer):
+    class DeliveryOpenInput(serializers.Serializer):
         notice = serializers.IntegerField(min_value=1)
         channel = serializers.ChoiceField(choices=Channel.choices)
 
+    @extend_schema(
+        request=DeliveryOpenInput,
+        responses={204: None},
+        summary="お知らせの開封の記録",
+        operation_id="push_open_create",
+    )
     def post(self, request: Request) -> Response:
-        serializer = self.InputSerializer(data=request.data)
+        serializer = self.DeliveryOpenInput(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.delivery_open_record(
             alumnus=request.user.alumnus,  # type: ignore[union-attr]
