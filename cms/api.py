@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("cms.content.api_urls")),
     path("", include("cms.surveys.api_urls")),
     path("", include("cms.groups.api_urls")),
+    path("", include("cms.groups.chat.api_urls")),
     path("", include("cms.push.api_urls")),
     path("", include("cms.analytics.api_urls")),
 ]

@@ -3,6 +3,7 @@
 import datetime as dt
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
@@ -154,6 +155,10 @@ def alumnus_export(*, alumnus: Alumnus) -> dict[str, Any]:
     extra = getattr(alumnus, "export_extra", None)
     if callable(extra):  # other domains may add their own data about the person
         data.update(extra())
+    for config in apps.get_app_configs():  # or offer `alumnus_export` on their AppConfig
+        export = getattr(config, "alumnus_export", None)
+        if callable(export):
+            data.update(export(alumnus=alumnus))
     return data
 
 

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "cms.surveys",
     "cms.alumni",
     "cms.groups",
+    "cms.groups.chat",
     "cms.push",
     "cms.analytics",
     "wagtail_headless_preview",
@@ -273,3 +274,15 @@ ALUMNI_LETTER_FONT = env(
 PWA_BUILD_ON_PUBLISH = env_bool("PWA_BUILD_ON_PUBLISH", True)
 PWA_SHORT_NAME = env("PWA_SHORT_NAME", "アルムナイ")
 PWA_THEME_COLOR = env("PWA_THEME_COLOR", "#0b5394")
+
+# Community chat
+CHAT_MESSAGE_MAX_CHARS = 2000
+# Own messages can be edited for this long after posting (deleting is always possible).
+CHAT_EDIT_MINUTES = int(env("CHAT_EDIT_MINUTES", "15"))
+CHAT_PAGE_SIZE = 50
+# At most one "new messages" push per member and group within this interval.
+CHAT_PUSH_MIN_INTERVAL_SECONDS = int(env("CHAT_PUSH_MIN_INTERVAL_SECONDS", str(5 * 60)))
+# Messages and moderation records older than this are deleted by `manage.py purge_chat`.
+CHAT_RETENTION_DAYS = int(env("CHAT_RETENTION_DAYS", str(3 * 365)))
+# Only the benchmark turns this on: a bare JSON view at /api/v1/bench/bare as its baseline.
+CHAT_BENCH_BASELINE = env_bool("CHAT_BENCH_BASELINE")

@@ -1,0 +1,1 @@
+"""Community groups where alumni talk to each other: membership, messages, moderation, push."""

@@ -1,0 +1,118 @@
+"""HR's moderation screens: the reports queue, members of a group, the moderation log."""
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+
+from . import selectors, services
+from .errors import ChatError
+from .models import CommunityGroup, Membership, Message, ModerationLogEntry, Report
+
+MODERATE_PERMISSION = "chat.change_message"
+
+
+def staff_may_moderate(user: Any, group: CommunityGroup | None = None) -> bool:
+    """HR with the moderation permission, or a staff member named moderator of the group."""
+    if not getattr(user, "is_authenticated", False) or not user.is_staff:
+        return False
+    if user.has_perm(MODERATE_PERMISSION):
+        return True
+    if group is not None:
+        return group.staff_moderators.filter(pk=user.pk).exists()
+    return user.moderated_community_groups.exists()
+
+
+def _moderator(request: HttpRequest, group: CommunityGroup) -> services.Moderator:
+    if not staff_may_moderate(request.user, group):
+        raise PermissionDenied
+    return services.moderator_for_staff(user=request.user)
+
+
+def reports_view(request: HttpRequest) -> HttpResponse:
+    """Open reports, oldest first; hide the message, dismiss, or suspend its author."""
+    if not staff_may_moderate(request.user):
+        raise PermissionDenied
+    if request.method == "POST":
+        report = get_object_or_404(
+            Report.objects.select_related("message__group"), pk=request.POST.get("report")
+        )
+        message = report.message
+        moderator = _moderator(request, message.group)
+        action = request.POST.get("action")
+        try:
+            if action == "hide":
+                services.message_hide(message=message, moderator=moderator)
+                messages.success(request, "メッセージを非表示にしました。")
+            elif action == "dismiss":
+                services.report_dismiss(report=report, moderator=moderator)
+                messages.success(request, "通報を「問題なし」として処理しました。")
+            elif action == "suspend" and message.author_id is not None:
+                membership = get_object_or_404(
+                    Membership, group=message.group, alumnus_id=message.author_id
+                )
+                services.member_suspend(membership=membership, moderator=moderator, by_staff=True)
+                services.message_hide(message=message, moderator=moderator)
+                messages.success(request, "投稿者の投稿を停止し、メッセージを非表示にしました。")
+        except ChatError as error:
+            messages.error(request, error.message)
+        return redirect("chat_reports")
+    reports = [
+        report
+        for report in selectors.reports_open()
+        if staff_may_moderate(request.user, report.message.group)
+    ]
+    return TemplateResponse(request, "chat/admin/reports.html", {"reports": reports})
+
+
+def members_view(request: HttpRequest, group_id: int) -> HttpResponse:
+    """Members of one group: approve requests, appoint moderators, suspend and reinstate."""
+    group = get_object_or_404(CommunityGroup, pk=group_id)
+    moderator = _moderator(request, group)
+    if request.method == "POST":
+        membership = get_object_or_404(Membership, pk=request.POST.get("member"), group=group)
+        action = request.POST.get("action")
+        handlers = {
+            "approve": lambda: services.member_approve(membership=membership, moderator=moderator),
+            "appoint": lambda: services.member_appoint_moderator(
+                membership=membership, moderator=moderator
+            ),
+            "suspend": lambda: services.member_suspend(
+                membership=membership, moderator=moderator, by_staff=True
+            ),
+            "reinstate": lambda: services.member_reinstate(
+                membership=membership, moderator=moderator
+            ),
+        }
+        handler = handlers.get(action or "")
+        if handler is None:
+            messages.error(request, "操作を選んでください。")
+        else:
+            try:
+                handler()
+                messages.success(request, "変更しました。")
+            except ChatError as error:
+                messages.error(request, error.message)
+        return redirect("chat_members", group_id=group.pk)
+    members = group.memberships.select_related("alumnus").order_by("status", "created_at")
+    return TemplateResponse(
+        request, "chat/admin/members.html", {"group": group, "members": members}
+    )
+
+
+def message_unhide_view(request: HttpRequest, message_id: int) -> HttpResponse:
+    message = get_object_or_404(Message.objects.select_related("group"), pk=message_id)
+    if request.method == "POST":
+        services.message_unhide(message=message, moderator=_moderator(request, message.group))
+        messages.success(request, "非表示を解除しました。")
+    return redirect("chat_moderation_log")
+
+
+def moderation_log_view(request: HttpRequest) -> HttpResponse:
+    if not staff_may_moderate(request.user):
+        raise PermissionDenied
+    entries = ModerationLogEntry.objects.select_related("group", "message")[:500]
+    return TemplateResponse(request, "chat/admin/moderation_log.html", {"entries": entries})

@@ -1,0 +1,297 @@
+"""The chat JSON API: one view per operation; the rules live in services and selectors."""
+
+from typing import Any
+
+from django.conf import settings
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import exceptions, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from cms.alumni.models import Alumnus
+from cms.alumni.permissions import IsAlumnus, request_alumnus
+
+from . import selectors, services
+from .errors import ChatError, NotFound
+from .models import Membership, MembershipStatus, Message
+from .serializers import (
+    CursorInput,
+    DetailOutput,
+    GroupsOutput,
+    HideInput,
+    JoinInput,
+    MembershipInput,
+    MembershipOutput,
+    MessageEditInput,
+    MessageOutput,
+    MessagePostInput,
+    MessagesOutput,
+    ReportInput,
+)
+
+ERRORS = {
+    400: OpenApiResponse(DetailOutput, description="入力の誤り（detail と errors）"),
+    401: OpenApiResponse(DetailOutput, description="ログインしていない"),
+    403: OpenApiResponse(DetailOutput, description="許可されていない操作（投稿停止中など）"),
+    404: OpenApiResponse(DetailOutput, description="グループのメンバーではない、または存在しない"),
+}
+
+
+class ChatAPIView(APIView):
+    """Signed-in alumni only; oversized bodies refused before parsing; refusals as API errors."""
+
+    permission_classes = [IsAlumnus]
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        length = request.META.get("CONTENT_LENGTH") or "0"
+        if not length.isdigit() or int(length) > settings.ALUMNI_MAX_REQUEST_BYTES:
+            error = exceptions.APIException("送信内容が大きすぎます。")
+            error.status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+            raise error
+        super().initial(request, *args, **kwargs)
+
+    def handle_exception(self, exc: Exception) -> Response:
+        if isinstance(exc, ChatError):
+            body: dict[str, Any] = {"detail": exc.message}
+            if exc.field:
+                body["errors"] = {exc.field: [exc.message]}
+            return Response(body, status=exc.status_code)
+        return super().handle_exception(exc)
+
+    def alumnus(self) -> Alumnus:
+        alumnus = request_alumnus(self.request)
+        assert alumnus is not None  # IsAlumnus let the request through
+        return alumnus
+
+
+def message_data(message: Message, *, viewer: Alumnus) -> dict[str, Any]:
+    """A message as members see it: hidden or deleted ones keep their place, not their text."""
+    if message.deleted_at is not None:
+        state, body = "deleted", None
+    elif message.hidden_at is not None:
+        state, body = "hidden", None
+    else:
+        state, body = "visible", message.body
+    author = message.author
+    mine = author is not None and author.pk == viewer.pk
+    return {
+        "id": message.pk,
+        "member_id": getattr(message, "member_id", None),
+        "author_name": "退会したメンバー"
+        if author is None
+        else f"{author.family_name} {author.given_name}",
+        "mine": mine,
+        "state": state,
+        "body": body,
+        "created_at": message.created_at,
+        "edited_at": message.edited_at,
+        "editable_until": selectors.editable_until(message)
+        if mine and state == "visible"
+        else None,
+    }
+
+
+def membership_data(membership: Membership) -> dict[str, Any]:
+    return {
+        "group": membership.group_id,
+        "status": membership.status,
+        "role": membership.role,
+        "muted": membership.muted,
+        "can_post": membership.status == MembershipStatus.ACTIVE,
+        "house_rules": membership.group.house_rules,
+    }
+
+
+class GroupListView(ChatAPIView):
+    @extend_schema(
+        responses={200: GroupsOutput, **ERRORS},
+        summary="自分のグループ（未読数つき）と参加できるグループ",
+    )
+    def get(self, request: Request) -> Response:
+        response = Response(selectors.groups_overview(alumnus=self.alumnus()))
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+class GroupJoinView(ChatAPIView):
+    @extend_schema(
+        request=JoinInput,
+        responses={200: MembershipOutput, **ERRORS},
+        summary="グループに参加する（ルールへの同意が必要。承認制のグループは承認待ち）",
+    )
+    def post(self, request: Request, group_id: int) -> Response:
+        data = JoinInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        membership = services.membership_join(
+            group_id=group_id,
+            alumnus=self.alumnus(),
+            accept_rules=data.validated_data["accept_rules"],
+        )
+        return Response(membership_data(membership))
+
+
+class GroupLeaveView(ChatAPIView):
+    @extend_schema(request=None, responses={204: None, **ERRORS}, summary="グループから退出する")
+    def post(self, request: Request, group_id: int) -> Response:
+        services.membership_leave(group_id=group_id, alumnus=self.alumnus())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class GroupMembershipView(ChatAPIView):
+    @extend_schema(
+        request=MembershipInput,
+        responses={200: MembershipOutput, **ERRORS},
+        summary="グループごとの通知のオン・オフ",
+    )
+    def patch(self, request: Request, group_id: int) -> Response:
+        data = MembershipInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        membership = services.membership_set_muted(
+            group_id=group_id, alumnus=self.alumnus(), muted=data.validated_data["muted"]
+        )
+        return Response(membership_data(membership))
+
+
+class GroupMessagesView(ChatAPIView):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("after", int, description="このIDより新しいメッセージ"),
+            OpenApiParameter("before", int, description="このIDより古いメッセージ"),
+            OpenApiParameter("since", int, description="この版以降に変わったメッセージも返す"),
+            OpenApiParameter("limit", int, description=f"件数（最大 {settings.CHAT_PAGE_SIZE}）"),
+        ],
+        responses={200: MessagesOutput, 304: None, **ERRORS},
+        summary="メッセージ（既定は最新のページ。If-None-Match で変化がなければ 304）",
+    )
+    def get(self, request: Request, group_id: int) -> Response:
+        alumnus = self.alumnus()
+        cursors = CursorInput(data=request.query_params)
+        cursors.is_valid(raise_exception=True)
+        query = dict(cursors.validated_data)
+        membership = selectors.membership_for_reading(group_id=group_id, alumnus=alumnus)
+        etag = selectors.messages_etag(membership=membership, query=query)
+        if etag in _if_none_match(request):
+            response = Response(status=status.HTTP_304_NOT_MODIFIED)
+        else:
+            page = selectors.messages_page(group=membership.group, **query)
+            if page.messages and "before" not in query:
+                services.membership_mark_read(
+                    membership=membership, message_id=page.messages[-1].pk
+                )
+            response = Response(
+                {
+                    "version": membership.group.version,
+                    "membership": membership_data(membership),
+                    "messages": [message_data(m, viewer=alumnus) for m in page.messages],
+                    "changed": [message_data(m, viewer=alumnus) for m in page.changed],
+                    "has_more_before": page.has_more_before,
+                    "has_more_after": page.has_more_after,
+                }
+            )
+        response["ETag"] = etag
+        response["Cache-Control"] = "private, no-cache"
+        return response
+
+    @extend_schema(
+        request=MessagePostInput,
+        responses={201: MessageOutput, 200: MessageOutput, 409: DetailOutput, **ERRORS},
+        summary="投稿する（client_id が同じ再送は最初のメッセージを返す）",
+    )
+    def post(self, request: Request, group_id: int) -> Response:
+        data = MessagePostInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        alumnus = self.alumnus()
+        message, created = services.message_post(
+            group_id=group_id,
+            alumnus=alumnus,
+            body=data.validated_data["body"],
+            client_id=data.validated_data["client_id"],
+        )
+        message = selectors.messages_with_author(ids=[message.pk])[0]
+        return Response(
+            message_data(message, viewer=alumnus),
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+
+def _if_none_match(request: Request) -> set[str]:
+    header = request.headers.get("If-None-Match", "")
+    return {tag.strip().removeprefix("W/") for tag in header.split(",") if tag.strip()}
+
+
+class MessageView(ChatAPIView):
+    @extend_schema(
+        request=MessageEditInput,
+        responses={200: MessageOutput, **ERRORS},
+        summary="自分のメッセージを編集する（投稿から一定時間内）",
+    )
+    def patch(self, request: Request, message_id: int) -> Response:
+        data = MessageEditInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        alumnus = self.alumnus()
+        services.message_edit(
+            message_id=message_id, alumnus=alumnus, body=data.validated_data["body"]
+        )
+        message = selectors.messages_with_author(ids=[message_id])[0]
+        return Response(message_data(message, viewer=alumnus))
+
+    @extend_schema(
+        request=None, responses={204: None, **ERRORS}, summary="自分のメッセージを削除する"
+    )
+    def delete(self, request: Request, message_id: int) -> Response:
+        services.message_delete(message_id=message_id, alumnus=self.alumnus())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MessageReportView(ChatAPIView):
+    @extend_schema(
+        request=ReportInput,
+        responses={202: DetailOutput, **ERRORS},
+        summary="メッセージをモデレーターに通報する",
+    )
+    def post(self, request: Request, message_id: int) -> Response:
+        data = ReportInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.message_report(
+            message_id=message_id, alumnus=self.alumnus(), reason=data.validated_data["reason"]
+        )
+        return Response(
+            {"detail": "通報を受け付けました。モデレーターが確認します。"},
+            status=status.HTTP_202_ACCEPTED,
+        )
+
+
+class MessageHideView(ChatAPIView):
+    @extend_schema(
+        request=HideInput,
+        responses={200: MessageOutput, **ERRORS},
+        summary="メッセージを非表示にする（モデレーター）",
+    )
+    def post(self, request: Request, message_id: int) -> Response:
+        data = HideInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        alumnus = self.alumnus()
+        message, _ = selectors.message_for_member(message_id=message_id, alumnus=alumnus)
+        moderator = services.moderator_for_alumnus(group_id=message.group_id, alumnus=alumnus)
+        if message.deleted_at is not None:
+            raise NotFound()
+        services.message_hide(
+            message=message, moderator=moderator, note=data.validated_data["note"]
+        )
+        message = selectors.messages_with_author(ids=[message_id])[0]
+        return Response(message_data(message, viewer=alumnus))
+
+
+class MemberSuspendView(ChatAPIView):
+    @extend_schema(
+        request=None,
+        responses={200: DetailOutput, **ERRORS},
+        summary="メンバーの投稿を停止する（モデレーター）",
+    )
+    def post(self, request: Request, group_id: int, member_id: int) -> Response:
+        alumnus = self.alumnus()
+        moderator = services.moderator_for_alumnus(group_id=group_id, alumnus=alumnus)
+        membership = selectors.membership_in_group(group_id=group_id, member_id=member_id)
+        services.member_suspend(membership=membership, moderator=moderator, by_staff=False)
+        return Response({"detail": "このメンバーの投稿を停止しました。"})

@@ -1,0 +1,133 @@
+"""Small input and output serializers of the chat API, one per operation."""
+
+from typing import Any
+
+from django.core.validators import ProhibitNullCharactersValidator
+from rest_framework import serializers
+from rest_framework.fields import ProhibitSurrogateCharactersValidator  # type: ignore[attr-defined]
+
+
+class MessageTextField(serializers.CharField):
+    """The raw text; the service owns the rules (length, blank, characters) and their wording."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(trim_whitespace=False, allow_blank=True, **kwargs)
+        self.validators = [
+            v
+            for v in self.validators
+            if not isinstance(
+                v, ProhibitNullCharactersValidator | ProhibitSurrogateCharactersValidator
+            )
+        ]
+        self.error_messages["invalid"] = "文字列で入力してください。"
+        self.error_messages["required"] = "メッセージを入力してください。"
+        self.error_messages["null"] = "メッセージを入力してください。"
+
+
+class MessagePostInput(serializers.Serializer):
+    body = MessageTextField()
+    client_id = serializers.UUIDField(
+        error_messages={
+            "invalid": "client_id は UUID で指定してください。",
+            "required": "client_id を指定してください。",
+        }
+    )
+
+
+class MessageEditInput(serializers.Serializer):
+    body = MessageTextField()
+
+
+class ReportInput(serializers.Serializer):
+    reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class JoinInput(serializers.Serializer):
+    accept_rules = serializers.BooleanField(
+        default=False, error_messages={"invalid": "true か false で指定してください。"}
+    )
+
+
+class MembershipInput(serializers.Serializer):
+    muted = serializers.BooleanField(
+        error_messages={"invalid": "true か false で指定してください。"}
+    )
+
+
+class HideInput(serializers.Serializer):
+    note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+_CURSOR_MESSAGES: dict[str, Any] = {
+    "invalid": "0 以上の整数で指定してください。",
+    "min_value": "0 以上の整数で指定してください。",
+}
+
+
+class CursorInput(serializers.Serializer):
+    after = serializers.IntegerField(min_value=0, required=False, error_messages=_CURSOR_MESSAGES)
+    before = serializers.IntegerField(min_value=0, required=False, error_messages=_CURSOR_MESSAGES)
+    since = serializers.IntegerField(min_value=0, required=False, error_messages=_CURSOR_MESSAGES)
+    limit = serializers.IntegerField(min_value=1, required=False, error_messages=_CURSOR_MESSAGES)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if "after" in attrs and "before" in attrs:
+            raise serializers.ValidationError("after と before は同時に指定できません。")
+        return attrs
+
+
+class GroupOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    description = serializers.CharField()
+    status = serializers.CharField()
+    role = serializers.CharField()
+    muted = serializers.BooleanField()
+    unread = serializers.IntegerField()
+
+
+class JoinableGroupOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    description = serializers.CharField()
+    join_policy = serializers.CharField()
+    house_rules = serializers.CharField()
+
+
+class GroupsOutput(serializers.Serializer):
+    groups = GroupOutput(many=True)
+    joinable = JoinableGroupOutput(many=True)
+
+
+class MembershipOutput(serializers.Serializer):
+    group = serializers.IntegerField()
+    status = serializers.CharField()
+    role = serializers.CharField()
+    muted = serializers.BooleanField()
+    can_post = serializers.BooleanField()
+    house_rules = serializers.CharField()
+
+
+class MessageOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    member_id = serializers.IntegerField(allow_null=True)
+    author_name = serializers.CharField()
+    mine = serializers.BooleanField()
+    state = serializers.ChoiceField(choices=["visible", "hidden", "deleted"])
+    body = serializers.CharField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    edited_at = serializers.DateTimeField(allow_null=True)
+    editable_until = serializers.DateTimeField(allow_null=True)
+
+
+class MessagesOutput(serializers.Serializer):
+    version = serializers.IntegerField()
+    membership = MembershipOutput()
+    messages = MessageOutput(many=True)
+    changed = MessageOutput(many=True)
+    has_more_before = serializers.BooleanField()
+    has_more_after = serializers.BooleanField()
+
+
+class DetailOutput(serializers.Serializer):
+    detail = serializers.CharField()

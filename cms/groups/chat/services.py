@@ -1,0 +1,573 @@
+"""Writes of community chat: joining, posting (idempotent), editing, reports, moderation, purge."""
+
+import datetime as dt
+import logging
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from cms.alumni.models import Alumnus
+
+from .errors import ChatError, Conflict, NotAllowed, NotFound
+from .models import (
+    READING_STATUSES,
+    CommunityGroup,
+    JoinPolicy,
+    Membership,
+    MembershipRole,
+    MembershipStatus,
+    Message,
+    ModerationAction,
+    ModerationLogEntry,
+    Report,
+    ReportStatus,
+)
+
+logger = logging.getLogger(__name__)
+
+# Directional formatting characters are kept (they are text), but these can never be text.
+_REFUSED_CHARACTERS = {"\x00"}
+
+
+def message_body_clean(body: str) -> str:
+    """The text as stored: line ends unified, outer blank space dropped; refused if empty,
+    too long or not valid Unicode text."""
+    text = body.replace("\r\n", "\n").replace("\r", "\n").strip()
+    if not text:
+        raise ChatError("メッセージを入力してください。", field="body")
+    if len(text) > settings.CHAT_MESSAGE_MAX_CHARS:
+        raise ChatError(
+            f"メッセージは{settings.CHAT_MESSAGE_MAX_CHARS:,}文字以内で入力してください。",
+            field="body",
+        )
+    if any(ch in _REFUSED_CHARACTERS or "\ud800" <= ch <= "\udfff" for ch in text):
+        raise ChatError("使えない文字が含まれています。", field="body")
+    return text
+
+
+def _group_bump(*, group_id: int) -> int:
+    """Count one visible change of the group; returns the new version.
+
+    The UPDATE takes the group's row lock until commit, so changes of one group are serialised
+    (on SQLite the immediate transaction does the same).
+    """
+    CommunityGroup.objects.filter(pk=group_id).update(version=F("version") + 1)
+    return int(CommunityGroup.objects.filter(pk=group_id).values_list("version", flat=True)[0])
+
+
+def _membership(*, group_id: int, alumnus: Alumnus, statuses: tuple[str, ...]) -> Membership:
+    membership = (
+        Membership.objects.select_related("group")
+        .filter(group_id=group_id, alumnus=alumnus, status__in=statuses, group__is_active=True)
+        .first()
+    )
+    if membership is None:
+        raise NotFound()
+    return membership
+
+
+def _posting_membership(*, group_id: int, alumnus: Alumnus) -> Membership:
+    membership = _membership(group_id=group_id, alumnus=alumnus, statuses=READING_STATUSES)
+    if membership.status == MembershipStatus.SUSPENDED:
+        raise NotAllowed("このグループでの投稿は停止されています。")
+    return membership
+
+
+# --- membership -------------------------------------------------------------------------------
+
+
+def membership_join(*, group_id: int, alumnus: Alumnus, accept_rules: bool) -> Membership:
+    """Join an open group at once, or ask to join one by approval; the house rules must be
+    accepted. Joining again changes nothing; leaving does not lift a suspension."""
+    group = CommunityGroup.objects.filter(pk=group_id, is_active=True).first()
+    if group is None:
+        raise NotFound()
+    if not accept_rules:
+        raise ChatError("グループのルールに同意してください。", field="accept_rules")
+    now = timezone.now()
+    with transaction.atomic():
+        membership, _ = Membership.objects.select_for_update().get_or_create(
+            group=group,
+            alumnus=alumnus,
+            defaults={"status": MembershipStatus.LEFT},
+        )
+        if membership.status != MembershipStatus.LEFT:
+            return membership
+        if membership.suspended_at is not None:
+            raise NotAllowed("このグループへの参加は停止されています。")
+        membership.status = (
+            MembershipStatus.ACTIVE
+            if group.join_policy == JoinPolicy.OPEN
+            else MembershipStatus.PENDING
+        )
+        membership.rules_accepted_at = now
+        membership.joined_at = now if membership.status == MembershipStatus.ACTIVE else None
+        membership.last_read_message_id = group.last_message_id
+        membership.save()
+    return membership
+
+
+def membership_leave(*, group_id: int, alumnus: Alumnus) -> None:
+    membership = _membership(
+        group_id=group_id,
+        alumnus=alumnus,
+        statuses=(*READING_STATUSES, MembershipStatus.PENDING),
+    )
+    membership.status = MembershipStatus.LEFT
+    membership.role = MembershipRole.MEMBER
+    membership.save(update_fields=["status", "role"])
+
+
+def membership_set_muted(*, group_id: int, alumnus: Alumnus, muted: bool) -> Membership:
+    """Per-group mute of new-message pushes."""
+    membership = _membership(group_id=group_id, alumnus=alumnus, statuses=READING_STATUSES)
+    membership.muted = muted
+    membership.save(update_fields=["muted"])
+    return membership
+
+
+def membership_mark_read(*, membership: Membership, message_id: int) -> None:
+    if message_id > membership.last_read_message_id:
+        Membership.objects.filter(pk=membership.pk, last_read_message_id__lt=message_id).update(
+            last_read_message_id=message_id
+        )
+        membership.last_read_message_id = message_id
+
+
+# --- messages ---------------------------------------------------------------------------------
+
+
+class _AlreadyPosted(Exception):
+    def __init__(self, message: Message) -> None:
+        self.message = message
+
+
+def _same_post(*, existing: Message, group_id: int) -> Message:
+    if existing.group_id != group_id:
+        raise Conflict("この client_id は別のグループで使われています。", field="client_id")
+    return existing
+
+
+def message_post(
+    *, group_id: int, alumnus: Alumnus, body: str, client_id: uuid.UUID
+) -> tuple[Message, bool]:
+    """Post a message; a retry with the same `client_id` returns the first one (False: not new).
+
+    The unique constraint on (author, client_id) is the guarantee; the check under the group's
+    lock only spares a failed insert.
+    """
+    membership = _posting_membership(group_id=group_id, alumnus=alumnus)
+    text = message_body_clean(body)
+    existing = Message.objects.filter(author=alumnus, client_id=client_id).first()
+    if existing is not None:
+        return _same_post(existing=existing, group_id=group_id), False
+    try:
+        with transaction.atomic():
+            version = _group_bump(group_id=group_id)
+            landed = Message.objects.filter(author=alumnus, client_id=client_id).first()
+            if landed is not None:
+                raise _AlreadyPosted(landed)  # a parallel retry won the lock: undo the bump
+            message = Message.objects.create(
+                group_id=group_id,
+                author=alumnus,
+                client_id=client_id,
+                body=text,
+                revision=version,
+            )
+            CommunityGroup.objects.filter(pk=group_id).update(last_message_id=message.pk)
+            membership_mark_read(membership=membership, message_id=message.pk)
+            transaction.on_commit(lambda: _push_enqueue(group_id=group_id))
+    except _AlreadyPosted as already:
+        return _same_post(existing=already.message, group_id=group_id), False
+    except IntegrityError:
+        landed = Message.objects.filter(author=alumnus, client_id=client_id).first()
+        if landed is None:
+            raise
+        return _same_post(existing=landed, group_id=group_id), False
+    return message, True
+
+
+def _push_enqueue(*, group_id: int) -> None:
+    from .tasks import chat_push_task
+
+    try:
+        chat_push_task.enqueue(group_id=group_id)
+    except Exception:
+        # The message is stored; a missing push must not turn the post into an error.
+        logger.exception("chat push for group %s could not be queued", group_id)
+
+
+def _own_message(*, message_id: int, alumnus: Alumnus) -> tuple[Message, Membership]:
+    message = Message.objects.filter(pk=message_id).first()
+    if message is None:
+        raise NotFound()
+    membership = _membership(group_id=message.group_id, alumnus=alumnus, statuses=READING_STATUSES)
+    if message.author_id != alumnus.pk:
+        raise NotAllowed("ご自分のメッセージだけを変更できます。")
+    if message.deleted_at is not None:
+        raise NotFound()
+    if membership.status == MembershipStatus.SUSPENDED:
+        raise NotAllowed("このグループでの投稿は停止されています。")
+    return message, membership
+
+
+def message_edit(*, message_id: int, alumnus: Alumnus, body: str) -> Message:
+    """Change the text of one's own message within the edit window."""
+    message, _ = _own_message(message_id=message_id, alumnus=alumnus)
+    if message.hidden_at is not None:
+        raise NotAllowed("非表示になったメッセージは編集できません。")
+    window = dt.timedelta(minutes=settings.CHAT_EDIT_MINUTES)
+    if timezone.now() > message.created_at + window:
+        raise NotAllowed(
+            f"投稿から{settings.CHAT_EDIT_MINUTES}分を過ぎたメッセージは編集できません。"
+        )
+    text = message_body_clean(body)
+    with transaction.atomic():
+        version = _group_bump(group_id=message.group_id)
+        message.body = text
+        message.edited_at = timezone.now()
+        message.revision = version
+        message.save(update_fields=["body", "edited_at", "revision"])
+    return message
+
+
+def message_delete(*, message_id: int, alumnus: Alumnus) -> None:
+    """Delete one's own message: its text is erased, a placeholder stays in the conversation."""
+    message, _ = _own_message(message_id=message_id, alumnus=alumnus)
+    with transaction.atomic():
+        version = _group_bump(group_id=message.group_id)
+        Message.objects.filter(pk=message.pk).update(
+            body="", deleted_at=timezone.now(), revision=version
+        )
+
+
+def message_report(*, message_id: int, alumnus: Alumnus, reason: str) -> tuple[Report, bool]:
+    """Report someone else's message to the moderators; once per person and message."""
+    message = Message.objects.filter(pk=message_id, deleted_at__isnull=True).first()
+    if message is None:
+        raise NotFound()
+    _membership(group_id=message.group_id, alumnus=alumnus, statuses=READING_STATUSES)
+    if message.author_id == alumnus.pk:
+        raise ChatError("ご自分のメッセージは通報できません。")
+    try:
+        with transaction.atomic():
+            report, created = Report.objects.get_or_create(
+                message=message, reporter=alumnus, defaults={"reason": reason.strip()[:500]}
+            )
+    except IntegrityError:
+        report, created = Report.objects.get(message=message, reporter=alumnus), False
+    return report, created
+
+
+# --- moderation -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Moderator:
+    """Who acts: a staff user in the admin, or an alumnus appointed moderator of the group."""
+
+    user: Any
+    label: str
+
+
+def moderator_for_alumnus(*, group_id: int, alumnus: Alumnus) -> Moderator:
+    """The alumnus as moderator of this group; 404 for non-members, 403 for other members."""
+    membership = _membership(group_id=group_id, alumnus=alumnus, statuses=READING_STATUSES)
+    if not membership.is_moderator:
+        raise NotAllowed("モデレーターだけが行える操作です。")
+    return Moderator(user=alumnus.user, label=f"モデレーター（メンバー #{membership.pk}）")
+
+
+def moderator_for_staff(*, user: Any) -> Moderator:
+    return Moderator(user=user, label=f"人事課: {user.get_username()}")
+
+
+def _log(
+    *,
+    group_id: int,
+    action: str,
+    moderator: Moderator,
+    message: Message | None = None,
+    membership: Membership | None = None,
+    note: str = "",
+) -> None:
+    ModerationLogEntry.objects.create(
+        group_id=group_id,
+        action=action,
+        actor=moderator.user,
+        actor_label=moderator.label[:150],
+        message=message,
+        membership=membership,
+        note=note[:500],
+    )
+
+
+def message_hide(*, message: Message, moderator: Moderator, note: str = "") -> Message:
+    """Hide a message: its text is no longer served to anyone; open reports are closed."""
+    if message.hidden_at is not None:
+        return message
+    now = timezone.now()
+    with transaction.atomic():
+        version = _group_bump(group_id=message.group_id)
+        message.hidden_at = now
+        message.revision = version
+        message.save(update_fields=["hidden_at", "revision"])
+        message.reports.filter(status=ReportStatus.OPEN).update(
+            status=ReportStatus.ACTIONED, resolved_at=now
+        )
+        _log(
+            group_id=message.group_id,
+            action=ModerationAction.HIDE,
+            moderator=moderator,
+            message=message,
+            note=note,
+        )
+    return message
+
+
+def message_unhide(*, message: Message, moderator: Moderator) -> Message:
+    if message.hidden_at is None:
+        return message
+    with transaction.atomic():
+        version = _group_bump(group_id=message.group_id)
+        message.hidden_at = None
+        message.revision = version
+        message.save(update_fields=["hidden_at", "revision"])
+        _log(
+            group_id=message.group_id,
+            action=ModerationAction.UNHIDE,
+            moderator=moderator,
+            message=message,
+        )
+    return message
+
+
+def report_dismiss(*, report: Report, moderator: Moderator) -> None:
+    with transaction.atomic():
+        Report.objects.filter(message=report.message, status=ReportStatus.OPEN).update(
+            status=ReportStatus.DISMISSED, resolved_at=timezone.now()
+        )
+        _log(
+            group_id=report.message.group_id,
+            action=ModerationAction.DISMISS,
+            moderator=moderator,
+            message=report.message,
+        )
+
+
+def member_suspend(*, membership: Membership, moderator: Moderator, by_staff: bool) -> Membership:
+    """Stop a member posting in the group (they still read it); staff may suspend moderators."""
+    if membership.status not in READING_STATUSES:
+        raise NotFound()
+    if membership.alumnus.user_id == moderator.user.pk:
+        raise ChatError("ご自分を停止することはできません。")
+    if membership.role == MembershipRole.MODERATOR and not by_staff:
+        raise NotAllowed("モデレーターの停止は人事課が行います。")
+    if membership.status == MembershipStatus.SUSPENDED:
+        return membership
+    with transaction.atomic():
+        membership.status = MembershipStatus.SUSPENDED
+        membership.role = MembershipRole.MEMBER
+        membership.suspended_at = timezone.now()
+        membership.save(update_fields=["status", "role", "suspended_at"])
+        _log(
+            group_id=membership.group_id,
+            action=ModerationAction.SUSPEND,
+            moderator=moderator,
+            membership=membership,
+        )
+    return membership
+
+
+def member_reinstate(*, membership: Membership, moderator: Moderator) -> Membership:
+    if membership.suspended_at is None:
+        return membership
+    with transaction.atomic():
+        if membership.status == MembershipStatus.SUSPENDED:
+            membership.status = MembershipStatus.ACTIVE
+        membership.suspended_at = None
+        membership.save(update_fields=["status", "suspended_at"])
+        _log(
+            group_id=membership.group_id,
+            action=ModerationAction.REINSTATE,
+            moderator=moderator,
+            membership=membership,
+        )
+    return membership
+
+
+def member_approve(*, membership: Membership, moderator: Moderator) -> Membership:
+    if membership.status != MembershipStatus.PENDING:
+        raise ChatError("承認待ちのメンバーではありません。")
+    with transaction.atomic():
+        membership.status = MembershipStatus.ACTIVE
+        membership.joined_at = timezone.now()
+        membership.save(update_fields=["status", "joined_at"])
+        _log(
+            group_id=membership.group_id,
+            action=ModerationAction.APPROVE,
+            moderator=moderator,
+            membership=membership,
+        )
+    return membership
+
+
+def member_appoint_moderator(*, membership: Membership, moderator: Moderator) -> Membership:
+    """HR appoints an active member as a moderator of the group."""
+    if membership.status != MembershipStatus.ACTIVE:
+        raise ChatError("参加中のメンバーだけをモデレーターにできます。")
+    with transaction.atomic():
+        membership.role = MembershipRole.MODERATOR
+        membership.save(update_fields=["role"])
+        _log(
+            group_id=membership.group_id,
+            action=ModerationAction.APPOINT,
+            moderator=moderator,
+            membership=membership,
+        )
+    return membership
+
+
+# --- personal data ----------------------------------------------------------------------------
+
+
+def alumnus_messages_erase(*, alumnus: Alumnus) -> int:
+    """Account deletion: the person's messages lose their text and their author; the
+    conversation keeps a placeholder. Returns how many messages were erased."""
+    erased = 0
+    now = timezone.now()
+    group_ids = list(
+        Message.objects.filter(author=alumnus).values_list("group_id", flat=True).distinct()
+    )
+    with transaction.atomic():
+        for group_id in group_ids:
+            version = _group_bump(group_id=group_id)
+            erased += Message.objects.filter(author=alumnus, group_id=group_id).update(
+                body="", author=None, deleted_at=now, revision=version
+            )
+    return erased
+
+
+def messages_purge(*, now: dt.datetime | None = None) -> dict[str, int]:
+    """Delete messages (with their reports) and moderation records past the retention period."""
+    cutoff = (now or timezone.now()) - dt.timedelta(days=settings.CHAT_RETENTION_DAYS)
+    with transaction.atomic():
+        _, messages = Message.objects.filter(created_at__lt=cutoff).delete()
+        _, log = ModerationLogEntry.objects.filter(at__lt=cutoff).delete()
+    return {
+        "messages": messages.get("chat.Message", 0),
+        "reports": messages.get("chat.Report", 0),
+        "moderation_log": log.get("chat.ModerationLogEntry", 0),
+    }
+
+
+# --- push for new messages --------------------------------------------------------------------
+
+
+@dataclass
+class ChatPushReport:
+    members: int = 0
+    pushes_sent: int = 0
+    pushes_failed: int = 0
+    pushes_expired: int = 0
+    next_run_at: dt.datetime | None = None
+
+
+def chat_push_payload(*, group: CommunityGroup) -> dict[str, object]:
+    """A Declarative Web Push message; never the text or the author (lock screens are public)."""
+    return {
+        "web_push": 8030,
+        "notification": {
+            "title": group.name,
+            "body": "新しいメッセージがあります。",
+            "navigate": f"{settings.PWA_BASE_URL}/app/chat/?group={group.pk}",
+            "lang": "ja",
+            "dir": "ltr",
+            "tag": f"chat-{group.pk}",
+            "data": {"group": group.pk},
+        },
+    }
+
+
+def chat_push_new_messages(*, group_id: int) -> ChatPushReport:
+    """Tell members with unread messages of a group, on their devices, that there is news.
+
+    At most one push per member and group within CHAT_PUSH_MIN_INTERVAL_SECONDS, only for
+    messages newer than the last push, never to the muted, never without push consent. Members
+    still inside the interval are reported in `next_run_at` (the task runs again then).
+    """
+    import json
+
+    from django.db.models import Min, Q
+
+    from cms.push.crypto import Recipient
+    from cms.push.models import PushSubscription
+    from cms.push.sender import PushMessage, Result, send_all
+    from cms.push.services import PushNotConfigured, send_options
+
+    report = ChatPushReport()
+    group = CommunityGroup.objects.filter(pk=group_id, is_active=True).first()
+    if group is None or group.last_message_id == 0:
+        return report
+    now = timezone.now()
+    interval = dt.timedelta(seconds=settings.CHAT_PUSH_MIN_INTERVAL_SECONDS)
+    waiting = Membership.objects.filter(
+        group=group,
+        status__in=READING_STATUSES,
+        muted=False,
+        last_read_message_id__lt=group.last_message_id,
+        last_pushed_message_id__lt=group.last_message_id,
+        alumnus__status="active",
+        alumnus__consent_push=True,
+    ).filter(alumnus__in=PushSubscription.objects.values("alumnus_id"))
+    due = Q(last_pushed_at__isnull=True) | Q(last_pushed_at__lte=now - interval)
+    later = waiting.exclude(due).aggregate(first=Min("last_pushed_at"))["first"]
+    if later is not None:
+        report.next_run_at = later + interval
+    token = uuid.uuid4().hex
+    # The conditions are checked again by the UPDATE itself: two tasks never claim one member.
+    Membership.objects.filter(pk__in=list(waiting.filter(due).values_list("pk", flat=True))).filter(
+        due, last_pushed_message_id__lt=group.last_message_id
+    ).update(push_claim=token, last_pushed_at=now, last_pushed_message_id=group.last_message_id)
+    claimed = Membership.objects.filter(push_claim=token)
+    subscriptions = list(
+        PushSubscription.objects.filter(alumnus_id__in=claimed.values("alumnus_id")).values_list(
+            "pk", "endpoint", "p256dh", "auth"
+        )
+    )
+    report.members = claimed.count()
+    try:
+        if subscriptions:
+            options = send_options()
+            payload = json.dumps(
+                chat_push_payload(group=group), ensure_ascii=False, separators=(",", ":")
+            ).encode()
+            messages = []
+            for pk, endpoint, p256dh, auth in subscriptions:
+                try:
+                    recipient = Recipient.from_b64(p256dh=p256dh, auth=auth)
+                except ValueError:
+                    report.pushes_failed += 1
+                    continue
+                messages.append(PushMessage(pk, endpoint, recipient, payload, payload))
+            expired: list[int] = []
+            for outcome in send_all(messages, options):
+                if outcome.result == Result.SENT:
+                    report.pushes_sent += 1
+                elif outcome.result == Result.EXPIRED:
+                    report.pushes_expired += 1
+                    expired.append(outcome.key)
+                else:
+                    report.pushes_failed += 1
+            if expired:
+                PushSubscription.objects.filter(pk__in=expired).delete()
+    except PushNotConfigured:
+        logger.warning("chat push for group %s skipped: no VAPID key", group_id)
+    finally:
+        claimed.update(push_claim="")
+    return report

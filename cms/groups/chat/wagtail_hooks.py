@@ -1,0 +1,91 @@
+"""Community chat in the Wagtail admin: groups (snippets), the reports queue, members, log."""
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from wagtail import hooks
+from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
+from wagtail.admin.ui.tables import Column
+from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import SnippetViewSet
+
+from . import admin_views
+from .models import CommunityGroup
+
+
+class MembersLinkColumn(Column):
+    """A link from each group to its members (approve, appoint, suspend)."""
+
+    def get_value(self, instance: Any) -> SafeString:
+        return format_html('<a href="{}">メンバー</a>', reverse("chat_members", args=[instance.pk]))
+
+
+class CommunityGroupViewSet(SnippetViewSet):
+    model = CommunityGroup
+    icon = "group"
+    menu_label = "交流グループ"
+    add_to_admin_menu = False
+    list_display = [
+        "name",
+        "join_policy",
+        "is_active",
+        "created_at",
+        MembersLinkColumn("members", label="メンバー"),
+    ]
+    search_fields = ["name", "description"]
+
+
+register_snippet(CommunityGroupViewSet)
+
+
+class ModeratorMenuItem(MenuItem):
+    def is_shown(self, request: HttpRequest) -> bool:
+        return admin_views.staff_may_moderate(request.user)
+
+
+class GroupsMenuItem(MenuItem):
+    def is_shown(self, request: HttpRequest) -> bool:
+        return bool(request.user.has_perm("chat.view_communitygroup"))
+
+
+@hooks.register("register_admin_menu_item")
+def menu_community() -> MenuItem:
+    return SubmenuMenuItem(
+        "グループでの交流",
+        Menu(
+            items=[
+                GroupsMenuItem(
+                    "交流グループ",
+                    reverse("wagtailsnippets_chat_communitygroup:list"),
+                    icon_name="group",
+                    order=1,
+                ),
+                ModeratorMenuItem("通報", reverse("chat_reports"), icon_name="warning", order=2),
+                ModeratorMenuItem(
+                    "モデレーションの記録",
+                    reverse("chat_moderation_log"),
+                    icon_name="list-ul",
+                    order=3,
+                ),
+            ]
+        ),
+        icon_name="group",
+        order=260,
+    )
+
+
+@hooks.register("register_admin_urls")
+def register_urls() -> list[Any]:
+    return [
+        path("chat/reports/", admin_views.reports_view, name="chat_reports"),
+        path("chat/groups/<int:group_id>/members/", admin_views.members_view, name="chat_members"),
+        path(
+            "chat/messages/<int:message_id>/unhide/",
+            admin_views.message_unhide_view,
+            name="chat_message_unhide",
+        ),
+        path("chat/log/", admin_views.moderation_log_view, name="chat_moderation_log"),
+    ]
