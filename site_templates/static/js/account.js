@@ -38,7 +38,7 @@
     var box = form.querySelector("[data-status]");
     if (!box) return;
     box.textContent = message || "";
-    box.className = isError ? "form-status form-status--error" : "form-status";
+    box.className = "form-status" + (message ? (isError ? " form-status--error" : " form-status--ok") : "");
     if (message && isError) box.focus();
   }
 
@@ -54,14 +54,20 @@
 
   function showErrors(form, result) {
     var errors = result.data.errors || {};
+    var shownInline = false;
     Object.keys(errors).forEach(function (name) {
       var field = form.elements[name];
       var holder = form.querySelector('[data-error-for="' + name + '"]');
       var message = [].concat(errors[name]).join(" ");
-      if (holder) { holder.textContent = message; holder.hidden = false; }
+      if (holder) { holder.textContent = message; holder.hidden = false; shownInline = true; }
       if (field && field.setAttribute) field.setAttribute("aria-invalid", "true");
     });
-    showStatus(form, result.data.detail || "入力内容を確認してください。", true);
+    // A field's own message stands next to it; the summary at the top only points there.
+    showStatus(
+      form,
+      shownInline ? "入力内容をご確認ください（赤い「⚠」の項目）。" : result.data.detail || "エラーが発生しました。",
+      true
+    );
   }
 
   function values(form) {
@@ -104,13 +110,14 @@
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       clearErrors(form);
-      showStatus(form, "送信しています…", false);
+      showStatus(form, "", false);
       api("POST", "/registrations", values(form)).then(function (result) {
         if (result.status === 201) {
           form.hidden = true;
           var done = document.getElementById("register-done");
           done.hidden = false;
           done.querySelector("[data-pending]").hidden = result.data.status !== "pending";
+          done.querySelector("[data-active]").hidden = result.data.status === "pending";
           done.focus();
         } else {
           showErrors(form, result);
@@ -122,6 +129,8 @@
   function setupLogin(emailForm) {
     var codeForm = document.getElementById("code-form");
     var email = "";
+    var deleted = document.getElementById("deleted-notice");
+    if (deleted) deleted.hidden = new URLSearchParams(window.location.search).get("deleted") !== "1";
     refreshSession();
     emailForm.addEventListener("submit", function (event) {
       event.preventDefault();
@@ -131,11 +140,20 @@
         if (result.status === 202) {
           emailForm.hidden = true;
           codeForm.hidden = false;
+          document.getElementById("code-sent-to").textContent = email;
+          codeForm.elements.code.value = "";
           codeForm.elements.code.focus();
         } else {
           showErrors(emailForm, result);
         }
       });
+    });
+    document.getElementById("change-email").addEventListener("click", function () {
+      clearErrors(codeForm);
+      showStatus(codeForm, "", false);
+      codeForm.hidden = true;
+      emailForm.hidden = false;
+      emailForm.elements.email.focus();
     });
     codeForm.addEventListener("submit", function (event) {
       event.preventDefault();

@@ -1,0 +1,202 @@
+"""Registration from the invitation link and login by code, in Chromium, against a live API."""
+
+import datetime as dt
+import re
+import time
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.handlers.wsgi import WSGIHandler
+from django.core.servers.basehttp import WSGIServer
+from django.db import connections
+from django.test.testcases import LiveServerThread
+
+from cms.alumni import services
+from cms.alumni.models import Alumnus
+from tests.alumni.factories import RosterEntryFactory
+from tests.fixtures.smtp import SMTPInbox, text_body
+
+pytestmark = pytest.mark.browser
+
+INVITATION_LINK = re.compile(r"http://127\.0\.0\.1:\d+/app/register/\?code=[A-Z0-9-]+")
+LOGIN_CODE = re.compile(r"確認コード: (\d{6})")
+SMALL_PHONE = {"width": 360, "height": 640}
+
+
+class PWAWithAPI:
+    """WSGI app of one origin: the built PWA at /, the CMS and API under their own paths."""
+
+    def __init__(self, dist: Path) -> None:
+        self.dist = dist
+
+    def __call__(self, django: WSGIHandler) -> Callable[..., Iterable[bytes]]:
+        from pwa_build.devserver import StaticSite
+
+        return StaticSite(self.dist, django)
+
+
+class OneAtATimeServer(WSGIServer):
+    """Serves requests one after another on the server thread and closes each connection, so
+    no keep-alive thread outlives the test while holding the shared test database."""
+
+    def __init__(self, *args: Any, connections_override: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+
+
+class PWALiveServerThread(LiveServerThread):
+    server_class = OneAtATimeServer
+
+
+@pytest.fixture
+def django_beside_playwright(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Playwright's sync API keeps an event loop running in this thread, which Django takes
+    for an async context; the test's database calls are plain synchronous ones."""
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture
+def pwa_api_server(
+    django_beside_playwright: None,
+    transactional_db: None,
+    smtp: SMTPInbox,
+    settings: Any,
+    tmp_path: Path,
+) -> Iterator[str]:
+    """A live Django server thread on a free loopback port that serves a freshly built dist/
+    and /api/v1/ from the same origin, with mail going to the test SMTP server."""
+    from pwa_build.build import build
+    from tests.content.factories import make_site
+
+    dist = tmp_path / "dist"
+    shared = {
+        conn.alias: conn
+        for conn in connections.all()
+        if conn.vendor == "sqlite" and conn.is_in_memory_db()
+    }
+    for conn in shared.values():
+        conn.inc_thread_sharing()
+    thread = PWALiveServerThread(
+        "127.0.0.1", static_handler=PWAWithAPI(dist), connections_override=shared, port=0
+    )
+    thread.daemon = True
+    thread.start()
+    thread.is_ready.wait()
+    if thread.error:
+        raise thread.error
+    base = f"http://127.0.0.1:{thread.port}"
+    settings.PWA_BASE_URL = base
+    settings.API_ORIGIN = base
+    settings.PWA_DIST_DIR = dist
+    make_site()
+    build(full=True, dist=dist)
+    try:
+        yield base
+    finally:
+        thread.terminate()
+        for conn in shared.values():
+            conn.dec_thread_sharing()
+
+
+def wait_until(page: Any, script: str, arg: Any = None, timeout: float = 15.0) -> Any:
+    """Polls a JS function until truthy (the site's CSP forbids Playwright's string eval)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = page.evaluate(script, arg)
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {script}")
+        page.wait_for_timeout(100)
+
+
+def browser_storage(page: Any) -> str:
+    """Everything the page keeps in localStorage, sessionStorage and IndexedDB names."""
+    return str(
+        page.evaluate(
+            """async () => JSON.stringify([
+                Object.entries(localStorage), Object.entries(sessionStorage),
+                indexedDB.databases ? (await indexedDB.databases()).map(d => d.name) : []])"""
+        )
+    )
+
+
+def test_register_from_the_invitation_link_then_log_in_with_the_mailed_code(
+    pwa_api_server: str, page: Any, smtp: SMTPInbox, tmp_path: Path
+) -> None:
+    entry = RosterEntryFactory(
+        email="hanako.b@example.jp",
+        family_name="宮城",
+        given_name="花子",
+        birth_date=dt.date(1985, 4, 1),
+        retired_on=dt.date.today() - dt.timedelta(days=400),
+    )
+    services.invitation_queue_emails(entries=[entry], actor=None)
+    [invitation_mail] = smtp.wait_for(1)
+    link = INVITATION_LINK.search(text_body(invitation_mail))
+    assert link is not None and link.group(0).startswith(pwa_api_server)
+
+    page.set_viewport_size(SMALL_PHONE)
+    page.goto(link.group(0))
+    code = link.group(0).split("code=")[1]
+    assert page.locator("#f-invitation_code").input_value() == code
+    wait_until(page, "() => document.querySelectorAll('#purposes li').length > 0")
+    page.screenshot(path=str(tmp_path / "register.png"), full_page=True)
+
+    # A wrong birth date is refused inline, in Japanese, and nothing is stored.
+    page.fill("#f-family_name", "宮城")
+    page.fill("#f-given_name", "花子")
+    page.fill("#f-family_name_kana", "みやぎ")
+    page.fill("#f-given_name_kana", "はなこ")
+    page.fill("#f-birth_date", "1985-04-02")
+    page.fill("#f-email", "hanako.b@example.jp")
+    page.check("#f-consent_email")
+    page.check("#f-accept_privacy_notice")
+    page.get_by_role("button", name="登録する").click()
+    status = page.locator("#register-form [data-status]")
+    wait_until(page, "() => document.querySelector('#register-form .form-status--error')")
+    assert "生年月日が正しくありません" in status.inner_text()
+    page.screenshot(path=str(tmp_path / "register-error.png"), full_page=True)
+    assert not Alumnus.objects.exists()
+
+    page.fill("#f-birth_date", "1985-04-01")
+    page.get_by_role("button", name="登録する").click()
+    page.locator("#register-done").wait_for(state="visible")
+    alumnus = Alumnus.objects.get()
+    assert alumnus.email == "hanako.b@example.jp"
+    assert alumnus.consent_email and not alumnus.consent_push
+
+    page.get_by_role("link", name="ログインする").click()
+    page.wait_for_url("**/app/login/")
+    page.fill("#login-email", "hanako.b@example.jp")
+    page.get_by_role("button", name="確認コードを送る").click()
+    page.locator("#code-form").wait_for(state="visible")
+    [_, code_mail] = smtp.wait_for(2)
+    assert code_mail["To"] == "hanako.b@example.jp"
+    login_code = LOGIN_CODE.search(text_body(code_mail))
+    assert login_code is not None
+    page.screenshot(path=str(tmp_path / "login-code.png"), full_page=True)
+
+    wrong = "000000" if login_code.group(1) != "000000" else "111111"
+    page.fill("#login-code", wrong)
+    page.get_by_role("button", name="ログイン", exact=True).click()
+    error = page.locator("#e-login-code")
+    error.wait_for(state="visible")
+    assert "確認コードが正しくない" in error.inner_text()
+    page.screenshot(path=str(tmp_path / "login-error.png"), full_page=True)
+
+    page.fill("#login-code", login_code.group(1))
+    page.get_by_role("button", name="ログイン", exact=True).click()
+    page.wait_for_url("**/app/profile/")
+    page.locator("#account").wait_for(state="visible")
+    wait_until(page, "() => document.getElementById('p-email').value !== ''")
+    assert page.locator("#p-family_name").input_value() == "宮城"
+    assert page.locator("#p-email").input_value() == "hanako.b@example.jp"
+    assert page.locator("#p-consent_email").is_checked()
+    page.screenshot(path=str(tmp_path / "profile.png"), full_page=True)
+
+    cookies = {c["name"]: c for c in page.context.cookies(pwa_api_server)}
+    assert cookies["sessionid"]["httpOnly"]
+    stored = browser_storage(page)
+    assert "hanako" not in stored and "宮城" not in stored
