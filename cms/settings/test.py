@@ -16,3 +16,12 @@ WHITENOISE_AUTOREFRESH = True
 # PWA build: tests that want a build on publish turn it on and give their own directory.
 PWA_BUILD_ON_PUBLISH = False
 PWA_DIST_DIR = BASE_DIR / "var" / "test-dist"  # noqa: F405
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    # A file (one per test process), not shared-cache memory: tests with real threads then lock
+    # and wait like the demo's database does (WAL, busy timeout) instead of failing at once.
+    import os
+    import tempfile
+
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": os.path.join(tempfile.gettempdir(), f"alumni-test-{os.getpid()}.sqlite3")
+    }

@@ -23,6 +23,11 @@ class MessageTextField(serializers.CharField):
         self.error_messages["required"] = "メッセージを入力してください。"
         self.error_messages["null"] = "メッセージを入力してください。"
 
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):  # DRF would turn 123 or true into text
+            self.fail("invalid")
+        return str(super().to_internal_value(data))
+
 
 class MessagePostInput(serializers.Serializer):
     body = MessageTextField()

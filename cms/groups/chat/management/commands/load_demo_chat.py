@@ -1,0 +1,91 @@
+"""`manage.py load_demo_chat`: two demo alumni and one community group to chat in (idempotent)."""
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from cms.alumni.models import Alumnus, AlumnusStatus, RegistrationChannel
+from cms.groups.chat.models import CommunityGroup, JoinPolicy, Membership, MembershipStatus
+from cms.groups.chat.services import message_post
+
+DEMO_ALUMNI = (
+    ("sato@alumni.example.jp", "佐藤", "花子", "さとう", "はなこ", "保健福祉部"),
+    ("suzuki@alumni.example.jp", "鈴木", "一郎", "すずき", "いちろう", "土木部"),
+)
+GROUP_NAME = "アルムナイ交流広場"
+HOUSE_RULES = (
+    "・お互いを尊重し、丁寧な言葉で話しましょう。\n"
+    "・勧誘・営業・選挙運動・宗教の勧誘は禁止です。\n"
+    "・現役職員との間で、利害関係を疑われるやり取りはしないでください。\n"
+    "・個人情報（住所・電話番号など）を書き込まないでください。\n"
+    "・ルールに反する投稿は、モデレーターが非表示にすることがあります。"
+)
+
+
+class Command(BaseCommand):
+    help = "チャットを試すためのデモ用アルムナイ2名と交流グループを作成します。"
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        User = get_user_model()
+        with transaction.atomic():
+            group, created = CommunityGroup.objects.get_or_create(
+                name=GROUP_NAME,
+                defaults={
+                    "description": "県を退職した皆さまが気軽に話せる場所です。",
+                    "join_policy": JoinPolicy.OPEN,
+                    "house_rules": HOUSE_RULES,
+                },
+            )
+            moderator = User.objects.filter(username="moderator").first()
+            if moderator is not None:
+                group.staff_moderators.add(moderator)
+            alumni = []
+            for email, family, given, family_kana, given_kana, department in DEMO_ALUMNI:
+                alumnus = Alumnus.objects.filter(email=email).first()
+                if alumnus is None:
+                    user = User.objects.create_user(username=f"alumnus-{uuid.uuid4().hex}")
+                    user.set_unusable_password()
+                    user.save()
+                    alumnus = Alumnus.objects.create(
+                        user=user,
+                        family_name=family,
+                        given_name=given,
+                        family_name_kana=family_kana,
+                        given_name_kana=given_kana,
+                        email=email,
+                        birth_date=dt.date(1980, 4, 1),
+                        former_department=department,
+                        retired_on=dt.date(2023, 3, 31),
+                        status=AlumnusStatus.ACTIVE,
+                        channel=RegistrationChannel.EMAIL,
+                        consent_email=True,
+                        consent_push=True,
+                        privacy_notice_version=settings.ALUMNI_PRIVACY_NOTICE_VERSION,
+                        approved_at=timezone.now(),
+                    )
+                alumni.append(alumnus)
+                Membership.objects.get_or_create(
+                    group=group,
+                    alumnus=alumnus,
+                    defaults={
+                        "status": MembershipStatus.ACTIVE,
+                        "rules_accepted_at": timezone.now(),
+                        "joined_at": timezone.now(),
+                    },
+                )
+            if created:
+                message_post(
+                    group_id=group.pk,
+                    alumnus=alumni[0],
+                    body="はじめまして。保健福祉部におりました佐藤です。よろしくお願いします。",
+                    client_id=uuid.uuid4(),
+                )
+        self.stdout.write(f"交流グループ: {GROUP_NAME}（{'作成' if created else '既存'}）")
+        for email, *_ in DEMO_ALUMNI:
+            self.stdout.write(f"デモ用アルムナイ: {email}（確認コードは var/mail/ に届きます）")

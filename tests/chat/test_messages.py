@@ -1,0 +1,354 @@
+"""Posting, reading, polling, editing and reporting messages through the API."""
+
+import datetime as dt
+import json
+import uuid
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from cms.alumni.models import Alumnus
+from cms.groups.chat.models import CommunityGroup, Membership, Message, Report
+from tests.chat.factories import AlumnusFactory, CommunityGroupFactory, member_of, post
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def group() -> CommunityGroup:
+    return CommunityGroupFactory()
+
+
+@pytest.fixture
+def me(group: CommunityGroup) -> Alumnus:
+    alumnus: Alumnus = member_of(group).alumnus
+    return alumnus
+
+
+@pytest.fixture
+def client(me: Alumnus) -> APIClient:
+    client = APIClient()
+    client.force_login(me.user)
+    return client
+
+
+def messages_url(group: CommunityGroup) -> str:
+    return f"/api/v1/groups/{group.pk}/messages"
+
+
+def send(client: APIClient, group: CommunityGroup, body: Any, client_id: Any = None) -> Any:
+    return client.post(
+        messages_url(group),
+        {"body": body, "client_id": str(client_id or uuid.uuid4())},
+        format="json",
+    )
+
+
+# --- posting ---------------------------------------------------------------------------------
+
+
+def test_member_posts_and_reads_back_the_message(client: APIClient, group: CommunityGroup) -> None:
+    response = send(client, group, "  はじめまして。\r\nよろしくお願いします。  ")
+    assert response.status_code == 201
+    data = response.json()
+    assert data["body"] == "はじめまして。\nよろしくお願いします。"
+    assert data["mine"] is True and data["state"] == "visible"
+    assert data["editable_until"] is not None
+    [shown] = client.get(messages_url(group)).json()["messages"]
+    assert shown["id"] == data["id"] and shown["author_name"] == "宮城 太郎"
+
+
+def test_retry_with_the_same_client_id_returns_the_first_message(
+    client: APIClient, group: CommunityGroup
+) -> None:
+    client_id = uuid.uuid4()
+    first = send(client, group, "一度だけ", client_id)
+    again = send(client, group, "一度だけ", client_id)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.json()["id"] == again.json()["id"]
+    assert Message.objects.count() == 1
+
+
+def test_the_same_client_id_in_another_group_is_a_conflict(
+    client: APIClient, group: CommunityGroup, me: Alumnus
+) -> None:
+    other = CommunityGroupFactory()
+    member_of(other, me)
+    client_id = uuid.uuid4()
+    send(client, group, "一つめ", client_id)
+    response = send(client, other, "二つめ", client_id)
+    assert response.status_code == 409
+    assert response.json()["errors"]["client_id"]
+    assert Message.objects.count() == 1
+
+
+def test_database_refuses_a_second_message_with_the_same_client_id(
+    group: CommunityGroup, me: Alumnus
+) -> None:
+    client_id = uuid.uuid4()
+    Message.objects.create(group=group, author=me, client_id=client_id, body="一")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Message.objects.create(group=group, author=me, client_id=client_id, body="二")
+
+
+def test_two_thousand_characters_are_accepted(client: APIClient, group: CommunityGroup) -> None:
+    assert send(client, group, "あ" * 2000).status_code == 201
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ("あ" * 2001, "body"),
+        ("", "body"),
+        ("   \n  ", "body"),
+        ("nul\x00byte", "body"),
+        (123, "body"),
+    ],
+)
+def test_bad_text_is_refused_in_japanese_and_nothing_is_stored(
+    client: APIClient, group: CommunityGroup, body: Any, field: str
+) -> None:
+    response = send(client, group, body)
+    assert response.status_code == 400
+    data = response.json()
+    assert data["errors"][field]
+    assert any("\u3040" <= ch <= "\u9fff" for ch in data["detail"])
+    assert not Message.objects.exists()
+    assert CommunityGroup.objects.get(pk=group.pk).version == 0
+
+
+def test_a_lone_surrogate_in_raw_json_is_refused(client: APIClient, group: CommunityGroup) -> None:
+    raw = '{"body": "bad \\ud800 text", "client_id": "' + str(uuid.uuid4()) + '"}'
+    response = client.post(messages_url(group), raw, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["errors"]["body"] == ["使えない文字が含まれています。"]
+    assert not Message.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        '{"body": "client_id がない"}',
+        '{"body": "x", "client_id": "not-a-uuid"}',
+        "{not json",
+        "[]",
+    ],
+)
+def test_malformed_posts_get_a_400_with_a_japanese_detail(
+    client: APIClient, group: CommunityGroup, payload: str
+) -> None:
+    response = client.post(messages_url(group), payload, content_type="application/json")
+    assert response.status_code == 400
+    assert any("\u3040" <= ch <= "\u9fff" for ch in response.json()["detail"])
+    assert not Message.objects.exists()
+
+
+def test_an_oversized_request_is_refused_before_parsing(
+    client: APIClient, group: CommunityGroup
+) -> None:
+    body = json.dumps({"body": "x" * (settings.ALUMNI_MAX_REQUEST_BYTES + 1), "client_id": "x"})
+    response = client.post(messages_url(group), body, content_type="application/json")
+    assert response.status_code == 413
+    assert response.json()["detail"] == "送信内容が大きすぎます。"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "<script>alert(1)</script>",
+        '<img src=x onerror="alert(1)">',
+        "[押してね](javascript:alert(1)) javascript:alert(document.cookie)",
+        "\u202egnp.exe\u202c \u2066右から左\u2069 \u200f",
+        "&lt;b&gt; &amp; \"quotes\" 'single'",
+    ],
+)
+def test_markup_and_bidi_characters_are_stored_and_served_as_the_same_text(
+    client: APIClient, group: CommunityGroup, body: str
+) -> None:
+    created = send(client, group, body)
+    assert created.status_code == 201
+    assert Message.objects.get().body == body
+    response = client.get(messages_url(group))
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["messages"][0]["body"] == body
+
+
+# --- reading and polling ---------------------------------------------------------------------
+
+
+def test_newest_page_first_and_older_pages_with_before(
+    client: APIClient, group: CommunityGroup, me: Alumnus, settings: Any
+) -> None:
+    settings.CHAT_PAGE_SIZE = 3
+    ids = [post(group, me, f"{n}").pk for n in range(7)]
+    newest = client.get(messages_url(group)).json()
+    assert [m["id"] for m in newest["messages"]] == ids[-3:]
+    assert newest["has_more_before"] is True
+    older = client.get(messages_url(group), {"before": ids[-3]}).json()
+    assert [m["id"] for m in older["messages"]] == ids[1:4]
+    oldest = client.get(messages_url(group), {"before": ids[1]}).json()
+    assert [m["id"] for m in oldest["messages"]] == ids[:1]
+    assert oldest["has_more_before"] is False
+
+
+@pytest.mark.parametrize("query", [{"after": "x"}, {"before": "-1"}, {"after": 1, "before": 2}])
+def test_bad_cursors_are_a_400(client: APIClient, group: CommunityGroup, query: Any) -> None:
+    response = client.get(messages_url(group), query)
+    assert response.status_code == 400
+    assert response.json()["detail"] == "入力内容に誤りがあります。"
+
+
+def test_unchanged_poll_is_304_with_a_fixed_number_of_queries(
+    client: APIClient, group: CommunityGroup, me: Alumnus, django_assert_num_queries: Any
+) -> None:
+    last = post(group, me, "最初").pk
+    first = client.get(messages_url(group), {"after": last, "since": 1})
+    assert first.status_code == 200
+    etag = first["ETag"]
+
+    # session, user, alumnus, membership with the group's version: nothing else.
+    with django_assert_num_queries(4):
+        again = client.get(
+            messages_url(group), {"after": last, "since": 1}, HTTP_IF_NONE_MATCH=etag
+        )
+
+    assert again.status_code == 304
+    assert again.content == b""
+    assert again["ETag"] == etag
+
+
+def test_a_new_message_changes_the_etag_and_the_poll_returns_it(
+    client: APIClient, group: CommunityGroup, me: Alumnus
+) -> None:
+    last = post(group, me, "最初").pk
+    first = client.get(messages_url(group), {"after": last})
+    other = member_of(group).alumnus
+    new = post(group, other, "新しい投稿")
+    polled = client.get(messages_url(group), {"after": last}, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert polled.status_code == 200
+    assert [m["id"] for m in polled.json()["messages"]] == [new.pk]
+    assert polled["ETag"] != first["ETag"]
+
+
+def test_an_edit_or_a_hide_of_an_older_message_reaches_the_poll_via_since(
+    client: APIClient, group: CommunityGroup, me: Alumnus
+) -> None:
+    mine = post(group, me, "誤字あり")
+    version = client.get(messages_url(group)).json()["version"]
+    client.patch(f"/api/v1/messages/{mine.pk}", {"body": "修正済み"}, format="json")
+    polled = client.get(messages_url(group), {"after": mine.pk, "since": version}).json()
+    assert polled["messages"] == []
+    [changed] = polled["changed"]
+    assert changed["body"] == "修正済み" and changed["edited_at"] is not None
+
+
+def test_etag_differs_for_different_cursors(
+    client: APIClient, group: CommunityGroup, me: Alumnus
+) -> None:
+    first = post(group, me, "1").pk
+    post(group, me, "2")
+    etag = client.get(messages_url(group), {"after": first})["ETag"]
+    other = client.get(messages_url(group), {"after": 0}, HTTP_IF_NONE_MATCH=etag)
+    assert other.status_code == 200
+    assert len(other.json()["messages"]) == 2
+
+
+def test_group_list_shows_unread_counts_and_reading_clears_them(
+    client: APIClient, group: CommunityGroup, me: Alumnus
+) -> None:
+    post(group, me, "自分の投稿は未読にならない")
+    other = member_of(group).alumnus
+    post(group, other, "一")
+    post(group, other, "二")
+    joinable = CommunityGroupFactory(name="参加できるグループ", house_rules="丁寧な言葉で")
+    listing = client.get("/api/v1/groups").json()
+    assert [(g["id"], g["unread"]) for g in listing["groups"]] == [(group.pk, 2)]
+    assert [(g["id"], g["house_rules"]) for g in listing["joinable"]] == [
+        (joinable.pk, "丁寧な言葉で")
+    ]
+    client.get(messages_url(group))
+    assert client.get("/api/v1/groups").json()["groups"][0]["unread"] == 0
+
+
+# --- joining and leaving ---------------------------------------------------------------------
+
+
+def test_joining_needs_the_house_rules_accepted() -> None:
+    group = CommunityGroupFactory()
+    client = APIClient()
+    alumnus = AlumnusFactory()
+    client.force_login(alumnus.user)
+    refused = client.post(f"/api/v1/groups/{group.pk}/join", {}, format="json")
+    assert refused.status_code == 400
+    assert refused.json()["errors"]["accept_rules"]
+    assert not Membership.objects.filter(alumnus=alumnus).exists()
+    joined = client.post(f"/api/v1/groups/{group.pk}/join", {"accept_rules": True}, format="json")
+    assert joined.status_code == 200 and joined.json()["status"] == "active"
+    assert client.get(messages_url(group)).status_code == 200
+
+
+def test_a_suspended_member_cannot_leave_and_join_again_to_lift_the_suspension(
+    group: CommunityGroup,
+) -> None:
+    membership = member_of(group, status="suspended", suspended_at=timezone.now())
+    client = APIClient()
+    client.force_login(membership.alumnus.user)
+    assert client.post(f"/api/v1/groups/{group.pk}/leave").status_code == 204
+    rejoin = client.post(f"/api/v1/groups/{group.pk}/join", {"accept_rules": True}, format="json")
+    assert rejoin.status_code == 403
+    assert client.get(messages_url(group)).status_code == 404
+
+
+def test_an_inactive_group_is_gone_for_its_members(
+    client: APIClient, group: CommunityGroup
+) -> None:
+    group.is_active = False
+    group.save()
+    assert client.get(messages_url(group)).status_code == 404
+    assert client.get("/api/v1/groups").json() == {"groups": [], "joinable": []}
+
+
+# --- editing, deleting, reporting ------------------------------------------------------------
+
+
+def test_own_message_can_be_edited_only_within_the_time_limit(
+    client: APIClient, group: CommunityGroup, me: Alumnus
+) -> None:
+    message = post(group, me, "元の文")
+    assert (
+        client.patch(f"/api/v1/messages/{message.pk}", {"body": "直した文"}, format="json")
+    ).status_code == 200
+    Message.objects.filter(pk=message.pk).update(
+        created_at=timezone.now() - dt.timedelta(minutes=settings.CHAT_EDIT_MINUTES + 1)
+    )
+    late = client.patch(f"/api/v1/messages/{message.pk}", {"body": "遅い"}, format="json")
+    assert late.status_code == 403
+    assert Message.objects.get(pk=message.pk).body == "直した文"
+
+
+def test_deleting_own_message_erases_its_text_but_keeps_its_place(
+    client: APIClient, group: CommunityGroup, me: Alumnus
+) -> None:
+    message = post(group, me, "消したい")
+    assert client.delete(f"/api/v1/messages/{message.pk}").status_code == 204
+    assert Message.objects.get(pk=message.pk).body == ""
+    [shown] = client.get(messages_url(group)).json()["messages"]
+    assert (shown["state"], shown["body"]) == ("deleted", None)
+
+
+def test_reporting_twice_makes_one_report_and_own_messages_cannot_be_reported(
+    client: APIClient, group: CommunityGroup, me: Alumnus
+) -> None:
+    theirs = post(group, member_of(group).alumnus, "勧誘です")
+    for _ in range(2):
+        response = client.post(
+            f"/api/v1/messages/{theirs.pk}/report", {"reason": "勧誘"}, format="json"
+        )
+        assert response.status_code == 202
+    assert Report.objects.filter(message=theirs).count() == 1
+    mine = post(group, me, "自分の")
+    assert client.post(f"/api/v1/messages/{mine.pk}/report", {}, format="json").status_code == 400
