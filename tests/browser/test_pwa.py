@@ -83,29 +83,43 @@ def test_a_declarative_web_push_shows_a_notification_whose_click_opens_the_notic
             "lang": "ja",
         },
     }
-    cdp.send(
-        "ServiceWorker.deliverPushMessage",
-        {
-            "origin": built_site.url,
-            "registrationId": registration["registrationId"],
-            "data": json.dumps(payload, ensure_ascii=False),
-        },
-    )
-    shown = wait_until(
-        page,
-        """async () => {
-            const reg = await navigator.serviceWorker.ready;
-            const list = await reg.getNotifications();
-            return list.length ? {title: list[0].title, body: list[0].body} : null;
-        }""",
-    )
+    shown = None
+    for _attempt in range(5):  # a worker still starting up may miss the first message
+        cdp.send(
+            "ServiceWorker.deliverPushMessage",
+            {
+                "origin": built_site.url,
+                "registrationId": registration["registrationId"],
+                "data": json.dumps(payload, ensure_ascii=False),
+            },
+        )
+        try:
+            shown = wait_until(
+                page,
+                """async () => {
+                    const reg = await navigator.serviceWorker.ready;
+                    const list = await reg.getNotifications();
+                    return list.length ? {title: list[0].title, body: list[0].body} : null;
+                }""",
+                timeout=3.0,
+            )
+            break
+        except AssertionError:
+            continue
     assert shown == {"title": "新しいお知らせ", "body": "プッシュで届いたお知らせを公開しました"}
     # Chromium cannot click a notification through CDP: dispatch the same event the click sends.
-    worker = next(w for w in page.context.service_workers if w.url.endswith("/sw.js"))
+    worker = next(w for w in page.context.service_workers if w.url == built_site.url + "/sw.js")
     worker.evaluate(
         """async () => {
-            const [notification] = await self.registration.getNotifications();
-            self.dispatchEvent(new NotificationEvent("notificationclick", {notification}));
+            for (let i = 0; i < 100; i++) {
+                const [notification] = await self.registration.getNotifications();
+                if (notification) {
+                    self.dispatchEvent(new NotificationEvent("notificationclick", {notification}));
+                    return;
+                }
+                await new Promise((resolve) => setTimeout(resolve, 100));
+            }
+            throw new Error("no notification to click");
         }"""
     )
     page.wait_for_url(built_site.url + "/notices/pushed/", timeout=15_000)

@@ -1,0 +1,225 @@
+"""Benchmark of the static build: full builds of 1,000 and 10,000 notices, one publish, weight.
+
+Prints ms per page, seconds, peak memory and SQL queries of a full build; the baseline in the
+same run renders the same pages through Django's request stack, one GET per page (as baking
+tools do); the time until one published notice is live; compressed bytes of home and a notice.
+Runs on a throwaway SQLite database: `python -m bench build`.
+"""
+
+import gzip
+import os
+import re
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+BASELINE_SAMPLE = 300
+
+
+def setup_django(workdir: Path) -> None:
+    os.environ["DJANGO_SETTINGS_MODULE"] = "cms.settings.test"
+    os.environ["DATABASE_URL"] = f"sqlite:///{workdir / 'bench.sqlite3'}"
+    os.environ["PWA_DIST_DIR"] = str(workdir / "dist")
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+
+    settings.PWA_DIST_DIR = workdir / "dist"
+    call_command("migrate", verbosity=0)
+
+
+def make_site() -> object:
+    from tests.content.factories import (
+        JobIndexPageFactory,
+        JobPageFactory,
+        NoticeIndexPageFactory,
+        PressReleaseIndexPageFactory,
+        PressReleasePageFactory,
+        StandardPageFactory,
+        make_site,
+    )
+
+    home = make_site()
+    notices = NoticeIndexPageFactory(parent=home)
+    jobs = JobIndexPageFactory(parent=home)
+    for n in range(5):
+        JobPageFactory(parent=jobs, slug=f"job-{n}")
+    press = PressReleaseIndexPageFactory(parent=home)
+    PressReleasePageFactory(parent=press, slug="launch")
+    StandardPageFactory(parent=home, slug="about")
+    return notices
+
+
+def add_notices(index: object, total: int) -> None:
+    """Inserts notices in bulk (tree paths computed here) until the index holds `total`."""
+    import datetime as dt
+    import json
+
+    from django.contrib.contenttypes.models import ContentType
+    from django.db import connection, transaction
+    from django.utils import timezone
+    from wagtail.models import Page
+
+    from cms.content.models import NoticeCategory, NoticePage
+
+    parent = Page.objects.get(pk=index.pk)  # type: ignore[attr-defined]
+    have = parent.numchild
+    if have >= total:
+        return
+    content_type = ContentType.objects.get_for_model(NoticePage)
+    categories = list(NoticeCategory.objects.values_list("pk", flat=True))
+    now = timezone.now()
+    body = json.dumps(
+        [
+            {
+                "type": "paragraph",
+                "value": "<p>" + "県からのお知らせの本文です。" * 20 + "</p>",
+                "id": "x",
+            }
+        ]
+    )
+    alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+    def step(n: int) -> str:
+        out = ""
+        for _ in range(4):
+            n, r = divmod(n, 36)
+            out = alphabet[r] + out
+        return out
+
+    with transaction.atomic():
+        pages = []
+        for n in range(have + 1, total + 1):
+            pages.append(
+                Page(
+                    title=f"お知らせ 第{n}号：県からのご案内",
+                    draft_title=f"お知らせ 第{n}号：県からのご案内",
+                    slug=f"notice-{n}",
+                    content_type=content_type,
+                    path=parent.path + step(n),
+                    depth=parent.depth + 1,
+                    numchild=0,
+                    url_path=f"{parent.url_path}notice-{n}/",
+                    live=True,
+                    has_unpublished_changes=False,
+                    first_published_at=now,
+                    last_published_at=now,
+                    locale_id=parent.locale_id,
+                    translation_key=__import__("uuid").uuid4(),
+                )
+            )
+        Page.objects.bulk_create(pages, batch_size=500)
+        created = Page.objects.filter(path__in=[p.path for p in pages]).values_list("pk", "slug")
+        table = NoticePage._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"INSERT INTO {table} (page_ptr_id, date, category_id, summary, body, visibility,"
+                " notify_alumni) VALUES (%s, %s, %s, %s, %s, %s, %s)",
+                [
+                    (
+                        pk,
+                        dt.date(2024, 1, 1) + dt.timedelta(days=int(slug.split("-")[1]) // 20),
+                        categories[int(slug.split("-")[1]) % len(categories)],
+                        "概要：県からのお知らせです。詳しくは本文をご覧ください。",
+                        body,
+                        "public",
+                        False,
+                    )
+                    for pk, slug in created
+                ],
+            )
+        Page.objects.filter(pk=parent.pk).update(numchild=total)
+
+
+def full_build() -> tuple[float, int, int, int]:
+    """Seconds, SQL queries, files written and peak memory (bytes) of one full build."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from pwa_build.build import build
+
+    with CaptureQueriesContext(connection) as queries:
+        started = time.perf_counter()
+        report = build(full=True)
+        seconds = time.perf_counter() - started
+    tracemalloc.start()
+    build(full=True)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return seconds, len(queries), len(report.written) + report.unchanged, peak
+
+
+def baseline_ms_per_page() -> float:
+    """Django's request stack: one GET per page through Wagtail's routing (same renderer)."""
+    from django.test import Client
+
+    from cms.content.models import NoticePage
+
+    client = Client()
+    urls = [p.url for p in NoticePage.objects.live().order_by("?")[:BASELINE_SAMPLE]]
+    started = time.perf_counter()
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+    return (time.perf_counter() - started) * 1000 / len(urls)
+
+
+def publish_one(index: object) -> tuple[float, int]:
+    from cms.content.models import NoticeCategory, NoticePage
+    from pwa_build.build import build
+
+    notice = NoticePage(
+        title="ベンチマークで公開したお知らせ",
+        slug=f"bench-{time.time_ns()}",
+        summary="公開の速さを測ります。",
+        category=NoticeCategory.objects.first(),
+        live=False,
+    )
+    index.add_child(instance=notice)  # type: ignore[attr-defined]
+    started = time.perf_counter()
+    notice.save_revision().publish()
+    report = build()
+    return time.perf_counter() - started, len(report.written)
+
+
+def weight(dist: Path, page: str) -> int:
+    """gzip bytes of the HTML plus the CSS and JS it links (what the first render needs)."""
+    html = (dist / page).read_bytes()
+    total = len(gzip.compress(html, 9))
+    for url in re.findall(rb"/assets/[^\s\"'>]+\.(?:css|js)", html):
+        total += len(gzip.compress((dist / url.decode().lstrip("/")).read_bytes(), 9))
+    return total
+
+
+def main() -> None:
+    workdir = Path(tempfile.mkdtemp(prefix="bench-build-"))
+    setup_django(workdir)
+    index = make_site()
+    for total in (1_000, 10_000):
+        add_notices(index, total)
+        seconds, queries, files, peak = full_build()
+        per_page = seconds * 1000 / total
+        base = baseline_ms_per_page()
+        print(
+            f"full build, {total:>6} notices: {seconds:6.2f} s, {per_page:.3f} ms/page, "
+            f"{files} files, {queries} SQL queries, peak {peak / 2**20:.0f} MiB"
+        )
+        print(
+            f"  baseline (Django request stack, {BASELINE_SAMPLE} GETs sampled): "
+            f"{base:.2f} ms/page -> {base * total / 1000:.1f} s for all; "
+            f"build is {base / per_page:.1f}x faster"
+        )
+    took, written = publish_one(index)
+    print(
+        f"publish one notice with 10,000 in the site: live after {took * 1000:.0f} ms, "
+        f"{written} files written"
+    )
+    dist = workdir / "dist"
+    notice = next((dist / "notices").glob("notice-1/index.html"))
+    print(
+        f"weight (gzip, HTML+CSS+JS): home {weight(dist, 'index.html') / 1024:.1f} KB, "
+        f"notice {weight(dist, str(notice.relative_to(dist))) / 1024:.1f} KB"
+    )
