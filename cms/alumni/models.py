@@ -212,6 +212,7 @@ class AuditAction(models.TextChoices):
     EXPORT = "export", "出力"
     IMPORT = "import", "取込"
     APPROVE = "approve", "承認"
+    EDIT = "edit", "変更"
 
 
 class AuditLogEntry(models.Model):

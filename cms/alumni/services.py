@@ -524,16 +524,31 @@ PROFILE_FIELDS = (
 def alumnus_update(
     *, alumnus: Alumnus, changes: dict[str, Any], new_email: str | None = None
 ) -> Alumnus:
-    """Change the profile; a new email only takes effect once the code mailed to it is entered."""
+    """Change the profile; a new email only takes effect once the code mailed to it is entered.
+
+    Each new address gets a code by mail, so asking for new addresses is throttled per alumnus
+    (429, nothing changed), or the API would mail anyone on request."""
+    changes_email = bool(new_email) and new_email != alumnus.email
+    if changes_email:
+        _throttle_check(
+            [
+                (
+                    "email-change-alumnus",
+                    str(alumnus.pk),
+                    settings.ALUMNI_THROTTLE_EMAIL_CHANGES_PER_ALUMNUS,
+                )
+            ]
+        )
     with transaction.atomic():
         fields = [name for name in PROFILE_FIELDS if name in changes]
         for name in fields:
             setattr(alumnus, name, changes[name])
         if fields:
             alumnus.save(update_fields=fields)
-        if new_email and new_email != alumnus.email:
+        if new_email and changes_email:
             if Alumnus.objects.filter(email=new_email).exclude(pk=alumnus.pk).exists():
                 raise AlumniError("このメールアドレスは使えません。", field="email")
+            _throttle_count([("email-change-alumnus", str(alumnus.pk))])
             _one_time_code_send(
                 alumnus=alumnus, email=new_email, purpose=OneTimeCodePurpose.EMAIL_CHANGE
             )

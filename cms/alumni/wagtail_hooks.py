@@ -8,7 +8,7 @@ from django.urls import path, reverse
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.components import Component
-from wagtail.admin.views.generic import IndexView
+from wagtail.admin.views.generic import EditView, IndexView
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 
@@ -33,11 +33,34 @@ class AuditedIndexView(IndexView):
         return response
 
 
+class AuditedEditView(EditView):
+    """The edit screen of one person's record: showing it and saving it are both audited."""
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = super().get(request, *args, **kwargs)
+        self._audit(request, AuditAction.VIEW)
+        return response
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        self._audit(self.request, AuditAction.EDIT)
+        return response
+
+    def _audit(self, request: HttpRequest, action: str) -> None:
+        services.audit_log_record(
+            actor=request.user,
+            action=action,
+            target=self.model._meta.model_name or "",
+            record_ids=[self.object.pk],
+        )
+
+
 class AlumnusViewSet(ModelViewSet):
     model = Alumnus
     icon = "user"
     menu_label = "登録者"
     index_view_class = AuditedIndexView
+    edit_view_class = AuditedEditView
     list_display = [
         "__str__",
         "email",
@@ -65,6 +88,7 @@ class RosterEntryViewSet(ModelViewSet):
     icon = "doc-full"
     menu_label = "名簿"
     index_view_class = AuditedIndexView
+    edit_view_class = AuditedEditView
     list_display = ["staff_number", "__str__", "former_department", "retired_on", "email"]
     list_filter = {"former_department": ["exact"], "retired_on": ["year"]}
     search_fields = [

@@ -249,6 +249,9 @@ PUSH_CONCURRENCY_PER_SERVICE = int(env("PUSH_CONCURRENCY_PER_SERVICE", "64"))
 # 429/503: wait in the same task when the service asks for at most this long, else re-enqueue.
 PUSH_INLINE_RETRY_MAX_SECONDS = int(env("PUSH_INLINE_RETRY_MAX_SECONDS", "30"))
 PUSH_MAX_ATTEMPTS = int(env("PUSH_MAX_ATTEMPTS", "5"))
+# A fan-out of at least PUSH_SENDER_PROCESSES_FROM messages is split over this many processes.
+PUSH_SENDER_PROCESSES = int(env("PUSH_SENDER_PROCESSES", str(min(os.cpu_count() or 1, 4))))
+PUSH_SENDER_PROCESSES_FROM = int(env("PUSH_SENDER_PROCESSES_FROM", "2000"))
 
 # Alumni identity
 ALUMNI_INVITATION_VALID_DAYS = int(env("ALUMNI_INVITATION_VALID_DAYS", "90"))
@@ -260,6 +263,11 @@ ALUMNI_THROTTLE_CODE_REQUESTS_PER_EMAIL = 5
 ALUMNI_THROTTLE_CODE_REQUESTS_PER_IP = 30
 ALUMNI_THROTTLE_WRONG_CODES_PER_EMAIL = 5
 ALUMNI_THROTTLE_WRONG_CODES_PER_IP = 20
+# New email addresses asked for by one alumnus (each gets a code by mail), within the window.
+ALUMNI_THROTTLE_EMAIL_CHANGES_PER_ALUMNUS = 3
+# Reverse proxies in front of the app that append the client address to X-Forwarded-For; the
+# per-IP throttles trust that header only this many hops deep (0: use the peer address).
+TRUSTED_PROXY_COUNT = int(env("TRUSTED_PROXY_COUNT", "0"))
 ALUMNI_PRIVACY_NOTICE_VERSION = env("ALUMNI_PRIVACY_NOTICE_VERSION", "2026-04")
 ALUMNI_REGISTRATION_TARGET = 50
 # Where the PWA's registration screen lives; the invitation code goes in its query string.

@@ -92,3 +92,34 @@ def test_audit_log_cannot_be_edited_by_staff(hr: Client) -> None:
     assert not editor.has_perm("alumni.change_auditlogentry")
     assert hr.get("/admin/alumni/audit-log/").status_code == 200
     assert hr.post("/admin/alumni/audit-log/").status_code in {200, 405}
+
+
+def test_opening_and_saving_an_alumnus_in_the_admin_is_audited(hr: Client) -> None:
+    alumnus = AlumnusFactory(family_name="石巻")
+    url = f"/admin/alumni_alumnus/edit/{alumnus.pk}/"
+
+    shown = hr.get(url)
+    saved = hr.post(
+        url,
+        {
+            "family_name": "石巻",
+            "given_name": "次郎",
+            "family_name_kana": "いしのまき",
+            "given_name_kana": "じろう",
+            "status": "active",
+        },
+    )
+
+    assert shown.status_code == 200 and saved.status_code == 302
+    assert list(
+        AuditLogEntry.objects.filter(target="alumnus")
+        .order_by("at", "pk")
+        .values_list("action", "record_ids")
+    ) == [("view", [str(alumnus.pk)]), ("edit", [str(alumnus.pk)])]
+
+
+def test_opening_a_roster_entry_in_the_admin_is_audited(hr: Client) -> None:
+    entry = RosterEntryFactory()
+
+    assert hr.get(f"/admin/alumni_roster/edit/{entry.pk}/").status_code == 200
+    assert AuditLogEntry.objects.get(target="rosterentry").record_ids == [str(entry.pk)]
