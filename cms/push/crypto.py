@@ -5,7 +5,6 @@ service origin and reused until it nears its expiry, which is what makes fan-out
 """
 
 import base64
-import hashlib
 import hmac
 import json
 import os
@@ -51,7 +50,7 @@ def public_point(key: ec.EllipticCurvePublicKey) -> bytes:
 
 
 def _hmac(key: bytes, data: bytes) -> bytes:
-    return hmac.new(key, data, hashlib.sha256).digest()
+    return hmac.digest(key, data, "sha256")
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +97,8 @@ class VapidSigner:
         if not isinstance(key, ec.EllipticCurvePrivateKey):
             raise ValueError("VAPID key must be an EC P-256 key")
         self._key = key
+        # Kept so that sender processes can make their own signer (a key object cannot be pickled).
+        self.private_key_pem = private_key_pem
         self.subject = subject
         self.public_key = b64url_encode(public_point(key.public_key()))
         self._tokens: dict[str, tuple[str, int]] = {}

@@ -130,6 +130,8 @@ def send_options() -> SendOptions:
         urgency=settings.PUSH_URGENCY,
         concurrency_per_service=settings.PUSH_CONCURRENCY_PER_SERVICE,
         ca_file=settings.PUSH_CA_FILE,
+        processes=settings.PUSH_SENDER_PROCESSES,
+        processes_from=settings.PUSH_SENDER_PROCESSES_FROM,
     )
 
 

@@ -164,3 +164,19 @@ def test_scheduled_notice_fans_out_when_it_goes_live(
     with django_capture_on_commit_callbacks(execute=True):
         call_command("publish_scheduled")
     assert len(sub.received) == 1
+
+
+def test_large_fan_out_split_over_processes_reaches_each_device_once(
+    publish: Publish, subscribe: Subscribe, vapid_key: VapidKey, settings: Any
+) -> None:
+    settings.PUSH_SENDER_PROCESSES = 2
+    settings.PUSH_SENDER_PROCESSES_FROM = 2  # the split a 10,000-subscription fan-out takes
+    alumni = AlumnusFactory.create_batch(3)
+    subs = [subscribe(alumnus) for alumnus in alumni for _ in range(2)]
+    notice = publish(title="二つの送信プロセスから")
+    assert [len(sub.received) for sub in subs] == [1] * 6
+    assert {sub.received[0].payload["notification"]["title"] for sub in subs} == {
+        "二つの送信プロセスから"
+    }
+    deliveries = Delivery.objects.filter(notice=notice, channel=Channel.PUSH)
+    assert sorted(deliveries.values_list("status", "pushes_sent")) == [(DeliveryStatus.SENT, 2)] * 3
