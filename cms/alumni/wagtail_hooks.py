@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import path, reverse
@@ -13,6 +14,7 @@ from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 
 from cms.alumni import admin_views, selectors, services
+from cms.alumni.dev_mailbox import dev_mailbox_view
 from cms.alumni.models import Alumnus, AuditAction, RosterEntry
 
 
@@ -145,6 +147,8 @@ def register_urls() -> list[Any]:
         ),
         path("alumni/approvals/", admin_views.approvals_view, name="alumni_approvals"),
         path("alumni/audit-log/", admin_views.audit_log_view, name="alumni_audit_log"),
+        # Answers 404 unless settings.DEBUG (checked on each request).
+        path("dev/mail/", dev_mailbox_view, name="alumni_dev_mailbox"),
     ]
 
 
@@ -186,6 +190,18 @@ def menu_approvals() -> MenuItem:
 def menu_audit_log() -> MenuItem:
     return PermissionMenuItem(
         "監査ログ", "alumni_audit_log", "alumni.view_auditlogentry", icon_name="list-ul", order=254
+    )
+
+
+class DebugOnlyMenuItem(MenuItem):
+    def is_shown(self, request: HttpRequest) -> bool:
+        return settings.DEBUG
+
+
+@hooks.register("register_admin_menu_item")
+def menu_dev_mailbox() -> MenuItem:
+    return DebugOnlyMenuItem(
+        "デモ用メールボックス", reverse("alumni_dev_mailbox"), icon_name="mail", order=9000
     )
 
 
