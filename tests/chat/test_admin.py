@@ -1,0 +1,130 @@
+"""HR in the Wagtail admin: creates groups, works the reports queue, manages members; logged."""
+
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.test import Client
+
+from cms.groups.chat.models import (
+    CommunityGroup,
+    Membership,
+    MembershipRole,
+    MembershipStatus,
+    Message,
+    ModerationAction,
+    ModerationLogEntry,
+    Report,
+    ReportStatus,
+)
+from tests.chat.factories import CommunityGroupFactory, member_of, post
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def hr(django_user_model: Any) -> Client:
+    user = django_user_model.objects.create_user(
+        username="hr-staff", is_staff=True, is_superuser=True
+    )
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_hr_creates_a_group_in_the_admin_in_japanese(hr: Client) -> None:
+    form = hr.get("/admin/snippets/chat/communitygroup/add/")
+    assert form.status_code == 200
+    assert "グループのルール" in form.content.decode()
+    response = hr.post(
+        "/admin/snippets/chat/communitygroup/add/",
+        {
+            "name": "子育て世代の会",
+            "description": "子育て中の元職員の集まりです。",
+            "join_policy": "approval",
+            "house_rules": "勧誘は禁止です。",
+            "is_active": "on",
+        },
+    )
+    assert response.status_code == 302
+    group = CommunityGroup.objects.get(name="子育て世代の会")
+    assert group.join_policy == "approval"
+
+
+def test_reports_queue_lists_open_reports_and_hiding_resolves_and_logs(hr: Client) -> None:
+    group = CommunityGroupFactory()
+    author, reporter = member_of(group).alumnus, member_of(group).alumnus
+    message = post(group, author, "儲かる話があります")
+    report = Report.objects.create(message=message, reporter=reporter, reason="勧誘")
+
+    queue = hr.get("/admin/chat/reports/").content.decode()
+    assert "儲かる話があります" in queue and "勧誘" in queue
+
+    hr.post("/admin/chat/reports/", {"report": report.pk, "action": "hide"})
+
+    message.refresh_from_db()
+    report.refresh_from_db()
+    assert message.hidden_at is not None and report.status == ReportStatus.ACTIONED
+    [entry] = ModerationLogEntry.objects.all()
+    assert (entry.action, entry.message_id, entry.actor_label) == (
+        ModerationAction.HIDE,
+        message.pk,
+        "人事課: hr-staff",
+    )
+    assert "儲かる話があります" not in hr.get("/admin/chat/reports/").content.decode()
+
+
+def test_hr_suspends_the_author_from_the_queue(hr: Client) -> None:
+    group = CommunityGroupFactory()
+    author = member_of(group)
+    message = post(group, author.alumnus, "しつこい勧誘")
+    report = Report.objects.create(message=message, reporter=member_of(group).alumnus)
+    hr.post("/admin/chat/reports/", {"report": report.pk, "action": "suspend"})
+    author.refresh_from_db()
+    assert author.status == MembershipStatus.SUSPENDED
+    assert set(ModerationLogEntry.objects.values_list("action", flat=True)) == {
+        ModerationAction.SUSPEND,
+        ModerationAction.HIDE,
+    }
+
+
+def test_hr_approves_and_appoints_members(hr: Client) -> None:
+    group = CommunityGroupFactory(join_policy="approval")
+    waiting = member_of(group, status=MembershipStatus.PENDING)
+    page = hr.get(f"/admin/chat/groups/{group.pk}/members/")
+    assert "参加を承認" in page.content.decode()
+    hr.post(f"/admin/chat/groups/{group.pk}/members/", {"member": waiting.pk, "action": "approve"})
+    hr.post(f"/admin/chat/groups/{group.pk}/members/", {"member": waiting.pk, "action": "appoint"})
+    waiting.refresh_from_db()
+    assert (waiting.status, waiting.role) == (MembershipStatus.ACTIVE, MembershipRole.MODERATOR)
+    assert ModerationLogEntry.objects.count() == 2
+
+
+def test_staff_without_moderation_rights_cannot_open_the_queue(django_user_model: Any) -> None:
+    user = django_user_model.objects.create_user(username="editor", is_staff=True)
+    user.user_permissions.add(Permission.objects.get(codename="access_admin"))
+    client = Client()
+    client.force_login(user)
+    assert client.get("/admin/chat/reports/").status_code in (302, 403)
+
+
+def test_a_staff_moderator_of_one_group_moderates_only_that_group(
+    django_user_model: Any,
+) -> None:
+    user = django_user_model.objects.create_user(username="mod", is_staff=True)
+    user.user_permissions.add(Permission.objects.get(codename="access_admin"))
+    mine, theirs = CommunityGroupFactory(), CommunityGroupFactory()
+    mine.staff_moderators.add(user)
+    client = Client()
+    client.force_login(user)
+    for group in (mine, theirs):
+        author = member_of(group)
+        report = Report.objects.create(
+            message=post(group, author.alumnus, f"{group.name}の投稿"),
+            reporter=member_of(group).alumnus,
+        )
+        client.post("/admin/chat/reports/", {"report": report.pk, "action": "hide"})
+    assert list(
+        Message.objects.filter(hidden_at__isnull=False).values_list("group", flat=True)
+    ) == [mine.pk]
+    assert Membership.objects.count() == 4
