@@ -18,9 +18,9 @@ from cms.alumni.errors import AlumniError, TooManyAttempts
 from cms.alumni.models import Alumnus
 from cms.alumni.permissions import IsAlumnus, request_alumnus
 from cms.alumni.serializers import (
+    AlumniMessageOutput,
     EmailConfirmInput,
     LoginCodeInput,
-    MessageOutput,
     PrivacyNoticeOutput,
     ProfileOutput,
     ProfileUpdateInput,
@@ -32,11 +32,11 @@ from cms.alumni.serializers import (
 )
 
 ERRORS = {
-    400: OpenApiResponse(MessageOutput, description="入力の誤り（detail と errors）"),
-    413: OpenApiResponse(MessageOutput, description="送信内容が大きすぎる"),
+    400: OpenApiResponse(AlumniMessageOutput, description="入力の誤り（detail と errors）"),
+    413: OpenApiResponse(AlumniMessageOutput, description="送信内容が大きすぎる"),
 }
-THROTTLED = {429: OpenApiResponse(MessageOutput, description="試行が多すぎる（Retry-After）")}
-SIGNED_IN = {401: OpenApiResponse(MessageOutput, description="ログインしていない")}
+THROTTLED = {429: OpenApiResponse(AlumniMessageOutput, description="試行が多すぎる（Retry-After）")}
+SIGNED_IN = {401: OpenApiResponse(AlumniMessageOutput, description="ログインしていない")}
 
 
 class AlumniAPIView(APIView):
@@ -143,7 +143,7 @@ class LoginCodeRequestView(AlumniAPIView):
 
     @extend_schema(
         request=LoginCodeInput,
-        responses={202: MessageOutput, **ERRORS, **THROTTLED},
+        responses={202: AlumniMessageOutput, **ERRORS, **THROTTLED},
         summary="ログイン用の確認コードをメールで送る（登録の有無にかかわらず 202）",
     )
     def post(self, request: Request) -> Response:

@@ -32,10 +32,10 @@ class DemoMail:
 
 def mail_directory() -> Path | None:
     """Where the default mailer writes files, or None when it sends by SMTP."""
-    mailer = settings.MAILERS.get("default", {})
+    mailer: dict[str, Any] = dict(settings.MAILERS.get("default", {}))
     if mailer.get("BACKEND") != FILE_BACKEND:
         return None
-    return Path(mailer.get("OPTIONS", {}).get("file_path", ""))
+    return Path(str(mailer.get("OPTIONS", {}).get("file_path", "")))
 
 
 def _text_of(message: EmailMessage) -> str:

@@ -127,7 +127,9 @@ class LoginCodeInput(serializers.Serializer):
     email = EmailAddressField()
 
 
-class MessageOutput(serializers.Serializer):
+class AlumniMessageOutput(serializers.Serializer):
+    """An answer or refusal with one Japanese message (the shape of cms/api_errors.py)."""
+
     detail = serializers.CharField()
 
 

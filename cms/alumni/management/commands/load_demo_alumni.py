@@ -62,7 +62,7 @@ class Command(BaseCommand):
         user = get_user_model().objects.filter(username=HR_USERNAME).first()
         if user is None:
             return False
-        user.groups.add(group)  # type: ignore[attr-defined]
+        user.groups.add(group)
         return True
 
     def _how_to_invite(self, staff_numbers: list[str]) -> str:
