@@ -1,6 +1,7 @@
 """Registration from the invitation link and login by code, in Chromium, against a live API."""
 
 import datetime as dt
+import json
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -200,3 +201,22 @@ def test_register_from_the_invitation_link_then_log_in_with_the_mailed_code(
     assert cookies["sessionid"]["httpOnly"]
     stored = browser_storage(page)
     assert "hanako" not in stored and "宮城" not in stored
+
+    # 開示: the export becomes a download of everything held about the person.
+    page.get_by_role("button", name="データを用意する").click()
+    with page.expect_download() as download:
+        page.locator("#export-link").click()
+    exported = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
+    assert exported["profile"]["email"] == "hanako.b@example.jp"
+
+    # 削除: refused until confirmed, then the account is gone and the session ended.
+    page.get_by_role("button", name="退会する").click()
+    assert "確認のチェック" in page.locator("#delete-form [data-status]").inner_text()
+    assert Alumnus.objects.exists()
+    page.check("#confirm-delete")
+    page.get_by_role("button", name="退会する").click()
+    page.wait_for_url("**/app/login/?deleted=1")
+    assert page.locator("#deleted-notice").is_visible()
+    assert not Alumnus.objects.exists()
+    page.goto(pwa_api_server + "/app/profile/")
+    page.locator("#signed-out").wait_for(state="visible")
