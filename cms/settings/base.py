@@ -292,5 +292,10 @@ CHAT_PAGE_SIZE = 50
 CHAT_PUSH_MIN_INTERVAL_SECONDS = int(env("CHAT_PUSH_MIN_INTERVAL_SECONDS", str(5 * 60)))
 # Messages and moderation records older than this are deleted by `manage.py purge_chat`.
 CHAT_RETENTION_DAYS = int(env("CHAT_RETENTION_DAYS", str(3 * 365)))
+# The PWA may poll from another origin: it sends If-None-Match and reads the ETag.
+from corsheaders.defaults import default_headers  # noqa: E402
+
+CORS_ALLOW_HEADERS = (*default_headers, "if-none-match")
+CORS_EXPOSE_HEADERS = ["ETag"]
 # Only the benchmark turns this on: a bare JSON view at /api/v1/bench/bare as its baseline.
 CHAT_BENCH_BASELINE = env_bool("CHAT_BENCH_BASELINE")

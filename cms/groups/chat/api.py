@@ -95,6 +95,7 @@ def message_data(message: Message, *, viewer: Alumnus) -> dict[str, Any]:
 def membership_data(membership: Membership) -> dict[str, Any]:
     return {
         "group": membership.group_id,
+        "group_name": membership.group.name,
         "status": membership.status,
         "role": membership.role,
         "muted": membership.muted,

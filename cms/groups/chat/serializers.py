@@ -106,6 +106,7 @@ class GroupsOutput(serializers.Serializer):
 
 class MembershipOutput(serializers.Serializer):
     group = serializers.IntegerField()
+    group_name = serializers.CharField()
     status = serializers.CharField()
     role = serializers.CharField()
     muted = serializers.BooleanField()
