@@ -95,7 +95,9 @@ def notice_push_payload(*, notice: NoticePage, short: bool = False) -> dict[str,
     return {"web_push": 8030, "notification": notification}
 
 
-def _encode(payload: dict[str, object]) -> bytes:
+def notice_push_bytes(*, notice: NoticePage, short: bool = False) -> bytes:
+    """The push message exactly as it is encrypted and sent (UTF-8 JSON)."""
+    payload = notice_push_payload(notice=notice, short=short)
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
@@ -183,8 +185,8 @@ def _push_phase(*, notice: NoticePage, audience: object, report: FanOutReport) -
     subscriptions = PushSubscription.objects.filter(
         alumnus_id__in=claimed.values("alumnus_id")
     ).values_list("pk", "alumnus_id", "endpoint", "p256dh", "auth")
-    full = _encode(notice_push_payload(notice=notice))
-    short = _encode(notice_push_payload(notice=notice, short=True))
+    full = notice_push_bytes(notice=notice)
+    short = notice_push_bytes(notice=notice, short=True)
     state: dict[int, _AlumnusPush] = defaultdict(_AlumnusPush)
     owner: dict[int, int] = {}
     for pk, alumnus_id, endpoint, p256dh, auth in subscriptions:

@@ -1,0 +1,163 @@
+// The notification settings screen: says why, asks for permission only from a tap, subscribes
+// with the server's VAPID key and hands the subscription to the API; unsubscribes this device.
+// On iPhone Safari outside the home-screen app, web push cannot work: explain that step first.
+// Nothing is kept in browser storage; the CSRF token lives only in memory.
+(function () {
+  "use strict";
+  var meta = document.querySelector('meta[name="api-origin"]');
+  var API = ((meta && meta.content) || "").replace(/\/$/, "") + "/api/v1";
+  var csrfToken = "";
+  var $ = function (id) { return document.getElementById(id); };
+
+  function api(method, path, body) {
+    var headers = { Accept: "application/json" };
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    if (method !== "GET" && csrfToken) headers["X-CSRFToken"] = csrfToken;
+    return fetch(API + path, {
+      method: method,
+      credentials: "include",
+      headers: headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    }).then(function (response) {
+      if (response.status === 204) return { status: 204, data: {} };
+      return response.json().then(
+        function (data) { return { status: response.status, data: data }; },
+        function () { return { status: response.status, data: {} }; }
+      );
+    }, function () {
+      return { status: 0, data: { detail: "通信できませんでした。接続を確認してください。" } };
+    });
+  }
+
+  function keyBytes(base64url) {
+    var base64 = base64url.replace(/-/g, "+").replace(/_/g, "/");
+    base64 += "====".slice(base64.length % 4 || 4);
+    var raw = atob(base64);
+    var bytes = new Uint8Array(raw.length);
+    for (var i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i);
+    return bytes;
+  }
+
+  function isIos() {
+    var ua = navigator.userAgent;
+    return /iPhone|iPad|iPod/.test(ua) || (ua.indexOf("Macintosh") >= 0 && navigator.maxTouchPoints > 1);
+  }
+
+  function isInstalledApp() {
+    return window.navigator.standalone === true ||
+      window.matchMedia("(display-mode: standalone)").matches;
+  }
+
+  function supported() {
+    return "serviceWorker" in navigator && "PushManager" in window && "Notification" in window;
+  }
+
+  function status(message, isError) {
+    var box = $("push-status");
+    box.textContent = message || "";
+    box.className = "form-status" + (message ? (isError ? " form-status--error" : " form-status--ok") : "");
+    if (message) box.focus();
+  }
+
+  function show(subscribed) {
+    // The rows are hidden, not the buttons: `.button` sets a display that would beat `hidden`.
+    $("push-subscribe-row").hidden = subscribed;
+    $("push-unsubscribe-row").hidden = !subscribed;
+    $("push-denied").hidden = Notification.permission !== "denied" || subscribed;
+  }
+
+  function registration() {
+    return navigator.serviceWorker.ready;
+  }
+
+  function subscribe(publicKey) {
+    var button = $("push-subscribe");
+    button.disabled = true;
+    status("", false);
+    // The permission prompt comes from this tap and nothing else.
+    Notification.requestPermission().then(function (permission) {
+      if (permission !== "granted") {
+        show(false);
+        status(permission === "denied"
+          ? "通知は許可されませんでした。"
+          : "通知の許可を選ばずに閉じました。受け取る場合は、もう一度ボタンを押してください。", true);
+        return null;
+      }
+      status("通知を登録しています…", false);
+      return registration().then(function (reg) {
+        return reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: keyBytes(publicKey) });
+      }).then(function (subscription) {
+        return api("POST", "/push/subscriptions", subscription.toJSON()).then(function (result) {
+          if (result.status !== 201) {
+            subscription.unsubscribe();
+            throw new Error(result.data.detail || "");
+          }
+          return api("PATCH", "/me", { consent_push: true });
+        });
+      }).then(function () {
+        show(true);
+        status("この端末で通知を受け取る設定にしました。", false);
+      });
+    }).catch(function () {
+      show(false);
+      status("通知を登録できませんでした。時間をおいて、もう一度お試しください。", true);
+    }).finally(function () {
+      button.disabled = false;
+    });
+  }
+
+  function unsubscribe() {
+    var button = $("push-unsubscribe");
+    button.disabled = true;
+    registration().then(function (reg) {
+      return reg.pushManager.getSubscription();
+    }).then(function (subscription) {
+      if (!subscription) return null;
+      return api("DELETE", "/push/subscriptions", { endpoint: subscription.endpoint }).then(function () {
+        return subscription.unsubscribe();
+      });
+    }).then(function () {
+      show(false);
+      status("この端末の通知を止めました。", false);
+    }, function () {
+      status("通知を止められませんでした。時間をおいて、もう一度お試しください。", true);
+    }).finally(function () {
+      button.disabled = false;
+    });
+  }
+
+  function setup() {
+    var screen = document.querySelector("[data-push-screen]");
+    if (!screen) return;
+    if (isIos() && !isInstalledApp()) {
+      $("push-ios-install").hidden = false;
+      return;
+    }
+    if (!supported()) {
+      $("push-unsupported").hidden = false;
+      return;
+    }
+    api("GET", "/auth/session").then(function (state) {
+      csrfToken = state.data.csrf_token || "";
+      if (!state.data.signed_in) {
+        $("push-signed-out").hidden = false;
+        return null;
+      }
+      return api("GET", "/push/key").then(function (key) {
+        if (key.status !== 200) {
+          status(key.data.detail || "現在、通知の登録を受け付けていません。", true);
+          return;
+        }
+        $("push-subscribe").addEventListener("click", function () { subscribe(key.data.public_key); });
+        $("push-unsubscribe").addEventListener("click", unsubscribe);
+        return registration().then(function (reg) {
+          return reg.pushManager.getSubscription();
+        }).then(function (subscription) {
+          show(!!subscription);
+        });
+      });
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", setup);
+})();
