@@ -63,24 +63,6 @@ class HideInput(serializers.Serializer):
     note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
 
-_CURSOR_MESSAGES: dict[str, Any] = {
-    "invalid": "0 以上の整数で指定してください。",
-    "min_value": "0 以上の整数で指定してください。",
-}
-
-
-class CursorInput(serializers.Serializer):
-    after = serializers.IntegerField(min_value=0, required=False, error_messages=_CURSOR_MESSAGES)
-    before = serializers.IntegerField(min_value=0, required=False, error_messages=_CURSOR_MESSAGES)
-    since = serializers.IntegerField(min_value=0, required=False, error_messages=_CURSOR_MESSAGES)
-    limit = serializers.IntegerField(min_value=1, required=False, error_messages=_CURSOR_MESSAGES)
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        if "after" in attrs and "before" in attrs:
-            raise serializers.ValidationError("after と before は同時に指定できません。")
-        return attrs
-
-
 class GroupOutput(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
