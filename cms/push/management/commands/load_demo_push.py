@@ -1,0 +1,126 @@
+"""`manage.py load_demo_push`: what `make demo` needs to show a group notice reaching alumni.
+
+The VAPID key pair, two audience groups, a few fictitious registered alumni who fall into them,
+and the HR editor's right to edit groups and read the delivery monitor. Running it again
+changes nothing.
+"""
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from cms.alumni.models import Alumnus, AlumnusStatus, RegistrationChannel
+from cms.groups.models import AudienceGroup
+from cms.push.services import vapid_key_create
+
+HR_USERNAME = "hr-editor"
+DELIVERY_GROUP = "人事課（配信）"
+DELIVERY_PERMISSIONS = (
+    ("push", "view_delivery"),
+    ("groups", "view_audiencegroup"),
+    ("groups", "add_audiencegroup"),
+    ("groups", "change_audiencegroup"),
+)
+GROUPS = (
+    {
+        "name": "土木部の退職者",
+        "description": "土木部を退職した方。技術職のカムバック採用の案内に。",
+        "former_departments": "土木部",
+    },
+    {
+        "name": "仙台市在住",
+        "description": "現在仙台市にお住まいの方。説明会・交流会の案内に。",
+        "regions": "仙台市",
+    },
+)
+# Fictitious people (example.jp addresses); mail of the demo goes to var/mail/.
+ALUMNI = (
+    ("demo-alumnus-1", "宮城", "一郎", "みやぎ", "いちろう", "土木部 道路課", "仙台市"),
+    ("demo-alumnus-2", "青葉", "花子", "あおば", "はなこ", "土木部 河川課", "石巻市"),
+    ("demo-alumnus-3", "泉", "健", "いずみ", "けん", "保健福祉部", "仙台市"),
+    ("demo-alumnus-4", "名取", "さくら", "なとり", "さくら", "総務部 人事課", "東京都"),
+)
+
+
+class Command(BaseCommand):
+    help = "デモ用に VAPID 鍵・配信グループ・架空の登録者を用意します。何度実行しても同じ結果です。"
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        key, key_made = vapid_key_create()
+        with transaction.atomic():
+            groups_made = sum(self._group(spec) for spec in GROUPS)
+            alumni_made = sum(self._alumnus(*row) for row in ALUMNI)
+            editor = self._editor_permissions()
+        self.stdout.write(
+            f"VAPID 鍵: {'作成しました' if key_made else '作成済み'}（公開鍵 {key.public_key[:16]}…）"
+        )
+        self.stdout.write(
+            f"配信グループ: 新規 {groups_made} 件（{'、'.join(g['name'] for g in GROUPS)}）"
+        )
+        self.stdout.write(f"デモの登録者: 新規 {alumni_made} 人（架空の方です）")
+        if editor:
+            self.stdout.write(f"{HR_USERNAME} に「{DELIVERY_GROUP}」の権限を付けました。")
+        self.stdout.write(
+            "試し方: 管理画面でお知らせを作成し、公開範囲を「グループ限定」、配信グループに"
+            "「土木部の退職者」を選び、「登録者に通知する」にチェックして公開します。"
+            "メニューの「配信状況」で、誰にどの経路で届いたかを確認できます"
+            "（デモのメールは var/mail/ に保存されます）。"
+        )
+
+    def _group(self, spec: dict[str, str]) -> bool:
+        fields = {k: v for k, v in spec.items() if k != "name"}
+        _group, made = AudienceGroup.objects.get_or_create(name=spec["name"], defaults=fields)
+        return made
+
+    def _alumnus(
+        self,
+        username: str,
+        family: str,
+        given: str,
+        family_kana: str,
+        given_kana: str,
+        department: str,
+        region: str,
+    ) -> bool:
+        email = f"{username}@example.jp"
+        if Alumnus.objects.filter(email=email).exists():
+            return False
+        user, _ = get_user_model().objects.get_or_create(username=username)
+        user.set_unusable_password()
+        user.save()
+        Alumnus.objects.create(
+            user=user,
+            family_name=family,
+            given_name=given,
+            family_name_kana=family_kana,
+            given_name_kana=given_kana,
+            email=email,
+            birth_date=dt.date(1980, 4, 1),
+            former_department=department,
+            retired_on=dt.date(2023, 3, 31),
+            current_region=region,
+            status=AlumnusStatus.ACTIVE,
+            channel=RegistrationChannel.EMAIL,
+            consent_email=True,
+            consent_push=True,
+            privacy_notice_version=settings.ALUMNI_PRIVACY_NOTICE_VERSION,
+        )
+        return True
+
+    def _editor_permissions(self) -> bool:
+        """The demo's HR editor may edit groups and read the monitor; False when absent."""
+        group, _ = Group.objects.get_or_create(name=DELIVERY_GROUP)
+        for app_label, codename in DELIVERY_PERMISSIONS:
+            group.permissions.add(
+                *Permission.objects.filter(content_type__app_label=app_label, codename=codename)
+            )
+        editor = get_user_model().objects.filter(username=HR_USERNAME).first()
+        if editor is None:
+            return False
+        editor.groups.add(group)
+        return True
