@@ -1,0 +1,445 @@
+"""Community chat under load: 200 concurrent clients against gunicorn and PostgreSQL (loopback).
+
+Three phases of CHAT_BENCH_SECONDS each (default 20, so 60 s in all), same server, same run:
+  1. baseline: a bare Django JSON view (routed only with CHAT_BENCH_BASELINE=1);
+  2. unchanged poll: every client polls its group with If-None-Match (answered 304);
+  3. chat: clients poll and post at the PWA's pace (one request a second each; one in POST_EVERY
+     is a post, some posts retried with the same client_id); afterwards every client catches up and we count lost and duplicated
+     messages, both in the database and in what each client received through polling.
+Phases 1 and 2 run back to back (closed loop) and compare throughput; phase 3 gives the
+latency of a realistic load. Prints requests/s, p50/p99 latency, errors and SQL queries per poll (counted with Django's
+test client on the same database). Needs PostgreSQL on 127.0.0.1:5432 (user postgres, trust);
+the database `alumni_bench_chat` is dropped and made afresh.
+"""
+
+import asyncio
+import json
+import os
+import random
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+CLIENTS = int(os.environ.get("CHAT_BENCH_CLIENTS", "200"))
+SECONDS = float(os.environ.get("CHAT_BENCH_SECONDS", "20"))
+GROUPS = 10
+POST_EVERY = 10  # one request in ten is a post in the chat phase
+RETRY_EVERY = 5  # one post in five is sent a second time with the same client_id
+MAX_REQUESTS_PER_CLIENT = 100_000  # a bound on every loop, whatever the duration
+# The chat phase is paced like the PWA (which polls every 3 s while visible), three times faster.
+PACE = float(os.environ.get("CHAT_BENCH_PACE", "1.0"))
+DATABASE = "alumni_bench_chat"
+PG = "postgres://postgres@127.0.0.1:5432"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _server_env(port: int) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "cms.settings.production",
+        "SECRET_KEY": secrets.token_urlsafe(60),
+        "SECURE_SSL_REDIRECT": "false",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "PWA_BASE_URL": f"http://127.0.0.1:{port}",
+        "DATABASE_URL": f"{PG}/{DATABASE}",
+        "DATABASE_CONN_MAX_AGE": "600",
+        "CHAT_BENCH_BASELINE": "1",
+        "LOG_LEVEL": "WARNING",
+        "PWA_BUILD_ON_PUBLISH": "false",
+    }
+
+
+# --- a small HTTP/1.1 keep-alive client ----------------------------------------------------
+
+
+class Connection:
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def request(
+        self, method: str, path: str, headers: dict[str, str], body: bytes = b""
+    ) -> tuple[int, dict[str, str], bytes]:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
+        assert self.reader is not None
+        head = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+        self.writer.write(
+            f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{self.port}\r\n{head}"
+            f"Content-Length: {len(body)}\r\n\r\n".encode("latin-1")
+            + body
+        )
+        raw = await self.reader.readuntil(b"\r\n\r\n")
+        lines = raw.decode("latin-1").split("\r\n")
+        status = int(lines[0].split(" ", 2)[1])
+        answer = {}
+        for line in lines[1:]:
+            if ":" in line:
+                name, value = line.split(":", 1)
+                answer[name.strip().lower()] = value.strip()
+        content = b""
+        if answer.get("transfer-encoding", "").lower() == "chunked":
+            while True:
+                size = int((await self.reader.readuntil(b"\r\n")).split(b";")[0], 16)
+                content += (await self.reader.readexactly(size + 2))[:size]
+                if size == 0:
+                    break
+        elif status != 304:
+            content = await self.reader.readexactly(int(answer.get("content-length", "0")))
+        if answer.get("connection", "").lower() == "close":
+            self.close()
+        return status, answer, content
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        self.reader = self.writer = None
+
+
+@dataclass
+class Client:
+    cookie: str
+    csrf: str
+    group: int
+    etag: str = ""
+    version: int | None = None
+    last_id: int = 0
+    received: list[int] = field(default_factory=list)
+    acknowledged: set[int] = field(default_factory=set)
+
+
+@dataclass
+class Tally:
+    latencies: list[float] = field(default_factory=list)
+    errors: int = 0
+    statuses: dict[int, int] = field(default_factory=dict)
+
+
+async def _call(
+    conn: Connection, tally: Tally, method: str, path: str, headers: dict[str, str], body: bytes
+) -> tuple[int, dict[str, str], bytes]:
+    started = time.perf_counter()
+    try:
+        status, answer, content = await conn.request(method, path, headers, body)
+    except (OSError, asyncio.IncompleteReadError, ValueError):
+        conn.close()
+        tally.errors += 1
+        return 0, {}, b""
+    tally.latencies.append(time.perf_counter() - started)
+    tally.statuses[status] = tally.statuses.get(status, 0) + 1
+    if status >= 400:
+        tally.errors += 1
+    return status, answer, content
+
+
+async def _poll(conn: Connection, client: Client, tally: Tally) -> int:
+    query = "" if client.version is None else f"?after={client.last_id}&since={client.version}"
+    headers = {"Cookie": client.cookie, "Accept": "application/json"}
+    if client.etag and query:
+        headers["If-None-Match"] = client.etag
+    status, answer, content = await _call(
+        conn, tally, "GET", f"/api/v1/groups/{client.group}/messages{query}", headers, b""
+    )
+    if status == 200:
+        data = json.loads(content)
+        client.etag = answer.get("etag", "")
+        client.version = data["version"]
+        for message in data["messages"]:
+            client.received.append(message["id"])
+            client.last_id = max(client.last_id, message["id"])
+        if data["has_more_after"]:
+            return await _poll(conn, client, tally)
+    return status
+
+
+async def _post(conn: Connection, client: Client, tally: Tally) -> None:
+    client_id = str(uuid.uuid4())
+    body = json.dumps({"body": f"ベンチマーク {client_id}", "client_id": client_id}).encode()
+    headers = {
+        "Cookie": client.cookie,
+        "X-CSRFToken": client.csrf,
+        "Content-Type": "application/json",
+        "Accept": "application/json",
+    }
+    tries = 2 if random.randrange(RETRY_EVERY) == 0 else 1
+    for _ in range(tries):
+        status, _, content = await _call(
+            conn, tally, "POST", f"/api/v1/groups/{client.group}/messages", headers, body
+        )
+        if status in (200, 201):
+            client.acknowledged.add(json.loads(content)["id"])
+
+
+async def _run_phase(
+    port: int,
+    clients: list[Client],
+    kind: str,
+    seconds: float,
+    *,
+    requests: int = MAX_REQUESTS_PER_CLIENT,
+    interval: float = 0.0,
+) -> Tally:
+    """Each client in a loop until the deadline (or `requests`); with `interval`, one request
+    per interval (from a random offset), as the PWA does, otherwise back to back."""
+    tally = Tally()
+    started = time.perf_counter()
+    deadline = started + seconds
+
+    async def one(client: Client) -> None:
+        conn = Connection(port)
+        tick = started + random.uniform(0, interval)
+        try:
+            for n in range(min(requests, MAX_REQUESTS_PER_CLIENT)):
+                if interval:
+                    await asyncio.sleep(max(0.0, tick - time.perf_counter()))
+                    tick += interval
+                if time.perf_counter() >= deadline:
+                    break
+                if kind == "bare":
+                    await _call(
+                        conn, tally, "GET", "/api/v1/bench/bare", {"Cookie": client.cookie}, b""
+                    )
+                elif kind == "chat" and n % POST_EVERY == POST_EVERY - 1:
+                    await _post(conn, client, tally)
+                else:
+                    await _poll(conn, client, tally)
+        finally:
+            conn.close()
+
+    await asyncio.gather(*(one(client) for client in clients))
+    return tally
+
+
+def _percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))] if ordered else 0.0
+
+
+def _report(name: str, tally: Tally, seconds: float) -> float:
+    count = len(tally.latencies)
+    rate = count / seconds
+    print(
+        f"{name:<30} {count:>7} req  {rate:8.0f} req/s  p50 {_percentile(tally.latencies, 0.5) * 1000:6.1f} ms"
+        f"  p99 {_percentile(tally.latencies, 0.99) * 1000:6.1f} ms  errors {tally.errors}"
+        f"  statuses {dict(sorted(tally.statuses.items()))}",
+        flush=True,
+    )
+    return rate
+
+
+# --- set-up -----------------------------------------------------------------------------------
+
+
+def _fresh_database() -> None:
+    import psycopg
+
+    with psycopg.connect(f"{PG}/postgres", autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{DATABASE}"')
+
+
+def _populate() -> list[Client]:
+    """Groups, alumni with memberships, one signed-in session and CSRF secret per client."""
+    import datetime as dt
+
+    from django.conf import settings
+    from django.contrib.auth import (
+        BACKEND_SESSION_KEY,
+        HASH_SESSION_KEY,
+        SESSION_KEY,
+        get_user_model,
+    )
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.middleware.csrf import _get_new_csrf_string  # type: ignore[attr-defined]
+
+    from cms.alumni.models import Alumnus
+    from cms.groups.chat.models import CommunityGroup, Membership
+
+    User = get_user_model()
+    groups = [
+        CommunityGroup.objects.create(name=f"ベンチ{n}", house_rules="ルール")
+        for n in range(GROUPS)
+    ]
+    clients = []
+    for n in range(CLIENTS):
+        user = User.objects.create_user(username=f"bench-{n}")
+        alumnus = Alumnus.objects.create(
+            user=user,
+            family_name="宮城",
+            given_name=f"{n}",
+            family_name_kana="みやぎ",
+            given_name_kana="たろう",
+            email=f"bench{n}@example.jp",
+            birth_date=dt.date(1980, 1, 1),
+            channel="email",
+            privacy_notice_version=settings.ALUMNI_PRIVACY_NOTICE_VERSION,
+        )
+        group = groups[n % GROUPS]
+        Membership.objects.create(group=group, alumnus=alumnus, status="active")
+        store = SessionStore()
+        store[SESSION_KEY] = str(user.pk)
+        store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        store.create()
+        csrf = _get_new_csrf_string()
+        cookie = f"{settings.SESSION_COOKIE_NAME}={store.session_key}; {settings.CSRF_COOKIE_NAME}={csrf}"
+        clients.append(Client(cookie=cookie, csrf=csrf, group=group.pk))
+    return clients
+
+
+def _queries_per_poll(client: Client) -> tuple[int, int]:
+    """SQL queries of one unchanged poll (304) and of one poll that returns a new message."""
+    from django.db import connection
+    from django.test import Client as DjangoClient
+    from django.test.utils import CaptureQueriesContext
+
+    browser = DjangoClient(HTTP_COOKIE=client.cookie)
+    url = f"/api/v1/groups/{client.group}/messages"
+    first = browser.get(url, headers={"host": "127.0.0.1"})
+    data = first.json()
+    last = max([m["id"] for m in data["messages"]], default=0)
+    query = {"after": last, "since": data["version"]}
+    etag = browser.get(url, query, headers={"host": "127.0.0.1"})["ETag"]
+    with CaptureQueriesContext(connection) as unchanged:
+        answer = browser.get(url, query, headers={"host": "127.0.0.1", "If-None-Match": etag})
+    assert answer.status_code == 304, answer.status_code
+    from cms.alumni.models import Alumnus
+    from cms.groups.chat.services import message_post
+
+    other = Alumnus.objects.filter(community_memberships__group_id=client.group).last()
+    assert other is not None
+    message_post(group_id=client.group, alumnus=other, body="新着", client_id=uuid.uuid4())
+    with CaptureQueriesContext(connection) as changed:
+        answer = browser.get(url, query, headers={"host": "127.0.0.1", "If-None-Match": etag})
+    assert answer.status_code == 200, answer.status_code
+    return len(unchanged), len(changed)
+
+
+def main() -> None:
+    port = _free_port()
+    env = _server_env(port)
+    os.environ.update(env)
+    print(
+        f"{CLIENTS} clients, {GROUPS} groups, {SECONDS:.0f} s per phase; gunicorn on 127.0.0.1:{port}; "
+        f"PostgreSQL {DATABASE}; {os.cpu_count()} CPUs",
+        flush=True,
+    )
+    _fresh_database()
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "--skip-checks", "-v", "0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
+    import django
+
+    django.setup()
+    clients = _populate()
+    workers = (os.cpu_count() or 1) + 1
+    server = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "cms.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--worker-class",
+            "gthread",
+            "--threads",
+            "8",
+            "--keep-alive",
+            "30",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+    )
+    try:
+        _wait_for_server(port)
+        print(f"gunicorn: {workers} workers × 8 threads (gthread)", flush=True)
+        asyncio.run(_run_phase(port, clients, "bare", 60.0, requests=3))  # warm up
+        asyncio.run(_run_phase(port, clients, "poll", 60.0, requests=2))  # learn each ETag
+
+        bare = asyncio.run(_run_phase(port, clients, "bare", SECONDS))
+        bare_rate = _report("bare Django JSON view", bare, SECONDS)
+        unchanged = asyncio.run(_run_phase(port, clients, "poll", SECONDS))
+        poll_rate = _report("unchanged poll (304)", unchanged, SECONDS)
+        chat = asyncio.run(_run_phase(port, clients, "chat", SECONDS, interval=PACE))
+        _report(f"chat, 1 request/{PACE:g} s/client", chat, SECONDS)
+        catch_up = asyncio.run(_run_phase(port, clients, "poll", 60.0, requests=3))
+        lost, duplicated, db_duplicates, unacknowledged = _check(clients)
+        print(
+            f"unchanged poll vs bare view: {poll_rate / bare_rate:.0%} of the bare view's throughput",
+            flush=True,
+        )
+        print(
+            f"messages: lost {lost}, duplicated in a client's feed {duplicated}, "
+            f"duplicated in the database {db_duplicates}, acknowledged but missing {unacknowledged}; "
+            f"catch-up errors {catch_up.errors}",
+            flush=True,
+        )
+        unchanged_q, changed_q = _queries_per_poll(clients[0])
+        print(
+            f"SQL queries per poll: unchanged (304) {unchanged_q}, with a new message {changed_q}"
+        )
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+
+
+def _wait_for_server(port: int) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("gunicorn did not start")
+
+
+def _check(clients: list[Client]) -> tuple[int, int, int, int]:
+    """Lost: a message of the group a member never received by polling. Duplicated: received
+    twice, or stored twice for one client_id."""
+    from django.db.models import Count
+
+    from cms.groups.chat.models import Message
+
+    by_group: dict[int, set[int]] = {}
+    for group_id, pk in Message.objects.values_list("group_id", "pk"):
+        by_group.setdefault(group_id, set()).add(pk)
+    lost = duplicated = 0
+    acknowledged: set[int] = set()
+    for client in clients:
+        received = client.received
+        duplicated += len(received) - len(set(received))
+        lost += len(by_group.get(client.group, set()) - set(received))
+        acknowledged |= client.acknowledged
+    stored = set(Message.objects.values_list("pk", flat=True))
+    db_duplicates = (
+        Message.objects.values("author", "client_id")
+        .annotate(n=Count("pk"))
+        .filter(n__gt=1)
+        .count()
+    )
+    return lost, duplicated, db_duplicates, len(acknowledged - stored)
+
+
+if __name__ == "__main__":
+    main()
