@@ -263,7 +263,7 @@ def _populate() -> list[Client]:
         get_user_model,
     )
     from django.contrib.sessions.backends.db import SessionStore
-    from django.middleware.csrf import _get_new_csrf_string  # type: ignore[attr-defined]
+    from django.middleware.csrf import _get_new_csrf_string
 
     from cms.alumni.models import Alumnus
     from cms.groups.chat.models import CommunityGroup, Membership

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
@@ -19,6 +20,16 @@ DEMO_ALUMNI = (
     ("suzuki@alumni.example.jp", "鈴木", "一郎", "すずき", "いちろう", "土木部"),
 )
 GROUP_NAME = "アルムナイ交流広場"
+HR_GROUP = "人事課（交流グループ）"
+# Create and edit community groups, work the reports queue (change_message), read the log.
+HR_PERMISSIONS = (
+    "add_communitygroup",
+    "change_communitygroup",
+    "view_communitygroup",
+    "change_message",
+    "view_report",
+    "view_moderationlogentry",
+)
 HOUSE_RULES = (
     "・お互いを尊重し、丁寧な言葉で話しましょう。\n"
     "・勧誘・営業・選挙運動・宗教の勧誘は禁止です。\n"
@@ -45,6 +56,14 @@ class Command(BaseCommand):
             moderator = User.objects.filter(username="moderator").first()
             if moderator is not None:
                 group.staff_moderators.add(moderator)
+            hr_group, _ = Group.objects.get_or_create(name=HR_GROUP)
+            hr_group.permissions.add(
+                *Permission.objects.filter(
+                    content_type__app_label="chat", codename__in=HR_PERMISSIONS
+                )
+            )
+            for user in User.objects.filter(username__in=["hr-editor", "moderator"]):
+                user.groups.add(hr_group)
             alumni = []
             for email, family, given, family_kana, given_kana, department in DEMO_ALUMNI:
                 alumnus = Alumnus.objects.filter(email=email).first()
@@ -88,4 +107,9 @@ class Command(BaseCommand):
                 )
         self.stdout.write(f"交流グループ: {GROUP_NAME}（{'作成' if created else '既存'}）")
         for email, *_ in DEMO_ALUMNI:
-            self.stdout.write(f"デモ用アルムナイ: {email}（確認コードは var/mail/ に届きます）")
+            self.stdout.write(f"デモ用アルムナイ: {email}")
+        self.stdout.write(
+            "  二人で話すには: 通常のウィンドウとシークレットウィンドウ（または別のブラウザ）で"
+            " /app/login/ を開き、それぞれのアドレスでログイン（確認コードは /admin/dev/mail/ ）"
+            "してから /app/groups/ へ。"
+        )
