@@ -10,7 +10,9 @@ ASSET_URL_PREFIX = "/assets/"
 
 
 def source_dir() -> Path:
-    return Path(settings.BASE_DIR) / "site_templates" / "static"
+    """`site_templates/static/`, or `settings.PWA_STATIC_DIR` where a test builds other assets."""
+    configured = getattr(settings, "PWA_STATIC_DIR", None)
+    return Path(configured) if configured else Path(settings.BASE_DIR) / "site_templates" / "static"
 
 
 def hashed_name(relative: str, data: bytes) -> str:

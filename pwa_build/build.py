@@ -8,18 +8,21 @@ the files of pages that are gone. A file lock keeps two builds from running at o
 """
 
 import contextlib
+import datetime as dt
 import fcntl
 import hashlib
 import json
 import os
 import secrets
 import shutil
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from jinja2 import Environment
 from wagtail.models import Page
 
@@ -84,7 +87,7 @@ def template_dirs() -> list[Path]:
 def site_version(app_dir: Path) -> str:
     """Changes with any template, asset, service-worker or build source, or a site setting."""
     digest = hashlib.sha256(f"{FORMAT}".encode())
-    for root in [*template_dirs(), app_dir]:
+    for root in [*template_dirs(), assets.source_dir(), app_dir]:
         if not root.is_dir():
             continue
         for file in sorted(root.rglob("*")):
@@ -196,17 +199,48 @@ def _constant(data: bytes) -> Callable[[dict[int, Page]], bytes]:
     return lambda _pages: data
 
 
-def _render_all(outputs: list[Output], progress: Progress | None) -> Iterator[tuple[Output, bytes]]:
+Rendered = tuple[Output, bytes, dict[str, str]]
+
+
+def _render_all(
+    outputs: list[Output], renderer: Renderer, progress: Progress | None
+) -> Iterator[Rendered]:
+    """Each output with its bytes and the image copies (dist path -> storage name) it shows."""
     pages: dict[int, Page] = load_pages(o.entry for o in outputs if o.entry is not None)
+    renderer.resolve_for(list(pages.values()))
     total = len(outputs)
     for done, output in enumerate(outputs, start=1):
-        yield output, output.render(pages)
+        data = output.render(pages)
+        yield output, data, renderer.resolved.take_used()
         if progress and (done % 200 == 0 or done == total):
             progress(done, total)
 
 
-def _write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+def _copy_media(root: Path, media: dict[str, str], made: set[Path]) -> list[str]:
+    """Copies the image renditions not yet in `root` under their hashed names."""
+    written = []
+    for path, source in sorted(media.items()):
+        target = root / path
+        if target.is_file():
+            continue
+        _mkdir(target.parent, made)
+        with default_storage.open(source, "rb") as data:
+            _write(target, data.read())
+        written.append(path)
+    return written
+
+
+def _mkdir(directory: Path, made: set[Path]) -> None:
+    if directory not in made:
+        directory.mkdir(parents=True, exist_ok=True)
+        made.add(directory)
+
+
+def _write(path: Path, data: bytes, made: set[Path] | None = None) -> None:
+    if made is None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    else:
+        _mkdir(path.parent, made)
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
     tmp.write_bytes(data)
     os.replace(tmp, path)
@@ -234,6 +268,24 @@ def _swap_in(dist: Path, new_dir: Path) -> list[Path]:
     return [old] if old and old != new_dir and old.exists() else []
 
 
+def _discard(dist: Path, directories: list[Path]) -> None:
+    """Removes old build directories after the swap, off the build's critical path: each is
+    renamed aside at once (hidden, never served) and deleted by a background thread, which
+    the process waits for before it exits."""
+    trash = []
+    for directory in directories:
+        aside = dist.with_name(f".{dist.name}.trash-{secrets.token_hex(4)}")
+        with contextlib.suppress(OSError):
+            directory.rename(aside)
+            trash.append(aside)
+    trash += [p for p in dist.parent.glob(f".{dist.name}.trash-*") if p not in trash]
+    if trash:
+        threading.Thread(
+            target=lambda: [shutil.rmtree(p, ignore_errors=True) for p in trash],
+            name="pwa-build-cleanup",
+        ).start()
+
+
 def build(
     *,
     full: bool = False,
@@ -241,74 +293,106 @@ def build(
     environment: Environment | None = None,
     app_dir: Path | None = None,
     progress: Progress | None = None,
+    today: dt.date | None = None,
+    version: str | None = None,
 ) -> BuildReport:
     """Builds the PWA into `dist` (default: settings.PWA_DIST_DIR); incremental unless `full`
-    or nothing usable was built before (or the templates, assets or settings changed)."""
+    or nothing usable was built before (or the templates, assets or settings changed).
+
+    `today`: the day job statuses are computed for (default: today in Asia/Tokyo); the daily
+    run rewrites only the jobs, lists and home whose statuses changed. `version`: the site
+    version to build as (default: computed from the templates, assets and settings); a
+    benchmark passes a snapshot so that a template edited meanwhile cannot force a full build.
+    """
     started = time.perf_counter()
     dist = dist or dist_dir()
     app_dir = app_dir or Path(settings.BASE_DIR) / "site_templates" / "app"
     with build_lock(dist):
         assets.manifest().refresh()
-        version = site_version(app_dir)
-        content = load_site_content()
+        version = version or site_version(app_dir)
+        content = load_site_content(today=today)
         renderer = Renderer(content, environment=environment)
         plan, _precache = make_plan(content, renderer, version, app_dir)
         state = _read_state(dist)
         previous: dict[str, str] = state["outputs"] if state else {}
         if full or state is None or state.get("version") != version:
-            report = _full_build(dist, plan, previous, progress)
+            report = _full_build(dist, plan, renderer, previous, progress)
         else:
-            report = _incremental_build(dist, plan, previous, progress)
+            media = state.get("media", {}) if state else {}
+            report = _incremental_build(dist, plan, renderer, previous, media, progress)
         report.seconds = time.perf_counter() - started
         return report
 
 
 def _full_build(
-    dist: Path, plan: Plan, previous: dict[str, str], progress: Progress | None
+    dist: Path, plan: Plan, renderer: Renderer, previous: dict[str, str], progress: Progress | None
 ) -> BuildReport:
     report = BuildReport(full=True)
     stamp = time.strftime("%Y%m%d-%H%M%S")
     new_dir = dist.with_name(f"{dist.name}.{stamp}-{secrets.token_hex(3)}")
     new_dir.mkdir(parents=True)
+    made: set[Path] = {new_dir}
+    media: dict[str, list[str]] = {}
+    sources: dict[str, str] = {}
     try:
-        for output, data in _render_all(plan.outputs, progress):
+        for output, data, used in _render_all(plan.outputs, renderer, progress):
             target = new_dir / output.path
-            target.parent.mkdir(parents=True, exist_ok=True)
+            _mkdir(target.parent, made)
             target.write_bytes(data)
+            if used:
+                media[output.path] = sorted(used)
+                sources.update(used)
             if previous.get(output.path) == output.fingerprint:
                 report.unchanged += 1
             else:
                 report.written.append(output.path)
+        report.written += _copy_media(new_dir, sources, made)
         assets.manifest().copy_to(new_dir)
     except BaseException:
         shutil.rmtree(new_dir, ignore_errors=True)
         raise
     paths = {o.path for o in plan.outputs}
     report.removed = sorted(p for p in previous if p not in paths)
-    _save_state(dist, new_dir.name, plan)
-    for stale in _swap_in(dist, new_dir):
-        shutil.rmtree(stale, ignore_errors=True)
+    _save_state(dist, new_dir.name, plan, media)
+    _discard(dist, _swap_in(dist, new_dir))
     report.directory = new_dir
     return report
 
 
 def _incremental_build(
-    dist: Path, plan: Plan, previous: dict[str, str], progress: Progress | None
+    dist: Path,
+    plan: Plan,
+    renderer: Renderer,
+    previous: dict[str, str],
+    previous_media: dict[str, list[str]],
+    progress: Progress | None,
 ) -> BuildReport:
     report = BuildReport(full=False)
     changed = [o for o in plan.outputs if previous.get(o.path) != o.fingerprint]
     report.unchanged = len(plan.outputs) - len(changed)
-    rendered = list(_render_all(changed, progress))  # everything renders before a file changes
+    # Everything renders before a file changes.
+    rendered = list(_render_all(changed, renderer, progress))
     root = dist.resolve()
-    for output, data in rendered:
+    paths = {o.path for o in plan.outputs}
+    media = {p: m for p, m in previous_media.items() if p in paths}
+    sources: dict[str, str] = {}
+    for output, _data, used in rendered:
+        media.pop(output.path, None)
+        if used:
+            media[output.path] = sorted(used)
+            sources.update(used)
+    made: set[Path] = set()
+    report.written += _copy_media(root, sources, made)
+    for output, data, _used in rendered:
         target = root / output.path
         if target.is_file() and target.read_bytes() == data:
             report.unchanged += 1
             continue
-        _write(target, data)
+        _write(target, data, made)
         report.written.append(output.path)
-    paths = {o.path for o in plan.outputs}
-    for gone in sorted(p for p in previous if p not in paths):
+    in_use = {m for ms in media.values() for m in ms}
+    unused_media = {m for ms in previous_media.values() for m in ms} - in_use
+    for gone in sorted([*(p for p in previous if p not in paths), *unused_media]):
         target = root / gone
         target.unlink(missing_ok=True)
         report.removed.append(gone)
@@ -317,16 +401,17 @@ def _incremental_build(
             while parent != root and not any(parent.iterdir()):
                 parent.rmdir()
                 parent = parent.parent
-    _save_state(dist, root.name, plan)
+    _save_state(dist, root.name, plan, media)
     report.directory = root
     return report
 
 
-def _save_state(dist: Path, directory: str, plan: Plan) -> None:
+def _save_state(dist: Path, directory: str, plan: Plan, media: dict[str, list[str]]) -> None:
     state = {
         "directory": directory,
         "version": plan.version,
         "outputs": {o.path: o.fingerprint for o in plan.outputs},
+        "media": media,
     }
     _write(_state_path(dist), json.dumps(state).encode())
 

@@ -5,6 +5,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils import timezone
 from wagtail.models import Page, PageViewRestriction, Site
 
 from cms.content.models import (
@@ -110,9 +111,26 @@ def _entry_path(url_path: str, root_url_path: str) -> str:
     return "/" + url_path[len(root_url_path) :]
 
 
-def load_site_content() -> SiteContent:
-    """The public site's entries, in a fixed number of queries whatever the number of pages."""
+def _noon(today: dt.date | None) -> dt.datetime | None:
+    """Midday of `today` in the site's time zone: the moment job statuses are computed for."""
+    if today is None:
+        return None
+    return dt.datetime.combine(today, dt.time(12), tzinfo=timezone.get_current_timezone())
+
+
+def load_site_content(*, only: int | None = None, today: dt.date | None = None) -> SiteContent:
+    """The public site's entries, in a fixed number of queries whatever the number of pages.
+
+    `only`: the lists hold at most that one page (what one page of the tree needs, for
+    Wagtail's own serving and the preview). `today`: the day job statuses are computed for
+    (default: today in Asia/Tokyo), so that a daily build rewrites what changed with the date.
+    """
     content = SiteContent()
+    now = _noon(today)
+
+    def one(qs: Any) -> Any:
+        return qs.filter(pk=only) if only is not None else qs
+
     root = _site_root()
     if root is None:
         return content
@@ -164,18 +182,20 @@ def load_site_content() -> SiteContent:
             category_slug=row["category__slug"],
             category_name=row["category__name"],
         )
-        for row in _public_live(NoticePage, root, restricted)
+        for row in one(_public_live(NoticePage, root, restricted))
         .filter(visibility=Visibility.PUBLIC)
         .order_by("-date", "-pk")
         .values(*fields, "date", "summary", "category__slug", "category__name")
     ]
     content.jobs = []
     for row in (
-        _public_live(JobPage, root, restricted)
+        one(_public_live(JobPage, root, restricted))
         .order_by("application_closes", "pk")
         .values(*fields, "summary", "application_opens", "application_closes")
     ):
-        status = job_status(opens=row["application_opens"], closes=row["application_closes"])
+        status = job_status(
+            opens=row["application_opens"], closes=row["application_closes"], now=now
+        )
         content.jobs.append(
             Entry(
                 **common(row, "job"),
@@ -187,17 +207,19 @@ def load_site_content() -> SiteContent:
         )
     content.press = [
         Entry(**common(row, "press"), date=row["date"], summary=row["lead"])
-        for row in _public_live(PressReleasePage, root, restricted)
+        for row in one(_public_live(PressReleasePage, root, restricted))
         .order_by("-date", "-pk")
         .values(*fields, "date", "lead")
     ]
     content.standard = [
         Entry(**common(row, "standard"))
-        for row in _public_live(StandardPage, root, restricted).order_by("path").values(*fields)
+        for row in one(_public_live(StandardPage, root, restricted))
+        .order_by("path")
+        .values(*fields)
     ]
     content.surveys = [
         Entry(**common(row, "survey"))
-        for row in _public_live(SurveyPage, root, restricted).order_by("path").values(*fields)
+        for row in one(_public_live(SurveyPage, root, restricted)).order_by("path").values(*fields)
     ]
     content.root_path = base
     return content

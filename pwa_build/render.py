@@ -8,8 +8,11 @@ import minify_html
 from django.conf import settings
 from django.template import engines
 from jinja2 import Environment
+from markupsafe import Markup
 from wagtail.models import Page
 
+from . import assets
+from .body import References, Resolved, page_body, resolve, rich_text
 from .content import Entry, SiteContent
 from .jinja import site_globals
 
@@ -30,6 +33,19 @@ def minify(html: str) -> bytes:
         minify_css=False,
         minify_js=False,
     ).encode()
+
+
+def _fast_asset() -> Callable[[str], str]:
+    """`asset()` for one render run: a dict lookup in the manifest read at the start."""
+    names = dict(assets.manifest().names)
+
+    def asset(relative: str) -> str:
+        try:
+            return assets.ASSET_URL_PREFIX + names[relative]
+        except KeyError:
+            raise LookupError(f"no asset {relative!r}") from None
+
+    return asset
 
 
 def absolute(path: str) -> str:
@@ -85,7 +101,8 @@ class Renderer:
         self.content = content
         self.env = environment or jinja_environment()
         self.preview = preview
-        self.asset = asset
+        self.asset = asset or _fast_asset()
+        self.resolved = Resolved(preview=preview)
         self.site = site_globals()
         self.nav = [
             (entry.title, entry.path)
@@ -120,11 +137,22 @@ class Renderer:
             preview=self.preview,
             home_path="/",
         )
-        if self.asset is not None:
-            context["asset"] = self.asset
+        context["asset"] = self.asset
         return minify(self.env.get_template(template).render(context))
 
     # Pages of the page tree --------------------------------------------------------------
+
+    def resolve_for(self, pages: "list[Any]") -> None:
+        """Reads what the bodies of `pages` link to and show, in one query per kind."""
+        refs = References()
+        for page in pages:
+            refs.add_page(page)
+        self.resolved = resolve(
+            refs,
+            public_paths={e.pk: e.path for e in self.content.all_entries()},
+            root_url_path=self.content.root_path,
+            preview=self.preview,
+        )
 
     def page(self, page: Page, entry: Entry) -> bytes:
         """A page of the tree with the template its model names (`pages/<type>.html`)."""
@@ -144,11 +172,11 @@ class Renderer:
             extra["status"] = entry.status or str(specific.status)
         elif kind == "press":
             description = specific.og_description or specific.lead
-            if specific.og_image_id:
-                rendition = specific.og_image.get_rendition("fill-1200x630")
-                image = rendition.url
+            copy = self.resolved.image(specific.og_image_id, og=True)
+            if copy is not None:
+                image = copy.url
                 if image.startswith("/"):
-                    image = settings.API_ORIGIN + image
+                    image = (settings.API_ORIGIN if self.preview else settings.PWA_BASE_URL) + image
         elif kind == "job_index":
             extra["job_groups"] = self.job_groups()
             og_type = "website"
@@ -166,8 +194,13 @@ class Renderer:
             image=image,
             og_type=og_type,
             page=specific,
+            body=page_body(specific, self.resolved),
+            rich=self._rich,
             **extra,
         )
+
+    def _rich(self, html: str) -> Markup:
+        return rich_text(html or "", self.resolved)
 
     def home_context(self) -> dict[str, Any]:
         by_pk = {e.pk: e for e in [*self.content.notices, *self.content.jobs]}
@@ -269,13 +302,16 @@ def render_single(
     preview, or a live page for Wagtail's own routing (None if the build would not publish it)."""
     from .content import load_site_content
 
-    content = load_site_content()
+    kind = KINDS.get(type(page).__name__, "standard")
+    lists = kind in ("home", "notice_index", "job_index", "press_index")
+    content = load_site_content(only=None if lists or page.pk is None else page.pk)
     entry = content.by_pk().get(page.pk) if page.pk else None
     if entry is None:
         if not preview:
             return None
         entry = preview_entry(page, content)
     renderer = Renderer(content, preview=preview, asset=asset)
+    renderer.resolve_for([page])
     if entry.kind == "notice_index":
         listing = paginate(content.notices, entry.path)[-1]
         return renderer.notice_list(listing, index_page=page)

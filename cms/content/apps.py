@@ -10,6 +10,3 @@ class ContentConfig(AppConfig):
 
     def ready(self) -> None:
         from . import signals  # noqa: F401
-        from .preview import enable_headless_preview
-
-        enable_headless_preview()

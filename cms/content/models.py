@@ -18,6 +18,7 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
 from wagtail.snippets.models import register_snippet
+from wagtail_headless_preview.models import HeadlessPreviewMixin
 
 from .blocks import BodyBlock
 from .selectors import JobStatus, job_status
@@ -50,7 +51,7 @@ class Visibility(models.TextChoices):
     GROUPS = "groups", "グループ限定（選んだ配信グループの登録者のみ）"
 
 
-class HomePage(Page):
+class HomePage(HeadlessPreviewMixin, Page):
     lead = models.TextField("リード文", blank=True)
 
     content_panels: ClassVar[list[Any]] = [
@@ -88,7 +89,7 @@ class HomeFeaturedPage(Orderable):
         verbose_name = "注目のページ"
 
 
-class NoticeIndexPage(Page):
+class NoticeIndexPage(HeadlessPreviewMixin, Page):
     intro = models.TextField("説明", blank=True)
 
     content_panels: ClassVar[list[Any]] = [*Page.content_panels, FieldPanel("intro")]
@@ -101,7 +102,7 @@ class NoticeIndexPage(Page):
         verbose_name = "お知らせ一覧"
 
 
-class NoticePage(Page):
+class NoticePage(HeadlessPreviewMixin, Page):
     date = models.DateField("日付", default=timezone.localdate)
     category = models.ForeignKey(
         NoticeCategory, on_delete=models.PROTECT, related_name="notices", verbose_name="カテゴリ"
@@ -174,7 +175,7 @@ class EmploymentType(models.TextChoices):
     PART_TIME = "part_time", "会計年度任用職員"
 
 
-class JobIndexPage(Page):
+class JobIndexPage(HeadlessPreviewMixin, Page):
     intro = models.TextField("説明", blank=True)
 
     content_panels: ClassVar[list[Any]] = [*Page.content_panels, FieldPanel("intro")]
@@ -187,7 +188,7 @@ class JobIndexPage(Page):
         verbose_name = "カムバック採用・求人一覧"
 
 
-class JobPage(Page):
+class JobPage(HeadlessPreviewMixin, Page):
     summary = models.TextField("概要", max_length=300)
     department = models.CharField("所属・部署", max_length=100)
     work_location = models.CharField("勤務地", max_length=100)
@@ -254,7 +255,7 @@ class JobPage(Page):
         return job_status(opens=self.application_opens, closes=self.application_closes)
 
 
-class PressReleaseIndexPage(Page):
+class PressReleaseIndexPage(HeadlessPreviewMixin, Page):
     intro = models.TextField("説明", blank=True)
 
     content_panels: ClassVar[list[Any]] = [*Page.content_panels, FieldPanel("intro")]
@@ -267,7 +268,7 @@ class PressReleaseIndexPage(Page):
         verbose_name = "報道発表一覧"
 
 
-class PressReleasePage(Page):
+class PressReleasePage(HeadlessPreviewMixin, Page):
     """A public landing page for the media and the public, with a call to register."""
 
     date = models.DateField("発表日", default=timezone.localdate)
@@ -310,7 +311,7 @@ class PressReleasePage(Page):
         verbose_name_plural = "報道発表"
 
 
-class StandardPage(Page):
+class StandardPage(HeadlessPreviewMixin, Page):
     """About, privacy policy, terms: plain pages."""
 
     body = StreamField(BodyBlock(), verbose_name="本文")

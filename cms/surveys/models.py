@@ -10,6 +10,7 @@ from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFi
 from wagtail.contrib.forms.forms import FormBuilder
 from wagtail.contrib.forms.models import FORM_FIELD_CHOICES, AbstractForm, AbstractFormField
 from wagtail.fields import RichTextField
+from wagtail_headless_preview.models import HeadlessPreviewMixin
 
 SCALE_FIELD = "scale"
 SCALE_DEFAULT_CHOICES = [
@@ -45,7 +46,7 @@ class SurveyQuestion(AbstractFormField):
         verbose_name_plural = "質問"
 
 
-class SurveyPage(AbstractForm):
+class SurveyPage(HeadlessPreviewMixin, AbstractForm):
     """A survey built from form fields HR edits in the admin; answering needs a login."""
 
     intro = RichTextField("説明", features=["bold", "ul", "ol", "link"], blank=True)
