@@ -58,15 +58,32 @@ def django_beside_playwright(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
+def migrated_data_left_behind(django_db_blocker: Any) -> Iterator[None]:
+    """Set up before the transactional database, so it runs after its flush at teardown: puts
+    back what the migrations wrote (Wagtail's root page, the default groups), which the tests
+    that run later without a database of their own (the built site of conftest.py) rely on."""
+    yield
+    with django_db_blocker.unblock():
+        for conn in connections.all():
+            contents = getattr(conn, "_test_serialized_contents", None)
+            if contents:
+                conn.creation.deserialize_db_from_string(contents)
+
+
+@pytest.fixture
 def pwa_api_server(
     django_beside_playwright: None,
+    migrated_data_left_behind: None,
     transactional_db: None,
+    django_db_serialized_rollback: None,
     smtp: SMTPInbox,
     settings: Any,
     tmp_path: Path,
 ) -> Iterator[str]:
     """A live Django server thread on a free loopback port that serves a freshly built dist/
-    and /api/v1/ from the same origin, with mail going to the test SMTP server."""
+    and /api/v1/ from the same origin, with mail going to the test SMTP server. The database
+    is really committed (the server thread reads it) and restored to its migrated state
+    (Wagtail's root page) whatever earlier transactional tests flushed."""
     from pwa_build.build import build
     from tests.content.factories import make_site
 
