@@ -318,6 +318,15 @@ def render_single(
     return renderer.page(page, entry)
 
 
+def render_not_found() -> bytes:
+    """The build's 404 page, for Wagtail's own routing of a page the build leaves out."""
+    from .content import load_site_content
+
+    return Renderer(load_site_content(only=0)).screen(
+        "404.html", path="/404.html", title="ページが見つかりません"
+    )
+
+
 def render_preview(page: Page, *, asset: Callable[[str], str] | None = None) -> bytes:
     """A draft page exactly as the build would write it."""
     html = render_single(page, preview=True, asset=asset)

@@ -1,5 +1,6 @@
 """Incremental builds: one publish rewrites only what shows it; signals queue the build on commit."""
 
+import datetime as dt
 import threading
 from pathlib import Path
 
@@ -160,3 +161,17 @@ def test_incremental_build_reads_in_a_fixed_number_of_queries(
     with CaptureQueriesContext(connection) as many:
         build()
     assert len(many) == len(one)
+
+
+def test_the_daily_build_rewrites_only_the_jobs_whose_status_changed(
+    site_tree: SiteTree, dist: Path
+) -> None:
+    # The job's application period is 2026-10-01 to 2026-10-31 (募集予定 the day before).
+    build(full=True, today=dt.date(2026, 9, 30))
+    assert "募集予定" in (dist / "jobs/civil/index.html").read_text()
+    unchanged = build(today=dt.date(2026, 9, 30))
+    assert unchanged.written == []
+    report = build(today=dt.date(2026, 10, 1))
+    assert not report.full
+    assert sorted(report.written) == ["index.html", "jobs/civil/index.html", "jobs/index.html"]
+    assert "募集中" in (dist / "jobs/civil/index.html").read_text()
