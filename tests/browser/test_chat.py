@@ -11,12 +11,19 @@ from django.test import Client
 
 from cms.groups.chat.models import Membership, Message
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
-from tests.browser.test_registration import django_beside_playwright, pwa_api_server
+from tests.browser.test_pwa import AXE_JS
+
+# The live-API fixtures of the registration test (they belong in tests/browser/conftest.py).
+from tests.browser.test_registration import (
+    django_beside_playwright,
+    migrated_data_left_behind,
+    pwa_api_server,
+)
 from tests.chat.factories import AlumnusFactory, CommunityGroupFactory, member_of
 
 pytestmark = pytest.mark.browser
 
-__all__ = ["django_beside_playwright", "pwa_api_server"]
+__all__ = ["django_beside_playwright", "migrated_data_left_behind", "pwa_api_server"]
 
 HOSTILE = (
     '<img src=x onerror="window.__pwned=1"> <script>window.__pwned=2</script> '
@@ -71,6 +78,14 @@ def wait_for(page: Any, script: str, arg: Any = None, timeout: float = 20.0) -> 
         page.wait_for_timeout(100)
 
 
+def axe_violations(page: Any) -> list[Any]:
+    page.evaluate(AXE_JS)
+    result = page.evaluate(
+        "() => axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa']}})"
+    )
+    return [(v["id"], [n["target"] for n in v["nodes"]]) for v in result["violations"]]
+
+
 SHOWN_TEXTS = "() => Array.from(document.querySelectorAll('#messages li:not(.is-pending) .chat-body')).map(n => n.textContent)"
 HAS_TEXT = f"(text) => ({SHOWN_TEXTS})().includes(text)"
 
@@ -100,6 +115,7 @@ def test_two_alumni_chat_and_an_offline_message_arrives_once(pwa_api_server: str
 
         # Ichiro joins from the group list after reading the house rules.
         b.goto(f"{pwa_api_server}/app/groups/")
+        seen["axe_groups"] = axe_violations(b)
         b.get_by_role("button", name="ルールを読んで参加する").click()
         seen["rules"] = b.locator(".chat-rules").inner_text()
         b.get_by_role("button", name="参加する", exact=True).click()
@@ -111,6 +127,7 @@ def test_two_alumni_chat_and_an_offline_message_arrives_once(pwa_api_server: str
 
         a.goto(chat_url)
         a.locator("#chat-room").wait_for(state="visible")
+        wait_for(a, "() => document.querySelector('h1').textContent !== 'グループでの会話'")
         seen["heading"] = a.locator("h1").inner_text()
         a.fill("#chat-body", "こんにちは、佐藤です。")
         a.get_by_role("button", name="送信").click()
@@ -131,6 +148,13 @@ def test_two_alumni_chat_and_an_offline_message_arrives_once(pwa_api_server: str
             })"""
         )
 
+        b.set_viewport_size({"width": 360, "height": 640})
+        seen["width"] = b.evaluate("document.documentElement.scrollWidth")
+        seen["font"] = b.evaluate(
+            "parseFloat(getComputedStyle(document.querySelector('.chat-body')).fontSize)"
+        )
+        seen["axe_chat"] = axe_violations(b)
+
         # Offline: the text is kept, the page says so; back online it is sent once.
         a.context.set_offline(True)
         a.fill("#chat-body", "電波の届かない山の上から")
@@ -148,6 +172,8 @@ def test_two_alumni_chat_and_an_offline_message_arrives_once(pwa_api_server: str
 
     in_browser_thread(scenario)
 
+    assert seen["axe_groups"] == [] and seen["axe_chat"] == []
+    assert seen["width"] <= 360 and seen["font"] >= 18
     assert seen["refused"] == "ルールへの同意にチェックを入れてください。"
     assert seen["rules"].split() == ["勧誘は禁止です。", "丁寧な言葉で話しましょう。"]
     assert Membership.objects.get(group=group, alumnus=ichiro).status == "active"

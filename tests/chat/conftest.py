@@ -1,5 +1,24 @@
-"""Chat tests publish nothing; they reuse the push tests' subscriptions and VAPID key."""
+"""Chat tests reuse the push tests' subscriptions and VAPID key."""
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.db import connections
 
 from tests.push.conftest import subscribe, vapid_key
 
 __all__ = ["subscribe", "vapid_key"]
+
+
+@pytest.fixture
+def migrated_data_restored(django_db_blocker: Any) -> Iterator[None]:
+    """Request it before `transactional_db`: its teardown then runs after the flush and puts
+    back what the migrations wrote (Wagtail's root page, default groups), which later tests of
+    the suite (the built site of the browser tests) rely on."""
+    yield
+    with django_db_blocker.unblock():
+        for conn in connections.all():
+            contents = getattr(conn, "_test_serialized_contents", None)
+            if contents:
+                conn.creation.deserialize_db_from_string(contents)

@@ -8,7 +8,6 @@ import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
-import pytest
 from django.db import connection
 from django.test import Client
 
@@ -18,8 +17,9 @@ from tests.chat.factories import CommunityGroupFactory, member_of
 RETRIES = 20
 
 
-@pytest.mark.django_db(transaction=True)
-def test_twenty_parallel_retries_of_one_post_store_exactly_one_message() -> None:
+def test_twenty_parallel_retries_of_one_post_store_exactly_one_message(
+    migrated_data_restored: None, django_db_serialized_rollback: None, transactional_db: None
+) -> None:
     group = CommunityGroupFactory()
     alumnus = member_of(group).alumnus
     signed_in = Client()

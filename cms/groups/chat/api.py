@@ -155,6 +155,12 @@ class GroupMembershipView(ChatAPIView):
 
 
 class GroupMessagesView(ChatAPIView):
+    def get_permissions(self) -> Any:
+        # The poll checks "active alumnus" in its one membership query (see poll_state).
+        if self.request is not None and self.request.method in ("GET", "HEAD"):
+            return [IsAuthenticated()]
+        return super().get_permissions()
+
     @extend_schema(
         parameters=[
             OpenApiParameter("after", int, description="このIDより新しいメッセージ"),
@@ -165,12 +171,6 @@ class GroupMessagesView(ChatAPIView):
         responses={200: MessagesOutput, 304: None, **ERRORS},
         summary="メッセージ（既定は最新のページ。If-None-Match で変化がなければ 304）",
     )
-    def get_permissions(self) -> Any:
-        # The poll checks "active alumnus" in its one membership query (see poll_state).
-        if self.request is not None and self.request.method in ("GET", "HEAD"):
-            return [IsAuthenticated()]
-        return super().get_permissions()
-
     def get(self, request: Request, group_id: int) -> Response:
         query = selectors.messages_cursors(request.query_params)
         state = selectors.poll_state(group_id=group_id, user_id=int(request.user.pk or 0))
