@@ -13,6 +13,7 @@ from django.core.handlers.wsgi import WSGIHandler
 from django.core.servers.basehttp import WSGIServer
 from django.db import connections
 from django.test.testcases import LiveServerThread
+from wagtail.models import Locale, Page
 
 from cms.alumni import services
 from cms.alumni.models import Alumnus
@@ -107,6 +108,9 @@ def pwa_api_server(
     settings.PWA_BASE_URL = base
     settings.API_ORIGIN = base
     settings.PWA_DIST_DIR = dist
+    if Page.get_first_root_node() is None:  # an earlier transactional test flushed it
+        Locale.objects.get_or_create(language_code=settings.LANGUAGE_CODE)
+        Page.add_root(instance=Page(title="Root", slug="root"))
     make_site()
     build(full=True, dist=dist)
     try:
