@@ -22,6 +22,9 @@ demo: install
 	@mkdir -p var
 	$(MANAGE) migrate --noinput -v 0
 	$(MANAGE) load_demo
+	$(MANAGE) load_demo_alumni
+	$(MANAGE) load_demo_push
+	$(MANAGE) load_demo_chat
 	$(MANAGE) collectstatic --noinput -v 0
 	$(MANAGE) build_pwa
 	@scripts/demo-serve "$(HOST)" "$(PORT)"
