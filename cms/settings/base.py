@@ -290,6 +290,8 @@ CHAT_EDIT_MINUTES = int(env("CHAT_EDIT_MINUTES", "15"))
 CHAT_PAGE_SIZE = 50
 # At most one "new messages" push per member and group within this interval.
 CHAT_PUSH_MIN_INTERVAL_SECONDS = int(env("CHAT_PUSH_MIN_INTERVAL_SECONDS", str(5 * 60)))
+# The push waits this long, so that members with the chat open (polling) are not pushed.
+CHAT_PUSH_DELAY_SECONDS = int(env("CHAT_PUSH_DELAY_SECONDS", "10"))
 # Messages and moderation records older than this are deleted by `manage.py purge_chat`.
 CHAT_RETENTION_DAYS = int(env("CHAT_RETENTION_DAYS", str(3 * 365)))
 # The PWA may poll from another origin: it sends If-None-Match and reads the ETag.

@@ -12,6 +12,13 @@ __all__ = ["subscribe", "vapid_key"]
 
 
 @pytest.fixture
+def sync_beside_playwright(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The browser tests' session-wide Playwright keeps an event loop in the main thread, which
+    Django takes for an async context; tests after them make plain synchronous calls."""
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture
 def migrated_data_restored(django_db_blocker: Any) -> Iterator[None]:
     """Request it before `transactional_db`: its teardown then runs after the flush and puts
     back what the migrations wrote (Wagtail's root page, default groups), which later tests of

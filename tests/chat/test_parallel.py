@@ -18,7 +18,10 @@ RETRIES = 20
 
 
 def test_twenty_parallel_retries_of_one_post_store_exactly_one_message(
-    migrated_data_restored: None, django_db_serialized_rollback: None, transactional_db: None
+    sync_beside_playwright: None,
+    migrated_data_restored: None,
+    django_db_serialized_rollback: None,
+    transactional_db: None,
 ) -> None:
     group = CommunityGroupFactory()
     alumnus = member_of(group).alumnus

@@ -193,10 +193,17 @@ def message_post(
 
 
 def _push_enqueue(*, group_id: int) -> None:
+    from django.tasks import default_task_backend
+
     from .tasks import chat_push_task
 
+    task = chat_push_task
+    delay = settings.CHAT_PUSH_DELAY_SECONDS
+    if delay and default_task_backend.supports_defer:
+        # Members reading the chat right now mark the message read within a poll or two.
+        task = chat_push_task.using(run_after=timezone.now() + dt.timedelta(seconds=delay))
     try:
-        chat_push_task.enqueue(group_id=group_id)
+        task.enqueue(group_id=group_id)
     except Exception:
         # The message is stored; a missing push must not turn the post into an error.
         logger.exception("chat push for group %s could not be queued", group_id)
@@ -514,6 +521,11 @@ def chat_push_new_messages(*, group_id: int) -> ChatPushReport:
     group = CommunityGroup.objects.filter(pk=group_id, is_active=True).first()
     if group is None or group.last_message_id == 0:
         return report
+    try:
+        options = send_options()
+    except PushNotConfigured:
+        logger.warning("chat push for group %s skipped: no VAPID key", group_id)
+        return report
     now = timezone.now()
     interval = dt.timedelta(seconds=settings.CHAT_PUSH_MIN_INTERVAL_SECONDS)
     waiting = Membership.objects.filter(
@@ -542,32 +554,28 @@ def chat_push_new_messages(*, group_id: int) -> ChatPushReport:
     )
     report.members = claimed.count()
     try:
-        if subscriptions:
-            options = send_options()
-            payload = json.dumps(
-                chat_push_payload(group=group), ensure_ascii=False, separators=(",", ":")
-            ).encode()
-            messages = []
-            for pk, endpoint, p256dh, auth in subscriptions:
-                try:
-                    recipient = Recipient.from_b64(p256dh=p256dh, auth=auth)
-                except ValueError:
-                    report.pushes_failed += 1
-                    continue
-                messages.append(PushMessage(pk, endpoint, recipient, payload, payload))
-            expired: list[int] = []
-            for outcome in send_all(messages, options):
-                if outcome.result == Result.SENT:
-                    report.pushes_sent += 1
-                elif outcome.result == Result.EXPIRED:
-                    report.pushes_expired += 1
-                    expired.append(outcome.key)
-                else:
-                    report.pushes_failed += 1
-            if expired:
-                PushSubscription.objects.filter(pk__in=expired).delete()
-    except PushNotConfigured:
-        logger.warning("chat push for group %s skipped: no VAPID key", group_id)
+        payload = json.dumps(
+            chat_push_payload(group=group), ensure_ascii=False, separators=(",", ":")
+        ).encode()
+        messages = []
+        for pk, endpoint, p256dh, auth in subscriptions:
+            try:
+                recipient = Recipient.from_b64(p256dh=p256dh, auth=auth)
+            except ValueError:
+                report.pushes_failed += 1
+                continue
+            messages.append(PushMessage(pk, endpoint, recipient, payload, payload))
+        expired: list[int] = []
+        for outcome in send_all(messages, options):
+            if outcome.result == Result.SENT:
+                report.pushes_sent += 1
+            elif outcome.result == Result.EXPIRED:
+                report.pushes_expired += 1
+                expired.append(outcome.key)
+            else:
+                report.pushes_failed += 1
+        if expired:
+            PushSubscription.objects.filter(pk__in=expired).delete()
     finally:
         claimed.update(push_claim="")
     return report
