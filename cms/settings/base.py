@@ -186,6 +186,8 @@ WAGTAILADMIN_BASE_URL = env("WAGTAILADMIN_BASE_URL", API_ORIGIN)
 WAGTAILADMIN_PERMITTED_LANGUAGES = [("ja", "日本語")]
 WAGTAIL_I18N_ENABLED = False
 WAGTAIL_ENABLE_UPDATE_CHECK = False
+# No Gravatar: it would send a hash of each staff member's email address to a third party.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_EXTENSIONS = ["csv", "pdf", "txt", "xlsx", "docx"]
 WAGTAIL_HEADLESS_PREVIEW = {

@@ -20,3 +20,10 @@ def test_dashboard_is_branded_for_an_editor(client: Client) -> None:
     client.force_login(user)
     html = client.get("/admin/").content.decode()
     assert "<title>" in html and "宮城県 アルムナイネットワーク 管理画面" in html
+
+
+def test_admin_pages_ask_no_third_party_for_avatars(client: Client) -> None:
+    user = get_user_model().objects.create_superuser("hr2", "hr2@example.jp", "pw")
+    client.force_login(user)
+    html = client.get("/admin/").content.decode()
+    assert "gravatar" not in html.lower()
