@@ -18,6 +18,7 @@ from .jinja import site_globals
 
 NOTICES_PER_PAGE = 20
 HOME_NOTICES = 5
+PAGER_NEIGHBOURS = 2
 
 
 def jinja_environment() -> Environment:
@@ -60,6 +61,20 @@ class ListPage:
     number: int
     count: int
     base_path: str
+
+    def pager(self) -> list[tuple[str, str, bool]]:
+        """Links to a few neighbours, the oldest page and the newest (label, path, current):
+        a fixed handful, so that a list page changes only when a neighbour appears, never
+        each time the list grows a page (and the lists' size stays linear in the notices)."""
+        if self.count == 1:
+            return []
+        numbers = {1, *range(self.number - PAGER_NEIGHBOURS, self.number + PAGER_NEIGHBOURS + 1)}
+        links = [
+            (str(n), self.path_of(n), n == self.number)
+            for n in sorted(numbers, reverse=True)
+            if 1 <= n < self.count
+        ]
+        return [("最新", self.base_path, self.number == self.count), *links]
 
     def path_of(self, number: int) -> str:
         """Page 1 holds the newest; archive pages are numbered from the oldest, so that a new
@@ -246,7 +261,7 @@ class Renderer:
             title=title,
             page={"title": title, "intro": intro},
             listing=listing,
-            archive=[(n, listing.path_of(n)) for n in range(listing.count - 1, 0, -1)],
+            pager=listing.pager(),
             categories=[
                 (slug, name, f"{index.path}category/{slug}/")
                 for slug, name in self.content.categories

@@ -39,13 +39,29 @@ class _QuietHandler(WSGIRequestHandler):
         pass
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
 
 
-def _demo_like_site() -> None:
+def serve(root: Path, port: int) -> Any:
+    """Serves the built site at `root` (a directory or a symlink to one) on loopback; returns the
+    server (call `shutdown()` and `server_close()`)."""
+    from pwa_build.devserver import StaticSite
+
+    server = make_server(
+        "127.0.0.1",
+        port,
+        StaticSite(root),
+        server_class=_ThreadingServer,
+        handler_class=_QuietHandler,
+    )
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def demo_like_site() -> None:
     """Public pages of every type, plus a members-only notice that must stay out of dist/."""
     from cms.content.models import Visibility
     from tests.content.factories import (
@@ -94,56 +110,58 @@ def built_site(
     """The PWA built from a small site (rolled back from the database afterwards), served by
     the same static server as `make demo`, with the same headers as netlify.toml."""
     from pwa_build.build import build
-    from pwa_build.devserver import StaticSite
 
     dist = tmp_path_factory.mktemp("browser") / "dist"
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     with (
         override_settings(PWA_DIST_DIR=dist, PWA_BASE_URL=base, API_ORIGIN=base),
         django_db_blocker.unblock(),
         transaction.atomic(),
     ):
-        _demo_like_site()
+        demo_like_site()
         build(full=True)
         transaction.set_rollback(True)
-    server = make_server(
-        "127.0.0.1",
-        port,
-        StaticSite(dist),
-        server_class=_ThreadingServer,
-        handler_class=_QuietHandler,
-    )
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    server = serve(dist, port)
     yield BuiltSite(base, dist)
     server.shutdown()
     server.server_close()
 
 
 @pytest.fixture(scope="session")
-def browser_context(
-    built_site: BuiltSite, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Any]:
-    """Chromium with a persistent profile (installability is not checked in incognito)."""
+def playwright_driver() -> Iterator[Any]:
+    """Playwright for the session, driving Debian's Chromium (see `launch_chromium`)."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: run scripts/system-deps as root")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(tmp_path_factory.mktemp("chromium-profile")),
-            executable_path=CHROMIUM,
-            headless=True,
-            args=CHROMIUM_ARGS,
-            locale="ja-JP",
-            viewport={"width": 390, "height": 844},
-        )
-        context.grant_permissions(["notifications"], origin=built_site.url)
-        try:
-            yield context
-        finally:
-            context.close()
+        yield playwright
+
+
+def launch_chromium(playwright: Any) -> Any:
+    """A plain (non-persistent) Chromium, for contexts with their own device settings."""
+    return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+
+
+@pytest.fixture(scope="session")
+def browser_context(
+    built_site: BuiltSite, playwright_driver: Any, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Any]:
+    """Chromium with a persistent profile (installability is not checked in incognito)."""
+    context = playwright_driver.chromium.launch_persistent_context(
+        str(tmp_path_factory.mktemp("chromium-profile")),
+        executable_path=CHROMIUM,
+        headless=True,
+        args=CHROMIUM_ARGS,
+        locale="ja-JP",
+        viewport={"width": 390, "height": 844},
+    )
+    context.grant_permissions(["notifications"], origin=built_site.url)
+    try:
+        yield context
+    finally:
+        context.close()
 
 
 @pytest.fixture

@@ -1,14 +1,22 @@
 """The built PWA in Chromium: installable, offline reading, push, accessibility, 360 px layout."""
 
 import json
+import os
+import shutil
 import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import axe_playwright_python
 import pytest
+from django.conf import settings
+from django.db import connection, transaction
+from django.test import override_settings
 
-from .conftest import BuiltSite
+from .conftest import BuiltSite, demo_like_site, free_port, launch_chromium, serve
 
 pytestmark = pytest.mark.browser
 
@@ -149,3 +157,166 @@ def test_layout_holds_at_360_by_640(page: Any, built_site: BuiltSite, path: str)
     assert width <= 360
     font = page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
     assert font >= 18  # large, readable text for older readers
+
+
+@dataclass
+class TwoVersions:
+    """One site built twice, the second time with a changed stylesheet; `swap()` puts the
+    second build live, as a deploy would."""
+
+    url: str
+    live: Path
+    second: Path
+    old_css: str
+    new_css: str
+
+    def swap(self) -> None:
+        link = self.live.with_name(".live-next")
+        link.symlink_to(self.second)
+        os.replace(link, self.live)
+
+
+def _css_url(dist: Path) -> str:
+    return "/" + next((dist / "assets/css").glob("site.*.css")).relative_to(dist).as_posix()
+
+
+@pytest.fixture(scope="module")
+def two_versions(
+    django_db_setup: None, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[TwoVersions]:
+    from pwa_build.build import build
+
+    root = tmp_path_factory.mktemp("two-versions")
+    static = root / "static"
+    shutil.copytree(Path(settings.BASE_DIR) / "site_templates" / "static", static)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+
+    def build_both() -> None:
+        with (
+            override_settings(PWA_BASE_URL=base, API_ORIGIN=base),
+            django_db_blocker.unblock(),
+            transaction.atomic(),
+        ):
+            demo_like_site()
+            build(full=True, dist=root / "first")
+            css = static / "css" / "site.css"
+            css.write_text(css.read_text() + "\n.site-footer { border-top-width: 2px; }\n")
+            with override_settings(PWA_STATIC_DIR=static):
+                build(full=True, dist=root / "second")
+            transaction.set_rollback(True)
+        connection.close()
+
+    # Playwright's event loop runs in this thread, where Django refuses database work.
+    with ThreadPoolExecutor(1) as executor:
+        executor.submit(build_both).result()
+    live = root / "live"
+    live.symlink_to(root / "first")
+    server = serve(live, port)
+    yield TwoVersions(
+        base, live, root / "second", _css_url(root / "first"), _css_url(root / "second")
+    )
+    server.shutdown()
+    server.server_close()
+
+
+def _stylesheet(page: Any) -> str:
+    return str(
+        page.evaluate("() => new URL(document.querySelector('link[rel=stylesheet]').href).pathname")
+    )
+
+
+def test_a_new_version_shows_the_banner_and_updating_reloads_into_it(
+    page: Any, two_versions: TwoVersions
+) -> None:
+    assert two_versions.old_css != two_versions.new_css
+    page.goto(two_versions.url + "/")
+    wait_for_service_worker(page)
+    assert page.locator("#update-banner").is_hidden()
+    two_versions.swap()
+    page.evaluate("() => navigator.serviceWorker.getRegistration().then((r) => r.update())")
+    wait_until(page, "() => !document.getElementById('update-banner').hidden", timeout=30)
+    # Nothing swapped under the open page: it still runs the first version.
+    assert _stylesheet(page) == two_versions.old_css
+    with page.expect_navigation(timeout=30_000):
+        page.get_by_role("button", name="更新する").click()
+    page.wait_for_load_state()
+    assert _stylesheet(page) == two_versions.new_css
+    assert page.locator("#update-banner").is_hidden()
+    wait_until(page, "() => navigator.serviceWorker.controller !== null")
+    # The new worker serves its precache: the new stylesheet is there, the old one gone.
+    assert wait_until(page, "(url) => caches.match(url).then(Boolean)", two_versions.new_css)
+    assert not page.evaluate("(url) => caches.match(url).then(Boolean)", two_versions.old_css)
+
+
+def test_the_install_button_appears_when_the_browser_offers_to_install(
+    page: Any, built_site: BuiltSite
+) -> None:
+    # Every beforeinstallprompt the page receives (Chromium may fire its own once the worker
+    # runs, besides the one dispatched below) gets a prompt() that counts and a user who
+    # accepts, in place of the install dialog a headless browser cannot answer.
+    page.add_init_script(
+        """window.promptsShown = 0;
+        window.addEventListener("beforeinstallprompt", (event) => {
+            event.prompt = () => { window.promptsShown += 1; return Promise.resolve(); };
+            Object.defineProperty(event, "userChoice", {
+                value: Promise.resolve({outcome: "accepted", platform: "web"}),
+            });
+        }, true);"""
+    )
+    page.goto(built_site.url + "/")
+    page.wait_for_load_state()
+    # Headless Chromium need not fire beforeinstallprompt by itself: dispatch one, shaped like
+    # the browser's (prompt() opens its install dialog, userChoice settles with the answer).
+    prevented = page.evaluate(
+        """() => {
+            const event = new Event("beforeinstallprompt", {cancelable: true});
+            event.prompt = () => Promise.resolve();
+            event.userChoice = Promise.resolve({outcome: "accepted", platform: "web"});
+            window.dispatchEvent(event);
+            return event.defaultPrevented;
+        }"""
+    )
+    assert prevented  # our button instead of the browser's mini-infobar
+    button = page.get_by_role("button", name="ホーム画面に追加")
+    assert button.is_visible()
+    button.click()
+    wait_until(
+        page, "() => window.promptsShown === 1 && document.getElementById('install-banner').hidden"
+    )
+
+
+IPHONE_SAFARI = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1"
+)
+
+
+def test_iphone_safari_shows_the_add_to_home_screen_guide_until_dismissed(
+    playwright_driver: Any, built_site: BuiltSite, page: Any
+) -> None:
+    page.goto(built_site.url + "/")
+    page.wait_for_load_state()
+    assert page.locator("#ios-install").is_hidden()  # not on Chromium's own user agent
+    browser = launch_chromium(playwright_driver)
+    try:
+        iphone = browser.new_context(
+            user_agent=IPHONE_SAFARI,
+            viewport={"width": 390, "height": 844},
+            device_scale_factor=3,
+            is_mobile=True,
+            has_touch=True,
+            locale="ja-JP",
+        ).new_page()
+        iphone.goto(built_site.url + "/")
+        iphone.wait_for_load_state()
+        guide = iphone.locator("#ios-install")
+        assert guide.is_visible()
+        assert "ホーム画面に追加" in guide.inner_text()
+        iphone.get_by_role("button", name="閉じる").click()
+        assert guide.is_hidden()
+        iphone.reload()
+        iphone.wait_for_load_state()
+        assert iphone.locator("#ios-install").is_hidden()  # dismissed stays dismissed
+    finally:
+        browser.close()

@@ -181,3 +181,16 @@ def test_every_app_screen_is_rendered_in_the_base_layout(
     build(full=True, environment=screens, app_dir=app_dir)
     html = (dist / "app/hello/index.html").read_text()
     assert "こんにちは画面" in html and "id=main" in html and "manifest.webmanifest" in html
+
+
+def test_a_build_in_worker_processes_writes_the_same_site(site_tree: SiteTree, dist: Path) -> None:
+    def files() -> dict[str, bytes]:
+        return {
+            p.relative_to(dist).as_posix(): p.read_bytes() for p in dist.rglob("*") if p.is_file()
+        }
+
+    build(full=True, workers=1)
+    alone = files()
+    report = build(full=True, workers=2)
+    assert report.written == [] and report.unchanged > 10
+    assert files() == alone

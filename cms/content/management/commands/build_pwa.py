@@ -1,5 +1,7 @@
-"""`manage.py build_pwa [--full]`: builds the static PWA into dist/ (incremental by default)."""
+"""`manage.py build_pwa [--full] [--today DATE]`: builds the static PWA into dist/ (incremental by
+default; run daily so that job statuses follow the date)."""
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +18,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--full", action="store_true", help="すべてのファイルを作り直す")
         parser.add_argument("--dist", type=Path, help="出力先（既定: settings.PWA_DIST_DIR）")
+        parser.add_argument(
+            "--today",
+            type=dt.date.fromisoformat,
+            metavar="YYYY-MM-DD",
+            help="求人の募集状況を判定する日（既定: 今日、Asia/Tokyo）",
+        )
         parser.add_argument(
             "--netlify-toml",
             type=Path,
@@ -38,7 +46,9 @@ class Command(BaseCommand):
                 bar = tqdm(total=total, unit="file", desc="build", file=self.stderr._out)
             bar.update(done - bar.n)
 
-        report = build(full=options["full"], dist=options["dist"], progress=progress)
+        report = build(
+            full=options["full"], dist=options["dist"], progress=progress, today=options["today"]
+        )
         if bar is not None:
             bar.close()
         if not quiet:
