@@ -135,7 +135,9 @@ def make_plan(
     plan.add(
         "404.html",
         (version, nav, "404"),
-        lambda _p: renderer.screen("404.html", path="/404.html", title="ページが見つかりません"),
+        lambda _p: renderer.screen(
+            "not_found.html", path="/404.html", title="ページが見つかりません"
+        ),
     )
     for name in app_screens(app_dir):
         path = f"/app/{name}/"

@@ -338,7 +338,7 @@ def render_not_found() -> bytes:
     from .content import load_site_content
 
     return Renderer(load_site_content(only=0)).screen(
-        "404.html", path="/404.html", title="ページが見つかりません"
+        "not_found.html", path="/404.html", title="ページが見つかりません"
     )
 
 

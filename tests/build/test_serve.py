@@ -38,3 +38,11 @@ def test_serving_one_page_costs_the_same_queries_whatever_the_site_size(
 
 def test_a_members_only_notice_is_not_served(site_tree: SiteTree, client: Client) -> None:
     assert client.get("/notices/members-only/").status_code == 404
+
+
+def test_an_unknown_url_on_the_cms_origin_is_a_plain_404(
+    site_tree: SiteTree, client: Client
+) -> None:
+    # Django's own 404 view must not pick up a PWA template it cannot fill.
+    client.raise_request_exception = False
+    assert client.get("/no-such-page/").status_code == 404
