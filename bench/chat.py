@@ -115,6 +115,7 @@ class Client:
     csrf: str
     group: int
     etag: str = ""
+    ticket: str = ""
     version: int | None = None
     last_id: int = 0
     received: list[int] = field(default_factory=list)
@@ -150,9 +151,13 @@ async def _poll(conn: Connection, client: Client, tally: Tally) -> int:
     headers = {"Cookie": client.cookie, "Accept": "application/json"}
     if client.etag and query:
         headers["If-None-Match"] = client.etag
+        if client.ticket:
+            headers["X-Chat-Poll-Ticket"] = client.ticket
     status, answer, content = await _call(
         conn, tally, "GET", f"/api/v1/groups/{client.group}/messages{query}", headers, b""
     )
+    if answer.get("x-chat-poll-ticket"):
+        client.ticket = answer["x-chat-poll-ticket"]
     if status == 200:
         data = json.loads(content)
         client.etag = answer.get("etag", "")
@@ -300,8 +305,9 @@ def _populate() -> list[Client]:
     return clients
 
 
-def _queries_per_poll(client: Client) -> tuple[int, int]:
-    """SQL queries of one unchanged poll (304) and of one poll that returns a new message."""
+def _queries_per_poll(client: Client) -> tuple[int, int, int]:
+    """SQL queries of one unchanged poll (304) with and without its ticket, and of one poll
+    that returns a new message."""
     from django.db import connection
     from django.test import Client as DjangoClient
     from django.test.utils import CaptureQueriesContext
@@ -312,9 +318,17 @@ def _queries_per_poll(client: Client) -> tuple[int, int]:
     data = first.json()
     last = max([m["id"] for m in data["messages"]], default=0)
     query = {"after": last, "since": data["version"]}
-    etag = browser.get(url, query, headers={"host": "127.0.0.1"})["ETag"]
+    second = browser.get(url, query, headers={"host": "127.0.0.1"})
+    etag, ticket = second["ETag"], second["X-Chat-Poll-Ticket"]
     with CaptureQueriesContext(connection) as unchanged:
         answer = browser.get(url, query, headers={"host": "127.0.0.1", "If-None-Match": etag})
+    assert answer.status_code == 304, answer.status_code
+    with CaptureQueriesContext(connection) as ticketed:
+        answer = browser.get(
+            url,
+            query,
+            headers={"host": "127.0.0.1", "If-None-Match": etag, "X-Chat-Poll-Ticket": ticket},
+        )
     assert answer.status_code == 304, answer.status_code
     from cms.alumni.models import Alumnus
     from cms.groups.chat.services import message_post
@@ -325,7 +339,7 @@ def _queries_per_poll(client: Client) -> tuple[int, int]:
     with CaptureQueriesContext(connection) as changed:
         answer = browser.get(url, query, headers={"host": "127.0.0.1", "If-None-Match": etag})
     assert answer.status_code == 200, answer.status_code
-    return len(unchanged), len(changed)
+    return len(ticketed), len(unchanged), len(changed)
 
 
 def main() -> None:
@@ -394,9 +408,10 @@ def main() -> None:
             f"catch-up errors {catch_up.errors}",
             flush=True,
         )
-        unchanged_q, changed_q = _queries_per_poll(clients[0])
+        ticketed_q, unchanged_q, changed_q = _queries_per_poll(clients[0])
         print(
-            f"SQL queries per poll: unchanged (304) {unchanged_q}, with a new message {changed_q}"
+            f"SQL queries per poll: unchanged (304) {ticketed_q} with its ticket, "
+            f"{unchanged_q} without; with a new message {changed_q}"
         )
     finally:
         os.killpg(server.pid, signal.SIGTERM)

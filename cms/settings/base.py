@@ -296,10 +296,14 @@ CHAT_PUSH_MIN_INTERVAL_SECONDS = int(env("CHAT_PUSH_MIN_INTERVAL_SECONDS", str(5
 CHAT_PUSH_DELAY_SECONDS = int(env("CHAT_PUSH_DELAY_SECONDS", "10"))
 # Messages and moderation records older than this are deleted by `manage.py purge_chat`.
 CHAT_RETENTION_DAYS = int(env("CHAT_RETENTION_DAYS", str(3 * 365)))
-# The PWA may poll from another origin: it sends If-None-Match and reads the ETag.
+# The PWA may poll from another origin: it sends If-None-Match (and its poll ticket) and
+# reads the ETag (and a new ticket).
 from corsheaders.defaults import default_headers  # noqa: E402
 
-CORS_ALLOW_HEADERS = (*default_headers, "if-none-match")
-CORS_EXPOSE_HEADERS = ["ETag"]
+CORS_ALLOW_HEADERS = (*default_headers, "if-none-match", "x-chat-poll-ticket")
+CORS_EXPOSE_HEADERS = ["ETag", "X-Chat-Poll-Ticket"]
+# An unchanged poll with a ticket this young skips the session look-up (1 query, not 3); a
+# membership change or a sign-out reaches such polls within this time.
+CHAT_POLL_TICKET_SECONDS = int(env("CHAT_POLL_TICKET_SECONDS", "60"))
 # Only the benchmark turns this on: a bare JSON view at /api/v1/bench/bare as its baseline.
 CHAT_BENCH_BASELINE = env_bool("CHAT_BENCH_BASELINE")

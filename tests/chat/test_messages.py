@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -355,3 +356,92 @@ def test_reporting_twice_makes_one_report_and_own_messages_cannot_be_reported(
     assert Report.objects.filter(message=theirs).count() == 1
     mine = post(group, me, "自分の")
     assert client.post(f"/api/v1/messages/{mine.pk}/report", {}, format="json").status_code == 400
+
+
+# --- the poll ticket: an unchanged poll without the session look-up --------------------------
+
+
+def _ticketed_poll(
+    client: APIClient, group: CommunityGroup, me: Alumnus
+) -> tuple[Any, dict[str, Any]]:
+    last = post(group, me, "最初").pk
+    query = {"after": last, "since": 1}
+    first = client.get(messages_url(group), query)
+    return first, query
+
+
+def test_unchanged_poll_with_its_ticket_is_304_after_one_query(
+    client: APIClient, group: CommunityGroup, me: Alumnus, django_assert_num_queries: Any
+) -> None:
+    first, query = _ticketed_poll(client, group, me)
+    ticket = first["X-Chat-Poll-Ticket"]
+
+    with django_assert_num_queries(1):  # the group's version
+        again = client.get(
+            messages_url(group),
+            query,
+            HTTP_IF_NONE_MATCH=first["ETag"],
+            HTTP_X_CHAT_POLL_TICKET=ticket,
+        )
+
+    assert again.status_code == 304 and again["ETag"] == first["ETag"]
+    post(group, member_of(group).alumnus, "新着")
+    changed = client.get(
+        messages_url(group), query, HTTP_IF_NONE_MATCH=first["ETag"], HTTP_X_CHAT_POLL_TICKET=ticket
+    )
+    assert changed.status_code == 200
+    assert [m["body"] for m in changed.json()["messages"]] == ["新着"]
+
+
+def test_a_ticket_is_worth_nothing_in_another_session(
+    client: APIClient, group: CommunityGroup, me: Alumnus
+) -> None:
+    first, query = _ticketed_poll(client, group, me)
+    outsider = APIClient()
+    outsider.force_login(AlumnusFactory().user)
+    response = outsider.get(
+        messages_url(group),
+        query,
+        HTTP_IF_NONE_MATCH=first["ETag"],
+        HTTP_X_CHAT_POLL_TICKET=first["X-Chat-Poll-Ticket"],
+    )
+    assert response.status_code == 404
+    anonymous = APIClient()
+    anonymous.cookies = client.cookies.__class__()  # no session at all
+    response = anonymous.get(
+        messages_url(group),
+        query,
+        HTTP_IF_NONE_MATCH=first["ETag"],
+        HTTP_X_CHAT_POLL_TICKET=first["X-Chat-Poll-Ticket"],
+    )
+    assert response.status_code == 401
+
+
+@pytest.mark.parametrize("spoil", ["tampered", "expired", "other_group"])
+def test_a_spoilt_ticket_takes_the_full_path(
+    client: APIClient,
+    group: CommunityGroup,
+    me: Alumnus,
+    settings: Any,
+    spoil: str,
+) -> None:
+    first, query = _ticketed_poll(client, group, me)
+    ticket = first["X-Chat-Poll-Ticket"]
+    url = messages_url(group)
+    if spoil == "tampered":
+        ticket = ticket.replace(f".{group.pk}.", f".{group.pk + 1}.", 1)
+    elif spoil == "expired":
+        settings.CHAT_POLL_TICKET_SECONDS = -1
+    else:
+        other = CommunityGroupFactory()
+        member_of(other, me)
+        url = messages_url(other)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(
+            url, query, HTTP_IF_NONE_MATCH=first["ETag"], HTTP_X_CHAT_POLL_TICKET=ticket
+        )
+    if spoil == "other_group":
+        assert response.status_code == 200 and response.json()["messages"] == []
+    else:
+        # session, user, membership: the ETag is checked the long way, and still matches.
+        assert (response.status_code, len(queries)) == (304, 3)

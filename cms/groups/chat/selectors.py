@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.core import signing
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
@@ -71,6 +72,50 @@ def poll_state(*, group_id: int, user_id: int) -> PollState | None:
         .first()
     )
     return None if row is None else PollState(*row)
+
+
+_TICKET_SALT = "cms.groups.chat.poll-ticket"
+
+
+def _session_digest(session_key: str) -> str:
+    return hashlib.blake2s(session_key.encode(), digest_size=12).hexdigest()
+
+
+def poll_ticket_issue(*, state: PollState, session_key: str) -> str:
+    """A signed, short-lived note of who polls which group in which membership state, bound
+    to the session: with it, an unchanged poll needs neither the session nor the user row."""
+    value = (
+        f"{state.membership_id}.{state.alumnus_id}.{state.group_id}.{state.status}."
+        f"{state.role}.{int(state.muted)}.{_session_digest(session_key)}"
+    )
+    return signing.TimestampSigner(salt=_TICKET_SALT).sign(value)
+
+
+def poll_state_from_ticket(*, ticket: str, group_id: int, session_key: str) -> PollState | None:
+    """The state a valid ticket vouches for, with the group's current version (one query);
+    None when the ticket is forged, expired, of another group or of another session."""
+    try:
+        value = signing.TimestampSigner(salt=_TICKET_SALT).unsign(
+            ticket, max_age=settings.CHAT_POLL_TICKET_SECONDS
+        )
+    except signing.BadSignature:
+        return None
+    parts = value.split(".")
+    if len(parts) != 7 or not session_key or parts[6] != _session_digest(session_key):
+        return None
+    membership_id, alumnus_id, ticket_group, status, role, muted = parts[:6]
+    if int(ticket_group) != group_id:
+        return None
+    version = (
+        CommunityGroup.objects.filter(pk=group_id, is_active=True)
+        .values_list("version", flat=True)
+        .first()
+    )
+    if version is None:
+        return None
+    return PollState(
+        int(membership_id), int(alumnus_id), group_id, version, status, role, muted == "1"
+    )
 
 
 def messages_etag(*, state: PollState, query: dict[str, Any]) -> str:
