@@ -1,5 +1,6 @@
 """One built site served on loopback and one Chromium (persistent context) for the session."""
 
+import shutil
 import socket
 import threading
 from collections.abc import Iterator
@@ -10,6 +11,7 @@ from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
+from django.conf import settings
 from django.db import transaction
 from django.test import override_settings
 
@@ -25,9 +27,21 @@ CHROMIUM_ARGS = [
 
 
 @dataclass
+class TwoVersions:
+    """The same site built twice for its own origin, the second time with a changed
+    stylesheet (`first/`, `second/`): what a deploy looks like to an open page."""
+
+    url: str
+    port: int
+    first: Path
+    second: Path
+
+
+@dataclass
 class BuiltSite:
     url: str
     dist: Path
+    versions: TwoVersions | None = None
 
 
 class _ThreadingServer(ThreadingMixIn, WSGIServer):
@@ -108,12 +122,24 @@ def built_site(
     django_db_setup: None, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[BuiltSite]:
     """The PWA built from a small site (rolled back from the database afterwards), served by
-    the same static server as `make demo`, with the same headers as netlify.toml."""
+    the same static server as `make demo`, with the same headers as netlify.toml. Also built,
+    not served: the two versions of `TwoVersions`, from the same content (built here, at the
+    start of the session, because later tests may empty the database)."""
     from pwa_build.build import build
 
     dist = tmp_path_factory.mktemp("browser") / "dist"
     port = free_port()
     base = f"http://127.0.0.1:{port}"
+    versions_root = tmp_path_factory.mktemp("two-versions")
+    versions_port = free_port()
+    versions = TwoVersions(
+        f"http://127.0.0.1:{versions_port}",
+        versions_port,
+        versions_root / "first",
+        versions_root / "second",
+    )
+    static = versions_root / "static"
+    shutil.copytree(Path(settings.BASE_DIR) / "site_templates" / "static", static)
     with (
         override_settings(PWA_DIST_DIR=dist, PWA_BASE_URL=base, API_ORIGIN=base),
         django_db_blocker.unblock(),
@@ -121,9 +147,15 @@ def built_site(
     ):
         demo_like_site()
         build(full=True)
+        with override_settings(PWA_BASE_URL=versions.url, API_ORIGIN=versions.url):
+            build(full=True, dist=versions.first)
+            css = static / "css" / "site.css"
+            css.write_text(css.read_text() + "\n.site-footer { border-top-width: 2px; }\n")
+            with override_settings(PWA_STATIC_DIR=static):
+                build(full=True, dist=versions.second)
         transaction.set_rollback(True)
     server = serve(dist, port)
-    yield BuiltSite(base, dist)
+    yield BuiltSite(base, dist, versions)
     server.shutdown()
     server.server_close()
 

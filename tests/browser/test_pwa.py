@@ -2,21 +2,16 @@
 
 import json
 import os
-import shutil
 import time
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import axe_playwright_python
 import pytest
-from django.conf import settings
-from django.db import connection, transaction
-from django.test import override_settings
 
-from .conftest import BuiltSite, demo_like_site, free_port, launch_chromium, serve
+from .conftest import BuiltSite, launch_chromium, serve
 
 pytestmark = pytest.mark.browser
 
@@ -160,9 +155,9 @@ def test_layout_holds_at_360_by_640(page: Any, built_site: BuiltSite, path: str)
 
 
 @dataclass
-class TwoVersions:
-    """One site built twice, the second time with a changed stylesheet; `swap()` puts the
-    second build live, as a deploy would."""
+class LiveVersion:
+    """The first version served on its own origin; `swap()` puts the second live, as a deploy
+    would (one symlink replaced)."""
 
     url: str
     live: Path
@@ -181,40 +176,14 @@ def _css_url(dist: Path) -> str:
 
 
 @pytest.fixture(scope="module")
-def two_versions(
-    django_db_setup: None, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[TwoVersions]:
-    from pwa_build.build import build
-
-    root = tmp_path_factory.mktemp("two-versions")
-    static = root / "static"
-    shutil.copytree(Path(settings.BASE_DIR) / "site_templates" / "static", static)
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-
-    def build_both() -> None:
-        with (
-            override_settings(PWA_BASE_URL=base, API_ORIGIN=base),
-            django_db_blocker.unblock(),
-            transaction.atomic(),
-        ):
-            demo_like_site()
-            build(full=True, dist=root / "first")
-            css = static / "css" / "site.css"
-            css.write_text(css.read_text() + "\n.site-footer { border-top-width: 2px; }\n")
-            with override_settings(PWA_STATIC_DIR=static):
-                build(full=True, dist=root / "second")
-            transaction.set_rollback(True)
-        connection.close()
-
-    # Playwright's event loop runs in this thread, where Django refuses database work.
-    with ThreadPoolExecutor(1) as executor:
-        executor.submit(build_both).result()
-    live = root / "live"
-    live.symlink_to(root / "first")
-    server = serve(live, port)
-    yield TwoVersions(
-        base, live, root / "second", _css_url(root / "first"), _css_url(root / "second")
+def two_versions(built_site: BuiltSite) -> Iterator[LiveVersion]:
+    versions = built_site.versions
+    assert versions is not None
+    live = versions.first.parent / "live"
+    live.symlink_to(versions.first)
+    server = serve(live, versions.port)
+    yield LiveVersion(
+        versions.url, live, versions.second, _css_url(versions.first), _css_url(versions.second)
     )
     server.shutdown()
     server.server_close()
@@ -227,7 +196,7 @@ def _stylesheet(page: Any) -> str:
 
 
 def test_a_new_version_shows_the_banner_and_updating_reloads_into_it(
-    page: Any, two_versions: TwoVersions
+    page: Any, two_versions: LiveVersion
 ) -> None:
     assert two_versions.old_css != two_versions.new_css
     page.goto(two_versions.url + "/")
