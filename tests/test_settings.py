@@ -12,7 +12,9 @@ DOCUMENTED = {
     "ALLOWED_HOSTS": "api.alumni.example.jp",
     "PWA_BASE_URL": "https://alumni.example.jp",
     "API_ORIGIN": "https://api.alumni.example.jp",
-    "DATABASE_URL": "sqlite:///" + str(ROOT / "var" / "deploy-check.sqlite3"),
+    # The database the suite runs on, so the PostgreSQL run checks the PostgreSQL setup too.
+    "DATABASE_URL": os.environ.get("DATABASE_URL")
+    or "sqlite:///" + str(ROOT / "var" / "deploy-check.sqlite3"),
 }
 
 
