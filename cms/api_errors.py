@@ -2,9 +2,14 @@
 
 from typing import Any
 
+from django.conf import settings
 from rest_framework import exceptions, status
+from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from cms.errors import ServiceError
 
 _MESSAGES_JA = {
     status.HTTP_400_BAD_REQUEST: "入力内容に誤りがあります。",
@@ -44,3 +49,27 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
 
 def _is_japanese(text: str) -> bool:
     return any("\u3040" <= ch <= "\u30ff" or "\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+class ServiceAPIView(APIView):
+    """Base of the domains' API views: refuses oversized bodies before parsing, and turns a
+    service's refusal (`ServiceError`) into the API's error shape."""
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        length = request.META.get("CONTENT_LENGTH") or "0"
+        if not length.isdigit() or int(length) > settings.API_MAX_REQUEST_BYTES:
+            error = exceptions.APIException(_MESSAGES_JA[status.HTTP_413_REQUEST_ENTITY_TOO_LARGE])
+            error.status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+            raise error
+        super().initial(request, *args, **kwargs)
+
+    def handle_exception(self, exc: Exception) -> Response:
+        if isinstance(exc, ServiceError):
+            body: dict[str, Any] = {"detail": exc.message}
+            if exc.field:
+                body["errors"] = {exc.field: [exc.message]}
+            response = Response(body, status=exc.status_code)
+            if exc.retry_after is not None:
+                response["Retry-After"] = str(exc.retry_after)
+            return response
+        return super().handle_exception(exc)

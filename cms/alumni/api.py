@@ -7,14 +7,12 @@ from django.conf import settings
 from django.contrib.auth import login, logout
 from django.middleware.csrf import get_token
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import exceptions, status
+from rest_framework import status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from cms.alumni import selectors, services
-from cms.alumni.errors import AlumniError, TooManyAttempts
 from cms.alumni.models import Alumnus
 from cms.alumni.permissions import IsAlumnus, request_alumnus
 from cms.alumni.serializers import (
@@ -30,6 +28,7 @@ from cms.alumni.serializers import (
     SessionOutput,
     SessionStateOutput,
 )
+from cms.api_errors import ServiceAPIView
 
 ERRORS = {
     400: OpenApiResponse(AlumniMessageOutput, description="入力の誤り（detail と errors）"),
@@ -39,27 +38,8 @@ THROTTLED = {429: OpenApiResponse(AlumniMessageOutput, description="試行が多
 SIGNED_IN = {401: OpenApiResponse(AlumniMessageOutput, description="ログインしていない")}
 
 
-class AlumniAPIView(APIView):
-    """Refuses oversized bodies before parsing and turns service refusals into API errors."""
-
-    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
-        length = request.META.get("CONTENT_LENGTH") or "0"
-        if not length.isdigit() or int(length) > settings.ALUMNI_MAX_REQUEST_BYTES:
-            error = exceptions.APIException("送信内容が大きすぎます。")
-            error.status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-            raise error
-        super().initial(request, *args, **kwargs)
-
-    def handle_exception(self, exc: Exception) -> Response:
-        if isinstance(exc, AlumniError):
-            body: dict[str, Any] = {"detail": exc.message}
-            if exc.field:
-                body["errors"] = {exc.field: [exc.message]}
-            response = Response(body, status=exc.status_code)
-            if isinstance(exc, TooManyAttempts):
-                response["Retry-After"] = str(exc.retry_after)
-            return response
-        return super().handle_exception(exc)
+class AlumniAPIView(ServiceAPIView):
+    """An alumni API view; `alumnus()` is the signed-in alumnus where IsAlumnus let it through."""
 
     def alumnus(self) -> Alumnus:
         alumnus = request_alumnus(self.request)

@@ -1,15 +1,10 @@
 """Refusals of the alumni services, each with the Japanese message the person sees."""
 
+from cms.errors import ServiceError
 
-class AlumniError(Exception):
-    """A refused request; `field` names the input it concerns (None: the request as a whole)."""
 
-    status_code = 400
-
-    def __init__(self, message: str, *, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
+class AlumniError(ServiceError):
+    """A refusal of the alumni domain."""
 
 
 class NotAllowed(AlumniError):

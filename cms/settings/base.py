@@ -278,7 +278,7 @@ ALUMNI_PRIVACY_NOTICE_VERSION = env("ALUMNI_PRIVACY_NOTICE_VERSION", "2026-04")
 ALUMNI_REGISTRATION_TARGET = 50
 # Where the PWA's registration screen lives; the invitation code goes in its query string.
 ALUMNI_REGISTER_PATH = "/app/register/"
-ALUMNI_MAX_REQUEST_BYTES = 64 * 1024
+API_MAX_REQUEST_BYTES = 64 * 1024
 ALUMNI_LETTER_FONT = env(
     "ALUMNI_LETTER_FONT", "/usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf"
 )

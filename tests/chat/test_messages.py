@@ -151,7 +151,7 @@ def test_malformed_posts_get_a_400_with_a_japanese_detail(
 def test_an_oversized_request_is_refused_before_parsing(
     client: APIClient, group: CommunityGroup
 ) -> None:
-    body = json.dumps({"body": "x" * (settings.ALUMNI_MAX_REQUEST_BYTES + 1), "client_id": "x"})
+    body = json.dumps({"body": "x" * (settings.API_MAX_REQUEST_BYTES + 1), "client_id": "x"})
     response = client.post(messages_url(group), body, content_type="application/json")
     assert response.status_code == 413
     assert response.json()["detail"] == "送信内容が大きすぎます。"

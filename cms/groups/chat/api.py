@@ -9,10 +9,10 @@ from rest_framework import exceptions, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from cms.alumni.models import Alumnus
 from cms.alumni.permissions import IsAlumnus, request_alumnus
+from cms.api_errors import ServiceAPIView
 
 from . import selectors, services
 from .errors import ChatError, NotFound
@@ -39,26 +39,10 @@ ERRORS = {
 }
 
 
-class ChatAPIView(APIView):
-    """Signed-in alumni only; oversized bodies refused before parsing; refusals as API errors."""
+class ChatAPIView(ServiceAPIView):
+    """Signed-in alumni only; `alumnus()` is the signed-in alumnus."""
 
     permission_classes = [IsAlumnus]
-
-    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
-        length = request.META.get("CONTENT_LENGTH") or "0"
-        if not length.isdigit() or int(length) > settings.ALUMNI_MAX_REQUEST_BYTES:
-            error = exceptions.APIException("送信内容が大きすぎます。")
-            error.status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-            raise error
-        super().initial(request, *args, **kwargs)
-
-    def handle_exception(self, exc: Exception) -> Response:
-        if isinstance(exc, ChatError):
-            body: dict[str, Any] = {"detail": exc.message}
-            if exc.field:
-                body["errors"] = {exc.field: [exc.message]}
-            return Response(body, status=exc.status_code)
-        return super().handle_exception(exc)
 
     def alumnus(self) -> Alumnus:
         alumnus = request_alumnus(self.request)

@@ -1,15 +1,10 @@
 """Refusals of the chat services, each with the Japanese message the person sees."""
 
+from cms.errors import ServiceError
 
-class ChatError(Exception):
-    """A refused request; `field` names the input it concerns (None: the request as a whole)."""
 
-    status_code = 400
-
-    def __init__(self, message: str, *, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
+class ChatError(ServiceError):
+    """A refusal of the chat domain."""
 
 
 class NotFound(ChatError):

@@ -1,0 +1,16 @@
+"""Refusals raised by any domain's services, each with the Japanese message the person sees."""
+
+
+class ServiceError(Exception):
+    """A refused request; `field` names the input it concerns (None: the request as a whole).
+
+    The API turns it into `{"detail": message, "errors": {field: [message]}}` with `status_code`,
+    and a `Retry-After` header when `retry_after` (seconds) is set."""
+
+    status_code = 400
+    retry_after: int | None = None
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
