@@ -3,35 +3,10 @@
 // personal in browser storage (the CSRF token lives only in memory).
 (function () {
   "use strict";
-  var meta = document.querySelector('meta[name="api-origin"]');
-  var API = ((meta && meta.content) || "").replace(/\/$/, "") + "/api/v1";
-  var csrfToken = "";
-
-  function api(method, path, body) {
-    var headers = { Accept: "application/json" };
-    if (body !== undefined) headers["Content-Type"] = "application/json";
-    if (method !== "GET" && csrfToken) headers["X-CSRFToken"] = csrfToken;
-    return fetch(API + path, {
-      method: method,
-      credentials: "include",
-      headers: headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-    }).then(function (response) {
-      if (response.status === 204) return { status: 204, data: {} };
-      return response.json().then(
-        function (data) { return { status: response.status, data: data }; },
-        function () { return { status: response.status, data: { detail: "エラーが発生しました。" } }; }
-      );
-    }, function () {
-      return { status: 0, data: { detail: "通信できませんでした。接続を確認してください。" } };
-    });
-  }
+  var api = window.AlumniAPI.call;
 
   function refreshSession() {
-    return api("GET", "/auth/session").then(function (result) {
-      csrfToken = result.data.csrf_token || "";
-      return result.data;
-    });
+    return window.AlumniAPI.session().then(function (result) { return result.data; });
   }
 
   function showStatus(form, message, isError) {

@@ -3,43 +3,22 @@
 // Messages are text: every node is built with textContent; links become <a> only for http(s).
 (function () {
   "use strict";
-  var meta = document.querySelector('meta[name="api-origin"]');
-  var API = ((meta && meta.content) || "").replace(/\/$/, "") + "/api/v1";
   var POLL_VISIBLE_MS = 3000;
   var POLL_HIDDEN_MS = 30000;
-  var csrfToken = "";
 
   function $(id) { return document.getElementById(id); }
 
+  // The shared API call, plus the poll's ETag and ticket read off the response.
   function api(method, path, body, extraHeaders) {
-    var headers = { Accept: "application/json" };
-    if (body !== undefined) headers["Content-Type"] = "application/json";
-    if (method !== "GET" && csrfToken) headers["X-CSRFToken"] = csrfToken;
-    Object.keys(extraHeaders || {}).forEach(function (name) { headers[name] = extraHeaders[name]; });
-    return fetch(API + path, {
-      method: method,
-      credentials: "include",
-      cache: "no-store",
-      headers: headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-    }).then(function (response) {
-      var etag = response.headers.get("ETag") || "";
-      var ticket = response.headers.get("X-Chat-Poll-Ticket") || "";
-      if (response.status === 204 || response.status === 304) {
-        return { status: response.status, data: {}, etag: etag, ticket: ticket };
-      }
-      return response.json().then(
-        function (data) { return { status: response.status, data: data, etag: etag, ticket: ticket }; },
-        function () { return { status: response.status, data: { detail: "エラーが発生しました。" }, etag: etag, ticket: ticket }; }
-      );
-    }, function () {
-      return { status: 0, data: { detail: "通信できませんでした。接続を確認してください。" }, etag: "" };
+    return window.AlumniAPI.call(method, path, body, extraHeaders).then(function (result) {
+      result.etag = result.headers.get("ETag") || "";
+      result.ticket = result.headers.get("X-Chat-Poll-Ticket") || "";
+      return result;
     });
   }
 
   function session() {
-    return api("GET", "/auth/session").then(function (result) {
-      csrfToken = result.data.csrf_token || "";
+    return window.AlumniAPI.session().then(function (result) {
       return result.status === 200 && result.data.signed_in;
     });
   }

@@ -4,33 +4,11 @@
 // the tags and link targets rich text can contain. Nothing is kept in browser storage.
 (function () {
   "use strict";
-  var meta = document.querySelector('meta[name="api-origin"]');
-  var API = ((meta && meta.content) || "").replace(/\/$/, "") + "/api/v1";
-  var csrfToken = "";
+  var api = window.AlumniAPI.call;
   var $ = function (id) { return document.getElementById(id); };
   var WEEKDAYS = ["日", "月", "火", "水", "木", "金", "土"];
   var RICH_TEXT_TAGS = ["P", "H2", "H3", "B", "STRONG", "I", "EM", "OL", "UL", "LI", "A", "BR"];
   var OPEN_CHANNELS = ["push", "email", "digest"];
-
-  function api(method, path, body) {
-    var headers = { Accept: "application/json" };
-    if (body !== undefined) headers["Content-Type"] = "application/json";
-    if (method !== "GET" && csrfToken) headers["X-CSRFToken"] = csrfToken;
-    return fetch(API + path, {
-      method: method,
-      credentials: "include",
-      headers: headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-    }).then(function (response) {
-      if (response.status === 204) return { status: 204, data: {} };
-      return response.json().then(
-        function (data) { return { status: response.status, data: data }; },
-        function () { return { status: response.status, data: {} }; }
-      );
-    }, function () {
-      return { status: 0, data: { detail: "通信できませんでした。接続を確認してください。" } };
-    });
-  }
 
   function jaDate(iso) {
     // "2026-11-03" -> "2026年11月3日（火）", as the static pages print it.
@@ -178,8 +156,7 @@
   function setup() {
     if (!document.querySelector("[data-feed-screen]")) return;
     var params = new URLSearchParams(window.location.search);
-    api("GET", "/auth/session").then(function (state) {
-      csrfToken = state.data.csrf_token || "";
+    window.AlumniAPI.session().then(function (state) {
       if (!state.data.signed_in) { $("feed-signed-out").hidden = false; return; }
       var id = params.get("notice");
       if (id && /^[0-9]+$/.test(id)) showNotice(id, params.get("via") || "");

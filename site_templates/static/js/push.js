@@ -4,30 +4,8 @@
 // Nothing is kept in browser storage; the CSRF token lives only in memory.
 (function () {
   "use strict";
-  var meta = document.querySelector('meta[name="api-origin"]');
-  var API = ((meta && meta.content) || "").replace(/\/$/, "") + "/api/v1";
-  var csrfToken = "";
+  var api = window.AlumniAPI.call;
   var $ = function (id) { return document.getElementById(id); };
-
-  function api(method, path, body) {
-    var headers = { Accept: "application/json" };
-    if (body !== undefined) headers["Content-Type"] = "application/json";
-    if (method !== "GET" && csrfToken) headers["X-CSRFToken"] = csrfToken;
-    return fetch(API + path, {
-      method: method,
-      credentials: "include",
-      headers: headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-    }).then(function (response) {
-      if (response.status === 204) return { status: 204, data: {} };
-      return response.json().then(
-        function (data) { return { status: response.status, data: data }; },
-        function () { return { status: response.status, data: {} }; }
-      );
-    }, function () {
-      return { status: 0, data: { detail: "通信できませんでした。接続を確認してください。" } };
-    });
-  }
 
   function keyBytes(base64url) {
     var base64 = base64url.replace(/-/g, "+").replace(/_/g, "/");
@@ -137,8 +115,7 @@
       $("push-unsupported").hidden = false;
       return;
     }
-    api("GET", "/auth/session").then(function (state) {
-      csrfToken = state.data.csrf_token || "";
+    window.AlumniAPI.session().then(function (state) {
       if (!state.data.signed_in) {
         $("push-signed-out").hidden = false;
         return null;

@@ -1,0 +1,43 @@
+// The PWA's one way to call the JSON API: the origin of <meta name="api-origin">, the session
+// cookie, JSON in and out, the CSRF token kept in memory only (never in browser storage).
+// Every result is {status, data, headers}; a network failure is status 0 with a Japanese detail.
+(function () {
+  "use strict";
+  var meta = document.querySelector('meta[name="api-origin"]');
+  var BASE = ((meta && meta.content) || "").replace(/\/$/, "") + "/api/v1";
+  var csrfToken = "";
+  var NO_HEADERS = { get: function () { return ""; } };
+
+  function call(method, path, body, extraHeaders) {
+    var headers = { Accept: "application/json" };
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    if (method !== "GET" && csrfToken) headers["X-CSRFToken"] = csrfToken;
+    Object.keys(extraHeaders || {}).forEach(function (name) { headers[name] = extraHeaders[name]; });
+    return fetch(BASE + path, {
+      method: method,
+      credentials: "include",
+      cache: "no-store",
+      headers: headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    }).then(function (response) {
+      var result = { status: response.status, data: {}, headers: response.headers };
+      if (response.status === 204 || response.status === 304) return result;
+      return response.json().then(
+        function (data) { result.data = data; return result; },
+        function () { result.data = { detail: "エラーが発生しました。" }; return result; }
+      );
+    }, function () {
+      return { status: 0, data: { detail: "通信できませんでした。接続を確認してください。" }, headers: NO_HEADERS };
+    });
+  }
+
+  // The session state ({signed_in, csrf_token, ...}); remembers the CSRF token for later calls.
+  function session() {
+    return call("GET", "/auth/session").then(function (result) {
+      csrfToken = (result.data && result.data.csrf_token) || "";
+      return result;
+    });
+  }
+
+  window.AlumniAPI = { call: call, session: session };
+})();
