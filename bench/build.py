@@ -7,6 +7,7 @@ Runs on a throwaway SQLite database: `python -m bench build`.
 """
 
 import gzip
+import logging
 import os
 import re
 import resource
@@ -222,6 +223,8 @@ def main() -> None:
     global VERSION
     workdir = Path(tempfile.mkdtemp(prefix="bench-build-"))
     setup_django(workdir)
+    # The figures, not the per-page task log lines of Wagtail's search and reference index.
+    logging.getLogger("django.tasks").setLevel(logging.WARNING)
     from django.conf import settings
 
     from pwa_build.build import default_workers, site_version
