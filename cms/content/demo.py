@@ -10,7 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser, Group
+from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 from wagtail.models import Page, Site
@@ -37,14 +37,15 @@ FIXTURES_DIR = Path(settings.BASE_DIR) / "content_fixtures"
 class DemoAccount:
     username: str
     password: str
-    group: str
+    groups: tuple[str, ...]
     label: str
 
 
-# Demo only: `make demo` prints these. Wagtail's own "Editors" and "Moderators" groups.
+# Demo only: `make demo` prints these. Wagtail's own groups: "Editors" write and submit pages,
+# "Moderators" also publish, which HR's editors do themselves.
 DEMO_ACCOUNTS = (
-    DemoAccount("hr-editor", "demo-editor-2026", "Editors", "人事課 編集者"),
-    DemoAccount("moderator", "demo-moderator-2026", "Moderators", "モデレーター"),
+    DemoAccount("hr-editor", "demo-editor-2026", ("Editors", "Moderators"), "人事課 編集者"),
+    DemoAccount("moderator", "demo-moderator-2026", ("Moderators",), "モデレーター"),
 )
 
 
@@ -224,16 +225,17 @@ class _Loader:
 def _demo_accounts(report: DemoReport) -> None:
     user_model = get_user_model()
     for account in DEMO_ACCOUNTS:
-        if user_model.objects.filter(username=account.username).exists():
-            continue
-        user: AbstractBaseUser = user_model.objects.create_user(
-            username=account.username,
-            password=account.password,
-            email=f"{account.username}@pref.miyagi.example.jp",
-            first_name=account.label,
-        )
-        user.groups.add(Group.objects.get(name=account.group))  # type: ignore[attr-defined]
-        report.accounts_created.append(account.username)
+        user = user_model.objects.filter(username=account.username).first()
+        if user is None:
+            user = user_model.objects.create_user(
+                username=account.username,
+                password=account.password,
+                email=f"{account.username}@pref.miyagi.example.jp",
+                first_name=account.label,
+            )
+            report.accounts_created.append(account.username)
+        # Also on a second run, so that an older demo database gains what the account needs.
+        user.groups.add(*Group.objects.filter(name__in=account.groups))
 
 
 def demo_load(*, fixtures_dir: Path = FIXTURES_DIR, today: dt.date | None = None) -> DemoReport:

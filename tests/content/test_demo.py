@@ -81,3 +81,13 @@ def test_editor_changes_survive_a_second_run() -> None:
     assert notice.title == "編集者が直したタイトル"
     assert "編集者が直したタイトル" in output  # reported as kept
     assert "保持しました" in output
+
+
+def test_demo_hr_editor_can_create_and_publish_notices() -> None:
+    _load()
+    editor = get_user_model().objects.get(username="hr-editor")
+    notice = NoticePage.objects.get(slug="comeback-faq")
+    permissions = notice.permissions_for_user(editor)
+    assert permissions.can_edit()
+    assert permissions.can_publish()
+    assert notice.get_parent().permissions_for_user(editor).can_add_subpage()
