@@ -26,6 +26,8 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cms.http1 import exchange
+
 CLIENTS = int(os.environ.get("CHAT_BENCH_CLIENTS", "200"))
 SECONDS = float(os.environ.get("CHAT_BENCH_SECONDS", "20"))
 GROUPS = 10
@@ -75,30 +77,16 @@ class Connection:
     ) -> tuple[int, dict[str, str], bytes]:
         if self.writer is None:
             self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
-        assert self.reader is not None
-        head = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
-        self.writer.write(
-            f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{self.port}\r\n{head}"
-            f"Content-Length: {len(body)}\r\n\r\n".encode("latin-1")
-            + body
+        assert self.reader is not None and self.writer is not None
+        status, answer, content = await exchange(
+            self.reader,
+            self.writer,
+            method=method,
+            host=f"127.0.0.1:{self.port}",
+            path=path,
+            headers=headers,
+            body=body,
         )
-        raw = await self.reader.readuntil(b"\r\n\r\n")
-        lines = raw.decode("latin-1").split("\r\n")
-        status = int(lines[0].split(" ", 2)[1])
-        answer = {}
-        for line in lines[1:]:
-            if ":" in line:
-                name, value = line.split(":", 1)
-                answer[name.strip().lower()] = value.strip()
-        content = b""
-        if answer.get("transfer-encoding", "").lower() == "chunked":
-            while True:
-                size = int((await self.reader.readuntil(b"\r\n")).split(b";")[0], 16)
-                content += (await self.reader.readexactly(size + 2))[:size]
-                if size == 0:
-                    break
-        elif status != 304:
-            content = await self.reader.readexactly(int(answer.get("content-length", "0")))
         if answer.get("connection", "").lower() == "close":
             self.close()
         return status, answer, content

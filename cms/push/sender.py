@@ -16,6 +16,8 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from urllib.parse import urlsplit
 
+from cms.http1 import exchange
+
 from .crypto import Recipient, VapidSigner, encrypt, public_key_from_point
 
 logger = logging.getLogger(__name__)
@@ -208,31 +210,16 @@ class _Connection:
             self.reader, self.writer = await asyncio.open_connection(
                 self.host, self.port, ssl=self.context, server_hostname=self.host
             )
-        assert self.reader is not None
-        head = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
-        self.writer.write(
-            f"POST {path} HTTP/1.1\r\nHost: {self.netloc}\r\n{head}"
-            f"Content-Length: {len(body)}\r\n\r\n".encode("latin-1")
-            + body
+        assert self.reader is not None and self.writer is not None
+        status, answer, _ = await exchange(
+            self.reader,
+            self.writer,
+            method="POST",
+            host=self.netloc,
+            path=path,
+            headers=headers,
+            body=body,
         )
-        raw = await self.reader.readuntil(b"\r\n\r\n")
-        lines = raw.decode("latin-1").split("\r\n")
-        status = int(lines[0].split(" ", 2)[1])
-        answer = {}
-        for line in lines[1:]:
-            if ":" in line:
-                name, value = line.split(":", 1)
-                answer[name.strip().lower()] = value.strip()
-        if answer.get("transfer-encoding", "").lower() == "chunked":
-            while True:
-                size = int((await self.reader.readuntil(b"\r\n")).split(b";")[0], 16)
-                await self.reader.readexactly(size + 2)
-                if size == 0:
-                    break
-        else:
-            length = int(answer.get("content-length", "0"))
-            if length:
-                await self.reader.readexactly(length)
         if answer.get("connection", "").lower() == "close":
             self.close()
         return status, answer.get("retry-after")
