@@ -14,16 +14,14 @@ from typing import Any
 
 import pytest
 from django.conf import settings as django_settings
-from django.core.servers.basehttp import WSGIServer
-from django.db import connections
 from django.test import Client
-from django.test.testcases import LiveServerThread
 
 from cms.alumni.models import Alumnus
 from cms.content.models import NoticeIndexPage, NoticePage, Visibility
 from cms.push.crypto import b64url_decode
 from cms.push.models import Channel, Delivery, DeliveryStatus, PushSubscription, VapidKey
 from cms.push.services import notice_push_bytes, vapid_key_create
+from tests.browser.live_api import pwa_api_origin
 from tests.content.factories import NoticePageFactory
 from tests.fixtures.push_service import LocalPushService
 from tests.groups.factories import AlumnusFactory
@@ -64,27 +62,6 @@ LOCAL_PUSH_SUBSCRIPTION = """
 """
 
 
-class _SequentialServer(WSGIServer):
-    """One request at a time on the server thread (the test database is shared with it)."""
-
-    def __init__(self, *args: Any, connections_override: Any = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-
-
-class _LiveServerThread(LiveServerThread):
-    server_class = _SequentialServer
-
-
-class _PWAWithAPI:
-    def __init__(self, dist: Path) -> None:
-        self.dist = dist
-
-    def __call__(self, django: Any) -> Any:
-        from pwa_build.devserver import StaticSite
-
-        return StaticSite(self.dist, django)
-
-
 def _rows_of_data_migrations() -> None:
     """Wagtail's root page, the default locale and the notice categories: the tests here are
     transactional (the server thread reads what they write), and a flush removes these."""
@@ -118,32 +95,12 @@ def site(
     from pwa_build.build import build
     from tests.content.factories import NoticeIndexPageFactory, make_site
 
-    dist = tmp_path / "dist"
-    shared = {c.alias: c for c in connections.all() if c.vendor == "sqlite" and c.is_in_memory_db()}
-    for conn in shared.values():
-        conn.inc_thread_sharing()
-    thread = _LiveServerThread(
-        "127.0.0.1", static_handler=_PWAWithAPI(dist), connections_override=shared, port=0
-    )
-    thread.daemon = True
-    thread.start()
-    thread.is_ready.wait()
-    if thread.error:
-        raise thread.error
-    base = f"http://127.0.0.1:{thread.port}"
-    settings.PWA_BASE_URL = base
-    settings.API_ORIGIN = base
-    settings.PWA_DIST_DIR = dist
-    _rows_of_data_migrations()
-    NoticeIndexPageFactory(parent=make_site())
-    vapid_key_create()
-    build(full=True, dist=dist)
-    try:
+    with pwa_api_origin(tmp_path / "dist", settings) as base:
+        _rows_of_data_migrations()
+        NoticeIndexPageFactory(parent=make_site())
+        vapid_key_create()
+        build(full=True, dist=settings.PWA_DIST_DIR)
         yield base
-    finally:
-        thread.terminate()
-        for conn in shared.values():
-            conn.dec_thread_sharing()
 
 
 @pytest.fixture

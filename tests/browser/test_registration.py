@@ -4,20 +4,18 @@ import datetime as dt
 import json
 import re
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.core.handlers.wsgi import WSGIHandler
-from django.core.servers.basehttp import WSGIServer
 from django.db import connections
-from django.test.testcases import LiveServerThread
 from wagtail.models import Locale, Page
 
 from cms.alumni import services
 from cms.alumni.models import Alumnus
 from tests.alumni.factories import RosterEntryFactory
+from tests.browser.live_api import pwa_api_origin
 from tests.fixtures.smtp import SMTPInbox, text_body
 
 pytestmark = pytest.mark.browser
@@ -25,30 +23,6 @@ pytestmark = pytest.mark.browser
 INVITATION_LINK = re.compile(r"http://127\.0\.0\.1:\d+/app/register/\?code=[A-Z0-9-]+")
 LOGIN_CODE = re.compile(r"確認コード: (\d{6})")
 SMALL_PHONE = {"width": 360, "height": 640}
-
-
-class PWAWithAPI:
-    """WSGI app of one origin: the built PWA at /, the CMS and API under their own paths."""
-
-    def __init__(self, dist: Path) -> None:
-        self.dist = dist
-
-    def __call__(self, django: WSGIHandler) -> Callable[..., Iterable[bytes]]:
-        from pwa_build.devserver import StaticSite
-
-        return StaticSite(self.dist, django)
-
-
-class OneAtATimeServer(WSGIServer):
-    """Serves requests one after another on the server thread and closes each connection, so
-    no keep-alive thread outlives the test while holding the shared test database."""
-
-    def __init__(self, *args: Any, connections_override: Any = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-
-
-class PWALiveServerThread(LiveServerThread):
-    server_class = OneAtATimeServer
 
 
 @pytest.fixture
@@ -88,37 +62,13 @@ def pwa_api_server(
     from pwa_build.build import build
     from tests.content.factories import make_site
 
-    dist = tmp_path / "dist"
-    shared = {
-        conn.alias: conn
-        for conn in connections.all()
-        if conn.vendor == "sqlite" and conn.is_in_memory_db()
-    }
-    for conn in shared.values():
-        conn.inc_thread_sharing()
-    thread = PWALiveServerThread(
-        "127.0.0.1", static_handler=PWAWithAPI(dist), connections_override=shared, port=0
-    )
-    thread.daemon = True
-    thread.start()
-    thread.is_ready.wait()
-    if thread.error:
-        raise thread.error
-    base = f"http://127.0.0.1:{thread.port}"
-    settings.PWA_BASE_URL = base
-    settings.API_ORIGIN = base
-    settings.PWA_DIST_DIR = dist
-    if Page.get_first_root_node() is None:  # an earlier transactional test flushed it
-        Locale.objects.get_or_create(language_code=settings.LANGUAGE_CODE)
-        Page.add_root(instance=Page(title="Root", slug="root"))
-    make_site()
-    build(full=True, dist=dist)
-    try:
+    with pwa_api_origin(tmp_path / "dist", settings) as base:
+        if Page.get_first_root_node() is None:  # an earlier transactional test flushed it
+            Locale.objects.get_or_create(language_code=settings.LANGUAGE_CODE)
+            Page.add_root(instance=Page(title="Root", slug="root"))
+        make_site()
+        build(full=True, dist=settings.PWA_DIST_DIR)
         yield base
-    finally:
-        thread.terminate()
-        for conn in shared.values():
-            conn.dec_thread_sharing()
 
 
 def wait_until(page: Any, script: str, arg: Any = None, timeout: float = 15.0) -> Any:
