@@ -72,7 +72,7 @@ def add_notices(index: object, total: int) -> None:
     from django.contrib.contenttypes.models import ContentType
     from django.db import connection, transaction
     from django.utils import timezone
-    from wagtail.models import Page
+    from wagtail.models import Page, Revision
 
     from cms.content.models import NoticeCategory, NoticePage
 
@@ -142,6 +142,26 @@ def add_notices(index: object, total: int) -> None:
                     for pk, slug in created
                 ],
             )
+        # As Wagtail publishes: each page with a live revision (its content as JSON).
+        page_type = ContentType.objects.get_for_model(Page)
+        Revision.objects.bulk_create(
+            [
+                Revision(
+                    content_type=content_type,
+                    base_content_type=page_type,
+                    object_id=str(pk),
+                    object_str=slug,
+                    created_at=now,
+                    content={"pk": pk, "slug": slug},
+                )
+                for pk, slug in created
+            ],
+            batch_size=500,
+        )
+        for pk, revision in Revision.objects.filter(
+            base_content_type=page_type, object_id__in=[str(pk) for pk, _ in created]
+        ).values_list("object_id", "pk"):
+            Page.objects.filter(pk=int(pk)).update(live_revision_id=revision)
         Page.objects.filter(pk=parent.pk).update(numchild=total)
 
 

@@ -7,6 +7,11 @@ directory it replaces is removed in the background, after the new site is live.
 An incremental build renders only the files whose fingerprint changed (see `outputs.py`), all of
 them in memory first, and only then replaces them one by one (each an atomic rename) and removes
 the files of pages that are gone. A file lock keeps two builds from running at once.
+
+The process that builds after each publish (the background worker) keeps the notices of its last
+build in memory; its next build reads only a signature of each notice (live revision, URL path,
+category) and the full rows of those that changed, so publishing one notice costs little even
+with ten thousand in the site. Another process's build (the daily cron run) reads everything.
 """
 
 import contextlib
@@ -31,8 +36,8 @@ from jinja2 import Environment
 from wagtail.models import Page
 
 from . import assets, site_files
-from .content import SiteContent, load_pages, load_site_content
-from .outputs import Output, Plan, file_of, fingerprint, page_plan
+from .content import Entry, SiteContent, fingerprint, load_pages, load_site_content
+from .outputs import Output, Plan, file_of, page_plan
 from .render import Renderer
 
 FORMAT = 1
@@ -178,12 +183,12 @@ def make_plan(
     )
     plan.add(
         "sitemap.xml",
-        (version, [(e.path, e.published) for e in entries], extra),
+        (version, "".join(e.digest for e in entries), extra),
         lambda _p: site_files.sitemap(entries, extra),
     )
     plan.add(
         "feed.xml",
-        (version, [(n.stamp, n.published) for n in content.notices[: site_files.FEED_ENTRIES]]),
+        (version, [n.digest for n in content.notices[: site_files.FEED_ENTRIES]]),
         lambda _p: site_files.atom_feed(content, renderer.site),
     )
     plan.add("robots.txt", (version,), lambda _p: site_files.robots_txt())
@@ -401,20 +406,40 @@ def build(
     with build_lock(dist):
         assets.manifest().refresh()
         version = version or site_version(app_dir)
-        content = load_site_content(today=today)
+        state = _read_state(dist)
+        full = full or state is None or state.get("version") != version
+        content = load_site_content(
+            today=today, known=None if full else _known_notices(dist, state)
+        )
         renderer = Renderer(content, environment=environment)
         plan, _precache = make_plan(content, renderer, version, app_dir)
-        state = _read_state(dist)
         previous: dict[str, str] = state["outputs"] if state else {}
-        if full or state is None or state.get("version") != version:
+        build_id = secrets.token_hex(8)
+        if full:
             if workers is None:
                 workers = default_workers() if len(plan.outputs) >= PARALLEL_FROM else 1
-            report = _full_build(dist, plan, renderer, previous, progress, workers)
+            report = _full_build(dist, plan, renderer, previous, progress, workers, build_id)
         else:
-            media = state.get("media", {}) if state else {}
-            report = _incremental_build(dist, plan, renderer, previous, media, progress)
+            assert state is not None
+            media = state.get("media", {})
+            report = _incremental_build(dist, plan, renderer, previous, media, progress, build_id)
+        _known.clear()  # one site per process: keep only the newest build's notices
+        _known[dist.absolute()] = (build_id, {e.pk: e for e in content.notices})
         report.seconds = time.perf_counter() - started
         return report
+
+
+_known: dict[Path, tuple[str, dict[int, Entry]]] = {}
+"""Per dist directory, the id of the last build this process made and its notices: the next
+incremental build in this process (the background worker's) reads only what changed since."""
+
+
+def _known_notices(dist: Path, state: dict | None) -> dict[int, Entry] | None:
+    """The notices of the previous build, if this process made it (the state names it)."""
+    kept = _known.get(dist.absolute())
+    if state is None or kept is None or kept[0] != state.get("build"):
+        return None
+    return kept[1]
 
 
 def _full_build(
@@ -424,6 +449,7 @@ def _full_build(
     previous: dict[str, str],
     progress: Progress | None,
     workers: int,
+    build_id: str,
 ) -> BuildReport:
     report = BuildReport(full=True)
     stamp = time.strftime("%Y%m%d-%H%M%S")
@@ -452,7 +478,7 @@ def _full_build(
         raise
     paths = {o.path for o in plan.outputs}
     report.removed = sorted(p for p in previous if p not in paths)
-    _save_state(dist, new_dir.name, plan, media)
+    _save_state(dist, new_dir.name, plan, media, build_id)
     _discard(dist, _swap_in(dist, new_dir))
     report.directory = new_dir
     return report
@@ -465,6 +491,7 @@ def _incremental_build(
     previous: dict[str, str],
     previous_media: dict[str, list[str]],
     progress: Progress | None,
+    build_id: str,
 ) -> BuildReport:
     report = BuildReport(full=False)
     changed = [o for o in plan.outputs if previous.get(o.path) != o.fingerprint]
@@ -500,13 +527,16 @@ def _incremental_build(
             while parent != root and not any(parent.iterdir()):
                 parent.rmdir()
                 parent = parent.parent
-    _save_state(dist, root.name, plan, media)
+    _save_state(dist, root.name, plan, media, build_id)
     report.directory = root
     return report
 
 
-def _save_state(dist: Path, directory: str, plan: Plan, media: dict[str, list[str]]) -> None:
+def _save_state(
+    dist: Path, directory: str, plan: Plan, media: dict[str, list[str]], build_id: str
+) -> None:
     state = {
+        "build": build_id,
         "directory": directory,
         "version": plan.version,
         "outputs": {o.path: o.fingerprint for o in plan.outputs},

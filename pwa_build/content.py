@@ -1,8 +1,10 @@
 """Bulk reads of the published public content the build renders: a fixed number of queries."""
 
 import datetime as dt
-from collections.abc import Iterable
+import hashlib
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, ClassVar
 
 from django.utils import timezone
@@ -23,6 +25,11 @@ from cms.content.models import (
 )
 from cms.content.selectors import job_status
 from cms.surveys.models import SurveyPage
+
+
+def fingerprint(*parts: Any) -> str:
+    """A short, stable digest of `parts` (their repr): equal inputs, equal fingerprints."""
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:20]
 
 
 @dataclass(frozen=True)
@@ -57,6 +64,12 @@ class Entry:
             self.status,
             self.revision,
         )
+
+    @cached_property
+    def digest(self) -> str:
+        """A fingerprint of the stamp and the publication time: what lists, the sitemap and
+        the feed compare. Computed once per entry; entries kept between builds keep it."""
+        return fingerprint(self.stamp, self.published)
 
 
 @dataclass
@@ -120,12 +133,19 @@ def _noon(today: dt.date | None) -> dt.datetime | None:
     return dt.datetime.combine(today, dt.time(12), tzinfo=timezone.get_current_timezone())
 
 
-def load_site_content(*, only: int | None = None, today: dt.date | None = None) -> SiteContent:
+def load_site_content(
+    *,
+    only: int | None = None,
+    today: dt.date | None = None,
+    known: Mapping[int, Entry] | None = None,
+) -> SiteContent:
     """The public site's entries, in a fixed number of queries whatever the number of pages.
 
     `only`: the lists hold at most that one page (what one page of the tree needs, for
     Wagtail's own serving and the preview). `today`: the day job statuses are computed for
     (default: today in Asia/Tokyo), so that a daily build rewrites what changed with the date.
+    `known`: the notices of the previous build by pk; then only a signature of each notice
+    is read, and the full rows of those whose signature changed (see `_notice_entries`).
     """
     content = SiteContent()
     now = _noon(today)
@@ -175,20 +195,31 @@ def load_site_content(*, only: int | None = None, today: dt.date | None = None) 
         if row:
             setattr(content, f"{attr}_index", Entry(**common(row, f"{attr}_index")))
             setattr(content, f"{attr}_intro", row[intro])
-    content.categories = list(NoticeCategory.objects.values_list("slug", "name"))
-    content.notices = [
-        Entry(
-            **common(row, "notice"),
-            date=row["date"],
-            summary=row["summary"],
-            category_slug=row["category__slug"],
-            category_name=row["category__name"],
-        )
-        for row in one(_public_live(NoticePage, root, restricted))
+    categories = {
+        pk: (slug, name)
+        for pk, slug, name in NoticeCategory.objects.values_list("pk", "slug", "name")
+    }
+    content.categories = list(categories.values())
+
+    def notice_entries(qs: Any) -> Iterable[Entry]:
+        for row in qs.values(*fields, "date", "summary", "category__slug", "category__name"):
+            yield Entry(
+                **common(row, "notice"),
+                date=row["date"],
+                summary=row["summary"],
+                category_slug=row["category__slug"],
+                category_name=row["category__name"],
+            )
+
+    notices = (
+        one(_public_live(NoticePage, root, restricted))
         .filter(visibility=Visibility.PUBLIC)
         .order_by("-date", "-pk")
-        .values(*fields, "date", "summary", "category__slug", "category__name")
-    ]
+    )
+    if known:
+        content.notices = _notice_entries(notices, notice_entries, known, categories, base)
+    else:
+        content.notices = list(notice_entries(notices))
     content.jobs = []
     for row in (
         one(_public_live(JobPage, root, restricted))
@@ -225,6 +256,46 @@ def load_site_content(*, only: int | None = None, today: dt.date | None = None) 
     ]
     content.root_path = base
     return content
+
+
+KNOWN_REREAD_AT_MOST = 500
+"""Above this many changed notices, one full read is cheaper than a long `pk IN (…)`."""
+
+
+def _notice_entries(
+    notices: Any,
+    read: Callable[[Any], Iterable[Entry]],
+    known: Mapping[int, Entry],
+    categories: dict[int, tuple[str, str]],
+    base: str,
+) -> list[Entry]:
+    """The notices in list order, reusing the entries of the previous build whose signature
+    (live revision, URL path, category) is unchanged and reading the others' full rows.
+
+    Publishing always makes a new live revision, a move or a renamed parent changes the URL
+    path, a renamed category changes what its notices show; a page without a live revision
+    (made in code, not through Wagtail's publish) is read afresh every time."""
+    rows = list(notices.values_list("pk", "live_revision_id", "url_path", "category_id"))
+    entries: dict[int, Entry] = {}
+    stale = []
+    for pk, revision, url_path, category in rows:
+        entry = known.get(pk)
+        if (
+            entry is not None
+            and revision
+            and entry.revision == revision
+            and entry.path == _entry_path(url_path, base)
+            and (entry.category_slug, entry.category_name) == categories.get(category, (None, None))
+        ):
+            entries[pk] = entry
+        else:
+            stale.append(pk)
+    if len(stale) > KNOWN_REREAD_AT_MOST:
+        return list(read(notices))
+    if stale:
+        entries.update((e.pk, e) for e in read(notices.filter(pk__in=stale)))
+    # A notice unpublished between the two reads is left out.
+    return [entries[pk] for pk, *_ in rows if pk in entries]
 
 
 # Full page objects for the detail pages, one query (plus one prefetch) per page type.

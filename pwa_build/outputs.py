@@ -4,19 +4,14 @@ A file whose fingerprint is unchanged since the last build is not rendered again
 makes a rebuild after one publish cheap, whatever moved, was unpublished or deleted.
 """
 
-import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from wagtail.models import Page
 
-from .content import Entry, SiteContent
+from .content import Entry, SiteContent, fingerprint
 from .render import ListPage, Renderer, paginate
-
-
-def fingerprint(*parts: Any) -> str:
-    return hashlib.sha256(repr(parts).encode()).hexdigest()[:20]
 
 
 @dataclass
@@ -44,6 +39,13 @@ class Plan:
     ) -> None:
         self.outputs.append(Output(path, fingerprint(*parts), render, entry))
 
+    def add_page(
+        self, header: str, entry: Entry, render: Callable[[dict[int, Page]], bytes]
+    ) -> None:
+        """A page that shows only itself: its fingerprint is the build's header and the
+        entry's digest side by side (no hashing per page: most pages of a site are these)."""
+        self.outputs.append(Output(file_of(entry.path), header + entry.digest, render, entry))
+
 
 def file_of(url_path: str) -> str:
     """`/notices/n1/` -> `notices/n1/index.html`."""
@@ -51,28 +53,34 @@ def file_of(url_path: str) -> str:
 
 
 def page_plan(plan: Plan, renderer: Renderer, content: SiteContent, version: str) -> None:
-    """Every page of the tree, and the notice lists (all notices, and per category)."""
-    nav = tuple(renderer.nav)
+    """Every page of the tree, and the notice lists (all notices, and per category).
+
+    Fingerprints are made of the entries' digests (computed once per entry) and of headers
+    fingerprinted once per build: a build of a large site spends little on them."""
+    header = fingerprint(version, tuple(renderer.nav))
     home_parts: tuple[Any, ...] = ()
     if content.home is not None:
         home_ctx = renderer.home_context()
         home_parts = (
             content.home_lead,
-            [e.stamp for e in home_ctx["featured"]],
-            [e.stamp for e in home_ctx["latest_notices"]],
-            [e.stamp for e in home_ctx["open_jobs"]],
+            [e.digest for e in home_ctx["featured"]],
+            [e.digest for e in home_ctx["latest_notices"]],
+            [e.digest for e in home_ctx["open_jobs"]],
         )
     for entry in content.all_entries():
         if entry.kind == "notice_index":
             continue  # rendered as lists below
-        parts: list[Any] = [version, nav, entry.stamp]
+        render = _page_render(renderer, entry)
         if entry.kind == "home":
-            parts.append(home_parts)
+            plan.add(file_of(entry.path), (header, entry.digest, home_parts), render, entry)
         elif entry.kind == "job_index":
-            parts.append([e.stamp for e in content.jobs])
+            jobs = [e.digest for e in content.jobs]
+            plan.add(file_of(entry.path), (header, entry.digest, jobs), render, entry)
         elif entry.kind == "press_index":
-            parts.append([e.stamp for e in content.press])
-        plan.add(file_of(entry.path), parts, _page_render(renderer, entry), entry)
+            press = [e.digest for e in content.press]
+            plan.add(file_of(entry.path), (header, entry.digest, press), render, entry)
+        else:
+            plan.add_page(header, entry, render)
 
     index = content.notice_index
     if index is None:
@@ -83,18 +91,18 @@ def page_plan(plan: Plan, renderer: Renderer, content: SiteContent, version: str
     for slug, name in content.categories:
         notices = [n for n in content.notices if n.category_slug == slug]
         lists.append(((slug, name), notices, f"{index.path}category/{slug}/"))
-    header = (version, nav, index.stamp, content.notice_intro, tuple(content.categories))
+    list_header = fingerprint(header, index.digest, content.notice_intro, content.categories)
     for category, notices, base_path in lists:
         for listing in paginate(notices, base_path):
             plan.add(
                 file_of(listing.path_of(listing.number)),
                 (
-                    header,
+                    list_header,
                     category,
                     listing.number,
                     listing.number == listing.count,
                     listing.pager(),
-                    [e.stamp for e in listing.entries],
+                    [e.digest for e in listing.entries],
                 ),
                 _list_render(renderer, listing, category),
             )

@@ -1,6 +1,7 @@
 """Incremental builds: one publish rewrites only what shows it; signals queue the build on commit."""
 
 import datetime as dt
+import re
 import threading
 from pathlib import Path
 
@@ -175,3 +176,58 @@ def test_the_daily_build_rewrites_only_the_jobs_whose_status_changed(
     assert not report.full
     assert sorted(report.written) == ["index.html", "jobs/civil/index.html", "jobs/index.html"]
     assert "募集中" in (dist / "jobs/civil/index.html").read_text()
+
+
+# The previous build's notices, kept in the building process: an incremental build reads a
+# signature of every notice and the full rows only of those whose signature changed.
+
+
+def test_an_incremental_build_reads_the_full_rows_only_of_changed_notices(
+    site_tree: SiteTree, dist: Path
+) -> None:
+    kept = publish_new_notice(site_tree, "kept", "変わらないお知らせ")
+    edited = publish_new_notice(site_tree, "edited", "直す前の題名")
+    build(full=True)
+    edited.title = "直した後の題名"
+    edited.save_revision().publish()
+    with CaptureQueriesContext(connection) as queries:
+        report = build()
+    full_reads = [  # the list entries' rows (the detail page reads its own row to render)
+        q["sql"]
+        for q in queries
+        if '"content_noticepage"' in q["sql"] and '"last_published_at"' in q["sql"]
+    ]
+    assert len(full_reads) == 1
+    wanted = re.search(r'"page_ptr_id" IN \(([^)]*)\)', full_reads[0])
+    assert wanted is not None
+    # The edited notice, and the factory's notice made without a live revision (such a page
+    # is always read afresh); not the unchanged one published through Wagtail.
+    assert set(wanted.group(1).split(", ")) == {str(edited.pk), str(site_tree.public_notice.pk)}
+    assert str(kept.pk) not in wanted.group(1).split(", ")
+    assert "notices/edited/index.html" in report.written
+    listing = (dist / "notices/index.html").read_text()
+    assert "直した後の題名" in listing and "直す前の題名" not in listing
+    assert "変わらないお知らせ" in listing
+
+
+def test_renaming_a_category_rewrites_its_notices_and_lists_from_kept_entries(
+    site_tree: SiteTree, dist: Path
+) -> None:
+    notice = publish_new_notice(site_tree, "in-category", "分類のあるお知らせ")
+    build(full=True)
+    NoticeCategory.objects.filter(pk=notice.category_id).update(name="改名した分類")
+    report = build()
+    assert "notices/index.html" in report.written
+    assert "改名した分類" in (dist / "notices/index.html").read_text()
+
+
+def test_moving_the_notice_index_moves_kept_notices(site_tree: SiteTree, dist: Path) -> None:
+    publish_new_notice(site_tree, "moving", "移動するお知らせ")
+    build(full=True)
+    index = site_tree.notices.specific
+    index.slug = "news"
+    index.save_revision().publish()
+    report = build()
+    assert "news/moving/index.html" in report.written
+    assert "notices/moving/index.html" in report.removed
+    assert "移動するお知らせ" in (dist / "news/moving/index.html").read_text()
