@@ -7,7 +7,7 @@ from django.tasks import task
 logger = logging.getLogger(__name__)
 
 
-@task()
+@task(queue_name="pwa")
 def build_pwa_task(reason: str = "") -> dict[str, object]:
     """Incremental build of dist/: only the files whose content changed are written."""
     from pwa_build.build import build

@@ -177,10 +177,14 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", f"{SITE_NAME} <no-reply@alumni.ex
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Background work: Django's tasks API, queued in the database, run by `manage.py db_worker`.
+# Two queues: "default" (mail, push, search index …) and "pwa" (static builds after a publish),
+# each with its own worker, so that a publish is live within a fraction of a second even while
+# a large fan-out of mail or push is running (see README, "Deployment outline").
+TASK_QUEUES = ["default", "pwa"]
 TASKS = {
     "default": {
         "BACKEND": env("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
-        "QUEUES": ["default"],
+        "QUEUES": TASK_QUEUES,
     }
 }
 

@@ -8,14 +8,17 @@ ALLOWED_HOSTS = ["*"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
 TASKS = {
-    "default": {"BACKEND": env("TASKS_BACKEND", "django.tasks.backends.immediate.ImmediateBackend")}
+    "default": {
+        "BACKEND": env("TASKS_BACKEND", "django.tasks.backends.immediate.ImmediateBackend"),
+        "QUEUES": TASK_QUEUES,  # noqa: F405
+    }
 }
 MEDIA_ROOT = BASE_DIR / "var" / "test-media"  # noqa: F405
 LOGGING["root"] = {"handlers": ["console"], "level": "WARNING"}  # noqa: F405
 WHITENOISE_AUTOREFRESH = True
 # PWA build: tests that want a build on publish turn it on and give their own directory.
 PWA_BUILD_ON_PUBLISH = False
-PWA_DIST_DIR = BASE_DIR / "var" / "test-dist"  # noqa: F405
+PWA_DIST_DIR = Path(env("PWA_DIST_DIR", str(BASE_DIR / "var" / "test-dist")))  # noqa: F405
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # A file (one per test process), not shared-cache memory: tests with real threads then lock
     # and wait like the demo's database does (WAL, busy timeout) instead of failing at once.

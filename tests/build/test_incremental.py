@@ -9,8 +9,11 @@ import pytest
 from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
+from django_tasks_db.management.commands.db_worker import Worker
+from django_tasks_db.models import DBTaskResult
 
 from cms.content.models import NoticeCategory, NoticePage
+from cms.content.tasks import build_pwa_task
 from pwa_build.build import build, build_lock
 from tests.content.factories import NoticePageFactory
 
@@ -231,3 +234,35 @@ def test_moving_the_notice_index_moves_kept_notices(site_tree: SiteTree, dist: P
     assert "news/moving/index.html" in report.written
     assert "notices/moving/index.html" in report.removed
     assert "移動するお知らせ" in (dist / "news/moving/index.html").read_text()
+
+
+DATABASE_QUEUE = {
+    "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "pwa"]}
+}
+
+
+def test_a_publish_waits_on_the_pwa_queue_for_its_own_worker(
+    site_tree: SiteTree, on_publish: Path, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
+    """The database queue, as in production: the build waits on the `pwa` queue, which the
+    mail and push worker (`default`) leaves alone, and runs as the `pwa` worker runs it."""
+    build(full=True)
+    with override_settings(TASKS=DATABASE_QUEUE):
+        with django_capture_on_commit_callbacks(execute=True):
+            publish_new_notice(site_tree, "queued", "キューで公開")
+        waiting = DBTaskResult.objects.ready().filter(task_path=build_pwa_task.module_path)
+        assert [t.queue_name for t in waiting] == ["pwa"]
+        assert not (on_publish / "notices/queued").exists()
+        worker = Worker(
+            queue_names=["pwa"],
+            interval=0.1,
+            batch=True,
+            backend_name="default",
+            startup_delay=False,
+            max_tasks=None,
+            worker_id="test",
+            excluded_queue_names=[],
+        )
+        worker.run_task(waiting.get())
+    assert "キューで公開" in (on_publish / "notices/queued/index.html").read_text()
+    assert "キューで公開" in (on_publish / "notices/index.html").read_text()
