@@ -137,6 +137,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Redis, shared by every server process. Set, an unchanged chat poll compares the group's
+# version there instead of in the database; unset (the demo, a laptop), the database answers.
+REDIS_URL = env("REDIS_URL")
+# Keys in Redis start with this (several sites or test runs may share one Redis).
+REDIS_KEY_PREFIX = env("REDIS_KEY_PREFIX", "alumni")
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -313,5 +319,8 @@ CORS_EXPOSE_HEADERS = ["ETag", "X-Chat-Poll-Ticket"]
 # An unchanged poll with a ticket this young skips the session look-up (1 query, not 3); a
 # membership change or a sign-out reaches such polls within this time.
 CHAT_POLL_TICKET_SECONDS = int(env("CHAT_POLL_TICKET_SECONDS", "60"))
+# A group's version in Redis expires after this long: the bound on a stale version should
+# Redis ever lose a write (a poll might then answer 304 for a changed group until it expires).
+CHAT_VERSION_CACHE_SECONDS = int(env("CHAT_VERSION_CACHE_SECONDS", "10"))
 # Only the benchmark turns this on: a bare JSON view at /api/v1/bench/bare as its baseline.
 CHAT_BENCH_BASELINE = env_bool("CHAT_BENCH_BASELINE")

@@ -1,14 +1,37 @@
-"""Chat tests reuse the push tests' subscriptions and VAPID key."""
+"""Chat tests: a group, a member signed in through the API client; the push tests'
+subscriptions and VAPID key."""
 
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.db import connections
+from rest_framework.test import APIClient
 
+from cms.alumni.models import Alumnus
+from cms.groups.chat.models import CommunityGroup
+from tests.chat.factories import CommunityGroupFactory, member_of
 from tests.push.conftest import subscribe, vapid_key
 
 __all__ = ["subscribe", "vapid_key"]
+
+
+@pytest.fixture
+def group() -> CommunityGroup:
+    return CommunityGroupFactory()
+
+
+@pytest.fixture
+def me(group: CommunityGroup) -> Alumnus:
+    alumnus: Alumnus = member_of(group).alumnus
+    return alumnus
+
+
+@pytest.fixture
+def client(me: Alumnus) -> APIClient:
+    client = APIClient()
+    client.force_login(me.user)
+    return client
 
 
 @pytest.fixture

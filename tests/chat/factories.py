@@ -51,7 +51,6 @@ def member_of(
 
 def post(group: CommunityGroup, author: Alumnus, body: str = "こんにちは") -> Message:
     """A message posted through the service, as the API would."""
-    message, _ = services.message_post(
+    return services.message_post(
         group_id=group.pk, alumnus=author, body=body, client_id=uuid.uuid4()
-    )
-    return message
+    ).message

@@ -19,24 +19,6 @@ from tests.chat.factories import AlumnusFactory, CommunityGroupFactory, member_o
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def group() -> CommunityGroup:
-    return CommunityGroupFactory()
-
-
-@pytest.fixture
-def me(group: CommunityGroup) -> Alumnus:
-    alumnus: Alumnus = member_of(group).alumnus
-    return alumnus
-
-
-@pytest.fixture
-def client(me: Alumnus) -> APIClient:
-    client = APIClient()
-    client.force_login(me.user)
-    return client
-
-
 def messages_url(group: CommunityGroup) -> str:
     return f"/api/v1/groups/{group.pk}/messages"
 
@@ -370,13 +352,25 @@ def _ticketed_poll(
     return first, query
 
 
+def _poll_with_ticket(
+    client: APIClient, group: CommunityGroup, query: dict[str, Any], first: Any
+) -> Any:
+    """The poll again, with the ETag and the ticket of the `first` answer."""
+    return client.get(
+        messages_url(group),
+        query,
+        HTTP_IF_NONE_MATCH=first["ETag"],
+        HTTP_X_CHAT_POLL_TICKET=first["X-Chat-Poll-Ticket"],
+    )
+
+
 def test_unchanged_poll_with_its_ticket_is_304_after_one_query(
     client: APIClient, group: CommunityGroup, me: Alumnus, django_assert_num_queries: Any
 ) -> None:
     first, query = _ticketed_poll(client, group, me)
     ticket = first["X-Chat-Poll-Ticket"]
 
-    with django_assert_num_queries(1):  # the group's version
+    with django_assert_num_queries(1):  # membership, group version, user and session at once
         again = client.get(
             messages_url(group),
             query,
@@ -391,6 +385,40 @@ def test_unchanged_poll_with_its_ticket_is_304_after_one_query(
     )
     assert changed.status_code == 200
     assert [m["body"] for m in changed.json()["messages"]] == ["新着"]
+
+
+def test_a_changed_poll_with_its_ticket_is_answered_after_three_queries(
+    client: APIClient, group: CommunityGroup, me: Alumnus, django_assert_num_queries: Any
+) -> None:
+    first, query = _ticketed_poll(client, group, me)
+    new = post(group, member_of(group).alumnus, "新着")
+
+    # membership with group, user and session checks; the new messages; the read mark.
+    with django_assert_num_queries(3):
+        changed = _poll_with_ticket(client, group, query, first)
+
+    assert changed.status_code == 200
+    assert [m["id"] for m in changed.json()["messages"]] == [new.pk]
+    assert Membership.objects.get(group=group, alumnus=me).last_read_message_id == new.pk
+
+
+@pytest.mark.parametrize("ending", ["sign_out", "leave", "account_suspended"])
+def test_a_ticket_stops_serving_messages_at_once(
+    client: APIClient, group: CommunityGroup, me: Alumnus, ending: str
+) -> None:
+    first, query = _ticketed_poll(client, group, me)
+    post(group, member_of(group).alumnus, "新着")
+    if ending == "sign_out":
+        cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+        client.logout()
+        client.cookies[settings.SESSION_COOKIE_NAME] = cookie.value
+    elif ending == "leave":
+        assert client.post(f"/api/v1/groups/{group.pk}/leave").status_code == 204
+    else:
+        me.user.is_active = False
+        me.user.save()
+    response = _poll_with_ticket(client, group, query, first)
+    assert response.status_code == {"sign_out": 401, "leave": 404, "account_suspended": 401}[ending]
 
 
 def test_a_ticket_is_worth_nothing_in_another_session(

@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.permissions import IsAuthenticated
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -16,7 +17,7 @@ from cms.api_errors import ServiceAPIView
 
 from . import selectors, services
 from .errors import ChatError, NotFound
-from .models import Membership, MembershipStatus, Message
+from .models import Membership, MembershipStatus
 from .serializers import (
     DetailOutput,
     GroupsOutput,
@@ -50,43 +51,56 @@ class ChatAPIView(ServiceAPIView):
         return alumnus
 
 
-def message_data(message: Message, *, viewer: Alumnus) -> dict[str, Any]:
+def message_data(row: selectors.MessageRow, *, viewer_id: int) -> dict[str, Any]:
     """A message as members see it: hidden or deleted ones keep their place, not their text."""
-    if message.deleted_at is not None:
+    if row["deleted_at"] is not None:
         state, body = "deleted", None
-    elif message.hidden_at is not None:
+    elif row["hidden_at"] is not None:
         state, body = "hidden", None
     else:
-        state, body = "visible", message.body
-    author = message.author
-    mine = author is not None and author.pk == viewer.pk
+        state, body = "visible", row["body"]
+    author_id = row["author_id"]
+    mine = author_id is not None and author_id == viewer_id
     return {
-        "id": message.pk,
-        "member_id": getattr(message, "member_id", None),
+        "id": row["id"],
+        "member_id": row["member_id"],
         "author_name": "退会したメンバー"
-        if author is None
-        else f"{author.family_name} {author.given_name}",
+        if author_id is None
+        else f"{row['author_family_name']} {row['author_given_name']}",
         "mine": mine,
         "state": state,
         "body": body,
-        "created_at": message.created_at,
-        "edited_at": message.edited_at,
-        "editable_until": selectors.editable_until(message)
+        "created_at": row["created_at"],
+        "edited_at": row["edited_at"],
+        "editable_until": selectors.editable_until(row["created_at"])
         if mine and state == "visible"
         else None,
     }
 
 
-def membership_data(membership: Membership) -> dict[str, Any]:
+def membership_fields(
+    *, group_id: int, group_name: str, status: str, role: str, muted: bool, house_rules: str
+) -> dict[str, Any]:
     return {
-        "group": membership.group_id,
-        "group_name": membership.group.name,
-        "status": membership.status,
-        "role": membership.role,
-        "muted": membership.muted,
-        "can_post": membership.status == MembershipStatus.ACTIVE,
-        "house_rules": membership.group.house_rules,
+        "group": group_id,
+        "group_name": group_name,
+        "status": status,
+        "role": role,
+        "muted": muted,
+        "can_post": status == MembershipStatus.ACTIVE,
+        "house_rules": house_rules,
     }
+
+
+def membership_data(membership: Membership) -> dict[str, Any]:
+    return membership_fields(
+        group_id=membership.group_id,
+        group_name=membership.group.name,
+        status=membership.status,
+        role=membership.role,
+        muted=membership.muted,
+        house_rules=membership.group.house_rules,
+    )
 
 
 class GroupListView(ChatAPIView):
@@ -144,10 +158,10 @@ TICKET_HEADER = "X-Chat-Poll-Ticket"
 
 class GroupMessagesView(ChatAPIView):
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-        if request.method == "GET" and request.headers.get("If-None-Match"):
-            unchanged = _unchanged_by_ticket(request, group_id=kwargs["group_id"])
-            if unchanged is not None:
-                return unchanged
+        if request.method == "GET":
+            answered = _poll_by_ticket(request, group_id=kwargs["group_id"])
+            if answered is not None:
+                return answered
         return super().dispatch(request, *args, **kwargs)
 
     def get_permissions(self) -> Any:
@@ -173,27 +187,8 @@ class GroupMessagesView(ChatAPIView):
             if request_alumnus(request) is None:
                 raise exceptions.PermissionDenied(IsAlumnus.message)
             raise NotFound()
-        etag = selectors.messages_etag(state=state, query=query)
-        if etag in _if_none_match(request):
-            response = Response(status=status.HTTP_304_NOT_MODIFIED)
-        else:
-            alumnus = self.alumnus()
-            membership = Membership.objects.select_related("group").get(pk=state.membership_id)
-            page = selectors.messages_page(group=membership.group, **query)
-            if page.messages and "before" not in query:
-                services.membership_mark_read(
-                    membership=membership, message_id=page.messages[-1].pk
-                )
-            response = Response(
-                {
-                    "version": membership.group.version,
-                    "membership": membership_data(membership),
-                    "messages": [message_data(m, viewer=alumnus) for m in page.messages],
-                    "changed": [message_data(m, viewer=alumnus) for m in page.changed],
-                    "has_more_before": page.has_more_before,
-                    "has_more_after": page.has_more_after,
-                }
-            )
+        etag, data = _poll_answer(request, reader=state, query=query)
+        response = Response(status=status.HTTP_304_NOT_MODIFIED) if data is None else Response(data)
         response["ETag"] = etag
         response["Cache-Control"] = "private, no-cache"
         session_key = request._request.session.session_key
@@ -212,23 +207,57 @@ class GroupMessagesView(ChatAPIView):
         data = MessagePostInput(data=request.data)
         data.is_valid(raise_exception=True)
         alumnus = self.alumnus()
-        message, created = services.message_post(
+        posted = services.message_post(
             group_id=group_id,
             alumnus=alumnus,
             body=data.validated_data["body"],
             client_id=data.validated_data["client_id"],
         )
-        message = selectors.messages_with_author(ids=[message.pk])[0]
+        row = selectors.message_row(posted.message, author=alumnus, member_id=posted.member_id)
         return Response(
-            message_data(message, viewer=alumnus),
-            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+            message_data(row, viewer_id=alumnus.pk),
+            status=status.HTTP_201_CREATED if posted.created else status.HTTP_200_OK,
         )
 
 
-def _unchanged_by_ticket(request: HttpRequest, *, group_id: int) -> HttpResponse | None:
-    """The cheap answer to an unchanged poll: a valid ticket and the same ETag give 304 after
-    one query (the group's version). Anything else takes the full path (session, user,
-    membership), which also answers every error."""
+def _poll_answer(
+    request: Request | HttpRequest, *, reader: selectors.PollReader, query: dict[str, int]
+) -> tuple[str, dict[str, Any] | None]:
+    """The poll's ETag, and its page (None when the poller has it already: 304)."""
+    etag = selectors.messages_etag(state=reader, query=query)
+    if etag in _if_none_match(request):
+        return etag, None
+    page = selectors.messages_page(group_id=reader.group_id, version=reader.version, **query)
+    if page.messages and "before" not in query:
+        services.membership_mark_read(
+            membership_id=reader.membership_id,
+            last_read_message_id=reader.last_read_message_id,
+            message_id=page.messages[-1]["id"],
+        )
+    viewer = reader.alumnus_id
+    return etag, {
+        "version": reader.version,
+        "membership": membership_fields(
+            group_id=reader.group_id,
+            group_name=reader.group_name,
+            status=reader.status,
+            role=reader.role,
+            muted=reader.muted,
+            house_rules=reader.house_rules,
+        ),
+        "messages": [message_data(m, viewer_id=viewer) for m in page.messages],
+        "changed": [message_data(m, viewer_id=viewer) for m in page.changed],
+        "has_more_before": page.has_more_before,
+        "has_more_after": page.has_more_after,
+    }
+
+
+def _poll_by_ticket(request: HttpRequest, *, group_id: int) -> HttpResponse | None:
+    """The short way for a poll with a valid ticket: an unchanged group answers 304 from the
+    version in Redis (no query at all), a changed one (or any, without Redis) after one query
+    that checks the membership, the user and the session (see poll_state_for_ticket) instead
+    of Django's session and user look-ups. The answer brings no new ticket: at least
+    once per CHAT_POLL_TICKET_SECONDS each poller takes the long way, which answers errors."""
     ticket = request.headers.get(TICKET_HEADER, "")
     if not ticket:
         return None
@@ -236,17 +265,33 @@ def _unchanged_by_ticket(request: HttpRequest, *, group_id: int) -> HttpResponse
         query = selectors.messages_cursors(request.GET)
     except ChatError:
         return None
-    state = selectors.poll_state_from_ticket(
-        ticket=ticket,
-        group_id=group_id,
-        session_key=request.COOKIES.get(settings.SESSION_COOKIE_NAME, ""),
-    )
-    if state is None:
+    session_key = request.COOKIES.get(settings.SESSION_COOKIE_NAME, "")
+    claim = selectors.poll_ticket_read(ticket=ticket, group_id=group_id, session_key=session_key)
+    if claim is None:
         return None
-    etag = selectors.messages_etag(state=state, query=query)
-    if etag not in _if_none_match(request):
+    tags = _if_none_match(request)
+    # The check of the session below reads the database's session table.
+    sessions_in_database = settings.SESSION_ENGINE == "django.contrib.sessions.backends.db"
+    if tags and (settings.REDIS_URL or not sessions_in_database):
+        state = selectors.poll_state_with_version(claim)
+        if state is None:
+            return None
+        etag = selectors.messages_etag(state=state, query=query)
+        if etag in tags:
+            return _poll_response(etag, None)
+    if not sessions_in_database:
         return None
-    response = HttpResponse(status=status.HTTP_304_NOT_MODIFIED)
+    reader = selectors.poll_state_for_ticket(claim=claim, session_key=session_key)
+    if reader is None:
+        return None
+    return _poll_response(*_poll_answer(request, reader=reader, query=query))
+
+
+def _poll_response(etag: str, data: dict[str, Any] | None) -> HttpResponse:
+    if data is None:
+        response = HttpResponse(status=status.HTTP_304_NOT_MODIFIED)
+    else:
+        response = HttpResponse(JSONRenderer().render(data), content_type="application/json")
     response["ETag"] = etag
     response["Cache-Control"] = "private, no-cache"
     return response
@@ -270,8 +315,8 @@ class MessageView(ChatAPIView):
         services.message_edit(
             message_id=message_id, alumnus=alumnus, body=data.validated_data["body"]
         )
-        message = selectors.messages_with_author(ids=[message_id])[0]
-        return Response(message_data(message, viewer=alumnus))
+        [row] = selectors.messages_with_author(ids=[message_id])
+        return Response(message_data(row, viewer_id=alumnus.pk))
 
     @extend_schema(
         request=None, responses={204: None, **ERRORS}, summary="自分のメッセージを削除する"
@@ -316,8 +361,8 @@ class MessageHideView(ChatAPIView):
         services.message_hide(
             message=message, moderator=moderator, note=data.validated_data["note"]
         )
-        message = selectors.messages_with_author(ids=[message_id])[0]
-        return Response(message_data(message, viewer=alumnus))
+        [row] = selectors.messages_with_author(ids=[message_id])
+        return Response(message_data(row, viewer_id=alumnus.pk))
 
 
 class MemberSuspendView(ChatAPIView):

@@ -1,5 +1,6 @@
 """Reads of community chat: group lists with unread counts, message pages, polls, exports."""
 
+import dataclasses
 import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
@@ -7,12 +8,15 @@ from typing import Any
 
 from django.conf import settings
 from django.core import signing
+from django.db import connection
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
-from cms.alumni.models import Alumnus
+from cms.alumni.models import Alumnus, AlumnusStatus
 
-from .errors import NotFound
+from . import shared_cache
+from .errors import ChatError, NotFound
 from .models import (
     READING_STATUSES,
     CommunityGroup,
@@ -56,22 +60,67 @@ class PollState:
     muted: bool
 
 
-def poll_state(*, group_id: int, user_id: int) -> PollState | None:
-    """The signed-in user's reading membership of an active group, as an active alumnus, in
-    one query (the poll's hot path: no separate look-up of the alumnus)."""
-    row = (
-        Membership.objects.filter(
-            group_id=group_id,
-            alumnus__user_id=user_id,
-            alumnus__status="active",
-            status__in=READING_STATUSES,
-            group__is_active=True,
-        )
-        .order_by()
-        .values_list("pk", "alumnus_id", "group_id", "group__version", "status", "role", "muted")
-        .first()
+@dataclass(frozen=True)
+class PollReader(PollState):
+    """The full poll's reader: the state, how far they read, and the group as they see it."""
+
+    last_read_message_id: int = 0
+    group_name: str = ""
+    house_rules: str = ""
+
+
+# The poll's own queries are plain SQL: Django's query compiler costs several times what
+# PostgreSQL needs to answer them, and a chat keeps every member polling.
+_READER_SQL = """
+SELECT ms.id, ms.alumnus_id, ms.group_id, g.version, ms.status, ms.role, ms.muted,
+       ms.last_read_message_id, g.name, g.house_rules
+FROM chat_membership ms
+JOIN chat_communitygroup g ON g.id = ms.group_id
+JOIN alumni_alumnus a ON a.id = ms.alumnus_id
+WHERE ms.group_id = %s AND a.status = %s AND ms.status IN (%s, %s) AND g.is_active = %s
+"""
+_BY_USER_SQL = _READER_SQL + "AND a.user_id = %s"
+# A ticket names the membership; the user must still be active and the session still exist
+# (a sign-out ends the session row), checked in the same query.
+_BY_TICKET_SQL = (
+    _READER_SQL  # noqa: S608 (constant text only)
+    + """AND ms.id = %s AND ms.alumnus_id = %s
+AND EXISTS (SELECT 1 FROM auth_user u WHERE u.id = a.user_id AND u.is_active = %s)
+AND EXISTS (SELECT 1 FROM django_session s WHERE s.session_key = %s AND s.expire_date > %s)"""
+)
+
+
+def _reader(sql: str, group_id: int, *params: Any) -> PollReader | None:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [group_id, AlumnusStatus.ACTIVE, *READING_STATUSES, True, *params])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    pk, alumnus_id, group, version, status, role, muted, last_read, name, rules = row
+    return PollReader(
+        pk, alumnus_id, group, version, status, role, bool(muted), last_read, name, rules
     )
-    return None if row is None else PollState(*row)
+
+
+def poll_state(*, group_id: int, user_id: int) -> PollReader | None:
+    """The signed-in user's reading membership of an active group, as an active alumnus, in
+    one query (the poll's hot path: no separate look-up of the alumnus or the group)."""
+    return _reader(_BY_USER_SQL, group_id, user_id)
+
+
+def poll_state_for_ticket(*, claim: PollState, session_key: str) -> PollReader | None:
+    """What `poll_state` reads, for the membership a ticket names, in one query that also
+    checks what the skipped session and user look-ups would have: the session still exists
+    and the user is still active. None sends the poll the long way (which answers errors)."""
+    return _reader(
+        _BY_TICKET_SQL,
+        claim.group_id,
+        claim.membership_id,
+        claim.alumnus_id,
+        True,
+        session_key,
+        timezone.now(),
+    )
 
 
 _TICKET_SALT = "cms.groups.chat.poll-ticket"
@@ -91,9 +140,9 @@ def poll_ticket_issue(*, state: PollState, session_key: str) -> str:
     return signing.TimestampSigner(salt=_TICKET_SALT).sign(value)
 
 
-def poll_state_from_ticket(*, ticket: str, group_id: int, session_key: str) -> PollState | None:
-    """The state a valid ticket vouches for, with the group's current version (one query);
-    None when the ticket is forged, expired, of another group or of another session."""
+def poll_ticket_read(*, ticket: str, group_id: int, session_key: str) -> PollState | None:
+    """The state a valid ticket vouches for (its `version` is 0: the ticket does not know
+    it); None when the ticket is forged, expired, of another group or of another session."""
     try:
         value = signing.TimestampSigner(salt=_TICKET_SALT).unsign(
             ticket, max_age=settings.CHAT_POLL_TICKET_SECONDS
@@ -106,16 +155,14 @@ def poll_state_from_ticket(*, ticket: str, group_id: int, session_key: str) -> P
     membership_id, alumnus_id, ticket_group, status, role, muted = parts[:6]
     if int(ticket_group) != group_id:
         return None
-    version = (
-        CommunityGroup.objects.filter(pk=group_id, is_active=True)
-        .values_list("version", flat=True)
-        .first()
-    )
-    if version is None:
-        return None
-    return PollState(
-        int(membership_id), int(alumnus_id), group_id, version, status, role, muted == "1"
-    )
+    return PollState(int(membership_id), int(alumnus_id), group_id, 0, status, role, muted == "1")
+
+
+def poll_state_with_version(claim: PollState) -> PollState | None:
+    """The ticket's state with the group's current version (from Redis, else one query);
+    None when the group is closed."""
+    version = shared_cache.group_version(group_id=claim.group_id)
+    return None if version is None else dataclasses.replace(claim, version=version)
 
 
 def messages_etag(*, state: PollState, query: dict[str, Any]) -> str:
@@ -131,8 +178,6 @@ def messages_etag(*, state: PollState, query: dict[str, Any]) -> str:
 
 def messages_cursors(params: Any) -> dict[str, int]:
     """`after`, `before`, `since`, `limit` from a query string: non-negative integers."""
-    from .errors import ChatError
-
     cursors: dict[str, int] = {}
     for name in ("after", "before", "since", "limit"):
         raw = params.get(name)
@@ -205,24 +250,83 @@ def groups_overview(*, alumnus: Alumnus) -> dict[str, list[dict[str, Any]]]:
     return {"groups": mine, "joinable": joinable}
 
 
+# A message as the API shows it, read with its author's name and membership in one query.
+MessageRow = dict[str, Any]
+
+_ROW_FIELDS = (
+    "id",
+    "body",
+    "created_at",
+    "edited_at",
+    "deleted_at",
+    "hidden_at",
+    "revision",
+    "author_id",
+    "author_family_name",
+    "author_given_name",
+    "member_id",
+)
+_ROWS_SQL = """
+SELECT m.id, m.body, m.created_at, m.edited_at, m.deleted_at, m.hidden_at, m.revision,
+       m.author_id, a.family_name, a.given_name,
+       (SELECT ms.id FROM chat_membership ms
+        WHERE ms.group_id = m.group_id AND ms.alumnus_id = m.author_id)
+FROM chat_message m
+LEFT JOIN alumni_alumnus a ON a.id = m.author_id
+WHERE {where}
+ORDER BY m.id {order}{limit}
+"""
+_DATETIME_FIELDS = ("created_at", "edited_at", "deleted_at", "hidden_at")
+
+
 @dataclass
 class MessagesPage:
-    messages: list[Message]
-    changed: list[Message] = field(default_factory=list)
+    messages: list[MessageRow]
+    changed: list[MessageRow] = field(default_factory=list)
     has_more_before: bool = False
     has_more_after: bool = False
 
 
-def _with_author(queryset: QuerySet[Message]) -> QuerySet[Message]:
-    member_id = Membership.objects.filter(
-        group_id=OuterRef("group_id"), alumnus_id=OuterRef("author_id")
-    ).values("pk")[:1]
-    return queryset.select_related("author").annotate(member_id=Subquery(member_id))
+def _rows(
+    where: str, params: list[Any], *, newest_first: bool = False, limit: int | None = None
+) -> list[MessageRow]:
+    sql = _ROWS_SQL.format(
+        where=where,
+        order="DESC" if newest_first else "ASC",
+        limit="" if limit is None else f" LIMIT {int(limit)}",
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = [dict(zip(_ROW_FIELDS, values, strict=True)) for values in cursor.fetchall()]
+    if connection.vendor == "sqlite":  # SQLite hands back naive datetimes (UTC)
+        for row in rows:
+            for name in _DATETIME_FIELDS:
+                if row[name] is not None:
+                    row[name] = row[name].replace(tzinfo=dt.UTC)
+    return rows
+
+
+def message_row(message: Message, *, author: Alumnus | None, member_id: int | None) -> MessageRow:
+    """The row of a message already in hand (no query)."""
+    return {
+        "id": message.pk,
+        "body": message.body,
+        "created_at": message.created_at,
+        "edited_at": message.edited_at,
+        "deleted_at": message.deleted_at,
+        "hidden_at": message.hidden_at,
+        "revision": message.revision,
+        "author_id": None if author is None else author.pk,
+        "author_family_name": None if author is None else author.family_name,
+        "author_given_name": None if author is None else author.given_name,
+        "member_id": member_id,
+    }
 
 
 def messages_page(
     *,
-    group: CommunityGroup,
+    group_id: int,
+    version: int,
     after: int | None = None,
     before: int | None = None,
     since: int | None = None,
@@ -231,26 +335,43 @@ def messages_page(
     """A page in ascending order: the newest (default), older than `before`, or newer than
     `after`; with `since` (a version), also the older messages changed after that version."""
     size = min(limit or settings.CHAT_PAGE_SIZE, settings.CHAT_PAGE_SIZE)
-    base = _with_author(Message.objects.filter(group=group))
     page = MessagesPage(messages=[])
     if after is not None:
-        rows = list(base.filter(pk__gt=after).order_by("pk")[: size + 1])
+        rows = _rows("m.group_id = %s AND m.id > %s", [group_id, after], limit=size + 1)
         page.has_more_after = len(rows) > size
         page.messages = rows[:size]
-        if since is not None and since < group.version:
-            page.changed = list(base.filter(pk__lte=after, revision__gt=since).order_by("pk"))
+        if since is not None and since < version and not _changes_all_new(rows, since, version):
+            page.changed = _rows(
+                "m.group_id = %s AND m.id <= %s AND m.revision > %s", [group_id, after, since]
+            )
         return page
-    newest_first = base.order_by("-pk")
-    if before is not None:
-        newest_first = newest_first.filter(pk__lt=before)
-    rows = list(newest_first[: size + 1])
+    if before is None:
+        rows = _rows("m.group_id = %s", [group_id], newest_first=True, limit=size + 1)
+    else:
+        rows = _rows(
+            "m.group_id = %s AND m.id < %s", [group_id, before], newest_first=True, limit=size + 1
+        )
     page.has_more_before = len(rows) > size
     page.messages = list(reversed(rows[:size]))
     return page
 
 
-def messages_with_author(*, ids: list[int]) -> list[Message]:
-    return list(_with_author(Message.objects.filter(pk__in=ids)).order_by("pk"))
+def _changes_all_new(rows: list[MessageRow], since: int, version: int) -> bool:
+    """Whether every change between the two versions is one of these (new) messages, so that
+    no older message can have changed: each change takes the next version and stamps it on the
+    one message it touches (only erasing an account stamps several, all of them deleted)."""
+    stamped = {
+        row["revision"]
+        for row in rows
+        if since < row["revision"] <= version and row["deleted_at"] is None
+    }
+    return len(stamped) == version - since
+
+
+def messages_with_author(*, ids: list[int]) -> list[MessageRow]:
+    if not ids:
+        return []
+    return _rows(f"m.id IN ({', '.join(['%s'] * len(ids))})", list(ids))
 
 
 def membership_in_group(*, group_id: int, member_id: int) -> Membership:
@@ -273,8 +394,8 @@ def message_for_member(*, message_id: int, alumnus: Alumnus) -> tuple[Message, M
     return message, membership_for_reading(group_id=message.group_id, alumnus=alumnus)
 
 
-def editable_until(message: Message) -> dt.datetime:
-    return message.created_at + dt.timedelta(minutes=settings.CHAT_EDIT_MINUTES)
+def editable_until(created_at: dt.datetime) -> dt.datetime:
+    return created_at + dt.timedelta(minutes=settings.CHAT_EDIT_MINUTES)
 
 
 def reports_open() -> QuerySet[Report]:

@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from cms.alumni.models import Alumnus
 
+from . import shared_cache
 from .errors import ChatError, Conflict, NotAllowed, NotFound
 from .models import (
     READING_STATUSES,
@@ -57,7 +58,9 @@ def _group_bump(*, group_id: int) -> int:
     (on SQLite the immediate transaction does the same).
     """
     CommunityGroup.objects.filter(pk=group_id).update(version=F("version") + 1)
-    return int(CommunityGroup.objects.filter(pk=group_id).values_list("version", flat=True)[0])
+    version = int(CommunityGroup.objects.filter(pk=group_id).values_list("version", flat=True)[0])
+    shared_cache.group_version_publish(group_id=group_id, version=version)
+    return version
 
 
 def _membership(*, group_id: int, alumnus: Alumnus, statuses: tuple[str, ...]) -> Membership:
@@ -68,13 +71,6 @@ def _membership(*, group_id: int, alumnus: Alumnus, statuses: tuple[str, ...]) -
     )
     if membership is None:
         raise NotFound()
-    return membership
-
-
-def _posting_membership(*, group_id: int, alumnus: Alumnus) -> Membership:
-    membership = _membership(group_id=group_id, alumnus=alumnus, statuses=READING_STATUSES)
-    if membership.status == MembershipStatus.SUSPENDED:
-        raise NotAllowed("このグループでの投稿は停止されています。")
     return membership
 
 
@@ -131,20 +127,18 @@ def membership_set_muted(*, group_id: int, alumnus: Alumnus, muted: bool) -> Mem
     return membership
 
 
-def membership_mark_read(*, membership: Membership, message_id: int) -> None:
-    if message_id > membership.last_read_message_id:
-        Membership.objects.filter(pk=membership.pk, last_read_message_id__lt=message_id).update(
-            last_read_message_id=message_id
-        )
-        membership.last_read_message_id = message_id
+def membership_mark_read(*, membership_id: int, last_read_message_id: int, message_id: int) -> None:
+    """One UPDATE, and only when the reader got further than before."""
+    if message_id > last_read_message_id:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE chat_membership SET last_read_message_id = %s"
+                " WHERE id = %s AND last_read_message_id < %s",
+                [message_id, membership_id, message_id],
+            )
 
 
 # --- messages ---------------------------------------------------------------------------------
-
-
-class _AlreadyPosted(Exception):
-    def __init__(self, message: Message) -> None:
-        self.message = message
 
 
 def _same_post(*, existing: Message, group_id: int) -> Message:
@@ -153,43 +147,90 @@ def _same_post(*, existing: Message, group_id: int) -> Message:
     return existing
 
 
-def message_post(
-    *, group_id: int, alumnus: Alumnus, body: str, client_id: uuid.UUID
-) -> tuple[Message, bool]:
-    """Post a message; a retry with the same `client_id` returns the first one (False: not new).
+# Posting is the chat's hot write: plain SQL, as the poll's reads (see selectors).
+_POSTING_MEMBERSHIP_SQL = """
+SELECT ms.id, ms.status, ms.last_read_message_id,
+       (SELECT m.id FROM chat_message m WHERE m.author_id = %s AND m.client_id = %s)
+FROM chat_membership ms
+JOIN chat_communitygroup g ON g.id = ms.group_id
+WHERE ms.group_id = %s AND ms.alumnus_id = %s AND ms.status IN (%s, %s) AND g.is_active = %s
+"""
 
-    The unique constraint on (author, client_id) is the guarantee; the check under the group's
-    lock only spares a failed insert.
+
+_GROUP_VERSION_SQL = "SELECT version FROM chat_communitygroup WHERE id = %s "
+
+
+@dataclass(frozen=True)
+class Posted:
+    """A message as posted: with its author and the author's membership (the API's answer)."""
+
+    message: Message
+    created: bool
+    member_id: int
+
+
+def message_post(*, group_id: int, alumnus: Alumnus, body: str, client_id: uuid.UUID) -> Posted:
+    """Post a message; a retry with the same `client_id` returns the first one (not `created`).
+
+    The unique constraint on (author, client_id) is the guarantee against a second message: a
+    parallel retry fails its insert and returns the first. The group's row lock is held for
+    three statements only (lock, insert, version): ids of a group are committed in order, so a
+    poll that saw message n never misses a message below n.
     """
-    membership = _posting_membership(group_id=group_id, alumnus=alumnus)
+    client_key = Message._meta.get_field("client_id").get_db_prep_value(client_id, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _POSTING_MEMBERSHIP_SQL,
+            [alumnus.pk, client_key, group_id, alumnus.pk, *READING_STATUSES, True],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        raise NotFound()
+    member_id, status, last_read, landed_id = row
+    if status == MembershipStatus.SUSPENDED:
+        raise NotAllowed("このグループでの投稿は停止されています。")
     text = message_body_clean(body)
-    existing = Message.objects.filter(author=alumnus, client_id=client_id).first()
-    if existing is not None:
-        return _same_post(existing=existing, group_id=group_id), False
+    if landed_id is not None:
+        first = Message.objects.get(pk=landed_id)
+        return Posted(_same_post(existing=first, group_id=group_id), False, member_id)
+    message = Message(
+        group_id=group_id,
+        author=alumnus,
+        client_id=client_id,
+        body=text,
+        created_at=timezone.now(),
+    )
+    created_at = Message._meta.get_field("created_at").get_db_prep_value(
+        message.created_at, connection
+    )
+    lock = connection.ops.for_update_sql() if connection.features.has_select_for_update else ""
     try:
-        with transaction.atomic():
-            version = _group_bump(group_id=group_id)
-            landed = Message.objects.filter(author=alumnus, client_id=client_id).first()
-            if landed is not None:
-                raise _AlreadyPosted(landed)  # a parallel retry won the lock: undo the bump
-            message = Message.objects.create(
-                group_id=group_id,
-                author=alumnus,
-                client_id=client_id,
-                body=text,
-                revision=version,
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(_GROUP_VERSION_SQL + lock, [group_id])
+            message.revision = 1 + cursor.fetchone()[0]
+            cursor.execute(
+                "INSERT INTO chat_message (group_id, author_id, client_id, body, created_at, revision)"
+                " VALUES (%s, %s, %s, %s, %s, %s) RETURNING id",
+                [group_id, alumnus.pk, client_key, text, created_at, message.revision],
             )
-            CommunityGroup.objects.filter(pk=group_id).update(last_message_id=message.pk)
-            membership_mark_read(membership=membership, message_id=message.pk)
+            message.pk = cursor.fetchone()[0]
+            cursor.execute(
+                "UPDATE chat_communitygroup SET version = %s, last_message_id = %s WHERE id = %s",
+                [message.revision, message.pk, group_id],
+            )
+            shared_cache.group_version_publish(group_id=group_id, version=message.revision)
             transaction.on_commit(lambda: _push_enqueue(group_id=group_id))
-    except _AlreadyPosted as already:
-        return _same_post(existing=already.message, group_id=group_id), False
     except IntegrityError:
-        landed = Message.objects.filter(author=alumnus, client_id=client_id).first()
-        if landed is None:
+        # A parallel retry with the same client_id committed first.
+        winner = Message.objects.filter(author=alumnus, client_id=client_id).first()
+        if winner is None:
             raise
-        return _same_post(existing=landed, group_id=group_id), False
-    return message, True
+        return Posted(_same_post(existing=winner, group_id=group_id), False, member_id)
+    message._state.adding = False
+    membership_mark_read(
+        membership_id=member_id, last_read_message_id=last_read, message_id=message.pk
+    )
+    return Posted(message, True, member_id)
 
 
 def _push_enqueue(*, group_id: int) -> None:
@@ -200,6 +241,11 @@ def _push_enqueue(*, group_id: int) -> None:
     task = chat_push_task
     delay = settings.CHAT_PUSH_DELAY_SECONDS
     if delay and default_task_backend.supports_defer:
+        # A task queued less than half the delay ago has not run yet and will see this message
+        # too (it pushes up to the group's last message when it runs): one task per group and
+        # half-delay, not one per message.
+        if shared_cache.push_batch_join(group_id=group_id, seconds=delay // 2):
+            return
         # Members reading the chat right now mark the message read within a poll or two.
         task = chat_push_task.using(run_after=timezone.now() + dt.timedelta(seconds=delay))
     try:
@@ -207,6 +253,7 @@ def _push_enqueue(*, group_id: int) -> None:
     except Exception:
         # The message is stored; a missing push must not turn the post into an error.
         logger.exception("chat push for group %s could not be queued", group_id)
+        shared_cache.push_batch_leave(group_id=group_id)
 
 
 def _own_message(*, message_id: int, alumnus: Alumnus) -> tuple[Message, Membership]:
