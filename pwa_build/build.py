@@ -17,6 +17,7 @@ with ten thousand in the site. Another process's build (the daily cron run) read
 import contextlib
 import datetime as dt
 import fcntl
+import gc
 import hashlib
 import json
 import multiprocessing
@@ -403,7 +404,7 @@ def build(
     started = time.perf_counter()
     dist = dist or dist_dir()
     app_dir = app_dir or Path(settings.BASE_DIR) / "site_templates" / "app"
-    with build_lock(dist):
+    with build_lock(dist), _no_cyclic_gc():
         assets.manifest().refresh()
         version = version or site_version(app_dir)
         state = _read_state(dist)
@@ -427,6 +428,21 @@ def build(
         _known[dist.absolute()] = (build_id, {e.pk: e for e in content.notices})
         report.seconds = time.perf_counter() - started
         return report
+
+
+@contextlib.contextmanager
+def _no_cyclic_gc() -> Iterator[None]:
+    """A build makes tens of thousands of short-lived objects; now and then they set off a full
+    pass of the cyclic collector over everything the process holds (the kept notices too),
+    which doubled an incremental build. Paused while building, it runs after the files are
+    live; reference counting still frees the build's objects as it goes."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 _known: dict[Path, tuple[str, dict[int, Entry]]] = {}
