@@ -7,11 +7,12 @@ from drf_spectacular.views import SpectacularAPIView
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    # Chat first: every member with a chat open polls it, and Django tries routes in order.
+    path("", include("cms.groups.chat.api_urls")),
     path("", include("cms.alumni.api_urls")),
     path("", include("cms.content.api_urls")),
     path("", include("cms.surveys.api_urls")),
     path("", include("cms.groups.api_urls")),
-    path("", include("cms.groups.chat.api_urls")),
     path("", include("cms.push.api_urls")),
     path("", include("cms.analytics.api_urls")),
 ]

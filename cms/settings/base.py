@@ -316,8 +316,9 @@ from corsheaders.defaults import default_headers  # noqa: E402
 
 CORS_ALLOW_HEADERS = (*default_headers, "if-none-match", "x-chat-poll-ticket")
 CORS_EXPOSE_HEADERS = ["ETag", "X-Chat-Poll-Ticket"]
-# An unchanged poll with a ticket this young skips the session look-up (1 query, not 3); a
-# membership change or a sign-out reaches such polls within this time.
+# A poll with a ticket this young skips the session and user look-ups (one query checks them,
+# and renews the ticket); an unchanged poll answered from Redis with no query at all is served
+# at most half this long after the last check.
 CHAT_POLL_TICKET_SECONDS = int(env("CHAT_POLL_TICKET_SECONDS", "60"))
 # A group's version in Redis expires after this long: the bound on a stale version should
 # Redis ever lose a write (a poll might then answer 304 for a changed group until it expires).

@@ -1,6 +1,7 @@
-"""Chat tests: a group, a member signed in through the API client; the push tests'
-subscriptions and VAPID key."""
+"""Chat tests: a group, a member signed in through the API client, the poll ticket's clock; the
+push tests' subscriptions and VAPID key."""
 
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -9,6 +10,7 @@ from django.db import connections
 from rest_framework.test import APIClient
 
 from cms.alumni.models import Alumnus
+from cms.groups.chat import selectors
 from cms.groups.chat.models import CommunityGroup
 from tests.chat.factories import CommunityGroupFactory, member_of
 from tests.push.conftest import subscribe, vapid_key
@@ -52,3 +54,20 @@ def migrated_data_restored(django_db_blocker: Any) -> Iterator[None]:
             contents = getattr(conn, "_test_serialized_contents", None)
             if contents:
                 conn.creation.deserialize_db_from_string(contents)
+
+
+class Clock:
+    """The ticket's clock, moved on by hand: a ticket's age without waiting for it."""
+
+    def __init__(self) -> None:
+        self.now = time.time()
+
+    def time(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    clock = Clock()
+    monkeypatch.setattr(selectors, "time", clock)
+    return clock

@@ -7,13 +7,22 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from django.contrib.sessions.models import Session
 from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from cms.alumni.models import Alumnus
-from cms.groups.chat.models import CommunityGroup, Membership, Message, Report
+from cms.alumni.models import Alumnus, AlumnusStatus
+from cms.groups.chat.api import TICKET_HEADER
+from cms.groups.chat.models import (
+    CommunityGroup,
+    Membership,
+    MembershipStatus,
+    Message,
+    Report,
+)
+from tests.chat.conftest import Clock
 from tests.chat.factories import AlumnusFactory, CommunityGroupFactory, member_of, post
 
 pytestmark = pytest.mark.django_db
@@ -402,23 +411,87 @@ def test_a_changed_poll_with_its_ticket_is_answered_after_three_queries(
     assert Membership.objects.get(group=group, alumnus=me).last_read_message_id == new.pk
 
 
-@pytest.mark.parametrize("ending", ["sign_out", "leave", "account_suspended"])
+ENDINGS = {
+    "sign_out": 401,
+    "session_expired": 401,
+    "password_changed": 401,
+    "user_deactivated": 401,
+    "alumnus_suspended": 403,
+    "leave": 404,
+}
+
+
+@pytest.mark.parametrize("ending", ENDINGS)
 def test_a_ticket_stops_serving_messages_at_once(
     client: APIClient, group: CommunityGroup, me: Alumnus, ending: str
 ) -> None:
     first, query = _ticketed_poll(client, group, me)
     post(group, member_of(group).alumnus, "新着")
+    session_key = client.cookies[settings.SESSION_COOKIE_NAME].value
     if ending == "sign_out":
-        cookie = client.cookies[settings.SESSION_COOKIE_NAME]
         client.logout()
-        client.cookies[settings.SESSION_COOKIE_NAME] = cookie.value
-    elif ending == "leave":
-        assert client.post(f"/api/v1/groups/{group.pk}/leave").status_code == 204
-    else:
+        client.cookies[settings.SESSION_COOKIE_NAME] = session_key
+    elif ending == "session_expired":
+        Session.objects.filter(pk=session_key).update(
+            expire_date=timezone.now() - dt.timedelta(seconds=1)
+        )
+    elif ending == "password_changed":
+        me.user.set_password("新しいパスワード")
+        me.user.save()
+    elif ending == "user_deactivated":
         me.user.is_active = False
         me.user.save()
+    elif ending == "alumnus_suspended":
+        Alumnus.objects.filter(pk=me.pk).update(status=AlumnusStatus.SUSPENDED)
+    else:
+        assert client.post(f"/api/v1/groups/{group.pk}/leave").status_code == 204
     response = _poll_with_ticket(client, group, query, first)
-    assert response.status_code == {"sign_out": 401, "leave": 404, "account_suspended": 401}[ending]
+    assert response.status_code == ENDINGS[ending]
+    assert TICKET_HEADER not in response
+
+
+def test_a_suspended_members_ticket_takes_the_long_way_to_a_ticket_of_the_new_state(
+    client: APIClient, group: CommunityGroup, me: Alumnus, django_assert_num_queries: Any
+) -> None:
+    first, query = _ticketed_poll(client, group, me)
+    membership = Membership.objects.get(group=group, alumnus=me)
+    membership.status = MembershipStatus.SUSPENDED
+    membership.save()
+    post(group, member_of(group).alumnus, "新着")
+
+    # the ticket's check (which fails), then session, user, membership, messages, read mark.
+    with django_assert_num_queries(6):
+        answer = _poll_with_ticket(client, group, query, first)
+
+    assert answer.status_code == 200 and answer.json()["membership"]["can_post"] is False
+    post(group, member_of(group).alumnus, "もう一つ")
+    with django_assert_num_queries(3):
+        again = _poll_with_ticket(client, group, query, answer)
+    assert again.status_code == 200
+
+
+def test_a_checked_poll_renews_the_ticket_past_the_first_ones_life(
+    client: APIClient,
+    group: CommunityGroup,
+    me: Alumnus,
+    clock: Clock,
+    django_assert_num_queries: Any,
+) -> None:
+    first, query = _ticketed_poll(client, group, me)
+    clock.now += settings.CHAT_POLL_TICKET_SECONDS * 0.9
+    post(group, member_of(group).alumnus, "新着")
+    with django_assert_num_queries(3):  # the ticket's check, the new messages, the read mark
+        renewed = _poll_with_ticket(client, group, query, first)
+    assert renewed[TICKET_HEADER] != first[TICKET_HEADER]
+
+    clock.now += settings.CHAT_POLL_TICKET_SECONDS * 0.9
+    post(group, member_of(group).alumnus, "また新着")
+    with django_assert_num_queries(5):  # the first ticket has expired: the long way
+        _poll_with_ticket(client, group, query, first)
+    post(group, member_of(group).alumnus, "さらに新着")
+    with django_assert_num_queries(3):
+        answer = _poll_with_ticket(client, group, query, renewed)
+    assert [m["body"] for m in answer.json()["messages"]] == ["新着", "また新着", "さらに新着"]
 
 
 def test_a_ticket_is_worth_nothing_in_another_session(

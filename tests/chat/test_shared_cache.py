@@ -8,13 +8,16 @@ from typing import Any
 
 import pytest
 import redis
+from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from cms.alumni.models import Alumnus
 from cms.groups.chat import services, shared_cache
+from cms.groups.chat.api import TICKET_HEADER
 from cms.groups.chat.models import CommunityGroup, MembershipStatus
+from tests.chat.conftest import Clock
 from tests.chat.factories import member_of, post
 
 pytestmark = pytest.mark.django_db
@@ -65,6 +68,28 @@ def test_with_redis_an_unchanged_poll_with_its_ticket_needs_no_query(
     _poll(client, group, poller)  # the first reader after a miss puts the version in Redis
     with CaptureQueriesContext(connection) as queries:
         again = _poll(client, group, poller)
+    assert (again.status_code, len(queries)) == (304, 0)
+
+
+def test_with_redis_a_ticket_past_half_its_life_is_checked_and_renewed(
+    shared_redis: redis.Redis, client: APIClient, group: CommunityGroup, me: Alumnus, clock: Clock
+) -> None:
+    poller = _poller(client, group, me)
+    _poll(client, group, poller)  # the version into Redis
+    clock.now += settings.CHAT_POLL_TICKET_SECONDS * 0.4
+    with CaptureQueriesContext(connection) as queries:
+        young = _poll(client, group, poller)
+    assert (young.status_code, len(queries), TICKET_HEADER in young) == (304, 0, False)
+
+    clock.now += settings.CHAT_POLL_TICKET_SECONDS * 0.4
+    with CaptureQueriesContext(connection) as queries:
+        old = _poll(client, group, poller)  # membership, user, session: the ticket's check
+    assert (old.status_code, len(queries)) == (304, 1)
+    renewed = {**poller["headers"], "X-Chat-Poll-Ticket": old[TICKET_HEADER]}
+
+    clock.now += settings.CHAT_POLL_TICKET_SECONDS * 0.4
+    with CaptureQueriesContext(connection) as queries:
+        again = _poll(client, group, {**poller, "headers": renewed})
     assert (again.status_code, len(queries)) == (304, 0)
 
 

@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.http import HttpRequest, HttpResponse
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
@@ -192,9 +193,11 @@ class GroupMessagesView(ChatAPIView):
         response["ETag"] = etag
         response["Cache-Control"] = "private, no-cache"
         session_key = request._request.session.session_key
-        if session_key:
+        user = request.user
+        if session_key and isinstance(user, AbstractBaseUser):
+            # Django's login check has just verified the session's auth hash against this.
             response[TICKET_HEADER] = selectors.poll_ticket_issue(
-                state=state, session_key=session_key
+                state=state, session_key=session_key, session_auth_hash=user.get_session_auth_hash()
             )
         return response
 
@@ -253,27 +256,42 @@ def _poll_answer(
 
 
 def _poll_by_ticket(request: HttpRequest, *, group_id: int) -> HttpResponse | None:
-    """The short way for a poll with a valid ticket: an unchanged group answers 304 from the
-    version in Redis (no query at all), a changed one (or any, without Redis) after one query
-    that checks the membership, the user and the session (see poll_state_for_ticket) instead
-    of Django's session and user look-ups. The answer brings no new ticket: at least
-    once per CHAT_POLL_TICKET_SECONDS each poller takes the long way, which answers errors."""
-    ticket = request.headers.get(TICKET_HEADER, "")
-    if not ticket:
+    """The short way for a poll with a valid ticket, instead of Django's session and user
+    look-ups; None sends the poll the long way (which answers errors and issues tickets).
+
+    The checked way: one query re-checks everything those look-ups would (the session exists
+    and has not expired, the user is active and their session auth hash is the ticket's, the
+    membership still reads the group in the ticket's state; see poll_state_for_ticket). Its
+    answer brings a renewed ticket. Renewing is safe because the checks run on every such
+    request: a sign-out, an expired session, a password change, a deactivated account, leaving
+    the group or a suspension fails the very next checked poll, and a failed check renews
+    nothing. Without renewal every poller would take the long way once a minute, and pollers
+    whose tickets were issued together would all do so at once.
+
+    The unchecked way (Redis, or sessions outside the database): an unchanged group answers
+    304 from the group's version with no query, and no new ticket. A 304 tells nothing but
+    "unchanged"; it is served at most CHAT_POLL_TICKET_SECONDS after the last full check,
+    because the ticket is only ever renewed by a check. Past half its life, a ticket takes
+    the checked way to be renewed before it expires."""
+    ticket_text = request.headers.get(TICKET_HEADER, "")
+    if not ticket_text:
         return None
     try:
         query = selectors.messages_cursors(request.GET)
     except ChatError:
         return None
     session_key = request.COOKIES.get(settings.SESSION_COOKIE_NAME, "")
-    claim = selectors.poll_ticket_read(ticket=ticket, group_id=group_id, session_key=session_key)
-    if claim is None:
+    ticket = selectors.poll_ticket_read(
+        ticket=ticket_text, group_id=group_id, session_key=session_key
+    )
+    if ticket is None:
         return None
     tags = _if_none_match(request)
     # The check of the session below reads the database's session table.
     sessions_in_database = settings.SESSION_ENGINE == "django.contrib.sessions.backends.db"
-    if tags and (settings.REDIS_URL or not sessions_in_database):
-        state = selectors.poll_state_with_version(claim)
+    unchecked_allowed = settings.REDIS_URL or not sessions_in_database
+    if tags and unchecked_allowed and not selectors.poll_ticket_due_for_renewal(ticket):
+        state = selectors.poll_state_with_version(ticket.state)
         if state is None:
             return None
         etag = selectors.messages_etag(state=state, query=query)
@@ -281,10 +299,14 @@ def _poll_by_ticket(request: HttpRequest, *, group_id: int) -> HttpResponse | No
             return _poll_response(etag, None)
     if not sessions_in_database:
         return None
-    reader = selectors.poll_state_for_ticket(claim=claim, session_key=session_key)
+    reader = selectors.poll_state_for_ticket(ticket=ticket, session_key=session_key)
     if reader is None:
         return None
-    return _poll_response(*_poll_answer(request, reader=reader, query=query))
+    response = _poll_response(*_poll_answer(request, reader=reader, query=query))
+    response[TICKET_HEADER] = selectors.poll_ticket_renew(
+        ticket=ticket, state=reader, session_key=session_key
+    )
+    return response
 
 
 def _poll_response(etag: str, data: dict[str, Any] | None) -> HttpResponse:

@@ -3,15 +3,18 @@
 import dataclasses
 import datetime as dt
 import hashlib
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core import signing
 from django.db import connection
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 
 from cms.alumni.models import Alumnus, AlumnusStatus
 
@@ -71,48 +74,69 @@ class PollReader(PollState):
 
 # The poll's own queries are plain SQL: Django's query compiler costs several times what
 # PostgreSQL needs to answer them, and a chat keeps every member polling.
-_READER_SQL = """
-SELECT ms.id, ms.alumnus_id, ms.group_id, g.version, ms.status, ms.role, ms.muted,
-       ms.last_read_message_id, g.name, g.house_rules
+_READER_COLUMNS = """ms.id, ms.alumnus_id, ms.group_id, g.version, ms.status, ms.role, ms.muted,
+       ms.last_read_message_id, g.name, g.house_rules"""
+_READER_JOINS = """
 FROM chat_membership ms
 JOIN chat_communitygroup g ON g.id = ms.group_id
-JOIN alumni_alumnus a ON a.id = ms.alumnus_id
-WHERE ms.group_id = %s AND a.status = %s AND ms.status IN (%s, %s) AND g.is_active = %s
-"""
-_BY_USER_SQL = _READER_SQL + "AND a.user_id = %s"
-# A ticket names the membership; the user must still be active and the session still exist
-# (a sign-out ends the session row), checked in the same query.
+JOIN alumni_alumnus a ON a.id = ms.alumnus_id"""
+_READER_WHERE = """
+WHERE ms.group_id = %s AND a.status = %s AND ms.status IN (%s, %s) AND g.is_active = %s"""
+_BY_USER_SQL = f"SELECT {_READER_COLUMNS}{_READER_JOINS}{_READER_WHERE} AND a.user_id = %s"
+# A ticket names the membership; the same query checks what Django's session and user
+# look-ups would have: the user is still active, the session row still exists and has not
+# expired (a sign-out deletes it); and it brings the user's password hash, from which the
+# session auth hash is computed (a password change alters it, see poll_state_for_ticket).
 _BY_TICKET_SQL = (
-    _READER_SQL  # noqa: S608 (constant text only)
-    + """AND ms.id = %s AND ms.alumnus_id = %s
-AND EXISTS (SELECT 1 FROM auth_user u WHERE u.id = a.user_id AND u.is_active = %s)
+    f"SELECT {_READER_COLUMNS}, u.password{_READER_JOINS}"  # noqa: S608 (constant text only)
+    + "\nJOIN auth_user u ON u.id = a.user_id"
+    + _READER_WHERE
+    + """
+AND ms.id = %s AND ms.alumnus_id = %s AND u.is_active = %s
 AND EXISTS (SELECT 1 FROM django_session s WHERE s.session_key = %s AND s.expire_date > %s)"""
 )
 
 
-def _reader(sql: str, group_id: int, *params: Any) -> PollReader | None:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [group_id, AlumnusStatus.ACTIVE, *READING_STATUSES, True, *params])
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    pk, alumnus_id, group, version, status, role, muted, last_read, name, rules = row
+def _reader_from(row: tuple[Any, ...]) -> PollReader:
+    pk, alumnus_id, group, version, status, role, muted, last_read, name, rules = row[:10]
     return PollReader(
         pk, alumnus_id, group, version, status, role, bool(muted), last_read, name, rules
     )
 
 
+def _fetch(sql: str, group_id: int, *params: Any) -> tuple[Any, ...] | None:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [group_id, AlumnusStatus.ACTIVE, *READING_STATUSES, True, *params])
+        row: tuple[Any, ...] | None = cursor.fetchone()
+    return row
+
+
 def poll_state(*, group_id: int, user_id: int) -> PollReader | None:
     """The signed-in user's reading membership of an active group, as an active alumnus, in
     one query (the poll's hot path: no separate look-up of the alumnus or the group)."""
-    return _reader(_BY_USER_SQL, group_id, user_id)
+    row = _fetch(_BY_USER_SQL, group_id, user_id)
+    return None if row is None else _reader_from(row)
 
 
-def poll_state_for_ticket(*, claim: PollState, session_key: str) -> PollReader | None:
+@dataclass(frozen=True)
+class PollTicket:
+    """What a valid ticket vouches for: the membership state (`version` 0, the ticket does not
+    know it), a digest of the session's auth hash, and when it was issued (epoch seconds)."""
+
+    state: PollState
+    auth_digest: str
+    issued_at: int
+
+
+def poll_state_for_ticket(*, ticket: PollTicket, session_key: str) -> PollReader | None:
     """What `poll_state` reads, for the membership a ticket names, in one query that also
-    checks what the skipped session and user look-ups would have: the session still exists
-    and the user is still active. None sends the poll the long way (which answers errors)."""
-    return _reader(
+    checks everything the skipped session and user look-ups would have: the session exists
+    and has not expired, the user is active and their session auth hash (which changes with
+    the password) is the one the ticket was issued with. The membership must also still be in
+    the state the ticket names (a suspension or a role change takes the long way and gets a
+    new ticket). None sends the poll the long way (which answers errors)."""
+    claim = ticket.state
+    row = _fetch(
         _BY_TICKET_SQL,
         claim.group_id,
         claim.membership_id,
@@ -121,41 +145,87 @@ def poll_state_for_ticket(*, claim: PollState, session_key: str) -> PollReader |
         session_key,
         timezone.now(),
     )
+    if row is None:
+        return None
+    reader = _reader_from(row)
+    password = row[10]
+    if not constant_time_compare(_auth_digest(_session_auth_hash(password)), ticket.auth_digest):
+        return None
+    if (reader.status, reader.role, reader.muted) != (claim.status, claim.role, claim.muted):
+        return None
+    return reader
+
+
+def _session_auth_hash(password: str) -> str:
+    """Django's session auth hash for a user with this password hash, computed as the login
+    check computes it (an unsaved user costs no query)."""
+    return str(get_user_model()(password=password).get_session_auth_hash())
 
 
 _TICKET_SALT = "cms.groups.chat.poll-ticket"
+_TICKET_FIELDS = 9
 
 
 def _session_digest(session_key: str) -> str:
     return hashlib.blake2s(session_key.encode(), digest_size=12).hexdigest()
 
 
-def poll_ticket_issue(*, state: PollState, session_key: str) -> str:
-    """A signed, short-lived note of who polls which group in which membership state, bound
-    to the session: with it, an unchanged poll needs neither the session nor the user row."""
+def _auth_digest(session_auth_hash: str) -> str:
+    # The ticket is in the client's hands: it carries a digest, never the auth hash itself.
+    return hashlib.blake2s(session_auth_hash.encode(), digest_size=12).hexdigest()
+
+
+def _ticket(*, state: PollState, session_key: str, auth_digest: str) -> str:
     value = (
         f"{state.membership_id}.{state.alumnus_id}.{state.group_id}.{state.status}."
-        f"{state.role}.{int(state.muted)}.{_session_digest(session_key)}"
+        f"{state.role}.{int(state.muted)}.{_session_digest(session_key)}."
+        f"{auth_digest}.{int(time.time())}"
     )
-    return signing.TimestampSigner(salt=_TICKET_SALT).sign(value)
+    return signing.Signer(salt=_TICKET_SALT).sign(value)
 
 
-def poll_ticket_read(*, ticket: str, group_id: int, session_key: str) -> PollState | None:
-    """The state a valid ticket vouches for (its `version` is 0: the ticket does not know
-    it); None when the ticket is forged, expired, of another group or of another session."""
+def poll_ticket_issue(*, state: PollState, session_key: str, session_auth_hash: str) -> str:
+    """A signed, short-lived note of who polls which group in which membership state, bound
+    to the session and to the user's session auth hash (as Django's login check verified it
+    on this request): with it, a poll needs neither the session nor the user look-up (see
+    poll_state_for_ticket)."""
+    return _ticket(
+        state=state, session_key=session_key, auth_digest=_auth_digest(session_auth_hash)
+    )
+
+
+def poll_ticket_renew(*, ticket: PollTicket, state: PollState, session_key: str) -> str:
+    """A fresh ticket for one that `poll_state_for_ticket` has just checked in full (its auth
+    digest matched the user's current one); only ever after that check."""
+    return _ticket(state=state, session_key=session_key, auth_digest=ticket.auth_digest)
+
+
+def poll_ticket_read(*, ticket: str, group_id: int, session_key: str) -> PollTicket | None:
+    """The ticket's claim; None when it is forged, older than CHAT_POLL_TICKET_SECONDS, of
+    another group or of another session."""
     try:
-        value = signing.TimestampSigner(salt=_TICKET_SALT).unsign(
-            ticket, max_age=settings.CHAT_POLL_TICKET_SECONDS
-        )
+        value = signing.Signer(salt=_TICKET_SALT).unsign(ticket)
     except signing.BadSignature:
         return None
     parts = value.split(".")
-    if len(parts) != 7 or not session_key or parts[6] != _session_digest(session_key):
+    if len(parts) != _TICKET_FIELDS or not session_key:
         return None
-    membership_id, alumnus_id, ticket_group, status, role, muted = parts[:6]
+    membership_id, alumnus_id, ticket_group, status, role, muted, session, auth, issued = parts
+    if not constant_time_compare(session, _session_digest(session_key)):
+        return None
     if int(ticket_group) != group_id:
         return None
-    return PollState(int(membership_id), int(alumnus_id), group_id, 0, status, role, muted == "1")
+    age = time.time() - int(issued)
+    if not 0 <= age <= settings.CHAT_POLL_TICKET_SECONDS:
+        return None
+    state = PollState(int(membership_id), int(alumnus_id), group_id, 0, status, role, muted == "1")
+    return PollTicket(state=state, auth_digest=auth, issued_at=int(issued))
+
+
+def poll_ticket_due_for_renewal(ticket: PollTicket) -> bool:
+    """Past half its life: the poll then takes the checked way (one query) and gets a renewed
+    ticket, instead of the long way once the ticket has expired."""
+    return time.time() - ticket.issued_at > settings.CHAT_POLL_TICKET_SECONDS / 2
 
 
 def poll_state_with_version(claim: PollState) -> PollState | None:
