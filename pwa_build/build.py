@@ -26,9 +26,10 @@ import secrets
 import shutil
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.core.files.storage import default_storage
@@ -37,8 +38,8 @@ from jinja2 import Environment
 from wagtail.models import Page
 
 from . import assets, site_files
-from .content import Entry, SiteContent, fingerprint, load_pages, load_site_content
-from .outputs import Output, Plan, file_of, page_plan
+from .content import SiteContent, fingerprint, load_pages, load_site_content
+from .outputs import Output, Plan, file_of, page_plan, render_output
 from .render import Renderer
 
 FORMAT = 1
@@ -126,11 +127,16 @@ APP_TITLES = {
 
 
 def make_plan(
-    content: SiteContent, renderer: Renderer, version: str, app_dir: Path
+    content: SiteContent,
+    renderer: Renderer,
+    version: str,
+    app_dir: Path,
+    kept: Mapping[int, Output] | None = None,
 ) -> tuple[Plan, dict[str, str]]:
-    """Every output file; also the precache list (URL -> revision) of the service worker."""
+    """Every output file; also the precache list (URL -> revision) of the service worker.
+    `kept`: the previous build's outputs of plain pages (see `Plan.add_page`)."""
     plan = Plan(version=version)
-    page_plan(plan, renderer, content, version)
+    page_plan(plan, renderer, content, version, kept)
     nav = tuple(renderer.nav)
     manifest = assets.manifest()
 
@@ -222,7 +228,7 @@ def _render_all(
     renderer.resolve_for(list(pages.values()))
     total = len(outputs)
     for done, output in enumerate(outputs, start=1):
-        data = output.render(pages)
+        data = render_output(output, renderer, pages)
         yield output, data, renderer.resolved.take_used()
         if progress and (done % 200 == 0 or done == total):
             progress(done, total)
@@ -347,7 +353,7 @@ def _render_chunk(bounds: tuple[int, int]) -> list[tuple[int, dict[str, str]]]:
     with connection.execute_wrapper(_no_queries):
         for index in range(*bounds):
             output = outputs[index]
-            data = output.render(pages)
+            data = render_output(output, renderer, pages)
             target = new_dir / output.path
             _mkdir(target.parent, made)
             target.write_bytes(data)
@@ -407,25 +413,28 @@ def build(
     with build_lock(dist), _no_cyclic_gc():
         assets.manifest().refresh()
         version = version or site_version(app_dir)
-        state = _read_state(dist)
+        state, memory = _recall(dist)
         full = full or state is None or state.get("version") != version
-        content = load_site_content(
-            today=today, known=None if full else _known_notices(dist, state)
-        )
+        if full:
+            memory = None
+        content = load_site_content(today=today, previous=memory.content if memory else None)
         renderer = Renderer(content, environment=environment)
-        plan, _precache = make_plan(content, renderer, version, app_dir)
+        plan, _precache = make_plan(
+            content, renderer, version, app_dir, kept=memory.pages if memory else None
+        )
         previous: dict[str, str] = state["outputs"] if state else {}
         build_id = secrets.token_hex(8)
         if full:
             if workers is None:
                 workers = default_workers() if len(plan.outputs) >= PARALLEL_FROM else 1
-            report = _full_build(dist, plan, renderer, previous, progress, workers, build_id)
+            report, saved = _full_build(dist, plan, renderer, previous, progress, workers, build_id)
         else:
             assert state is not None
             media = state.get("media", {})
-            report = _incremental_build(dist, plan, renderer, previous, media, progress, build_id)
-        _known.clear()  # one site per process: keep only the newest build's notices
-        _known[dist.absolute()] = (build_id, {e.pk: e for e in content.notices})
+            report, saved = _incremental_build(
+                dist, plan, renderer, previous, media, progress, build_id
+            )
+        _remember(dist, saved, content, plan)
         report.seconds = time.perf_counter() - started
         return report
 
@@ -445,17 +454,53 @@ def _no_cyclic_gc() -> Iterator[None]:
             gc.enable()
 
 
-_known: dict[Path, tuple[str, dict[int, Entry]]] = {}
-"""Per dist directory, the id of the last build this process made and its notices: the next
-incremental build in this process (the background worker's) reads only what changed since."""
+@dataclass
+class _Memory:
+    """What this process's last build of a dist directory leaves for its next build there
+    (the background worker builds after each publish): the state it wrote (and that file's
+    identity, to know it is still the newest), the content it read and its page outputs."""
+
+    dist: Path
+    state_file: tuple[int, int, int]
+    state: dict[str, Any]
+    content: SiteContent
+    pages: dict[int, Output]
 
 
-def _known_notices(dist: Path, state: dict | None) -> dict[int, Entry] | None:
-    """The notices of the previous build, if this process made it (the state names it)."""
-    kept = _known.get(dist.absolute())
-    if state is None or kept is None or kept[0] != state.get("build"):
-        return None
-    return kept[1]
+_memory: list[_Memory] = []
+"""At most one: a process builds one site."""
+
+
+def _file_identity(path: Path) -> tuple[int, int, int]:
+    stat = path.stat()
+    return (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+
+
+def _recall(dist: Path) -> tuple[dict[str, Any] | None, _Memory | None]:
+    """The state of the last build of `dist`, and this process's memory of it if this process
+    made that build (another process's build, the daily cron run, leaves no memory here)."""
+    for memory in _memory:
+        if memory.dist != dist.absolute():
+            continue
+        with contextlib.suppress(OSError):
+            if (
+                _file_identity(_state_path(dist)) == memory.state_file
+                and dist.resolve().name == memory.state["directory"]
+            ):
+                return memory.state, memory
+    return _read_state(dist), None
+
+
+def _remember(dist: Path, state: dict[str, Any], content: SiteContent, plan: Plan) -> None:
+    _memory[:] = [
+        _Memory(
+            dist=dist.absolute(),
+            state_file=_file_identity(_state_path(dist)),
+            state=state,
+            content=content,
+            pages={o.entry.pk: o for o in plan.outputs if o.render is None and o.entry},
+        )
+    ]
 
 
 def _full_build(
@@ -466,7 +511,7 @@ def _full_build(
     progress: Progress | None,
     workers: int,
     build_id: str,
-) -> BuildReport:
+) -> tuple[BuildReport, dict[str, Any]]:
     report = BuildReport(full=True)
     stamp = time.strftime("%Y%m%d-%H%M%S")
     new_dir = dist.with_name(f"{dist.name}.{stamp}-{secrets.token_hex(3)}")
@@ -494,10 +539,10 @@ def _full_build(
         raise
     paths = {o.path for o in plan.outputs}
     report.removed = sorted(p for p in previous if p not in paths)
-    _save_state(dist, new_dir.name, plan, media, build_id)
+    saved = _save_state(dist, new_dir.name, plan, media, build_id)
     _discard(dist, _swap_in(dist, new_dir))
     report.directory = new_dir
-    return report
+    return report, saved
 
 
 def _incremental_build(
@@ -508,7 +553,7 @@ def _incremental_build(
     previous_media: dict[str, list[str]],
     progress: Progress | None,
     build_id: str,
-) -> BuildReport:
+) -> tuple[BuildReport, dict[str, Any]]:
     report = BuildReport(full=False)
     changed = [o for o in plan.outputs if previous.get(o.path) != o.fingerprint]
     report.unchanged = len(plan.outputs) - len(changed)
@@ -543,14 +588,14 @@ def _incremental_build(
             while parent != root and not any(parent.iterdir()):
                 parent.rmdir()
                 parent = parent.parent
-    _save_state(dist, root.name, plan, media, build_id)
+    saved = _save_state(dist, root.name, plan, media, build_id)
     report.directory = root
-    return report
+    return report, saved
 
 
 def _save_state(
     dist: Path, directory: str, plan: Plan, media: dict[str, list[str]], build_id: str
-) -> None:
+) -> dict[str, Any]:
     state = {
         "build": build_id,
         "directory": directory,
@@ -559,6 +604,7 @@ def _save_state(
         "media": media,
     }
     _write(_state_path(dist), json.dumps(state).encode())
+    return state
 
 
 __all__ = ["BuildReport", "build", "build_lock", "dist_dir", "fingerprint"]

@@ -2,7 +2,7 @@
 
 import datetime as dt
 import hashlib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, ClassVar
@@ -66,6 +66,12 @@ class Entry:
         )
 
     @cached_property
+    def lastmod(self) -> str:
+        """The sitemap's `<lastmod>` element (made once per entry; entries are kept between
+        builds in the worker, and the sitemap lists them all)."""
+        return f"<lastmod>{self.published.date().isoformat()}</lastmod>" if self.published else ""
+
+    @cached_property
     def digest(self) -> str:
         """A fingerprint of the stamp and the publication time: what lists, the sitemap and
         the feed compare. Computed once per entry; entries kept between builds keep it."""
@@ -92,6 +98,10 @@ class SiteContent:
     press: list[Entry] = field(default_factory=list)
     standard: list[Entry] = field(default_factory=list)
     surveys: list[Entry] = field(default_factory=list)
+    category_rows: dict[int, tuple[str, str]] = field(default_factory=dict)
+    """The notice categories by pk: (slug, name)."""
+    notice_sources: dict[int, tuple[Any, ...]] = field(default_factory=dict)
+    """Per notice, the signature it was read with: (pk, live revision, URL path, category)."""
 
     def by_pk(self) -> dict[int, Entry]:
         return {e.pk: e for e in self.all_entries()}
@@ -141,15 +151,15 @@ def load_site_content(
     *,
     only: int | None = None,
     today: dt.date | None = None,
-    known: Mapping[int, Entry] | None = None,
+    previous: "SiteContent | None" = None,
 ) -> SiteContent:
     """The public site's entries, in a fixed number of queries whatever the number of pages.
 
     `only`: the lists hold at most that one page (what one page of the tree needs, for
     Wagtail's own serving and the preview). `today`: the day job statuses are computed for
     (default: today in Asia/Tokyo), so that a daily build rewrites what changed with the date.
-    `known`: the notices of the previous build by pk; then only a signature of each notice
-    is read, and the full rows of those whose signature changed (see `_notice_entries`).
+    `previous`: the content of the previous build; then only a signature of each notice is
+    read, and the full rows of those whose signature changed (see `_notice_entries`).
     """
     content = SiteContent()
     now = _noon(today)
@@ -199,14 +209,22 @@ def load_site_content(
         if row:
             setattr(content, f"{attr}_index", Entry(**common(row, f"{attr}_index")))
             setattr(content, f"{attr}_intro", row[intro])
-    categories = {
+    content.category_rows = {
         pk: (slug, name)
         for pk, slug, name in NoticeCategory.objects.values_list("pk", "slug", "name")
     }
-    content.categories = list(categories.values())
+    content.categories = list(content.category_rows.values())
+    sources = content.notice_sources
 
     def notice_entries(qs: Any) -> Iterable[Entry]:
-        for row in qs.values(*fields, "date", "summary", "category__slug", "category__name"):
+        more = ("date", "summary", "category_id", "category__slug", "category__name")
+        for row in qs.values(*fields, *more):
+            sources[row["pk"]] = (
+                row["pk"],
+                row["live_revision_id"],
+                row["url_path"],
+                row["category_id"],
+            )
             yield Entry(
                 **common(row, "notice"),
                 date=row["date"],
@@ -220,9 +238,9 @@ def load_site_content(
         .filter(visibility=Visibility.PUBLIC)
         .order_by("-date", "-pk")
     )
-    if known:
-        content.notices = _notice_entries(notices, notice_entries, known, categories, base)
-    else:
+    if previous is not None and previous.category_rows == content.category_rows:
+        content.notices = _notice_entries(notices, notice_entries, previous, sources)
+    else:  # the first build in this process, or a category renamed: its notices change
         content.notices = list(notice_entries(notices))
     content.jobs = []
     for row in (
@@ -269,29 +287,25 @@ KNOWN_REREAD_AT_MOST = 500
 def _notice_entries(
     notices: Any,
     read: Callable[[Any], Iterable[Entry]],
-    known: Mapping[int, Entry],
-    categories: dict[int, tuple[str, str]],
-    base: str,
+    previous: SiteContent,
+    sources: dict[int, tuple[Any, ...]],
 ) -> list[Entry]:
-    """The notices in list order, reusing the entries of the previous build whose signature
-    (live revision, URL path, category) is unchanged and reading the others' full rows.
+    """The notices in list order, reusing the previous build's entries whose signature (live
+    revision, URL path, category) is unchanged and reading the others' full rows.
 
     Publishing always makes a new live revision, a move or a renamed parent changes the URL
-    path, a renamed category changes what its notices show; a page without a live revision
-    (made in code, not through Wagtail's publish) is read afresh every time."""
+    path (a renamed category is seen before: nothing is reused then); a page without a live
+    revision (made in code, not through Wagtail's publish) is read afresh every time."""
     rows = list(notices.values_list("pk", "live_revision_id", "url_path", "category_id"))
+    kept = {e.pk: e for e in previous.notices}
+    was = previous.notice_sources
     entries: dict[int, Entry] = {}
     stale = []
-    for pk, revision, url_path, category in rows:
-        entry = known.get(pk)
-        if (
-            entry is not None
-            and revision
-            and entry.revision == revision
-            and entry.path == _entry_path(url_path, base)
-            and (entry.category_slug, entry.category_name) == categories.get(category, (None, None))
-        ):
-            entries[pk] = entry
+    for row in rows:
+        pk = row[0]
+        if row[1] and was.get(pk) == row and pk in kept:
+            entries[pk] = kept[pk]
+            sources[pk] = row
         else:
             stale.append(pk)
     if len(stale) > KNOWN_REREAD_AT_MOST:

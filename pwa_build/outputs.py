@@ -4,7 +4,7 @@ A file whose fingerprint is unchanged since the last build is not rendered again
 makes a rebuild after one publish cheap, whatever moved, was unpublished or deleted.
 """
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,15 +14,24 @@ from .content import Entry, SiteContent, fingerprint
 from .render import ListPage, Renderer, paginate
 
 
-@dataclass
+@dataclass(slots=True)
 class Output:
     """One file of dist/: its path, a fingerprint of its inputs, and how to render it."""
 
     path: str
     fingerprint: str
-    render: Callable[[dict[int, Page]], bytes]
+    render: Callable[[dict[int, Page]], bytes] | None
+    """None for a page of the tree, which the renderer renders from its entry (`render_output`)."""
     entry: Entry | None = None
     """The page the file shows, if it is a page of the tree: loaded in bulk before rendering."""
+
+
+def render_output(output: Output, renderer: Renderer, pages: dict[int, Page]) -> bytes:
+    """The bytes of `output`; `pages`: the pages of the outputs being rendered, by pk."""
+    if output.render is not None:
+        return output.render(pages)
+    assert output.entry is not None
+    return renderer.page(pages[output.entry.pk], output.entry)
 
 
 @dataclass
@@ -34,17 +43,20 @@ class Plan:
         self,
         path: str,
         parts: Iterable[Any],
-        render: Callable[[dict[int, Page]], bytes],
+        render: Callable[[dict[int, Page]], bytes] | None,
         entry: Entry | None = None,
     ) -> None:
         self.outputs.append(Output(path, fingerprint(*parts), render, entry))
 
-    def add_page(
-        self, header: str, entry: Entry, render: Callable[[dict[int, Page]], bytes]
-    ) -> None:
+    def add_page(self, header: str, entry: Entry, kept: Output | None = None) -> None:
         """A page that shows only itself: its fingerprint is the build's header and the
-        entry's digest side by side (no hashing per page: most pages of a site are these)."""
-        self.outputs.append(Output(file_of(entry.path), header + entry.digest, render, entry))
+        entry's digest side by side (no hashing per page: most pages of a site are these).
+        `kept`: this page's output in the previous build, taken as it is if still the same."""
+        key = header + entry.digest
+        if kept is not None and kept.entry is entry and kept.fingerprint == key:
+            self.outputs.append(kept)
+        else:
+            self.outputs.append(Output(file_of(entry.path), key, None, entry))
 
 
 def file_of(url_path: str) -> str:
@@ -52,11 +64,19 @@ def file_of(url_path: str) -> str:
     return url_path.lstrip("/") + "index.html"
 
 
-def page_plan(plan: Plan, renderer: Renderer, content: SiteContent, version: str) -> None:
+def page_plan(
+    plan: Plan,
+    renderer: Renderer,
+    content: SiteContent,
+    version: str,
+    kept: Mapping[int, Output] | None = None,
+) -> None:
     """Every page of the tree, and the notice lists (all notices, and per category).
 
     Fingerprints are made of the entries' digests (computed once per entry) and of headers
-    fingerprinted once per build: a build of a large site spends little on them."""
+    fingerprinted once per build: a build of a large site spends little on them. `kept`: the
+    previous build's outputs of plain pages by pk (see `Plan.add_page`)."""
+    kept = kept or {}
     header = fingerprint(version, tuple(renderer.nav))
     home_parts: tuple[Any, ...] = ()
     if content.home is not None:
@@ -70,17 +90,16 @@ def page_plan(plan: Plan, renderer: Renderer, content: SiteContent, version: str
     for entry in content.all_entries():
         if entry.kind == "notice_index":
             continue  # rendered as lists below
-        render = _page_render(renderer, entry)
         if entry.kind == "home":
-            plan.add(file_of(entry.path), (header, entry.digest, home_parts), render, entry)
+            plan.add(file_of(entry.path), (header, entry.digest, home_parts), None, entry)
         elif entry.kind == "job_index":
             jobs = [e.digest for e in content.jobs]
-            plan.add(file_of(entry.path), (header, entry.digest, jobs), render, entry)
+            plan.add(file_of(entry.path), (header, entry.digest, jobs), None, entry)
         elif entry.kind == "press_index":
             press = [e.digest for e in content.press]
-            plan.add(file_of(entry.path), (header, entry.digest, press), render, entry)
+            plan.add(file_of(entry.path), (header, entry.digest, press), None, entry)
         else:
-            plan.add_page(header, entry, render)
+            plan.add_page(header, entry, kept.get(entry.pk))
 
     index = content.notice_index
     if index is None:
@@ -88,9 +107,12 @@ def page_plan(plan: Plan, renderer: Renderer, content: SiteContent, version: str
     lists: list[tuple[tuple[str, str] | None, list[Entry], str]] = [
         (None, content.notices, index.path)
     ]
+    by_category: dict[str, list[Entry]] = {slug: [] for slug, _ in content.categories}
+    for notice in content.notices:
+        if notice.category_slug in by_category:
+            by_category[notice.category_slug].append(notice)
     for slug, name in content.categories:
-        notices = [n for n in content.notices if n.category_slug == slug]
-        lists.append(((slug, name), notices, f"{index.path}category/{slug}/"))
+        lists.append(((slug, name), by_category[slug], f"{index.path}category/{slug}/"))
     list_header = fingerprint(header, index.digest, content.notice_intro, content.categories)
     for category, notices, base_path in lists:
         for listing in paginate(notices, base_path):
@@ -106,10 +128,6 @@ def page_plan(plan: Plan, renderer: Renderer, content: SiteContent, version: str
                 ),
                 _list_render(renderer, listing, category),
             )
-
-
-def _page_render(renderer: Renderer, entry: Entry) -> Callable[[dict[int, Page]], bytes]:
-    return lambda pages: renderer.page(pages[entry.pk], entry)
 
 
 def _list_render(

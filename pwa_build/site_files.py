@@ -60,11 +60,9 @@ def sitemap(entries: "Iterable[Entry]", extra_paths: Iterable[str]) -> bytes:
     base = settings.PWA_BASE_URL
     lines = ['<?xml version="1.0" encoding="UTF-8"?>']
     lines.append('<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">')
+    base = escape(base)
     for entry in entries:
-        lastmod = (
-            f"<lastmod>{entry.published.date().isoformat()}</lastmod>" if entry.published else ""
-        )
-        lines.append(f"<url><loc>{escape(base + entry.path)}</loc>{lastmod}</url>")
+        lines.append(f"<url><loc>{base}{escape(entry.path)}</loc>{entry.lastmod}</url>")
     for path in extra_paths:
         lines.append(f"<url><loc>{escape(base + path)}</loc></url>")
     lines.append("</urlset>")
