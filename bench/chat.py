@@ -118,6 +118,7 @@ class Client:
 @dataclass
 class Tally:
     latencies: list[float] = field(default_factory=list)
+    by_method: dict[str, list[float]] = field(default_factory=dict)
     errors: int = 0
     statuses: dict[int, int] = field(default_factory=dict)
 
@@ -132,7 +133,9 @@ async def _call(
         conn.close()
         tally.errors += 1
         return 0, {}, b""
-    tally.latencies.append(time.perf_counter() - started)
+    took = time.perf_counter() - started
+    tally.latencies.append(took)
+    tally.by_method.setdefault(method, []).append(took)
     tally.statuses[status] = tally.statuses.get(status, 0) + 1
     if status >= 400:
         tally.errors += 1
@@ -238,6 +241,14 @@ def _report(name: str, tally: Tally, seconds: float) -> float:
         f"  statuses {dict(sorted(tally.statuses.items()))}",
         flush=True,
     )
+    if len(tally.by_method) > 1:
+        for method, latencies in sorted(tally.by_method.items()):
+            print(
+                f"  {method:<6} {len(latencies):>7} req  p50 "
+                f"{_percentile(latencies, 0.5) * 1000:6.1f} ms  p99 "
+                f"{_percentile(latencies, 0.99) * 1000:6.1f} ms",
+                flush=True,
+            )
     return rate
 
 
