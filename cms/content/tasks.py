@@ -6,6 +6,9 @@ from django.tasks import task
 
 logger = logging.getLogger(__name__)
 
+FILES_LISTED = 50
+"""The result names at most this many written files (all of them after a publish)."""
+
 
 @task(queue_name="pwa")
 def build_pwa_task(reason: str = "") -> dict[str, object]:
@@ -17,6 +20,7 @@ def build_pwa_task(reason: str = "") -> dict[str, object]:
     return {
         "full": report.full,
         "written": len(report.written),
+        "files": report.written[:FILES_LISTED],
         "unchanged": report.unchanged,
         "removed": len(report.removed),
         "seconds": round(report.seconds, 3),
