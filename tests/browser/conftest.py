@@ -3,6 +3,7 @@
 import shutil
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -203,3 +204,16 @@ def page(browser_context: Any) -> Iterator[Any]:
         yield page
     finally:
         page.close()
+
+
+def wait_until(page: Any, script: str, arg: Any = None, timeout: float = 20.0) -> Any:
+    """Polls `script` (a JS function) until it returns something truthy. Playwright's own
+    wait_for_function evaluates strings, which the site's CSP (no 'unsafe-eval') forbids."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = page.evaluate(script, arg)
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {script} ({arg!r})")
+        page.wait_for_timeout(100)

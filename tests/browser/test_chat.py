@@ -2,7 +2,6 @@
 offline is sent once when the connection is back; markup in messages stays inert text."""
 
 import threading
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -10,7 +9,7 @@ import pytest
 from django.test import Client
 
 from cms.groups.chat.models import Membership, Message
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, wait_until
 from tests.browser.test_pwa import AXE_JS
 
 # The live-API fixtures of the registration test (they belong in tests/browser/conftest.py).
@@ -67,17 +66,6 @@ def in_browser_thread(scenario: Callable[[Any], None], timeout: float = 180.0) -
         raise failure[0]
 
 
-def wait_for(page: Any, script: str, arg: Any = None, timeout: float = 20.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = page.evaluate(script, arg)
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {script} ({arg!r})")
-        page.wait_for_timeout(100)
-
-
 def axe_violations(page: Any) -> list[Any]:
     page.evaluate(AXE_JS)
     result = page.evaluate(
@@ -127,19 +115,19 @@ def test_two_alumni_chat_and_an_offline_message_arrives_once(pwa_api_server: str
 
         a.goto(chat_url)
         a.locator("#chat-room").wait_for(state="visible")
-        wait_for(a, "() => document.querySelector('h1').textContent !== 'グループでの会話'")
+        wait_until(a, "() => document.querySelector('h1').textContent !== 'グループでの会話'")
         seen["heading"] = a.locator("h1").inner_text()
         a.fill("#chat-body", "こんにちは、佐藤です。")
         a.get_by_role("button", name="送信").click()
-        wait_for(b, HAS_TEXT, "こんにちは、佐藤です。")
+        wait_until(b, HAS_TEXT, "こんにちは、佐藤です。")
         b.fill("#chat-body", "鈴木です。よろしくお願いします。")
         b.get_by_role("button", name="送信").click()
-        wait_for(a, HAS_TEXT, "鈴木です。よろしくお願いします。")
+        wait_until(a, HAS_TEXT, "鈴木です。よろしくお願いします。")
 
         # Markup, a javascript: link and bidi controls arrive as text; the URL is a link.
         a.fill("#chat-body", HOSTILE)
         a.get_by_role("button", name="送信").click()
-        wait_for(b, HAS_TEXT, HOSTILE)
+        wait_until(b, HAS_TEXT, HOSTILE)
         seen["hostile"] = b.evaluate(
             """() => ({
                 pwned: window.__pwned === undefined ? null : window.__pwned,
@@ -163,8 +151,8 @@ def test_two_alumni_chat_and_an_offline_message_arrives_once(pwa_api_server: str
         seen["pending"] = a.locator("#messages li.is-pending .chat-body").inner_text()
         a.wait_for_timeout(500)
         a.context.set_offline(False)
-        wait_for(a, HAS_TEXT, "電波の届かない山の上から")
-        wait_for(b, HAS_TEXT, "電波の届かない山の上から")
+        wait_until(a, HAS_TEXT, "電波の届かない山の上から")
+        wait_until(b, HAS_TEXT, "電波の届かない山の上から")
         b.wait_for_timeout(3500)  # one more poll on each side
         seen["b_texts"] = b.evaluate(SHOWN_TEXTS)
         seen["a_pending_left"] = a.locator("#messages li.is-pending").count()

@@ -7,7 +7,6 @@ replaced by one that returns a subscription of the local push service (real keys
 
 import importlib
 import json
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ from cms.content.models import NoticeIndexPage, NoticePage, Visibility
 from cms.push.crypto import b64url_decode
 from cms.push.models import Channel, Delivery, DeliveryStatus, PushSubscription, VapidKey
 from cms.push.services import notice_push_bytes, vapid_key_create
+from tests.browser.conftest import wait_until
 from tests.browser.live_api import pwa_api_origin
 from tests.content.factories import NoticePageFactory
 from tests.fixtures.push_service import LocalPushService
@@ -117,18 +117,6 @@ def signed_in(page: Any, site: str) -> Iterator[Alumnus]:
         yield alumnus
     finally:
         page.context.clear_cookies()
-
-
-def wait_until(page: Any, script: str, arg: Any = None, timeout: float = 15.0) -> Any:
-    """Polls a JS function until truthy (the site's CSP forbids Playwright's string eval)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = page.evaluate(script, arg)
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {script}")
-        page.wait_for_timeout(100)
 
 
 def open_notification_screen(page: Any, site: str) -> None:

@@ -2,7 +2,6 @@
 
 import json
 import os
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,24 +10,13 @@ from typing import Any
 import axe_playwright_python
 import pytest
 
+from tests.browser.conftest import wait_until
+
 from .conftest import BuiltSite, launch_chromium, serve
 
 pytestmark = pytest.mark.browser
 
 AXE_JS = (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text()
-
-
-def wait_until(page: Any, script: str, arg: Any = None, timeout: float = 15.0) -> Any:
-    """Polls `script` (a JS function) until it returns something truthy. Playwright's own
-    wait_for_function evaluates strings, which the site's CSP (no 'unsafe-eval') forbids."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = page.evaluate(script, arg)
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {script}")
-        page.wait_for_timeout(100)
 
 
 def wait_for_service_worker(page: Any) -> None:

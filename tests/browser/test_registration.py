@@ -3,7 +3,6 @@
 import datetime as dt
 import json
 import re
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,7 @@ from wagtail.models import Locale, Page
 from cms.alumni import services
 from cms.alumni.models import Alumnus
 from tests.alumni.factories import RosterEntryFactory
+from tests.browser.conftest import wait_until
 from tests.browser.live_api import pwa_api_origin
 from tests.fixtures.smtp import SMTPInbox, text_body
 
@@ -69,18 +69,6 @@ def pwa_api_server(
         make_site()
         build(full=True, dist=settings.PWA_DIST_DIR)
         yield base
-
-
-def wait_until(page: Any, script: str, arg: Any = None, timeout: float = 15.0) -> Any:
-    """Polls a JS function until truthy (the site's CSP forbids Playwright's string eval)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = page.evaluate(script, arg)
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {script}")
-        page.wait_for_timeout(100)
 
 
 def browser_storage(page: Any) -> str:
