@@ -13,8 +13,12 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
 from django.conf import settings
-from django.db import transaction
+from django.db import connections, transaction
 from django.test import override_settings
+from wagtail.models import Locale, Page
+
+from tests.browser.live_api import pwa_api_origin
+from tests.fixtures.smtp import SMTPInbox
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -217,3 +221,52 @@ def wait_until(page: Any, script: str, arg: Any = None, timeout: float = 20.0) -
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {script} ({arg!r})")
         page.wait_for_timeout(100)
+
+
+# A live PWA + API origin with a really committed database (registration, chat).
+
+
+@pytest.fixture
+def django_beside_playwright(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Playwright's sync API keeps an event loop running in this thread, which Django takes
+    for an async context; the test's database calls are plain synchronous ones."""
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture
+def migrated_data_left_behind(django_db_blocker: Any) -> Iterator[None]:
+    """Set up before the transactional database, so it runs after its flush at teardown: puts
+    back what the migrations wrote (Wagtail's root page, the default groups), which the tests
+    that run later without a database of their own (the built site of conftest.py) rely on."""
+    yield
+    with django_db_blocker.unblock():
+        for conn in connections.all():
+            contents = getattr(conn, "_test_serialized_contents", None)
+            if contents:
+                conn.creation.deserialize_db_from_string(contents)
+
+
+@pytest.fixture
+def pwa_api_server(
+    django_beside_playwright: None,
+    migrated_data_left_behind: None,
+    transactional_db: None,
+    django_db_serialized_rollback: None,
+    smtp: SMTPInbox,
+    settings: Any,
+    tmp_path: Path,
+) -> Iterator[str]:
+    """A live Django server thread on a free loopback port that serves a freshly built dist/
+    and /api/v1/ from the same origin, with mail going to the test SMTP server. The database
+    is really committed (the server thread reads it) and restored to its migrated state
+    (Wagtail's root page) whatever earlier transactional tests flushed."""
+    from pwa_build.build import build
+    from tests.content.factories import make_site
+
+    with pwa_api_origin(tmp_path / "dist", settings) as base:
+        if Page.get_first_root_node() is None:  # an earlier transactional test flushed it
+            Locale.objects.get_or_create(language_code=settings.LANGUAGE_CODE)
+            Page.add_root(instance=Page(title="Root", slug="root"))
+        make_site()
+        build(full=True, dist=settings.PWA_DIST_DIR)
+        yield base

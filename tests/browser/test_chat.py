@@ -11,18 +11,9 @@ from django.test import Client
 from cms.groups.chat.models import Membership, Message
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, wait_until
 from tests.browser.test_pwa import AXE_JS
-
-# The live-API fixtures of the registration test (they belong in tests/browser/conftest.py).
-from tests.browser.test_registration import (
-    django_beside_playwright,
-    migrated_data_left_behind,
-    pwa_api_server,
-)
 from tests.chat.factories import AlumnusFactory, CommunityGroupFactory, member_of
 
 pytestmark = pytest.mark.browser
-
-__all__ = ["django_beside_playwright", "migrated_data_left_behind", "pwa_api_server"]
 
 HOSTILE = (
     '<img src=x onerror="window.__pwned=1"> <script>window.__pwned=2</script> '

@@ -3,19 +3,15 @@
 import datetime as dt
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.db import connections
-from wagtail.models import Locale, Page
 
 from cms.alumni import services
 from cms.alumni.models import Alumnus
 from tests.alumni.factories import RosterEntryFactory
 from tests.browser.conftest import wait_until
-from tests.browser.live_api import pwa_api_origin
 from tests.fixtures.smtp import SMTPInbox, text_body
 
 pytestmark = pytest.mark.browser
@@ -23,52 +19,6 @@ pytestmark = pytest.mark.browser
 INVITATION_LINK = re.compile(r"http://127\.0\.0\.1:\d+/app/register/\?code=[A-Z0-9-]+")
 LOGIN_CODE = re.compile(r"確認コード: (\d{6})")
 SMALL_PHONE = {"width": 360, "height": 640}
-
-
-@pytest.fixture
-def django_beside_playwright(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Playwright's sync API keeps an event loop running in this thread, which Django takes
-    for an async context; the test's database calls are plain synchronous ones."""
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-@pytest.fixture
-def migrated_data_left_behind(django_db_blocker: Any) -> Iterator[None]:
-    """Set up before the transactional database, so it runs after its flush at teardown: puts
-    back what the migrations wrote (Wagtail's root page, the default groups), which the tests
-    that run later without a database of their own (the built site of conftest.py) rely on."""
-    yield
-    with django_db_blocker.unblock():
-        for conn in connections.all():
-            contents = getattr(conn, "_test_serialized_contents", None)
-            if contents:
-                conn.creation.deserialize_db_from_string(contents)
-
-
-@pytest.fixture
-def pwa_api_server(
-    django_beside_playwright: None,
-    migrated_data_left_behind: None,
-    transactional_db: None,
-    django_db_serialized_rollback: None,
-    smtp: SMTPInbox,
-    settings: Any,
-    tmp_path: Path,
-) -> Iterator[str]:
-    """A live Django server thread on a free loopback port that serves a freshly built dist/
-    and /api/v1/ from the same origin, with mail going to the test SMTP server. The database
-    is really committed (the server thread reads it) and restored to its migrated state
-    (Wagtail's root page) whatever earlier transactional tests flushed."""
-    from pwa_build.build import build
-    from tests.content.factories import make_site
-
-    with pwa_api_origin(tmp_path / "dist", settings) as base:
-        if Page.get_first_root_node() is None:  # an earlier transactional test flushed it
-            Locale.objects.get_or_create(language_code=settings.LANGUAGE_CODE)
-            Page.add_root(instance=Page(title="Root", slug="root"))
-        make_site()
-        build(full=True, dist=settings.PWA_DIST_DIR)
-        yield base
 
 
 def browser_storage(page: Any) -> str:
