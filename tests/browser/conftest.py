@@ -13,7 +13,7 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
 from django.conf import settings
-from django.db import connections, transaction
+from django.db import transaction
 from django.test import override_settings
 from wagtail.models import Locale, Page
 
@@ -224,26 +224,6 @@ def wait_until(page: Any, script: str, arg: Any = None, timeout: float = 20.0) -
 
 
 # A live PWA + API origin with a really committed database (registration, chat).
-
-
-@pytest.fixture
-def django_beside_playwright(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Playwright's sync API keeps an event loop running in this thread, which Django takes
-    for an async context; the test's database calls are plain synchronous ones."""
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-@pytest.fixture
-def migrated_data_left_behind(django_db_blocker: Any) -> Iterator[None]:
-    """Set up before the transactional database, so it runs after its flush at teardown: puts
-    back what the migrations wrote (Wagtail's root page, the default groups), which the tests
-    that run later without a database of their own (the built site of conftest.py) rely on."""
-    yield
-    with django_db_blocker.unblock():
-        for conn in connections.all():
-            contents = getattr(conn, "_test_serialized_contents", None)
-            if contents:
-                conn.creation.deserialize_db_from_string(contents)
 
 
 @pytest.fixture

@@ -18,8 +18,8 @@ RETRIES = 20
 
 
 def test_twenty_parallel_retries_of_one_post_store_exactly_one_message(
-    sync_beside_playwright: None,
-    migrated_data_restored: None,
+    django_beside_playwright: None,
+    migrated_data_left_behind: None,
     django_db_serialized_rollback: None,
     transactional_db: None,
 ) -> None:
