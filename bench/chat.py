@@ -1,9 +1,11 @@
 """Community chat under load: 200 concurrent clients against gunicorn and PostgreSQL (loopback).
 
-Three phases of CHAT_BENCH_SECONDS each (default 20, so 60 s in all), same server, same run:
-  1. baseline: a bare Django JSON view (routed only with CHAT_BENCH_BASELINE=1);
-  2. unchanged poll: every client polls its group with If-None-Match (answered 304);
-  3. chat: clients poll and post at the PWA's pace (one request a second each; one in POST_EVERY
+Three phases, same server, same run:
+  1. baseline: a bare Django JSON view (routed only with CHAT_BENCH_BASELINE=1), for
+     CHAT_BENCH_SECONDS (default 20);
+  2. unchanged poll: every client polls its group with If-None-Match (answered 304), as long;
+  3. chat, for CHAT_BENCH_CHAT_SECONDS (default 60, the issue's minute): clients poll and post at
+     the PWA's pace (one request a second each; one in POST_EVERY
      is a post, some posts retried with the same client_id); afterwards every client catches up and we count lost and duplicated
      messages, both in the database and in what each client received through polling.
 Phases 1 and 2 run back to back (closed loop) and compare throughput; phase 3 gives the
@@ -30,6 +32,7 @@ from cms.http1 import exchange
 
 CLIENTS = int(os.environ.get("CHAT_BENCH_CLIENTS", "200"))
 SECONDS = float(os.environ.get("CHAT_BENCH_SECONDS", "20"))
+CHAT_SECONDS = float(os.environ.get("CHAT_BENCH_CHAT_SECONDS", "60"))
 GROUPS = 10
 POST_EVERY = 10  # one request in ten is a post in the chat phase
 RETRY_EVERY = 5  # one post in five is sent a second time with the same client_id
@@ -118,6 +121,7 @@ class Client:
 @dataclass
 class Tally:
     latencies: list[float] = field(default_factory=list)
+    sent_at: list[float] = field(default_factory=list)  # perf_counter() when each request left
     by_method: dict[str, list[float]] = field(default_factory=dict)
     errors: int = 0
     statuses: dict[int, int] = field(default_factory=dict)
@@ -135,6 +139,7 @@ async def _call(
         return 0, {}, b""
     took = time.perf_counter() - started
     tally.latencies.append(took)
+    tally.sent_at.append(started)
     tally.by_method.setdefault(method, []).append(took)
     tally.statuses[status] = tally.statuses.get(status, 0) + 1
     if status >= 400:
@@ -175,6 +180,8 @@ async def _post(conn: Connection, client: Client, tally: Tally) -> None:
         "Content-Type": "application/json",
         "Accept": "application/json",
     }
+    if client.ticket:  # as the PWA sends it (see chat.js)
+        headers["X-Chat-Poll-Ticket"] = client.ticket
     tries = 2 if random.randrange(RETRY_EVERY) == 0 else 1
     for _ in range(tries):
         status, _, content = await _call(
@@ -250,6 +257,57 @@ def _report(name: str, tally: Tally, seconds: float) -> float:
                 flush=True,
             )
     return rate
+
+
+def _report_windows(tally: Tally, window: float = 10.0) -> None:
+    """p99 in each `window` seconds of the phase: a tail that grows as the run goes on (a
+    backlog, a table that slows down as it fills) shows here and not in the overall figure."""
+    if not tally.sent_at:
+        return
+    first = min(tally.sent_at)
+    windows: dict[int, list[float]] = {}
+    for sent, took in zip(tally.sent_at, tally.latencies, strict=True):
+        windows.setdefault(int((sent - first) // window), []).append(took)
+    figures = " / ".join(f"{_percentile(windows[n], 0.99) * 1000:.1f}" for n in sorted(windows))
+    print(f"  p99 in each {window:g} s: {figures} ms", flush=True)
+    if os.environ.get("CHAT_BENCH_SLOWEST"):
+        worst = sorted(zip(tally.latencies, tally.sent_at, strict=True), reverse=True)[:15]
+        print("  slowest:", ", ".join(f"{t * 1000:.0f}ms@{s - first:.2f}s" for t, s in worst))
+
+
+def _cpu_seconds() -> dict[str, float]:
+    """CPU time used so far by the processes on this side of the benchmark, by program (Linux
+    /proc): the servers' share of each request is the difference over a phase."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    used: dict[str, float] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        seconds = (int(fields[11]) + int(fields[12])) / ticks
+        if "gunicorn" in command:
+            name = "gunicorn"
+        elif command.startswith("postgres"):
+            name = "PostgreSQL"
+        elif command.startswith("redis-server"):
+            name = "Redis"
+        else:
+            continue
+        used[name] = used.get(name, 0.0) + seconds
+    return used
+
+
+def _report_cpu(before: dict[str, float], after: dict[str, float], requests: int) -> None:
+    shares = ", ".join(
+        f"{name} {(after[name] - before.get(name, 0.0)) / requests * 1000:.2f} ms"
+        for name in sorted(after)
+    )
+    print(f"  CPU per request: {shares}", flush=True)
 
 
 # --- set-up -----------------------------------------------------------------------------------
@@ -366,11 +424,14 @@ def _queries_per_poll(client: Client) -> tuple[int, int, int, int]:
 
 
 def main() -> None:
+    # Production runs collectstatic; the API under test serves no static file, but WhiteNoise
+    # warns at start when the directory is missing.
+    (ROOT / "var" / "static").mkdir(parents=True, exist_ok=True)
     port = _free_port()
     env = _server_env(port)
     os.environ.update(env)
     print(
-        f"{CLIENTS} clients, {GROUPS} groups, {SECONDS:.0f} s per phase; gunicorn on 127.0.0.1:{port}; "
+        f"{CLIENTS} clients, {GROUPS} groups, {SECONDS:.0f} s per throughput phase, {CHAT_SECONDS:.0f} s of chat; gunicorn on 127.0.0.1:{port}; "
         f"PostgreSQL {DATABASE}; {os.cpu_count()} CPUs",
         flush=True,
     )
@@ -386,7 +447,8 @@ def main() -> None:
 
     django.setup()
     clients = _populate()
-    workers = (os.cpu_count() or 1) + 1
+    workers = int(os.environ.get("CHAT_BENCH_WORKERS", (os.cpu_count() or 1) + 1))
+    threads = int(os.environ.get("CHAT_BENCH_THREADS", "8"))
     server = subprocess.Popen(
         [
             str(Path(sys.executable).parent / "gunicorn"),
@@ -398,7 +460,7 @@ def main() -> None:
             "--worker-class",
             "gthread",
             "--threads",
-            "8",
+            str(threads),
             "--keep-alive",
             "30",
             "--log-level",
@@ -410,7 +472,7 @@ def main() -> None:
     )
     try:
         _wait_for_server(port)
-        print(f"gunicorn: {workers} workers × 8 threads (gthread)", flush=True)
+        print(f"gunicorn: {workers} workers × {threads} threads (gthread)", flush=True)
         asyncio.run(_run_phase(port, clients, "bare", 60.0, requests=3))  # warm up
         asyncio.run(_run_phase(port, clients, "poll", 60.0, requests=2))  # learn each ETag
 
@@ -418,8 +480,12 @@ def main() -> None:
         bare_rate = _report("bare Django JSON view", bare, SECONDS)
         unchanged = asyncio.run(_run_phase(port, clients, "poll", SECONDS))
         poll_rate = _report("unchanged poll (304)", unchanged, SECONDS)
-        chat = asyncio.run(_run_phase(port, clients, "chat", SECONDS, interval=PACE))
-        _report(f"chat, 1 request/{PACE:g} s/client", chat, SECONDS)
+        cpu_before = _cpu_seconds()
+        chat = asyncio.run(_run_phase(port, clients, "chat", CHAT_SECONDS, interval=PACE))
+        cpu_after = _cpu_seconds()
+        _report(f"chat, 1 request/{PACE:g} s/client", chat, CHAT_SECONDS)
+        _report_windows(chat)
+        _report_cpu(cpu_before, cpu_after, len(chat.latencies))
         catch_up = asyncio.run(_run_phase(port, clients, "poll", 60.0, requests=3))
         lost, duplicated, db_duplicates, unacknowledged = _check(clients)
         print(

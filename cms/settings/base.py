@@ -134,6 +134,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Wagtail's search index uses PostgreSQL's full-text search and GIN indexes.
     INSTALLED_APPS.append("django.contrib.postgres")
+    # Statements run through cms.db.prepared_cursor() (the chat's hot SQL) are prepared the
+    # first time a connection runs them; the ORM's cursors bind on the client and never are.
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 0
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -546,3 +546,100 @@ def test_a_spoilt_ticket_takes_the_full_path(
     else:
         # session, user, membership: the ETag is checked the long way, and still matches.
         assert (response.status_code, len(queries)) == (304, 3)
+
+
+# --- a post with the poll's ticket: one query checks the session, user and membership -------
+
+
+def _post_with_ticket(
+    client: APIClient, group: CommunityGroup, ticket: str, body: Any, client_id: Any = None
+) -> Any:
+    return client.post(
+        messages_url(group),
+        {"body": body, "client_id": str(client_id or uuid.uuid4())},
+        format="json",
+        HTTP_X_CHAT_POLL_TICKET=ticket,
+    )
+
+
+def test_a_post_with_its_ticket_skips_the_session_user_and_alumnus_look_ups(
+    client: APIClient, group: CommunityGroup, me: Alumnus
+) -> None:
+    first, _ = _ticketed_poll(client, group, me)
+    send(client, group, "暖機")  # the push task of this group is queued: both posts ride on it
+    client_id = uuid.uuid4()
+    with CaptureQueriesContext(connection) as long_way:
+        without = send(client, group, "チケットなし")
+    with CaptureQueriesContext(connection) as short_way:
+        posted = _post_with_ticket(client, group, first[TICKET_HEADER], "チケットあり", client_id)
+
+    assert posted.status_code == 201
+    data = posted.json()
+    assert (data["body"], data["author_name"], data["mine"]) == ("チケットあり", "宮城 太郎", True)
+    assert set(data) == set(without.json())
+    # session, user and alumnus become the ticket's one check; the write is the same.
+    assert len(short_way) == len(long_way) - 2
+    retried = _post_with_ticket(client, group, first[TICKET_HEADER], "チケットあり", client_id)
+    assert (retried.status_code, retried.json()["id"]) == (200, data["id"])
+    assert Message.objects.filter(author=me, client_id=client_id).count() == 1
+
+
+def test_a_post_with_a_ticket_still_needs_the_csrf_token(
+    group: CommunityGroup, me: Alumnus
+) -> None:
+    client = APIClient(enforce_csrf_checks=True)
+    client.force_login(me.user)
+    first, _ = _ticketed_poll(client, group, me)
+
+    refused = _post_with_ticket(client, group, first[TICKET_HEADER], "偽のフォームから")
+
+    assert refused.status_code == 403 and "detail" in refused.json()
+    assert not Message.objects.filter(body="偽のフォームから").exists()
+    token = client.get("/api/v1/auth/session").json()["csrf_token"]
+    accepted = client.post(
+        messages_url(group),
+        {"body": "本物", "client_id": str(uuid.uuid4())},
+        format="json",
+        HTTP_X_CHAT_POLL_TICKET=first[TICKET_HEADER],
+        HTTP_X_CSRFTOKEN=token,
+    )
+    assert accepted.status_code == 201
+
+
+POST_ENDINGS = {"sign_out": 401, "password_changed": 401, "suspended_member": 403, "leave": 404}
+
+
+@pytest.mark.parametrize("ending", POST_ENDINGS)
+def test_a_ticket_stops_posting_at_once(
+    client: APIClient, group: CommunityGroup, me: Alumnus, ending: str
+) -> None:
+    first, _ = _ticketed_poll(client, group, me)
+    session_key = client.cookies[settings.SESSION_COOKIE_NAME].value
+    if ending == "sign_out":
+        client.logout()
+        client.cookies[settings.SESSION_COOKIE_NAME] = session_key
+    elif ending == "password_changed":
+        me.user.set_password("新しいパスワード")
+        me.user.save()
+    elif ending == "suspended_member":
+        Membership.objects.filter(group=group, alumnus=me).update(status=MembershipStatus.SUSPENDED)
+    else:
+        assert client.post(f"/api/v1/groups/{group.pk}/leave").status_code == 204
+
+    response = _post_with_ticket(client, group, first[TICKET_HEADER], "届いてはいけない")
+
+    assert response.status_code == POST_ENDINGS[ending]
+    assert "detail" in response.json()
+    assert not Message.objects.filter(body="届いてはいけない").exists()
+
+
+def test_a_bad_post_with_a_ticket_gets_the_apis_field_error(
+    client: APIClient, group: CommunityGroup, me: Alumnus
+) -> None:
+    first, _ = _ticketed_poll(client, group, me)
+    before = Message.objects.count()
+
+    response = _post_with_ticket(client, group, first[TICKET_HEADER], "あ" * 2001)
+
+    assert response.status_code == 400 and "body" in response.json()["errors"]
+    assert Message.objects.count() == before

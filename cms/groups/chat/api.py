@@ -1,5 +1,6 @@
 """The chat JSON API: one view per operation; the rules live in services and selectors."""
 
+import json
 from typing import Any
 
 from django.conf import settings
@@ -7,6 +8,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.http import HttpRequest, HttpResponse
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
+from rest_framework.authentication import CSRFCheck
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
@@ -159,10 +161,13 @@ TICKET_HEADER = "X-Chat-Poll-Ticket"
 
 class GroupMessagesView(ChatAPIView):
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        answered = None
         if request.method == "GET":
             answered = _poll_by_ticket(request, group_id=kwargs["group_id"])
-            if answered is not None:
-                return answered
+        elif request.method == "POST":
+            answered = _post_by_ticket(request, group_id=kwargs["group_id"])
+        if answered is not None:
+            return answered
         return super().dispatch(request, *args, **kwargs)
 
     def get_permissions(self) -> Any:
@@ -209,18 +214,23 @@ class GroupMessagesView(ChatAPIView):
     def post(self, request: Request, group_id: int) -> Response:
         data = MessagePostInput(data=request.data)
         data.is_valid(raise_exception=True)
-        alumnus = self.alumnus()
-        posted = services.message_post(
-            group_id=group_id,
-            alumnus=alumnus,
-            body=data.validated_data["body"],
-            client_id=data.validated_data["client_id"],
-        )
-        row = selectors.message_row(posted.message, author=alumnus, member_id=posted.member_id)
-        return Response(
-            message_data(row, viewer_id=alumnus.pk),
-            status=status.HTTP_201_CREATED if posted.created else status.HTTP_200_OK,
-        )
+        answer, code = _posted(group_id=group_id, alumnus=self.alumnus(), data=data)
+        return Response(answer, status=code)
+
+
+def _posted(
+    *, group_id: int, alumnus: Alumnus, data: MessagePostInput
+) -> tuple[dict[str, Any], int]:
+    """Post a valid message; the answer and its status (201, or 200 for a retry)."""
+    posted = services.message_post(
+        group_id=group_id,
+        alumnus=alumnus,
+        body=data.validated_data["body"],
+        client_id=data.validated_data["client_id"],
+    )
+    row = selectors.message_row(posted.message, author=alumnus, member_id=posted.member_id)
+    code = status.HTTP_201_CREATED if posted.created else status.HTTP_200_OK
+    return message_data(row, viewer_id=alumnus.pk), code
 
 
 def _poll_answer(
@@ -273,22 +283,15 @@ def _poll_by_ticket(request: HttpRequest, *, group_id: int) -> HttpResponse | No
     "unchanged"; it is served at most CHAT_POLL_TICKET_SECONDS after the last full check,
     because the ticket is only ever renewed by a check. Past half its life, a ticket takes
     the checked way to be renewed before it expires."""
-    ticket_text = request.headers.get(TICKET_HEADER, "")
-    if not ticket_text:
-        return None
     try:
         query = selectors.messages_cursors(request.GET)
     except ChatError:
         return None
-    session_key = request.COOKIES.get(settings.SESSION_COOKIE_NAME, "")
-    ticket = selectors.poll_ticket_read(
-        ticket=ticket_text, group_id=group_id, session_key=session_key
-    )
+    ticket, session_key = _ticket(request, group_id=group_id)
     if ticket is None:
         return None
     tags = _if_none_match(request)
-    # The check of the session below reads the database's session table.
-    sessions_in_database = settings.SESSION_ENGINE == "django.contrib.sessions.backends.db"
+    sessions_in_database = _sessions_in_database()
     unchecked_allowed = settings.REDIS_URL or not sessions_in_database
     if tags and unchecked_allowed and not selectors.poll_ticket_due_for_renewal(ticket):
         state = selectors.poll_state_with_version(ticket.state)
@@ -307,6 +310,73 @@ def _poll_by_ticket(request: HttpRequest, *, group_id: int) -> HttpResponse | No
         ticket=ticket, state=reader, session_key=session_key
     )
     return response
+
+
+def _ticket(request: HttpRequest, *, group_id: int) -> tuple[selectors.PollTicket | None, str]:
+    """The request's valid ticket for this group and session, if any, and the session key."""
+    session_key = request.COOKIES.get(settings.SESSION_COOKIE_NAME, "")
+    ticket_text = request.headers.get(TICKET_HEADER, "")
+    if not ticket_text:
+        return None, session_key
+    ticket = selectors.poll_ticket_read(
+        ticket=ticket_text, group_id=group_id, session_key=session_key
+    )
+    return ticket, session_key
+
+
+def _sessions_in_database() -> bool:
+    # The ticket's check of the session reads the database's session table.
+    return bool(settings.SESSION_ENGINE == "django.contrib.sessions.backends.db")
+
+
+def _post_by_ticket(request: HttpRequest, *, group_id: int) -> HttpResponse | None:
+    """The short way for a post from a chat on screen (it holds the poll's ticket): the poll's
+    one checking query (session, user, membership; see poll_state_for_ticket) instead of
+    Django's session, user and alumnus look-ups. CSRF is checked as DRF checks it.
+
+    Only a clean post is answered here. Anything else (no valid ticket, a CSRF failure, a
+    body too large or not valid, a refusal by the service) returns None, and the long way
+    answers it with the API's errors. Nothing is written before a refusal, and a post that
+    did land is returned again for its client_id, so taking the long way after this one is
+    safe."""
+    ticket, session_key = _ticket(request, group_id=group_id)
+    if ticket is None or not _sessions_in_database():
+        return None
+    length = request.META.get("CONTENT_LENGTH") or "0"
+    if not length.isdigit() or int(length) > settings.API_MAX_REQUEST_BYTES:
+        return None
+    if request.content_type != "application/json" or not _csrf_passes(request):
+        return None
+    reader = selectors.poll_state_for_ticket(ticket=ticket, session_key=session_key)
+    if reader is None or reader.status != MembershipStatus.ACTIVE:
+        return None
+    try:
+        data = MessagePostInput(data=json.loads(request.body))
+    except ValueError:
+        return None
+    if not data.is_valid():
+        return None
+    # The author as the checking query read them (the answer shows their name).
+    author = Alumnus(
+        pk=reader.alumnus_id, family_name=reader.family_name, given_name=reader.given_name
+    )
+    try:
+        answer, code = _posted(group_id=group_id, alumnus=author, data=data)
+    except ChatError:
+        return None
+    return HttpResponse(JSONRenderer().render(answer), status=code, content_type="application/json")
+
+
+def _csrf_passes(request: HttpRequest) -> bool:
+    """Django's CSRF check, as DRF's session authentication runs it on a signed-in request."""
+    check = CSRFCheck(_no_view)
+    check.process_request(request)
+    return check.process_view(request, _no_view, (), {}) is None
+
+
+def _no_view(request: HttpRequest) -> HttpResponse:
+    """The middleware's `get_response` and view arguments, which the check never calls."""
+    return HttpResponse()
 
 
 def _poll_response(etag: str, data: dict[str, Any] | None) -> HttpResponse:

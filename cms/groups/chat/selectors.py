@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
 from cms.alumni.models import Alumnus, AlumnusStatus
+from cms.db import prepared_cursor
 
 from . import shared_cache
 from .errors import ChatError, NotFound
@@ -70,12 +71,14 @@ class PollReader(PollState):
     last_read_message_id: int = 0
     group_name: str = ""
     house_rules: str = ""
+    family_name: str = ""
+    given_name: str = ""
 
 
 # The poll's own queries are plain SQL: Django's query compiler costs several times what
 # PostgreSQL needs to answer them, and a chat keeps every member polling.
 _READER_COLUMNS = """ms.id, ms.alumnus_id, ms.group_id, g.version, ms.status, ms.role, ms.muted,
-       ms.last_read_message_id, g.name, g.house_rules"""
+       ms.last_read_message_id, g.name, g.house_rules, a.family_name, a.given_name"""
 _READER_JOINS = """
 FROM chat_membership ms
 JOIN chat_communitygroup g ON g.id = ms.group_id
@@ -99,13 +102,25 @@ AND EXISTS (SELECT 1 FROM django_session s WHERE s.session_key = %s AND s.expire
 
 def _reader_from(row: tuple[Any, ...]) -> PollReader:
     pk, alumnus_id, group, version, status, role, muted, last_read, name, rules = row[:10]
+    family_name, given_name = row[10:12]
     return PollReader(
-        pk, alumnus_id, group, version, status, role, bool(muted), last_read, name, rules
+        pk,
+        alumnus_id,
+        group,
+        version,
+        status,
+        role,
+        bool(muted),
+        last_read,
+        name,
+        rules,
+        family_name,
+        given_name,
     )
 
 
 def _fetch(sql: str, group_id: int, *params: Any) -> tuple[Any, ...] | None:
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(sql, [group_id, AlumnusStatus.ACTIVE, *READING_STATUSES, True, *params])
         row: tuple[Any, ...] | None = cursor.fetchone()
     return row
@@ -148,7 +163,7 @@ def poll_state_for_ticket(*, ticket: PollTicket, session_key: str) -> PollReader
     if row is None:
         return None
     reader = _reader_from(row)
-    password = row[10]
+    password = row[12]
     if not constant_time_compare(_auth_digest(_session_auth_hash(password)), ticket.auth_digest):
         return None
     if (reader.status, reader.role, reader.muted) != (claim.status, claim.role, claim.muted):
@@ -365,7 +380,7 @@ def _rows(
         order="DESC" if newest_first else "ASC",
         limit="" if limit is None else f" LIMIT {int(limit)}",
     )
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(sql, params)
         rows = [dict(zip(_ROW_FIELDS, values, strict=True)) for values in cursor.fetchall()]
     if connection.vendor == "sqlite":  # SQLite hands back naive datetimes (UTC)

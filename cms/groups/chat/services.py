@@ -12,6 +12,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from cms.alumni.models import Alumnus
+from cms.db import prepared_cursor
 
 from . import shared_cache
 from .errors import ChatError, Conflict, NotAllowed, NotFound
@@ -130,7 +131,7 @@ def membership_set_muted(*, group_id: int, alumnus: Alumnus, muted: bool) -> Mem
 def membership_mark_read(*, membership_id: int, last_read_message_id: int, message_id: int) -> None:
     """One UPDATE, and only when the reader got further than before."""
     if message_id > last_read_message_id:
-        with connection.cursor() as cursor:
+        with prepared_cursor() as cursor:
             cursor.execute(
                 "UPDATE chat_membership SET last_read_message_id = %s"
                 " WHERE id = %s AND last_read_message_id < %s",
@@ -178,7 +179,7 @@ def message_post(*, group_id: int, alumnus: Alumnus, body: str, client_id: uuid.
     poll that saw message n never misses a message below n.
     """
     client_key = Message._meta.get_field("client_id").get_db_prep_value(client_id, connection)
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(
             _POSTING_MEMBERSHIP_SQL,
             [alumnus.pk, client_key, group_id, alumnus.pk, *READING_STATUSES, True],
@@ -205,7 +206,7 @@ def message_post(*, group_id: int, alumnus: Alumnus, body: str, client_id: uuid.
     )
     lock = connection.ops.for_update_sql() if connection.features.has_select_for_update else ""
     try:
-        with transaction.atomic(), connection.cursor() as cursor:
+        with transaction.atomic(), prepared_cursor() as cursor:
             cursor.execute(_GROUP_VERSION_SQL + lock, [group_id])
             message.revision = 1 + cursor.fetchone()[0]
             cursor.execute(

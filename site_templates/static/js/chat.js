@@ -346,7 +346,9 @@
       if (!items.length) return Promise.resolve();
       sending = true;
       var entry = items[0];
-      return api("POST", base + "/messages", { body: entry.body, client_id: entry.client_id }).then(function (result) {
+      // With the poll's ticket the server checks the session in one query, as for a poll.
+      var headers = state.ticket ? { "X-Chat-Poll-Ticket": state.ticket } : {};
+      return api("POST", base + "/messages", { body: entry.body, client_id: entry.client_id }, headers).then(function (result) {
         sending = false;
         if (result.status === 0 || result.status === 429 || result.status >= 500) {
           showOffline(result.status === 0);
