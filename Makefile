@@ -18,6 +18,8 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
+# The PWA is built for the address the demo serves on (`make demo PORT=8765` builds for 8765).
+demo: export PWA_BASE_URL ?= http://$(HOST):$(PORT)
 demo: install
 	@mkdir -p var
 	$(MANAGE) migrate --noinput -v 0
