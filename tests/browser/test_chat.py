@@ -140,6 +140,9 @@ def test_two_alumni_chat_and_an_offline_message_arrives_once(pwa_api_server: str
         a.get_by_role("button", name="送信").click()
         a.locator("#connection").wait_for(state="visible")
         seen["pending"] = a.locator("#messages li.is-pending .chat-body").inner_text()
+        seen["storage"] = a.evaluate(
+            "JSON.stringify(sessionStorage) + JSON.stringify(localStorage)"
+        )
         a.wait_for_timeout(500)
         a.context.set_offline(False)
         wait_until(a, HAS_TEXT, "電波の届かない山の上から")
@@ -147,6 +150,13 @@ def test_two_alumni_chat_and_an_offline_message_arrives_once(pwa_api_server: str
         b.wait_for_timeout(3500)  # one more poll on each side
         seen["b_texts"] = b.evaluate(SHOWN_TEXTS)
         seen["a_pending_left"] = a.locator("#messages li.is-pending").count()
+
+        # Opened offline (the service worker serves the screen): "offline", not "sign in".
+        a.context.set_offline(True)
+        a.reload()
+        a.locator("#connection").wait_for(state="visible")
+        seen["offline_load_says_signed_out"] = a.locator("#signed-out").is_visible()
+        a.context.set_offline(False)
         seen["dialogs"] = dialogs
 
     in_browser_thread(scenario)
@@ -163,8 +173,10 @@ def test_two_alumni_chat_and_an_offline_message_arrives_once(pwa_api_server: str
         "links": ["https://example.jp/page?q=1"],
     }
     assert seen["pending"] == "電波の届かない山の上から"
+    assert "電波の届かない山の上から" not in seen["storage"]  # kept in the page's memory only
     assert seen["b_texts"].count("電波の届かない山の上から") == 1
     assert seen["a_pending_left"] == 0
+    assert seen["offline_load_says_signed_out"] is False
     assert seen["dialogs"] == []
     assert Message.objects.filter(body="電波の届かない山の上から").count() == 1
     assert Message.objects.get(body__startswith="<img").body == HOSTILE

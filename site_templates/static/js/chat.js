@@ -17,8 +17,10 @@
     });
   }
 
+  // true or false; null when offline (unknown until the connection is back).
   function session() {
     return window.AlumniAPI.session().then(function (result) {
+      if (result.status === 0) return null;
       return result.status === 200 && result.data.signed_in;
     });
   }
@@ -186,7 +188,6 @@
     var groupId = new URLSearchParams(window.location.search).get("group") || "";
     if (!/^\d+$/.test(groupId)) { $("not-found").hidden = false; return; }
     var base = "/groups/" + groupId;
-    var outboxKey = "chat-outbox-" + groupId;
     var state = { etag: "", ticket: "", version: null, lastId: 0, firstId: null, membership: null, editing: null };
     var shown = {};
     var timer = null;
@@ -194,13 +195,12 @@
     var log = $("messages");
     var textarea = $("chat-body");
 
-    function outbox() {
-      try { return JSON.parse(sessionStorage.getItem(outboxKey) || "[]"); } catch (error) { return []; }
-    }
-    function saveOutbox(items) {
-      if (items.length) sessionStorage.setItem(outboxKey, JSON.stringify(items));
-      else sessionStorage.removeItem(outboxKey);
-    }
+    // Unsent messages wait here, in the page's memory only: what an alumnus writes is never
+    // kept in browser storage (nor left behind for the next person on a shared phone). They
+    // are kept while the chat is open, offline included, and sent once back online.
+    var pending = [];
+    function outbox() { return pending.slice(); }
+    function saveOutbox(items) { pending = items.slice(); }
 
     function nearBottom() {
       return window.innerHeight + window.scrollY >= document.body.scrollHeight - 200;
@@ -459,12 +459,9 @@
     });
 
     session().then(function (signedIn) {
-      if (!signedIn) {
-        if (outbox().length === 0) { $("signed-out").hidden = false; return; }
-        // Offline at load with unsent text: show the room and keep trying.
-      }
+      if (signedIn === false) { $("signed-out").hidden = false; return; }
+      // Offline at load: the room says so and keeps trying (a 401 once back shows sign-in).
       $("chat-room").hidden = false;
-      renderOutbox();
       poll().then(flush).then(schedule, schedule);
     });
   }
