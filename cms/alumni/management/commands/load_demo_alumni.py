@@ -5,29 +5,16 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group, Permission
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from cms.alumni.models import RosterEntry
 from cms.alumni.roster import roster_file_read
 from cms.alumni.services import RosterInvalid, roster_import
+from cms.staff_roles import ALUMNI_HR, role_grant
 
 DEMO_ROSTER = Path(settings.BASE_DIR) / "content_fixtures" / "demo_roster.csv"
-HR_GROUP = "人事課（アルムナイ）"
 HR_USERNAME = "hr-editor"
-# What HR does with former staff in the admin: roster, invitations, approvals, the audit log.
-HR_PERMISSIONS = (
-    "view_rosterentry",
-    "add_rosterentry",
-    "change_rosterentry",
-    "view_alumnus",
-    "change_alumnus",
-    "view_invitation",
-    "add_invitation",
-    "view_auditlogentry",
-    "change_eligibilitysettings",
-)
 
 
 class Command(BaseCommand):
@@ -48,21 +35,15 @@ class Command(BaseCommand):
             f"変更なし {result.unchanged} 件"
         )
         if hr_given:
-            self.stdout.write(f"{HR_USERNAME} に「{HR_GROUP}」の権限を付けました。")
+            self.stdout.write(f"{HR_USERNAME} に「{ALUMNI_HR}」の権限を付けました。")
         self.stdout.write(self._how_to_invite([row.values["staff_number"] for row in roster.rows]))
 
     def _hr_permissions(self) -> bool:
-        """The demo's HR editor may import, invite and approve; False when that user is absent."""
-        group, _ = Group.objects.get_or_create(name=HR_GROUP)
-        group.permissions.add(
-            *Permission.objects.filter(
-                content_type__app_label="alumni", codename__in=HR_PERMISSIONS
-            )
-        )
+        """The demo's HR editor gets HR's alumni role; False when that user is absent."""
         user = get_user_model().objects.filter(username=HR_USERNAME).first()
         if user is None:
             return False
-        user.groups.add(group)
+        role_grant(user, ALUMNI_HR)
         return True
 
     def _how_to_invite(self, staff_numbers: list[str]) -> str:

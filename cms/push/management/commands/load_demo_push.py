@@ -10,22 +10,15 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group, Permission
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from cms.alumni.models import Alumnus, AlumnusStatus, RegistrationChannel
 from cms.groups.models import AudienceGroup
 from cms.push.services import vapid_key_create
+from cms.staff_roles import DELIVERY_HR, role_grant
 
 HR_USERNAME = "hr-editor"
-DELIVERY_GROUP = "人事課（配信）"
-DELIVERY_PERMISSIONS = (
-    ("push", "view_delivery"),
-    ("groups", "view_audiencegroup"),
-    ("groups", "add_audiencegroup"),
-    ("groups", "change_audiencegroup"),
-)
 GROUPS = (
     {
         "name": "土木部の退職者",
@@ -64,7 +57,7 @@ class Command(BaseCommand):
         )
         self.stdout.write(f"デモの登録者: 新規 {alumni_made} 人（架空の方です）")
         if editor:
-            self.stdout.write(f"{HR_USERNAME} に「{DELIVERY_GROUP}」の権限を付けました。")
+            self.stdout.write(f"{HR_USERNAME} に「{DELIVERY_HR}」の権限を付けました。")
         self.stdout.write(
             "試し方: 管理画面でお知らせを作成し、公開範囲を「グループ限定」、配信グループに"
             "「土木部の退職者」を選び、「登録者に通知する」にチェックして公開します。"
@@ -113,14 +106,9 @@ class Command(BaseCommand):
         return True
 
     def _editor_permissions(self) -> bool:
-        """The demo's HR editor may edit groups and read the monitor; False when absent."""
-        group, _ = Group.objects.get_or_create(name=DELIVERY_GROUP)
-        for app_label, codename in DELIVERY_PERMISSIONS:
-            group.permissions.add(
-                *Permission.objects.filter(content_type__app_label=app_label, codename=codename)
-            )
+        """The demo's HR editor gets HR's delivery role; False when that user is absent."""
         editor = get_user_model().objects.filter(username=HR_USERNAME).first()
         if editor is None:
             return False
-        editor.groups.add(group)
+        role_grant(editor, DELIVERY_HR)
         return True

@@ -6,7 +6,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group, Permission
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
@@ -14,22 +13,13 @@ from django.utils import timezone
 from cms.alumni.models import Alumnus, AlumnusStatus, RegistrationChannel
 from cms.groups.chat.models import CommunityGroup, JoinPolicy, Membership, MembershipStatus
 from cms.groups.chat.services import message_post
+from cms.staff_roles import CHAT_HR, role_grant
 
 DEMO_ALUMNI = (
     ("sato@alumni.example.jp", "佐藤", "花子", "さとう", "はなこ", "保健福祉部"),
     ("suzuki@alumni.example.jp", "鈴木", "一郎", "すずき", "いちろう", "土木部"),
 )
 GROUP_NAME = "アルムナイ交流広場"
-HR_GROUP = "人事課（交流グループ）"
-# Create and edit community groups, work the reports queue (change_message), read the log.
-HR_PERMISSIONS = (
-    "add_communitygroup",
-    "change_communitygroup",
-    "view_communitygroup",
-    "change_message",
-    "view_report",
-    "view_moderationlogentry",
-)
 HOUSE_RULES = (
     "・お互いを尊重し、丁寧な言葉で話しましょう。\n"
     "・勧誘・営業・選挙運動・宗教の勧誘は禁止です。\n"
@@ -56,14 +46,8 @@ class Command(BaseCommand):
             moderator = User.objects.filter(username="moderator").first()
             if moderator is not None:
                 group.staff_moderators.add(moderator)
-            hr_group, _ = Group.objects.get_or_create(name=HR_GROUP)
-            hr_group.permissions.add(
-                *Permission.objects.filter(
-                    content_type__app_label="chat", codename__in=HR_PERMISSIONS
-                )
-            )
             for user in User.objects.filter(username__in=["hr-editor", "moderator"]):
-                user.groups.add(hr_group)
+                role_grant(user, CHAT_HR)
             alumni = []
             for email, family, given, family_kana, given_kana, department in DEMO_ALUMNI:
                 alumnus = Alumnus.objects.filter(email=email).first()

@@ -1,0 +1,80 @@
+"""HR's roles in the admin: Django groups that every installation has.
+
+They are made, and their permissions brought up to date, after each `migrate` (post_migrate,
+connected in cms.alumni's app config), so a new prefecture's site needs no hand-built groups: an
+administrator puts each member of staff in the roles they need (管理画面 → 設定 → ユーザー), on
+top of Wagtail's own "Editors" (write pages) or "Moderators" (also publish). The demo puts its
+accounts in them the same way (`role_grant`).
+"""
+
+from typing import Any
+
+from django.apps import AppConfig, apps
+from django.contrib.auth.management import create_permissions
+from django.contrib.auth.models import AbstractUser, Group, Permission
+from django.db.models import Q
+
+ALUMNI_HR = "人事課（アルムナイ）"
+DELIVERY_HR = "人事課（配信）"
+CHAT_HR = "人事課（交流グループ）"
+
+ROLES: dict[str, tuple[tuple[str, str], ...]] = {
+    # Former staff: roster, invitations, approvals, eligibility and the audit log.
+    ALUMNI_HR: (
+        ("alumni", "view_rosterentry"),
+        ("alumni", "add_rosterentry"),
+        ("alumni", "change_rosterentry"),
+        ("alumni", "view_alumnus"),
+        ("alumni", "change_alumnus"),
+        ("alumni", "view_invitation"),
+        ("alumni", "add_invitation"),
+        ("alumni", "view_auditlogentry"),
+        ("alumni", "change_eligibilitysettings"),
+    ),
+    # Who gets what: audience groups and the delivery monitor.
+    DELIVERY_HR: (
+        ("push", "view_delivery"),
+        ("groups", "view_audiencegroup"),
+        ("groups", "add_audiencegroup"),
+        ("groups", "change_audiencegroup"),
+    ),
+    # Community groups: making them, the reports queue, hiding messages, the moderation log.
+    CHAT_HR: (
+        ("chat", "add_communitygroup"),
+        ("chat", "change_communitygroup"),
+        ("chat", "view_communitygroup"),
+        ("chat", "change_message"),
+        ("chat", "view_report"),
+        ("chat", "view_moderationlogentry"),
+    ),
+}
+
+
+def roles_ensure() -> None:
+    """Every role exists with at least its permissions (an administrator may add more)."""
+    for name, permissions in ROLES.items():
+        group, _ = Group.objects.get_or_create(name=name)
+        wanted = Q()
+        for app_label, codename in permissions:
+            wanted |= Q(content_type__app_label=app_label, codename=codename)
+        group.permissions.add(*Permission.objects.filter(wanted))
+
+
+def role_grant(user: AbstractUser, role: str) -> None:
+    """Put a member of staff in one of the roles."""
+    roles_ensure()
+    user.groups.add(Group.objects.get(name=role))
+
+
+def roles_after_migrate(sender: AppConfig, using: str = "default", **kwargs: Any) -> None:
+    """post_migrate handler, acting once per migrate (for the last app whose permissions the
+    roles use). Our apps come before django.contrib.auth in INSTALLED_APPS, so auth's own
+    handler may not have made their permissions yet: they are made here first (as auth makes
+    them, only the missing ones)."""
+    labels = [config.label for config in apps.get_app_configs()]
+    used = {app_label for permissions in ROLES.values() for app_label, _ in permissions}
+    if sender.label != max(used, key=labels.index):
+        return
+    for label in used:
+        create_permissions(apps.get_app_config(label), verbosity=0, using=using)
+    roles_ensure()
