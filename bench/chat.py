@@ -4,14 +4,21 @@ Three phases, same server, same run:
   1. baseline: a bare Django JSON view (routed only with CHAT_BENCH_BASELINE=1), for
      CHAT_BENCH_SECONDS (default 20);
   2. unchanged poll: every client polls its group with If-None-Match (answered 304), as long;
-  3. chat, for CHAT_BENCH_CHAT_SECONDS (default 60, the issue's minute): clients poll and post at
-     the PWA's pace (one request a second each; one in POST_EVERY
-     is a post, some posts retried with the same client_id); afterwards every client catches up and we count lost and duplicated
-     messages, both in the database and in what each client received through polling.
-Phases 1 and 2 run back to back (closed loop) and compare throughput; phase 3 gives the
-latency of a realistic load. Prints requests/s, p50/p99 latency, errors and SQL queries per poll (counted with Django's
-test client on the same database). Needs PostgreSQL on 127.0.0.1:5432 (user postgres, trust);
-the database `alumni_bench_chat` is dropped and made afresh.
+  3. chat, for CHAT_BENCH_CHAT_SECONDS (default 60, the issue's minute): clients poll and post
+     at three times the PWA's pace (one request a second each, CHAT_BENCH_PACE; one in
+     POST_EVERY is a post, some posts retried with the same client_id); afterwards every client
+     catches up and we count lost and duplicated messages, both in the database and in what
+     each client received through polling.
+Phases 1 and 2 run closed loop (each client sends its next request as soon as it has the
+answer) and compare throughput; their latencies only measure the queue (200 clients waiting
+on a saturated server). Phase 3 gives the latency of a realistic load: p50/p99 overall, per
+method and per 10 s, and the servers' CPU per request (Linux). Also printed: errors, statuses
+and SQL queries per poll (counted with Django's test client on the same database).
+
+Needs PostgreSQL on 127.0.0.1:5432 (user postgres, trust), whose database `alumni_bench_chat`
+is dropped and made afresh, and Redis (CHAT_BENCH_REDIS_URL). Other settings: CHAT_BENCH_CLIENTS,
+CHAT_BENCH_WORKERS / CHAT_BENCH_THREADS (gunicorn; default CPUs + 1 workers × 8 threads),
+CHAT_BENCH_SLOWEST=1 (the slowest chat requests, with when they were sent).
 """
 
 import asyncio
@@ -278,8 +285,10 @@ def _report_windows(tally: Tally, window: float = 10.0) -> None:
 def _cpu_seconds() -> dict[str, float]:
     """CPU time used so far by the processes on this side of the benchmark, by program (Linux
     /proc): the servers' share of each request is the difference over a phase."""
-    ticks = os.sysconf("SC_CLK_TCK")
     used: dict[str, float] = {}
+    if not Path("/proc/self/stat").exists():  # not Linux: no figure
+        return used
+    ticks = os.sysconf("SC_CLK_TCK")
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -303,6 +312,8 @@ def _cpu_seconds() -> dict[str, float]:
 
 
 def _report_cpu(before: dict[str, float], after: dict[str, float], requests: int) -> None:
+    if not after or not requests:
+        return
     shares = ", ".join(
         f"{name} {(after[name] - before.get(name, 0.0)) / requests * 1000:.2f} ms"
         for name in sorted(after)
