@@ -14,9 +14,9 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from cms.alumni.api import AlumniAPIView
 from cms.alumni.models import Alumnus
 from cms.alumni.permissions import IsAlumnus, request_alumnus
-from cms.api_errors import ServiceAPIView
 
 from . import selectors, services
 from .errors import ChatError, NotFound
@@ -43,15 +43,10 @@ ERRORS = {
 }
 
 
-class ChatAPIView(ServiceAPIView):
+class ChatAPIView(AlumniAPIView):
     """Signed-in alumni only; `alumnus()` is the signed-in alumnus."""
 
     permission_classes = [IsAlumnus]
-
-    def alumnus(self) -> Alumnus:
-        alumnus = request_alumnus(self.request)
-        assert alumnus is not None  # IsAlumnus let the request through
-        return alumnus
 
 
 def message_data(row: selectors.MessageRow, *, viewer_id: int) -> dict[str, Any]:
