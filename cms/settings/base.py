@@ -307,6 +307,9 @@ CHAT_MESSAGE_MAX_CHARS = 2000
 # Own messages can be edited for this long after posting (deleting is always possible).
 CHAT_EDIT_MINUTES = int(env("CHAT_EDIT_MINUTES", "15"))
 CHAT_PAGE_SIZE = 50
+# Flood limit: a member's posts (in all groups) within a minute; the next gets 429 until the
+# oldest of them is a minute old. Retries of a post (same client_id) do not count.
+CHAT_POSTS_PER_MINUTE = int(env("CHAT_POSTS_PER_MINUTE", "10"))
 # At most one "new messages" push per member and group within this interval.
 CHAT_PUSH_MIN_INTERVAL_SECONDS = int(env("CHAT_PUSH_MIN_INTERVAL_SECONDS", str(5 * 60)))
 # The push waits this long, so that members with the chat open (polling) are not pushed.

@@ -643,3 +643,47 @@ def test_a_bad_post_with_a_ticket_gets_the_apis_field_error(
 
     assert response.status_code == 400 and "body" in response.json()["errors"]
     assert Message.objects.count() == before
+
+
+# --- the flood limit ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("with_ticket", [False, True])
+def test_posting_faster_than_the_flood_limit_gets_429_until_a_minute_has_passed(
+    client: APIClient, group: CommunityGroup, me: Alumnus, settings: Any, with_ticket: bool
+) -> None:
+    settings.CHAT_POSTS_PER_MINUTE = 3
+    first, _ = _ticketed_poll(client, group, me)  # posts one message itself (not via the API)
+    ticket = first[TICKET_HEADER] if with_ticket else ""
+    ids = [uuid.uuid4() for _ in range(3)]
+    for n, client_id in enumerate(ids[:2]):
+        assert _post_with_ticket(client, group, ticket, f"{n}", client_id).status_code == 201
+
+    refused = _post_with_ticket(client, group, ticket, "多すぎる")
+
+    assert refused.status_code == 429
+    assert "少し待ってから" in refused.json()["detail"]
+    assert 1 <= int(refused["Retry-After"]) <= 61
+    assert not Message.objects.filter(body="多すぎる").exists()
+    # A retry of a post that landed is answered: it is not a new post.
+    again = _post_with_ticket(client, group, ticket, "0", ids[0])
+    assert again.status_code == 200
+    # A minute later the member may post again.
+    Message.objects.filter(author=me).update(created_at=timezone.now() - dt.timedelta(seconds=61))
+    assert _post_with_ticket(client, group, ticket, "多すぎない").status_code == 201
+
+
+def test_the_flood_limit_counts_the_members_posts_in_every_group(
+    client: APIClient, group: CommunityGroup, me: Alumnus, settings: Any
+) -> None:
+    settings.CHAT_POSTS_PER_MINUTE = 2
+    other = CommunityGroupFactory()
+    member_of(other, me)
+    assert send(client, group, "こちらで").status_code == 201
+    assert send(client, other, "あちらで").status_code == 201
+    assert send(client, group, "もう一度").status_code == 429
+    # Someone else is not held back by it.
+    neighbour = member_of(group).alumnus
+    theirs = APIClient()
+    theirs.force_login(neighbour.user)
+    assert send(theirs, group, "わたしは初めて").status_code == 201

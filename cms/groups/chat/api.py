@@ -203,7 +203,15 @@ class GroupMessagesView(ChatAPIView):
 
     @extend_schema(
         request=MessagePostInput,
-        responses={201: MessageOutput, 200: MessageOutput, 409: DetailOutput, **ERRORS},
+        responses={
+            201: MessageOutput,
+            200: MessageOutput,
+            409: DetailOutput,
+            429: OpenApiResponse(
+                DetailOutput, description="続けて投稿しすぎ（Retry-After 秒後に）"
+            ),
+            **ERRORS,
+        },
         summary="投稿する（client_id が同じ再送は最初のメッセージを返す）",
     )
     def post(self, request: Request, group_id: int) -> Response:
@@ -222,6 +230,7 @@ def _posted(
         alumnus=alumnus,
         body=data.validated_data["body"],
         client_id=data.validated_data["client_id"],
+        posts_per_minute=settings.CHAT_POSTS_PER_MINUTE,
     )
     row = selectors.message_row(posted.message, author=alumnus, member_id=posted.member_id)
     code = status.HTTP_201_CREATED if posted.created else status.HTTP_200_OK

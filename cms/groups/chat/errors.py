@@ -22,3 +22,14 @@ class NotAllowed(ChatError):
 
 class Conflict(ChatError):
     status_code = 409
+
+
+class TooManyPosts(ChatError):
+    status_code = 429
+
+    def __init__(self, *, retry_after: int) -> None:
+        super().__init__(
+            "続けて投稿できる数を超えました。少し待ってから送信してください（送信待ちの"
+            "メッセージは自動で送ります）。"
+        )
+        self.retry_after = retry_after

@@ -152,7 +152,11 @@ class Message(models.Model):
                 fields=["author", "client_id"], name="chat_message_client_id_once"
             )
         ]
-        indexes = [models.Index(fields=["group", "revision"], name="chat_message_revision_idx")]
+        indexes = [
+            models.Index(fields=["group", "revision"], name="chat_message_revision_idx"),
+            # A member's posts of the last minute (the flood limit, counted at every post).
+            models.Index(fields=["author", "created_at"], name="chat_message_author_time_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.group} #{self.pk}"

@@ -15,7 +15,7 @@ from cms.alumni.models import Alumnus
 from cms.db import prepared_cursor
 
 from . import shared_cache
-from .errors import ChatError, Conflict, NotAllowed, NotFound
+from .errors import ChatError, Conflict, NotAllowed, NotFound, TooManyPosts
 from .models import (
     READING_STATUSES,
     CommunityGroup,
@@ -151,7 +151,8 @@ def _same_post(*, existing: Message, group_id: int) -> Message:
 # Posting is the chat's hot write: plain SQL, as the poll's reads (see selectors).
 _POSTING_MEMBERSHIP_SQL = """
 SELECT ms.id, ms.status, ms.last_read_message_id,
-       (SELECT m.id FROM chat_message m WHERE m.author_id = %s AND m.client_id = %s)
+       (SELECT m.id FROM chat_message m WHERE m.author_id = %s AND m.client_id = %s),
+       (SELECT count(*) FROM chat_message r WHERE r.author_id = %s AND r.created_at > %s)
 FROM chat_membership ms
 JOIN chat_communitygroup g ON g.id = ms.group_id
 WHERE ms.group_id = %s AND ms.alumnus_id = %s AND ms.status IN (%s, %s) AND g.is_active = %s
@@ -170,8 +171,19 @@ class Posted:
     member_id: int
 
 
-def message_post(*, group_id: int, alumnus: Alumnus, body: str, client_id: uuid.UUID) -> Posted:
+def message_post(
+    *,
+    group_id: int,
+    alumnus: Alumnus,
+    body: str,
+    client_id: uuid.UUID,
+    posts_per_minute: int | None = None,
+) -> Posted:
     """Post a message; a retry with the same `client_id` returns the first one (not `created`).
+
+    With `posts_per_minute` (the API passes CHAT_POSTS_PER_MINUTE), a post beyond that many by
+    the same member within the last minute is refused (429, with when to try again); a retry
+    of a post that landed is not a new post and is always answered.
 
     The unique constraint on (author, client_id) is the guarantee against a second message: a
     parallel retry fails its insert and returns the first. The group's row lock is held for
@@ -179,21 +191,34 @@ def message_post(*, group_id: int, alumnus: Alumnus, body: str, client_id: uuid.
     poll that saw message n never misses a message below n.
     """
     client_key = Message._meta.get_field("client_id").get_db_prep_value(client_id, connection)
+    field = Message._meta.get_field("created_at")
+    minute_ago = timezone.now() - dt.timedelta(minutes=1)
     with prepared_cursor() as cursor:
         cursor.execute(
             _POSTING_MEMBERSHIP_SQL,
-            [alumnus.pk, client_key, group_id, alumnus.pk, *READING_STATUSES, True],
+            [
+                alumnus.pk,
+                client_key,
+                alumnus.pk,
+                field.get_db_prep_value(minute_ago, connection),
+                group_id,
+                alumnus.pk,
+                *READING_STATUSES,
+                True,
+            ],
         )
         row = cursor.fetchone()
     if row is None:
         raise NotFound()
-    member_id, status, last_read, landed_id = row
+    member_id, status, last_read, landed_id, last_minute = row
     if status == MembershipStatus.SUSPENDED:
         raise NotAllowed("このグループでの投稿は停止されています。")
     text = message_body_clean(body)
     if landed_id is not None:
         first = Message.objects.get(pk=landed_id)
         return Posted(_same_post(existing=first, group_id=group_id), False, member_id)
+    if posts_per_minute is not None and last_minute >= posts_per_minute:
+        raise TooManyPosts(retry_after=_flood_retry_after(alumnus=alumnus, since=minute_ago))
     message = Message(
         group_id=group_id,
         author=alumnus,
@@ -232,6 +257,19 @@ def message_post(*, group_id: int, alumnus: Alumnus, body: str, client_id: uuid.
         membership_id=member_id, last_read_message_id=last_read, message_id=message.pk
     )
     return Posted(message, True, member_id)
+
+
+def _flood_retry_after(*, alumnus: Alumnus, since: dt.datetime) -> int:
+    """Seconds until the oldest of the member's posts of the last minute is a minute old."""
+    oldest = (
+        Message.objects.filter(author=alumnus, created_at__gt=since)
+        .order_by("created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    if oldest is None:
+        return 1
+    return max(1, int((oldest - since).total_seconds()) + 1)
 
 
 def _push_enqueue(*, group_id: int) -> None:

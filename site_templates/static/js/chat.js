@@ -351,11 +351,14 @@
       return api("POST", base + "/messages", { body: entry.body, client_id: entry.client_id }, headers).then(function (result) {
         sending = false;
         if (result.status === 0 || result.status === 429 || result.status >= 500) {
+          // Kept and sent again later; too many posts in a row: the server says why.
           showOffline(result.status === 0);
+          if (result.status === 429) showError(result.data.detail);
           return;
         }
         saveOutbox(outbox().filter(function (other) { return other.client_id !== entry.client_id; }));
         if (result.status === 200 || result.status === 201) {
+          showError("");
           renderOutbox();
           place(result.data);
           return flush();
