@@ -51,13 +51,18 @@ def _is_japanese(text: str) -> bool:
     return any("\u3040" <= ch <= "\u30ff" or "\u4e00" <= ch <= "\u9fff" for ch in text)
 
 
+def body_too_large(meta: dict[str, Any]) -> bool:
+    """The request announces a body over API_MAX_REQUEST_BYTES, or no readable length."""
+    length = meta.get("CONTENT_LENGTH") or "0"
+    return not length.isdigit() or int(length) > settings.API_MAX_REQUEST_BYTES
+
+
 class ServiceAPIView(APIView):
     """Base of the domains' API views: refuses oversized bodies before parsing, and turns a
     service's refusal (`ServiceError`) into the API's error shape."""
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
-        length = request.META.get("CONTENT_LENGTH") or "0"
-        if not length.isdigit() or int(length) > settings.API_MAX_REQUEST_BYTES:
+        if body_too_large(request.META):
             error = exceptions.APIException(_MESSAGES_JA[status.HTTP_413_REQUEST_ENTITY_TOO_LARGE])
             error.status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
             raise error

@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from cms.alumni.api import AlumniAPIView
 from cms.alumni.models import Alumnus
 from cms.alumni.permissions import IsAlumnus, request_alumnus
+from cms.api_errors import body_too_large
 
 from . import selectors, services
 from .errors import ChatError, NotFound
@@ -346,8 +347,7 @@ def _post_by_ticket(request: HttpRequest, *, group_id: int) -> HttpResponse | No
     ticket, session_key = _ticket(request, group_id=group_id)
     if ticket is None or not _sessions_in_database():
         return None
-    length = request.META.get("CONTENT_LENGTH") or "0"
-    if not length.isdigit() or int(length) > settings.API_MAX_REQUEST_BYTES:
+    if body_too_large(request.META):
         return None
     if request.content_type != "application/json" or not _csrf_passes(request):
         return None
