@@ -191,7 +191,7 @@ def message_post(
     poll that saw message n never misses a message below n.
     """
     client_key = Message._meta.get_field("client_id").get_db_prep_value(client_id, connection)
-    field = Message._meta.get_field("created_at")
+    created_field = Message._meta.get_field("created_at")
     minute_ago = timezone.now() - dt.timedelta(minutes=1)
     with prepared_cursor() as cursor:
         cursor.execute(
@@ -200,7 +200,7 @@ def message_post(
                 alumnus.pk,
                 client_key,
                 alumnus.pk,
-                field.get_db_prep_value(minute_ago, connection),
+                created_field.get_db_prep_value(minute_ago, connection),
                 group_id,
                 alumnus.pk,
                 *READING_STATUSES,
@@ -226,9 +226,7 @@ def message_post(
         body=text,
         created_at=timezone.now(),
     )
-    created_at = Message._meta.get_field("created_at").get_db_prep_value(
-        message.created_at, connection
-    )
+    created_at = created_field.get_db_prep_value(message.created_at, connection)
     lock = connection.ops.for_update_sql() if connection.features.has_select_for_update else ""
     try:
         with transaction.atomic(), prepared_cursor() as cursor:
