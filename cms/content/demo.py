@@ -18,6 +18,7 @@ from wagtail.models import Page, Site
 from cms.surveys.models import SurveyPage, SurveyQuestion
 
 from .models import (
+    ContactSettings,
     HomeFeaturedPage,
     HomePage,
     JobIndexPage,
@@ -143,12 +144,18 @@ class _Loader:
         self.survey(home)
         self.press_releases(press_index)
         self.notices(notice_index, home)
+        self.contact()
         if home_is_new:
             for order, slug in enumerate(data["home"]["featured"]):
                 HomeFeaturedPage.objects.create(
                     home=home, page=home.get_descendants().get(slug=slug), sort_order=order
                 )
             home.save_revision().publish()
+
+    def contact(self) -> None:
+        # Only a never-saved setting is filled in: HR's own values are kept on a second run.
+        if not ContactSettings.objects.exists():
+            ContactSettings.objects.create(**self.data["contact"])
 
     def jobs(self, index: Page) -> None:
         for spec in self.data["jobs"]:

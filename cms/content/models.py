@@ -14,6 +14,7 @@ from wagtail.admin.panels import (
     MultiFieldPanel,
     PageChooserPanel,
 )
+from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
@@ -325,3 +326,32 @@ class StandardPage(HeadlessPreviewMixin, Page):
     class Meta:
         verbose_name = "固定ページ"
         verbose_name_plural = "固定ページ"
+
+
+@register_setting(icon="mail")
+class ContactSettings(BaseGenericSetting):
+    """HR's help desk as alumni see it: the PWA's help and footer, letters, mail (設定 → 問い合わせ窓口)."""
+
+    department = models.CharField("担当課", max_length=100, default="総務部 人事課")
+    phone = models.CharField(
+        "電話番号",
+        max_length=30,
+        blank=True,
+        help_text="スマートフォンをお持ちでない方への案内にも使います。",
+    )
+    email = models.EmailField("メールアドレス", blank=True)
+    hours = models.CharField(
+        "受付時間", max_length=100, blank=True, default="平日 8時30分〜17時15分"
+    )
+
+    class Meta:
+        verbose_name = "問い合わせ窓口"
+
+    def as_dict(self) -> dict[str, str]:
+        """Plain data for the static build and mail templates."""
+        return {
+            "department": self.department,
+            "phone": self.phone,
+            "email": self.email,
+            "hours": self.hours,
+        }

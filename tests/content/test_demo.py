@@ -8,7 +8,14 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from wagtail.models import Page, Site
 
-from cms.content.models import HomePage, JobPage, NoticePage, PressReleasePage, StandardPage
+from cms.content.models import (
+    ContactSettings,
+    HomePage,
+    JobPage,
+    NoticePage,
+    PressReleasePage,
+    StandardPage,
+)
 from cms.content.selectors import JobStatus
 from cms.surveys.models import SurveyPage
 
@@ -91,3 +98,13 @@ def test_demo_hr_editor_can_create_and_publish_notices() -> None:
     assert permissions.can_edit()
     assert permissions.can_publish()
     assert notice.get_parent().permissions_for_user(editor).can_add_subpage()
+
+
+def test_load_demo_fills_the_help_desk_once_and_keeps_hr_changes() -> None:
+    _load()
+    contact = ContactSettings.load()
+    assert contact.phone == "022-211-0000"
+    contact.phone = "022-000-1111"
+    contact.save()
+    _load()
+    assert ContactSettings.load().phone == "022-000-1111"
