@@ -10,7 +10,7 @@ from django.test import Client
 
 from cms.groups.chat.models import Membership, Message
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, wait_until
-from tests.browser.test_pwa import AXE_JS
+from tests.browser.screens import axe_violations
 from tests.chat.factories import AlumnusFactory, CommunityGroupFactory, member_of
 
 pytestmark = pytest.mark.browser
@@ -55,14 +55,6 @@ def in_browser_thread(scenario: Callable[[Any], None], timeout: float = 180.0) -
         raise AssertionError("the browser scenario did not finish")
     if failure:
         raise failure[0]
-
-
-def axe_violations(page: Any) -> list[Any]:
-    page.evaluate(AXE_JS)
-    result = page.evaluate(
-        "() => axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa']}})"
-    )
-    return [(v["id"], [n["target"] for n in v["nodes"]]) for v in result["violations"]]
 
 
 SHOWN_TEXTS = "() => Array.from(document.querySelectorAll('#messages li:not(.is-pending) .chat-body')).map(n => n.textContent)"

@@ -7,16 +7,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import axe_playwright_python
 import pytest
 
 from tests.browser.conftest import wait_until
+from tests.browser.screens import axe_violations
 
 from .conftest import BuiltSite, launch_chromium, serve
 
 pytestmark = pytest.mark.browser
-
-AXE_JS = (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text()
 
 
 def wait_for_service_worker(page: Any) -> None:
@@ -123,13 +121,7 @@ def test_a_declarative_web_push_shows_a_notification_whose_click_opens_the_notic
 )
 def test_axe_finds_no_wcag_a_or_aa_violation(page: Any, built_site: BuiltSite, path: str) -> None:
     page.goto(built_site.url + path)
-    page.evaluate(AXE_JS)
-    result = page.evaluate(
-        "() => axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa']}})"
-    )
-    violations = [(v["id"], [n["target"] for n in v["nodes"]]) for v in result["violations"]]
-    assert violations == []
-    assert len(result["passes"]) > 10  # axe really looked at the page
+    assert axe_violations(page) == []
 
 
 @pytest.mark.parametrize("path", ["/", "/notices/visited/", "/jobs/", "/survey/", "/notices/"])

@@ -1,0 +1,49 @@
+"""What every browser test checks on a screen a person sees: axe (JIS X 8341-3 AA = WCAG 2.1 AA),
+tap targets of at least 44 px, and a 390 px screenshot in `var/screenshots/` for a reviewer."""
+
+from pathlib import Path
+from typing import Any
+
+import axe_playwright_python
+
+AXE_JS = (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text()
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21aa"]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
+PHONE = {"width": 390, "height": 844}
+MIN_TAP = 44
+
+# Controls a finger must hit; links inside running text are exempt (WCAG 2.5.8's inline exception).
+_SMALL_TARGETS = """(min) => Array.from(document.querySelectorAll(
+  'button, [role=button], input:not([type=hidden]), select, textarea, a.button, nav a, .tabbar a'
+)).filter((el) => {
+  const r = el.getBoundingClientRect();
+  if (r.width === 0 && r.height === 0) return false;  // not shown
+  const style = getComputedStyle(el);
+  if (style.visibility === 'hidden') return false;
+  const box = el.type === 'checkbox' || el.type === 'radio' ? el.closest('label, .check') || el : el;
+  const b = box.getBoundingClientRect();
+  return Math.max(r.height, b.height) < min || Math.max(r.width, b.width) < min;
+}).map((el) => el.outerHTML.slice(0, 120))"""
+
+
+def axe_violations(page: Any) -> list[Any]:
+    """The axe rules of WCAG 2.0 A/AA and 2.1 AA that the page breaks, with the nodes."""
+    page.evaluate(AXE_JS)
+    result = page.evaluate(
+        "(tags) => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS
+    )
+    assert len(result["passes"]) > 5  # axe really looked at the page
+    return [(v["id"], [n["target"] for n in v["nodes"]]) for v in result["violations"]]
+
+
+def small_tap_targets(page: Any) -> list[str]:
+    """Controls on screen smaller than 44 × 44 px (checkboxes count with their label)."""
+    return list(page.evaluate(_SMALL_TARGETS, MIN_TAP))
+
+
+def screenshot(page: Any, name: str) -> Path:
+    """Writes `var/screenshots/<name>.png` (not committed) so a reviewer can look."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
