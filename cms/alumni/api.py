@@ -26,8 +26,10 @@ from cms.alumni.serializers import (
     RegistrationOutput,
     SessionInput,
     SessionOutput,
+    SessionsEndedOutput,
     SessionStateOutput,
 )
+from cms.alumni.sessions import alumni_session_begin
 from cms.api_errors import ServiceAPIView
 
 ERRORS = {
@@ -159,6 +161,7 @@ class SessionView(AlumniAPIView):
             ip=_client_ip(request),
         )
         login(request._request, alumnus.user, backend="django.contrib.auth.backends.ModelBackend")
+        alumni_session_begin(request._request)
         return Response(
             {"csrf_token": get_token(request._request), "profile": profile_data(alumnus)}
         )
@@ -181,6 +184,26 @@ class SessionView(AlumniAPIView):
     def delete(self, request: Request) -> Response:
         logout(request._request)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class SessionsEndView(AlumniAPIView):
+    permission_classes = [IsAlumnus]
+
+    @extend_schema(
+        request=None,
+        responses={200: SessionsEndedOutput, **SIGNED_IN},
+        summary="すべての端末からログアウト（この端末を含む全セッションを終了）",
+    )
+    def delete(self, request: Request) -> Response:
+        ended = services.alumnus_sessions_end(alumnus=self.alumnus())
+        logout(request._request)
+        return Response(
+            {
+                "detail": f"すべての端末からログアウトしました（終了したログイン: {ended} 件）。"
+                "次に使うときは、メールに届く確認コードでログインしてください。",
+                "ended": ended,
+            }
+        )
 
 
 class MeView(AlumniAPIView):

@@ -185,3 +185,8 @@ class EmailConfirmInput(serializers.Serializer):
 class SessionStateOutput(serializers.Serializer):
     signed_in = serializers.BooleanField()
     csrf_token = serializers.CharField()
+
+
+class SessionsEndedOutput(serializers.Serializer):
+    detail = serializers.CharField()
+    ended = serializers.IntegerField(help_text="終了したセッション（端末）の数")
