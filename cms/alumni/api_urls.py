@@ -13,4 +13,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("me", api.MeView.as_view(), name="alumni-me"),
     path("me/email/confirm", api.EmailConfirmView.as_view(), name="alumni-me-email-confirm"),
     path("me/export", api.MeExportView.as_view(), name="alumni-me-export"),
+    path("me/export.csv", api.MeExportCSVView.as_view(), name="alumni-me-export-csv"),
+    path(
+        "me/export/readable", api.MeExportReadableView.as_view(), name="alumni-me-export-readable"
+    ),
 ]

@@ -190,3 +190,19 @@ class SessionStateOutput(serializers.Serializer):
 class SessionsEndedOutput(serializers.Serializer):
     detail = serializers.CharField()
     ended = serializers.IntegerField(help_text="終了したセッション（端末）の数")
+
+
+class ExportRowOutput(serializers.Serializer):
+    name = serializers.CharField(help_text="項目名（日本語）")
+    value = serializers.CharField(help_text="内容（日時は日本時間、はい／いいえ など）")
+
+
+class ExportSectionOutput(serializers.Serializer):
+    key = serializers.CharField()
+    title = serializers.CharField(help_text="区分（日本語）")
+    records = serializers.ListField(child=serializers.ListField(child=ExportRowOutput()))
+
+
+class ExportReadableOutput(serializers.Serializer):
+    generated_at = serializers.CharField(help_text="作成日時（日本時間）")
+    sections = ExportSectionOutput(many=True)
