@@ -4,7 +4,6 @@ the printable page, beside the JSON."""
 import csv
 import datetime as dt
 import io
-from typing import Any
 
 import pytest
 from django.utils import timezone
