@@ -179,6 +179,7 @@ class SessionView(AlumniAPIView):
             {
                 "signed_in": request_alumnus(request) is not None,
                 "csrf_token": get_token(request._request),
+                "session_days": settings.ALUMNI_SESSION_DAYS,
             }
         )
 

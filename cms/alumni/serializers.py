@@ -185,6 +185,9 @@ class EmailConfirmInput(serializers.Serializer):
 class SessionStateOutput(serializers.Serializer):
     signed_in = serializers.BooleanField()
     csrf_token = serializers.CharField()
+    session_days = serializers.IntegerField(
+        help_text="ログインしたままでいられる日数（最後に使ってから）"
+    )
 
 
 class SessionsEndedOutput(serializers.Serializer):

@@ -36,12 +36,18 @@ def alumni_session_renew(request: HttpRequest) -> bool:
 
 
 class AlumniSessionRenewalMiddleware:
-    """Renews alumni sessions on use (see `alumni_session_renew`); after SessionMiddleware."""
+    """Renews alumni sessions on use (see `alumni_session_renew`); after SessionMiddleware,
+    which then saves the session and re-sets its cookie.
+
+    Only a session the request already read is looked at: requests that never load it (a chat
+    poll by ticket checks the session in its own single query) cost nothing more."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if settings.SESSION_COOKIE_NAME in request.COOKIES:
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        if session is not None and session.accessed and session.session_key:
             alumni_session_renew(request)
-        return self.get_response(request)
+        return response
