@@ -302,6 +302,7 @@ class MeExportCSVView(AlumniAPIView):
             **SIGNED_IN,
         },
         summary="自分のデータの開示（CSV、Excel で開けます）",
+        operation_id="me_export_csv_retrieve",
     )
     def get(self, request: Request) -> HttpResponse:
         data = selectors.alumnus_export(alumnus=self.alumnus())
