@@ -54,6 +54,7 @@ def test_the_alumni_session_period_is_a_setting(
     sign_in(client, smtp, "taro@example.jp", django_capture_on_commit_callbacks)
 
     assert 29.9 < days_left(client) <= 30
+    assert client.get("/api/v1/auth/session").json()["session_days"] == 30  # マイページ says so
 
 
 def test_using_the_app_renews_a_session_once_a_day_has_passed(
