@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.test import Client
 from django.utils import timezone
 
@@ -69,9 +70,9 @@ def test_a_withdrawn_person_is_not_invited_again_by_send_to_all(
     alumnus = registered(gone, family_name="石巻", given_name="一郎")
     RosterEntryFactory(staff_number="N200", email="new-a@example.jp")
     RosterEntryFactory(staff_number="N201", email="new-b@example.jp")
-    hr = get_user_model().objects.create_user("hr-clerk", password="pw-clerk-2026", is_staff=True)
+    hr = get_user_model().objects.create_user("hr-clerk", password="pw-clerk-2026")
+    hr.user_permissions.add(Permission.objects.get(codename="access_admin"))
     role_grant(hr, ALUMNI_HR)
-    hr.user_permissions.add(*hr.user_permissions.model.objects.filter(codename="access_admin"))
 
     # The alumnus withdraws through マイページ on the phone.
     phone = signed_in_phone(chromium, pwa_api_server, alumnus)
@@ -107,7 +108,7 @@ def test_a_withdrawn_person_is_not_invited_again_by_send_to_all(
     assert withdrawn.count() == 1
     row = withdrawn.first.inner_text()
     assert "W100" in row and "石巻 一郎" in row and "退会済み" in row and "送りません" in row
-    screenshot(admin, "admin-invitations-withdrawn")
+    screenshot(admin, "account-admin-invitations-withdrawn")
     desk.close()
 
 
@@ -131,7 +132,7 @@ def test_sign_out_everywhere_signs_out_the_other_browser_too(
     assert "この端末を含む、すべての端末" in confirm.inner_text()
     assert axe_violations(page) == []
     assert small_tap_targets(page) == []
-    screenshot(page, "profile-sign-out-everywhere")
+    screenshot(page, "account-sign-out-everywhere")
 
     page.get_by_role("button", name="すべての端末からログアウトする").click()
     done = page.locator("#signed-out-everywhere")
@@ -164,7 +165,7 @@ def test_export_prints_with_japanese_labels_and_downloads_a_csv(
     wait_until(page, "() => document.getElementById('p-email').value !== ''")
     assert axe_violations(page) == []
     assert small_tap_targets(page) == []
-    screenshot(page, "profile")
+    screenshot(page, "account-profile")
 
     # CSV: a download from memory, with Japanese column labels, for Excel.
     with page.expect_download() as download:
@@ -187,7 +188,7 @@ def test_export_prints_with_japanese_labels_and_downloads_a_csv(
     assert "family_name" not in sheet and "consent_email" not in sheet
     assert axe_violations(page) == []
     assert small_tap_targets(page) == []
-    screenshot(page, "export-printable")
+    screenshot(page, "account-export-printable")
     page.emulate_media(media="print")
     assert page.locator(".site-header").is_hidden()
     assert page.locator("#print-button").is_hidden()
