@@ -123,6 +123,7 @@ APP_TITLES = {
     "profile": "プロフィール",
     "notifications": "通知の設定",
     "feed": "会員向けのお知らせ",
+    "export": "自分のデータ（印刷用）",
 }
 
 

@@ -114,17 +114,21 @@ def invitations_view(request: HttpRequest) -> HttpResponse:
     if delivery:
         invitations = invitations.filter(delivery=delivery)
     page = list(invitations[:500])
+    withdrawn = list(selectors.roster_entries_withdrawn()[:500])
     services.audit_log_record(
         actor=staff(request),
         action=AuditAction.VIEW,
         target="invitations",
-        record_ids=[invitation.roster_entry_id for invitation in page],
+        record_ids=[invitation.roster_entry_id for invitation in page]
+        + [entry.pk for entry in withdrawn],
     )
     return TemplateResponse(
         request,
         "alumni/admin/invitations.html",
         {
             "invitations": page,
+            "withdrawn": withdrawn,
+            "withdrawn_reason": selectors.WITHDRAWN_REASON,
             "to_email": selectors.roster_entries_to_invite(channel="email").count(),
             "to_letter": selectors.roster_entries_to_invite(channel="letter").count(),
         },
@@ -135,6 +139,18 @@ def _eligible(entries: Any) -> list[RosterEntry]:
     return [entry for entry in entries if selectors.roster_entry_is_eligible(entry=entry)]
 
 
+def _refused(request: HttpRequest, entries: Any) -> bool:
+    """Tell HR, in Japanese, why named entries get nothing (the services skip them anyway)."""
+    refusals = [
+        f"{entry.staff_number} {entry.family_name} {entry.given_name} さん: {reason}"
+        for entry in entries
+        if (reason := selectors.roster_entry_refusal(entry=entry))
+    ]
+    for refusal in refusals:
+        messages.error(request, refusal)
+    return bool(refusals)
+
+
 @require_POST
 @needs_permission("alumni.add_invitation")
 def invitations_send_view(request: HttpRequest) -> HttpResponse:
@@ -142,6 +158,8 @@ def invitations_send_view(request: HttpRequest) -> HttpResponse:
     entries = selectors.roster_entries_to_invite(channel="email")
     if ids:
         entries = RosterEntry.objects.filter(pk__in=ids)
+        if _refused(request, entries):
+            return redirect("alumni_invitations")
     queued = services.invitation_queue_emails(entries=_eligible(entries), actor=staff(request))
     messages.success(request, f"{len(queued)} 件の招待メールを送信キューに入れました。")
     return redirect("alumni_invitations")
@@ -156,6 +174,8 @@ def letters_pdf_view(request: HttpRequest) -> HttpResponse:
         if ids
         else selectors.roster_entries_to_invite(channel="letter")
     )
+    if ids and _refused(request, entries):
+        return redirect("alumni_invitations")
     letters = services.invitation_issue_letters(entries=_eligible(entries), actor=staff(request))
     if not letters:
         messages.warning(request, "郵送の対象者がいません。")
@@ -168,6 +188,24 @@ def letters_pdf_view(request: HttpRequest) -> HttpResponse:
     return response
 
 
+@needs_permission("alumni.change_rosterentry")
+def withdrawal_undo_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Step 1: a page that says what undoing means; step 2 (POST): undo, audited."""
+    entry = get_object_or_404(RosterEntry, pk=pk, withdrawn_at__isnull=False)
+    if request.method == "POST":
+        services.roster_entry_withdrawal_undo(entry=entry, actor=staff(request))
+        messages.success(
+            request,
+            f"{entry.family_name} {entry.given_name} さんの退会の記録を取り消しました。"
+            "次回の招待の対象になります。",
+        )
+        return redirect("alumni_invitations")
+    services.audit_log_record(
+        actor=staff(request), action=AuditAction.VIEW, target="roster_withdrawal", record_ids=[pk]
+    )
+    return TemplateResponse(request, "alumni/admin/withdrawal_undo.html", {"entry": entry})
+
+
 @needs_permission("alumni.view_invitation")
 def labels_csv_view(request: HttpRequest) -> HttpResponse:
     entries = list(
@@ -175,6 +213,7 @@ def labels_csv_view(request: HttpRequest) -> HttpResponse:
             invitations__channel="letter",
             invitations__retired_at__isnull=True,
             invitations__used_at__isnull=True,
+            withdrawn_at__isnull=True,
         ).distinct()
     )
     services.audit_log_record(

@@ -5,7 +5,9 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import login, logout
+from django.http import HttpResponse
 from django.middleware.csrf import get_token
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny
@@ -13,11 +15,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from cms.alumni import selectors, services
+from cms.alumni.export import export_csv, export_sections, jst_datetime
 from cms.alumni.models import Alumnus
 from cms.alumni.permissions import IsAlumnus, request_alumnus
 from cms.alumni.serializers import (
     AlumniMessageOutput,
     EmailConfirmInput,
+    ExportReadableOutput,
     LoginCodeInput,
     PrivacyNoticeOutput,
     ProfileOutput,
@@ -26,8 +30,10 @@ from cms.alumni.serializers import (
     RegistrationOutput,
     SessionInput,
     SessionOutput,
+    SessionsEndedOutput,
     SessionStateOutput,
 )
+from cms.alumni.sessions import alumni_session_begin
 from cms.api_errors import ServiceAPIView
 
 ERRORS = {
@@ -159,6 +165,7 @@ class SessionView(AlumniAPIView):
             ip=_client_ip(request),
         )
         login(request._request, alumnus.user, backend="django.contrib.auth.backends.ModelBackend")
+        alumni_session_begin(request._request)
         return Response(
             {"csrf_token": get_token(request._request), "profile": profile_data(alumnus)}
         )
@@ -172,6 +179,7 @@ class SessionView(AlumniAPIView):
             {
                 "signed_in": request_alumnus(request) is not None,
                 "csrf_token": get_token(request._request),
+                "session_days": settings.ALUMNI_SESSION_DAYS,
             }
         )
 
@@ -181,6 +189,26 @@ class SessionView(AlumniAPIView):
     def delete(self, request: Request) -> Response:
         logout(request._request)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class SessionsEndView(AlumniAPIView):
+    permission_classes = [IsAlumnus]
+
+    @extend_schema(
+        request=None,
+        responses={200: SessionsEndedOutput, **SIGNED_IN},
+        summary="すべての端末からログアウト（この端末を含む全セッションを終了）",
+    )
+    def delete(self, request: Request) -> Response:
+        ended = services.alumnus_sessions_end(alumnus=self.alumnus())
+        logout(request._request)
+        return Response(
+            {
+                "detail": f"すべての端末からログアウトしました（終了したログイン: {ended} 件）。"
+                "次に使うときは、メールに届く確認コードでログインしてください。",
+                "ended": ended,
+            }
+        )
 
 
 class MeView(AlumniAPIView):
@@ -243,5 +271,46 @@ class MeExportView(AlumniAPIView):
     def get(self, request: Request) -> Response:
         response = Response(selectors.alumnus_export(alumnus=self.alumnus()))
         response["Content-Disposition"] = 'attachment; filename="my-data.json"'
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+class MeExportReadableView(AlumniAPIView):
+    permission_classes = [IsAlumnus]
+
+    @extend_schema(
+        responses={200: ExportReadableOutput, **SIGNED_IN},
+        summary="自分のデータの開示（日本語の項目名と日本時間の日時、印刷用の画面向け）",
+    )
+    def get(self, request: Request) -> Response:
+        data = selectors.alumnus_export(alumnus=self.alumnus())
+        response = Response(
+            {"generated_at": jst_datetime(timezone.now()), "sections": export_sections(data=data)}
+        )
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+class MeExportCSVView(AlumniAPIView):
+    permission_classes = [IsAlumnus]
+
+    @extend_schema(
+        responses={
+            (200, "text/csv"): OpenApiResponse(
+                description="区分・項目・内容の表（UTF-8, BOM 付き）"
+            ),
+            **SIGNED_IN,
+        },
+        summary="自分のデータの開示（CSV、Excel で開けます）",
+        operation_id="me_export_csv_retrieve",
+    )
+    def get(self, request: Request) -> HttpResponse:
+        data = selectors.alumnus_export(alumnus=self.alumnus())
+        response = HttpResponse(
+            export_csv(sections=export_sections(data=data)), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = (
+            f'attachment; filename="my-data-{timezone.localdate():%Y%m%d}.csv"'
+        )
         response["Cache-Control"] = "no-store"
         return response

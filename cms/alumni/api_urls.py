@@ -9,7 +9,12 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("registrations", api.RegistrationCreateView.as_view(), name="alumni-registrations"),
     path("auth/code", api.LoginCodeRequestView.as_view(), name="alumni-auth-code"),
     path("auth/session", api.SessionView.as_view(), name="alumni-auth-session"),
+    path("auth/sessions", api.SessionsEndView.as_view(), name="alumni-auth-sessions"),
     path("me", api.MeView.as_view(), name="alumni-me"),
     path("me/email/confirm", api.EmailConfirmView.as_view(), name="alumni-me-email-confirm"),
     path("me/export", api.MeExportView.as_view(), name="alumni-me-export"),
+    path("me/export.csv", api.MeExportCSVView.as_view(), name="alumni-me-export-csv"),
+    path(
+        "me/export/readable", api.MeExportReadableView.as_view(), name="alumni-me-export-readable"
+    ),
 ]

@@ -16,8 +16,12 @@ from reportlab.pdfgen.canvas import Canvas
 
 from cms.alumni.models import RosterEntry
 from cms.alumni.services import registration_url
+from cms.content.models import ContactSettings
 
 FONT = "IPAexGothic"
+# Older readers: nothing on the letter is smaller than BODY (the URL and code included).
+BODY = 10.5
+LINE = 6.5 * mm
 
 # An A4 sheet folded in three fits a 長形3号 envelope (120 x 235 mm); its window sits about
 # 20 mm from the left and 12 mm from the top, 90 x 45 mm. The address block stays inside that
@@ -57,11 +61,12 @@ def letters_pdf(*, letters: Sequence[tuple[RosterEntry, str]]) -> bytes:
     pdf.setAuthor(f"{settings.ORG_NAME} 人事課")
     width, height = A4
     today = timezone.localdate()
+    contact = ContactSettings.load()
     for entry, code in letters:
         url = registration_url(code=code)
         name = f"{entry.family_name} {entry.given_name}"
         y = height - ADDRESS_TOP
-        pdf.setFont(font, 10)
+        pdf.setFont(font, BODY)
         pdf.drawString(ADDRESS_LEFT, y, f"〒{entry.postal_code}")
         y -= 6 * mm
         pdf.setFont(font, 11)
@@ -72,58 +77,94 @@ def letters_pdf(*, letters: Sequence[tuple[RosterEntry, str]]) -> bytes:
         pdf.setFont(font, 14)
         pdf.drawString(ADDRESS_LEFT, y, f"{name} 様")
 
-        pdf.setFont(font, 9)
+        pdf.setFont(font, BODY)
         pdf.drawRightString(width - 20 * mm, height - 20 * mm, f"{today:%Y年%-m月%-d日}")
-        pdf.drawRightString(width - 20 * mm, height - 25 * mm, f"{settings.ORG_NAME} 人事課")
+        pdf.drawRightString(
+            width - 20 * mm, height - 26 * mm, f"{settings.ORG_NAME} {contact.department}"
+        )
 
-        y = height - 110 * mm
+        y = height - 100 * mm
         pdf.setFont(font, 16)
         pdf.drawString(20 * mm, y, f"「{settings.SITE_NAME}」ご登録のご案内")
         y -= 12 * mm
-        pdf.setFont(font, 10.5)
+        pdf.setFont(font, BODY)
         body = (
             "退職された職員の皆さまと県をつなぐネットワークを開設しました。"
             "カムバック採用の情報やお知らせをスマートフォンでお受け取りいただけます。"
             "右の QR コードを読み取るか、下の URL を開いて、招待コードでご登録ください。"
             "登録の際に生年月日を確認します。"
         )
-        for line in _wrap(body, width=120 * mm, size=10.5):
+        for line in _wrap(body, width=120 * mm, size=BODY):
             pdf.drawString(20 * mm, y, line)
-            y -= 6 * mm
-        y -= 6 * mm
-        pdf.setFont(font, 11)
+            y -= LINE
+        y -= 4 * mm
+        pdf.setFont(font, 12)
         pdf.drawString(20 * mm, y, "招待コード")
         y -= 10 * mm
         pdf.setFont(font, 20)
         pdf.drawString(20 * mm, y, code)
         y -= 8 * mm
-        pdf.setFont(font, 9)
+        pdf.setFont(font, BODY)
         expires = today.toordinal() + settings.ALUMNI_INVITATION_VALID_DAYS
         pdf.drawString(
             20 * mm,
             y,
             f"有効期限: {type(today).fromordinal(expires):%Y年%-m月%-d日}　一度だけ使えます。",
         )
-        y -= 6 * mm
-        pdf.setFont(font, 8)
-        for line in _wrap(url, width=170 * mm, size=8):
+        y -= 9 * mm
+        pdf.drawString(20 * mm, y, "登録用の URL")
+        y -= LINE
+        for line in _wrap(url, width=170 * mm, size=BODY):
             pdf.drawString(20 * mm, y, line)
-            y -= 4.5 * mm
+            y -= LINE
+        y -= 6 * mm
+        _contact_block(pdf, contact=contact, top=y, font=font)
 
         qr = segno.make(url, error="m")
         png = io.BytesIO()
         qr.save(png, kind="png", scale=8, border=4)
         png.seek(0)
-        pdf.drawImage(ImageReader(png), width - 65 * mm, height - 175 * mm, 45 * mm, 45 * mm)
-        pdf.setFont(font, 8)
+        pdf.drawImage(ImageReader(png), width - 65 * mm, height - 165 * mm, 45 * mm, 45 * mm)
+        pdf.setFont(font, BODY)
         pdf.drawString(
             20 * mm,
-            20 * mm,
+            18 * mm,
             "お心当たりのない場合や、ご不要の場合は、このお手紙を破棄してください。",
         )
         pdf.showPage()
     pdf.save()
     return buffer.getvalue()
+
+
+def _contact_block(pdf: Canvas, *, contact: ContactSettings, top: float, font: str) -> None:
+    """HR's help desk, with the phone number large: people without a smartphone register with
+    HR's help by phone."""
+    y = top
+    pdf.setFont(font, 12)
+    pdf.drawString(20 * mm, y, "お問い合わせ")
+    y -= LINE
+    pdf.setFont(font, BODY)
+    for line in _wrap(
+        "スマートフォンやパソコンをお持ちでない方、登録の方法がわからない方は、"
+        "お電話でお問い合わせください。ご登録をお手伝いします。",
+        width=170 * mm,
+        size=BODY,
+    ):
+        pdf.drawString(20 * mm, y, line)
+        y -= LINE
+    pdf.drawString(20 * mm, y, f"{settings.ORG_NAME} {contact.department}")
+    y -= 8 * mm
+    if contact.phone:
+        pdf.setFont(font, 16)
+        pdf.drawString(20 * mm, y, f"電話 {contact.phone}")
+        y -= 8 * mm
+        pdf.setFont(font, BODY)
+    details = [
+        f"受付時間 {contact.hours}" if contact.hours else "",
+        f"メール {contact.email}" if contact.email else "",
+    ]
+    if any(details):
+        pdf.drawString(20 * mm, y, "　".join(part for part in details if part))
 
 
 def address_labels_csv(*, entries: Sequence[RosterEntry]) -> bytes:

@@ -78,6 +78,9 @@ class RosterEntry(models.Model):
     email = models.EmailField("メールアドレス", blank=True)
     postal_code = models.CharField("郵便番号", max_length=8, blank=True)
     address = models.CharField("退職時の住所", max_length=200, blank=True)
+    # Set when the person deleted their account (退会): from then on no invitation, letter or
+    # digest goes to this entry; only HR's explicit, audited action clears it.
+    withdrawn_at = models.DateTimeField("退会日時", null=True, blank=True, editable=False)
     created_at = models.DateTimeField("取込日時", auto_now_add=True)
     updated_at = models.DateTimeField("更新日時", auto_now=True)
 

@@ -58,12 +58,28 @@ def roster_entry_is_eligible(*, entry: RosterEntry) -> bool:
     )
 
 
+WITHDRAWN_REASON = "退会されたため、招待メール・郵送の案内・まとめメールは送りません。"
+
+
+def roster_entry_refusal(*, entry: RosterEntry) -> str | None:
+    """Why nothing may be sent to this entry (None when invitations may go to it)."""
+    return WITHDRAWN_REASON if entry.withdrawn_at is not None else None
+
+
+def roster_entries_withdrawn() -> QuerySet[RosterEntry]:
+    """Entries whose person deleted their account, most recent first."""
+    return RosterEntry.objects.filter(withdrawn_at__isnull=False).order_by("-withdrawn_at")
+
+
 def roster_entries_to_invite(*, channel: str) -> QuerySet[RosterEntry]:
-    """Roster entries without an account and without a live invitation on any channel."""
+    """Roster entries without an account, not withdrawn, and without a live invitation on any
+    channel."""
     live = Invitation.objects.filter(
         roster_entry=OuterRef("pk"), retired_at__isnull=True, used_at__isnull=True
     ).exclude(delivery="failed")
-    entries = RosterEntry.objects.filter(alumnus__isnull=True).exclude(Exists(live))
+    entries = RosterEntry.objects.filter(alumnus__isnull=True, withdrawn_at__isnull=True).exclude(
+        Exists(live)
+    )
     if channel == "email":
         return entries.exclude(email="")
     return entries.filter(email="").exclude(address="")

@@ -185,3 +185,27 @@ class EmailConfirmInput(serializers.Serializer):
 class SessionStateOutput(serializers.Serializer):
     signed_in = serializers.BooleanField()
     csrf_token = serializers.CharField()
+    session_days = serializers.IntegerField(
+        help_text="ログインしたままでいられる日数（最後に使ってから）"
+    )
+
+
+class SessionsEndedOutput(serializers.Serializer):
+    detail = serializers.CharField()
+    ended = serializers.IntegerField(help_text="終了したセッション（端末）の数")
+
+
+class ExportRowOutput(serializers.Serializer):
+    name = serializers.CharField(help_text="項目名（日本語）")
+    value = serializers.CharField(help_text="内容（日時は日本時間、はい／いいえ など）")
+
+
+class ExportSectionOutput(serializers.Serializer):
+    key = serializers.CharField()
+    title = serializers.CharField(help_text="区分（日本語）")
+    records = serializers.ListField(child=serializers.ListField(child=ExportRowOutput()))
+
+
+class ExportReadableOutput(serializers.Serializer):
+    generated_at = serializers.CharField(help_text="作成日時（日本時間）")
+    sections = ExportSectionOutput(many=True)

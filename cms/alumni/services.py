@@ -14,7 +14,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.contrib.sessions.models import Session
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -42,6 +42,7 @@ from cms.alumni.selectors import (
     eligibility_problems,
     eligibility_settings_get,
     invitation_find_usable,
+    roster_entry_refusal,
 )
 
 logger = logging.getLogger(__name__)
@@ -157,14 +158,15 @@ def invitation_queue_emails(
 ) -> list[int]:
     """Queue one email invitation per entry that has an address and no live invitation.
 
-    Mail goes out in a background task, after the transaction commits.
+    Withdrawn entries (退会) are skipped. Mail goes out in a background task, after the
+    transaction commits.
     """
     from cms.alumni.tasks import invitation_emails_send
 
     ids: list[int] = []
     with transaction.atomic():
         for entry in entries:
-            if not entry.email or hasattr(entry, "alumnus"):
+            if not entry.email or hasattr(entry, "alumnus") or roster_entry_refusal(entry=entry):
                 continue
             live = entry.invitations.filter(retired_at__isnull=True, used_at__isnull=True).exclude(
                 delivery=InvitationDelivery.FAILED
@@ -187,13 +189,15 @@ def invitation_queue_emails(
 
 
 def invitation_email_send(*, invitation_id: int) -> str:
-    """Send one queued email invitation; never twice. Returns the delivery state after."""
+    """Send one queued email invitation; never twice, never to a withdrawn entry. Returns the
+    delivery state after."""
     with transaction.atomic():
         claimed = Invitation.objects.filter(
             pk=invitation_id,
             delivery=InvitationDelivery.QUEUED,
             retired_at__isnull=True,
             used_at__isnull=True,
+            roster_entry__withdrawn_at__isnull=True,
         ).update(delivery=InvitationDelivery.SENDING)
     invitation = Invitation.objects.select_related("roster_entry").get(pk=invitation_id)
     if not claimed:
@@ -234,13 +238,15 @@ def invitation_email_send(*, invitation_id: int) -> str:
 def invitation_issue_letters(
     *, entries: list[RosterEntry], actor: AbstractBaseUser | None
 ) -> list[tuple[RosterEntry, str]]:
-    """A new letter code for each entry; any earlier code of that entry is retired. Recorded."""
+    """A new letter code for each entry; any earlier code of that entry is retired. Recorded.
+
+    Entries with an account, without an address or withdrawn (退会) get no letter."""
     issued: list[tuple[RosterEntry, str]] = []
     now = timezone.now()
     user = actor if isinstance(actor, User) else None
     with transaction.atomic():
         for entry in entries:
-            if hasattr(entry, "alumnus") or not entry.address:
+            if hasattr(entry, "alumnus") or not entry.address or roster_entry_refusal(entry=entry):
                 continue
             entry.invitations.filter(retired_at__isnull=True, used_at__isnull=True).update(
                 retired_at=now
@@ -585,19 +591,52 @@ def alumnus_delete(*, alumnus: Alumnus) -> None:
 
     Kept, as the privacy notice says: a count of the registration channel (no personal data),
     the roster entry (HR's own record) and the spent invitation, so its code cannot be reused.
+    The roster entry is marked withdrawn, so that no invitation, letter or digest reaches the
+    person again; so is an unlinked entry with the same address (someone who registered
+    without a code). Nothing else about the person is kept.
     """
     user = alumnus.user
+    now = timezone.now()
     with transaction.atomic():
         AccountDeletion.objects.create(channel=alumnus.channel, registered_at=alumnus.registered_at)
+        withdrawn = RosterEntry.objects.filter(
+            Q(pk=alumnus.roster_entry_id) | Q(email__iexact=alumnus.email, alumnus__isnull=True)
+        )
+        Invitation.objects.filter(
+            roster_entry__in=withdrawn, retired_at__isnull=True, used_at__isnull=True
+        ).update(retired_at=now)
+        withdrawn.filter(withdrawn_at__isnull=True).update(withdrawn_at=now, updated_at=now)
         _sessions_end(user_id=user.pk)
         alumnus.delete()
         user.delete()
 
 
-def _sessions_end(*, user_id: int) -> None:
+def roster_entry_withdrawal_undo(*, entry: RosterEntry, actor: AbstractBaseUser) -> RosterEntry:
+    """HR's explicit decision, when the person asks to come back, to let invitations reach a
+    withdrawn entry again. Audited."""
+    if entry.withdrawn_at is None:
+        raise AlumniError("この方は退会済みではありません。")
+    with transaction.atomic():
+        entry.withdrawn_at = None
+        entry.save(update_fields=["withdrawn_at", "updated_at"])
+        audit_log_record(
+            actor=actor, action=AuditAction.EDIT, target="roster_withdrawal", record_ids=[entry.pk]
+        )
+    return entry
+
+
+def alumnus_sessions_end(*, alumnus: Alumnus) -> int:
+    """Sign the person out on every device (「すべての端末からログアウト」); how many ended."""
+    return _sessions_end(user_id=alumnus.user_id)
+
+
+def _sessions_end(*, user_id: int) -> int:
     from django.contrib.auth import SESSION_KEY
 
+    ended = 0
     expired_before = timezone.now()
     for session in Session.objects.filter(expire_date__gt=expired_before).iterator():
         if session.get_decoded().get(SESSION_KEY) == str(user_id):
             session.delete()
+            ended += 1
+    return ended

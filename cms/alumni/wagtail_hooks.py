@@ -145,6 +145,11 @@ def register_urls() -> list[Any]:
         path(
             "alumni/invitations/labels.csv", admin_views.labels_csv_view, name="alumni_labels_csv"
         ),
+        path(
+            "alumni/invitations/withdrawn/<int:pk>/undo/",
+            admin_views.withdrawal_undo_view,
+            name="alumni_withdrawal_undo",
+        ),
         path("alumni/approvals/", admin_views.approvals_view, name="alumni_approvals"),
         path("alumni/audit-log/", admin_views.audit_log_view, name="alumni_audit_log"),
         # Answers 404 unless settings.DEBUG (checked on each request).

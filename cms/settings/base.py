@@ -80,6 +80,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "cms.alumni.sessions.AlumniSessionRenewalMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
@@ -237,6 +238,13 @@ CORS_ALLOW_CREDENTIALS = True
 CORS_URLS_REGEX = r"^/api/.*$"
 CSRF_TRUSTED_ORIGINS = sorted({PWA_BASE_URL, API_ORIGIN})
 
+# Staff (admin) sessions stay short: 8 hours, ended with the browser unless Wagtail's
+# 「ログインしたままにする」 is ticked. Alumni sessions get ALUMNI_SESSION_DAYS at sign-in instead.
+STAFF_SESSION_HOURS = int(env("STAFF_SESSION_HOURS", "8"))
+SESSION_COOKIE_AGE = STAFF_SESSION_HOURS * 60 * 60
+# Alumni sessions: sliding expiry, renewed on use (cms.alumni.sessions) for people who open
+# the app about once a month.
+ALUMNI_SESSION_DAYS = int(env("ALUMNI_SESSION_DAYS", "180"))
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"

@@ -378,6 +378,9 @@ def test_openapi_schema_documents_the_alumni_operations(client: APIClient) -> No
         "/api/v1/auth/session",
         "/api/v1/me",
         "/api/v1/me/export",
+        "/api/v1/me/export.csv",
+        "/api/v1/me/export/readable",
+        "/api/v1/auth/sessions",
     } <= set(schema["paths"])
     assert "429" in schema["paths"]["/api/v1/auth/session"]["post"]["responses"]
     assert "email" in schema["components"]["schemas"]["RegistrationInput"]["properties"]

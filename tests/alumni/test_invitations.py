@@ -144,3 +144,42 @@ def test_address_labels_csv_opens_in_excel_with_postal_code_address_and_name() -
     assert content.startswith("\ufeff".encode())
     rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
     assert rows[1][:3] == ["〒980-8570", entry.address, "宮城 花子 様"]
+
+
+def _text_sizes(page: Any) -> list[tuple[str, float]]:
+    """Each piece of text on the page with the font size it is drawn at."""
+    pieces: list[tuple[str, float]] = []
+
+    def visit(text: str, cm: Any, tm: Any, font: Any, size: float) -> None:
+        if text.strip():
+            pieces.append((text.strip(), float(size)))
+
+    page.extract_text(visitor_text=visit)
+    return pieces
+
+
+def test_letters_are_readable_and_give_hr_phone_number_for_people_without_a_smartphone(
+    settings: Any,
+) -> None:
+    from cms.content.models import ContactSettings
+
+    contact = ContactSettings.load()
+    contact.department = "総務部 人事課"
+    contact.phone = "022-211-2222"
+    contact.hours = "平日 8時30分〜17時15分"
+    contact.save()
+    [(entry, code)] = services.invitation_issue_letters(
+        entries=[RosterEntryFactory(email="")], actor=None
+    )
+
+    page = PdfReader(io.BytesIO(letters_pdf(letters=[(entry, code)]))).pages[0]
+    pieces = _text_sizes(page)
+
+    assert min(size for _, size in pieces) >= 10.5
+    url = f"{settings.PWA_BASE_URL}/app/register/?code={code}"
+    sizes = dict(pieces)
+    assert sizes[url] >= 10 and sizes[code] >= 10
+    assert next(size for text, size in pieces if "退職された職員の皆さま" in text) >= 10.5
+    text = page.extract_text()
+    assert "022-211-2222" in text and "スマートフォンやパソコンをお持ちでない方" in text
+    assert "平日 8時30分〜17時15分" in text and "総務部 人事課" in text

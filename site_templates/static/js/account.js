@@ -159,11 +159,73 @@
     if (profile.pending_email) pending.textContent = "新しいアドレス（" + profile.pending_email + "）に確認コードを送りました。";
   }
 
+  // A file the API answers (the CSV), fetched with the session cookie and handed to the
+  // browser as a download from memory: never a URL with data in it, never the SW's cache.
+  function apiUrl(path) {
+    var meta = document.querySelector('meta[name="api-origin"]');
+    return ((meta && meta.content) || "").replace(/\/$/, "") + "/api/v1" + path;
+  }
+
+  function download(path, fallbackName) {
+    return fetch(apiUrl(path), { credentials: "include", cache: "no-store" }).then(function (response) {
+      if (!response.ok) return false;
+      var named = /filename="([^"]+)"/.exec(response.headers.get("Content-Disposition") || "");
+      return response.blob().then(function (blob) {
+        var link = document.createElement("a");
+        link.href = URL.createObjectURL(blob);
+        link.download = named ? named[1] : fallbackName;
+        link.hidden = true;
+        document.body.appendChild(link);
+        link.click();
+        window.setTimeout(function () { URL.revokeObjectURL(link.href); link.remove(); }, 1000);
+        return true;
+      });
+    }, function () { return false; });
+  }
+
+  function say(box, message, isError) {
+    box.textContent = message;
+    box.className = "form-status " + (isError ? "form-status--error" : "form-status--ok");
+    box.focus();
+  }
+
+  function setupSessionsEnd() {
+    var button = document.getElementById("sessions-end-button");
+    var confirmBox = document.getElementById("sessions-confirm");
+    var status = document.getElementById("sessions-status");
+    function ask(open) {
+      confirmBox.hidden = !open;
+      button.setAttribute("aria-expanded", open ? "true" : "false");
+    }
+    button.addEventListener("click", function () {
+      ask(true);
+      document.getElementById("sessions-end-confirm").focus();
+    });
+    document.getElementById("sessions-end-cancel").addEventListener("click", function () {
+      ask(false);
+      button.focus();
+    });
+    document.getElementById("sessions-end-confirm").addEventListener("click", function () {
+      api("DELETE", "/auth/sessions").then(function (result) {
+        if (result.status !== 200) {
+          say(status, result.data.detail || "ログアウトできませんでした。もう一度お試しください。", true);
+          return;
+        }
+        document.getElementById("account").hidden = true;
+        var done = document.getElementById("signed-out-everywhere");
+        document.getElementById("signed-out-everywhere-message").textContent = result.data.detail;
+        done.hidden = false;
+        done.focus();
+      });
+    });
+  }
+
   function setupProfile(form) {
     var signedOut = document.getElementById("signed-out");
     refreshSession().then(function (state) {
       if (!state.signed_in) { signedOut.hidden = false; return; }
       document.getElementById("account").hidden = false;
+      document.getElementById("session-days").textContent = String(state.session_days || "");
       api("GET", "/me").then(function (result) { fillProfile(form, result.data); });
     });
     form.addEventListener("submit", function (event) {
@@ -185,6 +247,14 @@
         else showErrors(confirmForm, result);
       });
     });
+    var exportStatus = document.getElementById("export-status");
+    document.getElementById("export-csv-button").addEventListener("click", function () {
+      download("/me/export.csv", "my-data.csv").then(function (ok) {
+        if (ok) say(exportStatus, "CSV ファイルをダウンロードしました（Excel などで開けます）。", false);
+        else say(exportStatus, "ダウンロードできませんでした。通信状態を確かめて、もう一度お試しください。", true);
+      });
+    });
+    setupSessionsEnd();
     document.getElementById("export-button").addEventListener("click", function () {
       api("GET", "/me/export").then(function (result) {
         var blob = new Blob([JSON.stringify(result.data, null, 2)], { type: "application/json" });
@@ -211,6 +281,59 @@
     });
   }
 
+  function cell(tag, text, attributes) {
+    var node = document.createElement(tag);
+    node.textContent = text;
+    Object.keys(attributes || {}).forEach(function (name) { node.setAttribute(name, attributes[name]); });
+    return node;
+  }
+
+  // The printable page: the person's data as titled tables with Japanese labels (built with
+  // textContent only: the data is never parsed as markup).
+  function renderSections(holder, sections) {
+    holder.textContent = "";
+    sections.forEach(function (section) {
+      var block = document.createElement("section");
+      block.className = "export-section";
+      block.appendChild(cell("h2", section.title));
+      if (!section.records.length) block.appendChild(cell("p", "ありません。"));
+      section.records.forEach(function (record, index) {
+        var table = document.createElement("table");
+        table.className = "export-table";
+        var caption = section.title + (section.records.length > 1 ? "（" + (index + 1) + "件目）" : "");
+        table.appendChild(cell("caption", caption, section.records.length > 1 ? {} : { class: "visually-hidden" }));
+        var body = document.createElement("tbody");
+        record.forEach(function (row) {
+          var line = document.createElement("tr");
+          line.appendChild(cell("th", row.name, { scope: "row" }));
+          line.appendChild(cell("td", row.value === "" ? "—" : row.value));
+          body.appendChild(line);
+        });
+        table.appendChild(body);
+        block.appendChild(table);
+      });
+      holder.appendChild(block);
+    });
+  }
+
+  function setupExport() {
+    refreshSession().then(function (state) {
+      if (!state.signed_in) { document.getElementById("signed-out").hidden = false; return; }
+      api("GET", "/me/export/readable").then(function (result) {
+        if (result.status !== 200) {
+          var error = document.getElementById("export-error");
+          error.textContent = result.data.detail || "読み込めませんでした。";
+          error.hidden = false;
+          return;
+        }
+        document.getElementById("export-generated").textContent = result.data.generated_at;
+        renderSections(document.getElementById("export-sections"), result.data.sections);
+        document.getElementById("export").hidden = false;
+      });
+    });
+    document.getElementById("print-button").addEventListener("click", function () { window.print(); });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     var screen = document.querySelector("[data-account-screen]");
     if (!screen) return;
@@ -219,5 +342,6 @@
     if (name === "register") setupRegister(document.getElementById("register-form"));
     if (name === "login") setupLogin(document.getElementById("email-form"));
     if (name === "profile") setupProfile(document.getElementById("profile-form"));
+    if (name === "export") setupExport();
   });
 })();
