@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from cms.alumni import api
+from cms.alumni import api, home_api
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("privacy-notice", api.PrivacyNoticeView.as_view(), name="alumni-privacy-notice"),
@@ -12,4 +12,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("me", api.MeView.as_view(), name="alumni-me"),
     path("me/email/confirm", api.EmailConfirmView.as_view(), name="alumni-me-email-confirm"),
     path("me/export", api.MeExportView.as_view(), name="alumni-me-export"),
+    path("me/home", home_api.MemberHomeView.as_view(), name="alumni-me-home"),
 ]
