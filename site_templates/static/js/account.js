@@ -136,7 +136,9 @@
       api("POST", "/auth/session", { email: email, code: codeForm.elements.code.value }).then(
         function (result) {
           if (result.status === 200) {
-            window.location.assign("/app/profile/");
+            // Back to the screen a link named (a notice, a chat …), else the member home.
+            var next = new URLSearchParams(window.location.search).get("next");
+            window.location.assign(window.AlumniApp.returnPath(next) || "/app/");
           } else {
             showErrors(codeForm, result);
           }
