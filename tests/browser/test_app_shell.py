@@ -3,6 +3,7 @@ every tab and back, badges, deep links that survive the login, the public header
 430 px, the text size, and what the service worker keeps (nothing member-only)."""
 
 import datetime as dt
+import importlib
 import json
 import re
 from collections.abc import Iterator
@@ -57,8 +58,14 @@ def _published(notice: NoticePage, *, hours_ago: int) -> NoticePage:
 def app_site(pwa_api_server: str, settings: Any) -> AppSite:
     """A small site with what the home counts (two new notices, one of them for members, an
     open job, an open survey, two unread messages), built again with it."""
+    from django.apps import apps
+
     from pwa_build.build import build
 
+    # A flush after an earlier transactional test removes the categories a migration wrote.
+    importlib.import_module("cms.content.migrations.0002_default_categories").create_categories(
+        apps, None
+    )
     home = make_site()
     ContactSettings.objects.update_or_create(
         pk=1,
@@ -213,3 +220,230 @@ def test_an_alumnus_signs_in_lands_on_the_home_and_moves_through_every_tab_and_b
     assert counts(page)["chat"] == "2"
     wait_until(page, "() => document.querySelector('[data-badge=notices]').hidden")
     assert "（未読 2 件）" in tab(page, "グループ").inner_text()
+
+
+def _registration(page: Any, url: str) -> dict[str, Any]:
+    cdp = page.context.new_cdp_session(page)
+    registrations: list[dict[str, Any]] = []
+    cdp.on(
+        "ServiceWorker.workerRegistrationUpdated",
+        lambda e: registrations.extend(e["registrations"]),
+    )
+    cdp.send("ServiceWorker.enable")
+    page.wait_for_timeout(200)
+    found = next(r for r in registrations if r["scopeURL"] == url + "/")
+    return {"cdp": cdp, "id": found["registrationId"]}
+
+
+def test_a_push_for_a_members_notice_opened_signed_out_returns_to_it_after_the_code_login(
+    app_site: AppSite, phone: Any, smtp: SMTPInbox
+) -> None:
+    page = phone
+    notice = app_site.members_notice
+    page.context.grant_permissions(["notifications"], origin=app_site.url)
+    page.goto(app_site.url + "/")
+    wait_until(page, "() => navigator.serviceWorker.controller !== null")
+    registration = _registration(page, app_site.url)
+    payload = notice_push_bytes(notice=notice).decode("utf-8")
+    navigate = json.loads(payload)["notification"]["navigate"]
+    assert navigate == f"{app_site.url}/app/feed/?notice={notice.pk}&via=push"
+    for _attempt in range(5):  # a worker still starting up may miss the first message
+        registration["cdp"].send(
+            "ServiceWorker.deliverPushMessage",
+            {"origin": app_site.url, "registrationId": registration["id"], "data": payload},
+        )
+        try:
+            wait_until(
+                page,
+                "async () => (await (await navigator.serviceWorker.ready).getNotifications()).length",
+                timeout=3.0,
+            )
+            break
+        except AssertionError:
+            continue
+    worker = next(w for w in page.context.service_workers if w.url == app_site.url + "/sw.js")
+    worker.evaluate(
+        """async () => {
+            const [notification] = await self.registration.getNotifications();
+            self.dispatchEvent(new NotificationEvent("notificationclick", {notification}));
+        }"""
+    )
+    # Signed out: the member screen leads to the login, naming where to come back to.
+    next_path = f"/app/feed/?notice={notice.pk}&via=push"
+    page.wait_for_url(f"{app_site.url}/app/login/?next=*", timeout=15_000)
+    assert page.evaluate("() => new URLSearchParams(location.search).get('next')") == next_path
+    sign_in_with_code(page, smtp)
+    page.wait_for_url(f"{app_site.url}/app/feed/?notice={notice.pk}", timeout=15_000)
+    page.locator("#feed-notice").wait_for(state="visible")
+    assert page.locator("#notice-title").inner_text() == "会員限定の個別相談会"
+
+
+@pytest.mark.parametrize(
+    "next_value",
+    ["//evil.example/app/", "https://evil.example/", "/\\evil.example/", "javascript:alert(1)"],
+)
+def test_the_login_never_returns_to_another_site(
+    app_site: AppSite, phone: Any, smtp: SMTPInbox, next_value: str
+) -> None:
+    page = phone
+    page.goto(f"{app_site.url}/app/login/?next={json.dumps(next_value)[1:-1]}")
+    page.evaluate(
+        "(value) => history.replaceState(null, '', '/app/login/?next=' + encodeURIComponent(value))",
+        next_value,
+    )
+    sign_in_with_code(page, smtp)
+    page.wait_for_url(app_site.url + "/app/")
+
+
+def test_a_chat_link_opened_signed_out_returns_to_the_chat_after_the_code_login(
+    app_site: AppSite, phone: Any, smtp: SMTPInbox
+) -> None:
+    page = phone
+    page.goto(f"{app_site.url}/app/chat/?group={app_site.group_id}")
+    page.wait_for_url(f"{app_site.url}/app/login/?next=*")
+    sign_in_with_code(page, smtp)
+    page.wait_for_url(f"{app_site.url}/app/chat/?group={app_site.group_id}")
+    page.locator("#chat-room").wait_for(state="visible")
+
+
+@pytest.mark.parametrize("width", [320, 390, 430])
+def test_the_public_header_and_the_tab_bar_are_never_cut_off(
+    page: Any, built_site: BuiltSite, width: int
+) -> None:
+    page.set_viewport_size({"width": width, "height": 760})
+    page.goto(built_site.url + "/")
+    page.wait_for_load_state()
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    cut = page.evaluate(
+        """(width) => Array.from(document.querySelectorAll(
+            '.site-header a, .site-header button:not([hidden]), .tabbar .tab, .tabbar .tab-label'
+        )).filter((el) => {
+            const r = el.getBoundingClientRect();
+            return r.left < 0 || r.right > width || el.scrollWidth > el.clientWidth + 1;
+        }).map((el) => el.textContent)""",
+        width,
+    )
+    assert cut == []
+    labels = page.locator(".tabbar .tab-label").all_inner_texts()
+    assert labels == ["ホーム", "お知らせ", "求人", "グループ", "マイページ"]
+    assert page.locator("#account-link").inner_text() == "ログイン"
+    assert small_tap_targets(page) == []
+
+
+def test_the_text_size_is_kept_on_the_device_and_applies_to_every_page(
+    page: Any, built_site: BuiltSite
+) -> None:
+    page.goto(built_site.url + "/")
+    standard = page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
+    try:
+        page.locator(".site-footer").get_by_role("button", name="特大").click()
+        assert page.evaluate("document.documentElement.dataset.textSize") == "xlarge"
+        page.goto(built_site.url + "/notices/visited/")
+        # Set by the blocking script in <head>: there before the body is parsed.
+        assert page.evaluate("document.documentElement.dataset.textSize") == "xlarge"
+        larger = page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
+        assert larger == pytest.approx(standard * 1.25)
+        pressed = page.locator(".site-footer [aria-pressed=true]").inner_text()
+        assert pressed == "特大"
+        assert page.evaluate("JSON.stringify(Object.entries(localStorage))").count("text-size") == 1
+        page.set_viewport_size({"width": 320, "height": 640})
+        assert page.evaluate("document.documentElement.scrollWidth") <= 320
+        screenshot(page, "app-text-size-xlarge-320")
+    finally:
+        page.evaluate("localStorage.removeItem('text-size')")
+        page.set_viewport_size(PHONE)
+
+
+def cached_urls(page: Any) -> list[str]:
+    return list(
+        page.evaluate(
+            """async () => {
+                const found = [];
+                for (const name of await caches.keys()) {
+                    const cache = await caches.open(name);
+                    for (const request of await cache.keys()) found.push(request.url);
+                }
+                return found;
+            }"""
+        )
+    )
+
+
+def cached_text(page: Any) -> str:
+    return str(
+        page.evaluate(
+            """async () => {
+                const found = [];
+                for (const name of await caches.keys()) {
+                    const cache = await caches.open(name);
+                    for (const request of await cache.keys()) {
+                        if (!request.url.includes('/assets/')) found.push(await (await cache.match(request)).text());
+                    }
+                }
+                return found.join('\\n');
+            }"""
+        )
+    )
+
+
+def test_the_service_worker_keeps_no_member_data_and_sign_out_clears_what_an_old_one_kept(
+    app_site: AppSite, phone: Any
+) -> None:
+    page = phone
+    client = Client()
+    client.force_login(app_site.alumnus.user)
+    cookie = client.cookies[django_settings.SESSION_COOKIE_NAME].value
+    page.context.add_cookies(
+        [{"name": django_settings.SESSION_COOKIE_NAME, "value": cookie, "url": app_site.url}]
+    )
+    page.goto(app_site.url + "/")
+    wait_until(page, "() => navigator.serviceWorker.controller !== null")
+    notice = app_site.members_notice
+    for path in (
+        "/app/",
+        f"/app/feed/?notice={notice.pk}&via=push",
+        "/app/groups/",
+        f"/app/chat/?group={app_site.group_id}",
+        "/notices/open-day/?via=push",
+        "/app/profile/",
+    ):
+        page.goto(app_site.url + path)
+        page.wait_for_load_state("networkidle")
+    page.locator("#account").wait_for(state="visible")
+    urls = cached_urls(page)
+    shells = {"/app/", "/app/feed/", "/app/groups/", "/app/chat/", "/app/profile/"}
+    paths = {u.removeprefix(app_site.url) for u in urls}
+    assert not [u for u in urls if "/api/" in u or "?" in u or "/admin/" in u]
+    assert shells <= paths  # the static shells, precached from the build
+    assert f"{app_site.url}/notices/open-day/" in urls  # a public page read: kept for offline
+    text = cached_text(page)
+    for personal in ("青葉", EMAIL, "会員限定の個別相談会", "泉ヶ岳"):
+        assert personal not in text
+
+    # What an older worker kept (it stored every page it saw), and a notification showing a
+    # members-only title: the sign-out drops them.
+    page.context.grant_permissions(["notifications"], origin=app_site.url)
+    page.evaluate(
+        """async (pk) => {
+            const cache = await caches.open('pages-v1');
+            await cache.put('/app/feed/?notice=' + pk, new Response('会員限定の個別相談会'));
+            await cache.put('/api/v1/me/home', new Response('{}'));
+            const registration = await navigator.serviceWorker.ready;
+            await registration.showNotification('会員限定の個別相談会');
+        }""",
+        notice.pk,
+    )
+    page.get_by_role("button", name="ログアウト").click()
+    page.wait_for_url(app_site.url + "/app/login/")
+    wait_until(
+        page,
+        """async () => {
+            const registration = await navigator.serviceWorker.ready;
+            const shown = await registration.getNotifications();
+            const cache = await caches.open('pages-v1');
+            const left = (await cache.keys()).filter((r) => r.url.includes('?') || r.url.includes('/api/'));
+            return shown.length === 0 && left.length === 0;
+        }""",
+    )
+    assert "会員限定の個別相談会" not in cached_text(page)
+    assert page.locator("#account-link").inner_text() == "ログイン"
