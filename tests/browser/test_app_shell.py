@@ -446,3 +446,43 @@ def test_the_service_worker_keeps_no_member_data_and_sign_out_clears_what_an_old
     )
     assert "会員限定の個別相談会" not in cached_text(page)
     assert page.locator("#account-link").inner_text() == "ログイン"
+
+
+STANDALONE = "Object.defineProperty(navigator, 'standalone', {value: true})"
+"""What an app added to an iPhone's home screen reports (Chromium has no such mode here)."""
+
+
+def test_the_installed_iphone_app_shows_a_back_control_on_inner_screens(
+    app_site: AppSite, phone: Any
+) -> None:
+    page = phone
+    client = Client()
+    client.force_login(app_site.alumnus.user)
+    cookie = client.cookies[django_settings.SESSION_COOKIE_NAME].value
+    page.context.add_cookies(
+        [{"name": django_settings.SESSION_COOKIE_NAME, "value": cookie, "url": app_site.url}]
+    )
+    back = page.get_by_role("button", name="戻る")
+    page.goto(app_site.url + "/app/help/")
+    assert back.is_hidden()  # a browser has its own back button
+    page.add_init_script(STANDALONE)
+    page.goto(app_site.url + "/app/")
+    page.locator("#home-content").wait_for(state="visible")
+    assert back.is_hidden()  # the home is where the app starts
+    page.locator('[data-list="chat"] a').click()
+    page.wait_for_url(f"{app_site.url}/app/chat/?group={app_site.group_id}")
+    back.wait_for(state="visible")
+    back.click()
+    page.wait_for_url(app_site.url + "/app/")
+    # Opened straight from a notification there is no history: back leads to the home.
+    page.goto(app_site.url + "/app/help/")
+    checked(page, "app-help")
+    new = page.context.new_page()
+    try:
+        new.set_viewport_size(PHONE)
+        new.add_init_script(STANDALONE)
+        new.goto(app_site.url + "/app/groups/")
+        new.get_by_role("button", name="戻る").click()
+        new.wait_for_url(app_site.url + "/app/")
+    finally:
+        new.close()

@@ -233,8 +233,13 @@
     if (!back || !standalone() || path === "/" || path === APP_HOME) return;
     back.hidden = false;
     back.addEventListener("click", function () {
-      if (window.history.length > 1) window.history.back();
-      else window.location.assign(APP_HOME); // opened from a notification: nothing to go back to
+      // Back to the screen this one was opened from; opened from a notification or a mail
+      // (no screen of ours before it), or straight after the login, to the home instead.
+      var from = null;
+      try { from = document.referrer ? new URL(document.referrer) : null; } catch (error) { from = null; }
+      var ours = from && from.origin === window.location.origin && from.pathname.indexOf("/app/login/") !== 0;
+      if (ours && window.history.length > 1) window.history.back();
+      else window.location.assign(APP_HOME);
     });
   }
 
