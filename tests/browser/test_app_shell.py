@@ -486,3 +486,17 @@ def test_the_installed_iphone_app_shows_a_back_control_on_inner_screens(
         new.wait_for_url(app_site.url + "/app/")
     finally:
         new.close()
+
+
+def test_the_login_screen_of_a_signed_in_alumnus_goes_on_to_the_named_screen(
+    app_site: AppSite, phone: Any
+) -> None:
+    page = phone
+    client = Client()
+    client.force_login(app_site.alumnus.user)
+    cookie = client.cookies[django_settings.SESSION_COOKIE_NAME].value
+    page.context.add_cookies(
+        [{"name": django_settings.SESSION_COOKIE_NAME, "value": cookie, "url": app_site.url}]
+    )
+    page.goto(app_site.url + "/app/login/?next=%2Fapp%2Fgroups%2F")
+    page.wait_for_url(app_site.url + "/app/groups/")

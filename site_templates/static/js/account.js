@@ -106,7 +106,11 @@
     var email = "";
     var deleted = document.getElementById("deleted-notice");
     if (deleted) deleted.hidden = new URLSearchParams(window.location.search).get("deleted") !== "1";
-    refreshSession();
+    var next = new URLSearchParams(window.location.search).get("next");
+    var afterLogin = window.AlumniApp.returnPath(next) || "/app/";
+    refreshSession().then(function (state) {
+      if (state.signed_in) window.location.replace(afterLogin); // signed in already: go on
+    });
     emailForm.addEventListener("submit", function (event) {
       event.preventDefault();
       clearErrors(emailForm);
@@ -137,8 +141,7 @@
         function (result) {
           if (result.status === 200) {
             // Back to the screen a link named (a notice, a chat …), else the member home.
-            var next = new URLSearchParams(window.location.search).get("next");
-            window.location.assign(window.AlumniApp.returnPath(next) || "/app/");
+            window.location.assign(afterLogin);
           } else {
             showErrors(codeForm, result);
           }
