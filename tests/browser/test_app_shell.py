@@ -170,6 +170,8 @@ def test_an_alumnus_signs_in_lands_on_the_home_and_moves_through_every_tab_and_b
 ) -> None:
     page = phone
     page.goto(app_site.url + "/app/login/")
+    page.wait_for_load_state("networkidle")
+    checked(page, "app-login")
     sign_in_with_code(page, smtp)
     page.wait_for_url(app_site.url + "/app/")
     page.locator("#home-content").wait_for(state="visible")
@@ -201,6 +203,12 @@ def test_an_alumnus_signs_in_lands_on_the_home_and_moves_through_every_tab_and_b
         assert tab(page, name).get_attribute("aria-current") == "page"
         assert page.locator("nav.tabbar [aria-current]").count() == 1
         if name == "お知らせ":
+            page.locator("#feed-list .card-title").first.wait_for(state="visible")
+            # Its notification settings, a screen of the shell too, and back to the list.
+            page.get_by_role("link", name="通知の設定").click()
+            page.get_by_role("button", name="通知を受け取る").wait_for(state="visible")
+            checked(page, "app-notifications")
+            page.go_back()
             page.locator("#feed-list .card-title").first.wait_for(state="visible")
         if name == "グループ":
             page.locator("#my-groups li").first.wait_for(state="visible")
