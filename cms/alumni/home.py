@@ -117,7 +117,7 @@ def _unread_notices(alumnus: Alumnus, session: SessionBase, now: dt.datetime) ->
         notices_for_alumnus(alumnus=alumnus)
         .filter(first_published_at__gt=_seen_since(session, now))
         .exclude(pk__in=opened)
-        .order_by("-first_published_at", "-pk")
+        .order_by("-date", "-pk")  # as the feed lists them
     )
     rows = list(unread.values("pk", "title", "date"))
     return HomeSection(
