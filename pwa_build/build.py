@@ -118,13 +118,28 @@ def app_screens(app_dir: Path) -> list[str]:
 
 
 APP_TITLES = {
+    "home": "ホーム",
+    "help": "ヘルプ",
     "login": "ログイン",
     "register": "新規登録",
-    "profile": "プロフィール",
+    "profile": "マイページ",
     "notifications": "通知の設定",
     "feed": "会員向けのお知らせ",
     "export": "自分のデータ（印刷用）",
+    "groups": "グループ",
+    "chat": "グループでの会話",
 }
+
+MEMBER_SCREENS = frozenset(
+    {"home", "feed", "groups", "chat", "profile", "notifications", "export"}
+)
+"""Screens only a signed-in alumnus can use: opened signed-out, they lead to the login and
+back (`/app/login/?next=…`). Their files are static shells, the same for everyone."""
+
+
+def app_screen_path(name: str) -> str:
+    """`home` is the app's own start, `/app/`; every other screen is `/app/<name>/`."""
+    return "/app/" if name == "home" else f"/app/{name}/"
 
 
 def make_plan(
@@ -138,7 +153,7 @@ def make_plan(
     `kept`: the previous build's outputs of plain pages (see `Plan.add_page`)."""
     plan = Plan(version=version)
     page_plan(plan, renderer, content, version, kept)
-    nav = tuple(renderer.nav)
+    nav = renderer.frame
     manifest = assets.manifest()
 
     shell: dict[str, bytes] = {}
@@ -152,16 +167,19 @@ def make_plan(
             "not_found.html", path="/404.html", title="ページが見つかりません"
         ),
     )
+    shells: dict[str, str] = {}
     for name in app_screens(app_dir):
-        path = f"/app/{name}/"
-        title = APP_TITLES.get(name, name)
+        path = app_screen_path(name)
+        parts = (version, nav, "app", name)
         plan.add(
             file_of(path),
-            (version, nav, "app", name),
-            _screen(renderer, f"app/{name}.html", path, title),
+            parts,
+            _screen(renderer, name, path, APP_TITLES.get(name, name)),
         )
+        shells[path] = fingerprint(*parts)[:12]
 
     precache = {url: "" for url in manifest.urls()}
+    precache.update(shells)
     precache["/offline/"] = hashlib.sha256(offline).hexdigest()[:12]
     precache["/manifest.webmanifest"] = version
     sw_source = Path(settings.BASE_DIR) / "service_worker" / "sw.js"
@@ -173,6 +191,7 @@ def make_plan(
         "swr_prefixes": [
             e.path for e in (content.notice_index, content.job_index) if e is not None
         ],
+        **cache_allow_list(content, list(shells)),
     }
     sw = site_files.service_worker(sw_source, version=version, precache=precache, config=config)
     plan.add("sw.js", (version, sw), lambda _p: sw)
@@ -209,9 +228,26 @@ def make_plan(
 
 
 def _screen(
-    renderer: Renderer, template: str, path: str, title: str
+    renderer: Renderer, name: str, path: str, title: str
 ) -> Callable[[dict[int, Page]], bytes]:
-    return lambda _pages: renderer.screen(template, path=path, title=title)
+    return lambda _pages: renderer.screen(
+        f"app/{name}.html", path=path, title=title, member_screen=name in MEMBER_SCREENS
+    )
+
+
+def cache_allow_list(content: SiteContent, shells: list[str]) -> dict[str, list[str]]:
+    """What the service worker may keep: the public pages of the tree (exact paths, and
+    everything under the notice, job and press lists) and the app's static shells (the same
+    for everyone; precached, never stored from a member's visit). Nothing else: not /api/,
+    /admin/, a screen's query string or any page outside these."""
+    indexes = [e for e in (content.notice_index, content.job_index, content.press_index) if e]
+    exact = ["/", "/offline/", *(e.path for e in indexes)]
+    exact += [e.path for e in (*content.standard, *content.surveys)]
+    return {
+        "public_paths": sorted(set(exact)),
+        "public_prefixes": [e.path for e in indexes],
+        "shells": sorted(shells),
+    }
 
 
 def _constant(data: bytes) -> Callable[[dict[int, Page]], bytes]:

@@ -11,6 +11,7 @@ from django.utils import timezone
 from wagtail.models import Page, PageViewRestriction, Site
 
 from cms.content.models import (
+    ContactSettings,
     HomeFeaturedPage,
     HomePage,
     JobIndexPage,
@@ -100,6 +101,8 @@ class SiteContent:
     surveys: list[Entry] = field(default_factory=list)
     category_rows: dict[int, tuple[str, str]] = field(default_factory=dict)
     """The notice categories by pk: (slug, name)."""
+    contact: dict[str, str] = field(default_factory=dict)
+    """HR's help desk (ContactSettings): the footer and help screen of every page show it."""
     notice_sources: dict[int, tuple[Any, ...]] = field(default_factory=dict)
     """Per notice, the signature it was read with: (pk, live revision, URL path, category)."""
 
@@ -161,7 +164,9 @@ def load_site_content(
     `previous`: the content of the previous build; then only a signature of each notice is
     read, and the full rows of those whose signature changed (see `_notice_entries`).
     """
-    content = SiteContent()
+    # Read, never created here: `load_demo` fills a setting nobody saved yet.
+    contact = ContactSettings.objects.first() or ContactSettings()
+    content = SiteContent(contact=contact.as_dict())
     now = _noon(today)
 
     def one(qs: Any) -> Any:
@@ -266,11 +271,10 @@ def load_site_content(
         .order_by("-date", "-pk")
         .values(*fields, "date", "lead")
     ]
+    # All of them even for one page: every page's footer links to them (a handful of pages).
     content.standard = [
         Entry(**common(row, "standard"))
-        for row in one(_public_live(StandardPage, root, restricted))
-        .order_by("path")
-        .values(*fields)
+        for row in _public_live(StandardPage, root, restricted).order_by("path").values(*fields)
     ]
     content.surveys = [
         Entry(**common(row, "survey"))

@@ -77,7 +77,7 @@ def page_plan(
     fingerprinted once per build: a build of a large site spends little on them. `kept`: the
     previous build's outputs of plain pages by pk (see `Plan.add_page`)."""
     kept = kept or {}
-    header = fingerprint(version, tuple(renderer.nav))
+    header = fingerprint(version, renderer.frame)
     home_parts: tuple[Any, ...] = ()
     if content.home is not None:
         home_ctx = renderer.home_context()

@@ -1,5 +1,6 @@
 """Renders one page of the PWA with the Jinja2 templates: the build and the editor preview call this."""
 
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -51,6 +52,64 @@ def _fast_asset() -> Callable[[str], str]:
 
 def absolute(path: str) -> str:
     return settings.PWA_BASE_URL + path
+
+
+@dataclass(frozen=True)
+class Tab:
+    """One tab of the bottom tab bar: signed-out visitors follow `href`, members
+    `member_href` (the app's screen) once the page knows they are signed in."""
+
+    key: str
+    label: str
+    href: str
+    member_href: str
+    current: bool
+    badge: str = ""
+
+
+def tabs(path: str, content: SiteContent) -> list[Tab]:
+    """ホーム・お知らせ・求人・グループ・マイページ, the one current for `path` marked."""
+    notices = content.notice_index.path if content.notice_index else ""
+    jobs = content.job_index.path if content.job_index else ""
+
+    def under(*prefixes: str) -> bool:
+        return any(prefix and path.startswith(prefix) for prefix in prefixes)
+
+    found = [
+        Tab("home", "ホーム", "/", "/app/", path in ("/", "/app/")),
+        Tab(
+            "notices",
+            "お知らせ",
+            notices or "/app/feed/",
+            "/app/feed/",
+            under(notices, "/app/feed/"),
+            badge="notices",
+        ),
+        Tab("jobs", "求人", jobs, jobs, under(jobs)),
+        Tab(
+            "groups",
+            "グループ",
+            "/app/groups/",
+            "/app/groups/",
+            under("/app/groups/", "/app/chat/"),
+            badge="chat",
+        ),
+        Tab(
+            "mypage",
+            "マイページ",
+            "/app/profile/",
+            "/app/profile/",
+            under("/app/profile/", "/app/notifications/"),
+        ),
+    ]
+    return [tab for tab in found if tab.href]
+
+
+def contact_view(contact: dict[str, str]) -> dict[str, str]:
+    """HR's contact as the footer and help screen show it; `tel` is the phone for a tel: link."""
+    phone = unicodedata.normalize("NFKC", contact.get("phone", ""))
+    tel = "".join(ch for ch in phone if ch.isdigit() or ch in "+-")
+    return {**contact, "tel": tel}
 
 
 @dataclass(frozen=True)
@@ -118,12 +177,19 @@ class Renderer:
         self.preview = preview
         self.asset = asset or _fast_asset()
         self.resolved = Resolved(preview=preview)
-        self.site = site_globals()
+        self.site = {**site_globals(), "contact": content.contact}
         self.nav = [
             (entry.title, entry.path)
             for entry in (content.notice_index, content.job_index, content.press_index)
             if entry is not None
         ]
+        self.footer_links = [(entry.title, entry.path) for entry in content.standard]
+        self.frame = (
+            tuple(self.nav),
+            tuple(self.footer_links),
+            tuple(sorted(content.contact.items())),
+        )
+        """What the frame of every page (header, tab bar, footer) shows: in every fingerprint."""
 
     def render(
         self,
@@ -140,6 +206,17 @@ class Renderer:
         context.update(
             site=self.site,
             nav=self.nav,
+            tabs=tabs(path, self.content),
+            footer_links=self.footer_links,
+            contact=contact_view(self.content.contact),
+            index_paths={
+                kind: entry.path if entry else ""
+                for kind, entry in (
+                    ("notices", self.content.notice_index),
+                    ("jobs", self.content.job_index),
+                    ("press", self.content.press_index),
+                )
+            },
             current_path=path,
             canonical=absolute(path),
             meta={

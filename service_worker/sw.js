@@ -1,11 +1,49 @@
 // The PWA's service worker: precache of the shell, offline reading, update flow, web push.
 // The build writes BUILD_VERSION, PRECACHE ([url, revision] pairs) and CONFIG above this line.
+//
+// What it keeps is an allow-list the build writes (CONFIG.public_paths, public_prefixes,
+// shells): the public pages of the site, stored under their path without a query string, and
+// the app's static shells (the same file for everyone), precached. Never /api/, /admin/, a
+// member screen's data or a URL's query; CLEAR_MEMBER (sent at sign-out) drops anything else.
 "use strict";
 
 const PRECACHE_NAME = "precache-" + BUILD_VERSION;
 const PAGES_NAME = "pages-v1";
 const OFFLINE_URL = CONFIG.offline;
 const MAX_PAGES = 200;
+const PUBLIC_PATHS = new Set(CONFIG.public_paths);
+const SHELLS = new Set(CONFIG.shells);
+const PRECACHED = new Set(PRECACHE.map(([url]) => url));
+// Never answered by the worker: the CMS, its API and its files go straight to the network.
+const NEVER = ["/api/", "/admin/", "/django-admin/", "/documents/", "/preview/", "/media/"];
+
+function isPublicPage(url) {
+  if (url.origin !== self.location.origin) return false;
+  const path = url.pathname;
+  return PUBLIC_PATHS.has(path) || CONFIG.public_prefixes.some((prefix) => path.startsWith(prefix));
+}
+
+// The key a public page is stored under: its path, never its query (?via=push, …).
+function pageKey(url) {
+  return new URL(url.pathname, self.location.origin).href;
+}
+
+// Whatever a cache holds that is not a public page or a precached file goes (the worker of an
+// older version kept every page it saw; a sign-out must leave nothing member-only behind).
+async function dropMemberData() {
+  for (const name of await caches.keys()) {
+    if (name !== PAGES_NAME && !name.startsWith("precache-")) {
+      await caches.delete(name);
+      continue;
+    }
+    const cache = await caches.open(name);
+    for (const request of await cache.keys()) {
+      const url = new URL(request.url);
+      const kept = url.search === "" && (name === PAGES_NAME ? isPublicPage(url) : PRECACHED.has(url.pathname) || url.pathname.startsWith("/assets/"));
+      if (!kept) await cache.delete(request);
+    }
+  }
+}
 
 self.addEventListener("install", (event) => {
   event.waitUntil(
@@ -26,6 +64,7 @@ self.addEventListener("activate", (event) => {
           .filter((name) => name.startsWith("precache-") && name !== PRECACHE_NAME)
           .map((name) => caches.delete(name))
       );
+      await dropMemberData();
       await self.clients.claim();
     })()
   );
@@ -36,15 +75,31 @@ self.addEventListener("message", (event) => {
   if (data.type === "SKIP_WAITING") {
     self.skipWaiting();
   } else if (data.type === "CACHE_URLS" && Array.isArray(data.urls)) {
-    // The page that installed the worker was loaded before it: keep a copy of it too.
+    // The page that installed the worker was loaded before it: keep a copy of it too (a
+    // public page only).
     event.waitUntil(
       caches.open(PAGES_NAME).then((cache) =>
         Promise.all(
           data.urls
-            .filter((url) => new URL(url).origin === self.location.origin)
-            .map((url) => cache.add(url).catch(() => undefined))
+            .map((url) => new URL(url))
+            .filter((url) => isPublicPage(url))
+            .map((url) =>
+              fetch(url.href)
+                .then((response) => (response.ok && !response.redirected ? cache.put(pageKey(url), response) : undefined))
+                .catch(() => undefined)
+            )
         )
       )
+    );
+  } else if (data.type === "CLEAR_MEMBER") {
+    // Signed out: nothing member-only stays, not even a notification showing a notice title.
+    event.waitUntil(
+      (async () => {
+        await dropMemberData();
+        for (const notification of await self.registration.getNotifications()) notification.close();
+        if ("clearAppBadge" in self.navigator) await self.navigator.clearAppBadge().catch(() => undefined);
+        if (event.ports && event.ports[0]) event.ports[0].postMessage({ type: "MEMBER_CLEARED" });
+      })()
     );
   }
 });
@@ -60,9 +115,10 @@ async function trimPages(cache) {
 
 async function fromNetwork(request) {
   const response = await fetch(request);
-  if (response.ok) {
+  const url = new URL(request.url);
+  if (response.ok && !response.redirected && isPublicPage(url)) {
     const cache = await caches.open(PAGES_NAME);
-    await cache.put(request.url, response.clone());
+    await cache.put(pageKey(url), response.clone());
     trimPages(cache);
   }
   return response;
@@ -101,13 +157,35 @@ async function networkFirst(event) {
   }
 }
 
+// An app screen: the newest shell from the network, the precached one offline (never stored
+// from the visit: only the build's own copy, the same for everyone, is kept).
+async function appShell(event, url) {
+  try {
+    return await fetch(event.request);
+  } catch (error) {
+    return (await caches.match(url.pathname)) || offlineFallback(event.request);
+  }
+}
+
+// A page outside the allow-list: the network, or the offline page; nothing is kept.
+async function networkOnly(event) {
+  try {
+    return await fetch(event.request);
+  } catch (error) {
+    return (await caches.match(OFFLINE_URL)) || offlineFallback(event.request);
+  }
+}
+
 self.addEventListener("fetch", (event) => {
   const request = event.request;
   if (request.method !== "GET") return;
   const url = new URL(request.url);
   if (url.origin !== self.location.origin) return;
+  if (NEVER.some((prefix) => url.pathname.startsWith(prefix))) return;
   if (request.mode === "navigate") {
-    event.respondWith(isContentPage(url) ? staleWhileRevalidate(event) : networkFirst(event));
+    if (SHELLS.has(url.pathname)) event.respondWith(appShell(event, url));
+    else if (!isPublicPage(url)) event.respondWith(networkOnly(event));
+    else event.respondWith(isContentPage(url) ? staleWhileRevalidate(event) : networkFirst(event));
     return;
   }
   if (url.pathname.startsWith("/assets/")) {

@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from cms.alumni import api
+from cms.alumni import api, home_api
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("privacy-notice", api.PrivacyNoticeView.as_view(), name="alumni-privacy-notice"),
@@ -17,4 +17,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path(
         "me/export/readable", api.MeExportReadableView.as_view(), name="alumni-me-export-readable"
     ),
+    path("me/home", home_api.MemberHomeView.as_view(), name="alumni-me-home"),
 ]

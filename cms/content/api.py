@@ -14,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from cms.alumni.home import notice_opened_mark, notices_seen_mark
 from cms.alumni.permissions import IsAlumnus
 from cms.groups.selectors import notice_visible_to, notices_for_alumnus
 
@@ -80,6 +81,8 @@ class NoticeFeedView(APIView):
         query.is_valid(raise_exception=True)
         limit = query.validated_data.get("limit", PAGE_SIZE)
         notices = notices_for_alumnus(alumnus=request.user.alumnus)  # type: ignore[union-attr]
+        if not query.validated_data.get("cursor"):
+            notices_seen_mark(session=request.session)  # the list's top: the home's badge clears
         page = list(
             _after(notices, query.validated_data.get("cursor"))
             .select_related("category")
@@ -141,4 +144,5 @@ class NoticeDetailView(APIView):
         notice = notice_visible_to(notice_id=notice_id, alumnus=request.user.alumnus)  # type: ignore[union-attr]
         if notice is None:
             raise NotFound()
+        notice_opened_mark(session=request.session, notice_id=notice.pk)
         return Response(self.NoticeDetailOutput(notice).data)

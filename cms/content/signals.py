@@ -9,7 +9,7 @@ from django.dispatch import receiver
 from wagtail.models import Page
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
-from .models import NoticeCategory
+from .models import ContactSettings, NoticeCategory
 from .tasks import build_pwa_task
 
 
@@ -46,3 +46,9 @@ def rebuild_on_delete(sender: type, instance: Any, **kwargs: Any) -> None:
 @receiver(post_delete, sender=NoticeCategory, dispatch_uid="pwa_category_deleted")
 def rebuild_on_category_change(sender: type, instance: NoticeCategory, **kwargs: Any) -> None:
     enqueue_build(f"category {instance.pk}")
+
+
+@receiver(post_save, sender=ContactSettings, dispatch_uid="pwa_contact_saved")
+def rebuild_on_contact_change(sender: type, instance: ContactSettings, **kwargs: Any) -> None:
+    # HR's help desk is in every page's footer and on the help screen.
+    enqueue_build("contact settings")

@@ -117,7 +117,19 @@ def test_a_declarative_web_push_shows_a_notification_whose_click_opens_the_notic
 
 @pytest.mark.parametrize(
     "path",
-    ["/", "/notices/visited/", "/jobs/civil/", "/press/launch/", "/survey/", "/notices/", "/jobs/"],
+    [
+        "/",
+        "/notices/visited/",
+        "/jobs/civil/",
+        "/press/launch/",
+        "/survey/",
+        "/notices/",
+        "/jobs/",
+        "/about/",
+        "/app/help/",
+        "/app/login/",
+        "/offline/",
+    ],
 )
 def test_axe_finds_no_wcag_a_or_aa_violation(page: Any, built_site: BuiltSite, path: str) -> None:
     page.goto(built_site.url + path)

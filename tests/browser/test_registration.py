@@ -98,6 +98,8 @@ def test_register_from_the_invitation_link_then_log_in_with_the_mailed_code(
 
     page.fill("#login-code", login_code.group(1))
     page.get_by_role("button", name="ログイン", exact=True).click()
+    page.wait_for_url("**/app/")  # the member home; マイページ is a tab away
+    page.locator("nav.tabbar a.tab").filter(has_text="マイページ").click()
     page.wait_for_url("**/app/profile/")
     page.locator("#account").wait_for(state="visible")
     wait_until(page, "() => document.getElementById('p-email').value !== ''")
@@ -128,4 +130,4 @@ def test_register_from_the_invitation_link_then_log_in_with_the_mailed_code(
     assert page.locator("#deleted-notice").is_visible()
     assert not Alumnus.objects.exists()
     page.goto(pwa_api_server + "/app/profile/")
-    page.locator("#signed-out").wait_for(state="visible")
+    page.wait_for_url("**/app/login/?next=%2Fapp%2Fprofile%2F")

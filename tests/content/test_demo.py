@@ -61,7 +61,12 @@ def test_load_demo_builds_the_expected_tree() -> None:
     assert survey.form_fields.count() >= 8
     assert {"radio", "checkboxes", "scale", "multiline"} <= kinds
     assert PressReleasePage.objects.live().count() == 2
-    assert set(StandardPage.objects.values_list("slug", flat=True)) == {"about", "privacy", "terms"}
+    assert set(StandardPage.objects.values_list("slug", flat=True)) == {
+        "about",
+        "faq",
+        "privacy",
+        "terms",
+    }
     assert get_user_model().objects.get(username="hr-editor").groups.filter(name="Editors").exists()
     assert (
         get_user_model().objects.get(username="moderator").groups.filter(name="Moderators").exists()

@@ -5,6 +5,11 @@
   "use strict";
   var api = window.AlumniAPI.call;
 
+  // The shell's clean-up after any sign-out (member-only caches, notifications); see app.js.
+  function signedOut() {
+    return window.AlumniApp && window.AlumniApp.signedOut ? window.AlumniApp.signedOut() : Promise.resolve();
+  }
+
   function refreshSession() {
     return window.AlumniAPI.session().then(function (result) { return result.data; });
   }
@@ -106,7 +111,11 @@
     var email = "";
     var deleted = document.getElementById("deleted-notice");
     if (deleted) deleted.hidden = new URLSearchParams(window.location.search).get("deleted") !== "1";
-    refreshSession();
+    var next = new URLSearchParams(window.location.search).get("next");
+    var afterLogin = window.AlumniApp.returnPath(next) || "/app/";
+    refreshSession().then(function (state) {
+      if (state.signed_in) window.location.replace(afterLogin); // signed in already: go on
+    });
     emailForm.addEventListener("submit", function (event) {
       event.preventDefault();
       clearErrors(emailForm);
@@ -136,7 +145,8 @@
       api("POST", "/auth/session", { email: email, code: codeForm.elements.code.value }).then(
         function (result) {
           if (result.status === 200) {
-            window.location.assign("/app/profile/");
+            // Back to the screen a link named (a notice, a chat …), else the member home.
+            window.location.assign(afterLogin);
           } else {
             showErrors(codeForm, result);
           }
@@ -212,6 +222,7 @@
           return;
         }
         document.getElementById("account").hidden = true;
+        signedOut();
         var done = document.getElementById("signed-out-everywhere");
         document.getElementById("signed-out-everywhere-message").textContent = result.data.detail;
         done.hidden = false;
@@ -272,12 +283,12 @@
         return;
       }
       api("DELETE", "/me").then(function (result) {
-        if (result.status === 204) window.location.assign("/app/login/?deleted=1");
+        if (result.status === 204) signedOut().then(function () { window.location.assign("/app/login/?deleted=1"); });
         else showStatus(deleteForm, result.data.detail, true);
       });
     });
     document.getElementById("logout-button").addEventListener("click", function () {
-      api("DELETE", "/auth/session").then(function () { window.location.assign("/app/login/"); });
+      api("DELETE", "/auth/session").then(signedOut).then(function () { window.location.assign("/app/login/"); });
     });
   }
 

@@ -3,6 +3,7 @@
 // Every result is {status, data, headers}; a network failure is status 0 with a Japanese detail.
 (function () {
   "use strict";
+  if (window.AlumniAPI) return; // the shell and a screen may both include this file
   var meta = document.querySelector('meta[name="api-origin"]');
   var BASE = ((meta && meta.content) || "").replace(/\/$/, "") + "/api/v1";
   var csrfToken = "";
@@ -32,11 +33,16 @@
   }
 
   // The session state ({signed_in, csrf_token, ...}); remembers the CSRF token for later calls.
-  function session() {
-    return call("GET", "/auth/session").then(function (result) {
+  // Asked once per page (the shell, the header and the screen share the answer) unless `fresh`.
+  var asked = null;
+  function session(fresh) {
+    if (asked && !fresh) return asked;
+    asked = call("GET", "/auth/session").then(function (result) {
       csrfToken = (result.data && result.data.csrf_token) || "";
+      if (result.status !== 200) asked = null; // offline or failed: ask again next time
       return result;
     });
+    return asked;
   }
 
   window.AlumniAPI = { call: call, session: session };

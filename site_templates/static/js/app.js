@@ -1,7 +1,12 @@
-// The PWA's shell script: service worker registration, "new version" banner, install prompts.
+// The PWA's shell script, on every page: service worker registration, "new version" banner,
+// install prompts; the signed-in state in the header and the tab bar (from the API, never written
+// into the static pages), member screens that lead to the login and back, the back control of
+// the installed app, the text size buttons, and `AlumniApp.signedOut()` for every sign-out.
 "use strict";
 (function () {
   var $ = function (id) { return document.getElementById(id); };
+  var App = (window.AlumniApp = window.AlumniApp || {});
+  var APP_HOME = "/app/";
 
   function showUpdate(registration) {
     var banner = $("update-banner");
@@ -85,5 +90,187 @@
     window.addEventListener("online", update);
     window.addEventListener("offline", update);
     update();
+  });
+
+  // --- signing in and out ----------------------------------------------------------------
+
+  // `value` if it is a path of this site (never another origin: no "//", no scheme, no
+  // backslash trick), else "". Where the login returns to after the code is entered.
+  App.returnPath = function (value) {
+    if (typeof value !== "string" || value.charAt(0) !== "/" || /^\/[\/\\]/.test(value)) return "";
+    var url;
+    try { url = new URL(value, window.location.origin); } catch (error) { return ""; }
+    if (url.origin !== window.location.origin || url.pathname.indexOf("/app/login/") === 0) return "";
+    return url.pathname + url.search + url.hash;
+  };
+
+  // The login screen, coming back to this very screen afterwards.
+  App.loginUrl = function () {
+    var here = window.location.pathname + window.location.search + window.location.hash;
+    return "/app/login/?next=" + encodeURIComponent(here);
+  };
+
+  function isMemberOnly(url) {
+    return url.pathname.indexOf("/api/") === 0 || url.pathname.indexOf("/admin/") === 0 || url.search !== "";
+  }
+
+  // Call after every sign-out (ログアウト, すべての端末からログアウト, 退会): the service worker
+  // drops whatever is not a public page or the app's static shell, closes notifications (they
+  // show notice titles) and the icon's badge. Resolves when done (or after 3 s at most).
+  App.signedOut = function () {
+    var work = [];
+    if ("caches" in window) {
+      work.push(caches.keys().then(function (names) {
+        return Promise.all(names.map(function (name) {
+          return caches.open(name).then(function (cache) {
+            return cache.keys().then(function (requests) {
+              return Promise.all(requests.filter(function (request) {
+                return isMemberOnly(new URL(request.url));
+              }).map(function (request) { return cache.delete(request); }));
+            });
+          });
+        }));
+      }).catch(function () { return undefined; }));
+    }
+    if ("serviceWorker" in navigator) {
+      work.push(navigator.serviceWorker.getRegistration().then(function (registration) {
+        var worker = registration && (registration.active || navigator.serviceWorker.controller);
+        if (!worker) return undefined;
+        return new Promise(function (resolve) {
+          var channel = new MessageChannel();
+          channel.port1.onmessage = function () { resolve(); };
+          worker.postMessage({ type: "CLEAR_MEMBER" }, [channel.port2]);
+          setTimeout(resolve, 3000);
+        });
+      }).catch(function () { return undefined; }));
+    }
+    if (navigator.clearAppBadge) work.push(navigator.clearAppBadge().catch(function () { return undefined; }));
+    return Promise.all(work).then(function () { return undefined; });
+  };
+
+  // The member home's data, asked once per page (the badges and the home screen share it).
+  // `fresh`: ask again (a page shown again from the back/forward cache).
+  var homeAsked = null;
+  App.home = function (fresh) {
+    if (!homeAsked || fresh) homeAsked = window.AlumniAPI.call("GET", "/me/home");
+    return homeAsked;
+  };
+
+  function setBadge(name, count) {
+    document.querySelectorAll('[data-badge="' + name + '"]').forEach(function (badge) {
+      badge.textContent = "";
+      badge.hidden = !count;
+      if (!count) return;
+      var shown = document.createElement("span");
+      shown.setAttribute("aria-hidden", "true");
+      shown.textContent = count > 99 ? "99+" : String(count);
+      var spoken = document.createElement("span");
+      spoken.className = "visually-hidden";
+      spoken.textContent = "（未読 " + count + " 件）";
+      badge.appendChild(shown);
+      badge.appendChild(spoken);
+    });
+  }
+
+  function showSignedIn() {
+    document.querySelectorAll(".tab[data-member-href]").forEach(function (tab) {
+      tab.setAttribute("href", tab.getAttribute("data-member-href"));
+    });
+    document.querySelectorAll("[data-when]").forEach(function (node) {
+      node.hidden = node.getAttribute("data-when") !== "signed-in";
+    });
+    var account = $("account-link");
+    if (account) {
+      account.setAttribute("href", "/app/profile/");
+      $("account-label").textContent = "マイページ";
+      var state = document.createElement("span");
+      state.className = "visually-hidden";
+      state.textContent = "（ログイン中）";
+      account.appendChild(state);
+      if (window.location.pathname === "/app/profile/") account.setAttribute("aria-current", "page");
+      else account.removeAttribute("aria-current");
+    }
+    showBadges(false);
+  }
+
+  function showBadges(fresh) {
+    App.home(fresh).then(function (result) {
+      if (result.status !== 200) return;
+      var home = result.data;
+      setBadge("notices", home.notices.count);
+      setBadge("chat", home.chat.count);
+      var initial = $("account-initial");
+      if (initial && home.initial) { initial.textContent = home.initial; initial.hidden = false; }
+      if (navigator.setAppBadge) {
+        navigator.setAppBadge(home.notices.count + home.chat.count).catch(function () { return undefined; });
+      }
+    });
+  }
+
+  function followSession() {
+    if (!window.AlumniAPI || document.querySelector(".preview-banner")) return;
+    window.AlumniAPI.session().then(function (result) {
+      if (result.status !== 200) return; // offline: the page says so; nothing to change
+      if (result.data.signed_in) { showSignedIn(); return; }
+      if (document.body.hasAttribute("data-member-screen")) {
+        window.location.replace(App.loginUrl());
+        return;
+      }
+      App.signedOut();
+    });
+  }
+
+  // --- the installed app's back control, the text size -----------------------------------
+
+  function standalone() {
+    return window.navigator.standalone === true ||
+      window.matchMedia("(display-mode: standalone)").matches;
+  }
+
+  function setupBack() {
+    var back = $("back-button");
+    var path = window.location.pathname;
+    if (!back || !standalone() || path === "/" || path === APP_HOME) return;
+    back.hidden = false;
+    back.addEventListener("click", function () {
+      // Back to the screen this one was opened from; opened from a notification or a mail
+      // (no screen of ours before it), or straight after the login, to the home instead.
+      var from = null;
+      try { from = document.referrer ? new URL(document.referrer) : null; } catch (error) { from = null; }
+      var ours = from && from.origin === window.location.origin && from.pathname.indexOf("/app/login/") !== 0;
+      if (ours && window.history.length > 1) window.history.back();
+      else window.location.assign(APP_HOME);
+    });
+  }
+
+  function setupTextSize() {
+    var buttons = document.querySelectorAll("[data-text-size]");
+    function show(size) {
+      buttons.forEach(function (button) {
+        button.setAttribute("aria-pressed", String(button.getAttribute("data-text-size") === size));
+      });
+    }
+    show(document.documentElement.getAttribute("data-text-size") || "standard");
+    buttons.forEach(function (button) {
+      button.addEventListener("click", function () {
+        var size = button.getAttribute("data-text-size");
+        if (size === "standard") document.documentElement.removeAttribute("data-text-size");
+        else document.documentElement.setAttribute("data-text-size", size);
+        try { window.localStorage.setItem("text-size", size); } catch (error) { /* kept for this page only */ }
+        show(size);
+      });
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    setupBack();
+    setupTextSize();
+    followSession();
+  });
+  // Back to a page kept by the browser (back/forward cache): its counts may be old.
+  window.addEventListener("pageshow", function (event) {
+    if (!event.persisted) return;
+    homeAsked = null; // the screen's own listener (after this one) asks once more too
+    if ($("account-initial") && !$("account-initial").hidden) showBadges(false);
   });
 })();

@@ -1,0 +1,254 @@
+"""The member home's reads: what is new for one alumnus (notices, jobs, surveys, chat, eligibility).
+
+"Unread notices" are kept per device, in the server-side session (nothing in browser storage
+and no new table): a notice is unread when the alumnus may read it, it was first published in
+the last `NEW_NOTICE_DAYS` days and after this session last opened the notice list, and this
+session has not opened it. Surveys are "waiting" while open: answering comes later, so a survey
+already answered still counts.
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.sessions.backends.base import SessionBase
+from django.db.models import Q
+from django.utils import timezone
+from wagtail.models import Page, Site
+
+from cms.alumni.models import Alumnus
+from cms.alumni.selectors import eligibility_problems, eligibility_settings_get
+from cms.content.models import JobPage
+from cms.groups.chat.models import MembershipStatus
+from cms.groups.chat.selectors import groups_overview
+from cms.groups.selectors import notices_for_alumnus
+from cms.surveys.models import SurveyPage
+
+NEW_NOTICE_DAYS = 30
+"""Notices older than this are never "new", whatever the session remembers."""
+SHOWN = 5
+"""Items listed per section of the home (the counts are complete)."""
+OPENED_KEPT = 200
+"""Notice ids a session remembers as opened (the newest)."""
+
+SEEN_KEY = "home_notices_seen_at"
+OPENED_KEY = "home_notices_opened"
+
+
+@dataclass(frozen=True)
+class HomeItem:
+    """One line of a section: a title, where it leads and a date to show (ISO)."""
+
+    title: str
+    url: str
+    date: str = ""
+    count: int = 0
+
+
+@dataclass
+class HomeSection:
+    count: int = 0
+    items: list[HomeItem] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class EligibilityWindow:
+    """The last day the alumnus is within HR's comeback-hiring rules, in both calendars."""
+
+    until: dt.date
+    wareki: str
+
+
+@dataclass
+class MemberHome:
+    display_name: str
+    initial: str
+    notices: HomeSection
+    jobs: HomeSection
+    surveys: HomeSection
+    chat: HomeSection
+    eligibility: EligibilityWindow | None
+
+
+# --- the session's memory of notices seen --------------------------------------------------
+
+
+def notices_seen_mark(*, session: SessionBase, now: dt.datetime | None = None) -> None:
+    """This device opened the notice list: everything published until now counts as seen.
+    Writes only the session (server-side), never a table."""
+    session[SEEN_KEY] = (now or timezone.now()).isoformat()
+    session.pop(OPENED_KEY, None)
+
+
+def notice_opened_mark(*, session: SessionBase, notice_id: int) -> None:
+    """This device opened one notice: it no longer counts as unread here."""
+    opened = [i for i in session.get(OPENED_KEY, []) if i != notice_id]
+    session[OPENED_KEY] = [*opened, notice_id][-OPENED_KEPT:]
+
+
+def _seen_since(session: SessionBase, now: dt.datetime) -> dt.datetime:
+    oldest = now - dt.timedelta(days=NEW_NOTICE_DAYS)
+    try:
+        seen = dt.datetime.fromisoformat(session.get(SEEN_KEY, ""))
+    except (TypeError, ValueError):
+        return oldest
+    return max(seen, oldest)
+
+
+# --- sections ------------------------------------------------------------------------------
+
+
+def _relative_path(page: Page, root_url_path: str) -> str:
+    """The page's path on the PWA (the site's root page is `/`)."""
+    url_path = page.url_path
+    if url_path.startswith(root_url_path):
+        return "/" + url_path[len(root_url_path) :]
+    return url_path
+
+
+def _root_url_path() -> str:
+    site = Site.objects.select_related("root_page").filter(is_default_site=True).first()
+    return site.root_page.url_path if site else "/"
+
+
+def _unread_notices(alumnus: Alumnus, session: SessionBase, now: dt.datetime) -> HomeSection:
+    opened = [i for i in session.get(OPENED_KEY, []) if isinstance(i, int)]
+    unread = (
+        notices_for_alumnus(alumnus=alumnus)
+        .filter(first_published_at__gt=_seen_since(session, now))
+        .exclude(pk__in=opened)
+        .order_by("-date", "-pk")  # as the feed lists them
+    )
+    rows = list(unread.values("pk", "title", "date"))
+    return HomeSection(
+        count=len(rows),
+        items=[
+            HomeItem(row["title"], f"/app/feed/?notice={row['pk']}", row["date"].isoformat())
+            for row in rows[:SHOWN]
+        ],
+    )
+
+
+def _open_jobs(today: dt.date, root: str) -> HomeSection:
+    jobs = (
+        JobPage.objects.live()
+        .public()
+        .filter(application_opens__lte=today, application_closes__gte=today)
+        .order_by("application_closes", "pk")
+    )
+    found = list(jobs.only("title", "url_path", "application_closes"))
+    return HomeSection(
+        count=len(found),
+        items=[
+            HomeItem(job.title, _relative_path(job, root), job.application_closes.isoformat())
+            for job in found[:SHOWN]
+        ],
+    )
+
+
+def _waiting_surveys(now: dt.datetime, root: str) -> HomeSection:
+    surveys = (
+        SurveyPage.objects.live()
+        .public()
+        .filter(Q(opens_at__isnull=True) | Q(opens_at__lte=now))
+        .filter(Q(closes_at__isnull=True) | Q(closes_at__gt=now))
+        .order_by("closes_at", "pk")
+    )
+    found = list(surveys.only("title", "url_path", "closes_at"))
+    return HomeSection(
+        count=len(found),
+        items=[
+            HomeItem(
+                survey.title,
+                _relative_path(survey, root),
+                timezone.localdate(survey.closes_at).isoformat() if survey.closes_at else "",
+            )
+            for survey in found[:SHOWN]
+        ],
+    )
+
+
+def _unread_chat(alumnus: Alumnus) -> HomeSection:
+    groups = [
+        g
+        for g in groups_overview(alumnus=alumnus)["groups"]
+        if g["status"] != MembershipStatus.PENDING and g["unread"]
+    ]
+    return HomeSection(
+        count=sum(g["unread"] for g in groups),
+        items=[
+            HomeItem(g["name"], f"/app/chat/?group={g['id']}", count=g["unread"])
+            for g in groups[:SHOWN]
+        ],
+    )
+
+
+# --- the eligibility window ----------------------------------------------------------------
+
+ERAS: tuple[tuple[dt.date, str], ...] = (
+    (dt.date(2019, 5, 1), "令和"),
+    (dt.date(1989, 1, 8), "平成"),
+)
+
+
+def wareki(day: dt.date) -> str:
+    """2031-03-31 -> 令和13年3月31日: the Japanese calendar public offices write."""
+    for start, era in ERAS:
+        if day >= start:
+            year = day.year - start.year + 1
+            return f"{era}{'元' if year == 1 else year}年{day.month}月{day.day}日"
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def _years_after(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February in a common year
+        return day.replace(year=day.year + years, day=28)
+
+
+def eligibility_window(*, alumnus: Alumnus, today: dt.date) -> EligibilityWindow | None:
+    """The last day HR's rules (years since leaving; age, when counted on the day itself) keep
+    the alumnus within comeback hiring; None when not known from the roster facts or when the
+    rules already exclude them. Checked against `eligibility_problems`, the rule itself."""
+    rules = eligibility_settings_get()
+    facts: dict[str, Any] = {
+        "birth_date": alumnus.birth_date,
+        "hired_on": alumnus.hired_on,
+        "retired_on": alumnus.retired_on,
+    }
+    if eligibility_problems(**facts, today=today):
+        return None
+    ends: list[dt.date] = []
+    if alumnus.retired_on:
+        ends.append(_years_after(alumnus.retired_on, rules.max_years_since_leaving))
+    if rules.max_age is not None and rules.age_reference_date is None:
+        ends.append(_years_after(alumnus.birth_date, rules.max_age + 1))
+    if not ends:
+        return None
+    until = min(ends) - dt.timedelta(days=1)
+    if until < today or not eligibility_problems(**facts, today=until + dt.timedelta(days=1)):
+        return None
+    return EligibilityWindow(until=until, wareki=wareki(until))
+
+
+# --- the home ------------------------------------------------------------------------------
+
+
+def member_home(
+    *, alumnus: Alumnus, session: SessionBase, now: dt.datetime | None = None
+) -> MemberHome:
+    """Everything the member home and the tab bar's badges show, for one alumnus."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    root = _root_url_path()
+    family = alumnus.family_name.strip()
+    return MemberHome(
+        display_name=f"{family} {alumnus.given_name}".strip(),
+        initial=family[:1],
+        notices=_unread_notices(alumnus, session, now),
+        jobs=_open_jobs(today, root),
+        surveys=_waiting_surveys(now, root),
+        chat=_unread_chat(alumnus),
+        eligibility=eligibility_window(alumnus=alumnus, today=today),
+    )

@@ -1,0 +1,236 @@
+"""GET /api/v1/me/home: the member home's counts, its refusals, and only the caller's data."""
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+from django.utils import timezone
+
+from cms.alumni.home import eligibility_window, wareki
+from cms.alumni.models import AlumnusStatus, EligibilitySettings
+from cms.content.models import NoticeIndexPage, NoticePage
+from tests.alumni.factories import AlumnusFactory
+from tests.chat.factories import CommunityGroupFactory, member_of, post
+from tests.content.factories import (
+    JobIndexPageFactory,
+    JobPageFactory,
+    NoticeIndexPageFactory,
+    NoticePageFactory,
+    SurveyPageFactory,
+    make_site,
+)
+from tests.groups.factories import AudienceGroupFactory
+
+pytestmark = pytest.mark.django_db
+
+URL = "/api/v1/me/home"
+
+
+@pytest.fixture
+def home() -> Any:
+    return make_site()
+
+
+@pytest.fixture
+def index(home: Any) -> NoticeIndexPage:
+    page: NoticeIndexPage = NoticeIndexPageFactory(parent=home)
+    return page
+
+
+def _notice(index: NoticeIndexPage, *, days_ago: float = 1, **fields: Any) -> NoticePage:
+    groups = fields.pop("groups", None)
+    visibility = fields.pop("visibility", "public")
+    notice: NoticePage = NoticePageFactory(parent=index, **fields)
+    if groups:
+        notice.audience_groups.set(groups)
+    notice.visibility = visibility
+    notice.first_published_at = timezone.now() - dt.timedelta(days=days_ago)
+    notice.save()
+    return notice
+
+
+def _signed_in(client: Client, **fields: Any) -> Any:
+    alumnus = AlumnusFactory(**fields)
+    client.force_login(alumnus.user)
+    return alumnus
+
+
+def test_home_counts_unread_notices_open_jobs_waiting_surveys_and_unread_chat(
+    client: Client, home: Any, index: NoticeIndexPage
+) -> None:
+    me = _signed_in(client, current_region="仙台市")
+    mine = AudienceGroupFactory(regions="仙台市")
+    other = AudienceGroupFactory(regions="東京都")
+    _notice(index, title="公開のお知らせ")
+    _notice(index, title="会員のお知らせ", visibility="members")
+    _notice(index, title="私のグループ", visibility="groups", groups=[mine])
+    _notice(index, title="他のグループ", visibility="groups", groups=[other])
+    _notice(index, title="古いお知らせ", days_ago=45)
+    today = timezone.localdate()
+    jobs = JobIndexPageFactory(parent=home)
+    JobPageFactory(
+        parent=jobs,
+        slug="open",
+        title="募集中の求人",
+        application_opens=today - dt.timedelta(days=3),
+        application_closes=today + dt.timedelta(days=10),
+    )
+    JobPageFactory(
+        parent=jobs,
+        title="募集予定の求人",
+        application_opens=today + dt.timedelta(days=3),
+        application_closes=today + dt.timedelta(days=10),
+    )
+    now = timezone.now()
+    SurveyPageFactory(
+        parent=home, slug="open-survey", title="受付中", closes_at=now + dt.timedelta(days=5)
+    )
+    SurveyPageFactory(
+        parent=home, slug="closed-survey", title="終了", closes_at=now - dt.timedelta(days=1)
+    )
+    talk = CommunityGroupFactory(name="交流広場")
+    member_of(talk, me)
+    friend = member_of(talk).alumnus
+    post(talk, me, "自分の投稿は未読に数えない")
+    post(talk, friend, "一通目")
+    post(talk, friend, "二通目")
+
+    response = client.get(URL)
+
+    assert response.status_code == 200
+    data = response.json()
+    assert data["notices"]["count"] == 3
+    assert {i["title"] for i in data["notices"]["items"]} == {
+        "公開のお知らせ",
+        "会員のお知らせ",
+        "私のグループ",
+    }
+    assert data["jobs"]["count"] == 1
+    assert data["jobs"]["items"][0] == {
+        "title": "募集中の求人",
+        "url": "/jobs/open/",
+        "date": (today + dt.timedelta(days=10)).isoformat(),
+        "count": 0,
+    }
+    assert data["surveys"]["count"] == 1
+    assert data["surveys"]["items"][0]["url"] == "/open-survey/"
+    assert data["chat"]["count"] == 2
+    assert data["chat"]["items"] == [
+        {"title": "交流広場", "url": f"/app/chat/?group={talk.pk}", "date": "", "count": 2}
+    ]
+    assert data["display_name"] == "宮城 太郎"
+    assert data["initial"] == "宮"
+    assert response["Cache-Control"] == "no-store"
+
+
+def test_opening_the_notice_list_or_one_notice_clears_them_from_the_unread_count(
+    client: Client, index: NoticeIndexPage
+) -> None:
+    _signed_in(client)
+    first = _notice(index, title="一件目")
+    _notice(index, title="二件目")
+    assert client.get(URL).json()["notices"]["count"] == 2
+
+    assert client.get(f"/api/v1/notices/{first.pk}").status_code == 200
+    assert [i["title"] for i in client.get(URL).json()["notices"]["items"]] == ["二件目"]
+
+    assert client.get("/api/v1/notices").status_code == 200
+    assert client.get(URL).json()["notices"]["count"] == 0
+
+    _notice(index, title="新着", days_ago=0)
+    assert [i["title"] for i in client.get(URL).json()["notices"]["items"]] == ["新着"]
+
+
+def test_home_never_shows_another_alumnus_chat_or_name(
+    client: Client, index: NoticeIndexPage
+) -> None:
+    _signed_in(client, family_name="青葉", given_name="一郎")
+    others = CommunityGroupFactory(name="他人のグループ")
+    someone = member_of(others, AlumnusFactory(family_name="泉", given_name="花子")).alumnus
+    member_of(others)
+    post(others, someone, "私だけが読む")
+    data = client.get(URL).json()
+    assert data["chat"] == {"count": 0, "items": []}
+    assert data["display_name"] == "青葉 一郎"
+    assert "泉" not in str(data)
+
+
+def test_home_refuses_the_signed_out_with_401(client: Client) -> None:
+    response = client.get(URL)
+    assert response.status_code == 401
+    assert response.json()["detail"] == "認証情報が含まれていません。"
+
+
+def test_home_refuses_staff_without_an_alumnus_and_a_pending_alumnus_with_403(
+    client: Client,
+) -> None:
+    staff = get_user_model().objects.create_user(username="hr", is_staff=True)
+    client.force_login(staff)
+    assert client.get(URL).status_code == 403
+    pending = AlumnusFactory(status=AlumnusStatus.PENDING)
+    client.force_login(pending.user)
+    response = client.get(URL)
+    assert response.status_code == 403
+    assert response.json()["detail"] == "登録済みのアルムナイとしてログインしてください。"
+
+
+def test_home_states_the_eligibility_window_from_roster_facts_and_hr_rules(
+    client: Client,
+) -> None:
+    settings = EligibilitySettings.load()
+    settings.max_years_since_leaving = 10
+    settings.max_age = 59
+    settings.age_reference_date = None
+    settings.save()
+    today = timezone.localdate()
+    retired = today.replace(year=today.year - 3, month=3, day=31)
+    _signed_in(
+        client, birth_date=dt.date(1990, 5, 1), hired_on=dt.date(2012, 4, 1), retired_on=retired
+    )
+    until = retired.replace(year=retired.year + 10) - dt.timedelta(days=1)
+    assert client.get(URL).json()["eligibility"] == {
+        "until": until.isoformat(),
+        "wareki": wareki(until),
+    }
+
+
+def test_eligibility_window_is_the_earlier_of_years_since_leaving_and_the_age_limit() -> None:
+    settings = EligibilitySettings.load()
+    settings.max_years_since_leaving = 10
+    settings.max_age = 59
+    settings.age_reference_date = None
+    settings.save()
+    alumnus = AlumnusFactory.build(
+        birth_date=dt.date(1970, 6, 15),
+        hired_on=dt.date(1995, 4, 1),
+        retired_on=dt.date(2024, 3, 31),
+    )
+    window = eligibility_window(alumnus=alumnus, today=dt.date(2026, 11, 1))
+    assert window is not None
+    assert window.until == dt.date(2030, 6, 14)  # the day before turning 60
+    assert window.wareki == "令和12年6月14日"
+
+
+def test_no_eligibility_window_without_a_retirement_date_limit_or_when_already_outside() -> None:
+    settings = EligibilitySettings.load()
+    settings.max_age = None
+    settings.save()
+    unknown = AlumnusFactory.build(retired_on=None)
+    assert eligibility_window(alumnus=unknown, today=dt.date(2026, 11, 1)) is None
+    outside = AlumnusFactory.build(retired_on=dt.date(2010, 3, 31))
+    assert eligibility_window(alumnus=outside, today=dt.date(2026, 11, 1)) is None
+
+
+def test_wareki_writes_reiwa_and_its_first_year() -> None:
+    assert wareki(dt.date(2031, 3, 31)) == "令和13年3月31日"
+    assert wareki(dt.date(2019, 5, 1)) == "令和元年5月1日"
+    assert wareki(dt.date(2019, 4, 30)) == "平成31年4月30日"
+
+
+def test_home_operation_is_in_the_openapi_schema(client: Client) -> None:
+    schema = client.get("/api/v1/schema/", HTTP_ACCEPT="application/json").json()
+    operation = schema["paths"]["/api/v1/me/home"]["get"]
+    assert operation["operationId"] == "member_home"
+    assert {"200", "401", "403"} <= set(operation["responses"])
