@@ -440,7 +440,7 @@ def test_the_service_worker_keeps_no_member_data_and_sign_out_clears_what_an_old
         }""",
         notice.pk,
     )
-    page.get_by_role("button", name="ログアウト").click()
+    page.get_by_role("button", name="ログアウト", exact=True).click()
     page.wait_for_url(app_site.url + "/app/login/")
     wait_until(
         page,

@@ -163,7 +163,7 @@ def test_the_service_worker_may_keep_only_public_pages_and_the_static_shells(
     kept = [*config["public_paths"], *config["public_prefixes"]]
     assert not [p for p in kept if p.startswith(("/app/", "/api/", "/admin/"))]
     assert config["shells"] == sorted(
-        ["/app/", *(f"/app/{n}/" for n in ("chat", "feed", "groups", "help", "invite"))]
+        ["/app/", *(f"/app/{n}/" for n in ("chat", "export", "feed", "groups", "help", "invite"))]
         + [f"/app/{n}/" for n in ("login", "notifications", "profile", "register")]
     )
     sw = (dist / "sw.js").read_text()

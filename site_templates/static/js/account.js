@@ -6,7 +6,7 @@
   var api = window.AlumniAPI.call;
 
   // The shell's clean-up after any sign-out (member-only caches, notifications); see app.js.
-  function signedOut() {
+  function clearMemberData() {
     return window.AlumniApp && window.AlumniApp.signedOut ? window.AlumniApp.signedOut() : Promise.resolve();
   }
 
@@ -222,7 +222,7 @@
           return;
         }
         document.getElementById("account").hidden = true;
-        signedOut();
+        clearMemberData();
         var done = document.getElementById("signed-out-everywhere");
         document.getElementById("signed-out-everywhere-message").textContent = result.data.detail;
         done.hidden = false;
@@ -283,12 +283,12 @@
         return;
       }
       api("DELETE", "/me").then(function (result) {
-        if (result.status === 204) signedOut().then(function () { window.location.assign("/app/login/?deleted=1"); });
+        if (result.status === 204) clearMemberData().then(function () { window.location.assign("/app/login/?deleted=1"); });
         else showStatus(deleteForm, result.data.detail, true);
       });
     });
     document.getElementById("logout-button").addEventListener("click", function () {
-      api("DELETE", "/auth/session").then(signedOut).then(function () { window.location.assign("/app/login/"); });
+      api("DELETE", "/auth/session").then(clearMemberData).then(function () { window.location.assign("/app/login/"); });
     });
   }
 
