@@ -87,7 +87,7 @@ def test_a_built_posting_shows_its_conditions_how_to_apply_and_its_contact(
     assert links["申込書をダウンロード"].startswith(settings.API_ORIGIN + "/documents/")
     assert "申込書（保健師）" in page
     assert links["電話 022-211-2500"] == "tel:022-211-2500"
-    assert links["メール hoken@example.jp"] == "mailto:hoken@example.jp"
+    assert links["メールを送る"] == "mailto:hoken@example.jp"
 
 
 def test_each_status_has_its_own_class_and_label_in_the_list(
