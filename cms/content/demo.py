@@ -166,7 +166,7 @@ class _Loader:
         existing = Document.objects.filter(title=APPLICATION_FORM_TITLE).first()
         if existing is not None:
             return existing
-        document = Document(title=APPLICATION_FORM_TITLE)
+        document = Document(title=APPLICATION_FORM_TITLE, file_size=APPLICATION_FORM.stat().st_size)
         with APPLICATION_FORM.open("rb") as pdf:
             document.file.save(APPLICATION_FORM.name, File(pdf), save=False)
         document.save()

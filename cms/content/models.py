@@ -222,7 +222,7 @@ class JobPage(HeadlessPreviewMixin, Page):
         on_delete=models.SET_NULL,
         related_name="+",
         verbose_name="申込書（様式）",
-        help_text="ダウンロードして記入する申込書（PDF など）。「文書」に登録したものから選びます。",
+        help_text="ダウンロードして記入する申込書（PDF など）。「ドキュメント」に登録したものから選びます。",
     )
     contact_department = models.CharField(
         "問い合わせ先（担当課）", max_length=100, help_text="例：総務部 人事課 人事班"

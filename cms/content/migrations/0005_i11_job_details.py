@@ -16,7 +16,7 @@ class Migration(migrations.Migration):
             name="application_form",
             field=models.ForeignKey(
                 blank=True,
-                help_text="ダウンロードして記入する申込書（PDF など）。「文書」に登録したものから選びます。",
+                help_text="ダウンロードして記入する申込書（PDF など）。「ドキュメント」に登録したものから選びます。",
                 null=True,
                 on_delete=django.db.models.deletion.SET_NULL,
                 related_name="+",
