@@ -190,6 +190,8 @@ COMPOSER_IN_VIEW = """() => {
   const v = window.visualViewport;
   return r.height > 0 && r.top >= v.offsetTop - 1 && r.bottom <= v.offsetTop + v.height + 1;
 }"""
+FITTED = """(height) => getComputedStyle(document.documentElement)
+  .getPropertyValue('--chat-viewport-height') === height"""
 LIST_SCROLL = """() => {
   const list = document.getElementById('chat-scroll');
   return {top: list.scrollTop, height: list.scrollHeight, view: list.clientHeight,
@@ -231,12 +233,14 @@ def test_a_conversation_opens_at_the_newest_message_above_a_composer_that_stays_
         # The keyboard opens (the visible height shrinks): composer and newest stay in view.
         page.locator("#chat-body").click()
         page.set_viewport_size({"width": 390, "height": 420})
+        wait_until(page, FITTED, "420px")
         seen["composer_with_keyboard"] = wait_until(page, COMPOSER_IN_VIEW)
         seen["newest_with_keyboard"] = wait_until(page, MESSAGE_SHOWN, "メッセージ 60")
         seen["axe_keyboard"] = axe_violations(page)
         screenshot(page, "chat-keyboard")
         page.set_viewport_size({"width": 390, "height": 844})
         page.locator("#chat-body").blur()
+        wait_until(page, FITTED, "844px")
         wait_until(page, MESSAGE_SHOWN, "メッセージ 60")
 
         # Scrolled up to read: a new message does not pull the reader down; a button offers it.

@@ -7,9 +7,11 @@ from typing import Any
 
 import pytest
 import wagtail_factories
+from django.conf import settings
 from django.db import transaction
 from django.test import override_settings
 from django.utils import timezone
+from wagtail.models import Locale, Page
 
 from tests.browser.screens import axe_violations, screenshot, small_tap_targets
 from tests.content.factories import JobIndexPageFactory, JobPageFactory, make_site
@@ -38,6 +40,9 @@ def job_site(
             django_db_blocker.unblock(),
             transaction.atomic(),
         ):
+            if Page.get_first_root_node() is None:  # an earlier transactional test flushed it
+                Locale.objects.get_or_create(language_code=settings.LANGUAGE_CODE)
+                Page.add_root(instance=Page(title="Root", slug="root"))
             _postings(timezone.localdate())
             build(full=True)
             transaction.set_rollback(True)
