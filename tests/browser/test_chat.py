@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.db import connections
 from django.test import Client
 
 from cms.groups.chat.models import Membership, Message
@@ -214,6 +215,12 @@ def test_a_conversation_opens_at_the_newest_message_above_a_composer_that_stays_
     seen: dict[str, Any] = {}
 
     def scenario(browser: Any) -> None:
+        try:
+            look(browser)
+        finally:  # the messages posted from this thread opened its own connection
+            connections.close_all()
+
+    def look(browser: Any) -> None:
         context = browser.new_context(locale="ja-JP", viewport={"width": 390, "height": 844})
         context.add_cookies([{"name": "sessionid", "value": cookie, "url": pwa_api_server}])
         page = context.new_page()
