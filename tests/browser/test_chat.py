@@ -233,6 +233,7 @@ def test_a_conversation_opens_at_the_newest_message_above_a_composer_that_stays_
         seen["composer_on_open"] = page.evaluate(COMPOSER_IN_VIEW)
         seen["scroll_on_open"] = page.evaluate(LIST_SCROLL)
         seen["tabbar"] = page.locator(".tabbar").count()
+        seen["viewport"] = page.locator("meta[name=viewport]").get_attribute("content")
         seen["axe"] = axe_violations(page)
         seen["small"] = small_tap_targets(page)
         screenshot(page, "chat")
@@ -289,6 +290,7 @@ def test_a_conversation_opens_at_the_newest_message_above_a_composer_that_stays_
     assert scroll["height"] > scroll["view"] + 500  # a long conversation scrolls, in its list
     assert scroll["page"] <= scroll["window"]  # the page around it does not
     assert seen["tabbar"] == 0
+    assert "interactive-widget=resizes-content" in seen["viewport"]  # Chrome: keyboard resizes
     assert seen["axe"] == [] and seen["axe_keyboard"] == []
     assert seen["small"] == [] and seen["jump_small"] == []
     assert seen["composer_with_keyboard"] and seen["newest_with_keyboard"]
