@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import wagtail_factories
 from django.conf import settings
-from django.db import transaction
+from django.db import connections, transaction
 from django.test import override_settings
 from django.utils import timezone
 from wagtail.models import Locale, Page
@@ -46,6 +46,10 @@ def job_site(
             _postings(timezone.localdate())
             build(full=True)
             transaction.set_rollback(True)
+        # Opened beside Playwright's event loop, the connection is not the one the session's
+        # teardown closes: closed here, or PostgreSQL cannot drop the test database.
+        with django_db_blocker.unblock():
+            connections.close_all()
     server = serve(dist, port)
     yield base
     server.shutdown()
