@@ -80,6 +80,9 @@ class References:
             text = getattr(page, name, None)
             if isinstance(text, str):
                 self.add_rich_text(text)
+        form = getattr(page, "application_form_id", None)  # a job's application form
+        if form:
+            self.documents.add(form)
         og = getattr(page, "og_image_id", None)
         if og:
             self.og_images.add(og)

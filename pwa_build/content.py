@@ -48,8 +48,10 @@ class Entry:
     category_slug: str = ""
     category_name: str = ""
     status: str = ""
+    """A job's `JobStatus` (a str: its Japanese label; `.key` names its style)."""
     opens: dt.date | None = None
     closes: dt.date | None = None
+    location: str = ""
 
     @property
     def stamp(self) -> tuple[Any, ...]:
@@ -63,6 +65,7 @@ class Entry:
             self.category_slug,
             self.category_name,
             self.status,
+            self.location,
             self.revision,
         )
 
@@ -251,7 +254,7 @@ def load_site_content(
     for row in (
         one(_public_live(JobPage, root, restricted))
         .order_by("application_closes", "pk")
-        .values(*fields, "summary", "application_opens", "application_closes")
+        .values(*fields, "summary", "application_opens", "application_closes", "work_location")
     ):
         status = job_status(
             opens=row["application_opens"], closes=row["application_closes"], now=now
@@ -260,9 +263,10 @@ def load_site_content(
             Entry(
                 **common(row, "job"),
                 summary=row["summary"],
-                status=str(status),
+                status=status,
                 opens=row["application_opens"],
                 closes=row["application_closes"],
+                location=row["work_location"],
             )
         )
     content.press = [
@@ -327,7 +331,7 @@ DETAIL_MODELS: dict[str, tuple[type[Page], tuple[str, ...], tuple[str, ...]]] = 
     "job_index": (JobIndexPage, (), ()),
     "press_index": (PressReleaseIndexPage, (), ()),
     "notice": (NoticePage, ("category",), ()),
-    "job": (JobPage, (), ()),
+    "job": (JobPage, ("application_form",), ()),
     "press": (PressReleasePage, (), ()),
     "standard": (StandardPage, (), ()),
     "survey": (SurveyPage, (), ("form_fields",)),

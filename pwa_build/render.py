@@ -261,7 +261,10 @@ class Renderer:
             description = specific.summary
         elif kind == "job":
             description = specific.summary
-            extra["status"] = entry.status or str(specific.status)
+            extra["status"] = entry.status or specific.status
+            extra["application_form_url"] = self.resolved.document_urls.get(
+                specific.application_form_id or 0
+            )
         elif kind == "press":
             description = specific.og_description or specific.lead
             copy = self.resolved.image(specific.og_image_id, og=True)
@@ -375,7 +378,7 @@ def preview_entry(page: Any, content: SiteContent) -> Entry:
         "/" + url_path[len(content.root_path) :] if url_path.startswith(content.root_path) else "/"
     )
     kind = KINDS.get(type(page).__name__, "standard")
-    status = str(page.status) if kind == "job" else ""
+    status = page.status if kind == "job" else ""
     return Entry(
         pk=page.pk or 0,
         kind=kind,

@@ -200,8 +200,43 @@ class JobPage(HeadlessPreviewMixin, Page):
     age_max = models.PositiveSmallIntegerField("年齢（上限）", null=True, blank=True)
     application_opens = models.DateField("受付開始日")
     application_closes = models.DateField("受付締切日")
+    pay_and_benefits = models.TextField(
+        "給与・処遇",
+        help_text="初任給の目安、手当、前歴の換算など。改行はそのまま表示されます。",
+    )
+    working_pattern = models.TextField(
+        "勤務形態",
+        help_text="勤務時間、休日、週の勤務日数、任期など。改行はそのまま表示されます。",
+    )
     selection_process = RichTextField("選考方法", features=["bold", "ol", "ul", "link"], blank=True)
     how_to_apply = RichTextField("申込方法", features=["bold", "ol", "ul", "link", "document-link"])
+    apply_url = models.URLField(
+        "申込ページの URL",
+        blank=True,
+        help_text="電子申請などの申込ページ。申込書とどちらか一方、または両方を設定します。",
+    )
+    application_form = models.ForeignKey(
+        "wagtaildocs.Document",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="申込書（様式）",
+        help_text="ダウンロードして記入する申込書（PDF など）。「ドキュメント」に登録したものから選びます。",
+    )
+    contact_department = models.CharField(
+        "問い合わせ先（担当課）", max_length=100, help_text="例：総務部 人事課 人事班"
+    )
+    contact_phone = models.CharField(
+        "問い合わせ先の電話番号",
+        max_length=30,
+        blank=True,
+        help_text="電話番号とメールアドレスのどちらか一方は必ず入力してください。",
+    )
+    contact_email = models.EmailField("問い合わせ先のメールアドレス", blank=True)
+    contact_hours = models.CharField(
+        "問い合わせの受付時間", max_length=100, blank=True, default="平日 8時30分〜17時15分"
+    )
 
     content_panels: ClassVar[list[Any]] = [
         *Page.content_panels,
@@ -217,11 +252,26 @@ class JobPage(HeadlessPreviewMixin, Page):
             ],
             heading="応募資格",
         ),
+        MultiFieldPanel(
+            [FieldPanel("pay_and_benefits"), FieldPanel("working_pattern")],
+            heading="勤務条件",
+        ),
         FieldRowPanel(
             [FieldPanel("application_opens"), FieldPanel("application_closes")], heading="受付期間"
         ),
         FieldPanel("selection_process"),
-        FieldPanel("how_to_apply"),
+        MultiFieldPanel(
+            [FieldPanel("how_to_apply"), FieldPanel("apply_url"), FieldPanel("application_form")],
+            heading="申込方法",
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("contact_department"),
+                FieldRowPanel([FieldPanel("contact_phone"), FieldPanel("contact_email")]),
+                FieldPanel("contact_hours"),
+            ],
+            heading="問い合わせ先",
+        ),
     ]
     search_fields: ClassVar[list[Any]] = [
         *Page.search_fields,
@@ -248,6 +298,10 @@ class JobPage(HeadlessPreviewMixin, Page):
             errors["application_closes"] = "受付締切日は受付開始日以降の日付にしてください。"
         if self.age_min is not None and self.age_max is not None and self.age_max < self.age_min:
             errors["age_max"] = "年齢の上限は下限以上にしてください。"
+        if not self.apply_url and self.application_form_id is None:
+            errors["apply_url"] = "申込ページの URL か申込書のどちらかを設定してください。"
+        if not self.contact_phone.strip() and not self.contact_email:
+            errors["contact_phone"] = "問い合わせ先の電話番号かメールアドレスを入力してください。"
         if errors:
             raise ValidationError(errors)
 

@@ -11,6 +11,11 @@ class JobStatus(StrEnum):
     OPEN = "募集中"
     CLOSED = "募集終了"
 
+    @property
+    def key(self) -> str:
+        """A stable ASCII name for the status (`open`, `upcoming`, `closed`): its CSS class."""
+        return self.name.lower()
+
 
 def job_status(*, opens: dt.date, closes: dt.date, now: dt.datetime | None = None) -> JobStatus:
     """Status of an application period at `now`; days are Asia/Tokyo days, both ends inclusive."""

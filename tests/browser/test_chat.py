@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.db import connections
 from django.test import Client
 
 from cms.groups.chat.models import Membership, Message
@@ -172,3 +173,129 @@ def test_two_alumni_chat_and_an_offline_message_arrives_once(pwa_api_server: str
     assert seen["dialogs"] == []
     assert Message.objects.filter(body="電波の届かない山の上から").count() == 1
     assert Message.objects.get(body__startswith="<img").body == HOSTILE
+
+
+# The conversation as a messaging app: newest at the bottom, the composer above the keyboard.
+
+MESSAGE_SHOWN = """(text) => {
+  const node = Array.from(document.querySelectorAll('#messages .chat-body'))
+    .find((n) => n.textContent === text);
+  if (!node) return false;
+  const r = node.getBoundingClientRect();
+  const list = document.getElementById('chat-scroll').getBoundingClientRect();
+  const bottom = window.visualViewport.offsetTop + window.visualViewport.height;
+  return r.height > 0 && r.top >= list.top - 1 && r.bottom <= list.bottom + 1 && r.bottom <= bottom + 1;
+}"""
+COMPOSER_IN_VIEW = """() => {
+  const r = document.getElementById('send-form').getBoundingClientRect();
+  const v = window.visualViewport;
+  return r.height > 0 && r.top >= v.offsetTop - 1 && r.bottom <= v.offsetTop + v.height + 1;
+}"""
+FITTED = """(height) => getComputedStyle(document.documentElement)
+  .getPropertyValue('--chat-viewport-height') === height"""
+LIST_SCROLL = """() => {
+  const list = document.getElementById('chat-scroll');
+  return {top: list.scrollTop, height: list.scrollHeight, view: list.clientHeight,
+          page: document.documentElement.scrollHeight, window: window.innerHeight};
+}"""
+
+
+def test_a_conversation_opens_at_the_newest_message_above_a_composer_that_stays_in_view(
+    pwa_api_server: str,
+) -> None:
+    from tests.browser.screens import screenshot, small_tap_targets
+    from tests.chat.factories import post
+
+    group = CommunityGroupFactory(name="子育て中の元職員の会")
+    hanako = member_of(group).alumnus
+    ichiro = member_of(group).alumnus
+    for n in range(1, 61):  # more than one page (CHAT_PAGE_SIZE = 50) of messages
+        post(group, hanako if n % 3 == 0 else ichiro, f"メッセージ {n}")
+    cookie = session_cookie(hanako)
+    seen: dict[str, Any] = {}
+
+    def scenario(browser: Any) -> None:
+        try:
+            look(browser)
+        finally:  # the messages posted from this thread opened its own connection
+            connections.close_all()
+
+    def look(browser: Any) -> None:
+        context = browser.new_context(locale="ja-JP", viewport={"width": 390, "height": 844})
+        context.add_cookies([{"name": "sessionid", "value": cookie, "url": pwa_api_server}])
+        page = context.new_page()
+        page.goto(f"{pwa_api_server}/app/chat/?group={group.pk}")
+        wait_until(page, "() => document.querySelectorAll('#messages li').length === 50")
+
+        # Opened at the newest message, just above the composer; the page itself does not scroll.
+        seen["newest_on_open"] = wait_until(page, MESSAGE_SHOWN, "メッセージ 60")
+        seen["oldest_loaded_on_open"] = page.evaluate(MESSAGE_SHOWN, "メッセージ 11")
+        seen["composer_on_open"] = page.evaluate(COMPOSER_IN_VIEW)
+        seen["scroll_on_open"] = page.evaluate(LIST_SCROLL)
+        seen["tabbar"] = page.locator(".tabbar").count()
+        seen["viewport"] = page.locator("meta[name=viewport]").get_attribute("content")
+        seen["axe"] = axe_violations(page)
+        seen["small"] = small_tap_targets(page)
+        screenshot(page, "chat")
+
+        # The keyboard opens (the visible height shrinks): composer and newest stay in view.
+        page.locator("#chat-body").click()
+        page.set_viewport_size({"width": 390, "height": 420})
+        wait_until(page, FITTED, "420px")
+        seen["composer_with_keyboard"] = wait_until(page, COMPOSER_IN_VIEW)
+        seen["newest_with_keyboard"] = wait_until(page, MESSAGE_SHOWN, "メッセージ 60")
+        seen["axe_keyboard"] = axe_violations(page)
+        screenshot(page, "chat-keyboard")
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.locator("#chat-body").blur()
+        wait_until(page, FITTED, "844px")
+        wait_until(page, MESSAGE_SHOWN, "メッセージ 60")
+
+        # Scrolled up to read: a new message does not pull the reader down; a button offers it.
+        page.evaluate("() => { document.getElementById('chat-scroll').scrollTop = 0; }")
+        wait_until(page, MESSAGE_SHOWN, "メッセージ 11")
+        post(group, ichiro, "読んでいる間に届いた")
+        wait_until(page, "() => !document.getElementById('jump-newest').hidden")
+        seen["kept_reading"] = page.evaluate(MESSAGE_SHOWN, "メッセージ 11")
+        seen["jump_small"] = small_tap_targets(page)
+        page.get_by_role("button", name="新しいメッセージ").click()
+        seen["after_jump"] = wait_until(page, MESSAGE_SHOWN, "読んでいる間に届いた")
+        seen["jump_hidden"] = page.locator("#jump-newest").is_hidden()
+
+        # At the bottom, the next message scrolls into view by itself.
+        post(group, ichiro, "下で待っている間に届いた")
+        seen["followed"] = wait_until(page, MESSAGE_SHOWN, "下で待っている間に届いた")
+        seen["no_jump"] = page.locator("#jump-newest").is_hidden()
+
+        # Older messages load above; the message read before stays where it was.
+        page.evaluate("() => { document.getElementById('chat-scroll').scrollTop = 0; }")
+        page.get_by_role("button", name="以前のメッセージを読む").click()
+        wait_until(page, "() => document.querySelectorAll('#messages li').length === 62")
+        seen["kept_after_older"] = page.evaluate(MESSAGE_SHOWN, "メッセージ 11")
+        seen["first_above"] = page.evaluate(MESSAGE_SHOWN, "メッセージ 1")
+
+        # The group's settings open over the conversation, from the top bar.
+        page.get_by_text("設定", exact=True).click()
+        page.get_by_label("新しいメッセージをプッシュ通知で知らせる").wait_for(state="visible")
+        seen["axe_settings"] = axe_violations(page)
+        seen["small_settings"] = small_tap_targets(page)
+        screenshot(page, "chat-settings")
+        context.close()
+
+    in_browser_thread(scenario)
+
+    assert seen["newest_on_open"] and seen["oldest_loaded_on_open"] is False
+    assert seen["composer_on_open"] is True
+    scroll = seen["scroll_on_open"]
+    assert scroll["height"] > scroll["view"] + 500  # a long conversation scrolls, in its list
+    assert scroll["page"] <= scroll["window"]  # the page around it does not
+    assert seen["tabbar"] == 0
+    assert "interactive-widget=resizes-content" in seen["viewport"]  # Chrome: keyboard resizes
+    assert seen["axe"] == [] and seen["axe_keyboard"] == []
+    assert seen["small"] == [] and seen["jump_small"] == []
+    assert seen["composer_with_keyboard"] and seen["newest_with_keyboard"]
+    assert seen["kept_reading"] is True
+    assert seen["after_jump"] and seen["jump_hidden"] is True
+    assert seen["followed"] and seen["no_jump"] is True
+    assert seen["kept_after_older"] is True and seen["first_above"] is False
+    assert seen["axe_settings"] == [] and seen["small_settings"] == []

@@ -76,6 +76,11 @@ class JobPageFactory(wagtail_factories.PageFactory):
     application_opens = dt.date(2026, 10, 1)
     application_closes = dt.date(2026, 10, 31)
     how_to_apply = "<p>電子申請で</p>"
+    pay_and_benefits = "前歴を換算して初任給を決定します。"
+    working_pattern = "週5日 8時30分〜17時15分"
+    apply_url = "https://apply.example.jp/jobs"
+    contact_department = "総務部 人事課"
+    contact_phone = "022-211-2000"
 
     class Meta:
         model = JobPage

@@ -113,3 +113,28 @@ def test_load_demo_fills_the_help_desk_once_and_keeps_hr_changes() -> None:
     contact.save()
     _load()
     assert ContactSettings.load().phone == "022-000-1111"
+
+
+def test_every_demo_job_has_conditions_a_way_to_apply_and_a_contact() -> None:
+    _load()
+    jobs = list(JobPage.objects.live())
+    assert jobs
+    for job in jobs:
+        assert job.work_location and job.pay_and_benefits and job.working_pattern, job.slug
+        assert job.apply_url or job.application_form is not None, job.slug
+        assert job.contact_department and (job.contact_phone or job.contact_email), job.slug
+    form = next(job.application_form for job in jobs if job.application_form is not None)
+    assert form.file.read(5) == b"%PDF-"
+
+
+def test_a_demo_loaded_before_job_details_gets_them_on_the_next_run() -> None:
+    _load()
+    JobPage.objects.update(
+        pay_and_benefits="", working_pattern="", apply_url="", application_form=None
+    )
+    _load()
+    for job in JobPage.objects.all():
+        assert job.pay_and_benefits and job.working_pattern, job.slug
+        assert job.apply_url or job.application_form is not None, job.slug
+        assert job.live_revision is not None
+        assert job.live_revision.as_object().pay_and_benefits == job.pay_and_benefits

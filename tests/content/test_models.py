@@ -2,6 +2,7 @@
 
 from typing import Any
 
+import wagtail_factories
 from django.contrib.auth import get_user_model
 from wagtail.models import Page
 from wagtail.test.utils import WagtailPageTestCase
@@ -17,6 +18,7 @@ from cms.content.models import (
     PressReleasePage,
     StandardPage,
 )
+from cms.content.selectors import JobStatus
 from cms.surveys.models import SurveyPage
 
 from .factories import (
@@ -137,8 +139,13 @@ class TestRenderingAndPreview(PageTreeTestCase):
                     "max_years_since_leaving": "10",
                     "application_opens": "2026-10-01",
                     "application_closes": "2026-10-31",
+                    "pay_and_benefits": "月給 約22万円",
+                    "working_pattern": "週5日",
                     "selection_process": rich_text("<p>面接</p>"),
                     "how_to_apply": rich_text("<p>電子申請</p>"),
+                    "apply_url": "https://apply.example.jp/",
+                    "contact_department": "総務部 人事課",
+                    "contact_phone": "022-211-0000",
                 },
             ),
             (
@@ -200,3 +207,95 @@ class TestEditorForms(PageTreeTestCase):
         with self.assertRaises(Exception) as caught:
             self.job.full_clean()
         self.assertIn("application_closes", caught.exception.message_dict)  # type: ignore[attr-defined]
+
+
+class TestJobPostings(PageTreeTestCase):
+    """A posting's conditions, how to apply and contact, as HR edits them in the page editor."""
+
+    def _job_form(self, **overrides: Any) -> dict[str, Any]:
+        data = {
+            "title": "保健師 カムバック採用",
+            "slug": "nurse",
+            "summary": "保健福祉事務所での勤務です。",
+            "department": "保健福祉部",
+            "work_location": "保健福祉事務所",
+            "employment_type": "regular",
+            "min_years_of_service": "2",
+            "max_years_since_leaving": "10",
+            "application_opens": "2026-10-01",
+            "application_closes": "2026-10-31",
+            "pay_and_benefits": "月給 約23万円〜37万円",
+            "working_pattern": "週5日 8時30分〜17時15分",
+            "selection_process": rich_text("<p>面接</p>"),
+            "how_to_apply": rich_text("<p>申込書をお送りください。</p>"),
+            "apply_url": "https://apply.example.jp/nurse",
+            "application_form": "",
+            "contact_department": "保健福祉部 保健福祉総務課",
+            "contact_phone": "022-211-2500",
+            "contact_email": "",
+            "contact_hours": "平日 9時〜17時",
+        }
+        data.update(overrides)
+        return nested_form_data(data)
+
+    def test_editor_creates_a_posting_with_conditions_apply_link_and_contact(self) -> None:
+        self.client.force_login(self.editor)
+        self.assertCanCreate(self.jobs, JobPage, self._job_form())
+        job = JobPage.objects.get(slug="nurse")
+        self.assertEqual(job.pay_and_benefits, "月給 約23万円〜37万円")
+        self.assertEqual(job.working_pattern, "週5日 8時30分〜17時15分")
+        self.assertEqual(job.apply_url, "https://apply.example.jp/nurse")
+        self.assertEqual(job.contact_phone, "022-211-2500")
+
+    def test_the_job_editor_speaks_japanese(self) -> None:
+        self.client.force_login(self.editor)
+        response = self.client.get(f"/admin/pages/{self.job.pk}/edit/")
+        for text in (
+            "勤務条件",
+            "給与・処遇",
+            "勤務形態",
+            "申込ページの URL",
+            "申込書（様式）",
+            "問い合わせ先（担当課）",
+            "問い合わせ先の電話番号",
+            "問い合わせ先のメールアドレス",
+            "電話番号とメールアドレスのどちらか一方は必ず入力してください。",
+        ):
+            self.assertContains(response, text)
+
+    def test_a_posting_needs_a_way_to_apply(self) -> None:
+        self.client.force_login(self.editor)
+        response = self.client.post(
+            f"/admin/pages/add/content/jobpage/{self.jobs.pk}/",
+            self._job_form(apply_url="", application_form=""),
+        )
+        self.assertContains(response, "申込ページの URL か申込書のどちらかを設定してください。")
+        self.assertFalse(JobPage.objects.filter(slug="nurse").exists())
+
+    def test_a_form_to_download_is_enough_to_apply(self) -> None:
+        form = wagtail_factories.DocumentFactory(title="申込書")
+        self.client.force_login(self.editor)
+        self.assertCanCreate(
+            self.jobs, JobPage, self._job_form(apply_url="", application_form=str(form.pk))
+        )
+        self.assertEqual(JobPage.objects.get(slug="nurse").application_form, form)
+
+    def test_a_posting_needs_a_phone_or_an_email_to_contact(self) -> None:
+        self.client.force_login(self.editor)
+        response = self.client.post(
+            f"/admin/pages/add/content/jobpage/{self.jobs.pk}/",
+            self._job_form(contact_phone="", contact_email=""),
+        )
+        self.assertContains(response, "問い合わせ先の電話番号かメールアドレスを入力してください。")
+        self.assertFalse(JobPage.objects.filter(slug="nurse").exists())
+
+    def test_each_status_has_its_own_style_name(self) -> None:
+        keys = {status: status.key for status in JobStatus}
+        self.assertEqual(
+            keys,
+            {
+                JobStatus.OPEN: "open",
+                JobStatus.UPCOMING: "upcoming",
+                JobStatus.CLOSED: "closed",
+            },
+        )

@@ -1,10 +1,13 @@
 // Community chat screens of the PWA: the group list (unread counts, join with house rules) and
-// one group's conversation (cheap polling with ETag, an outbox that survives going offline).
+// one group's conversation (cheap polling with ETag, an outbox that survives going offline),
+// laid out like a messaging app: newest at the bottom, the composer above the keyboard.
 // Messages are text: every node is built with textContent; links become <a> only for http(s).
 (function () {
   "use strict";
   var POLL_VISIBLE_MS = 3000;
   var POLL_HIDDEN_MS = 30000;
+  var NEAR_BOTTOM_PX = 80;
+  var COUNT_SHOWN_FROM = 1500;
 
   function $(id) { return document.getElementById(id); }
 
@@ -137,14 +140,13 @@
     var rules = element("div", "chat-rules");
     rulesInto(rules, group.house_rules);
     form.appendChild(rules);
-    var check = element("div", "chat-check");
+    // The label holds the box: the whole line is the tap target.
+    var check = element("label", "chat-check");
     var box = element("input");
     box.type = "checkbox";
     box.id = "accept-" + group.id;
-    var label = element("label", "", "ルールを読み、守ることに同意します");
-    label.htmlFor = box.id;
     check.appendChild(box);
-    check.appendChild(label);
+    check.appendChild(document.createTextNode("ルールを読み、守ることに同意します"));
     form.appendChild(check);
     var error = element("p", "chat-error");
     error.setAttribute("role", "alert");
@@ -193,6 +195,8 @@
     var timer = null;
     var sending = false;
     var log = $("messages");
+    var scroller = $("chat-scroll");
+    var jump = $("jump-newest");
     var textarea = $("chat-body");
 
     // Unsent messages wait here, in the page's memory only: what an alumnus writes is never
@@ -202,8 +206,27 @@
     function outbox() { return pending.slice(); }
     function saveOutbox(items) { pending = items.slice(); }
 
+    // Only the message list scrolls. A reader at the bottom follows new messages; one who
+    // scrolled up to read is left there and offered a 「新しいメッセージ」 button instead.
     function nearBottom() {
-      return window.innerHeight + window.scrollY >= document.body.scrollHeight - 200;
+      return scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight <= NEAR_BOTTOM_PX;
+    }
+    var atBottom = true;
+
+    function scrollToNewest() {
+      scroller.scrollTop = scroller.scrollHeight;
+      atBottom = true;
+      jump.hidden = true;
+    }
+
+    // The page is as tall as what is visible of it: the on-screen keyboard takes its part away
+    // (visualViewport; `interactive-widget=resizes-content` does the same where supported).
+    function fitViewport() {
+      var viewport = window.visualViewport;
+      var height = viewport ? viewport.height : window.innerHeight;
+      document.documentElement.style.setProperty("--chat-viewport-height", Math.round(height) + "px");
+      if (window.scrollY) window.scrollTo(0, 0);
+      if (atBottom) scrollToNewest();
     }
 
     function render(message) {
@@ -281,7 +304,8 @@
         });
         var pending = log.querySelector("li.is-pending");
         log.insertBefore(node, before || pending);
-        if (stick && !before) window.scrollTo(0, document.body.scrollHeight);
+        if (!before && stick) scrollToNewest();
+        else if (!before && !message.mine) jump.hidden = false;
       }
       shown[message.id] = node;
       if (message.id > state.lastId) state.lastId = message.id;
@@ -309,6 +333,12 @@
       rulesInto($("house-rules"), membership.house_rules);
     }
 
+    function closeRoom() {
+      $("chat-room").hidden = true;
+      $("chat-settings").hidden = true;
+      stop();
+    }
+
     function showOffline(offline) {
       $("connection").hidden = !offline;
     }
@@ -323,8 +353,8 @@
         showOffline(false);
         if (result.ticket) state.ticket = result.ticket;
         if (result.status === 304) return;
-        if (result.status === 404) { $("chat-room").hidden = true; $("not-found").hidden = false; stop(); return; }
-        if (result.status === 401) { $("chat-room").hidden = true; $("signed-out").hidden = false; stop(); return; }
+        if (result.status === 404) { closeRoom(); $("not-found").hidden = false; return; }
+        if (result.status === 401) { closeRoom(); $("signed-out").hidden = false; return; }
         if (result.status !== 200) { say(result.data.detail); return; }
         state.etag = result.etag;
         applyMembership(result.data.membership);
@@ -377,7 +407,18 @@
     }
 
     function count() {
-      $("chat-count").textContent = textarea.value.length.toLocaleString("ja-JP") + " / 2,000";
+      var counter = $("chat-count");
+      counter.textContent = textarea.value.length.toLocaleString("ja-JP") + " / 2,000";
+      counter.hidden = textarea.value.length < COUNT_SHOWN_FROM;
+      grow();
+    }
+
+    // The composer grows with its text, up to its CSS max-height, then scrolls inside.
+    function grow() {
+      var follow = nearBottom();
+      textarea.style.height = "auto";
+      textarea.style.height = textarea.scrollHeight + 4 + "px";
+      if (follow) scrollToNewest();
     }
 
     function startEdit(message) {
@@ -425,6 +466,7 @@
       textarea.value = "";
       count();
       renderOutbox();
+      scrollToNewest();
       flush();
     });
     textarea.addEventListener("input", count);
@@ -432,6 +474,7 @@
     $("load-older").addEventListener("click", function () {
       api("GET", base + "/messages?before=" + state.firstId).then(function (result) {
         if (result.status !== 200) { say(result.data.detail); return; }
+        var fromBottom = scroller.scrollHeight - scroller.scrollTop;
         var anchor = log.firstElementChild;
         result.data.messages.slice().reverse().forEach(function (message) {
           var node = render(message);
@@ -441,8 +484,18 @@
           state.firstId = message.id;
         });
         $("load-older").hidden = !result.data.has_more_before;
+        // The message read before stays where it was (no scroll anchoring in every browser).
+        scroller.scrollTop = scroller.scrollHeight - fromBottom;
       });
     });
+    scroller.addEventListener("scroll", function () {
+      atBottom = nearBottom();
+      if (atBottom) jump.hidden = true;
+    }, { passive: true });
+    jump.addEventListener("click", scrollToNewest);
+    if (window.visualViewport) window.visualViewport.addEventListener("resize", fitViewport);
+    window.addEventListener("resize", fitViewport);
+    fitViewport();
     $("notify").addEventListener("change", function () {
       api("PATCH", base + "/membership", { muted: !$("notify").checked }).then(function (result) {
         if (result.status === 200) say(result.data.muted ? "このグループの通知をオフにしました。" : "このグループの通知をオンにしました。");
@@ -465,7 +518,8 @@
       if (signedIn === false) { $("signed-out").hidden = false; return; }
       // Offline at load: the room says so and keeps trying (a 401 once back shows sign-in).
       $("chat-room").hidden = false;
-      poll().then(flush).then(schedule, schedule);
+      $("chat-settings").hidden = false;
+      poll().then(function () { scrollToNewest(); }).then(flush).then(schedule, schedule);
     });
   }
 
