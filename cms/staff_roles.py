@@ -74,7 +74,11 @@ def permissions_name_in_japanese() -> None:
         for permission in Permission.objects.select_related("content_type"):
             model = permission.content_type.model_class()
             action, _, model_name = permission.codename.partition("_")
-            if model is not None and action in _DEFAULT_ACTIONS and model_name == model._meta.model_name:
+            if (
+                model is not None
+                and action in _DEFAULT_ACTIONS
+                and model_name == model._meta.model_name
+            ):
                 name = f"{model._meta.verbose_name}の{_DEFAULT_ACTIONS[action]}"
             else:
                 name = translation.gettext(permission.name)

@@ -129,6 +129,6 @@ def moderation_log_view(request: HttpRequest) -> HttpResponse:
     entries = ModerationLogEntry.objects.select_related("group", "message")
     user = request.user
     if not (user.has_perm(LOG_PERMISSION) or user.has_perm(MODERATE_PERMISSION)):
-        entries = entries.filter(group__staff_moderators=user)
+        entries = entries.filter(group__in=user.moderated_community_groups.all())  # type: ignore[union-attr]
     entries = entries[:500]
     return TemplateResponse(request, "chat/admin/moderation_log.html", {"entries": entries})
