@@ -95,11 +95,12 @@ def role_grant(user: AbstractUser, role: str) -> None:
 
 
 def roles_after_migrate(sender: AppConfig, using: str = "default", **kwargs: Any) -> None:
-    """post_migrate handler, acting once per migrate (for the last app). Django's own handler
+    """post_migrate handler, acting once per migrate (for the last app that has models: only
+    those are sent post_migrate). Django's own handler
     (django.contrib.auth's) may not have made every app's permissions yet at that point: they
     are made here first (as auth makes them, only the missing ones), then the roles get theirs
     and every permission its Japanese name."""
-    configs = list(apps.get_app_configs())
+    configs = [config for config in apps.get_app_configs() if config.models_module is not None]
     if sender.label != configs[-1].label:
         return
     for config in configs:
