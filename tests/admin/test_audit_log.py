@@ -38,7 +38,7 @@ def test_a_listing_seen_by_staff_shows_the_people_and_the_staff_member_by_name(h
         AlumnusFactory(family_name="青葉", given_name=f"花子{n}")
     assert hr.get("/admin/alumni_alumnus/").status_code == 200
 
-    date, staff, action, target, people, count = _rows(hr)[:6]
+    _at, staff, action, target, people, count = _rows(hr)[:6]
 
     assert (staff, action, target, count) == ("人事 一郎（hr-clerk）", "閲覧", "アルムナイ", "2")
     assert set(people.split("、")) == {"青葉 花子0", "青葉 花子1"}
@@ -88,9 +88,7 @@ def test_entries_of_the_system_and_of_a_deleted_user_say_so(hr: Client) -> None:
     assert "システム" in rows
 
 
-def test_the_log_is_paginated_newest_first_and_filtered_by_action(
-    clerk: Any, hr: Client
-) -> None:
+def test_the_log_is_paginated_newest_first_and_filtered_by_action(clerk: Any, hr: Client) -> None:
     AuditLogEntry.objects.all().delete()
     for n in range(51):
         audit_log_record(

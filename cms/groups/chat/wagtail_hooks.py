@@ -93,4 +93,9 @@ def register_urls() -> list[Any]:
             name="chat_message_unhide",
         ),
         path("chat/log/", admin_views.moderation_log_view, name="chat_moderation_log"),
+        path(
+            "chat/log/results/",
+            admin_views.moderation_log_results_view,
+            name="chat_moderation_log_results",
+        ),
     ]
