@@ -18,6 +18,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
+from wagtail import hooks
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.reports import ReportView
@@ -248,9 +249,15 @@ AUDIT_NAMES_SHOWN = 5
 
 
 def audit_target(name: str) -> AuditTarget:
-    """The label and the model of an audit entry's target (its own name when unknown)."""
+    """The label and the model of an audit entry's target (its own name when unknown). Other
+    domains name their targets with the `register_audit_targets` hook (a dict like
+    AUDIT_TARGETS)."""
     if name in AUDIT_TARGETS:
         return AUDIT_TARGETS[name]
+    for register in hooks.get_hooks("register_audit_targets"):
+        targets: dict[str, AuditTarget] = register()
+        if name in targets:
+            return targets[name]
     for model in apps.get_models():
         if model._meta.model_name == name:
             return AuditTarget(str(model._meta.verbose_name), model)
@@ -293,6 +300,27 @@ def audit_entries_name_people(entries: list[AuditLogEntry]) -> None:
         known = [names[key] for key in entry.record_ids if key in names]
         entry.people = known  # type: ignore[attr-defined]
         entry.people_missing = len(entry.record_ids) - len(known) if target.model else 0  # type: ignore[attr-defined]
+
+
+class AuditedListingMixin:
+    """For a Wagtail listing of people (a ReportView): each page shown to staff is written to
+    the audit log, as the roster's and the alumni's listings are."""
+
+    audit_target = ""
+
+    def audit_record_ids(self, object_list: Any) -> list[Any]:
+        return [record.pk for record in object_list]
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response: HttpResponse = super().get(request, *args, **kwargs)  # type: ignore[misc]
+        context = getattr(response, "context_data", None) or {}
+        services.audit_log_record(
+            actor=request.user,
+            action=AuditAction.VIEW,
+            target=self.audit_target,
+            record_ids=self.audit_record_ids(context.get("object_list") or []),
+        )
+        return response
 
 
 class AuditPeopleColumn(Column):
