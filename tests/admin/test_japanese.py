@@ -226,7 +226,7 @@ def test_the_word_list_catches_english_ui_and_leaves_content_alone() -> None:
     html = (
         '<main><h1>お知らせ</h1><nav aria-label="Actions"></nav><p>Date updated</p>'
         '<input type="submit" value="Search"><script>var Edit = 1;</script>'
-        '<p hidden>Delete</p><p>Wagtail 8.0 の新機能・URL・ID</p></main>'
+        "<p hidden>Delete</p><p>Wagtail 8.0 の新機能・URL・ID</p></main>"
     )
     assert english_ui(visible_texts(html)) == ["Actions", "Date updated", "Search"]
 
