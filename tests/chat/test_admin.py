@@ -175,3 +175,20 @@ def test_the_log_names_the_author_and_the_moderator_and_unhides(
     message.refresh_from_db()
     assert message.hidden_at is None
     assert "山歩きの会" in hr.get("/admin/chat/log/?action=unhide").content.decode()
+
+
+def test_a_groups_staff_moderators_are_chosen_among_admin_users_not_only_is_staff(
+    django_user_model: Any,
+) -> None:
+    from django.contrib.auth.models import Group
+    from django.forms.models import modelform_factory
+
+    moderator = django_user_model.objects.create_user(username="moderator", is_staff=False)
+    moderator.groups.add(Group.objects.get(name="Moderators"))
+    alumnus_user = member_of(CommunityGroupFactory()).alumnus.user
+    form = modelform_factory(CommunityGroup, fields=["staff_moderators"])()
+
+    choices = list(form.fields["staff_moderators"].queryset)
+
+    assert moderator in choices and alumnus_user not in choices
+    assert len(choices) == len(set(choices))  # one choice per person, whatever their groups
