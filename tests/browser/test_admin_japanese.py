@@ -10,11 +10,18 @@ from cms.content.models import NoticeCategory
 from cms.push.models import Channel, Delivery, DeliveryStatus
 from tests.admin.visible_text import english_ui
 from tests.alumni.factories import AlumnusFactory
-from tests.browser.conftest import ADMIN_VIEWPORT, admin_sign_in, launch_chromium, wait_until
+from tests.browser.conftest import (
+    ADMIN_VIEWPORT,
+    admin_sign_in,
+    launch_chromium,
+    wait_until,
+)
 from tests.browser.screens import axe_violations, screenshot
 from tests.content.factories import NoticeIndexPageFactory, NoticePageFactory
 
-pytestmark = pytest.mark.browser
+# The session's built site reads the database, which Django refuses once Playwright's event loop
+# runs in this thread: it is made before these tests start Playwright.
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("built_site")]
 
 PASSWORD = "hr-admin-pass-2026"
 # What a person sees or hears: text nodes that are rendered, and labels read aloud.
@@ -71,7 +78,10 @@ def _site() -> Any:
 
 
 def test_the_page_editor_is_japanese_also_where_its_javascript_draws(
-    admin_static: None, pwa_api_server: str, playwright_driver: Any, django_user_model: Any
+    admin_static: None,
+    pwa_api_server: str,
+    playwright_driver: Any,
+    django_user_model: Any,
 ) -> None:
     notices = _site()
     notice = NoticePageFactory(parent=notices, title="秋の説明会のお知らせ")
@@ -107,7 +117,10 @@ def test_the_page_editor_is_japanese_also_where_its_javascript_draws(
 
 
 def test_the_delivery_monitors_drill_down_passes_axe(
-    admin_static: None, pwa_api_server: str, playwright_driver: Any, django_user_model: Any
+    admin_static: None,
+    pwa_api_server: str,
+    playwright_driver: Any,
+    django_user_model: Any,
 ) -> None:
     notice = NoticePageFactory(parent=_site(), title="説明会")
     person = AlumnusFactory(family_name="鳴子", given_name="陽子")

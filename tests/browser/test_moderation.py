@@ -9,11 +9,17 @@ from django.contrib.auth.models import Permission
 from rest_framework.test import APIClient
 
 from cms.staff_roles import CHAT_HR, role_grant
-from tests.browser.conftest import ADMIN_VIEWPORT, admin_sign_in, launch_chromium
+from tests.browser.conftest import (
+    ADMIN_VIEWPORT,
+    admin_sign_in,
+    launch_chromium,
+)
 from tests.browser.screens import axe_violations, screenshot
 from tests.chat.factories import CommunityGroupFactory, member_of, post
 
-pytestmark = pytest.mark.browser
+# The session's built site reads the database, which Django refuses once Playwright's event loop
+# runs in this thread: it is made before these tests start Playwright.
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("built_site")]
 
 PASSWORD = "moderator-pass-2026"
 
@@ -25,7 +31,10 @@ def _bodies(client: APIClient, group_id: int) -> list[str]:
 
 
 def test_the_moderator_hides_a_reported_message_from_the_queue(
-    admin_static: None, pwa_api_server: str, playwright_driver: Any, django_user_model: Any
+    admin_static: None,
+    pwa_api_server: str,
+    playwright_driver: Any,
+    django_user_model: Any,
 ) -> None:
     group = CommunityGroupFactory(name="子育て世代の会")
     author, reporter = member_of(group).alumnus, member_of(group).alumnus
