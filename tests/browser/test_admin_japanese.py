@@ -62,10 +62,10 @@ AUTOSAVED = """() => {
 def _edit_and_autosave(page: Any) -> list[str]:
     """Types in the title, as an editor does, once the editor watches for edits; returns what
     the autosave indicator and its tooltip say when Wagtail has stored the change."""
-    wait_until(page, "() => window.__watching === true")
+    wait_until(page, "() => window.__watching === true", timeout=60)
     page.locator("#id_title").press("End")
     page.keyboard.type("（追記）")
-    return list(wait_until(page, AUTOSAVED))
+    return list(wait_until(page, AUTOSAVED, timeout=60))
 
 
 def _site() -> Any:
