@@ -46,13 +46,13 @@ NOT_FOLLOWED = re.compile(
     r"logout|/delete/|/unpublish/|/preview|/jsi18n|/copy/|/move/|/lock/|/unlock/|/revert|"
     r"/convert_alias/|/unschedule/|/privacy/|/workflow/|/bulk/|\.(pdf|csv|xlsx)$"
 )
-# Values for the arguments of the project's admin URLs, by argument name.
+# Values for the arguments of the project's admin URLs, by argument name (a URL with another
+# argument is reached through the links of the screens that lead to it, if any).
 ARGUMENTS = {
     "alumnus_id": lambda data: data["alumnus"].pk,
     "notice_id": lambda data: data["notice"].pk,
     "group_id": lambda data: data["community_group"].pk,
     "message_id": lambda data: data["message"].pk,
-    "pk": lambda data: data["alumnus"].pk,
 }
 
 
