@@ -13,6 +13,7 @@ from django.apps import AppConfig, apps
 from django.contrib.auth.management import create_permissions
 from django.contrib.auth.models import AbstractUser, Group, Permission
 from django.db.models import Q
+from django.utils import translation
 
 ALUMNI_HR = "人事課（アルムナイ）"
 DELIVERY_HR = "人事課（配信）"
@@ -60,6 +61,33 @@ def roles_ensure() -> None:
         group.permissions.add(*Permission.objects.filter(wanted))
 
 
+# Django names a model's default permissions in English when it makes them ("Can add page");
+# Wagtail's group screen shows those names (to screen readers, and as "other permissions").
+_DEFAULT_ACTIONS = {"add": "追加", "change": "変更", "delete": "削除", "view": "閲覧"}
+
+
+def permissions_name_in_japanese() -> None:
+    """Every permission named in Japanese: a default one from its model's verbose name, another
+    (Wagtail's "Publish any page" …) by the translation of its English name."""
+    changed = []
+    with translation.override("ja"):
+        for permission in Permission.objects.select_related("content_type"):
+            model = permission.content_type.model_class()
+            action, _, model_name = permission.codename.partition("_")
+            if (
+                model is not None
+                and action in _DEFAULT_ACTIONS
+                and model_name == model._meta.model_name
+            ):
+                name = f"{model._meta.verbose_name}の{_DEFAULT_ACTIONS[action]}"
+            else:
+                name = translation.gettext(permission.name)
+            if name[:255] != permission.name:
+                permission.name = name[:255]
+                changed.append(permission)
+    Permission.objects.bulk_update(changed, ["name"])
+
+
 def role_grant(user: AbstractUser, role: str) -> None:
     """Put a member of staff in one of the roles."""
     roles_ensure()
@@ -67,14 +95,15 @@ def role_grant(user: AbstractUser, role: str) -> None:
 
 
 def roles_after_migrate(sender: AppConfig, using: str = "default", **kwargs: Any) -> None:
-    """post_migrate handler, acting once per migrate (for the last app whose permissions the
-    roles use). Our apps come before django.contrib.auth in INSTALLED_APPS, so auth's own
-    handler may not have made their permissions yet: they are made here first (as auth makes
-    them, only the missing ones)."""
-    labels = [config.label for config in apps.get_app_configs()]
-    used = {app_label for permissions in ROLES.values() for app_label, _ in permissions}
-    if sender.label != max(used, key=labels.index):
+    """post_migrate handler, acting once per migrate (for the last app that has models: only
+    those are sent post_migrate). Django's own handler
+    (django.contrib.auth's) may not have made every app's permissions yet at that point: they
+    are made here first (as auth makes them, only the missing ones), then the roles get theirs
+    and every permission its Japanese name."""
+    configs = [config for config in apps.get_app_configs() if config.models_module is not None]
+    if sender.label != configs[-1].label:
         return
-    for label in used:
-        create_permissions(apps.get_app_config(label), verbosity=0, using=using)
+    for config in configs:
+        create_permissions(config, verbosity=0, using=using)
     roles_ensure()
+    permissions_name_in_japanese()

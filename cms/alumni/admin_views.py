@@ -1,17 +1,27 @@
 """HR's admin screens: roster import with preview, invitations, letters, approvals, audit log."""
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 
+import django_filters
 from django import forms
+from django.apps import apps
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
+from wagtail import hooks
+from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
+from wagtail.admin.ui.tables import Column
+from wagtail.admin.views.reports import ReportView
 
 from cms.alumni import selectors, services
 from cms.alumni.letters import address_labels_csv, letters_pdf
@@ -251,7 +261,175 @@ def approvals_view(request: HttpRequest) -> HttpResponse:
     return TemplateResponse(request, "alumni/admin/approvals.html", {"pending": pending})
 
 
-@needs_permission("alumni.view_auditlogentry")
-def audit_log_view(request: HttpRequest) -> HttpResponse:
-    entries = AuditLogEntry.objects.select_related("actor")[:500]
-    return TemplateResponse(request, "alumni/admin/audit_log.html", {"entries": entries})
+# --- audit log -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AuditTarget:
+    """What an audit entry's `target` names: the screen or record kind (in Japanese), and which
+    model its record ids are keys of (by `field`), so that the log can name the people."""
+
+    label: str
+    model: type[models.Model] | None = None
+    field: str = "pk"
+
+
+# Targets that are not a model's name; a target that is (the audited listings and edit screens
+# write `_meta.model_name`) is labelled with the model's verbose_name and resolved by its pk.
+AUDIT_TARGETS: dict[str, AuditTarget] = {
+    "invitations": AuditTarget("招待の一覧", RosterEntry),
+    "approvals": AuditTarget("承認待ちの一覧", Alumnus),
+    "labels": AuditTarget("宛名ラベル（CSV）", RosterEntry),
+    "letters": AuditTarget("郵送の案内状（PDF）", RosterEntry),
+    "roster": AuditTarget("名簿の取り込み", RosterEntry, "staff_number"),
+}
+# People named in one row of the log; the rest are counted ("ほか 12 名").
+AUDIT_NAMES_SHOWN = 5
+
+
+def audit_target(name: str) -> AuditTarget:
+    """The label and the model of an audit entry's target (its own name when unknown). Other
+    domains name their targets with the `register_audit_targets` hook (a dict like
+    AUDIT_TARGETS)."""
+    if name in AUDIT_TARGETS:
+        return AUDIT_TARGETS[name]
+    for register in hooks.get_hooks("register_audit_targets"):
+        targets: dict[str, AuditTarget] = register()
+        if name in targets:
+            return targets[name]
+    for model in apps.get_models():
+        if model._meta.model_name == name:
+            return AuditTarget(str(model._meta.verbose_name), model)
+    return AuditTarget(name)
+
+
+def person_name(record: models.Model) -> str:
+    """A person's name as the admin shows it (姓 名), whatever record holds it."""
+    family, given = getattr(record, "family_name", None), getattr(record, "given_name", None)
+    return f"{family} {given}" if family is not None else str(record)
+
+
+def staff_name(user: Any, username: str) -> str:
+    """A member of staff as the log shows them: their name, with the sign-in name beside it."""
+    if not username or username == "(system)":
+        return "システム"
+    if user is None:
+        return f"{username}（削除されたユーザー）"
+    full_name = user.get_full_name().strip()
+    return f"{full_name}（{username}）" if full_name else username
+
+
+def audit_entries_name_people(entries: list[AuditLogEntry]) -> None:
+    """Give each entry `people` (names, in record order) and `people_missing` (records that no
+    longer exist): one query per kind of record for the whole page of entries."""
+    wanted: dict[tuple[type[models.Model], str], set[str]] = {}
+    for entry in entries:
+        target = audit_target(entry.target)
+        if target.model is not None:
+            wanted.setdefault((target.model, target.field), set()).update(entry.record_ids)
+    found: dict[tuple[type[models.Model], str], dict[str, str]] = {}
+    for (model, field), keys in wanted.items():
+        records = model._default_manager.filter(**{f"{field}__in": list(keys)})
+        found[(model, field)] = {
+            str(getattr(record, field)): person_name(record) for record in records
+        }
+    for entry in entries:
+        target = audit_target(entry.target)
+        names = found.get((target.model, target.field), {}) if target.model else {}
+        known = [names[key] for key in entry.record_ids if key in names]
+        entry.people = known  # type: ignore[attr-defined]
+        entry.people_missing = len(entry.record_ids) - len(known) if target.model else 0  # type: ignore[attr-defined]
+
+
+class AuditedListingMixin:
+    """For a Wagtail listing of people (a ReportView): each page shown to staff is written to
+    the audit log, as the roster's and the alumni's listings are."""
+
+    audit_target = ""
+
+    def audit_record_ids(self, object_list: Any) -> list[Any]:
+        return [record.pk for record in object_list]
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response: HttpResponse = super().get(request, *args, **kwargs)  # type: ignore[misc]
+        context = getattr(response, "context_data", None) or {}
+        services.audit_log_record(
+            actor=request.user,
+            action=AuditAction.VIEW,
+            target=self.audit_target,
+            record_ids=self.audit_record_ids(context.get("object_list") or []),
+        )
+        return response
+
+
+class AuditPeopleColumn(Column):
+    """The people whose records an entry covers, by name: the first few, then how many more."""
+
+    def get_value(self, instance: Any) -> str:
+        people: list[str] = getattr(instance, "people", [])
+        text = "、".join(people[:AUDIT_NAMES_SHOWN])
+        more = len(people) - AUDIT_NAMES_SHOWN
+        if more > 0:
+            text += f" ほか {more} 名"
+        missing = getattr(instance, "people_missing", 0)
+        if missing:
+            text += f"{'、' if text else ''}削除された記録 {missing} 件"
+        if not text and instance.record_ids:
+            text = "、".join(instance.record_ids[:AUDIT_NAMES_SHOWN])
+        return text or "—"
+
+
+class AuditLogFilterSet(WagtailFilterSet):
+    action = django_filters.ChoiceFilter(label="操作", choices=AuditAction.choices)
+    actor = django_filters.ModelChoiceFilter(
+        label="職員",
+        queryset=lambda request: get_user_model().objects.filter(
+            pk__in=AuditLogEntry.objects.values("actor")
+        ),
+    )
+    at = django_filters.DateFromToRangeFilter(label="日付", widget=DateRangePickerWidget)
+
+    class Meta:
+        model = AuditLogEntry
+        fields: list[str] = []
+
+
+class AuditLogView(ReportView):
+    """監査ログ: who among the staff saw, exported or changed whose records, newest first."""
+
+    page_title = "監査ログ（個人データの閲覧・出力）"
+    header_icon = "list-ul"
+    index_url_name = "alumni_audit_log"
+    index_results_url_name = "alumni_audit_log_results"
+    filterset_class = AuditLogFilterSet
+    paginate_by = 50
+    columns = [
+        Column(
+            "at",
+            label="日時",
+            accessor=lambda entry: timezone.localtime(entry.at).strftime("%Y-%m-%d %H:%M"),
+        ),
+        Column(
+            "actor",
+            label="職員",
+            accessor=lambda entry: staff_name(entry.actor, entry.actor_username),
+        ),
+        Column("action", label="操作", accessor="get_action_display"),
+        Column("target", label="対象", accessor=lambda entry: audit_target(entry.target).label),
+        AuditPeopleColumn("people", label="人"),
+        Column("count", label="件数", accessor=lambda entry: len(entry.record_ids)),
+    ]
+
+    def get_queryset(self) -> QuerySet[AuditLogEntry]:
+        return AuditLogEntry.objects.select_related("actor").order_by("-at", "-pk")
+
+    def decorate_paginated_queryset(self, object_list: Any) -> list[AuditLogEntry]:
+        entries = list(object_list)
+        audit_entries_name_people(entries)
+        return entries
+
+
+audit_log_view = needs_permission("alumni.view_auditlogentry")(AuditLogView.as_view())
+audit_log_results_view = needs_permission("alumni.view_auditlogentry")(
+    AuditLogView.as_view(results_only=True)
+)

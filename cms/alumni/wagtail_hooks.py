@@ -152,6 +152,11 @@ def register_urls() -> list[Any]:
         ),
         path("alumni/approvals/", admin_views.approvals_view, name="alumni_approvals"),
         path("alumni/audit-log/", admin_views.audit_log_view, name="alumni_audit_log"),
+        path(
+            "alumni/audit-log/results/",
+            admin_views.audit_log_results_view,
+            name="alumni_audit_log_results",
+        ),
         # Answers 404 unless settings.DEBUG (checked on each request).
         path("dev/mail/", dev_mailbox_view, name="alumni_dev_mailbox"),
     ]

@@ -95,3 +95,53 @@ def alumni_under_reached(*, month: dt.date) -> QuerySet[Alumnus]:
         )
         .filter(received__lt=1)
     )
+
+
+# --- the delivery monitor's drill-down (who received what) -----------------------------------
+
+
+def alumni_search_for_delivery(*, query: str) -> QuerySet[Alumnus]:
+    """Alumni whose name (kanji or kana, family and given, or both with a space) or email
+    contains `query`; nobody for an empty query."""
+    words = query.split()
+    if not words:
+        return Alumnus.objects.none()
+    matches = Q()
+    for word in words:
+        matches &= (
+            Q(family_name__icontains=word)
+            | Q(given_name__icontains=word)
+            | Q(family_name_kana__icontains=word)
+            | Q(given_name_kana__icontains=word)
+            | Q(email__icontains=word)
+        )
+    return Alumnus.objects.filter(matches).order_by("family_name_kana", "given_name_kana", "pk")
+
+
+def deliveries_of_alumnus(*, alumnus: Alumnus) -> QuerySet[Delivery]:
+    """Every item that was meant to reach `alumnus`, by channel, newest first."""
+    return (
+        Delivery.objects.filter(alumnus=alumnus)
+        .select_related("notice")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def deliveries_of_notice(*, notice: NoticePage) -> QuerySet[Delivery]:
+    """Who `notice` was sent to, by which channel and with what result, by name."""
+    return (
+        Delivery.objects.filter(notice=notice)
+        .select_related("alumnus")
+        .order_by("alumnus__family_name_kana", "alumnus__given_name_kana", "alumnus_id", "channel")
+    )
+
+
+def digest_last_sent() -> dt.datetime | None:
+    """When the monthly digest last reached someone (None before the first one)."""
+    latest = (
+        Delivery.objects.filter(channel=Channel.DIGEST, status=DeliveryStatus.SENT)
+        .order_by("-sent_at")
+        .values_list("sent_at", flat=True)
+        .first()
+    )
+    return latest

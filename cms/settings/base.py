@@ -158,6 +158,8 @@ LANGUAGE_CODE = "ja"
 LANGUAGES = [("ja", "日本語")]
 TIME_ZONE = "Asia/Tokyo"
 USE_I18N = True
+# Japanese for the admin strings Wagtail and Django leave untranslated (cms/locale/ja/).
+LOCALE_PATHS = [BASE_DIR / "cms" / "locale"]
 USE_TZ = True
 
 STATIC_URL = "/static/"

@@ -250,3 +250,24 @@ def pwa_api_server(
         make_site()
         build(full=True, dist=settings.PWA_DIST_DIR)
         yield base
+
+
+# Wagtail's admin in the browser (HR's screens at 1366 px).
+
+ADMIN_VIEWPORT = {"width": 1366, "height": 900}
+
+
+@pytest.fixture
+def admin_static(settings: Any) -> None:
+    """Wagtail's admin scripts and styles served from the apps (a test run has no
+    collectstatic); request it before `pwa_api_server`, whose start builds WhiteNoise."""
+    settings.WHITENOISE_USE_FINDERS = True
+
+
+def admin_sign_in(page: Any, base: str, username: str, password: str) -> None:
+    """Signs in to the admin through its login form, as a member of staff does."""
+    page.goto(f"{base}/admin/login/")
+    page.get_by_label("ユーザー名").fill(username)
+    page.get_by_label("パスワード").fill(password)
+    page.get_by_role("button", name="サインイン").click()
+    page.wait_for_url(f"{base}/admin/")

@@ -128,3 +128,67 @@ def test_a_staff_moderator_of_one_group_moderates_only_that_group(
         Message.objects.filter(hidden_at__isnull=False).values_list("group", flat=True)
     ) == [mine.pk]
     assert Membership.objects.count() == 4
+
+
+def test_a_role_member_without_is_staff_works_the_queue(django_user_model: Any) -> None:
+    from django.contrib.auth.models import Group
+
+    from cms.staff_roles import CHAT_HR, role_grant
+
+    user = django_user_model.objects.create_user(username="moderator", is_staff=False)
+    user.groups.add(Group.objects.get(name="Moderators"))
+    role_grant(user, CHAT_HR)
+    client = Client()
+    client.force_login(user)
+    group = CommunityGroupFactory()
+    message = post(group, member_of(group).alumnus, "怪しい勧誘")
+    report = Report.objects.create(message=message, reporter=member_of(group).alumnus)
+
+    assert "怪しい勧誘" in client.get("/admin/chat/reports/").content.decode()
+    client.post("/admin/chat/reports/", {"report": report.pk, "action": "hide"})
+
+    message.refresh_from_db()
+    assert message.hidden_at is not None
+
+
+def test_the_log_names_the_author_and_the_moderator_and_unhides(
+    hr: Client, django_user_model: Any
+) -> None:
+    staff = django_user_model.objects.get(username="hr-staff")
+    staff.first_name = "交流担当"
+    staff.save()
+    group = CommunityGroupFactory(name="山歩きの会")
+    author = member_of(group).alumnus
+    author.family_name, author.given_name = "蔵王", "大輔"
+    author.save()
+    message = post(group, author, "この道は通行止めです")
+    report = Report.objects.create(message=message, reporter=member_of(group).alumnus)
+    hr.post("/admin/chat/reports/", {"report": report.pk, "action": "hide"})
+
+    log = hr.get("/admin/chat/log/").content.decode()
+
+    assert "交流担当（hr-staff）" in log
+    assert "「この道は通行止めです」（投稿者：蔵王 大輔）" in log
+    assert f"メッセージ #{message.pk}" not in log
+    assert "非表示を解除" in log
+    hr.post(f"/admin/chat/messages/{message.pk}/unhide/")
+    message.refresh_from_db()
+    assert message.hidden_at is None
+    assert "山歩きの会" in hr.get("/admin/chat/log/?action=unhide").content.decode()
+
+
+def test_a_groups_staff_moderators_are_chosen_among_admin_users_not_only_is_staff(
+    django_user_model: Any,
+) -> None:
+    from django.contrib.auth.models import Group
+    from django.forms.models import modelform_factory
+
+    moderator = django_user_model.objects.create_user(username="moderator", is_staff=False)
+    moderator.groups.add(Group.objects.get(name="Moderators"))
+    alumnus_user = member_of(CommunityGroupFactory()).alumnus.user
+    form = modelform_factory(CommunityGroup, fields=["staff_moderators"])()
+
+    choices = list(form.fields["staff_moderators"].queryset)
+
+    assert moderator in choices and alumnus_user not in choices
+    assert len(choices) == len(set(choices))  # one choice per person, whatever their groups

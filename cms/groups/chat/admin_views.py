@@ -2,28 +2,56 @@
 
 from typing import Any
 
+import django_filters
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from wagtail.admin.filters import WagtailFilterSet
+from wagtail.admin.ui.tables import Column
+from wagtail.admin.views.reports import ReportView
 
 from . import selectors, services
 from .errors import ChatError
-from .models import CommunityGroup, Membership, Message, ModerationLogEntry, Report
+from .models import (
+    CommunityGroup,
+    Membership,
+    Message,
+    ModerationAction,
+    ModerationLogEntry,
+    Report,
+)
 
+# Hiding a message is changing it: the role 人事課（交流グループ） has this permission.
 MODERATE_PERMISSION = "chat.change_message"
+LOG_PERMISSION = "chat.view_moderationlogentry"
 
 
 def staff_may_moderate(user: Any, group: CommunityGroup | None = None) -> bool:
-    """HR with the moderation permission, or a staff member named moderator of the group."""
-    if not getattr(user, "is_authenticated", False) or not user.is_staff:
+    """HR with the moderation permission, or a member of staff named moderator of the group.
+
+    Who reaches these views has Wagtail's admin access already; `is_staff` (Django's own admin
+    site) is not asked for: Wagtail's roles do not set it."""
+    if not getattr(user, "is_authenticated", False):
         return False
     if user.has_perm(MODERATE_PERMISSION):
         return True
     if group is not None:
         return group.staff_moderators.filter(pk=user.pk).exists()
     return user.moderated_community_groups.exists()
+
+
+def staff_may_read_log(user: Any) -> bool:
+    """The moderation log: HR with its view permission, and whoever may moderate (their groups)."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return bool(user.has_perm(LOG_PERMISSION)) or staff_may_moderate(user)
 
 
 def _moderator(request: HttpRequest, group: CommunityGroup) -> services.Moderator:
@@ -111,8 +139,94 @@ def message_unhide_view(request: HttpRequest, message_id: int) -> HttpResponse:
     return redirect("chat_moderation_log")
 
 
-def moderation_log_view(request: HttpRequest) -> HttpResponse:
-    if not staff_may_moderate(request.user):
-        raise PermissionDenied
-    entries = ModerationLogEntry.objects.select_related("group", "message")[:500]
-    return TemplateResponse(request, "chat/admin/moderation_log.html", {"entries": entries})
+class ModerationLogFilterSet(WagtailFilterSet):
+    group = django_filters.ModelChoiceFilter(
+        label="グループ", queryset=CommunityGroup.objects.order_by("name")
+    )
+    action = django_filters.ChoiceFilter(label="操作", choices=ModerationAction.choices)
+
+    class Meta:
+        model = ModerationLogEntry
+        fields: list[str] = []
+
+
+def _actor(entry: ModerationLogEntry) -> str:
+    """Who acted: a member of staff by name, else the label kept with the entry."""
+    user = entry.actor
+    if user is not None and hasattr(user, "get_full_name") and user.get_full_name().strip():
+        return f"{user.get_full_name().strip()}（{user.get_username()}）"
+    return entry.actor_label
+
+
+def _subject(entry: ModerationLogEntry) -> str:
+    """What was acted on, as a person reads it: the member, or the message and its author."""
+    if entry.message is not None:
+        author = entry.message.author
+        body = entry.message.body or "（削除されたメッセージ）"
+        excerpt = body if len(body) <= 40 else f"{body[:40]}…"
+        return f"「{excerpt}」（投稿者：{author or '退会したメンバー'}）"
+    if entry.membership is not None:
+        return f"{entry.membership.alumnus}（メンバー）"
+    return "—"
+
+
+class UnhideColumn(Column):
+    """A button that shows a hidden message again, on the entries that hid it."""
+
+    def get_cell_context_data(self, instance: Any, parent_context: Any) -> dict[str, Any]:
+        context: dict[str, Any] = super().get_cell_context_data(instance, parent_context)
+        message = instance.message
+        shown = instance.action != ModerationAction.HIDE or message is None or not message.hidden_at
+        context["value"] = (
+            ""
+            if shown
+            else format_html(
+                '<form method="post" action="{}"><input type="hidden" '
+                'name="csrfmiddlewaretoken" value="{}"><button type="submit" '
+                'class="button button-small button-secondary">非表示を解除</button></form>',
+                reverse("chat_message_unhide", args=[message.pk]),
+                get_token(parent_context["request"]),
+            )
+        )
+        return context
+
+
+class ModerationLogView(ReportView):
+    """Every moderation action, newest first: who, in which group, on whose message or membership."""
+
+    page_title = "モデレーションの記録"
+    header_icon = "list-ul"
+    index_url_name = "chat_moderation_log"
+    index_results_url_name = "chat_moderation_log_results"
+    filterset_class = ModerationLogFilterSet
+    paginate_by = 50
+    columns = [
+        Column(
+            "at",
+            label="日時",
+            accessor=lambda entry: timezone.localtime(entry.at).strftime("%Y-%m-%d %H:%M"),
+        ),
+        Column("group", label="グループ"),
+        Column("action", label="操作", accessor="get_action_display"),
+        Column("actor", label="操作した人", accessor=_actor),
+        Column("subject", label="対象", accessor=_subject),
+        UnhideColumn("unhide", label="元に戻す"),
+    ]
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not staff_may_read_log(request.user):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_queryset(self) -> QuerySet[ModerationLogEntry]:
+        entries = ModerationLogEntry.objects.select_related(
+            "group", "actor", "message__author", "membership__alumnus"
+        ).order_by("-at", "-pk")
+        user = self.request.user
+        if user.has_perm(LOG_PERMISSION) or user.has_perm(MODERATE_PERMISSION):
+            return entries
+        return entries.filter(group__staff_moderators__pk=user.pk or 0)
+
+
+moderation_log_view = ModerationLogView.as_view()
+moderation_log_results_view = ModerationLogView.as_view(results_only=True)

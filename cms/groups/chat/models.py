@@ -28,7 +28,13 @@ class CommunityGroup(models.Model):
         settings.AUTH_USER_MODEL,
         blank=True,
         related_name="moderated_community_groups",
-        limit_choices_to={"is_staff": True},
+        # Staff who can sign in to Wagtail's admin (its roles never set Django's is_staff).
+        limit_choices_to=models.Q(is_active=True)
+        & (
+            models.Q(is_superuser=True)
+            | models.Q(groups__permissions__codename="access_admin")
+            | models.Q(user_permissions__codename="access_admin")
+        ),
         verbose_name="モデレーター（人事課の職員）",
         help_text="アルムナイのモデレーターは「メンバー」の画面で任命します。",
     )

@@ -46,6 +46,11 @@ class ModeratorMenuItem(MenuItem):
         return admin_views.staff_may_moderate(request.user)
 
 
+class ModerationLogMenuItem(MenuItem):
+    def is_shown(self, request: HttpRequest) -> bool:
+        return admin_views.staff_may_read_log(request.user)
+
+
 class GroupsMenuItem(MenuItem):
     def is_shown(self, request: HttpRequest) -> bool:
         return bool(request.user.has_perm("chat.view_communitygroup"))
@@ -64,7 +69,7 @@ def menu_community() -> MenuItem:
                     order=1,
                 ),
                 ModeratorMenuItem("通報", reverse("chat_reports"), icon_name="warning", order=2),
-                ModeratorMenuItem(
+                ModerationLogMenuItem(
                     "モデレーションの記録",
                     reverse("chat_moderation_log"),
                     icon_name="list-ul",
@@ -88,4 +93,9 @@ def register_urls() -> list[Any]:
             name="chat_message_unhide",
         ),
         path("chat/log/", admin_views.moderation_log_view, name="chat_moderation_log"),
+        path(
+            "chat/log/results/",
+            admin_views.moderation_log_results_view,
+            name="chat_moderation_log_results",
+        ),
     ]

@@ -1,0 +1,162 @@
+"""HR's admin in Chromium at 1366 px: the page editor's parts that its JavaScript draws (the
+autosave banner, 「すべて折りたたむ」, the side panels, the block menus) are in Japanese, on
+creating and on editing a notice; the delivery monitor's new screens pass axe."""
+
+from typing import Any
+
+import pytest
+
+from cms.content.models import NoticeCategory
+from cms.push.models import Channel, Delivery, DeliveryStatus
+from tests.admin.visible_text import english_ui
+from tests.alumni.factories import AlumnusFactory
+from tests.browser.conftest import (
+    ADMIN_VIEWPORT,
+    admin_sign_in,
+    launch_chromium,
+    wait_until,
+)
+from tests.browser.screens import axe_violations, screenshot
+from tests.content.factories import NoticeIndexPageFactory, NoticePageFactory
+
+# The session's built site reads the database, which Django refuses once Playwright's event loop
+# runs in this thread: it is made before these tests start Playwright.
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("built_site")]
+
+PASSWORD = "hr-admin-pass-2026"
+# What a person sees or hears: text nodes that are rendered, and labels read aloud.
+SHOWN = """() => {
+  const texts = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const node = walker.currentNode, element = node.parentElement;
+    if (!element || !node.textContent.trim()) continue;
+    if (element.closest('script, style, template, textarea, [hidden], [aria-hidden=true]')) continue;
+    if (!element.getClientRects().length && !element.closest('.w-sr-only')) continue;
+    texts.push(node.textContent.trim());
+  }
+  for (const element of document.querySelectorAll('[aria-label], [placeholder], [title]')) {
+    if (element.closest('[hidden]')) continue;
+    for (const name of ['aria-label', 'placeholder', 'title']) {
+      const value = element.getAttribute(name);
+      if (value) texts.push(value);
+    }
+  }
+  return texts;
+}"""
+
+
+def _english(page: Any) -> list[str]:
+    return english_ui(page.evaluate(SHOWN))
+
+
+# Wagtail's editor starts watching for edits a moment after it opens (then it autosaves).
+WATCHING = "document.addEventListener('w-unsaved:watch-edits', () => { window.__watching = true; })"
+AUTOSAVED = """() => {
+  const indicator = document.querySelector('#w-autosave-indicator');
+  const said = indicator && indicator.dataset.wTooltipContentValue;
+  return said && !said.endsWith('…') ? [said, indicator.innerText.trim()] : null;
+}"""
+
+
+def _edit_and_autosave(page: Any) -> list[str]:
+    """Types in the title, as an editor does, once the editor watches for edits; returns what
+    the autosave indicator and its tooltip say when Wagtail has stored the change. (On a loaded
+    machine the editor may take its starting state again after the first keys: then the editor
+    types on.)"""
+    wait_until(page, "() => window.__watching === true", timeout=60)
+    title = page.locator("#id_title")
+    for attempt in range(5):
+        title.press("End")
+        page.keyboard.type("（追記）" if attempt == 0 else "。")
+        try:
+            return list(wait_until(page, AUTOSAVED, timeout=15))
+        except AssertionError:
+            continue
+    screenshot(page, "admin-notice-autosave-failed")
+    raise AssertionError("Wagtail never autosaved the edit")
+
+
+def _site() -> Any:
+    """The notices section of the live server's site (the default categories are put back
+    first: an earlier test with a live server may have flushed what the migrations wrote)."""
+    from wagtail.models import Page
+
+    NoticeCategory.objects.get_or_create(slug="other", defaults={"name": "その他"})
+    return NoticeIndexPageFactory(parent=Page.objects.get(depth=2))
+
+
+def test_the_page_editor_is_japanese_also_where_its_javascript_draws(
+    admin_static: None,
+    pwa_api_server: str,
+    playwright_driver: Any,
+    django_user_model: Any,
+) -> None:
+    notices = _site()
+    notice = NoticePageFactory(parent=notices, title="秋の説明会のお知らせ")
+    django_user_model.objects.create_superuser(
+        "hr-admin", "hr-admin@example.jp", PASSWORD, first_name="人事"
+    )
+    seen: dict[str, Any] = {}
+
+    browser = launch_chromium(playwright_driver)
+    try:
+        page = browser.new_context(locale="ja-JP", viewport=ADMIN_VIEWPORT).new_page()
+        page.add_init_script(WATCHING)
+        admin_sign_in(page, pwa_api_server, "hr-admin", PASSWORD)
+        for name, url in (
+            ("edit", f"/admin/pages/{notice.pk}/edit/"),
+            ("create", f"/admin/pages/add/content/noticepage/{notices.pk}/"),
+        ):
+            page.goto(f"{pwa_api_server}{url}")
+            page.get_by_role("button", name="すべて折りたたむ").wait_for(state="visible")
+            seen[f"{name}-opened"] = _english(page)
+            if name == "edit":
+                seen["autosaved"] = _edit_and_autosave(page)
+                seen["edit-autosaved"] = _english(page)
+            page.get_by_role("button", name="すべて折りたたむ").click()
+            page.get_by_role("button", name="すべて展開").wait_for(state="visible")
+            seen[f"{name}-collapsed"] = _english(page)
+            screenshot(page, f"admin-notice-{name}")
+    finally:
+        browser.close()
+
+    assert seen["autosaved"] == ["変更を自動保存しました。", "保存しました"]
+    assert {key: texts for key, texts in seen.items() if key != "autosaved" and texts} == {}
+
+
+def test_the_delivery_monitors_drill_down_passes_axe(
+    admin_static: None,
+    pwa_api_server: str,
+    playwright_driver: Any,
+    django_user_model: Any,
+) -> None:
+    notice = NoticePageFactory(parent=_site(), title="説明会")
+    person = AlumnusFactory(family_name="鳴子", given_name="陽子")
+    Delivery.objects.create(
+        notice=notice, alumnus=person, channel=Channel.PUSH, status=DeliveryStatus.FAILED
+    )
+    django_user_model.objects.create_superuser("hr-admin", "hr-admin@example.jp", PASSWORD)
+    violations: dict[str, Any] = {}
+
+    browser = launch_chromium(playwright_driver)
+    try:
+        page = browser.new_context(locale="ja-JP", viewport=ADMIN_VIEWPORT).new_page()
+        admin_sign_in(page, pwa_api_server, "hr-admin", PASSWORD)
+        page.goto(f"{pwa_api_server}/admin/delivery-monitor/")
+        violations["monitor"] = axe_violations(page)
+        page.get_by_label("氏名（漢字・ふりがな）またはメールアドレス").fill("鳴子")
+        page.get_by_role("button", name="探す").click()
+        page.wait_for_url("**/delivery-monitor/people/?q=*")
+        violations["search"] = axe_violations(page)
+        page.get_by_role("link", name="鳴子 陽子").click()
+        page.wait_for_url(f"**/delivery-monitor/people/{person.pk}/")
+        violations["person"] = axe_violations(page)
+        screenshot(page, "admin-delivery-person")
+        page.get_by_role("link", name="説明会").click()
+        page.wait_for_url(f"**/delivery-monitor/notices/{notice.pk}/")
+        violations["recipients"] = axe_violations(page)
+    finally:
+        browser.close()
+
+    assert violations == {name: [] for name in violations}
