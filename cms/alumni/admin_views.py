@@ -282,6 +282,7 @@ AUDIT_TARGETS: dict[str, AuditTarget] = {
     "labels": AuditTarget("宛名ラベル（CSV）", RosterEntry),
     "letters": AuditTarget("郵送の案内状（PDF）", RosterEntry),
     "roster": AuditTarget("名簿の取り込み", RosterEntry, "staff_number"),
+    "roster_withdrawal": AuditTarget("退会済みの方の再招待", RosterEntry),
 }
 # People named in one row of the log; the rest are counted ("ほか 12 名").
 AUDIT_NAMES_SHOWN = 5

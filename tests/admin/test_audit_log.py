@@ -1,11 +1,14 @@
 """監査ログ in the admin: people and staff by name, targets in Japanese, paginated, filtered."""
 
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
+from cms.alumni.admin_views import audit_target
 from cms.alumni.models import AuditAction, AuditLogEntry
 from cms.alumni.services import audit_log_record
 from tests.admin.visible_text import visible_texts
@@ -111,3 +114,12 @@ def test_booleans_show_as_a_tick_or_a_dash_in_listings(hr: Client) -> None:
     texts = visible_texts(hr.get("/admin/snippets/chat/communitygroup/").content.decode())
     assert "✓" in texts and "—" in texts
     assert "True" not in texts and "False" not in texts
+
+
+def test_every_target_the_code_writes_has_a_japanese_label() -> None:
+    written = set()
+    for source in Path("cms").rglob("*.py"):
+        written |= set(re.findall(r'target="([a-z_]+)"', source.read_text(encoding="utf-8")))
+    assert "roster_withdrawal" in written  # the search really reads the code
+    unlabelled = {name for name in written if audit_target(name).label == name}
+    assert unlabelled == set()
