@@ -1,0 +1,244 @@
+"""HR's notice journeys through Wagtail's real editor at 1366 px: a group notice published in
+one go, read in the app at 390 px by a member and not by anyone else; a live notice edited and
+published at once stays published, even when the editor's autosave arrives during the publish."""
+
+import re
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.servers.basehttp import ThreadedWSGIServer
+from django.http import HttpRequest
+from wagtail import hooks
+from wagtail.models import Page
+
+from cms.content.models import HomePage, NoticeIndexPage, NoticePage, Visibility
+from cms.groups.models import AudienceGroup
+from cms.staff_roles import DELIVERY_HR, role_grant
+from tests.browser import live_api
+from tests.browser.conftest import launch_chromium, wait_until
+from tests.browser.screens import screenshot
+from tests.content.factories import NoticeIndexPageFactory, NoticePageFactory
+from tests.fixtures.smtp import SMTPInbox, text_body
+from tests.groups.factories import AlumnusFactory
+
+pytestmark = pytest.mark.browser
+
+HR_PASSWORD = "hr-editor-test-pw"
+ADMIN = {"width": 1366, "height": 900}
+PHONE = {"width": 390, "height": 844}
+LOGIN_CODE = re.compile(r"確認コード: (\d{6})")
+
+
+@pytest.fixture
+def threaded_server(monkeypatch: pytest.MonkeyPatch, settings: Any) -> None:
+    """The live server answers requests in threads, as the demo and production servers do
+    (the editor's publish and its autosave are then handled at the same time, the race), and
+    serves the admin's own static files, as WhiteNoise does in the demo."""
+    monkeypatch.setattr(live_api._LiveServerThread, "server_class", ThreadedWSGIServer)
+    settings.WHITENOISE_USE_FINDERS = True
+
+
+@pytest.fixture
+def notices(threaded_server: None, pwa_api_server: str) -> NoticeIndexPage:
+    index: NoticeIndexPage = NoticeIndexPageFactory(parent=HomePage.objects.get())
+    return index
+
+
+@pytest.fixture
+def hr() -> Any:
+    """Like the demo's hr-editor: Wagtail's Editors and Moderators, and HR's delivery role."""
+    user = get_user_model().objects.create_user(
+        "hr-editor", password=HR_PASSWORD, first_name="人事", last_name="花子"
+    )
+    user.groups.add(*Group.objects.filter(name__in=["Editors", "Moderators"]))
+    role_grant(user, DELIVERY_HR)
+    return user
+
+
+@pytest.fixture
+def browser(playwright_driver: Any) -> Iterator[Any]:
+    chromium = launch_chromium(playwright_driver)
+    try:
+        yield chromium
+    finally:
+        chromium.close()
+
+
+def admin_page(browser: Any, base: str, user: Any) -> Any:
+    """HR signed in at /admin/login/ in a window of their own, 1366 px wide."""
+    page = browser.new_context(locale="ja-JP", viewport=ADMIN).new_page()
+    page.goto(f"{base}/admin/login/")
+    page.fill("#id_username", user.username)
+    page.fill("#id_password", HR_PASSWORD)
+    page.locator("form button[type=submit]").click()
+    page.wait_for_url(f"{base}/admin/")
+    return page
+
+
+def publish_from_editor(page: Any) -> None:
+    """公開, from the editor's footer menu (下書きを保存 is its first action)."""
+    publish = page.locator('button[name="action-publish"]')
+    if not publish.is_visible():
+        page.locator("footer [data-w-dropdown-target='toggle']").first.click()
+    publish.click()
+
+
+def wait_for_editor_watching(page: Any) -> None:
+    """Wagtail starts watching the form for edits (and so autosaving) two seconds after load."""
+    page.evaluate(
+        """() => document.getElementById('page-edit-form').addEventListener(
+            'w-unsaved:watch-edits', () => { window.__watching = true; })"""
+    )
+    wait_until(page, "() => window.__watching === true")
+
+
+def app_sign_in(browser: Any, base: str, email: str, smtp: SMTPInbox) -> Any:
+    """An alumnus signs in to the app on a 390 px phone with the code mailed to them."""
+    page = browser.new_context(locale="ja-JP", viewport=PHONE).new_page()
+    page.goto(f"{base}/app/login/")
+    page.fill("#login-email", email)
+    page.get_by_role("button", name="確認コードを送る").click()
+    page.locator("#code-form").wait_for(state="visible")
+    code = None
+    for _ in range(100):
+        mails = [m for m in smtp.messages if m["To"] == email and LOGIN_CODE.search(text_body(m))]
+        if mails:
+            code = LOGIN_CODE.search(text_body(mails[-1]))
+            break
+        page.wait_for_timeout(100)
+    assert code is not None, f"no login code mailed to {email}"
+    page.fill("#login-code", code.group(1))
+    page.get_by_role("button", name="ログイン", exact=True).click()
+    page.wait_for_url(re.compile(r".*/app/(?!login).*"))
+    return page
+
+
+def feed_text(page: Any, base: str, expected: str) -> str:
+    """The app's お知らせ once the feed has loaded (`expected` is in everyone's)."""
+    page.goto(f"{base}/app/feed/")
+    wait_until(
+        page,
+        "(t) => document.getElementById('feed-list').textContent.includes(t)",
+        expected,
+    )
+    return str(page.locator("#feed-list").inner_text())
+
+
+def test_hr_publishes_a_group_notice_in_one_go_and_only_members_see_it(
+    notices: NoticeIndexPage, pwa_api_server: str, hr: Any, browser: Any, smtp: SMTPInbox
+) -> None:
+    base = pwa_api_server
+    member = AlumnusFactory(email="member@example.jp", family_name="土木", given_name="一郎")
+    outsider = AlumnusFactory(email="outsider@example.jp", family_name="総務", given_name="二郎")
+    group = AudienceGroup.objects.create(name="土木職の元職員")
+    group.members.set([member])
+    group.save()
+    NoticePageFactory(parent=notices, title="全員へのお知らせ", visibility=Visibility.MEMBERS)
+
+    page = admin_page(browser, base, hr)
+    page.goto(f"{base}/admin/pages/{notices.pk}/")
+    page.get_by_role("link", name="子ページを追加").first.click()
+    page.locator("#id_title").wait_for()
+    page.fill("#id_title", "土木職の皆さまへ：説明会のご案内")
+    page.fill("#id_summary", "11月に土木職の説明会を開きます。")
+    page.locator("#id_category-chooser [data-chooser-action-choose]").click()
+    page.locator(".modal-content").get_by_role("link", name="イベント").click()
+    page.locator("#id_category-chooser .chooser__title").get_by_text("イベント").wait_for()
+    page.select_option("#id_visibility", Visibility.GROUPS)
+    reach = page.locator("#notice-reach-text")
+    reach.wait_for()
+    wait_until(
+        page,
+        "() => document.getElementById('notice-reach-text').textContent.includes('配信グループを選ぶと')",
+    )
+    page.get_by_label("土木職の元職員").check()
+    page.get_by_label("登録者に通知する").check()
+    wait_until(
+        page,
+        "() => document.getElementById('notice-reach-text').textContent.includes('届く人: 1人')",
+    )
+    assert reach.inner_text() == (
+        "このお知らせが届く人: 1人（プッシュ通知 0人・メール 1人・受け取り設定なし 0人）"
+    )
+    screenshot(page, "hr-notice-editor-reach")
+
+    publish_from_editor(page)
+    page.wait_for_url(f"{base}/admin/pages/{notices.pk}/")
+    screenshot(page, "hr-notice-published")
+    assert "グループ限定のお知らせには配信グループを選んでください" not in page.content()
+    notice = NoticePage.objects.get(title="土木職の皆さまへ：説明会のご案内")
+    assert notice.live and not notice.has_unpublished_changes
+    assert list(notice.audience_groups.all()) == [group]
+
+    member_page = app_sign_in(browser, base, member.email, smtp)
+    assert "土木職の皆さまへ：説明会のご案内" in feed_text(member_page, base, "全員へのお知らせ")
+    screenshot(member_page, "hr-notice-member-feed")
+
+    outsider_page = app_sign_in(browser, base, outsider.email, smtp)
+    assert "土木職の皆さまへ" not in feed_text(outsider_page, base, "全員へのお知らせ")
+    screenshot(outsider_page, "hr-notice-outsider-feed")
+    # The fan-out mailed the member, and only the member.
+    notice_mails = [m for m in smtp.messages if "説明会のご案内" in str(m["Subject"])]
+    assert [m["To"] for m in notice_mails] == [member.email]
+
+
+class Overtaking:
+    """Stages what was reported: the editor's autosave, sent while the publish is on its way,
+    reads the page before the publish has written anything, and saves after it is done."""
+
+    def __init__(self) -> None:
+        self.publish_waiting = threading.Event()
+        self.autosave_read_page = threading.Event()
+        self.published = threading.Event()
+
+    def before_edit_page(self, request: HttpRequest, page: Page) -> None:
+        if request.method != "POST":
+            return
+        if "action-publish" in request.POST:
+            self.publish_waiting.set()
+            self.autosave_read_page.wait(timeout=10)
+        elif not request.accepts("text/html") and self.publish_waiting.is_set():
+            self.autosave_read_page.set()
+            self.published.wait(timeout=10)
+
+    def after_publish_page(self, request: HttpRequest, page: Page) -> None:
+        self.published.set()
+
+
+def test_a_live_notice_edited_and_published_at_once_stays_published(
+    notices: NoticeIndexPage, pwa_api_server: str, hr: Any, browser: Any
+) -> None:
+    base = pwa_api_server
+    notice = NoticePageFactory(parent=notices, slug="setsumeikai", title="説明会のご案内")
+    notice.save_revision(user=hr).publish()
+    overtaking = Overtaking()
+
+    page = admin_page(browser, base, hr)
+    page.goto(f"{base}/admin/pages/{notice.pk}/edit/")
+    wait_for_editor_watching(page)
+    with hooks.register_temporarily(
+        [
+            ("before_edit_page", overtaking.before_edit_page),
+            ("after_publish_page", overtaking.after_publish_page),
+        ]
+    ):
+        page.fill("#id_title", "説明会のご案内（会場変更）")
+        publish_from_editor(page)  # at once: the autosave's timer is still running
+        page.wait_for_url(f"{base}/admin/pages/{notices.pk}/")
+    screenshot(page, "hr-notice-republished")
+
+    assert overtaking.autosave_read_page.is_set(), "no autosave came during the publish"
+    notice.refresh_from_db()
+    assert notice.live and notice.title == "説明会のご案内（会場変更）"
+    assert not notice.has_unpublished_changes
+    assert notice.latest_revision_id == notice.live_revision_id
+    edit = page.context.new_page()
+    edit.goto(f"{base}/admin/pages/{notice.pk}/edit/")
+    assert edit.locator("#id_title").input_value() == "説明会のご案内（会場変更）"
+    public = page.context.new_page()
+    public.goto(f"{base}/notices/setsumeikai/")
+    assert "説明会のご案内（会場変更）" in public.locator("h1").inner_text()
