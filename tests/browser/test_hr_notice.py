@@ -210,11 +210,12 @@ class Overtaking:
 
 
 def test_a_live_notice_edited_and_published_at_once_stays_published(
-    notices: NoticeIndexPage, pwa_api_server: str, hr: Any, browser: Any
+    notices: NoticeIndexPage, pwa_api_server: str, hr: Any, browser: Any, settings: Any
 ) -> None:
     base = pwa_api_server
     notice = NoticePageFactory(parent=notices, slug="setsumeikai", title="説明会のご案内")
     notice.save_revision(user=hr).publish()
+    settings.PWA_BUILD_ON_PUBLISH = True  # the public page is rebuilt on publish, as in the demo
     overtaking = Overtaking()
 
     page = admin_page(browser, base, hr)
