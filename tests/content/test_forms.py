@@ -1,92 +1,25 @@
-"""The notice editor through Wagtail's own views: group validation from the submitted form, an
-autosave that arrives after a publish, and the reach preview."""
+"""The notice editor's form through Wagtail's own views: groups checked from the submission,
+and an autosave that a publish overtook is refused instead of undoing the publish."""
 
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.http import HttpRequest, QueryDict
 from django.test import Client
 from django.urls import reverse
 from wagtail import hooks
 from wagtail.models import Page
-from wagtail.test.utils.form_data import querydict_from_html
 
 from cms.content.forms import GROUPS_REQUIRED_MESSAGE, STALE_AUTOSAVE_MESSAGE
 from cms.content.models import NoticeCategory, NoticeIndexPage, NoticePage, Visibility
 from cms.groups.models import AudienceGroup
 from cms.groups.selectors import notice_audience
-from cms.push.models import PushSubscription
-from cms.staff_roles import DELIVERY_HR, role_grant
-from tests.content.factories import NoticeIndexPageFactory, NoticePageFactory, make_site
-from tests.groups.factories import AlumnusFactory, AudienceGroupFactory
+from tests.content.editor import autosave, draft_notice, edit_url, form_as_shown, publish
+from tests.content.factories import NoticePageFactory
+from tests.groups.factories import AlumnusFactory
 
 pytestmark = pytest.mark.django_db
-
-EDIT_FORM = "page-edit-form"
-
-
-@pytest.fixture
-def hr(db: None) -> Any:
-    """A member of HR as the demo's hr-editor: Wagtail's Editors and Moderators, HR's roles."""
-    user = get_user_model().objects.create_user("hr-editor", password="pw", is_staff=True)
-    user.groups.add(*Group.objects.filter(name__in=["Editors", "Moderators"]))
-    role_grant(user, DELIVERY_HR)
-    return user
-
-
-@pytest.fixture
-def editor(hr: Any) -> Client:
-    client = Client()
-    client.force_login(hr)
-    return client
-
-
-@pytest.fixture
-def notices(db: None) -> NoticeIndexPage:
-    index: NoticeIndexPage = NoticeIndexPageFactory(parent=make_site())
-    return index
-
-
-@pytest.fixture
-def group(db: None) -> AudienceGroup:
-    group: AudienceGroup = AudienceGroupFactory(name="土木職OB")
-    group.members.set([AlumnusFactory(), AlumnusFactory()])
-    group.save()  # a ParentalManyToManyField is stored with its group
-    return group
-
-
-def edit_url(page: Page) -> str:
-    return reverse("wagtailadmin_pages:edit", args=[page.pk])
-
-
-def form_as_shown(client: Client, url: str) -> QueryDict:
-    """The editor's form as the browser would submit it untouched (the body StreamField is
-    drawn by script; these notices have an empty body)."""
-    response = client.get(url)
-    assert response.status_code == 200
-    data = querydict_from_html(response.content.decode(), form_id=EDIT_FORM)
-    data.setdefault("body-count", "0")
-    return data
-
-
-def draft_notice(notices: NoticeIndexPage, hr: Any, **fields: Any) -> NoticePage:
-    notice: NoticePage = NoticePageFactory(parent=notices, live=False, **fields)
-    notice.save_revision(user=hr)
-    return notice
-
-
-def autosave(client: Client, url: str, data: QueryDict) -> Any:
-    """What Wagtail's autosave controller sends: the same form, asking for JSON."""
-    return client.post(url, data, HTTP_ACCEPT="application/json")
-
-
-def publish(client: Client, url: str, data: QueryDict) -> Any:
-    data = data.copy()
-    data["action-publish"] = "action-publish"
-    return client.post(url, data)
 
 
 # --- 1. a group notice is checked against the groups ticked in the submission ------------------
@@ -290,63 +223,3 @@ def test_autosave_that_nothing_overtook_is_stored(
     assert autosave(editor, url, data).json()["success"]
     notice.refresh_from_db()
     assert notice.get_latest_revision_as_object().title == "もう一度自動保存"
-
-
-# --- 3. the reach preview ---------------------------------------------------------------------
-
-
-def reach(client: Client, **params: Any) -> Any:
-    return client.get(reverse("content_notice_reach"), params)
-
-
-def test_reach_preview_counts_the_ticked_groups_by_channel(
-    editor: Client, group: AudienceGroup
-) -> None:
-    pushed, mailed = group.members.all()
-    PushSubscription.objects.create(
-        alumnus=pushed, endpoint="https://push.example/1", p256dh="k", auth="a"
-    )
-    mailed.consent_push = False
-    mailed.save()
-    AlumnusFactory(consent_email=False, consent_push=False)  # not in the group
-
-    response = reach(editor, visibility="groups", audience_groups=[group.pk], notify_alumni="on")
-    assert response.status_code == 200
-    assert response.json()["text"] == (
-        "このお知らせが届く人: 2人（プッシュ通知 1人・メール 1人・受け取り設定なし 0人）"
-    )
-    everybody = reach(editor, visibility="members", notify_alumni="on").json()["text"]
-    assert everybody.startswith("このお知らせが届く人: 3人（プッシュ通知 1人・メール 1人")
-    assert "受け取り設定なし 1人" in everybody
-
-
-def test_reach_preview_without_groups_or_notification_says_so(editor: Client) -> None:
-    assert "配信グループを選ぶと" in reach(editor, visibility="groups").json()["text"]
-    assert "通知は送られません" in reach(editor, visibility="public").json()["text"]
-
-
-def test_reach_preview_refuses_a_bad_visibility_in_japanese(editor: Client) -> None:
-    response = reach(editor, visibility="everyone")
-    assert response.status_code == 400
-    assert response.json()["detail"] == "公開範囲の指定が正しくありません。"
-
-
-def test_reach_preview_is_for_page_editors_only(db: None, group: AudienceGroup) -> None:
-    outsider = get_user_model().objects.create_user("outsider", password="pw")
-    client = Client()
-    client.force_login(outsider)
-    response = reach(client, visibility="groups", audience_groups=[group.pk])
-    assert response.status_code in (302, 403)
-    assert b"\xe4\xba\xba" not in response.content  # no "人" count leaks
-
-
-def test_notice_editor_shows_the_reach_panel_with_its_script(
-    editor: Client, hr: Any, notices: NoticeIndexPage, group: AudienceGroup
-) -> None:
-    notice = draft_notice(notices, hr, visibility=Visibility.GROUPS, notify_alumni=True)
-    notice.audience_groups.set([group])
-    notice.save_revision(user=hr)
-    html = editor.get(edit_url(notice)).content.decode()
-    assert "content/js/notice-reach.js" in html
-    assert 'data-notice-reach-url="/admin/notices/reach/"' in html
-    assert "このお知らせが届く人: 2人" in html
