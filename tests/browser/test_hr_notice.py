@@ -4,7 +4,6 @@ published at once stays published, even when the editor's autosave arrives durin
 
 import re
 import threading
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -19,8 +18,9 @@ from cms.content.models import HomePage, NoticeIndexPage, NoticePage, Visibility
 from cms.groups.models import AudienceGroup
 from cms.staff_roles import DELIVERY_HR, role_grant
 from tests.browser import live_api
-from tests.browser.conftest import launch_chromium, wait_until
+from tests.browser.conftest import wait_until
 from tests.browser.screens import screenshot
+from tests.browser.test_chat import in_browser_thread
 from tests.content.factories import NoticeIndexPageFactory, NoticePageFactory
 from tests.fixtures.smtp import SMTPInbox, text_body
 from tests.groups.factories import AlumnusFactory
@@ -31,6 +31,7 @@ HR_PASSWORD = "hr-editor-test-pw"
 ADMIN = {"width": 1366, "height": 900}
 PHONE = {"width": 390, "height": 844}
 LOGIN_CODE = re.compile(r"確認コード: (\d{6})")
+REACH_SAYS = "(text) => document.getElementById('notice-reach-text').textContent.includes(text)"
 
 
 @pytest.fixture
@@ -57,15 +58,6 @@ def hr() -> Any:
     user.groups.add(*Group.objects.filter(name__in=["Editors", "Moderators"]))
     role_grant(user, DELIVERY_HR)
     return user
-
-
-@pytest.fixture
-def browser(playwright_driver: Any) -> Iterator[Any]:
-    chromium = launch_chromium(playwright_driver)
-    try:
-        yield chromium
-    finally:
-        chromium.close()
 
 
 def admin_page(browser: Any, base: str, user: Any) -> Any:
@@ -129,7 +121,7 @@ def feed_text(page: Any, base: str, expected: str) -> str:
 
 
 def test_hr_publishes_a_group_notice_in_one_go_and_only_members_see_it(
-    notices: NoticeIndexPage, pwa_api_server: str, hr: Any, browser: Any, smtp: SMTPInbox
+    notices: NoticeIndexPage, pwa_api_server: str, hr: Any, smtp: SMTPInbox
 ) -> None:
     base = pwa_api_server
     member = AlumnusFactory(email="member@example.jp", family_name="土木", given_name="一郎")
@@ -138,50 +130,50 @@ def test_hr_publishes_a_group_notice_in_one_go_and_only_members_see_it(
     group.members.set([member])
     group.save()
     NoticePageFactory(parent=notices, title="全員へのお知らせ", visibility=Visibility.MEMBERS)
+    seen: dict[str, str] = {}
 
-    page = admin_page(browser, base, hr)
-    page.goto(f"{base}/admin/pages/{notices.pk}/")
-    page.get_by_role("link", name="子ページを追加").first.click()
-    page.locator("#id_title").wait_for()
-    page.fill("#id_title", "土木職の皆さまへ：説明会のご案内")
-    page.fill("#id_summary", "11月に土木職の説明会を開きます。")
-    page.locator("#id_category-chooser [data-chooser-action-choose]").click()
-    page.locator(".modal-content").get_by_role("link", name="イベント").click()
-    page.locator("#id_category-chooser .chooser__title").get_by_text("イベント").wait_for()
-    page.select_option("#id_visibility", Visibility.GROUPS)
-    reach = page.locator("#notice-reach-text")
-    reach.wait_for()
-    wait_until(
-        page,
-        "() => document.getElementById('notice-reach-text').textContent.includes('配信グループを選ぶと')",
-    )
-    page.get_by_label("土木職の元職員").check()
-    page.get_by_label("登録者に通知する").check()
-    wait_until(
-        page,
-        "() => document.getElementById('notice-reach-text').textContent.includes('届く人: 1人')",
-    )
-    assert reach.inner_text() == (
+    def scenario(browser: Any) -> None:
+        page = admin_page(browser, base, hr)
+        page.goto(f"{base}/admin/pages/{notices.pk}/")
+        page.get_by_role("link", name="子ページを追加").first.click()
+        page.locator("#id_title").wait_for()
+        page.fill("#id_title", "土木職の皆さまへ：説明会のご案内")
+        page.fill("#id_summary", "11月に土木職の説明会を開きます。")
+        page.locator("#id_category-chooser [data-chooser-action-choose]").click()
+        page.locator(".modal-content").get_by_role("link", name="イベント").click()
+        page.locator("#id_category-chooser .chooser__title").get_by_text("イベント").wait_for()
+        page.select_option("#id_visibility", Visibility.GROUPS)
+        wait_until(page, REACH_SAYS, "配信グループを選ぶと")
+        page.get_by_label("土木職の元職員").check()
+        page.get_by_label("登録者に通知する").check()
+        wait_until(page, REACH_SAYS, "届く人: 1人")
+        seen["reach"] = page.locator("#notice-reach-text").inner_text()
+        screenshot(page, "hr-notice-editor-reach")
+
+        publish_from_editor(page)
+        page.wait_for_url(f"{base}/admin/pages/{notices.pk}/")
+        seen["after publish"] = page.locator("main").inner_text()
+        screenshot(page, "hr-notice-published")
+
+        member_page = app_sign_in(browser, base, member.email, smtp)
+        seen["member feed"] = feed_text(member_page, base, "全員へのお知らせ")
+        screenshot(member_page, "hr-notice-member-feed")
+        outsider_page = app_sign_in(browser, base, outsider.email, smtp)
+        seen["outsider feed"] = feed_text(outsider_page, base, "全員へのお知らせ")
+        screenshot(outsider_page, "hr-notice-outsider-feed")
+
+    in_browser_thread(scenario)
+
+    assert seen["reach"] == (
         "このお知らせが届く人: 1人（プッシュ通知 0人・メール 1人・受け取り設定なし 0人）"
     )
-    screenshot(page, "hr-notice-editor-reach")
-
-    publish_from_editor(page)
-    page.wait_for_url(f"{base}/admin/pages/{notices.pk}/")
-    screenshot(page, "hr-notice-published")
-    assert "グループ限定のお知らせには配信グループを選んでください" not in page.content()
+    assert "配信グループを選んでください" not in seen["after publish"]
     notice = NoticePage.objects.get(title="土木職の皆さまへ：説明会のご案内")
     assert notice.live and not notice.has_unpublished_changes
     assert list(notice.audience_groups.all()) == [group]
-
-    member_page = app_sign_in(browser, base, member.email, smtp)
-    assert "土木職の皆さまへ：説明会のご案内" in feed_text(member_page, base, "全員へのお知らせ")
-    screenshot(member_page, "hr-notice-member-feed")
-
-    outsider_page = app_sign_in(browser, base, outsider.email, smtp)
-    assert "土木職の皆さまへ" not in feed_text(outsider_page, base, "全員へのお知らせ")
-    screenshot(outsider_page, "hr-notice-outsider-feed")
-    # The fan-out mailed the member, and only the member.
+    assert "土木職の皆さまへ：説明会のご案内" in seen["member feed"]
+    assert "土木職の皆さまへ" not in seen["outsider feed"]
+    # The fan-out mailed the member, and only the member, as the reach said.
     notice_mails = [m for m in smtp.messages if "説明会のご案内" in str(m["Subject"])]
     assert [m["To"] for m in notice_mails] == [member.email]
 
@@ -210,36 +202,40 @@ class Overtaking:
 
 
 def test_a_live_notice_edited_and_published_at_once_stays_published(
-    notices: NoticeIndexPage, pwa_api_server: str, hr: Any, browser: Any, settings: Any
+    notices: NoticeIndexPage, pwa_api_server: str, hr: Any, settings: Any
 ) -> None:
     base = pwa_api_server
     notice = NoticePageFactory(parent=notices, slug="setsumeikai", title="説明会のご案内")
     notice.save_revision(user=hr).publish()
     settings.PWA_BUILD_ON_PUBLISH = True  # the public page is rebuilt on publish, as in the demo
     overtaking = Overtaking()
+    seen: dict[str, str] = {}
 
-    page = admin_page(browser, base, hr)
-    page.goto(f"{base}/admin/pages/{notice.pk}/edit/")
-    wait_for_editor_watching(page)
+    def scenario(browser: Any) -> None:
+        page = admin_page(browser, base, hr)
+        page.goto(f"{base}/admin/pages/{notice.pk}/edit/")
+        wait_for_editor_watching(page)
+        page.fill("#id_title", "説明会のご案内（会場変更）")
+        publish_from_editor(page)  # at once: the autosave's timer is still running
+        page.wait_for_url(f"{base}/admin/pages/{notices.pk}/")
+        screenshot(page, "hr-notice-republished")
+        page.goto(f"{base}/admin/pages/{notice.pk}/edit/")
+        seen["editor title"] = page.locator("#id_title").input_value()
+        page.goto(f"{base}/notices/setsumeikai/")
+        seen["public title"] = page.locator("h1").inner_text()
+
     with hooks.register_temporarily(
         [
             ("before_edit_page", overtaking.before_edit_page),
             ("after_publish_page", overtaking.after_publish_page),
         ]
     ):
-        page.fill("#id_title", "説明会のご案内（会場変更）")
-        publish_from_editor(page)  # at once: the autosave's timer is still running
-        page.wait_for_url(f"{base}/admin/pages/{notices.pk}/")
-    screenshot(page, "hr-notice-republished")
+        in_browser_thread(scenario)
 
     assert overtaking.autosave_read_page.is_set(), "no autosave came during the publish"
     notice.refresh_from_db()
     assert notice.live and notice.title == "説明会のご案内（会場変更）"
     assert not notice.has_unpublished_changes
     assert notice.latest_revision_id == notice.live_revision_id
-    edit = page.context.new_page()
-    edit.goto(f"{base}/admin/pages/{notice.pk}/edit/")
-    assert edit.locator("#id_title").input_value() == "説明会のご案内（会場変更）"
-    public = page.context.new_page()
-    public.goto(f"{base}/notices/setsumeikai/")
-    assert "説明会のご案内（会場変更）" in public.locator("h1").inner_text()
+    assert seen["editor title"] == "説明会のご案内（会場変更）"
+    assert seen["public title"] == "説明会のご案内（会場変更）"
