@@ -223,3 +223,10 @@ def test_autosave_that_nothing_overtook_is_stored(
     assert autosave(editor, url, data).json()["success"]
     notice.refresh_from_db()
     assert notice.get_latest_revision_as_object().title == "もう一度自動保存"
+
+
+def test_the_editor_loads_the_script_that_calls_off_autosave_on_submit(
+    editor: Client, hr: Any, notices: NoticeIndexPage
+) -> None:
+    html = editor.get(edit_url(draft_notice(notices, hr))).content.decode()
+    assert '<script src="/static/content/js/editor-autosave.js" defer></script>' in html
