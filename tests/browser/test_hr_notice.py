@@ -2,19 +2,26 @@
 one go, read in the app at 390 px by a member and not by anyone else; a live notice edited and
 published at once stays published, even when the editor's autosave arrives during the publish."""
 
+import importlib
 import re
 import threading
 from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.core.servers.basehttp import ThreadedWSGIServer
 from django.http import HttpRequest
 from wagtail import hooks
-from wagtail.models import Page
+from wagtail.models import GroupPagePermission, Page
 
-from cms.content.models import HomePage, NoticeIndexPage, NoticePage, Visibility
+from cms.content.models import (
+    HomePage,
+    NoticeCategory,
+    NoticeIndexPage,
+    NoticePage,
+    Visibility,
+)
 from cms.groups.models import AudienceGroup
 from cms.staff_roles import DELIVERY_HR, role_grant
 from tests.browser import live_api
@@ -43,14 +50,38 @@ def threaded_server(monkeypatch: pytest.MonkeyPatch, settings: Any) -> None:
     settings.WHITENOISE_USE_FINDERS = True
 
 
+def migrated_content_back() -> None:
+    """What the migrations wrote and an earlier browser test's flush may have taken: the
+    default notice categories, Wagtail's Editors and Moderators with their page permissions."""
+    categories = importlib.import_module("cms.content.migrations.0002_default_categories")
+    for name, slug, order in categories.DEFAULT_CATEGORIES:
+        NoticeCategory.objects.get_or_create(
+            slug=slug, defaults={"name": name, "sort_order": order}
+        )
+    root = Page.get_first_root_node()
+    access = Permission.objects.get(content_type__app_label="wagtailadmin", codename="access_admin")
+    for name, actions in (
+        ("Editors", ("add", "change")),
+        ("Moderators", ("add", "change", "publish")),
+    ):
+        group, _ = Group.objects.get_or_create(name=name)
+        group.permissions.add(access)
+        for action in actions:
+            permission = Permission.objects.get(
+                content_type__app_label="wagtailcore", codename=f"{action}_page"
+            )
+            GroupPagePermission.objects.get_or_create(group=group, page=root, permission=permission)
+
+
 @pytest.fixture
 def notices(threaded_server: None, pwa_api_server: str) -> NoticeIndexPage:
+    migrated_content_back()
     index: NoticeIndexPage = NoticeIndexPageFactory(parent=HomePage.objects.get())
     return index
 
 
 @pytest.fixture
-def hr() -> Any:
+def hr(notices: NoticeIndexPage) -> Any:
     """Like the demo's hr-editor: Wagtail's Editors and Moderators, and HR's delivery role."""
     user = get_user_model().objects.create_user(
         "hr-editor", password=HR_PASSWORD, first_name="人事", last_name="花子"
