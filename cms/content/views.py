@@ -2,6 +2,7 @@
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, JsonResponse
+from django.views.decorators.http import require_GET
 from wagtail.permission_policies.pages import PagePermissionPolicy
 
 from cms.groups.models import AudienceGroup
@@ -10,6 +11,7 @@ from .models import Visibility
 from .reach import notice_reach_text
 
 
+@require_GET
 def notice_reach(request: HttpRequest) -> JsonResponse:
     """`?visibility=groups&audience_groups=3&audience_groups=5&notify_alumni=on`: the editor's
     unsaved choices. Only counts leave this view, never who the people are."""
