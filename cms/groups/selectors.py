@@ -88,12 +88,26 @@ def alumnus_group_ids(*, alumnus: Alumnus) -> list[int]:
     return found
 
 
-def notice_audience(*, notice: "NoticePage") -> QuerySet[Alumnus]:
-    """The active alumni a notice is for: everybody, or the members of its audience groups."""
+def notice_audience_for(
+    *, visibility: str, audience_groups: Iterable[AudienceGroup]
+) -> QuerySet[Alumnus]:
+    """The active alumni a notice with `visibility` and `audience_groups` is for: everybody, or
+    the members of its groups. A group notice without groups is for nobody (never everybody),
+    however it was saved. Works for an editor's unsaved choices too (the reach preview)."""
     active = Alumnus.objects.filter(status=AlumnusStatus.ACTIVE)
-    if notice.visibility != Visibility.GROUPS:
+    if visibility != Visibility.GROUPS:
         return active
-    return active.filter(pk__in=alumni_in_groups(groups=notice.audience_groups.all()))
+    groups = list(audience_groups)
+    if not groups:
+        return active.none()
+    return active.filter(pk__in=alumni_in_groups(groups=groups))
+
+
+def notice_audience(*, notice: "NoticePage") -> QuerySet[Alumnus]:
+    """The active alumni a saved notice is for (what its fan-out sends to)."""
+    return notice_audience_for(
+        visibility=notice.visibility, audience_groups=notice.audience_groups.all()
+    )
 
 
 def notices_for_alumnus(*, alumnus: Alumnus) -> QuerySet["NoticePage"]:

@@ -1,7 +1,10 @@
-"""Reads of the push domain: the VAPID key, subscriptions, delivery figures for the monitor."""
+"""Reads of the push domain: the VAPID key, who a notice reaches by which channel, delivery
+figures for the monitor."""
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
@@ -11,9 +14,48 @@ from cms.content.models import NoticePage
 
 from .models import Channel, Delivery, DeliveryStatus, VapidKey
 
+if TYPE_CHECKING:
+    from cms.groups.models import AudienceGroup
+
 
 def vapid_key_current() -> VapidKey | None:
     return VapidKey.objects.order_by("-created_at").first()
+
+
+# --- who a notice reaches, and how: one rule for the fan-out and the editor's preview -----------
+
+
+def alumni_reachable_by_push(*, alumni: QuerySet[Alumnus]) -> QuerySet[Alumnus]:
+    """Those of `alumni` a push is sent to: they allowed push and have a subscribed device."""
+    return alumni.filter(consent_push=True, push_subscriptions__isnull=False).distinct()
+
+
+def alumni_reachable_by_email(*, alumni: QuerySet[Alumnus]) -> QuerySet[Alumnus]:
+    """Those of `alumni` a mail may be sent to (the fan-out mails those push did not reach)."""
+    return alumni.filter(consent_email=True)
+
+
+@dataclass(frozen=True)
+class NoticeReach:
+    """How many alumni a notice is for, and by which channel its fan-out will reach them."""
+
+    audience: int
+    push: int
+    email: int
+    unreachable: int
+
+
+def notice_reach(*, visibility: str, audience_groups: Iterable["AudienceGroup"]) -> NoticeReach:
+    """The plan of a notice's fan-out, for choices not saved yet: push first, mail for the rest
+    who allow it, nobody else (a push that fails falls back to mail when it is sent)."""
+    from cms.groups.selectors import notice_audience_for
+
+    audience = notice_audience_for(visibility=visibility, audience_groups=audience_groups)
+    by_push = alumni_reachable_by_push(alumni=audience)
+    total = audience.count()
+    push = by_push.count()
+    email = alumni_reachable_by_email(alumni=audience).exclude(pk__in=by_push.values("pk")).count()
+    return NoticeReach(audience=total, push=push, email=email, unreachable=total - push - email)
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.mail import EmailMessage, mailers
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from cms.alumni.models import Alumnus
@@ -19,7 +19,12 @@ from cms.content.models import NoticePage, Visibility
 
 from .crypto import Recipient, VapidSigner, new_vapid_key_pem
 from .models import Channel, Delivery, DeliveryStatus, PushSubscription, VapidKey
-from .selectors import month_bounds, vapid_key_current
+from .selectors import (
+    alumni_reachable_by_email,
+    alumni_reachable_by_push,
+    month_bounds,
+    vapid_key_current,
+)
 from .sender import PushMessage, Result, SendOptions, send_all
 
 logger = logging.getLogger(__name__)
@@ -171,15 +176,8 @@ def _claim(*, notice: NoticePage, channel: str, alumnus_ids: list[int]) -> str:
     return token
 
 
-def _push_phase(*, notice: NoticePage, audience: object, report: FanOutReport) -> None:
-    from django.db.models import QuerySet
-
-    assert isinstance(audience, QuerySet)
-    alumni_ids = list(
-        audience.filter(consent_push=True, push_subscriptions__isnull=False)
-        .values_list("pk", flat=True)
-        .distinct()
-    )
+def _push_phase(*, notice: NoticePage, audience: QuerySet[Alumnus], report: FanOutReport) -> None:
+    alumni_ids = list(alumni_reachable_by_push(alumni=audience).values_list("pk", flat=True))
     token = _claim(notice=notice, channel=Channel.PUSH, alumnus_ids=alumni_ids)
     claimed = Delivery.objects.filter(claim=token, status=DeliveryStatus.SENDING)
     subscriptions = PushSubscription.objects.filter(
@@ -282,10 +280,7 @@ def _settle_push(
             )
 
 
-def _email_phase(*, notice: NoticePage, audience: object, report: FanOutReport) -> None:
-    from django.db.models import QuerySet
-
-    assert isinstance(audience, QuerySet)
+def _email_phase(*, notice: NoticePage, audience: QuerySet[Alumnus], report: FanOutReport) -> None:
     # Push reached them, or is still being tried: no mail (yet).
     push_handled = Delivery.objects.filter(
         notice=notice,
@@ -298,7 +293,7 @@ def _email_phase(*, notice: NoticePage, audience: object, report: FanOutReport) 
         ],
     ).values("alumnus_id")
     alumni_ids = list(
-        audience.filter(consent_email=True)
+        alumni_reachable_by_email(alumni=audience)
         .exclude(pk__in=push_handled)
         .values_list("pk", flat=True)
     )

@@ -10,13 +10,14 @@ from django.core.management import call_command
 from django.utils import timezone
 from wagtail.models import Revision
 
-from cms.content.models import NoticePage
+from cms.content.models import NoticeIndexPage, NoticePage, Visibility
 from cms.push.models import Channel, Delivery, DeliveryStatus, PushSubscription, VapidKey
+from cms.push.selectors import NoticeReach, notice_reach
 from cms.push.tasks import notice_fan_out_task
 from tests.content.factories import NoticePageFactory
 from tests.fixtures.push_service import LocalPushService, TestSubscription
 from tests.fixtures.smtp import SMTPInbox, text_body
-from tests.groups.factories import AlumnusFactory
+from tests.groups.factories import AlumnusFactory, AudienceGroupFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -180,3 +181,53 @@ def test_large_fan_out_split_over_processes_reaches_each_device_once(
     }
     deliveries = Delivery.objects.filter(notice=notice, channel=Channel.PUSH)
     assert sorted(deliveries.values_list("status", "pushes_sent")) == [(DeliveryStatus.SENT, 2)] * 3
+
+
+def test_reach_preview_counts_what_the_fan_out_then_sends(
+    notice_index: NoticeIndexPage,
+    publish: Publish,
+    subscribe: Subscribe,
+    vapid_key: VapidKey,
+    smtp: SMTPInbox,
+) -> None:
+    pushed = AlumnusFactory()
+    mailed = AlumnusFactory(consent_push=False)
+    no_device = AlumnusFactory()  # allows push but subscribed no device: mail
+    unreachable = AlumnusFactory(consent_push=False, consent_email=False)
+    member_subs = [subscribe(pushed), subscribe(pushed)]  # two devices, one person
+    outsider_sub = subscribe(AlumnusFactory())
+    group = AudienceGroupFactory()
+    group.members.set([pushed, mailed, no_device, unreachable])
+    group.save()
+
+    reach = notice_reach(visibility=Visibility.GROUPS, audience_groups=[group])
+    notice = NoticePageFactory(
+        parent=notice_index, live=False, notify_alumni=True, visibility=Visibility.GROUPS
+    )
+    notice.audience_groups.set([group])
+    publish(notice)
+
+    assert reach == NoticeReach(audience=4, push=1, email=2, unreachable=1)
+    deliveries = Delivery.objects.filter(notice=notice, status=DeliveryStatus.SENT)
+    assert deliveries.filter(channel=Channel.PUSH).count() == reach.push
+    assert deliveries.filter(channel=Channel.EMAIL).count() == reach.email
+    assert [len(sub.received) for sub in member_subs] == [1, 1] and outsider_sub.received == []
+    assert sorted(m["To"] for m in smtp.messages) == sorted([mailed.email, no_device.email])
+
+
+def test_group_notice_without_groups_is_sent_to_nobody(
+    notice_index: NoticeIndexPage,
+    publish: Publish,
+    subscribe: Subscribe,
+    vapid_key: VapidKey,
+    smtp: SMTPInbox,
+) -> None:
+    sub = subscribe(AlumnusFactory())
+    AlumnusFactory(consent_push=False)
+    notice = NoticePageFactory(
+        parent=notice_index, live=False, notify_alumni=True, visibility=Visibility.GROUPS
+    )
+    publish(notice)  # saved in code: no editor's form checked it
+    assert notice_reach(visibility=Visibility.GROUPS, audience_groups=[]).audience == 0
+    assert sub.received == [] and smtp.messages == []
+    assert not Delivery.objects.filter(notice=notice).exists()
