@@ -22,7 +22,7 @@ from wagtail.snippets.models import register_snippet
 from wagtail_headless_preview.models import HeadlessPreviewMixin
 
 from .blocks import BodyBlock
-from .forms import NoticePageForm
+from .forms import NoticePageForm, RevisionSafePageForm
 from .panels import NoticeReachPanel
 from .selectors import JobStatus, job_status
 
@@ -55,6 +55,8 @@ class Visibility(models.TextChoices):
 
 
 class HomePage(HeadlessPreviewMixin, Page):
+    base_form_class = RevisionSafePageForm
+
     lead = models.TextField("リード文", blank=True)
 
     content_panels: ClassVar[list[Any]] = [
@@ -93,6 +95,8 @@ class HomeFeaturedPage(Orderable):
 
 
 class NoticeIndexPage(HeadlessPreviewMixin, Page):
+    base_form_class = RevisionSafePageForm
+
     intro = models.TextField("説明", blank=True)
 
     content_panels: ClassVar[list[Any]] = [*Page.content_panels, FieldPanel("intro")]
@@ -176,6 +180,8 @@ class EmploymentType(models.TextChoices):
 
 
 class JobIndexPage(HeadlessPreviewMixin, Page):
+    base_form_class = RevisionSafePageForm
+
     intro = models.TextField("説明", blank=True)
 
     content_panels: ClassVar[list[Any]] = [*Page.content_panels, FieldPanel("intro")]
@@ -189,6 +195,8 @@ class JobIndexPage(HeadlessPreviewMixin, Page):
 
 
 class JobPage(HeadlessPreviewMixin, Page):
+    base_form_class = RevisionSafePageForm
+
     summary = models.TextField("概要", max_length=300)
     department = models.CharField("所属・部署", max_length=100)
     work_location = models.CharField("勤務地", max_length=100)
@@ -310,6 +318,8 @@ class JobPage(HeadlessPreviewMixin, Page):
 
 
 class PressReleaseIndexPage(HeadlessPreviewMixin, Page):
+    base_form_class = RevisionSafePageForm
+
     intro = models.TextField("説明", blank=True)
 
     content_panels: ClassVar[list[Any]] = [*Page.content_panels, FieldPanel("intro")]
@@ -324,6 +334,8 @@ class PressReleaseIndexPage(HeadlessPreviewMixin, Page):
 
 class PressReleasePage(HeadlessPreviewMixin, Page):
     """A public landing page for the media and the public, with a call to register."""
+
+    base_form_class = RevisionSafePageForm
 
     date = models.DateField("発表日", default=timezone.localdate)
     lead = models.TextField("リード文")
@@ -367,6 +379,8 @@ class PressReleasePage(HeadlessPreviewMixin, Page):
 
 class StandardPage(HeadlessPreviewMixin, Page):
     """About, privacy policy, terms: plain pages."""
+
+    base_form_class = RevisionSafePageForm
 
     body = StreamField(BodyBlock(), verbose_name="本文")
 

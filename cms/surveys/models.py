@@ -7,10 +7,12 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
-from wagtail.contrib.forms.forms import FormBuilder
+from wagtail.contrib.forms.forms import FormBuilder, WagtailAdminFormPageForm
 from wagtail.contrib.forms.models import FORM_FIELD_CHOICES, AbstractForm, AbstractFormField
 from wagtail.fields import RichTextField
 from wagtail_headless_preview.models import HeadlessPreviewMixin
+
+from cms.content.forms import RevisionSafePageForm
 
 SCALE_FIELD = "scale"
 SCALE_DEFAULT_CHOICES = [
@@ -46,8 +48,15 @@ class SurveyQuestion(AbstractFormField):
         verbose_name_plural = "質問"
 
 
+class RevisionSafeFormPageForm(RevisionSafePageForm, WagtailAdminFormPageForm):
+    """The survey editor: Wagtail's form-page checks, saved so that an autosave never undoes a
+    publish (see cms.content.forms)."""
+
+
 class SurveyPage(HeadlessPreviewMixin, AbstractForm):
     """A survey built from form fields HR edits in the admin; answering needs a login."""
+
+    base_form_class = RevisionSafeFormPageForm
 
     intro = RichTextField("説明", features=["bold", "ul", "ol", "link"], blank=True)
     thank_you_text = RichTextField("回答後のメッセージ", features=["bold", "link"], blank=True)

@@ -39,8 +39,11 @@ from tests.content.factories import (
 
 pytestmark = pytest.mark.django_db
 
-# Admin URLs that are not screens: downloads, form posts, the demo's mailbox (404 off DEBUG).
-NOT_SCREENS = re.compile(r"\.(pdf|csv|xlsx)$|/send/$|/unhide/$|/dev/mail/$|/results/$")
+# Admin URLs that are not screens: downloads, form posts, the demo's mailbox (404 off DEBUG),
+# the JSON the notice editor asks for (the reach count).
+NOT_SCREENS = re.compile(
+    r"\.(pdf|csv|xlsx)$|/send/$|/unhide/$|/dev/mail/$|/results/$|/notices/reach/$"
+)
 # Links a screen may open that leave what is checked here or change something on a GET.
 NOT_FOLLOWED = re.compile(
     r"logout|/delete/|/unpublish/|/preview|/jsi18n|/copy/|/move/|/lock/|/unlock/|/revert|"
