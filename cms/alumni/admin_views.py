@@ -23,6 +23,7 @@ from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.reports import ReportView
 
+from cms.admin_listing import time_column
 from cms.alumni import selectors, services
 from cms.alumni.letters import address_labels_csv, letters_pdf
 from cms.alumni.models import (
@@ -405,11 +406,7 @@ class AuditLogView(ReportView):
     filterset_class = AuditLogFilterSet
     paginate_by = 50
     columns = [
-        Column(
-            "at",
-            label="日時",
-            accessor=lambda entry: timezone.localtime(entry.at).strftime("%Y-%m-%d %H:%M"),
-        ),
+        time_column("at", "日時"),
         Column(
             "actor",
             label="職員",

@@ -16,6 +16,7 @@ from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.admin.views.reports import ReportView
 
+from cms.admin_listing import time_column
 from cms.alumni.admin_views import AuditedListingMixin
 from cms.alumni.models import Alumnus
 from cms.content.models import NoticePage
@@ -39,10 +40,6 @@ def _month(request: HttpRequest) -> dt.date:
         return dt.datetime.strptime(request.GET.get("month", ""), "%Y-%m").date()
     except ValueError:
         return timezone.localdate().replace(day=1)
-
-
-def _when(value: dt.datetime | None) -> str:
-    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else "—"
 
 
 def delivery_monitor(request: HttpRequest) -> HttpResponse:
@@ -89,8 +86,8 @@ def _result(delivery: Delivery) -> str:
 _DELIVERY_COLUMNS = [
     Column("channel", label="経路", accessor="get_channel_display"),
     Column("result", label="状態", accessor=_result),
-    Column("sent_at", label="送信日時", accessor=lambda d: _when(d.sent_at)),
-    Column("opened_at", label="開封日時", accessor=lambda d: _when(d.opened_at)),
+    time_column("sent_at", "送信日時"),
+    time_column("opened_at", "開封日時"),
     Column("attempts", label="試行回数"),
 ]
 
@@ -109,6 +106,22 @@ class _DeliveryReport(AuditedListingMixin, ReportView):
     def get_breadcrumbs_items(self) -> list[dict[str, Any]]:
         monitor = {"url": reverse("push_delivery_monitor"), "label": "配信状況"}
         return [*self.breadcrumbs_items, monitor, {"url": "", "label": self.get_page_title()}]
+
+
+class _DeliveriesOfReport(_DeliveryReport):
+    """The deliveries of one subject (a person or a notice), named by its id in the URL."""
+
+    filterset_class = DeliveryFilterSet
+
+    @property
+    def subject(self) -> Alumnus | NoticePage:
+        raise NotImplementedError
+
+    def get_index_url(self) -> str:
+        return reverse(self.index_url_name, args=[self.subject.pk])
+
+    def get_index_results_url(self) -> str:
+        return reverse(self.index_results_url_name, args=[self.subject.pk])
 
 
 class PeopleSearchView(_DeliveryReport):
@@ -145,13 +158,12 @@ class PeopleSearchView(_DeliveryReport):
         return context
 
 
-class PersonDeliveriesView(_DeliveryReport):
+class PersonDeliveriesView(_DeliveriesOfReport):
     """One person: which items reached them, by which channel, when, and what failed."""
 
     index_url_name = "push_delivery_person"
     index_results_url_name = "push_delivery_person_results"
     template_name = "push/person_deliveries.html"
-    filterset_class = DeliveryFilterSet
     audit_target = "delivery_person"
     columns = [
         TitleColumn(
@@ -170,11 +182,9 @@ class PersonDeliveriesView(_DeliveryReport):
     def get_page_title(self) -> str:
         return f"{self.alumnus} さんへの配信"
 
-    def get_index_url(self) -> str:
-        return reverse(self.index_url_name, args=[self.alumnus.pk])
-
-    def get_index_results_url(self) -> str:
-        return reverse(self.index_results_url_name, args=[self.alumnus.pk])
+    @property
+    def subject(self) -> Alumnus | NoticePage:
+        return self.alumnus
 
     def get_queryset(self) -> QuerySet[Delivery]:
         return deliveries_of_alumnus(alumnus=self.alumnus)
@@ -192,12 +202,11 @@ class PersonDeliveriesView(_DeliveryReport):
         return context
 
 
-class NoticeRecipientsView(_DeliveryReport):
+class NoticeRecipientsView(_DeliveriesOfReport):
     """One notice: everyone it was sent to, by which channel, when, with what result."""
 
     index_url_name = "push_delivery_notice"
     index_results_url_name = "push_delivery_notice_results"
-    filterset_class = DeliveryFilterSet
     audit_target = "delivery_recipients"
     columns = [
         TitleColumn(
@@ -216,11 +225,9 @@ class NoticeRecipientsView(_DeliveryReport):
     def get_page_title(self) -> str:
         return f"「{self.notice.title}」の受信者"
 
-    def get_index_url(self) -> str:
-        return reverse(self.index_url_name, args=[self.notice.pk])
-
-    def get_index_results_url(self) -> str:
-        return reverse(self.index_results_url_name, args=[self.notice.pk])
+    @property
+    def subject(self) -> Alumnus | NoticePage:
+        return self.notice
 
     def get_queryset(self) -> QuerySet[Delivery]:
         return deliveries_of_notice(notice=self.notice)

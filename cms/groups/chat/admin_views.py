@@ -11,11 +11,12 @@ from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.html import format_html
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.reports import ReportView
+
+from cms.admin_listing import time_column
 
 from . import selectors, services
 from .errors import ChatError
@@ -201,11 +202,7 @@ class ModerationLogView(ReportView):
     filterset_class = ModerationLogFilterSet
     paginate_by = 50
     columns = [
-        Column(
-            "at",
-            label="日時",
-            accessor=lambda entry: timezone.localtime(entry.at).strftime("%Y-%m-%d %H:%M"),
-        ),
+        time_column("at", "日時"),
         Column("group", label="グループ"),
         Column("action", label="操作", accessor="get_action_display"),
         Column("actor", label="操作した人", accessor=_actor),

@@ -1,5 +1,5 @@
 // The PWA's shell script, on every page: service worker registration, "new version" banner,
-// install prompts; the signed-in state in the header and the tab bar (from the API, never written
+// install prompts; small helpers the screens share (dates, elements); the signed-in state in the header and the tab bar (from the API, never written
 // into the static pages), member screens that lead to the login and back, the back control of
 // the installed app, the text size buttons, and `AlumniApp.signedOut()` for every sign-out.
 "use strict";
@@ -7,6 +7,22 @@
   var $ = function (id) { return document.getElementById(id); };
   var App = (window.AlumniApp = window.AlumniApp || {});
   var APP_HOME = "/app/";
+  var WEEKDAYS = ["日", "月", "火", "水", "木", "金", "土"];
+
+  // "2026-11-03" -> "2026年11月3日（火）", as the static pages print it.
+  App.jaDate = function (iso) {
+    var parts = iso.split("-").map(Number);
+    var day = new Date(Date.UTC(parts[0], parts[1] - 1, parts[2])).getUTCDay();
+    return parts[0] + "年" + parts[1] + "月" + parts[2] + "日（" + WEEKDAYS[day] + "）";
+  };
+
+  // An element with a class and its text (always as text, never parsed as markup).
+  App.el = function (tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  };
 
   function showUpdate(registration) {
     var banner = $("update-banner");

@@ -6,23 +6,10 @@
   "use strict";
   var api = window.AlumniAPI.call;
   var $ = function (id) { return document.getElementById(id); };
-  var WEEKDAYS = ["日", "月", "火", "水", "木", "金", "土"];
   var RICH_TEXT_TAGS = ["P", "H2", "H3", "B", "STRONG", "I", "EM", "OL", "UL", "LI", "A", "BR"];
   var OPEN_CHANNELS = ["push", "email", "digest"];
-
-  function jaDate(iso) {
-    // "2026-11-03" -> "2026年11月3日（火）", as the static pages print it.
-    var parts = iso.split("-").map(Number);
-    var day = new Date(Date.UTC(parts[0], parts[1] - 1, parts[2])).getUTCDay();
-    return parts[0] + "年" + parts[1] + "月" + parts[2] + "日（" + WEEKDAYS[day] + "）";
-  }
-
-  function el(tag, className, text) {
-    var node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined) node.textContent = text;
-    return node;
-  }
+  var jaDate = window.AlumniApp.jaDate;
+  var el = window.AlumniApp.el;
 
   function safeUrl(value) {
     try {

@@ -3,20 +3,8 @@
 (function () {
   "use strict";
   var $ = function (id) { return document.getElementById(id); };
-  var WEEKDAYS = ["日", "月", "火", "水", "木", "金", "土"];
-
-  function jaDate(iso) {
-    var parts = iso.split("-").map(Number);
-    var day = new Date(Date.UTC(parts[0], parts[1] - 1, parts[2])).getUTCDay();
-    return parts[0] + "年" + parts[1] + "月" + parts[2] + "日（" + WEEKDAYS[day] + "）";
-  }
-
-  function el(tag, className, text) {
-    var node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined) node.textContent = text;
-    return node;
-  }
+  var jaDate = window.AlumniApp.jaDate;
+  var el = window.AlumniApp.el;
 
   // Only paths of this site: the API gives nothing else, and nothing else is followed.
   function sitePath(url) {
