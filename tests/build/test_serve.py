@@ -10,7 +10,6 @@ from urllib.parse import quote
 from wsgiref.simple_server import WSGIRequestHandler, make_server
 
 import pytest
-
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
