@@ -130,7 +130,9 @@ APP_TITLES = {
     "chat": "グループでの会話",
 }
 
-MEMBER_SCREENS = frozenset({"home", "feed", "groups", "chat", "profile", "notifications", "export"})
+MEMBER_SCREENS = frozenset(
+    {"home", "feed", "groups", "chat", "profile", "notifications", "export"}
+)
 """Screens only a signed-in alumnus can use: opened signed-out, they lead to the login and
 back (`/app/login/?next=…`). Their files are static shells, the same for everyone."""
 
