@@ -15,7 +15,11 @@ from django_tasks_db.models import DBTaskResult
 
 from cms.alumni.management.commands.task_worker import ResilientWorker
 
-pytestmark = pytest.mark.django_db(transaction=True)
+
+@pytest.fixture
+def real_commits(migrated_data_left_behind: None, transactional_db: None) -> None:
+    """The worker commits and closes connections for real, as in its own process."""
+
 
 DATABASE_QUEUE = {
     "default": {
@@ -55,7 +59,7 @@ def worker(cls: type[Worker] = ResilientWorker, **options: Any) -> Worker:
 
 
 @pytest.fixture
-def database_queue() -> Iterator[None]:
+def database_queue(real_commits: None) -> Iterator[None]:
     with override_settings(TASKS=DATABASE_QUEUE):
         yield
 
