@@ -17,7 +17,9 @@ from cms.alumni.management.commands.task_worker import ResilientWorker
 
 
 @pytest.fixture
-def real_commits(migrated_data_left_behind: None, transactional_db: None) -> None:
+def real_commits(
+    migrated_data_left_behind: None, django_db_serialized_rollback: None, transactional_db: None
+) -> None:
     """The worker commits and closes connections for real, as in its own process."""
 
 
