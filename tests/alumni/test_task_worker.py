@@ -140,24 +140,23 @@ def test_the_worker_waits_out_a_locked_sqlite_database_and_runs_the_task(
     assert result.return_value == 7
 
 
-def test_the_worker_carries_on_after_its_postgresql_connection_is_terminated(
-    database_queue: None,
-) -> None:
-    """The connection dies while a task runs (pg_terminate_backend from here), so writing that
-    task's result fails: the worker reconnects and runs the next task."""
+def run_through_a_terminated_connection(running: Worker) -> list[BaseException]:
+    """Run `running` in a thread (its own connection, as in its own process); while its first
+    task runs, terminate its PostgreSQL backend from here (as a database restart or a network
+    cut would), so writing that task's result fails. Returns what ended the worker, if anything,
+    once the second task ran or the worker died."""
     if connection.vendor != "postgresql":
         pytest.skip("PostgreSQL's backend termination")
     started.clear()
     release.clear()
     wait_for_release.enqueue()
     echo.enqueue(value=7)
-    running = worker(batch=False)
     failures: list[BaseException] = []
 
     def run() -> None:
         try:
             running.run()
-        except BaseException as error:  # what would kill the worker process
+        except BaseException as error:  # what would end the worker process
             failures.append(error)
         finally:
             connections.close_all()
@@ -174,20 +173,37 @@ def test_the_worker_carries_on_after_its_postgresql_connection_is_terminated(
             assert cursor.fetchall()
         release.set()
         for _ in range(600):
-            if (
-                DBTaskResult.objects.filter(
-                    task_path=echo.module_path, status=TaskResultStatus.SUCCESSFUL
-                ).exists()
-                or not thread.is_alive()
-            ):
+            echo_ran = DBTaskResult.objects.filter(
+                task_path=echo.module_path, status=TaskResultStatus.SUCCESSFUL
+            ).exists()
+            if echo_ran or not thread.is_alive():
                 break
             time.sleep(0.05)
-        assert thread.is_alive(), failures
-        assert running.database_errors >= 1
-        echo_result = DBTaskResult.objects.get(task_path=echo.module_path)
-        assert echo_result.status == TaskResultStatus.SUCCESSFUL
     finally:
         release.set()
         running.running = False
         thread.join(timeout=30)
+    return failures
+
+
+def test_db_worker_alone_dies_when_its_postgresql_connection_is_terminated(
+    database_queue: None,
+) -> None:
+    failures = run_through_a_terminated_connection(worker(Worker, batch=False))
+    assert [type(failure).__name__ for failure in failures] in (
+        ["OperationalError"],
+        ["InterfaceError"],
+    )
+    assert DBTaskResult.objects.get(task_path=echo.module_path).status == TaskResultStatus.READY
+
+
+def test_the_worker_carries_on_after_its_postgresql_connection_is_terminated(
+    database_queue: None,
+) -> None:
+    running = worker(batch=False)
+    failures = run_through_a_terminated_connection(running)
     assert not failures
+    assert running.database_errors >= 1
+    echo_result = DBTaskResult.objects.get(task_path=echo.module_path)
+    assert echo_result.status == TaskResultStatus.SUCCESSFUL
+    assert echo_result.return_value == 7
