@@ -9,6 +9,7 @@ import mimetypes
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from .site_files import DEFAULT_CACHE_CONTROL, header_rules
 
@@ -42,6 +43,16 @@ def headers_for(path: str) -> dict[str, str]:
     return headers
 
 
+def request_path(path_info: str) -> str:
+    """The request's path as text: WSGI gives PATH_INFO as the URL's bytes read as Latin-1
+    (PEP 3333), so `/notices/説明会/` arrives as mojibake; a path that is not UTF-8 matches no
+    file."""
+    try:
+        return path_info.encode("iso-8859-1").decode("utf-8")
+    except UnicodeError:
+        return "/\ufffd"
+
+
 class StaticSite:
     """A WSGI app serving a built dist/ (followed through its symlink on every request)."""
 
@@ -52,9 +63,10 @@ class StaticSite:
     def __call__(
         self, environ: dict[str, Any], start_response: Callable[..., Any]
     ) -> Iterable[bytes]:
-        path = environ.get("PATH_INFO", "/") or "/"
-        if self.cms is not None and path.startswith(CMS_PREFIXES):
+        raw_path = environ.get("PATH_INFO", "/") or "/"
+        if self.cms is not None and raw_path.startswith(CMS_PREFIXES):
             return self.cms(environ, start_response)
+        path = request_path(raw_path)
         if environ.get("REQUEST_METHOD", "GET") not in {"GET", "HEAD"}:
             start_response("405 Method Not Allowed", [("Allow", "GET, HEAD")])
             return [b""]
@@ -63,7 +75,7 @@ class StaticSite:
         status = "200 OK"
         if file is None:
             if (root / path.lstrip("/")).is_dir() and not path.endswith("/"):
-                start_response("301 Moved Permanently", [("Location", path + "/")])
+                start_response("301 Moved Permanently", [("Location", quote(path + "/"))])
                 return [b""]
             file, status = root / "404.html", "404 Not Found"
             if not file.is_file():

@@ -171,8 +171,12 @@ def invitations_send_view(request: HttpRequest) -> HttpResponse:
         entries = RosterEntry.objects.filter(pk__in=ids)
         if _refused(request, entries):
             return redirect("alumni_invitations")
-    queued = services.invitation_queue_emails(entries=_eligible(entries), actor=staff(request))
-    messages.success(request, f"{len(queued)} 件の招待メールを送信キューに入れました。")
+    run = services.invitation_run_start(entries=_eligible(entries), actor=staff(request))
+    messages.success(
+        request,
+        f"{run.entries} 件の招待メールを送信キューに入れました。"
+        f"{run.batches} 回に分けて順に送信します。送信結果はこの画面の一覧でご確認ください。",
+    )
     return redirect("alumni_invitations")
 
 

@@ -123,6 +123,14 @@ class RegistrationCreateView(AlumniAPIView):
         return Response({"status": alumnus.status}, status=status.HTTP_201_CREATED)
 
 
+# The same answer whatever the address and whatever the mail server does: the mail is sent by
+# a task on the "mail" queue, after the response.
+LOGIN_CODE_QUEUED = (
+    "登録済みのアドレスであれば、確認コードをメールでお送りします。"
+    "数分たっても届かないときは、もう一度お試しください。"
+)
+
+
 class LoginCodeRequestView(AlumniAPIView):
     permission_classes = [AllowAny]
     authentication_classes: list[Any] = []
@@ -137,7 +145,7 @@ class LoginCodeRequestView(AlumniAPIView):
         data.is_valid(raise_exception=True)
         services.login_code_request(email=data.validated_data["email"], ip=_client_ip(request))
         return Response(
-            {"detail": "登録済みのアドレスであれば、確認コードを送信しました。"},
+            {"detail": LOGIN_CODE_QUEUED},
             status=status.HTTP_202_ACCEPTED,
         )
 

@@ -153,16 +153,9 @@ def _invitation_give_code(invitation: Invitation) -> str:
     return code
 
 
-def invitation_queue_emails(
-    *, entries: list[RosterEntry], actor: AbstractBaseUser | None
-) -> list[int]:
-    """Queue one email invitation per entry that has an address and no live invitation.
-
-    Withdrawn entries (退会) are skipped. Mail goes out in a background task, after the
-    transaction commits.
-    """
-    from cms.alumni.tasks import invitation_emails_send
-
+def _invitations_create(*, entries: list[RosterEntry], actor: AbstractBaseUser | None) -> list[int]:
+    """One queued email invitation per entry that has an address and no live invitation, in
+    one transaction. Withdrawn entries (退会) and those with an account are skipped."""
     ids: list[int] = []
     with transaction.atomic():
         for entry in entries:
@@ -183,9 +176,65 @@ def invitation_queue_emails(
                 issued_by=actor if isinstance(actor, User) else None,
             )
             ids.append(invitation.pk)
+    return ids
+
+
+def invitation_queue_emails(
+    *, entries: list[RosterEntry], actor: AbstractBaseUser | None
+) -> list[int]:
+    """Queue one email invitation per entry that has an address and no live invitation.
+
+    Withdrawn entries (退会) are skipped. Mail goes out in a background task on the mail
+    queue, after the transaction commits. For a few entries; a whole roster goes through
+    `invitation_run_start`, in batches."""
+    from cms.alumni.tasks import invitation_emails_send
+
+    with transaction.atomic():
+        ids = _invitations_create(entries=entries, actor=actor)
         if ids:
             transaction.on_commit(lambda: invitation_emails_send.enqueue(invitation_ids=ids))
     return ids
+
+
+@dataclass(frozen=True)
+class InvitationRun:
+    """What `invitation_run_start` queued: entries, and the batches (tasks) they went into."""
+
+    entries: int
+    batches: int
+
+
+def invitation_run_start(
+    *, entries: list[RosterEntry], actor: AbstractBaseUser | None
+) -> InvitationRun:
+    """Queue email invitations for many entries at once: one task per batch of
+    `ALUMNI_INVITATION_BATCH_SIZE` entries, each batch its own short transaction (10,000 entries
+    in one transaction would lock SQLite for the whole run). Returns at once."""
+    from cms.alumni.tasks import invitation_batch_send
+
+    ids = [entry.pk for entry in entries]
+    size = settings.ALUMNI_INVITATION_BATCH_SIZE
+    batches = [ids[start : start + size] for start in range(0, len(ids), size)]
+    actor_id = actor.pk if isinstance(actor, User) else None
+    with transaction.atomic():
+        for batch in batches:
+            invitation_batch_send.enqueue(entry_ids=batch, actor_id=actor_id)
+    return InvitationRun(entries=len(ids), batches=len(batches))
+
+
+def invitation_batch_send(*, entry_ids: list[int], actor_id: int | None) -> dict[str, int]:
+    """One batch of an invitation run: create its invitations (one transaction), then send
+    each once. Entries that became withdrawn, registered or invited meanwhile are skipped, so
+    running a batch twice sends nothing twice."""
+    actor = User.objects.filter(pk=actor_id).first() if actor_id is not None else None
+    entries = list(
+        RosterEntry.objects.filter(pk__in=entry_ids).select_related("alumnus").order_by("pk")
+    )
+    outcome: dict[str, int] = {}
+    for invitation_id in _invitations_create(entries=entries, actor=actor):
+        state = invitation_email_send(invitation_id=invitation_id)
+        outcome[state] = outcome.get(state, 0) + 1
+    return outcome
 
 
 def invitation_email_send(*, invitation_id: int) -> str:
@@ -416,51 +465,85 @@ def _throttle_count(events: list[tuple[str, str]]) -> None:
 
 
 def _one_time_code_send(*, alumnus: Alumnus, email: str, purpose: str) -> None:
-    code = codes.one_time_code_new()
+    """Store a pending code and queue its mail on the mail queue, in the caller's transaction
+    (with the database task backend both commit together or not at all). The code itself is
+    drawn by the task, so it never sits in clear in the task table; the request never waits
+    for the mail server."""
+    from cms.alumni.tasks import one_time_code_mail
+
     now = timezone.now()
     OneTimeCode.objects.filter(alumnus=alumnus, purpose=purpose, used_at__isnull=True).update(
         used_at=now
     )
-    OneTimeCode.objects.create(
+    pending = OneTimeCode.objects.create(
         alumnus=alumnus,
         purpose=purpose,
         email=email,
-        code_hash=codes.one_time_code_hash(code),
+        code_hash=PENDING_CODE_HASH,
         expires_at=now + dt.timedelta(minutes=settings.ALUMNI_LOGIN_CODE_MINUTES),
     )
+    one_time_code_mail.enqueue(code_id=pending.pk)
+
+
+# A code whose mail has not gone out yet: no code matches it (a hash is never empty).
+PENDING_CODE_HASH = ""
+
+
+def one_time_code_mail_send(*, code_id: int) -> str:
+    """Draw the code of a pending one-time code and mail it. Returns "sent", "skipped" (used,
+    expired or already mailed) or "failed" (the code is pending again, so a retry can send it)."""
+    code = codes.one_time_code_new()
+    claimed = OneTimeCode.objects.filter(
+        pk=code_id,
+        code_hash=PENDING_CODE_HASH,
+        used_at__isnull=True,
+        expires_at__gt=timezone.now(),
+    ).update(code_hash=codes.one_time_code_hash(code))
+    if not claimed:
+        return "skipped"
+    pending = OneTimeCode.objects.get(pk=code_id)
     context = {
         "code": code,
         "minutes": settings.ALUMNI_LOGIN_CODE_MINUTES,
         "site_name": settings.SITE_NAME,
-        "purpose": purpose,
+        "purpose": pending.purpose,
     }
     subject = (
         f"【{settings.SITE_NAME}】ログイン用の確認コード"
-        if purpose == OneTimeCodePurpose.LOGIN
+        if pending.purpose == OneTimeCodePurpose.LOGIN
         else f"【{settings.SITE_NAME}】メールアドレス変更の確認コード"
     )
     message = EmailMultiAlternatives(
-        subject=subject, body=render_to_string("alumni/mail/one_time_code.txt", context), to=[email]
+        subject=subject,
+        body=render_to_string("alumni/mail/one_time_code.txt", context),
+        to=[pending.email],
     )
     message.attach_alternative(
         render_to_string("alumni/mail/one_time_code.html", context), "text/html"
     )
-    transaction.on_commit(message.send)
+    try:
+        message.send()
+    except Exception as error:
+        OneTimeCode.objects.filter(pk=code_id).update(code_hash=PENDING_CODE_HASH)
+        logger.warning("one-time code %s: mail failed (%s)", code_id, type(error).__name__)
+        return "failed"
+    return "sent"
 
 
 def login_code_request(*, email: str, ip: str) -> None:
-    """Mail a login code if an active alumnus has this address; the caller answers the same
-    either way, so nobody learns who is registered."""
+    """Queue a login code mail if an active alumnus has this address; the caller answers the
+    same either way, so nobody learns who is registered (and nothing here waits for mail)."""
     _throttle_check(
         [
             ("code-request-email", email, settings.ALUMNI_THROTTLE_CODE_REQUESTS_PER_EMAIL),
             ("code-request-ip", ip, settings.ALUMNI_THROTTLE_CODE_REQUESTS_PER_IP),
         ]
     )
-    _throttle_count([("code-request-email", email), ("code-request-ip", ip)])
-    alumnus = alumnus_find_active_by_email(email=email)
-    if alumnus is not None:
-        _one_time_code_send(alumnus=alumnus, email=email, purpose=OneTimeCodePurpose.LOGIN)
+    with transaction.atomic():
+        _throttle_count([("code-request-email", email), ("code-request-ip", ip)])
+        alumnus = alumnus_find_active_by_email(email=email)
+        if alumnus is not None:
+            _one_time_code_send(alumnus=alumnus, email=email, purpose=OneTimeCodePurpose.LOGIN)
 
 
 WRONG_CODE = "確認コードが正しくないか、有効期限が切れています。"

@@ -181,7 +181,9 @@ MAILERS = {
             "username": env("EMAIL_HOST_USER") or None,
             "password": env("EMAIL_HOST_PASSWORD") or None,
             "use_tls": env_bool("EMAIL_USE_TLS"),
-            "timeout": 20,
+            # Short: a hung mail server must not hold a worker for long (mail has its own
+            # queue and worker, so it never delays pushes or builds either).
+            "timeout": int(env("EMAIL_TIMEOUT", "10")),
         },
     }
 }
@@ -189,10 +191,11 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", f"{SITE_NAME} <no-reply@alumni.ex
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Background work: Django's tasks API, queued in the database, run by `manage.py db_worker`.
-# Two queues: "default" (mail, push, search index …) and "pwa" (static builds after a publish),
-# each with its own worker, so that a publish is live within a fraction of a second even while
-# a large fan-out of mail or push is running (see README, "Deployment outline").
-TASK_QUEUES = ["default", "pwa"]
+# Three queues, each with its own worker, so that none waits behind another (see README,
+# "Deployment outline"): "default" (push, search index …), "pwa" (static builds after a publish,
+# live within a fraction of a second) and "mail" (invitations and login codes: a slow or hung
+# mail server delays only other mail).
+TASK_QUEUES = ["default", "pwa", "mail"]
 TASKS = {
     "default": {
         "BACKEND": env("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
@@ -285,6 +288,10 @@ PUSH_SENDER_PROCESSES_FROM = int(env("PUSH_SENDER_PROCESSES_FROM", "2000"))
 # Alumni identity
 ALUMNI_INVITATION_VALID_DAYS = int(env("ALUMNI_INVITATION_VALID_DAYS", "90"))
 ALUMNI_LOGIN_CODE_MINUTES = 10
+# A login code whose mail failed is tried again after these pauses (all within its validity).
+ALUMNI_CODE_MAIL_RETRY_SECONDS = [30, 120]
+# 「未送信の全員に招待メールを送る」 queues one task per this many entries, each its own transaction.
+ALUMNI_INVITATION_BATCH_SIZE = int(env("ALUMNI_INVITATION_BATCH_SIZE", "200"))
 ALUMNI_LOGIN_CODE_MAX_TRIES = 5
 # Per email and per IP (hashed), within the window: code requests and wrong codes.
 ALUMNI_THROTTLE_WINDOW_SECONDS = 15 * 60

@@ -1,12 +1,21 @@
-"""Wagtail's own serving of a live page: the build's renderer fed with that one page's data."""
+"""Serving a live page: Wagtail's own (the build's renderer fed with that one page's data) and
+the demo server's of the built files."""
 
+import threading
+import urllib.error
+import urllib.request
 from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+from wsgiref.simple_server import WSGIRequestHandler, make_server
 
+import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from pwa_build.build import build
+from pwa_build.devserver import StaticSite
 from tests.content.factories import NoticePageFactory
 
 from .conftest import SiteTree
@@ -46,3 +55,36 @@ def test_an_unknown_url_on_the_cms_origin_is_a_plain_404(
     # Django's own 404 view must not pick up a PWA template it cannot fill.
     client.raise_request_exception = False
     assert client.get("/no-such-page/").status_code == 404
+
+
+def test_the_demo_server_serves_a_notice_whose_url_is_japanese(
+    site_tree: SiteTree, dist: Path
+) -> None:
+    NoticePageFactory(parent=site_tree.notices, slug="説明会のご案内", title="説明会のご案内です")
+    build(full=True)
+    assert (dist / "notices/説明会のご案内/index.html").is_file()
+    server = make_server("127.0.0.1", 0, StaticSite(dist), handler_class=QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{server.server_port}"
+    try:
+        with urllib.request.urlopen(f"{base}/notices/{quote('説明会のご案内')}/") as response:
+            assert response.status == 200
+            assert "説明会のご案内です" in response.read().decode()
+        # Without the trailing slash: redirected to the same (percent-encoded) URL with it.
+        with urllib.request.urlopen(f"{base}/notices/{quote('説明会のご案内')}") as response:
+            assert response.url == f"{base}/notices/{quote('説明会のご案内')}/"
+        with pytest.raises(urllib.error.HTTPError) as missing:
+            urllib.request.urlopen(f"{base}/notices/{quote('別のお知らせ')}/")
+        assert missing.value.code == 404
+        with pytest.raises(urllib.error.HTTPError) as not_utf8:
+            urllib.request.urlopen(f"{base}/notices/%FF%FE/")
+        assert not_utf8.value.code == 404
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+class QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
