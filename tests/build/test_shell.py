@@ -108,7 +108,9 @@ def test_the_tab_bar_marks_the_current_tab_and_member_links(
     assert [t for t in tabs("notices/open-day/index.html") if t[2]] == [
         ("お知らせ", "/notices/", True)
     ]
-    assert [t for t in tabs("app/groups/index.html") if t[2]] == [("グループ", "/app/groups/", True)]
+    assert [t for t in tabs("app/groups/index.html") if t[2]] == [
+        ("グループ", "/app/groups/", True)
+    ]
     # A conversation fills the screen, like a messaging app: no tab bar under its composer.
     assert "class=tabbar" not in (dist / "app/chat/index.html").read_text()
     assert [t for t in tabs("app/index.html") if t[2]] == [("ホーム", "/", True)]
