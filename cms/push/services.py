@@ -6,18 +6,21 @@ import logging
 import time
 import uuid
 from collections import defaultdict
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
+from cryptography.hazmat.primitives import serialization
 from django.conf import settings
 from django.core.mail import EmailMessage, mailers
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from py_vapid import Vapid02
+from py_vapid.utils import b64urlencode
 
 from cms.alumni.models import Alumnus
 from cms.content.models import NoticePage, Visibility
 
-from .crypto import Recipient, VapidSigner, new_vapid_key_pem
 from .models import Channel, Delivery, DeliveryStatus, PushSubscription, VapidKey
 from .selectors import (
     alumni_reachable_by_email,
@@ -25,7 +28,7 @@ from .selectors import (
     month_bounds,
     vapid_key_current,
 )
-from .sender import PushMessage, Result, SendOptions, send_all
+from .sender import PushMessage, PushOutcome, Result, SendOptions, VapidHeaders, send_in_chunks
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +42,14 @@ def vapid_key_create(*, replace: bool = False) -> tuple[VapidKey, bool]:
     current = vapid_key_current()
     if current is not None and not replace:
         return current, False
-    pem, public = new_vapid_key_pem()
+    vapid = Vapid02()
+    vapid.generate_keys()
+    pem = vapid.private_pem().decode("ascii")
+    public = b64urlencode(
+        vapid.public_key.public_bytes(
+            serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+        )
+    )
     with transaction.atomic():
         VapidKey.objects.all().delete()
         return VapidKey.objects.create(private_key_pem=pem, public_key=public), True
@@ -130,16 +140,24 @@ def send_options() -> SendOptions:
     if key is None:
         raise PushNotConfigured("VAPID key missing: run `manage.py vapid_keys`")
     return SendOptions(
-        signer=VapidSigner(
+        vapid=VapidHeaders(
             private_key_pem=key.private_key_pem, subject=settings.PUSH_VAPID_SUBJECT
         ),
         ttl=settings.PUSH_TTL_SECONDS,
         urgency=settings.PUSH_URGENCY,
         concurrency_per_service=settings.PUSH_CONCURRENCY_PER_SERVICE,
         ca_file=settings.PUSH_CA_FILE,
-        processes=settings.PUSH_SENDER_PROCESSES,
-        processes_from=settings.PUSH_SENDER_PROCESSES_FROM,
     )
+
+
+def push_send(
+    *, messages: Sequence[PushMessage], options: SendOptions | None = None
+) -> Iterator[list[PushOutcome]]:
+    """Send push messages (notices, chat); yields outcomes chunk by chunk as services answer.
+
+    Raises PushNotConfigured when there is no VAPID key.
+    """
+    return send_in_chunks(messages, options or send_options())
 
 
 def notice_fan_out(*, notice_id: int) -> FanOutReport:
@@ -188,13 +206,8 @@ def _push_phase(*, notice: NoticePage, audience: QuerySet[Alumnus], report: FanO
     state: dict[int, _AlumnusPush] = defaultdict(_AlumnusPush)
     owner: dict[int, int] = {}
     for pk, alumnus_id, endpoint, p256dh, auth in subscriptions:
-        try:
-            recipient = Recipient.from_b64(p256dh=p256dh, auth=auth)
-        except ValueError:
-            state[alumnus_id].failed += 1
-            continue
         owner[pk] = alumnus_id
-        state[alumnus_id].subscriptions.append(PushMessage(pk, endpoint, recipient, full, short))
+        state[alumnus_id].subscriptions.append(PushMessage(pk, endpoint, p256dh, auth, full, short))
     if not owner:
         _settle_push(token=token, state=state, report=report)
         return
@@ -207,7 +220,8 @@ def _push_phase(*, notice: NoticePage, audience: QuerySet[Alumnus], report: FanO
         retry: list[PushMessage] = []
         waits: list[float] = []
         by_key = {m.key: m for m in pending}
-        for outcome in send_all(pending, options):
+        outcomes = [o for chunk in push_send(messages=pending, options=options) for o in chunk]
+        for outcome in outcomes:
             alumnus = state[owner[outcome.key]]
             if outcome.result == Result.SENT:
                 alumnus.sent += 1

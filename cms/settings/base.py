@@ -281,9 +281,6 @@ PUSH_CONCURRENCY_PER_SERVICE = int(env("PUSH_CONCURRENCY_PER_SERVICE", "64"))
 # 429/503: wait in the same task when the service asks for at most this long, else re-enqueue.
 PUSH_INLINE_RETRY_MAX_SECONDS = int(env("PUSH_INLINE_RETRY_MAX_SECONDS", "30"))
 PUSH_MAX_ATTEMPTS = int(env("PUSH_MAX_ATTEMPTS", "5"))
-# A fan-out of at least PUSH_SENDER_PROCESSES_FROM messages is split over this many processes.
-PUSH_SENDER_PROCESSES = int(env("PUSH_SENDER_PROCESSES", str(min(os.cpu_count() or 1, 4))))
-PUSH_SENDER_PROCESSES_FROM = int(env("PUSH_SENDER_PROCESSES_FROM", "2000"))
 
 # Alumni identity
 ALUMNI_INVITATION_VALID_DAYS = int(env("ALUMNI_INVITATION_VALID_DAYS", "90"))
