@@ -8,6 +8,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
 from cryptography.hazmat.primitives import serialization
 from django.conf import settings
@@ -190,8 +191,19 @@ def _claim(*, notice: NoticePage, channel: str, alumnus_ids: list[int]) -> str:
     Delivery.objects.filter(notice=notice, channel=channel).filter(
         Q(status=DeliveryStatus.PENDING)
         | Q(status=DeliveryStatus.RETRY, retry_at__lte=timezone.now())
-    ).update(status=DeliveryStatus.SENDING, claim=token)
+    ).update(status=DeliveryStatus.SENDING, claim=token, claimed_until=lease_end())
     return token
+
+
+def lease_end() -> dt.datetime:
+    """Until when a claim taken (or renewed) now holds."""
+    return timezone.now() + dt.timedelta(seconds=settings.DELIVERY_LEASE_SECONDS)
+
+
+def _renew(token: str) -> None:
+    Delivery.objects.filter(claim=token, status=DeliveryStatus.SENDING).update(
+        claimed_until=lease_end()
+    )
 
 
 def _push_phase(*, notice: NoticePage, audience: QuerySet[Alumnus], report: FanOutReport) -> None:
@@ -213,28 +225,46 @@ def _push_phase(*, notice: NoticePage, audience: QuerySet[Alumnus], report: FanO
         return
     options = send_options()
     pending = [m for s in state.values() for m in s.subscriptions]
-    expired: list[int] = []
-    delivered: list[int] = []
+    remaining = {alumnus_id: len(s.subscriptions) for alumnus_id, s in state.items()}
     attempt = 1
     while pending:
         retry: list[PushMessage] = []
         waits: list[float] = []
         by_key = {m.key: m for m in pending}
-        outcomes = [o for chunk in push_send(messages=pending, options=options) for o in chunk]
-        for outcome in outcomes:
-            alumnus = state[owner[outcome.key]]
-            if outcome.result == Result.SENT:
-                alumnus.sent += 1
-                delivered.append(outcome.key)
-            elif outcome.result == Result.EXPIRED:
-                alumnus.expired += 1
-                expired.append(outcome.key)
-            elif outcome.result == Result.RETRY:
-                retry.append(by_key[outcome.key])
-                waits.append(outcome.retry_after or 60.0)
-                alumnus.retry_after = max(alumnus.retry_after or 0.0, outcome.retry_after or 60.0)
-            else:
-                alumnus.failed += 1
+        # Each chunk is recorded as its answers come in: a worker that dies mid fan-out leaves
+        # only its last chunk unrecorded, and its lease lets another worker finish the rest.
+        for chunk in push_send(messages=pending, options=options):
+            expired: list[int] = []
+            delivered: list[int] = []
+            done: list[int] = []
+            for outcome in chunk:
+                alumnus_id = owner[outcome.key]
+                alumnus = state[alumnus_id]
+                if outcome.result == Result.SENT:
+                    alumnus.sent += 1
+                    delivered.append(outcome.key)
+                elif outcome.result == Result.EXPIRED:
+                    alumnus.expired += 1
+                    expired.append(outcome.key)
+                elif outcome.result == Result.RETRY:
+                    retry.append(by_key[outcome.key])
+                    waits.append(outcome.retry_after or 60.0)
+                    alumnus.retry_after = max(
+                        alumnus.retry_after or 0.0, outcome.retry_after or 60.0
+                    )
+                else:
+                    alumnus.failed += 1
+                remaining[alumnus_id] -= 1
+                if remaining[alumnus_id] == 0 and (alumnus.sent or alumnus.retry_after is None):
+                    done.append(alumnus_id)
+            if expired:
+                PushSubscription.objects.filter(pk__in=expired).delete()
+            if delivered:
+                PushSubscription.objects.filter(pk__in=delivered).update(
+                    last_success_at=timezone.now()
+                )
+            _settle_push(token=token, state=state, report=report, attempts=attempt, only=done)
+            _renew(token)
         # Somebody already reached on another device needs no second try.
         retry = [m for m in retry if state[owner[m.key]].sent == 0]
         pending = []
@@ -247,20 +277,28 @@ def _push_phase(*, notice: NoticePage, audience: QuerySet[Alumnus], report: FanO
         attempt += 1
         for m in retry:
             state[owner[m.key]].retry_after = None
+            remaining[owner[m.key]] += 1
         pending = retry
-    if expired:
-        PushSubscription.objects.filter(pk__in=expired).delete()
-    if delivered:
-        PushSubscription.objects.filter(pk__in=delivered).update(last_success_at=timezone.now())
     _settle_push(token=token, state=state, report=report, attempts=attempt)
 
 
 def _settle_push(
-    *, token: str, state: dict[int, _AlumnusPush], report: FanOutReport, attempts: int = 1
+    *,
+    token: str,
+    state: dict[int, _AlumnusPush],
+    report: FanOutReport,
+    attempts: int = 1,
+    only: list[int] | None = None,
 ) -> None:
+    """Record the outcome of the claimed deliveries (or of the alumni in `only`)."""
+    if only is not None and not only:
+        return
     now = timezone.now()
     groups: dict[tuple[str, int, int, int, float | None], list[int]] = defaultdict(list)
-    claimed_ids = Delivery.objects.filter(claim=token).values_list("alumnus_id", flat=True)
+    claimed = Delivery.objects.filter(claim=token)
+    if only is not None:
+        claimed = claimed.filter(alumnus_id__in=only)
+    claimed_ids = claimed.values_list("alumnus_id", flat=True)
     for alumnus_id in claimed_ids:
         s = state.get(alumnus_id, _AlumnusPush())
         report.pushes_sent += s.sent
@@ -291,6 +329,7 @@ def _settle_push(
                 retry_at=retry_at,
                 attempts=attempts,
                 claim="",
+                claimed_until=None,
             )
 
 
@@ -313,22 +352,23 @@ def _email_phase(*, notice: NoticePage, audience: QuerySet[Alumnus], report: Fan
     )
     token = _claim(notice=notice, channel=Channel.EMAIL, alumnus_ids=alumni_ids)
     claimed = Delivery.objects.filter(claim=token).select_related("alumnus")
-    sent: list[int] = []
-    failed: list[int] = []
     mailer = mailers.default
+    # Each mail's outcome is written as soon as it is known, and the lease renewed.
     for delivery in claimed:
         message = _notice_email(notice=notice, alumnus=delivery.alumnus)
         try:
             mailer.send_messages([message])
         except OSError:
             logger.warning("mail for notice %s failed", notice.pk)
-            failed.append(delivery.pk)
+            Delivery.objects.filter(pk=delivery.pk).update(
+                status=DeliveryStatus.FAILED, claim="", claimed_until=None
+            )
         else:
-            sent.append(delivery.pk)
-    now = timezone.now()
-    Delivery.objects.filter(pk__in=sent).update(status=DeliveryStatus.SENT, sent_at=now, claim="")
-    Delivery.objects.filter(pk__in=failed).update(status=DeliveryStatus.FAILED, claim="")
-    report.emails_sent += len(sent)
+            Delivery.objects.filter(pk=delivery.pk).update(
+                status=DeliveryStatus.SENT, sent_at=timezone.now(), claim="", claimed_until=None
+            )
+            report.emails_sent += 1
+        _renew(token)
 
 
 def _notice_email(*, notice: NoticePage, alumnus: Alumnus) -> EmailMessage:
@@ -367,9 +407,14 @@ def digest_send(*, month: dt.date) -> DigestReport:
     report = DigestReport()
     mailer = mailers.default
     for alumnus in Alumnus.objects.filter(status="active", consent_email=True):
-        received = Delivery.objects.filter(
-            alumnus=alumnus, status__in=[DeliveryStatus.SENT, DeliveryStatus.SENDING]
-        ).values("notice_id")
+        received = (
+            Delivery.objects.filter(alumnus=alumnus)
+            .filter(
+                Q(status=DeliveryStatus.SENT)
+                | Q(status=DeliveryStatus.SENDING, claimed_until__gt=timezone.now())
+            )
+            .values("notice_id")
+        )
         items = list(
             notices_for_alumnus(alumnus=alumnus)
             .filter(first_published_at__gte=start, first_published_at__lt=end)
@@ -384,10 +429,12 @@ def digest_send(*, month: dt.date) -> DigestReport:
             mailer.send_messages([message])
         except OSError:
             logger.warning("digest mail failed")
-            Delivery.objects.filter(claim=token).update(status=DeliveryStatus.FAILED, claim="")
+            Delivery.objects.filter(claim=token).update(
+                status=DeliveryStatus.FAILED, claim="", claimed_until=None
+            )
             continue
         Delivery.objects.filter(claim=token).update(
-            status=DeliveryStatus.SENT, sent_at=timezone.now(), claim=""
+            status=DeliveryStatus.SENT, sent_at=timezone.now(), claim="", claimed_until=None
         )
         report.alumni_mailed += 1
         report.items += len(items)
@@ -405,7 +452,7 @@ def _claim_digest(*, notice_ids: list[int], alumnus: Alumnus) -> str:
         notice_id__in=notice_ids,
         channel=Channel.DIGEST,
         status__in=[DeliveryStatus.PENDING, DeliveryStatus.FAILED],
-    ).update(status=DeliveryStatus.SENDING, claim=token)
+    ).update(status=DeliveryStatus.SENDING, claim=token, claimed_until=lease_end())
     return token
 
 
@@ -427,3 +474,63 @@ def _digest_email(*, alumnus: Alumnus, items: list[NoticePage], month: dt.date) 
         body="\n".join(lines) + "\n",
         to=[alumnus.email],
     )
+
+
+# --- claims left by a dead worker ------------------------------------------------------------
+
+
+@dataclass
+class SweepReport:
+    deliveries: int = 0
+    notices: int = 0
+    invitations: int = 0
+
+
+def claims_sweep() -> SweepReport:
+    """Take back the claims whose lease ran out (their worker died) and queue the work again.
+
+    A push or notice mail delivery goes back to 再送待ち, due now, and its notice's fan-out is
+    queued: the new run sends only to those not yet recorded, so nobody gets it twice. A digest
+    item goes back to 送信待ち for the next digest run. An invitation mail is queued again.
+    """
+    from cms.alumni.models import Invitation, InvitationDelivery
+    from cms.alumni.tasks import invitation_emails_send
+
+    from .tasks import notice_fan_out_task
+
+    now = timezone.now()
+    report = SweepReport()
+    stale = Q(status=DeliveryStatus.SENDING) & (
+        Q(claimed_until__lt=now) | Q(claimed_until__isnull=True)
+    )
+    with transaction.atomic():
+        notice_ids = sorted(
+            set(
+                Delivery.objects.filter(stale, channel__in=[Channel.PUSH, Channel.EMAIL])
+                .values_list("notice_id", flat=True)
+                .distinct()
+            )
+        )
+        report.deliveries = Delivery.objects.filter(
+            stale, channel__in=[Channel.PUSH, Channel.EMAIL]
+        ).update(status=DeliveryStatus.RETRY, retry_at=now, claim="", claimed_until=None)
+        report.deliveries += Delivery.objects.filter(stale, channel=Channel.DIGEST).update(
+            status=DeliveryStatus.PENDING, claim="", claimed_until=None
+        )
+        for notice_id in notice_ids:
+            transaction.on_commit(partial(notice_fan_out_task.enqueue, notice_id))
+        report.notices = len(notice_ids)
+        invitation_ids = list(
+            Invitation.objects.filter(delivery=InvitationDelivery.SENDING)
+            .filter(Q(claimed_until__lt=now) | Q(claimed_until__isnull=True))
+            .values_list("pk", flat=True)
+        )
+        if invitation_ids:
+            Invitation.objects.filter(
+                pk__in=invitation_ids, delivery=InvitationDelivery.SENDING
+            ).update(delivery=InvitationDelivery.QUEUED, claimed_until=None)
+            transaction.on_commit(
+                lambda: invitation_emails_send.enqueue(invitation_ids=invitation_ids)
+            )
+        report.invitations = len(invitation_ids)
+    return report

@@ -281,6 +281,9 @@ PUSH_CONCURRENCY_PER_SERVICE = int(env("PUSH_CONCURRENCY_PER_SERVICE", "64"))
 # 429/503: wait in the same task when the service asks for at most this long, else re-enqueue.
 PUSH_INLINE_RETRY_MAX_SECONDS = int(env("PUSH_INLINE_RETRY_MAX_SECONDS", "30"))
 PUSH_MAX_ATTEMPTS = int(env("PUSH_MAX_ATTEMPTS", "5"))
+# How long a worker's claim on a delivery or invitation mail holds (renewed as it progresses);
+# past it, `manage.py sweep_claims` (run by the scheduler) gives the work to another worker.
+DELIVERY_LEASE_SECONDS = int(env("DELIVERY_LEASE_SECONDS", "300"))
 
 # Alumni identity
 ALUMNI_INVITATION_VALID_DAYS = int(env("ALUMNI_INVITATION_VALID_DAYS", "90"))
