@@ -81,6 +81,7 @@ class Delivery(models.Model):
     pushes_expired = models.PositiveSmallIntegerField("購読切れ（端末数）", default=0)
     attempts = models.PositiveSmallIntegerField("試行回数", default=0)
     retry_at = models.DateTimeField("再送予定日時", null=True, blank=True)
+    last_error = models.CharField("失敗の理由", max_length=200, blank=True)
     sent_at = models.DateTimeField("送信日時", null=True, blank=True)
     opened_at = models.DateTimeField("開封日時", null=True, blank=True)
     # Which running task holds this delivery while it sends (empty when none does).

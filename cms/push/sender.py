@@ -30,7 +30,7 @@ logger = logging.getLogger(__name__)
 class Result(StrEnum):
     SENT = "sent"
     EXPIRED = "expired"  # 404/410: the subscription is gone
-    RETRY = "retry"  # 429/503: try again later
+    RETRY = "retry"  # 429, 5xx, timeout, connection reset: try again later
     FAILED = "failed"
 
 
@@ -49,7 +49,7 @@ class PushOutcome:
     key: int
     result: Result
     status: int | None = None
-    retry_after: float | None = None
+    retry_after: float | None = None  # from Retry-After; None: the caller's back-off decides
     reason: str = ""
 
 
@@ -91,17 +91,17 @@ def origin_of(endpoint: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
-def parse_retry_after(value: str | None, default: float = 60.0) -> float:
-    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date)."""
+def parse_retry_after(value: str | None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date); None without."""
     if not value:
-        return default
+        return None
     value = value.strip()
     if value.isdigit():
         return float(value)
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
-        return default
+        return None
     return max(0.0, when.timestamp() - time.time())
 
 
@@ -193,17 +193,17 @@ async def _send_one(
     status, retry_after, reason = await _post(pusher, origin, message.payload, options)
     if status == 413 and message.short_payload != message.payload:
         status, retry_after, reason = await _post(pusher, origin, message.short_payload, options)
+    if status == 0:
+        return PushOutcome(message.key, Result.FAILED, None, reason=reason)
     if status is not None and 200 <= status < 300:
         return PushOutcome(message.key, Result.SENT, status)
     if status in (404, 410):
         return PushOutcome(message.key, Result.EXPIRED, status, reason=f"HTTP {status}")
-    if status in (429, 503):
+    if status is None or status == 429 or 500 <= status < 600:
+        # Busy, a server error, a timeout or a reset: worth another try after a pause.
+        logger.warning("push to %s to be retried: %s", origin, reason)
         return PushOutcome(
-            message.key,
-            Result.RETRY,
-            status,
-            parse_retry_after(retry_after),
-            reason=f"HTTP {status}",
+            message.key, Result.RETRY, status, parse_retry_after(retry_after), reason=reason
         )
     # The endpoint is an opaque capability URL: log the service, not the subscription.
     logger.warning("push to %s failed: %s", origin, reason)
@@ -213,7 +213,8 @@ async def _send_one(
 async def _post(
     pusher: WebPusher, origin: str, payload: bytes, options: SendOptions
 ) -> tuple[int | None, str | None, str]:
-    """(status, Retry-After, reason); status None when no answer came (timeout, reset)."""
+    """(status, Retry-After, reason); status None when no answer came (timeout, reset), 0 when
+    the message could not be made."""
     headers = {**options.vapid.for_origin(origin), "Urgency": options.urgency}
     try:
         response = await pusher.send_async(
@@ -224,9 +225,11 @@ async def _post(
             timeout=aiohttp.ClientTimeout(total=options.timeout),
         )
     except (WebPushException, ValueError) as exc:
-        return None, None, f"encryption failed: {type(exc).__name__}"
+        return 0, None, f"encryption failed: {type(exc).__name__}"
     except TimeoutError:
         return None, None, "timeout"
+    except aiohttp.ServerDisconnectedError:
+        return None, None, "connection reset"
     except (aiohttp.ClientError, OSError) as exc:
         return None, None, f"connection error: {type(exc).__name__}"
     assert isinstance(response, aiohttp.ClientResponse)

@@ -132,8 +132,20 @@ class _AlumnusPush:
     sent: int = 0
     failed: int = 0
     expired: int = 0
-    retry_after: float | None = None
+    retry_after: float | None = None  # seconds until the next try, while one is due
+    attempts: int = 0  # kept on the delivery across runs
+    reason: str = ""
     subscriptions: list[PushMessage] = field(default_factory=list)
+
+
+def retry_delay(*, attempt: int) -> float:
+    """The pause after the `attempt`-th failed try: exponential back-off with a cap."""
+    return float(
+        min(
+            settings.DELIVERY_RETRY_MAX_SECONDS,
+            settings.DELIVERY_RETRY_BASE_SECONDS * 2 ** max(0, attempt - 1),
+        )
+    )
 
 
 def send_options() -> SendOptions:
@@ -148,6 +160,7 @@ def send_options() -> SendOptions:
         urgency=settings.PUSH_URGENCY,
         concurrency_per_service=settings.PUSH_CONCURRENCY_PER_SERVICE,
         ca_file=settings.PUSH_CA_FILE,
+        timeout=settings.PUSH_TIMEOUT_SECONDS,
     )
 
 
@@ -210,12 +223,14 @@ def _push_phase(*, notice: NoticePage, audience: QuerySet[Alumnus], report: FanO
     alumni_ids = list(alumni_reachable_by_push(alumni=audience).values_list("pk", flat=True))
     token = _claim(notice=notice, channel=Channel.PUSH, alumnus_ids=alumni_ids)
     claimed = Delivery.objects.filter(claim=token, status=DeliveryStatus.SENDING)
+    state: dict[int, _AlumnusPush] = defaultdict(_AlumnusPush)
+    for alumnus_id, attempts in claimed.values_list("alumnus_id", "attempts"):
+        state[alumnus_id].attempts = attempts
     subscriptions = PushSubscription.objects.filter(
         alumnus_id__in=claimed.values("alumnus_id")
     ).values_list("pk", "alumnus_id", "endpoint", "p256dh", "auth")
     full = notice_push_bytes(notice=notice)
     short = notice_push_bytes(notice=notice, short=True)
-    state: dict[int, _AlumnusPush] = defaultdict(_AlumnusPush)
     owner: dict[int, int] = {}
     for pk, alumnus_id, endpoint, p256dh, auth in subscriptions:
         owner[pk] = alumnus_id
@@ -226,8 +241,9 @@ def _push_phase(*, notice: NoticePage, audience: QuerySet[Alumnus], report: FanO
     options = send_options()
     pending = [m for s in state.values() for m in s.subscriptions]
     remaining = {alumnus_id: len(s.subscriptions) for alumnus_id, s in state.items()}
-    attempt = 1
     while pending:
+        for alumnus_id in {owner[m.key] for m in pending}:
+            state[alumnus_id].attempts += 1
         retry: list[PushMessage] = []
         waits: list[float] = []
         by_key = {m.key: m for m in pending}
@@ -246,14 +262,19 @@ def _push_phase(*, notice: NoticePage, audience: QuerySet[Alumnus], report: FanO
                 elif outcome.result == Result.EXPIRED:
                     alumnus.expired += 1
                     expired.append(outcome.key)
-                elif outcome.result == Result.RETRY:
+                elif (
+                    outcome.result == Result.RETRY and alumnus.attempts < settings.PUSH_MAX_ATTEMPTS
+                ):
+                    wait = outcome.retry_after
+                    if wait is None:
+                        wait = retry_delay(attempt=alumnus.attempts)
                     retry.append(by_key[outcome.key])
-                    waits.append(outcome.retry_after or 60.0)
-                    alumnus.retry_after = max(
-                        alumnus.retry_after or 0.0, outcome.retry_after or 60.0
-                    )
-                else:
+                    waits.append(wait)
+                    alumnus.retry_after = max(alumnus.retry_after or 0.0, wait)
+                    alumnus.reason = outcome.reason
+                else:  # failed for good, or the last attempt went by
                     alumnus.failed += 1
+                    alumnus.reason = outcome.reason
                 remaining[alumnus_id] -= 1
                 if remaining[alumnus_id] == 0 and (alumnus.sent or alumnus.retry_after is None):
                     done.append(alumnus_id)
@@ -263,23 +284,19 @@ def _push_phase(*, notice: NoticePage, audience: QuerySet[Alumnus], report: FanO
                 PushSubscription.objects.filter(pk__in=delivered).update(
                     last_success_at=timezone.now()
                 )
-            _settle_push(token=token, state=state, report=report, attempts=attempt, only=done)
+            _settle_push(token=token, state=state, report=report, only=done)
             _renew(token)
         # Somebody already reached on another device needs no second try.
         retry = [m for m in retry if state[owner[m.key]].sent == 0]
         pending = []
-        if not retry:
-            break
-        wait = max(waits)
-        if wait > settings.PUSH_INLINE_RETRY_MAX_SECONDS or attempt >= settings.PUSH_MAX_ATTEMPTS:
-            break  # left in state as retry_after: a deferred task takes over
-        time.sleep(wait)
-        attempt += 1
+        if not retry or max(waits) > settings.PUSH_INLINE_RETRY_MAX_SECONDS:
+            break  # those left with retry_after: a deferred task takes over
+        time.sleep(max(waits))
         for m in retry:
             state[owner[m.key]].retry_after = None
             remaining[owner[m.key]] += 1
         pending = retry
-    _settle_push(token=token, state=state, report=report, attempts=attempt)
+    _settle_push(token=token, state=state, report=report)
 
 
 def _settle_push(
@@ -287,20 +304,18 @@ def _settle_push(
     token: str,
     state: dict[int, _AlumnusPush],
     report: FanOutReport,
-    attempts: int = 1,
     only: list[int] | None = None,
 ) -> None:
     """Record the outcome of the claimed deliveries (or of the alumni in `only`)."""
     if only is not None and not only:
         return
     now = timezone.now()
-    groups: dict[tuple[str, int, int, int, float | None], list[int]] = defaultdict(list)
+    groups: dict[tuple[str, int, int, int, float | None, int, str], list[int]] = defaultdict(list)
     claimed = Delivery.objects.filter(claim=token)
     if only is not None:
         claimed = claimed.filter(alumnus_id__in=only)
-    claimed_ids = claimed.values_list("alumnus_id", flat=True)
-    for alumnus_id in claimed_ids:
-        s = state.get(alumnus_id, _AlumnusPush())
+    for alumnus_id in claimed.values_list("alumnus_id", flat=True):
+        s = state.get(alumnus_id, _AlumnusPush(reason="購読している端末がありません"))
         report.pushes_sent += s.sent
         report.pushes_failed += s.failed
         report.pushes_expired += s.expired
@@ -314,8 +329,9 @@ def _settle_push(
         else:
             status = DeliveryStatus.FAILED
         wait = s.retry_after if status == DeliveryStatus.RETRY else None
-        groups[(status, s.sent, s.failed, s.expired, wait)].append(alumnus_id)
-    for (outcome, sent, failed, expired, wait), ids in groups.items():
+        reason = "" if status == DeliveryStatus.SENT else s.reason[:200]
+        groups[(status, s.sent, s.failed, s.expired, wait, s.attempts, reason)].append(alumnus_id)
+    for (outcome, sent, failed, expired, wait, attempts, reason), ids in groups.items():
         retry_at = now + dt.timedelta(seconds=wait) if wait is not None else None
         if retry_at is not None:
             report.retry_at = max(report.retry_at or retry_at, retry_at)
@@ -328,6 +344,7 @@ def _settle_push(
                 sent_at=now if outcome == DeliveryStatus.SENT else None,
                 retry_at=retry_at,
                 attempts=attempts,
+                last_error=reason,
                 claim="",
                 claimed_until=None,
             )
@@ -356,16 +373,32 @@ def _email_phase(*, notice: NoticePage, audience: QuerySet[Alumnus], report: Fan
     # Each mail's outcome is written as soon as it is known, and the lease renewed.
     for delivery in claimed:
         message = _notice_email(notice=notice, alumnus=delivery.alumnus)
+        attempts = delivery.attempts + 1
         try:
             mailer.send_messages([message])
-        except OSError:
-            logger.warning("mail for notice %s failed", notice.pk)
+        except OSError as error:  # smtplib's errors included: the server down, refusing, slow
+            logger.warning("mail for notice %s failed (%s)", notice.pk, type(error).__name__)
+            retry_at = None
+            if attempts < settings.MAIL_MAX_ATTEMPTS:
+                retry_at = timezone.now() + dt.timedelta(seconds=retry_delay(attempt=attempts))
+                report.retry_at = max(report.retry_at or retry_at, retry_at)
             Delivery.objects.filter(pk=delivery.pk).update(
-                status=DeliveryStatus.FAILED, claim="", claimed_until=None
+                status=DeliveryStatus.RETRY if retry_at else DeliveryStatus.FAILED,
+                retry_at=retry_at,
+                attempts=attempts,
+                last_error=f"メール: {type(error).__name__}"[:200],
+                claim="",
+                claimed_until=None,
             )
         else:
             Delivery.objects.filter(pk=delivery.pk).update(
-                status=DeliveryStatus.SENT, sent_at=timezone.now(), claim="", claimed_until=None
+                status=DeliveryStatus.SENT,
+                sent_at=timezone.now(),
+                attempts=attempts,
+                retry_at=None,
+                last_error="",
+                claim="",
+                claimed_until=None,
             )
             report.emails_sent += 1
         _renew(token)

@@ -284,6 +284,13 @@ PUSH_MAX_ATTEMPTS = int(env("PUSH_MAX_ATTEMPTS", "5"))
 # How long a worker's claim on a delivery or invitation mail holds (renewed as it progresses);
 # past it, `manage.py sweep_claims` (run by the scheduler) gives the work to another worker.
 DELIVERY_LEASE_SECONDS = int(env("DELIVERY_LEASE_SECONDS", "300"))
+# A push (5xx, timeout, reset, 429/503 without Retry-After) or notice mail that failed for now is
+# tried again after DELIVERY_RETRY_BASE_SECONDS, doubled each time up to the cap; after the last
+# attempt push falls back to mail.
+DELIVERY_RETRY_BASE_SECONDS = float(env("DELIVERY_RETRY_BASE_SECONDS", "30"))
+DELIVERY_RETRY_MAX_SECONDS = float(env("DELIVERY_RETRY_MAX_SECONDS", "3600"))
+MAIL_MAX_ATTEMPTS = int(env("MAIL_MAX_ATTEMPTS", "5"))
+PUSH_TIMEOUT_SECONDS = float(env("PUSH_TIMEOUT_SECONDS", "30"))
 
 # Alumni identity
 ALUMNI_INVITATION_VALID_DAYS = int(env("ALUMNI_INVITATION_VALID_DAYS", "90"))
