@@ -2,12 +2,15 @@
 5xx, resets and timeouts (local push service), notice mail with the SMTP server down then up;
 after the last attempt push falls back to mail and the reason is recorded."""
 
+import datetime as dt
 import socket
 import time
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.test import Client
+from django.utils import timezone
 
 from cms.content.models import NoticePage
 from cms.push.models import Channel, Delivery, DeliveryStatus, VapidKey
@@ -130,3 +133,31 @@ def test_notice_mail_with_the_mail_server_down_is_sent_once_when_it_is_back(
     assert mail.values_list("status", "attempts").get() == (DeliveryStatus.SENT, 2)
     run_again_when_due(notice)
     assert len(smtp.to(alumnus.email)) == 1
+
+
+def test_the_monitor_shows_retrying_failed_and_stuck_by_channel_with_the_reason(
+    publish: Publish,
+    subscribe: Subscribe,
+    vapid_key: VapidKey,
+    smtp: SMTPInbox,
+    quick_retries: Any,
+    admin_client: Client,
+) -> None:
+    quick_retries.PUSH_INLINE_RETRY_MAX_SECONDS = 0
+    retrying = AlumnusFactory(consent_email=False)
+    subscribe(retrying, responses=(503,))
+    stuck = AlumnusFactory(consent_email=False)
+    subscribe(stuck)
+    notice = publish()
+    Delivery.objects.filter(notice=notice, alumnus=stuck).update(
+        status=DeliveryStatus.SENDING,
+        claim="dead-worker",
+        claimed_until=timezone.now() - dt.timedelta(seconds=1),
+    )
+    page = admin_client.get("/admin/delivery-monitor/").content.decode()
+    row = page[page.index(f'data-notice-channel="{notice.pk}-push"') :]
+    row = row[: row.index("</tr>")]
+    assert "<td data-sent>0</td>" in row
+    assert "<td data-retrying>1</td>" in row
+    assert "<td data-stuck>1</td>" in row
+    assert "HTTP 503（1 件）" in row
