@@ -35,7 +35,7 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cms.http1 import exchange
+import aiohttp
 
 CLIENTS = int(os.environ.get("CHAT_BENCH_CLIENTS", "200"))
 SECONDS = float(os.environ.get("CHAT_BENCH_SECONDS", "20"))
@@ -81,38 +81,35 @@ def _server_env(port: int) -> dict[str, str]:
     }
 
 
-# --- a small HTTP/1.1 keep-alive client ----------------------------------------------------
+# --- one keep-alive connection per client (aiohttp) ------------------------------------------
 
 
 class Connection:
+    """One client's keep-alive connection; cookies are sent as given, never stored."""
+
     def __init__(self, port: int) -> None:
         self.port = port
-        self.reader: asyncio.StreamReader | None = None
-        self.writer: asyncio.StreamWriter | None = None
+        self.session: aiohttp.ClientSession | None = None
 
     async def request(
         self, method: str, path: str, headers: dict[str, str], body: bytes = b""
     ) -> tuple[int, dict[str, str], bytes]:
-        if self.writer is None:
-            self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
-        assert self.reader is not None and self.writer is not None
-        status, answer, content = await exchange(
-            self.reader,
-            self.writer,
-            method=method,
-            host=f"127.0.0.1:{self.port}",
-            path=path,
-            headers=headers,
-            body=body,
-        )
-        if answer.get("connection", "").lower() == "close":
-            self.close()
-        return status, answer, content
+        if self.session is None:
+            self.session = aiohttp.ClientSession(
+                f"http://127.0.0.1:{self.port}",
+                connector=aiohttp.TCPConnector(limit=1),
+                cookie_jar=aiohttp.DummyCookieJar(),
+                auto_decompress=False,
+            )
+        async with self.session.request(method, path, headers=headers, data=body) as response:
+            content = await response.read()
+            answer = {name.lower(): value for name, value in response.headers.items()}
+            return response.status, answer, content
 
-    def close(self) -> None:
-        if self.writer is not None:
-            self.writer.close()
-        self.reader = self.writer = None
+    async def close(self) -> None:
+        if self.session is not None:
+            await self.session.close()
+        self.session = None
 
 
 @dataclass
@@ -143,8 +140,8 @@ async def _call(
     started = time.perf_counter()
     try:
         status, answer, content = await conn.request(method, path, headers, body)
-    except (OSError, asyncio.IncompleteReadError, ValueError):
-        conn.close()
+    except (TimeoutError, OSError, aiohttp.ClientError, ValueError):
+        await conn.close()
         tally.errors += 1
         return 0, {}, b""
     took = time.perf_counter() - started
@@ -238,7 +235,7 @@ async def _run_phase(
                 else:
                     await _poll(conn, client, tally)
         finally:
-            conn.close()
+            await conn.close()
 
     await asyncio.gather(*(one(client) for client in clients))
     return tally

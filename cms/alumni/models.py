@@ -121,6 +121,8 @@ class Invitation(models.Model):
         default=InvitationDelivery.QUEUED,
     )
     delivery_error = models.CharField("送信エラー", max_length=200, blank=True)
+    # Until when a 「送信中」 claim holds; past it, `manage.py sweep_claims` queues the mail again.
+    claimed_until = models.DateTimeField("送信中の期限", null=True, blank=True, editable=False)
     created_at = models.DateTimeField("作成日時", auto_now_add=True)
     issued_at = models.DateTimeField("発行日時", null=True, blank=True)
     expires_at = models.DateTimeField("有効期限", null=True, blank=True)

@@ -247,7 +247,11 @@ def invitation_email_send(*, invitation_id: int) -> str:
             retired_at__isnull=True,
             used_at__isnull=True,
             roster_entry__withdrawn_at__isnull=True,
-        ).update(delivery=InvitationDelivery.SENDING)
+        ).update(
+            delivery=InvitationDelivery.SENDING,
+            # Past this, `manage.py sweep_claims` queues the mail again (the worker died).
+            claimed_until=timezone.now() + dt.timedelta(seconds=settings.DELIVERY_LEASE_SECONDS),
+        )
     invitation = Invitation.objects.select_related("roster_entry").get(pk=invitation_id)
     if not claimed:
         return invitation.delivery
@@ -280,6 +284,7 @@ def invitation_email_send(*, invitation_id: int) -> str:
     else:
         invitation.delivery = InvitationDelivery.SENT
         invitation.delivery_error = ""
+    invitation.claimed_until = None
     invitation.save()
     return invitation.delivery
 

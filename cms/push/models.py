@@ -81,10 +81,14 @@ class Delivery(models.Model):
     pushes_expired = models.PositiveSmallIntegerField("購読切れ（端末数）", default=0)
     attempts = models.PositiveSmallIntegerField("試行回数", default=0)
     retry_at = models.DateTimeField("再送予定日時", null=True, blank=True)
+    last_error = models.CharField("失敗の理由", max_length=200, blank=True)
     sent_at = models.DateTimeField("送信日時", null=True, blank=True)
     opened_at = models.DateTimeField("開封日時", null=True, blank=True)
     # Which running task holds this delivery while it sends (empty when none does).
     claim = models.CharField(max_length=32, blank=True, editable=False, db_index=True)
+    # Until when that claim holds: a 「送信中」 delivery past it was left by a dead worker and is
+    # taken back by `manage.py sweep_claims`; it never counts as delivered.
+    claimed_until = models.DateTimeField("送信中の期限", null=True, blank=True, editable=False)
     created_at = models.DateTimeField("作成日時", auto_now_add=True)
 
     class Meta:

@@ -59,6 +59,68 @@ def notice_reach(*, visibility: str, audience_groups: Iterable["AudienceGroup"])
 
 
 @dataclass(frozen=True)
+class ChannelState:
+    """One channel of one notice as HR reads it: sent, failed, being retried, stuck, and why."""
+
+    channel: str
+    label: str
+    sent: int
+    failed: int
+    retrying: int
+    stuck: int
+    reasons: list[tuple[str, int]]
+
+
+def notice_channel_states(*, notice: NoticePage) -> list[ChannelState]:
+    """Per channel of `notice`: 送信済み, 失敗, 再送待ち or 送信中 within its lease, and 停止
+    (送信中 past its lease: its worker died; the sweeper hands it on), with the reasons."""
+    now = timezone.now()
+    stuck = Q(status=DeliveryStatus.SENDING) & (
+        Q(claimed_until__lt=now) | Q(claimed_until__isnull=True)
+    )
+    rows = (
+        Delivery.objects.filter(notice=notice)
+        .values("channel")
+        .annotate(
+            sent=Count("pk", filter=Q(status=DeliveryStatus.SENT)),
+            failed=Count(
+                "pk", filter=Q(status__in=[DeliveryStatus.FAILED, DeliveryStatus.EXPIRED])
+            ),
+            retrying=Count(
+                "pk",
+                filter=Q(status__in=[DeliveryStatus.RETRY, DeliveryStatus.PENDING])
+                | (Q(status=DeliveryStatus.SENDING) & ~stuck),
+            ),
+            stuck=Count("pk", filter=stuck),
+        )
+        .order_by("channel")
+    )
+    reasons: dict[str, list[tuple[str, int]]] = {}
+    for channel, reason, count in (
+        Delivery.objects.filter(notice=notice)
+        .exclude(status=DeliveryStatus.SENT)
+        .exclude(last_error="")
+        .values_list("channel", "last_error")
+        .annotate(n=Count("pk"))
+        .order_by("channel", "-n", "last_error")
+    ):
+        reasons.setdefault(channel, []).append((reason, count))
+    labels = dict(Channel.choices)
+    return [
+        ChannelState(
+            channel=row["channel"],
+            label=str(labels.get(row["channel"], row["channel"])),
+            sent=row["sent"],
+            failed=row["failed"],
+            retrying=row["retrying"],
+            stuck=row["stuck"],
+            reasons=reasons.get(row["channel"], [])[:3],
+        )
+        for row in rows
+    ]
+
+
+@dataclass(frozen=True)
 class NoticeDeliveryFigures:
     notice: NoticePage
     audience: int
@@ -69,6 +131,7 @@ class NoticeDeliveryFigures:
     digests_sent: int
     opens: int
     reached: int
+    channels: list[ChannelState]
 
 
 def notice_delivery_figures(*, notices: QuerySet[NoticePage]) -> list[NoticeDeliveryFigures]:
@@ -102,6 +165,7 @@ def notice_delivery_figures(*, notices: QuerySet[NoticePage]) -> list[NoticeDeli
                 .values("alumnus")
                 .distinct()
                 .count(),
+                channels=notice_channel_states(notice=notice),
             )
         )
     return rows

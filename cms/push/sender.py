@@ -1,24 +1,28 @@
-"""Concurrent sending of encrypted push messages over one shared HTTP session.
+"""Push messages sent with pywebpush's asynchronous sender over one shared aiohttp session.
 
-No database access here: the caller hands in prepared messages and gets one outcome per message.
+pywebpush encrypts each message (RFC 8291 through `http_ece`) and posts it; py_vapid signs the
+VAPID token, made once per push-service origin and reused while valid. At most
+`concurrency_per_service` requests are in flight per push service. No database access here: the
+sending runs on its own event-loop thread and hands outcomes back to the caller chunk by chunk,
+so the caller records them as the answers come in.
 """
 
 import asyncio
 import email.utils
 import logging
-import multiprocessing
+import queue
 import ssl
+import threading
 import time
-from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, replace
+from collections import deque
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from enum import StrEnum
 from urllib.parse import urlsplit
 
-from cms.http1 import exchange
-
-from .crypto import Recipient, VapidSigner, encrypt, public_key_from_point
+import aiohttp
+from py_vapid import Vapid02
+from pywebpush import WebPusher, WebPushException
 
 logger = logging.getLogger(__name__)
 
@@ -26,7 +30,7 @@ logger = logging.getLogger(__name__)
 class Result(StrEnum):
     SENT = "sent"
     EXPIRED = "expired"  # 404/410: the subscription is gone
-    RETRY = "retry"  # 429/503: try again later
+    RETRY = "retry"  # 429, 5xx, timeout, connection reset: try again later
     FAILED = "failed"
 
 
@@ -34,7 +38,8 @@ class Result(StrEnum):
 class PushMessage:
     key: int
     endpoint: str
-    recipient: Recipient
+    p256dh: str
+    auth: str
     payload: bytes
     short_payload: bytes
 
@@ -44,21 +49,41 @@ class PushOutcome:
     key: int
     result: Result
     status: int | None = None
-    retry_after: float | None = None
+    retry_after: float | None = None  # from Retry-After; None: the caller's back-off decides
+    reason: str = ""
+
+
+class VapidHeaders:
+    """The VAPID Authorization header per push-service origin, signed by py_vapid once and reused
+    until it nears its expiry."""
+
+    lifetime = 12 * 60 * 60
+    renew_before = 60 * 60
+
+    def __init__(self, *, private_key_pem: str, subject: str) -> None:
+        self._vapid = Vapid02.from_pem(private_key_pem.encode("ascii"))
+        self.subject = subject
+        self._headers: dict[str, tuple[dict[str, str], int]] = {}
+
+    def for_origin(self, origin: str) -> dict[str, str]:
+        now = int(time.time())
+        cached = self._headers.get(origin)
+        if cached is None or cached[1] - now < self.renew_before:
+            exp = now + self.lifetime
+            signed = self._vapid.sign({"aud": origin, "exp": exp, "sub": self.subject})
+            cached = ({"Authorization": signed["Authorization"]}, exp)
+            self._headers[origin] = cached
+        return cached[0]
 
 
 @dataclass(frozen=True, slots=True)
 class SendOptions:
-    signer: VapidSigner
+    vapid: VapidHeaders
     ttl: int
     urgency: str
     concurrency_per_service: int
     ca_file: str = ""
     timeout: float = 30.0
-    # A large fan-out is split over this many processes (this one and `processes - 1` more):
-    # encryption and TLS are CPU work, and one Python process uses one core.
-    processes: int = 1
-    processes_from: int = 2000
 
 
 def origin_of(endpoint: str) -> str:
@@ -66,239 +91,146 @@ def origin_of(endpoint: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
-def parse_retry_after(value: str | None, default: float = 60.0) -> float:
-    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date)."""
+def parse_retry_after(value: str | None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date); None without."""
     if not value:
-        return default
+        return None
     value = value.strip()
     if value.isdigit():
         return float(value)
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
-        return default
+        return None
     return max(0.0, when.timestamp() - time.time())
 
 
 def send_all(messages: Sequence[PushMessage], options: SendOptions) -> list[PushOutcome]:
-    """Send every message; at most `concurrency_per_service` requests in flight per service."""
-    if not messages:
-        return []
-    if options.processes <= 1 or len(messages) < options.processes_from:
-        return asyncio.run(_send_all(messages, options))
-    return _send_in_processes(messages, options, options.processes)
-
-
-# --- a large fan-out over several processes ---------------------------------------------------
-
-# What a sender process gets: plain bytes and strings (key objects cannot be pickled).
-_WireMessage = tuple[int, str, bytes, bytes, bytes, bytes]
-_WireOptions = tuple[str, str, int, str, int, str, float]
-
-
-def _send_in_processes(
-    messages: Sequence[PushMessage], options: SendOptions, parts: int
-) -> list[PushOutcome]:
-    """This process sends one share, `parts - 1` spawned processes the others.
-
-    Each share gets its part of the per-service bound, so the bound holds for the whole fan-out.
-    A share whose process dies is reported FAILED, never retried: some of it may have been
-    delivered, and a notice reaches an alumnus at most once.
-    """
-    shares = [list(messages[n::parts]) for n in range(parts)]
-    bound = max(1, options.concurrency_per_service // parts)
-    local_options = replace(options, concurrency_per_service=bound)
-    wire_options: _WireOptions = (
-        options.signer.private_key_pem,
-        options.signer.subject,
-        options.ttl,
-        options.urgency,
-        bound,
-        options.ca_file,
-        options.timeout,
-    )
-    outcomes: dict[int, PushOutcome] = {}
-    context = multiprocessing.get_context("spawn")  # no fork of a threaded worker process
-    with ProcessPoolExecutor(max_workers=parts - 1, mp_context=context) as pool:
-        futures = [
-            (
-                share,
-                pool.submit(
-                    _send_share,
-                    [
-                        (
-                            m.key,
-                            m.endpoint,
-                            m.recipient.point,
-                            m.recipient.auth_secret,
-                            m.payload,
-                            m.short_payload,
-                        )
-                        for m in share
-                    ],
-                    wire_options,
-                ),
-            )
-            for share in shares[1:]
-        ]
-        for outcome in asyncio.run(_send_all(shares[0], local_options)):
-            outcomes[outcome.key] = outcome
-        for share, future in futures:
-            try:
-                for outcome in future.result():
-                    outcomes[outcome.key] = outcome
-            except (BrokenProcessPool, OSError, RuntimeError) as exc:
-                logger.error("a push sender process failed: %s", type(exc).__name__)
-                for m in share:
-                    outcomes.setdefault(m.key, PushOutcome(m.key, Result.FAILED))
+    """Send every message; the outcomes in the order of `messages`."""
+    outcomes = {o.key: o for chunk in send_in_chunks(messages, options) for o in chunk}
     return [outcomes[m.key] for m in messages]
 
 
-def _send_share(wire: list[_WireMessage], wire_options: _WireOptions) -> list[PushOutcome]:
-    """Runs in a sender process: rebuild the messages and options, then send."""
-    pem, subject, ttl, urgency, bound, ca_file, timeout = wire_options
-    options = SendOptions(
-        signer=VapidSigner(private_key_pem=pem, subject=subject),
-        ttl=ttl,
-        urgency=urgency,
-        concurrency_per_service=bound,
-        ca_file=ca_file,
-        timeout=timeout,
-    )
-    messages = [
-        PushMessage(
-            key, endpoint, Recipient(public_key_from_point(point), point, auth), full, short
-        )
-        for key, endpoint, point, auth, full, short in wire
-    ]
-    return asyncio.run(_send_all(messages, options))
+def send_in_chunks(
+    messages: Sequence[PushMessage], options: SendOptions, chunk_size: int = 200
+) -> Iterator[list[PushOutcome]]:
+    """Send every message; yields the outcomes in chunks as the push services answer.
 
-
-class _Connection:
-    """One keep-alive HTTP/1.1 connection to a push service.
-
-    A push request is one small POST with a Content-Length and a near-empty answer; a plain
-    HTTP/1.1 exchange over asyncio streams costs a fraction of a general-purpose client's work.
+    The sending runs on its own thread with its own event loop, so the caller (sync code with a
+    database connection) handles each chunk while the rest is still being sent.
     """
+    if not messages:
+        return
+    answers: queue.Queue[PushOutcome | BaseException | None] = queue.Queue()
 
-    def __init__(self, origin: str, context: ssl.SSLContext) -> None:
-        parts = urlsplit(origin)
-        self.host = parts.hostname or ""
-        self.port = parts.port or 443
-        self.netloc = parts.netloc
-        self.context = context
-        self.reader: asyncio.StreamReader | None = None
-        self.writer: asyncio.StreamWriter | None = None
-
-    async def request(
-        self, path: str, headers: dict[str, str], body: bytes
-    ) -> tuple[int, str | None]:
-        fresh = self.writer is None
+    def run() -> None:
         try:
-            return await self._exchange(path, headers, body)
-        except (OSError, asyncio.IncompleteReadError, ValueError):
-            self.close()
-            if fresh:
-                raise
-            # A kept-alive connection the service had closed: once more on a new one.
-            return await self._exchange(path, headers, body)
+            asyncio.run(_send_all(messages, options, answers.put))
+        except BaseException as exc:  # handed to the caller's thread
+            answers.put(exc)
+        finally:
+            answers.put(None)
 
-    async def _exchange(
-        self, path: str, headers: dict[str, str], body: bytes
-    ) -> tuple[int, str | None]:
-        if self.writer is None:
-            self.reader, self.writer = await asyncio.open_connection(
-                self.host, self.port, ssl=self.context, server_hostname=self.host
-            )
-        assert self.reader is not None and self.writer is not None
-        status, answer, _ = await exchange(
-            self.reader,
-            self.writer,
-            method="POST",
-            host=self.netloc,
-            path=path,
-            headers=headers,
-            body=body,
-        )
-        if answer.get("connection", "").lower() == "close":
-            self.close()
-        return status, answer.get("retry-after")
-
-    def close(self) -> None:
-        if self.writer is not None:
-            self.writer.close()
-        self.reader = self.writer = None
+    thread = threading.Thread(target=run, name="push-sender", daemon=True)
+    thread.start()
+    chunk: list[PushOutcome] = []
+    while True:
+        item = answers.get()
+        if item is None:
+            break
+        if isinstance(item, BaseException):
+            thread.join()
+            raise item
+        chunk.append(item)
+        if len(chunk) >= chunk_size or (answers.empty() and chunk):
+            yield chunk
+            chunk = []
+    thread.join()
+    if chunk:
+        yield chunk
 
 
-async def _send_all(messages: Sequence[PushMessage], options: SendOptions) -> list[PushOutcome]:
+async def _send_all(messages: Sequence[PushMessage], options: SendOptions, report: object) -> None:
+    assert callable(report)
     context = ssl.create_default_context()
     if options.ca_file:
         context.load_verify_locations(cafile=options.ca_file)
-    by_origin: dict[str, list[tuple[PushMessage, str]]] = {}
+    by_origin: dict[str, deque[PushMessage]] = {}
     for message in messages:
-        parts = urlsplit(message.endpoint)
-        path = parts.path + (f"?{parts.query}" if parts.query else "")
-        by_origin.setdefault(f"{parts.scheme}://{parts.netloc}", []).append((message, path))
-    outcomes: dict[int, PushOutcome] = {}
+        by_origin.setdefault(origin_of(message.endpoint), deque()).append(message)
+    bound = max(1, options.concurrency_per_service)
+    connector = aiohttp.TCPConnector(ssl=context, limit=0, limit_per_host=bound)
+    async with aiohttp.ClientSession(connector=connector) as session:
 
-    async def worker(origin: str, queue: list[tuple[PushMessage, str]]) -> None:
-        connection = _Connection(origin, context)
-        try:
-            while queue:
-                message, path = queue.pop()
-                outcomes[message.key] = await _send_one(connection, origin, path, message, options)
-        finally:
-            connection.close()
+        async def worker(origin: str, pending: deque[PushMessage]) -> None:
+            while pending:
+                message = pending.popleft()
+                report(await _send_one(session, origin, message, options))
 
-    # The bound per push service: that many connections, each sending one request at a time.
-    workers = [
-        worker(origin, queue)
-        for origin, queue in by_origin.items()
-        for _ in range(min(options.concurrency_per_service, len(queue)))
-    ]
-    await asyncio.gather(*workers)
-    return [outcomes[m.key] for m in messages]
+        # The bound per push service: that many workers, each with one request in flight.
+        await asyncio.gather(
+            *(
+                worker(origin, pending)
+                for origin, pending in by_origin.items()
+                for _ in range(min(bound, len(pending)))
+            )
+        )
 
 
 async def _send_one(
-    connection: _Connection, origin: str, path: str, message: PushMessage, options: SendOptions
+    session: aiohttp.ClientSession, origin: str, message: PushMessage, options: SendOptions
 ) -> PushOutcome:
-    status, retry_after = await _post(connection, origin, path, message.payload, message, options)
-    if status == 413 and message.short_payload != message.payload:
-        status, retry_after = await _post(
-            connection, origin, path, message.short_payload, message, options
+    try:
+        pusher = WebPusher(
+            {
+                "endpoint": message.endpoint,
+                "keys": {"p256dh": message.p256dh, "auth": message.auth},
+            },
+            aiohttp_session=session,
         )
+    except (WebPushException, ValueError, TypeError) as exc:
+        return PushOutcome(message.key, Result.FAILED, reason=f"invalid subscription keys: {exc}")
+    status, retry_after, reason = await _post(pusher, origin, message.payload, options)
+    if status == 413 and message.short_payload != message.payload:
+        status, retry_after, reason = await _post(pusher, origin, message.short_payload, options)
+    if status == 0:
+        return PushOutcome(message.key, Result.FAILED, None, reason=reason)
     if status is not None and 200 <= status < 300:
         return PushOutcome(message.key, Result.SENT, status)
     if status in (404, 410):
-        return PushOutcome(message.key, Result.EXPIRED, status)
-    if status in (429, 503):
-        return PushOutcome(message.key, Result.RETRY, status, parse_retry_after(retry_after))
+        return PushOutcome(message.key, Result.EXPIRED, status, reason=f"HTTP {status}")
+    if status is None or status == 429 or 500 <= status < 600:
+        # Busy, a server error, a timeout or a reset: worth another try after a pause.
+        logger.warning("push to %s to be retried: %s", origin, reason)
+        return PushOutcome(
+            message.key, Result.RETRY, status, parse_retry_after(retry_after), reason=reason
+        )
     # The endpoint is an opaque capability URL: log the service, not the subscription.
-    logger.warning("push to %s failed with status %s", origin, status)
-    return PushOutcome(message.key, Result.FAILED, status)
+    logger.warning("push to %s failed: %s", origin, reason)
+    return PushOutcome(message.key, Result.FAILED, status, reason=reason)
 
 
 async def _post(
-    connection: _Connection,
-    origin: str,
-    path: str,
-    payload: bytes,
-    message: PushMessage,
-    options: SendOptions,
-) -> tuple[int | None, str | None]:
-    headers = {
-        "Authorization": options.signer.header(origin),
-        "Content-Encoding": "aes128gcm",
-        "Content-Type": "application/octet-stream",
-        "TTL": str(options.ttl),
-        "Urgency": options.urgency,
-    }
-    body = encrypt(payload, message.recipient)
+    pusher: WebPusher, origin: str, payload: bytes, options: SendOptions
+) -> tuple[int | None, str | None, str]:
+    """(status, Retry-After, reason); status None when no answer came (timeout, reset), 0 when
+    the message could not be made."""
+    headers = {**options.vapid.for_origin(origin), "Urgency": options.urgency}
     try:
-        async with asyncio.timeout(options.timeout):
-            return await connection.request(path, headers, body)
-    except (OSError, TimeoutError, asyncio.IncompleteReadError, ValueError) as exc:
-        connection.close()
-        logger.warning("push to %s failed: %s", origin, type(exc).__name__)
-        return None, None
+        response = await pusher.send_async(
+            payload,
+            headers,
+            ttl=options.ttl,
+            content_encoding="aes128gcm",
+            timeout=aiohttp.ClientTimeout(total=options.timeout),
+        )
+    except (WebPushException, ValueError) as exc:
+        return 0, None, f"encryption failed: {type(exc).__name__}"
+    except TimeoutError:
+        return None, None, "timeout"
+    except aiohttp.ServerDisconnectedError:
+        return None, None, "connection reset"
+    except (aiohttp.ClientError, OSError) as exc:
+        return None, None, f"connection error: {type(exc).__name__}"
+    assert isinstance(response, aiohttp.ClientResponse)
+    return response.status, response.headers.get("Retry-After"), f"HTTP {response.status}"

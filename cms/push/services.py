@@ -6,18 +6,22 @@ import logging
 import time
 import uuid
 from collections import defaultdict
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
+from cryptography.hazmat.primitives import serialization
 from django.conf import settings
 from django.core.mail import EmailMessage, mailers
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from py_vapid import Vapid02
+from py_vapid.utils import b64urlencode
 
 from cms.alumni.models import Alumnus
 from cms.content.models import NoticePage, Visibility
 
-from .crypto import Recipient, VapidSigner, new_vapid_key_pem
 from .models import Channel, Delivery, DeliveryStatus, PushSubscription, VapidKey
 from .selectors import (
     alumni_reachable_by_email,
@@ -25,7 +29,7 @@ from .selectors import (
     month_bounds,
     vapid_key_current,
 )
-from .sender import PushMessage, Result, SendOptions, send_all
+from .sender import PushMessage, PushOutcome, Result, SendOptions, VapidHeaders, send_in_chunks
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +43,14 @@ def vapid_key_create(*, replace: bool = False) -> tuple[VapidKey, bool]:
     current = vapid_key_current()
     if current is not None and not replace:
         return current, False
-    pem, public = new_vapid_key_pem()
+    vapid = Vapid02()
+    vapid.generate_keys()
+    pem = vapid.private_pem().decode("ascii")
+    public = b64urlencode(
+        vapid.public_key.public_bytes(
+            serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+        )
+    )
     with transaction.atomic():
         VapidKey.objects.all().delete()
         return VapidKey.objects.create(private_key_pem=pem, public_key=public), True
@@ -121,8 +132,20 @@ class _AlumnusPush:
     sent: int = 0
     failed: int = 0
     expired: int = 0
-    retry_after: float | None = None
+    retry_after: float | None = None  # seconds until the next try, while one is due
+    attempts: int = 0  # kept on the delivery across runs
+    reason: str = ""
     subscriptions: list[PushMessage] = field(default_factory=list)
+
+
+def retry_delay(*, attempt: int) -> float:
+    """The pause after the `attempt`-th failed try: exponential back-off with a cap."""
+    return float(
+        min(
+            settings.DELIVERY_RETRY_MAX_SECONDS,
+            settings.DELIVERY_RETRY_BASE_SECONDS * 2 ** max(0, attempt - 1),
+        )
+    )
 
 
 def send_options() -> SendOptions:
@@ -130,16 +153,25 @@ def send_options() -> SendOptions:
     if key is None:
         raise PushNotConfigured("VAPID key missing: run `manage.py vapid_keys`")
     return SendOptions(
-        signer=VapidSigner(
+        vapid=VapidHeaders(
             private_key_pem=key.private_key_pem, subject=settings.PUSH_VAPID_SUBJECT
         ),
         ttl=settings.PUSH_TTL_SECONDS,
         urgency=settings.PUSH_URGENCY,
         concurrency_per_service=settings.PUSH_CONCURRENCY_PER_SERVICE,
         ca_file=settings.PUSH_CA_FILE,
-        processes=settings.PUSH_SENDER_PROCESSES,
-        processes_from=settings.PUSH_SENDER_PROCESSES_FROM,
+        timeout=settings.PUSH_TIMEOUT_SECONDS,
     )
+
+
+def push_send(
+    *, messages: Sequence[PushMessage], options: SendOptions | None = None
+) -> Iterator[list[PushOutcome]]:
+    """Send push messages (notices, chat); yields outcomes chunk by chunk as services answer.
+
+    Raises PushNotConfigured when there is no VAPID key.
+    """
+    return send_in_chunks(messages, options or send_options())
 
 
 def notice_fan_out(*, notice_id: int) -> FanOutReport:
@@ -172,83 +204,118 @@ def _claim(*, notice: NoticePage, channel: str, alumnus_ids: list[int]) -> str:
     Delivery.objects.filter(notice=notice, channel=channel).filter(
         Q(status=DeliveryStatus.PENDING)
         | Q(status=DeliveryStatus.RETRY, retry_at__lte=timezone.now())
-    ).update(status=DeliveryStatus.SENDING, claim=token)
+    ).update(status=DeliveryStatus.SENDING, claim=token, claimed_until=lease_end())
     return token
+
+
+def lease_end() -> dt.datetime:
+    """Until when a claim taken (or renewed) now holds."""
+    return timezone.now() + dt.timedelta(seconds=settings.DELIVERY_LEASE_SECONDS)
+
+
+def _renew(token: str) -> None:
+    Delivery.objects.filter(claim=token, status=DeliveryStatus.SENDING).update(
+        claimed_until=lease_end()
+    )
 
 
 def _push_phase(*, notice: NoticePage, audience: QuerySet[Alumnus], report: FanOutReport) -> None:
     alumni_ids = list(alumni_reachable_by_push(alumni=audience).values_list("pk", flat=True))
     token = _claim(notice=notice, channel=Channel.PUSH, alumnus_ids=alumni_ids)
     claimed = Delivery.objects.filter(claim=token, status=DeliveryStatus.SENDING)
+    state: dict[int, _AlumnusPush] = defaultdict(_AlumnusPush)
+    for alumnus_id, attempts in claimed.values_list("alumnus_id", "attempts"):
+        state[alumnus_id].attempts = attempts
     subscriptions = PushSubscription.objects.filter(
         alumnus_id__in=claimed.values("alumnus_id")
     ).values_list("pk", "alumnus_id", "endpoint", "p256dh", "auth")
     full = notice_push_bytes(notice=notice)
     short = notice_push_bytes(notice=notice, short=True)
-    state: dict[int, _AlumnusPush] = defaultdict(_AlumnusPush)
     owner: dict[int, int] = {}
     for pk, alumnus_id, endpoint, p256dh, auth in subscriptions:
-        try:
-            recipient = Recipient.from_b64(p256dh=p256dh, auth=auth)
-        except ValueError:
-            state[alumnus_id].failed += 1
-            continue
         owner[pk] = alumnus_id
-        state[alumnus_id].subscriptions.append(PushMessage(pk, endpoint, recipient, full, short))
+        state[alumnus_id].subscriptions.append(PushMessage(pk, endpoint, p256dh, auth, full, short))
     if not owner:
         _settle_push(token=token, state=state, report=report)
         return
     options = send_options()
     pending = [m for s in state.values() for m in s.subscriptions]
-    expired: list[int] = []
-    delivered: list[int] = []
-    attempt = 1
+    remaining = {alumnus_id: len(s.subscriptions) for alumnus_id, s in state.items()}
     while pending:
+        for alumnus_id in {owner[m.key] for m in pending}:
+            state[alumnus_id].attempts += 1
         retry: list[PushMessage] = []
         waits: list[float] = []
         by_key = {m.key: m for m in pending}
-        for outcome in send_all(pending, options):
-            alumnus = state[owner[outcome.key]]
-            if outcome.result == Result.SENT:
-                alumnus.sent += 1
-                delivered.append(outcome.key)
-            elif outcome.result == Result.EXPIRED:
-                alumnus.expired += 1
-                expired.append(outcome.key)
-            elif outcome.result == Result.RETRY:
-                retry.append(by_key[outcome.key])
-                waits.append(outcome.retry_after or 60.0)
-                alumnus.retry_after = max(alumnus.retry_after or 0.0, outcome.retry_after or 60.0)
-            else:
-                alumnus.failed += 1
+        # Each chunk is recorded as its answers come in: a worker that dies mid fan-out leaves
+        # only its last chunk unrecorded, and its lease lets another worker finish the rest.
+        for chunk in push_send(messages=pending, options=options):
+            expired: list[int] = []
+            delivered: list[int] = []
+            done: list[int] = []
+            for outcome in chunk:
+                alumnus_id = owner[outcome.key]
+                alumnus = state[alumnus_id]
+                if outcome.result == Result.SENT:
+                    alumnus.sent += 1
+                    delivered.append(outcome.key)
+                elif outcome.result == Result.EXPIRED:
+                    alumnus.expired += 1
+                    expired.append(outcome.key)
+                elif (
+                    outcome.result == Result.RETRY and alumnus.attempts < settings.PUSH_MAX_ATTEMPTS
+                ):
+                    wait = outcome.retry_after
+                    if wait is None:
+                        wait = retry_delay(attempt=alumnus.attempts)
+                    retry.append(by_key[outcome.key])
+                    waits.append(wait)
+                    alumnus.retry_after = max(alumnus.retry_after or 0.0, wait)
+                    alumnus.reason = outcome.reason
+                else:  # failed for good, or the last attempt went by
+                    alumnus.failed += 1
+                    alumnus.reason = outcome.reason
+                remaining[alumnus_id] -= 1
+                if remaining[alumnus_id] == 0 and (alumnus.sent or alumnus.retry_after is None):
+                    done.append(alumnus_id)
+            if expired:
+                PushSubscription.objects.filter(pk__in=expired).delete()
+            if delivered:
+                PushSubscription.objects.filter(pk__in=delivered).update(
+                    last_success_at=timezone.now()
+                )
+            _settle_push(token=token, state=state, report=report, only=done)
+            _renew(token)
         # Somebody already reached on another device needs no second try.
         retry = [m for m in retry if state[owner[m.key]].sent == 0]
         pending = []
-        if not retry:
-            break
-        wait = max(waits)
-        if wait > settings.PUSH_INLINE_RETRY_MAX_SECONDS or attempt >= settings.PUSH_MAX_ATTEMPTS:
-            break  # left in state as retry_after: a deferred task takes over
-        time.sleep(wait)
-        attempt += 1
+        if not retry or max(waits) > settings.PUSH_INLINE_RETRY_MAX_SECONDS:
+            break  # those left with retry_after: a deferred task takes over
+        time.sleep(max(waits))
         for m in retry:
             state[owner[m.key]].retry_after = None
+            remaining[owner[m.key]] += 1
         pending = retry
-    if expired:
-        PushSubscription.objects.filter(pk__in=expired).delete()
-    if delivered:
-        PushSubscription.objects.filter(pk__in=delivered).update(last_success_at=timezone.now())
-    _settle_push(token=token, state=state, report=report, attempts=attempt)
+    _settle_push(token=token, state=state, report=report)
 
 
 def _settle_push(
-    *, token: str, state: dict[int, _AlumnusPush], report: FanOutReport, attempts: int = 1
+    *,
+    token: str,
+    state: dict[int, _AlumnusPush],
+    report: FanOutReport,
+    only: list[int] | None = None,
 ) -> None:
+    """Record the outcome of the claimed deliveries (or of the alumni in `only`)."""
+    if only is not None and not only:
+        return
     now = timezone.now()
-    groups: dict[tuple[str, int, int, int, float | None], list[int]] = defaultdict(list)
-    claimed_ids = Delivery.objects.filter(claim=token).values_list("alumnus_id", flat=True)
-    for alumnus_id in claimed_ids:
-        s = state.get(alumnus_id, _AlumnusPush())
+    groups: dict[tuple[str, int, int, int, float | None, int, str], list[int]] = defaultdict(list)
+    claimed = Delivery.objects.filter(claim=token)
+    if only is not None:
+        claimed = claimed.filter(alumnus_id__in=only)
+    for alumnus_id in claimed.values_list("alumnus_id", flat=True):
+        s = state.get(alumnus_id, _AlumnusPush(reason="購読している端末がありません"))
         report.pushes_sent += s.sent
         report.pushes_failed += s.failed
         report.pushes_expired += s.expired
@@ -262,8 +329,9 @@ def _settle_push(
         else:
             status = DeliveryStatus.FAILED
         wait = s.retry_after if status == DeliveryStatus.RETRY else None
-        groups[(status, s.sent, s.failed, s.expired, wait)].append(alumnus_id)
-    for (outcome, sent, failed, expired, wait), ids in groups.items():
+        reason = "" if status == DeliveryStatus.SENT else s.reason[:200]
+        groups[(status, s.sent, s.failed, s.expired, wait, s.attempts, reason)].append(alumnus_id)
+    for (outcome, sent, failed, expired, wait, attempts, reason), ids in groups.items():
         retry_at = now + dt.timedelta(seconds=wait) if wait is not None else None
         if retry_at is not None:
             report.retry_at = max(report.retry_at or retry_at, retry_at)
@@ -276,7 +344,9 @@ def _settle_push(
                 sent_at=now if outcome == DeliveryStatus.SENT else None,
                 retry_at=retry_at,
                 attempts=attempts,
+                last_error=reason,
                 claim="",
+                claimed_until=None,
             )
 
 
@@ -299,22 +369,39 @@ def _email_phase(*, notice: NoticePage, audience: QuerySet[Alumnus], report: Fan
     )
     token = _claim(notice=notice, channel=Channel.EMAIL, alumnus_ids=alumni_ids)
     claimed = Delivery.objects.filter(claim=token).select_related("alumnus")
-    sent: list[int] = []
-    failed: list[int] = []
     mailer = mailers.default
+    # Each mail's outcome is written as soon as it is known, and the lease renewed.
     for delivery in claimed:
         message = _notice_email(notice=notice, alumnus=delivery.alumnus)
+        attempts = delivery.attempts + 1
         try:
             mailer.send_messages([message])
-        except OSError:
-            logger.warning("mail for notice %s failed", notice.pk)
-            failed.append(delivery.pk)
+        except OSError as error:  # smtplib's errors included: the server down, refusing, slow
+            logger.warning("mail for notice %s failed (%s)", notice.pk, type(error).__name__)
+            retry_at = None
+            if attempts < settings.MAIL_MAX_ATTEMPTS:
+                retry_at = timezone.now() + dt.timedelta(seconds=retry_delay(attempt=attempts))
+                report.retry_at = max(report.retry_at or retry_at, retry_at)
+            Delivery.objects.filter(pk=delivery.pk).update(
+                status=DeliveryStatus.RETRY if retry_at else DeliveryStatus.FAILED,
+                retry_at=retry_at,
+                attempts=attempts,
+                last_error=f"メール: {type(error).__name__}"[:200],
+                claim="",
+                claimed_until=None,
+            )
         else:
-            sent.append(delivery.pk)
-    now = timezone.now()
-    Delivery.objects.filter(pk__in=sent).update(status=DeliveryStatus.SENT, sent_at=now, claim="")
-    Delivery.objects.filter(pk__in=failed).update(status=DeliveryStatus.FAILED, claim="")
-    report.emails_sent += len(sent)
+            Delivery.objects.filter(pk=delivery.pk).update(
+                status=DeliveryStatus.SENT,
+                sent_at=timezone.now(),
+                attempts=attempts,
+                retry_at=None,
+                last_error="",
+                claim="",
+                claimed_until=None,
+            )
+            report.emails_sent += 1
+        _renew(token)
 
 
 def _notice_email(*, notice: NoticePage, alumnus: Alumnus) -> EmailMessage:
@@ -353,9 +440,14 @@ def digest_send(*, month: dt.date) -> DigestReport:
     report = DigestReport()
     mailer = mailers.default
     for alumnus in Alumnus.objects.filter(status="active", consent_email=True):
-        received = Delivery.objects.filter(
-            alumnus=alumnus, status__in=[DeliveryStatus.SENT, DeliveryStatus.SENDING]
-        ).values("notice_id")
+        received = (
+            Delivery.objects.filter(alumnus=alumnus)
+            .filter(
+                Q(status=DeliveryStatus.SENT)
+                | Q(status=DeliveryStatus.SENDING, claimed_until__gt=timezone.now())
+            )
+            .values("notice_id")
+        )
         items = list(
             notices_for_alumnus(alumnus=alumnus)
             .filter(first_published_at__gte=start, first_published_at__lt=end)
@@ -370,10 +462,12 @@ def digest_send(*, month: dt.date) -> DigestReport:
             mailer.send_messages([message])
         except OSError:
             logger.warning("digest mail failed")
-            Delivery.objects.filter(claim=token).update(status=DeliveryStatus.FAILED, claim="")
+            Delivery.objects.filter(claim=token).update(
+                status=DeliveryStatus.FAILED, claim="", claimed_until=None
+            )
             continue
         Delivery.objects.filter(claim=token).update(
-            status=DeliveryStatus.SENT, sent_at=timezone.now(), claim=""
+            status=DeliveryStatus.SENT, sent_at=timezone.now(), claim="", claimed_until=None
         )
         report.alumni_mailed += 1
         report.items += len(items)
@@ -391,7 +485,7 @@ def _claim_digest(*, notice_ids: list[int], alumnus: Alumnus) -> str:
         notice_id__in=notice_ids,
         channel=Channel.DIGEST,
         status__in=[DeliveryStatus.PENDING, DeliveryStatus.FAILED],
-    ).update(status=DeliveryStatus.SENDING, claim=token)
+    ).update(status=DeliveryStatus.SENDING, claim=token, claimed_until=lease_end())
     return token
 
 
@@ -413,3 +507,63 @@ def _digest_email(*, alumnus: Alumnus, items: list[NoticePage], month: dt.date) 
         body="\n".join(lines) + "\n",
         to=[alumnus.email],
     )
+
+
+# --- claims left by a dead worker ------------------------------------------------------------
+
+
+@dataclass
+class SweepReport:
+    deliveries: int = 0
+    notices: int = 0
+    invitations: int = 0
+
+
+def claims_sweep() -> SweepReport:
+    """Take back the claims whose lease ran out (their worker died) and queue the work again.
+
+    A push or notice mail delivery goes back to 再送待ち, due now, and its notice's fan-out is
+    queued: the new run sends only to those not yet recorded, so nobody gets it twice. A digest
+    item goes back to 送信待ち for the next digest run. An invitation mail is queued again.
+    """
+    from cms.alumni.models import Invitation, InvitationDelivery
+    from cms.alumni.tasks import invitation_emails_send
+
+    from .tasks import notice_fan_out_task
+
+    now = timezone.now()
+    report = SweepReport()
+    stale = Q(status=DeliveryStatus.SENDING) & (
+        Q(claimed_until__lt=now) | Q(claimed_until__isnull=True)
+    )
+    with transaction.atomic():
+        notice_ids = sorted(
+            set(
+                Delivery.objects.filter(stale, channel__in=[Channel.PUSH, Channel.EMAIL])
+                .values_list("notice_id", flat=True)
+                .distinct()
+            )
+        )
+        report.deliveries = Delivery.objects.filter(
+            stale, channel__in=[Channel.PUSH, Channel.EMAIL]
+        ).update(status=DeliveryStatus.RETRY, retry_at=now, claim="", claimed_until=None)
+        report.deliveries += Delivery.objects.filter(stale, channel=Channel.DIGEST).update(
+            status=DeliveryStatus.PENDING, claim="", claimed_until=None
+        )
+        for notice_id in notice_ids:
+            transaction.on_commit(partial(notice_fan_out_task.enqueue, notice_id))
+        report.notices = len(notice_ids)
+        invitation_ids = list(
+            Invitation.objects.filter(delivery=InvitationDelivery.SENDING)
+            .filter(Q(claimed_until__lt=now) | Q(claimed_until__isnull=True))
+            .values_list("pk", flat=True)
+        )
+        if invitation_ids:
+            Invitation.objects.filter(
+                pk__in=invitation_ids, delivery=InvitationDelivery.SENDING
+            ).update(delivery=InvitationDelivery.QUEUED, claimed_until=None)
+            transaction.on_commit(
+                lambda: invitation_emails_send.enqueue(invitation_ids=invitation_ids)
+            )
+        report.invitations = len(invitation_ids)
+    return report

@@ -1,10 +1,28 @@
 """Checks of what a browser hands us as a push subscription (endpoint, p256dh, auth)."""
 
+import base64
 from urllib.parse import urlsplit
 
+from cryptography.hazmat.primitives.asymmetric import ec
 from django.conf import settings
 
-from .crypto import b64url_decode, public_key_from_point
+
+def b64url_decode(text: str) -> bytes:
+    """Decode base64url with or without padding; raises ValueError on bad input."""
+    if not isinstance(text, str) or not text.isascii():
+        raise ValueError("not base64url")
+    cleaned = text.strip().rstrip("=")
+    try:
+        return base64.urlsafe_b64decode(cleaned + "=" * (-len(cleaned) % 4))
+    except (ValueError, TypeError) as exc:
+        raise ValueError("not base64url") from exc
+
+
+def public_key_from_point(point: bytes) -> ec.EllipticCurvePublicKey:
+    """A P-256 public key from its 65-byte uncompressed encoding; ValueError if not on the curve."""
+    if len(point) != 65 or point[0] != 0x04:
+        raise ValueError("not an uncompressed P-256 point")
+    return ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), point)
 
 
 def push_service_allowed(host: str, allowed: list[str] | None = None) -> bool:

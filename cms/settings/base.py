@@ -281,9 +281,16 @@ PUSH_CONCURRENCY_PER_SERVICE = int(env("PUSH_CONCURRENCY_PER_SERVICE", "64"))
 # 429/503: wait in the same task when the service asks for at most this long, else re-enqueue.
 PUSH_INLINE_RETRY_MAX_SECONDS = int(env("PUSH_INLINE_RETRY_MAX_SECONDS", "30"))
 PUSH_MAX_ATTEMPTS = int(env("PUSH_MAX_ATTEMPTS", "5"))
-# A fan-out of at least PUSH_SENDER_PROCESSES_FROM messages is split over this many processes.
-PUSH_SENDER_PROCESSES = int(env("PUSH_SENDER_PROCESSES", str(min(os.cpu_count() or 1, 4))))
-PUSH_SENDER_PROCESSES_FROM = int(env("PUSH_SENDER_PROCESSES_FROM", "2000"))
+# How long a worker's claim on a delivery or invitation mail holds (renewed as it progresses);
+# past it, `manage.py sweep_claims` (run by the scheduler) gives the work to another worker.
+DELIVERY_LEASE_SECONDS = int(env("DELIVERY_LEASE_SECONDS", "300"))
+# A push (5xx, timeout, reset, 429/503 without Retry-After) or notice mail that failed for now is
+# tried again after DELIVERY_RETRY_BASE_SECONDS, doubled each time up to the cap; after the last
+# attempt push falls back to mail.
+DELIVERY_RETRY_BASE_SECONDS = float(env("DELIVERY_RETRY_BASE_SECONDS", "30"))
+DELIVERY_RETRY_MAX_SECONDS = float(env("DELIVERY_RETRY_MAX_SECONDS", "3600"))
+MAIL_MAX_ATTEMPTS = int(env("MAIL_MAX_ATTEMPTS", "5"))
+PUSH_TIMEOUT_SECONDS = float(env("PUSH_TIMEOUT_SECONDS", "30"))
 
 # Alumni identity
 ALUMNI_INVITATION_VALID_DAYS = int(env("ALUMNI_INVITATION_VALID_DAYS", "90"))

@@ -17,9 +17,9 @@ from django.test import Client
 
 from cms.alumni.models import Alumnus
 from cms.content.models import NoticeIndexPage, NoticePage, Visibility
-from cms.push.crypto import b64url_decode
 from cms.push.models import Channel, Delivery, DeliveryStatus, PushSubscription, VapidKey
 from cms.push.services import notice_push_bytes, vapid_key_create
+from cms.push.validators import b64url_decode
 from tests.browser.conftest import wait_until
 from tests.browser.live_api import pwa_api_origin
 from tests.content.factories import NoticePageFactory

@@ -596,10 +596,9 @@ def chat_push_new_messages(*, group_id: int) -> ChatPushReport:
 
     from django.db.models import Min, Q
 
-    from cms.push.crypto import Recipient
     from cms.push.models import PushSubscription
-    from cms.push.sender import PushMessage, Result, send_all
-    from cms.push.services import PushNotConfigured, send_options
+    from cms.push.sender import PushMessage, Result
+    from cms.push.services import PushNotConfigured, push_send, send_options
 
     report = ChatPushReport()
     group = CommunityGroup.objects.filter(pk=group_id, is_active=True).first()
@@ -641,16 +640,13 @@ def chat_push_new_messages(*, group_id: int) -> ChatPushReport:
         payload = json.dumps(
             chat_push_payload(group=group), ensure_ascii=False, separators=(",", ":")
         ).encode()
-        messages = []
-        for pk, endpoint, p256dh, auth in subscriptions:
-            try:
-                recipient = Recipient.from_b64(p256dh=p256dh, auth=auth)
-            except ValueError:
-                report.pushes_failed += 1
-                continue
-            messages.append(PushMessage(pk, endpoint, recipient, payload, payload))
+        messages = [
+            PushMessage(pk, endpoint, p256dh, auth, payload, payload)
+            for pk, endpoint, p256dh, auth in subscriptions
+        ]
         expired: list[int] = []
-        for outcome in send_all(messages, options):
+        outcomes = [o for chunk in push_send(messages=messages, options=options) for o in chunk]
+        for outcome in outcomes:
             if outcome.result == Result.SENT:
                 report.pushes_sent += 1
             elif outcome.result == Result.EXPIRED:

@@ -1,0 +1,153 @@
+"""A worker killed mid fan-out (SIGKILL, a real `task_worker` process): its lease runs out, the
+sweeper queues the rest, a new worker finishes it, and every alumnus gets the notice once."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test import override_settings
+
+from cms.content.models import NoticeIndexPage, NoticePage
+from cms.push.models import Channel, Delivery, DeliveryStatus, PushSubscription, VapidKey
+from cms.push.selectors import notice_delivery_figures
+from cms.push.services import claims_sweep
+from cms.push.tasks import notice_fan_out_task
+from tests.content.factories import NoticePageFactory
+from tests.fixtures.push_service import LocalPushService
+from tests.groups.factories import AlumnusFactory
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+DATABASE_QUEUE = {
+    "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "pwa", "mail"]}
+}
+WORKER_OPTIONS = ["--queue-name", "default", "--interval", "0.05", "--no-startup-delay"]
+LEASE = 2
+ALUMNI = 24
+
+
+@pytest.fixture
+def real_commits(
+    django_beside_playwright: None,
+    migrated_data_left_behind: None,
+    transactional_db: None,
+    django_db_serialized_rollback: None,
+) -> None:
+    """The workers are other processes: what the test writes must be committed (after an
+    earlier transactional test flushed Wagtail's root page, it is put back)."""
+    from tests.browser.test_push_ui import _rows_of_data_migrations
+
+    _rows_of_data_migrations()
+
+
+def database_url() -> str:
+    s = connection.settings_dict
+    if s["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{s['NAME']}"
+    password = f":{quote(s['PASSWORD'])}" if s.get("PASSWORD") else ""
+    return f"postgres://{s['USER']}{password}@{s['HOST']}:{s['PORT'] or 5432}/{s['NAME']}"
+
+
+@pytest.fixture
+def start_worker(push_service: LocalPushService, tmp_path: Path) -> Iterator[Callable[[], Any]]:
+    started: list[subprocess.Popen[bytes]] = []
+    env = os.environ | {
+        "DJANGO_SETTINGS_MODULE": "cms.settings.test",
+        "DATABASE_URL": database_url(),
+        "TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
+        "PUSH_CA_FILE": str(push_service.ca_file),
+        "DELIVERY_LEASE_SECONDS": str(LEASE),
+        "PUSH_CONCURRENCY_PER_SERVICE": "4",
+    }
+
+    def start() -> subprocess.Popen[bytes]:
+        log = (tmp_path / f"worker-{len(started)}.log").open("wb")
+        process = subprocess.Popen(
+            [sys.executable, "manage.py", "task_worker", *WORKER_OPTIONS],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def wait_until(check: Callable[[], bool], what: str, timeout: float = 90.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
+def test_killed_worker_is_finished_by_another_and_nobody_gets_the_notice_twice(
+    real_commits: None,
+    notice_index: NoticeIndexPage,
+    vapid_key: VapidKey,
+    push_service: LocalPushService,
+    start_worker: Callable[[], subprocess.Popen[bytes]],
+) -> None:
+    notice = NoticePageFactory(parent=notice_index, live=True, notify_alumni=True)
+    subs = []
+    for alumnus in AlumnusFactory.create_batch(ALUMNI, consent_email=False):
+        sub = push_service.subscription()
+        PushSubscription.objects.create(
+            alumnus=alumnus, endpoint=sub.endpoint, p256dh=sub.p256dh, auth=sub.auth
+        )
+        subs.append(sub)
+    push_service.hold(after=10)  # the first worker gets ten answers, then none
+    with override_settings(TASKS=DATABASE_QUEUE):
+        notice_fan_out_task.enqueue(notice.pk)
+    first = start_worker()
+    pushes = Delivery.objects.filter(notice=notice, channel=Channel.PUSH)
+
+    # Outcomes are recorded chunk by chunk as answers come back, not at the end.
+    wait_until(
+        lambda: pushes.filter(status=DeliveryStatus.SENT).count() == 10 and push_service.held > 0,
+        "the first ten recorded while the rest wait",
+    )
+    [figures] = notice_delivery_figures(notices=NoticePage.objects.filter(pk=notice.pk))
+    assert figures.reached == 10  # the monitor sees what reached people while it goes on
+    first.send_signal(signal.SIGKILL)  # an out-of-memory kill mid fan-out
+    first.wait(timeout=10)
+    time.sleep(0.5)  # the push service notices the dropped connections
+    push_service.release()
+    assert pushes.filter(status=DeliveryStatus.SENDING).count() == ALUMNI - 10
+
+    # Within its lease the claim is the dead worker's still; past it the sweeper takes it back.
+    with override_settings(TASKS=DATABASE_QUEUE):
+        assert claims_sweep().deliveries == 0
+        wait_until(
+            lambda: (
+                call_command("sweep_claims") is None
+                and not pushes.filter(status=DeliveryStatus.SENDING).exists()
+            ),
+            "the lease to run out",
+            timeout=LEASE + 30,
+        )
+    start_worker()
+    wait_until(
+        lambda: pushes.filter(status=DeliveryStatus.SENT).count() == ALUMNI,
+        "the second worker to finish",
+    )
+    assert [len(sub.received) for sub in subs] == [1] * ALUMNI
+    assert push_service.errors == []
