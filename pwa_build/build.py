@@ -5,8 +5,14 @@ processes on large sites, once everything is read from the database), then point
 symlink at it in one atomic rename: a failure half-way leaves the previous site serving. The
 directory it replaces is removed in the background, after the new site is live.
 An incremental build renders only the files whose fingerprint changed (see `outputs.py`), all of
-them in memory first, and only then replaces them one by one (each an atomic rename) and removes
-the files of pages that are gone. A file lock keeps two builds from running at once.
+them in memory first, writes them under temporary names (a write failing, a full disk, removes
+them all and leaves the site as it was), and only then renames each into place and removes the
+files of pages that are gone. A file lock keeps two builds from running at once.
+
+A page of the tree that cannot be rendered does not stop the build: the site keeps its last good
+file (or leaves it out if it has none), the manifest keeps that file's fingerprint so the next
+build tries again, and the failure is recorded for HR (`cms.content.services`). Once the files
+are live, the notices whose new revision the build wrote start their fan-out.
 
 The process that builds after each publish (the background worker) keeps the notices of its last
 build in memory; its next build reads only a signature of each notice (live revision, URL path,
@@ -315,18 +321,63 @@ def _write_all(
         yield output, used
 
 
-def _copy_media(root: Path, media: dict[str, str], made: set[Path]) -> list[str]:
-    """Copies the image renditions not yet in `root` under their hashed names."""
+def _copy_media(
+    root: Path, media: dict[str, str], made: set[Path], staged: "_Staged | None" = None
+) -> list[str]:
+    """Copies the image renditions not yet in `root` under their hashed names (`staged`: under
+    temporary names, swapped in with the build's other files)."""
     written = []
     for path, source in sorted(media.items()):
         target = root / path
         if target.is_file():
             continue
-        _mkdir(target.parent, made)
         with default_storage.open(source, "rb") as data:
-            _write(target, data.read())
+            if staged is None:
+                _mkdir(target.parent, made)
+                _write(target, data.read())
+            else:
+                staged.write(target, data.read(), made)
         written.append(path)
     return written
+
+
+class _Staged:
+    """The files of an incremental build, written under temporary names beside their targets
+    (hidden, never served) and swapped in together once every one is written: a write failing
+    half-way (a full disk) leaves the live site as it was, and nothing of the build behind."""
+
+    def __init__(self) -> None:
+        self.files: list[tuple[Path, Path]] = []
+        self.created: list[Path] = []
+
+    def write(self, target: Path, data: bytes, made: set[Path]) -> None:
+        directory = target.parent
+        if directory not in made:
+            missing = []
+            parent = directory
+            while not parent.exists():
+                missing.append(parent)
+                parent = parent.parent
+            directory.mkdir(parents=True, exist_ok=True)
+            self.created += reversed(missing)
+            made.add(directory)
+        tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
+        self.files.append((tmp, target))
+        tmp.write_bytes(data)
+
+    def commit(self) -> None:
+        """Each file takes its place in one atomic rename (no space needed: same directory)."""
+        for tmp, target in self.files:
+            os.replace(tmp, target)
+        self.files.clear()
+
+    def discard(self) -> None:
+        for tmp, _target in self.files:
+            tmp.unlink(missing_ok=True)
+        for directory in reversed(self.created):
+            with contextlib.suppress(OSError):
+                directory.rmdir()
+        self.files.clear()
 
 
 def _mkdir(directory: Path, made: set[Path]) -> None:
@@ -341,8 +392,12 @@ def _write(path: Path, data: bytes, made: set[Path] | None = None) -> None:
     else:
         _mkdir(path.parent, made)
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def _read_state(dist: Path) -> dict | None:
@@ -726,14 +781,20 @@ def _incremental_build(
             media[output.path] = sorted(used)
             sources.update(used)
     made: set[Path] = set()
-    report.written += _copy_media(root, sources, made)
-    for output, data, _used in rendered:
-        target = root / output.path
-        if target.is_file() and target.read_bytes() == data:
-            report.unchanged += 1
-            continue
-        _write(target, data, made)
-        report.written.append(output.path)
+    staged = _Staged()
+    try:
+        report.written += _copy_media(root, sources, made, staged)
+        for output, data, _used in rendered:
+            target = root / output.path
+            if target.is_file() and target.read_bytes() == data:
+                report.unchanged += 1
+                continue
+            staged.write(target, data, made)
+            report.written.append(output.path)
+    except BaseException:
+        staged.discard()
+        raise
+    staged.commit()
     in_use = {m for ms in media.values() for m in ms}
     unused_media = {m for ms in previous_media.values() for m in ms} - in_use
     for gone in sorted([*(p for p in previous if p not in paths), *unused_media]):
