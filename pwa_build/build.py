@@ -21,6 +21,7 @@ with ten thousand in the site. Another process's build (the daily cron run) read
 """
 
 import contextlib
+import dataclasses
 import datetime as dt
 import fcntl
 import gc
@@ -44,7 +45,7 @@ from jinja2 import Environment
 from wagtail.models import Page
 
 from . import assets, site_files
-from .content import SiteContent, fingerprint, load_pages, load_site_content
+from .content import Entry, SiteContent, fingerprint, load_pages, load_site_content
 from .failures import reason_of
 from .outputs import Output, Plan, file_of, page_plan, render_output
 from .render import Renderer
@@ -548,11 +549,13 @@ def build(
         if full:
             memory = None
         content = load_site_content(today=today, previous=memory.content if memory else None)
-        renderer = Renderer(content, environment=environment)
-        plan, _precache = make_plan(
-            content, renderer, version, app_dir, kept=memory.pages if memory else None
-        )
         previous: dict[str, str] = state["outputs"] if state else {}
+        left_out = _new_pages_that_fail(content, previous, environment) if state else {}
+        shown = _without(content, set(left_out)) if left_out else content
+        renderer = Renderer(shown, environment=environment)
+        plan, _precache = make_plan(
+            shown, renderer, version, app_dir, kept=memory.pages if memory else None
+        )
         media = state.get("media", {}) if state else {}
         revisions: dict[str, int] = state.get("revisions", {}) if state else {}
         build_id = secrets.token_hex(8)
@@ -577,9 +580,44 @@ def build(
                 dist, plan, renderer, previous, media, revisions, progress, build_id, failed
             )
         _remember(dist, saved, content, plan)
-        _report_outcome(report, plan, failed, previous, revisions)
+        _report_outcome(report, plan, failed, previous, revisions, left_out)
         report.seconds = time.perf_counter() - started
         return report
+
+
+LEAF_KINDS = frozenset({"notice", "job", "press", "standard", "survey"})
+"""Pages that no list, link or menu needs in order to exist (not the home page or an index)."""
+
+
+def _new_pages_that_fail(
+    content: SiteContent, previous: Mapping[str, str], environment: Environment | None
+) -> "dict[Entry, str]":
+    """The pages never built before that cannot be rendered, with the reason: tried before the
+    plan is made, so that they stay out of the site altogether (no list, home, sitemap or feed
+    links to a page that is not there). Usually the one page just published, rendered twice."""
+    new = [
+        e for e in content.all_entries() if e.kind in LEAF_KINDS and file_of(e.path) not in previous
+    ]
+    if not new:
+        return {}
+    renderer = Renderer(content, environment=environment)
+    outputs = [Output(file_of(e.path), "", None, e) for e in new]
+    failed: Failed = {}
+    for _rendered in _render_all(outputs, renderer, None, failed):
+        pass
+    return {o.entry: failed[o.path] for o in outputs if o.entry is not None and o.path in failed}
+
+
+def _without(content: SiteContent, entries: "set[Entry]") -> SiteContent:
+    """The site's content less `entries` (the process's memory keeps the whole content)."""
+    return dataclasses.replace(
+        content,
+        notices=[e for e in content.notices if e not in entries],
+        jobs=[e for e in content.jobs if e not in entries],
+        press=[e for e in content.press if e not in entries],
+        standard=[e for e in content.standard if e not in entries],
+        surveys=[e for e in content.surveys if e not in entries],
+    )
 
 
 def _report_outcome(
@@ -588,6 +626,7 @@ def _report_outcome(
     failed: Failed,
     previous: dict[str, str],
     revisions: dict[str, int],
+    left_out: "dict[Entry, str]",
 ) -> None:
     """Once the files are live: records the pages that failed (and clears those that render
     again) for HR, and starts the fan-out of the notices this build made live."""
@@ -602,6 +641,9 @@ def _report_outcome(
         )
         for o in plan.outputs
         if o.entry is not None and o.path in failed
+    ] + [
+        PageFailure(page_id=e.pk, path=e.path, reason=reason, kept_previous=False)
+        for e, reason in left_out.items()
     ]
     report.notices_live = [
         o.entry.pk

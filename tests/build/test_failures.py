@@ -59,6 +59,8 @@ def test_a_notice_whose_image_file_is_missing_fails_alone_and_notifies_once_fixe
 
         assert (dist / "notices/other/index.html").is_file()  # the rest of the site builds
         assert not (dist / "notices/photo/index.html").exists()  # new: stays unpublished
+        for listing in ("notices/index.html", "index.html", "sitemap.xml", "feed.xml"):
+            assert "/notices/photo/" not in (dist / listing).read_text(), listing
         failure = BuildFailure.objects.get()
         assert failure.page_id == notice.pk
         assert failure.path == "/notices/photo/"
@@ -79,6 +81,7 @@ def test_a_notice_whose_image_file_is_missing_fails_alone_and_notifies_once_fixe
         with django_capture_on_commit_callbacks(execute=True):
             notice.save_revision().publish()
     assert (dist / "notices/photo/index.html").is_file()
+    assert "/notices/photo/" in (dist / "notices/index.html").read_text()
     assert not BuildFailure.objects.exists()
     assert Delivery.objects.filter(notice=notice).count() == 1
 
