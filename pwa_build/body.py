@@ -22,6 +22,8 @@ from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
 from wagtail.models import Page
 
+from .failures import PageRenderError
+
 BODY_IMAGE = "max-960x960"
 OG_IMAGE = "fill-1200x630"
 MEDIA_PREFIX = "assets/media/"
@@ -114,12 +116,16 @@ class Resolved:
     preview: bool = False
     used: dict[str, str] = field(default_factory=dict)
     """dist path -> storage name of every image copy rendered since the last `take_used()`."""
+    broken: dict[int, str] = field(default_factory=dict)
+    """Images whose file cannot be read, by id -> the reason: a page showing one fails alone."""
 
     def take_used(self) -> dict[str, str]:
         used, self.used = self.used, {}
         return used
 
     def image(self, pk: int | None, *, og: bool = False) -> ImageCopy | None:
+        if pk and pk in self.broken:
+            raise PageRenderError(self.broken[pk])
         copy = (self.og_images if og else self.images).get(pk or 0)
         if copy is not None and not self.preview:
             self.used[copy.path] = copy.source
@@ -175,10 +181,21 @@ def resolve(
         )
         for image in images:
             alt = getattr(image, "default_alt_text", None) or image.title
-            if image.pk in refs.images:
-                resolved.images[image.pk] = _copy_of(image.get_rendition(BODY_IMAGE), alt, preview)
-            if image.pk in refs.og_images:
-                resolved.og_images[image.pk] = _copy_of(image.get_rendition(OG_IMAGE), alt, preview)
+            try:
+                if image.pk in refs.images:
+                    resolved.images[image.pk] = _copy_of(
+                        image.get_rendition(BODY_IMAGE), alt, preview
+                    )
+                if image.pk in refs.og_images:
+                    resolved.og_images[image.pk] = _copy_of(
+                        image.get_rendition(OG_IMAGE), alt, preview
+                    )
+            except (OSError, ValueError):
+                # Only the pages showing this image fail (Resolved.image), not the build.
+                resolved.broken[image.pk] = (
+                    f"画像「{image.title}」のファイルが見つからないか、読み込めません。"
+                    "画像を選び直すか、画像をアップロードし直してください。"
+                )
     return resolved
 
 

@@ -5,8 +5,14 @@ processes on large sites, once everything is read from the database), then point
 symlink at it in one atomic rename: a failure half-way leaves the previous site serving. The
 directory it replaces is removed in the background, after the new site is live.
 An incremental build renders only the files whose fingerprint changed (see `outputs.py`), all of
-them in memory first, and only then replaces them one by one (each an atomic rename) and removes
-the files of pages that are gone. A file lock keeps two builds from running at once.
+them in memory first, writes them under temporary names (a write failing, a full disk, removes
+them all and leaves the site as it was), and only then renames each into place and removes the
+files of pages that are gone. A file lock keeps two builds from running at once.
+
+A page of the tree that cannot be rendered does not stop the build: the site keeps its last good
+file (or leaves it out if it has none), the manifest keeps that file's fingerprint so the next
+build tries again, and the failure is recorded for HR (`cms.content.services`). Once the files
+are live, the notices whose new revision the build wrote start their fan-out.
 
 The process that builds after each publish (the background worker) keeps the notices of its last
 build in memory; its next build reads only a signature of each notice (live revision, URL path,
@@ -15,6 +21,7 @@ with ten thousand in the site. Another process's build (the daily cron run) read
 """
 
 import contextlib
+import dataclasses
 import datetime as dt
 import fcntl
 import gc
@@ -29,7 +36,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.files.storage import default_storage
@@ -38,9 +45,13 @@ from jinja2 import Environment
 from wagtail.models import Page
 
 from . import assets, site_files
-from .content import SiteContent, fingerprint, load_pages, load_site_content
+from .content import Entry, SiteContent, fingerprint, load_pages, load_site_content
+from .failures import reason_of
 from .outputs import Output, Plan, file_of, page_plan, render_output
 from .render import Renderer
+
+if TYPE_CHECKING:
+    from cms.content.services import PageFailure
 
 FORMAT = 1
 """Bump to force a full build when the structure of dist/ changes."""
@@ -61,12 +72,17 @@ class BuildReport:
     removed: list[str] = field(default_factory=list)
     seconds: float = 0.0
     directory: Path | None = None
+    failures: "list[PageFailure]" = field(default_factory=list)
+    """Pages that could not be rendered: their last good file stays (or none, if new)."""
+    notices_live: list[int] = field(default_factory=list)
+    """Notices this build made live in a new revision (their fan-out may start now)."""
 
     def summary(self) -> str:
         kind = "全体" if self.full else "差分"
         return (
             f"{kind}ビルド: 書き込み {len(self.written)} / 変更なし {self.unchanged} / "
             f"削除 {len(self.removed)} ファイル, {self.seconds:.2f} 秒"
+            + (f", 失敗 {len(self.failures)} ページ" if self.failures else "")
         )
 
 
@@ -255,16 +271,38 @@ def _constant(data: bytes) -> Callable[[dict[int, Page]], bytes]:
 Rendered = tuple[Output, bytes, dict[str, str]]
 
 
+Failed = dict[str, str]
+"""dist path -> the Japanese reason, of the pages of the tree that could not be rendered."""
+
+
+def _render_page(
+    output: Output, renderer: Renderer, pages: dict[int, Page], failed: Failed
+) -> bytes | None:
+    """The bytes of `output`, or None if it is a page of the tree that cannot be rendered
+    (noted in `failed`): one broken page does not stop the build. Any other file (a list, the
+    service worker) failing still fails the whole build."""
+    try:
+        return render_output(output, renderer, pages)
+    except Exception as exc:
+        if output.entry is None:
+            raise
+        renderer.resolved.take_used()
+        failed[output.path] = reason_of(exc)
+        return None
+
+
 def _render_all(
-    outputs: list[Output], renderer: Renderer, progress: Progress | None
+    outputs: list[Output], renderer: Renderer, progress: Progress | None, failed: Failed
 ) -> Iterator[Rendered]:
-    """Each output with its bytes and the image copies (dist path -> storage name) it shows."""
+    """Each output with its bytes and the image copies (dist path -> storage name) it shows;
+    the pages that cannot be rendered are left out and noted in `failed`."""
     pages: dict[int, Page] = load_pages(o.entry for o in outputs if o.entry is not None)
     renderer.resolve_for(list(pages.values()))
     total = len(outputs)
     for done, output in enumerate(outputs, start=1):
-        data = render_output(output, renderer, pages)
-        yield output, data, renderer.resolved.take_used()
+        data = _render_page(output, renderer, pages, failed)
+        if data is not None:
+            yield output, data, renderer.resolved.take_used()
         if progress and (done % 200 == 0 or done == total):
             progress(done, total)
 
@@ -275,26 +313,72 @@ def _write_all(
     new_dir: Path,
     made: set[Path],
     progress: Progress | None,
+    failed: Failed,
 ) -> Iterator[tuple[Output, dict[str, str]]]:
-    for output, data, used in _render_all(outputs, renderer, progress):
+    for output, data, used in _render_all(outputs, renderer, progress, failed):
         target = new_dir / output.path
         _mkdir(target.parent, made)
         target.write_bytes(data)
         yield output, used
 
 
-def _copy_media(root: Path, media: dict[str, str], made: set[Path]) -> list[str]:
-    """Copies the image renditions not yet in `root` under their hashed names."""
+def _copy_media(
+    root: Path, media: dict[str, str], made: set[Path], staged: "_Staged | None" = None
+) -> list[str]:
+    """Copies the image renditions not yet in `root` under their hashed names (`staged`: under
+    temporary names, swapped in with the build's other files)."""
     written = []
     for path, source in sorted(media.items()):
         target = root / path
         if target.is_file():
             continue
-        _mkdir(target.parent, made)
         with default_storage.open(source, "rb") as data:
-            _write(target, data.read())
+            if staged is None:
+                _mkdir(target.parent, made)
+                _write(target, data.read())
+            else:
+                staged.write(target, data.read(), made)
         written.append(path)
     return written
+
+
+class _Staged:
+    """The files of an incremental build, written under temporary names beside their targets
+    (hidden, never served) and swapped in together once every one is written: a write failing
+    half-way (a full disk) leaves the live site as it was, and nothing of the build behind."""
+
+    def __init__(self) -> None:
+        self.files: list[tuple[Path, Path]] = []
+        self.created: list[Path] = []
+
+    def write(self, target: Path, data: bytes, made: set[Path]) -> None:
+        directory = target.parent
+        if directory not in made:
+            missing = []
+            parent = directory
+            while not parent.exists():
+                missing.append(parent)
+                parent = parent.parent
+            directory.mkdir(parents=True, exist_ok=True)
+            self.created += reversed(missing)
+            made.add(directory)
+        tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
+        self.files.append((tmp, target))
+        tmp.write_bytes(data)
+
+    def commit(self) -> None:
+        """Each file takes its place in one atomic rename (no space needed: same directory)."""
+        for tmp, target in self.files:
+            os.replace(tmp, target)
+        self.files.clear()
+
+    def discard(self) -> None:
+        for tmp, _target in self.files:
+            tmp.unlink(missing_ok=True)
+        for directory in reversed(self.created):
+            with contextlib.suppress(OSError):
+                directory.rmdir()
+        self.files.clear()
 
 
 def _mkdir(directory: Path, made: set[Path]) -> None:
@@ -309,8 +393,12 @@ def _write(path: Path, data: bytes, made: set[Path] | None = None) -> None:
     else:
         _mkdir(path.parent, made)
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def _read_state(dist: Path) -> dict | None:
@@ -379,21 +467,27 @@ def _no_queries(*args: object) -> None:
     raise RuntimeError("a build worker process must not query the database")
 
 
-def _render_chunk(bounds: tuple[int, int]) -> list[tuple[int, dict[str, str]]]:
-    """In a worker: renders and writes outputs[start:stop]; returns their image copies."""
+def _render_chunk(
+    bounds: tuple[int, int],
+) -> tuple[list[tuple[int, dict[str, str]]], Failed]:
+    """In a worker: renders and writes outputs[start:stop]; returns their image copies and
+    the pages that could not be rendered."""
     assert _job is not None
     outputs, pages, renderer, new_dir = _job
     made: set[Path] = set()
     result = []
+    failed: Failed = {}
     with connection.execute_wrapper(_no_queries):
         for index in range(*bounds):
             output = outputs[index]
-            data = render_output(output, renderer, pages)
+            data = _render_page(output, renderer, pages, failed)
+            if data is None:
+                continue
             target = new_dir / output.path
             _mkdir(target.parent, made)
             target.write_bytes(data)
             result.append((index, renderer.resolved.take_used()))
-    return result
+    return result, failed
 
 
 def _render_parallel(
@@ -402,6 +496,7 @@ def _render_parallel(
     new_dir: Path,
     workers: int,
     progress: Progress | None,
+    failed: Failed,
 ) -> Iterator[tuple[Output, dict[str, str]]]:
     """Writes every output into `new_dir` from `workers` forked processes."""
     global _job
@@ -412,10 +507,11 @@ def _render_parallel(
     done = 0
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
-            for result in pool.imap_unordered(_render_chunk, chunks):
+            for result, chunk_failed in pool.imap_unordered(_render_chunk, chunks):
+                failed.update(chunk_failed)
                 for index, used in result:
                     yield outputs[index], used
-                done += len(result)
+                done += len(result) + len(chunk_failed)
                 if progress:
                     progress(done, len(outputs))
     finally:
@@ -453,25 +549,112 @@ def build(
         if full:
             memory = None
         content = load_site_content(today=today, previous=memory.content if memory else None)
-        renderer = Renderer(content, environment=environment)
-        plan, _precache = make_plan(
-            content, renderer, version, app_dir, kept=memory.pages if memory else None
-        )
         previous: dict[str, str] = state["outputs"] if state else {}
+        left_out = _new_pages_that_fail(content, previous, environment) if state else {}
+        shown = _without(content, set(left_out)) if left_out else content
+        renderer = Renderer(shown, environment=environment)
+        plan, _precache = make_plan(
+            shown, renderer, version, app_dir, kept=memory.pages if memory else None
+        )
+        media = state.get("media", {}) if state else {}
+        revisions: dict[str, int] = state.get("revisions", {}) if state else {}
         build_id = secrets.token_hex(8)
+        failed: Failed = {}
         if full:
             if workers is None:
                 workers = default_workers() if len(plan.outputs) >= PARALLEL_FROM else 1
-            report, saved = _full_build(dist, plan, renderer, previous, progress, workers, build_id)
+            report, saved = _full_build(
+                dist,
+                plan,
+                renderer,
+                previous,
+                media,
+                revisions,
+                progress,
+                workers,
+                build_id,
+                failed,
+            )
         else:
-            assert state is not None
-            media = state.get("media", {})
             report, saved = _incremental_build(
-                dist, plan, renderer, previous, media, progress, build_id
+                dist, plan, renderer, previous, media, revisions, progress, build_id, failed
             )
         _remember(dist, saved, content, plan)
+        _report_outcome(report, plan, failed, previous, revisions, left_out)
         report.seconds = time.perf_counter() - started
         return report
+
+
+LEAF_KINDS = frozenset({"notice", "job", "press", "standard", "survey"})
+"""Pages that no list, link or menu needs in order to exist (not the home page or an index)."""
+
+
+def _new_pages_that_fail(
+    content: SiteContent, previous: Mapping[str, str], environment: Environment | None
+) -> "dict[Entry, str]":
+    """The pages never built before that cannot be rendered, with the reason: tried before the
+    plan is made, so that they stay out of the site altogether (no list, home, sitemap or feed
+    links to a page that is not there). Usually the one page just published, rendered twice."""
+    new = [
+        e for e in content.all_entries() if e.kind in LEAF_KINDS and file_of(e.path) not in previous
+    ]
+    if not new:
+        return {}
+    renderer = Renderer(content, environment=environment)
+    outputs = [Output(file_of(e.path), "", None, e) for e in new]
+    failed: Failed = {}
+    for _rendered in _render_all(outputs, renderer, None, failed):
+        pass
+    return {o.entry: failed[o.path] for o in outputs if o.entry is not None and o.path in failed}
+
+
+def _without(content: SiteContent, entries: "set[Entry]") -> SiteContent:
+    """The site's content less `entries` (the process's memory keeps the whole content)."""
+    return dataclasses.replace(
+        content,
+        notices=[e for e in content.notices if e not in entries],
+        jobs=[e for e in content.jobs if e not in entries],
+        press=[e for e in content.press if e not in entries],
+        standard=[e for e in content.standard if e not in entries],
+        surveys=[e for e in content.surveys if e not in entries],
+    )
+
+
+def _report_outcome(
+    report: BuildReport,
+    plan: Plan,
+    failed: Failed,
+    previous: dict[str, str],
+    revisions: dict[str, int],
+    left_out: "dict[Entry, str]",
+) -> None:
+    """Once the files are live: records the pages that failed (and clears those that render
+    again) for HR, and starts the fan-out of the notices this build made live."""
+    from cms.content.services import PageFailure, build_failures_record, notices_went_live
+
+    report.failures = [
+        PageFailure(
+            page_id=o.entry.pk,
+            path=o.entry.path,
+            reason=failed[o.path],
+            kept_previous=o.path in previous,
+        )
+        for o in plan.outputs
+        if o.entry is not None and o.path in failed
+    ] + [
+        PageFailure(page_id=e.pk, path=e.path, reason=reason, kept_previous=False)
+        for e, reason in left_out.items()
+    ]
+    report.notices_live = [
+        o.entry.pk
+        for o in plan.outputs
+        if o.entry is not None
+        and o.entry.kind == "notice"
+        and o.path not in failed
+        and revisions.get(str(o.entry.pk)) != o.entry.revision
+    ]
+    build_failures_record(failures=report.failures)
+    notices_went_live(notice_ids=report.notices_live)
 
 
 @contextlib.contextmanager
@@ -543,9 +726,12 @@ def _full_build(
     plan: Plan,
     renderer: Renderer,
     previous: dict[str, str],
+    previous_media: dict[str, list[str]],
+    revisions: dict[str, int],
     progress: Progress | None,
     workers: int,
     build_id: str,
+    failed: Failed,
 ) -> tuple[BuildReport, dict[str, Any]]:
     report = BuildReport(full=True)
     stamp = time.strftime("%Y%m%d-%H%M%S")
@@ -556,9 +742,9 @@ def _full_build(
     sources: dict[str, str] = {}
     try:
         if workers > 1:
-            written = _render_parallel(plan.outputs, renderer, new_dir, workers, progress)
+            written = _render_parallel(plan.outputs, renderer, new_dir, workers, progress, failed)
         else:
-            written = _write_all(plan.outputs, renderer, new_dir, made, progress)
+            written = _write_all(plan.outputs, renderer, new_dir, made, progress, failed)
         for output, used in written:
             if used:
                 media[output.path] = sorted(used)
@@ -568,16 +754,47 @@ def _full_build(
             else:
                 report.written.append(output.path)
         report.written += _copy_media(new_dir, sources, made)
+        media.update(_keep_last_good(dist, new_dir, failed, previous, previous_media, made))
         assets.manifest().copy_to(new_dir)
     except BaseException:
         shutil.rmtree(new_dir, ignore_errors=True)
         raise
     paths = {o.path for o in plan.outputs}
     report.removed = sorted(p for p in previous if p not in paths)
-    saved = _save_state(dist, new_dir.name, plan, media, build_id)
+    saved = _save_state(dist, new_dir.name, plan, media, build_id, failed, previous, revisions)
     _discard(dist, _swap_in(dist, new_dir))
     report.directory = new_dir
     return report, saved
+
+
+def _keep_last_good(
+    dist: Path,
+    new_dir: Path,
+    failed: Failed,
+    previous: dict[str, str],
+    previous_media: dict[str, list[str]],
+    made: set[Path],
+) -> dict[str, list[str]]:
+    """Copies into a new full build the last good file of each page that failed now (and the
+    images it shows); returns their media. A page never built before stays out of the site."""
+    kept: dict[str, list[str]] = {}
+    if not dist.is_dir():
+        return kept
+    old = dist.resolve()
+    for path in failed:
+        if path not in previous or not (old / path).is_file():
+            continue
+        for file in [path, *previous_media.get(path, [])]:
+            target = new_dir / file
+            if not target.exists() and (old / file).is_file():
+                _mkdir(target.parent, made)
+                shutil.copyfile(old / file, target)
+        if path in previous_media:
+            kept[path] = previous_media[path]
+    for path in [p for p in failed if p in previous and p not in kept]:
+        if not (new_dir / path).is_file():
+            previous.pop(path, None)  # nothing kept: the page is out of the site for now
+    return kept
 
 
 def _incremental_build(
@@ -586,14 +803,16 @@ def _incremental_build(
     renderer: Renderer,
     previous: dict[str, str],
     previous_media: dict[str, list[str]],
+    revisions: dict[str, int],
     progress: Progress | None,
     build_id: str,
+    failed: Failed,
 ) -> tuple[BuildReport, dict[str, Any]]:
     report = BuildReport(full=False)
     changed = [o for o in plan.outputs if previous.get(o.path) != o.fingerprint]
     report.unchanged = len(plan.outputs) - len(changed)
     # Everything renders before a file changes.
-    rendered = list(_render_all(changed, renderer, progress))
+    rendered = list(_render_all(changed, renderer, progress, failed))
     root = dist.resolve()
     paths = {o.path for o in plan.outputs}
     media = {p: m for p, m in previous_media.items() if p in paths}
@@ -604,14 +823,20 @@ def _incremental_build(
             media[output.path] = sorted(used)
             sources.update(used)
     made: set[Path] = set()
-    report.written += _copy_media(root, sources, made)
-    for output, data, _used in rendered:
-        target = root / output.path
-        if target.is_file() and target.read_bytes() == data:
-            report.unchanged += 1
-            continue
-        _write(target, data, made)
-        report.written.append(output.path)
+    staged = _Staged()
+    try:
+        report.written += _copy_media(root, sources, made, staged)
+        for output, data, _used in rendered:
+            target = root / output.path
+            if target.is_file() and target.read_bytes() == data:
+                report.unchanged += 1
+                continue
+            staged.write(target, data, made)
+            report.written.append(output.path)
+    except BaseException:
+        staged.discard()
+        raise
+    staged.commit()
     in_use = {m for ms in media.values() for m in ms}
     unused_media = {m for ms in previous_media.values() for m in ms} - in_use
     for gone in sorted([*(p for p in previous if p not in paths), *unused_media]):
@@ -623,20 +848,43 @@ def _incremental_build(
             while parent != root and not any(parent.iterdir()):
                 parent.rmdir()
                 parent = parent.parent
-    saved = _save_state(dist, root.name, plan, media, build_id)
+    saved = _save_state(dist, root.name, plan, media, build_id, failed, previous, revisions)
     report.directory = root
     return report, saved
 
 
 def _save_state(
-    dist: Path, directory: str, plan: Plan, media: dict[str, list[str]], build_id: str
+    dist: Path,
+    directory: str,
+    plan: Plan,
+    media: dict[str, list[str]],
+    build_id: str,
+    failed: Failed,
+    previous: dict[str, str],
+    revisions: dict[str, int],
 ) -> dict[str, Any]:
+    """The manifest of the build beside dist/. A page that failed keeps the fingerprint of its
+    last good file (none if it has none), so the next build tries it again; `revisions`: the
+    live revision of each notice the site shows (a new one means the notice just went live)."""
+    outputs = {}
+    new_revisions = {}
+    for o in plan.outputs:
+        key = str(o.entry.pk) if o.entry is not None else ""
+        if o.path not in failed:
+            outputs[o.path] = o.fingerprint
+            if o.entry is not None and o.entry.kind == "notice":
+                new_revisions[key] = o.entry.revision
+        elif o.path in previous:
+            outputs[o.path] = previous[o.path]
+            if key in revisions:
+                new_revisions[key] = revisions[key]
     state = {
         "build": build_id,
         "directory": directory,
         "version": plan.version,
-        "outputs": {o.path: o.fingerprint for o in plan.outputs},
+        "outputs": outputs,
         "media": media,
+        "revisions": new_revisions,
     }
     _write(_state_path(dist), json.dumps(state).encode())
     return state

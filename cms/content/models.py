@@ -422,3 +422,25 @@ class ContactSettings(BaseGenericSetting):
             "email": self.email,
             "hours": self.hours,
         }
+
+
+class BuildFailure(models.Model):
+    """A page the last build of the static site could not render: the site keeps its last good
+    version (or leaves it out if it was never built), and HR sees why and since when."""
+
+    page = models.OneToOneField(
+        Page, on_delete=models.CASCADE, related_name="build_failure", verbose_name="ページ"
+    )
+    path = models.CharField("公開URL", max_length=500)
+    reason = models.TextField("理由")
+    since = models.DateTimeField("失敗した日時", default=timezone.now)
+    last_seen = models.DateTimeField("最後に失敗した日時", default=timezone.now)
+    kept_previous = models.BooleanField("以前の版を公開中", default=False)
+
+    class Meta:
+        ordering: ClassVar = ["-since"]
+        verbose_name = "サイト生成の失敗"
+        verbose_name_plural = "サイト生成の失敗"
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.reason}"

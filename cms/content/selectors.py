@@ -2,8 +2,13 @@
 
 import datetime as dt
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
+from django.db.models import QuerySet
 from django.utils import timezone
+
+if TYPE_CHECKING:
+    from .models import BuildFailure
 
 
 class JobStatus(StrEnum):
@@ -25,3 +30,17 @@ def job_status(*, opens: dt.date, closes: dt.date, now: dt.datetime | None = Non
     if today > closes:
         return JobStatus.CLOSED
     return JobStatus.OPEN
+
+
+def build_failures() -> "QuerySet[BuildFailure]":
+    """The pages the last build of the static site could not render, newest failure first."""
+    from .models import BuildFailure
+
+    return BuildFailure.objects.select_related("page").order_by("-since", "-pk")
+
+
+def build_failure_of(*, page_id: int) -> "BuildFailure | None":
+    """Why the last build could not render this page, if it could not."""
+    from .models import BuildFailure
+
+    return BuildFailure.objects.filter(page_id=page_id).first()

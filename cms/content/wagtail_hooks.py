@@ -2,17 +2,22 @@
 
 from typing import Any
 
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.templatetags.static import static
-from django.urls import URLPattern, path
+from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from wagtail import hooks
+from wagtail.admin.menu import MenuItem
 from wagtail.models import Page
 
+from cms.admin_listing import local_time
 from pwa_build.render import render_not_found, render_single
 
+from .admin_views import build_failures_results_view, build_failures_view
 from .forms import mark_autosave
+from .selectors import build_failure_of
 from .views import notice_reach
 
 
@@ -33,7 +38,42 @@ def serve_with_the_pwa_renderer(
 
 @hooks.register("register_admin_urls")
 def register_notice_reach_url() -> list[URLPattern]:
-    return [path("notices/reach/", notice_reach, name="content_notice_reach")]
+    return [
+        path("notices/reach/", notice_reach, name="content_notice_reach"),
+        path("build-failures/", build_failures_view, name="content_build_failures"),
+        path(
+            "build-failures/results/",
+            build_failures_results_view,
+            name="content_build_failures_results",
+        ),
+    ]
+
+
+@hooks.register("register_admin_menu_item")
+def register_build_failures_menu_item() -> MenuItem:
+    return MenuItem(
+        "サイト生成の失敗", reverse("content_build_failures"), icon_name="warning", order=270
+    )
+
+
+@hooks.register("before_edit_page")
+def warn_of_build_failure(request: HttpRequest, page: Page) -> None:
+    """The editor of a page the last build could not render says so, why and since when."""
+    if request.method != "GET":
+        return
+    failure = build_failure_of(page_id=page.pk)
+    if failure is None:
+        return
+    shown = (
+        "公開サイトには以前の版が表示されています。"
+        if failure.kept_previous
+        else "このページは公開サイトに出ていません。"
+    )
+    messages.warning(
+        request,
+        f"このページはサイトの生成に失敗しています（{local_time(failure.since)} から）。"
+        f"{shown}理由: {failure.reason}直して公開し直すと、次の生成で反映されます。",
+    )
 
 
 @hooks.register("before_edit_page")

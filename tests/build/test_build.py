@@ -70,13 +70,14 @@ def test_a_build_that_fails_half_way_leaves_the_previous_site(
     target = dist.resolve()
     NoticePageFactory(parent=site_tree.notices, slug="breaks", title="壊れるお知らせ")
     env = jinja_environment()
-    failing_notice = (
-        '{% extends "base.html" %}{% block content %}'
-        "{% if page.title == '壊れるお知らせ' %}{{ missing.attribute }}{% endif %}"
-        "{% endblock %}"
+    # A list (not a page of the tree) failing fails the whole build.
+    failing_list = (
+        '{% extends "base.html" %}{% block content %}{{ missing.attribute }}{% endblock %}'
     )
     broken = env.overlay(
-        loader=ChoiceLoader([DictLoader({"pages/notice_page.html": failing_notice}), env.loader])
+        loader=ChoiceLoader(
+            [DictLoader({"pages/notice_index_page.html": failing_list}), env.loader]
+        )
     )
     for full in (True, False):
         with pytest.raises(UndefinedError):
