@@ -28,12 +28,20 @@ class LinkButtonBlock(blocks.StructBlock):
         return cleaned
 
 
+def image_block() -> ImageBlock:
+    """Wagtail's image block with alt text, its image field labelled in Japanese: Wagtail names
+    that field after itself ("Image"), outside its translation catalog."""
+    block = ImageBlock(label="画像")
+    block.child_blocks["image"].label = "画像"
+    return block
+
+
 class BodyBlock(blocks.StreamBlock):
     paragraph = blocks.RichTextBlock(
         label="本文",
         features=["h2", "h3", "bold", "ol", "ul", "link", "document-link"],
     )
-    image = ImageBlock(label="画像")
+    image = image_block()
     button = LinkButtonBlock()
 
     class Meta:

@@ -8,6 +8,7 @@ from wagtail.models import Page
 from wagtail.test.utils import WagtailPageTestCase
 from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_text, streamfield
 
+from cms.content.blocks import BodyBlock
 from cms.content.models import (
     HomePage,
     JobIndexPage,
@@ -299,3 +300,9 @@ class TestJobPostings(PageTreeTestCase):
                 JobStatus.CLOSED: "closed",
             },
         )
+
+
+def test_the_body_image_block_is_labelled_in_japanese() -> None:
+    """Wagtail names the image field of its image block after itself ("Image")."""
+    image = BodyBlock().child_blocks["image"]
+    assert str(image.child_blocks["image"].label) == "画像"
