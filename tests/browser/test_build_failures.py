@@ -48,7 +48,9 @@ def test_hr_sees_the_page_that_failed_and_why(
 
     browser = launch_chromium(playwright_driver)
     try:
-        page = browser.new_context(locale="ja-JP", viewport=ADMIN_VIEWPORT).new_page()
+        page = browser.new_context(
+            locale="ja-JP", viewport=ADMIN_VIEWPORT, reduced_motion="reduce"
+        ).new_page()
         admin_sign_in(page, pwa_api_server, "hr", PASSWORD)
         page.get_by_role("link", name="サイト生成の失敗").click()
         page.wait_for_url("**/admin/build-failures/")
@@ -59,6 +61,10 @@ def test_hr_sees_the_page_that_failed_and_why(
         page.get_by_role("link", name="会場写真つきの説明会").click()
         page.wait_for_url(f"**/admin/pages/{notice.pk}/edit/")
         warning = page.get_by_text("サイトの生成に失敗しています").inner_text()
+        # Wagtail's message slides in: axe reads colours once it stands still.
+        page.wait_for_function(
+            "() => document.getAnimations().every((a) => a.playState !== 'running')"
+        )
         edit_violations = axe_violations(page)
         screenshot(page, "admin-build-failure-editor")
     finally:
