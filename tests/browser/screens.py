@@ -27,7 +27,9 @@ _SMALL_TARGETS = """(min) => Array.from(document.querySelectorAll(
 
 
 def axe_violations(page: Any) -> list[Any]:
-    """The axe rules of WCAG 2.0 A/AA and 2.1 AA that the page breaks, with the nodes."""
+    """The axe rules of WCAG 2.0 A/AA and 2.1 AA that the page breaks, with the nodes; read
+    once nothing is animating (a message sliding in has no final colours yet)."""
+    page.wait_for_function("() => document.getAnimations().every((a) => a.playState !== 'running')")
     page.evaluate(AXE_JS)
     result = page.evaluate(
         "(tags) => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS
