@@ -17,6 +17,7 @@ from django.utils import timezone
 from wagtail.models import Page, Site
 
 from cms.alumni.models import Alumnus
+from cms.alumni.normalise import wareki
 from cms.alumni.selectors import eligibility_problems, eligibility_settings_get
 from cms.content.models import JobPage
 from cms.groups.chat.models import MembershipStatus
@@ -184,20 +185,6 @@ def _unread_chat(alumnus: Alumnus) -> HomeSection:
 
 
 # --- the eligibility window ----------------------------------------------------------------
-
-ERAS: tuple[tuple[dt.date, str], ...] = (
-    (dt.date(2019, 5, 1), "令和"),
-    (dt.date(1989, 1, 8), "平成"),
-)
-
-
-def wareki(day: dt.date) -> str:
-    """2031-03-31 -> 令和13年3月31日: the Japanese calendar public offices write."""
-    for start, era in ERAS:
-        if day >= start:
-            year = day.year - start.year + 1
-            return f"{era}{'元' if year == 1 else year}年{day.month}月{day.day}日"
-    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def _years_after(day: dt.date, years: int) -> dt.date:

@@ -52,6 +52,18 @@ _ERAS: list[tuple[tuple[str, ...], dt.date, dt.date | None]] = [
     (("平成", "H"), dt.date(1989, 1, 8), dt.date(2019, 4, 30)),
     (("令和", "R"), dt.date(2019, 5, 1), None),
 ]
+
+
+def wareki(day: dt.date) -> str:
+    """2031-03-31 -> 令和13年3月31日: the Japanese calendar public offices write (the eras
+    above; before Meiji the Western year)."""
+    for (era, _letter), start, _end in reversed(_ERAS):
+        if day >= start:
+            year = day.year - start.year + 1
+            return f"{era}{'元' if year == 1 else year}年{day.month}月{day.day}日"
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
 _WAREKI = re.compile(
     r"^(明治|大正|昭和|平成|令和|[MTSHR])\s*(元|\d{1,2})\s*[年./-]\s*(\d{1,2})\s*[月./-]\s*(\d{1,2})\s*日?$"
 )

@@ -8,8 +8,9 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from django.utils import timezone
 
-from cms.alumni.home import eligibility_window, wareki
+from cms.alumni.home import eligibility_window
 from cms.alumni.models import AlumnusStatus, EligibilitySettings
+from cms.alumni.normalise import wareki
 from cms.content.models import NoticeIndexPage, NoticePage
 from tests.alumni.factories import AlumnusFactory
 from tests.chat.factories import CommunityGroupFactory, member_of, post
