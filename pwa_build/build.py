@@ -49,6 +49,7 @@ from wagtail.models import Page
 from . import assets, site_files
 from .content import (
     Entry,
+    NoticeRecord,
     SiteContent,
     fingerprint,
     load_pages,
@@ -581,6 +582,7 @@ def build(
                 build_id,
                 failed,
                 content,
+                recalled,
             )
         else:
             report = _incremental_build(
@@ -594,6 +596,7 @@ def build(
                 build_id,
                 failed,
                 content,
+                recalled,
             )
         _report_outcome(report, plan, failed, previous, revisions, left_out)
         report.seconds = time.perf_counter() - started
@@ -699,6 +702,7 @@ def _full_build(
     build_id: str,
     failed: Failed,
     content: SiteContent,
+    recalled: SiteContent | None,
 ) -> BuildReport:
     report = BuildReport(full=True)
     stamp = time.strftime("%Y%m%d-%H%M%S")
@@ -728,7 +732,8 @@ def _full_build(
         raise
     paths = {o.path for o in plan.outputs}
     report.removed = sorted(p for p in previous if p not in paths)
-    _save_state(dist, new_dir.name, plan, media, build_id, failed, previous, revisions, content)
+    record = notices_record(content, recalled)
+    _save_state(dist, new_dir.name, plan, media, build_id, failed, previous, revisions, record)
     _discard(dist, _swap_in(dist, new_dir))
     report.directory = new_dir
     return report
@@ -775,6 +780,7 @@ def _incremental_build(
     build_id: str,
     failed: Failed,
     content: SiteContent,
+    recalled: SiteContent | None,
 ) -> BuildReport:
     report = BuildReport(full=False)
     changed = [o for o in plan.outputs if previous.get(o.path) != o.fingerprint]
@@ -816,7 +822,8 @@ def _incremental_build(
             while parent != root and not any(parent.iterdir()):
                 parent.rmdir()
                 parent = parent.parent
-    _save_state(dist, root.name, plan, media, build_id, failed, previous, revisions, content)
+    record = notices_record(content, recalled)
+    _save_state(dist, root.name, plan, media, build_id, failed, previous, revisions, record)
     report.directory = root
     return report
 
@@ -830,12 +837,12 @@ def _save_state(
     failed: Failed,
     previous: dict[str, str],
     revisions: dict[str, int],
-    content: SiteContent,
+    notices: NoticeRecord,
 ) -> None:
     """The manifest of the build beside dist/. A page that failed keeps the fingerprint of its
     last good file (none if it has none), so the next build tries it again; `revisions`: the
     live revision of each notice the site shows (a new one means the notice just went live);
-    `notices`: the notices as read (`content`), which the next build reuses."""
+    `notices`: the notices as read (`notices_record`), which the next build reuses."""
     outputs = {}
     new_revisions = {}
     for o in plan.outputs:
@@ -855,7 +862,7 @@ def _save_state(
         "outputs": outputs,
         "media": media,
         "revisions": new_revisions,
-        "notices": notices_record(content),
+        "notices": notices,
     }
     _write(_state_path(dist), json.dumps(state, ensure_ascii=False).encode())
 

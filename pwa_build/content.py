@@ -108,6 +108,9 @@ class SiteContent:
     """HR's help desk (ContactSettings): the footer and help screen of every page show it."""
     notice_sources: dict[int, tuple[Any, ...]] = field(default_factory=dict)
     """Per notice, the signature it was read with: (pk, live revision, URL path, category)."""
+    notice_rows: dict[int, tuple["Entry", list[Any]]] = field(default_factory=dict)
+    """Per notice recalled from a manifest, its entry and its row there (`notices_recalled`):
+    written again as it is while the entry is the same."""
 
     def by_pk(self) -> dict[int, Entry]:
         return {e.pk: e for e in self.all_entries()}
@@ -329,11 +332,18 @@ NoticeRecord = dict[str, Any]
 """The notices of a build as its manifest keeps them (JSON): what the next build reuses."""
 
 
-def notices_record(content: SiteContent) -> NoticeRecord:
+def notices_record(content: SiteContent, recalled: SiteContent | None = None) -> NoticeRecord:
     """The notices of `content` in list order, each with its signature (live revision, URL path,
-    category), what lists show of it and its digest; and the categories they were read with."""
+    category), what lists show of it and its digest; and the categories they were read with.
+    `recalled`: the previous build's notices, whose rows are taken as they are for the entries
+    reused from them."""
     rows = []
+    reused = recalled.notice_rows if recalled is not None else {}
     for e in content.notices:
+        entry_and_row = reused.get(e.pk)
+        if entry_and_row is not None and entry_and_row[0] is e:
+            rows.append(entry_and_row[1])
+            continue
         _pk, revision, url_path, category = content.notice_sources[e.pk]
         rows.append(
             [
@@ -365,9 +375,8 @@ def notices_recalled(record: NoticeRecord | None) -> SiteContent | None:
         category_rows={pk: (slug, name) for pk, slug, name in record["categories"]}
     )
     parse_time, parse_date = dt.datetime.fromisoformat, dt.date.fromisoformat
-    for pk, revision, url_path, category, title, path, rev, published, date, *rest in record[
-        "rows"
-    ]:
+    for row in record["rows"]:
+        pk, revision, url_path, category, title, path, rev, published, date, *rest = row
         summary, category_slug, category_name, digest = rest
         entry = Entry(
             pk=pk,
@@ -384,8 +393,11 @@ def notices_recalled(record: NoticeRecord | None) -> SiteContent | None:
         # The digest of these very fields, made by the build that wrote them (a change to this
         # code changes the site version, and the next build is a full one).
         vars(entry)["digest"] = digest
+        if published:  # `lastmod` of the sitemap: the date as written (`published.date()`)
+            vars(entry)["lastmod"] = f"<lastmod>{published[:10]}</lastmod>"
         content.notices.append(entry)
         content.notice_sources[pk] = (pk, revision, url_path, category)
+        content.notice_rows[pk] = (entry, row)
     return content
 
 
