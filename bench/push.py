@@ -12,12 +12,21 @@ import json
 import multiprocessing
 import os
 import resource
+import signal
+import subprocess
+import sys
+import tempfile
 import time
+from pathlib import Path
 from typing import Any
+
+from bench import OPTIONS
 
 SUBSCRIPTIONS = 10_000
 BASELINE_SAMPLE = 1_000
 DECRYPT_EVERY = 100
+PROFILED = 2_000
+PROFILE_TOP = 25
 PAYLOAD: dict[str, Any] = {
     "web_push": 8030,
     "notification": {
@@ -33,12 +42,19 @@ PAYLOAD: dict[str, Any] = {
 }
 
 
-def _serve(queue: Any, stop: Any, sample: dict[str, tuple[int, bytes]]) -> None:
+def _serve(
+    queue: Any,
+    stop: Any,
+    sample: dict[str, tuple[int, bytes]],
+    expected: dict[str, Any] = PAYLOAD,
+    progress: Any = None,
+) -> None:
     from tests.fixtures.push_service import BenchPushService
 
-    service = BenchPushService(sample=sample, expected=PAYLOAD)
+    service = BenchPushService(sample=sample, expected=expected, progress=progress)
     service.serve(lambda origin, ca_file: queue.put((origin, ca_file)), stop)
-    queue.put((service.accepted, service.decrypted, service.errors[:3]))
+    duplicates = service.accepted - len(service.received)
+    queue.put((service.accepted, service.decrypted, service.errors[:3], duplicates))
 
 
 def _own_cpu() -> float:
@@ -70,6 +86,7 @@ def _report(name: str, count: int, seconds: float, cpu: float, service_cpu: floa
 
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cms.settings.test")
+    _database_environment()
     import django
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import ec
@@ -164,16 +181,247 @@ def main() -> None:
             f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}",
             flush=True,
         )
+        if "profile" in OPTIONS:
+            _profile(messages[:PROFILED], options)
     finally:
         stop.set()
-        accepted, decrypted, errors = queue.get(timeout=30)
+        accepted, decrypted, errors, _duplicates = queue.get(timeout=30)
         server.join(10)
     print(
         f"push service accepted {accepted} messages, decrypted and compared {decrypted}; "
         f"errors: {errors or 'none'}",
         flush=True,
     )
+    killed_at_half(recipients, sample)
+
+
+def _profile(messages: list[Any], options: Any) -> None:
+    """The sender's own path under cProfile (CPU time), on the event loop of this thread: the
+    functions that take the most, by their own time and with what they call."""
+    import asyncio
+    import cProfile
+    import pstats
+
+    from cms.push import sender
+
+    outcomes: list[Any] = []
+    profile = cProfile.Profile(time.process_time)
+    cpu = time.process_time()
+    profile.enable()
+    asyncio.run(sender._send_all(messages, options, outcomes.extend, 200))
+    profile.disable()
+    cpu = time.process_time() - cpu
+    print(
+        f"\nprofile of push_send's sender, {len(messages)} messages "
+        f"({cpu / len(messages) * 1e6:.0f} µs CPU a message under the profiler):",
+        flush=True,
+    )
+    stats = pstats.Stats(profile)
+    stats.sort_stats("tottime").print_stats(PROFILE_TOP)
+    stats.sort_stats("cumulative").print_stats(PROFILE_TOP)
 
 
 if __name__ == "__main__":
     main()
+
+
+# --- the same fan-out with the worker killed at half ------------------------------------------
+
+LEASE = 5
+"""DELIVERY_LEASE_SECONDS of the bench's workers (300 in production): the claims of the killed
+worker run out after this, and the sweeper hands them to the new worker."""
+SWEEP_PAUSE = 1.0
+"""Pause between two `manage.py sweep_claims` runs (the scheduler runs it every minute)."""
+KILL_AT = SUBSCRIPTIONS // 2
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _database_environment() -> None:
+    """A throwaway database for the fan-out run by real workers: SQLite in a temporary directory,
+    or the PostgreSQL database of BENCH_DATABASE_URL (dropped and made afresh)."""
+    url = os.environ.get("BENCH_DATABASE_URL", "")
+    if url.startswith("postgres"):
+        import psycopg
+
+        base, _, name = url.rpartition("/")
+        with psycopg.connect(f"{base}/postgres", autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            admin.execute(f'CREATE DATABASE "{name}"')
+    else:
+        url = f"sqlite:///{tempfile.mkdtemp(prefix='bench-push-')}/bench.sqlite3"
+    os.environ["DATABASE_URL"] = url
+    os.environ["TASKS_BACKEND"] = "django_tasks_db.DatabaseBackend"
+
+
+def _notice() -> Any:
+    """A live notice for everybody, to be sent to alumni."""
+    from cms.push.services import vapid_key_create
+    from tests.content.factories import NoticeIndexPageFactory, NoticePageFactory, make_site
+
+    vapid_key_create()
+    return NoticePageFactory(
+        parent=NoticeIndexPageFactory(parent=make_site()),
+        live=True,
+        notify_alumni=True,
+        title="カムバック採用説明会のお知らせ",
+        summary="11月に仙台市で説明会を開きます。オンラインでも参加できます。",
+    )
+
+
+def _subscribers(recipients: list[tuple[str, str, str]], origin: str) -> None:
+    """An alumnus per recipient, with one push subscription at `origin` and no mail; in bulk."""
+    import datetime as dt
+
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+
+    from cms.alumni.models import Alumnus, AlumnusStatus
+    from cms.push.models import PushSubscription
+
+    user = get_user_model()
+    users = user.objects.bulk_create(
+        [user(username=f"bench-{n}", password="!") for n in range(len(recipients))],
+        batch_size=1000,
+    )
+    alumni = Alumnus.objects.bulk_create(
+        [
+            Alumnus(
+                user_id=u.pk,
+                family_name="宮城",
+                given_name=f"{n}",
+                family_name_kana="みやぎ",
+                given_name_kana="たろう",
+                email=f"bench{n}@example.jp",
+                birth_date=dt.date(1980, 1, 1),
+                status=AlumnusStatus.ACTIVE,
+                channel="email",
+                consent_push=True,
+                consent_email=False,
+                privacy_notice_version=settings.ALUMNI_PRIVACY_NOTICE_VERSION,
+            )
+            for n, u in enumerate(users)
+        ],
+        batch_size=1000,
+    )
+    PushSubscription.objects.bulk_create(
+        [
+            PushSubscription(alumnus_id=alumnus.pk, endpoint=origin + path, p256dh=p, auth=a)
+            for alumnus, (path, p, a) in zip(alumni, recipients, strict=True)
+        ],
+        batch_size=1000,
+    )
+
+
+def _task_worker(ca_file: str, log: Any) -> "subprocess.Popen[bytes]":
+    """A real worker of the `default` queue, as the demo and production run it."""
+    env = os.environ | {"PUSH_CA_FILE": ca_file, "DELIVERY_LEASE_SECONDS": str(LEASE)}
+    return subprocess.Popen(
+        [sys.executable, "manage.py", "task_worker", "--queue-name", "default"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+
+
+def killed_at_half(recipients: list[tuple[str, str, str]], sample: dict[str, Any]) -> None:
+    """The fan-out of one notice to SUBSCRIPTIONS alumni by a real `task_worker` process, killed
+    (SIGKILL) once the push service has accepted KILL_AT messages; a new worker is started at
+    once (as systemd or `scripts/supervise` restart it) and `manage.py sweep_claims` runs as the
+    scheduler runs it. Prints the time until every subscription got the notice and how many got
+    it twice (counted at the push service)."""
+    from django.core.management import call_command
+
+    from cms.push.models import Channel, Delivery, DeliveryStatus
+    from cms.push.services import notice_push_payload
+    from cms.push.tasks import notice_fan_out_task
+
+    workdir = Path(tempfile.mkdtemp(prefix="bench-push-killed-"))
+    print(
+        f"\nkilled at half: {SUBSCRIPTIONS} subscriptions, lease {LEASE} s, database "
+        f"{os.environ['DATABASE_URL'].split('://')[0]}; setting up ({_load()})",
+        flush=True,
+    )
+    call_command("migrate", verbosity=0)
+    context = multiprocessing.get_context("spawn")
+    queue, stop = context.Queue(), context.Event()
+    progress = context.Array("q", 2, lock=False)  # [accepted, distinct endpoints]
+    notice = _notice()
+    expected = notice_push_payload(notice=notice)  # what the sample is compared with
+    server = context.Process(
+        target=_serve, args=(queue, stop, sample, expected, progress), daemon=True
+    )
+    server.start()
+    origin, ca_file = queue.get(timeout=30)
+    _subscribers(recipients, origin)
+    pushes = Delivery.objects.filter(notice=notice, channel=Channel.PUSH)
+    logs = [(workdir / f"worker-{n}.log").open("wb") for n in range(2)]
+    workers: list[subprocess.Popen[bytes]] = []
+    sweeps = 0
+    try:
+        started = time.perf_counter()
+        notice_fan_out_task.enqueue(notice.pk)
+        workers.append(_task_worker(ca_file, logs[0]))
+        first_at = None
+        while progress[0] < KILL_AT:
+            if first_at is None and progress[0]:
+                first_at = time.perf_counter() - started
+            if workers[0].poll() is not None or time.perf_counter() - started > 600:
+                raise RuntimeError(f"the first worker stopped early (see {workdir})")
+            time.sleep(0.005)
+        workers[0].send_signal(signal.SIGKILL)  # an out-of-memory kill, say
+        killed_at = time.perf_counter() - started
+        accepted_at_kill = progress[0]
+        workers[0].wait(timeout=10)
+        workers.append(_task_worker(ca_file, logs[1]))  # the supervisor restarts it
+        while progress[1] < SUBSCRIPTIONS:
+            if time.perf_counter() - started > 900 or workers[1].poll() is not None:
+                raise RuntimeError(f"not all delivered (see {workdir})")
+            # As the scheduler runs it: its own process each time.
+            subprocess.run(
+                [sys.executable, "manage.py", "sweep_claims"],
+                cwd=ROOT,
+                env=os.environ | {"DELIVERY_LEASE_SECONDS": str(LEASE)},
+                check=True,
+                capture_output=True,
+            )
+            sweeps += 1
+            time.sleep(SWEEP_PAUSE)
+        delivered_at = time.perf_counter() - started
+        while pushes.exclude(status=DeliveryStatus.SENT).exists():
+            if time.perf_counter() - started > 900:
+                raise RuntimeError(f"deliveries not recorded (see {workdir})")
+            time.sleep(0.05)
+        recorded_at = time.perf_counter() - started
+    finally:
+        for worker in workers:
+            if worker.poll() is None:
+                worker.terminate()
+                worker.wait(timeout=30)
+        for log in logs:
+            log.close()
+        stop.set()
+        accepted, decrypted, errors, duplicates = queue.get(timeout=30)
+        server.join(10)
+    print(
+        f"first message {first_at or 0:.1f} s after the enqueue (worker start-up); worker "
+        f"SIGKILLed at {killed_at:.1f} s with {accepted_at_kill} accepted; a new worker started "
+        f"at once, sweep_claims run {sweeps} times",
+        flush=True,
+    )
+    print(
+        f"all {SUBSCRIPTIONS} delivered {delivered_at:.1f} s after the enqueue "
+        f"({delivered_at - killed_at:.1f} s after the kill: lease {LEASE} s + the rest), every "
+        f"delivery recorded 送信済み at {recorded_at:.1f} s; push service accepted {accepted}, "
+        f"duplicates {duplicates} ({_load()})",
+        flush=True,
+    )
+    print(
+        f"  decrypted and compared {decrypted}; errors: {errors or 'none'}; deliveries: "
+        f"{pushes.filter(status=DeliveryStatus.SENT).count()} 送信済み of {pushes.count()}",
+        flush=True,
+    )
+
+
+def _load() -> str:
+    return "load average " + " / ".join(f"{x:.2f}" for x in os.getloadavg())

@@ -14,10 +14,12 @@ file (or leaves it out if it has none), the manifest keeps that file's fingerpri
 build tries again, and the failure is recorded for HR (`cms.content.services`). Once the files
 are live, the notices whose new revision the build wrote start their fan-out.
 
-The process that builds after each publish (the background worker) keeps the notices of its last
-build in memory; its next build reads only a signature of each notice (live revision, URL path,
-category) and the full rows of those that changed, so publishing one notice costs little even
-with ten thousand in the site. Another process's build (the daily cron run) reads everything.
+No process keeps anything between builds: the manifest a build writes beside dist/ holds, with
+each file's fingerprint, the notices as lists show them with their signature (live revision, URL
+path, category). The next incremental build, in whichever process (the `pwa` worker, a restarted
+or second one, `build_pwa`), reads it, queries only the signatures and the full rows of the
+notices whose signature changed, so publishing one notice costs little even with ten thousand in
+the site. `build_pwa --full` reads everything.
 """
 
 import contextlib
@@ -45,7 +47,16 @@ from jinja2 import Environment
 from wagtail.models import Page
 
 from . import assets, site_files
-from .content import Entry, SiteContent, fingerprint, load_pages, load_site_content
+from .content import (
+    Entry,
+    NoticeRecord,
+    SiteContent,
+    fingerprint,
+    load_pages,
+    load_site_content,
+    notices_recalled,
+    notices_record,
+)
 from .failures import reason_of
 from .outputs import Output, Plan, file_of, page_plan, render_output
 from .render import Renderer
@@ -161,12 +172,10 @@ def make_plan(
     renderer: Renderer,
     version: str,
     app_dir: Path,
-    kept: Mapping[int, Output] | None = None,
 ) -> tuple[Plan, dict[str, str]]:
-    """Every output file; also the precache list (URL -> revision) of the service worker.
-    `kept`: the previous build's outputs of plain pages (see `Plan.add_page`)."""
+    """Every output file; also the precache list (URL -> revision) of the service worker."""
     plan = Plan(version=version)
-    page_plan(plan, renderer, content, version, kept)
+    page_plan(plan, renderer, content, version)
     nav = renderer.frame
     manifest = assets.manifest()
 
@@ -401,9 +410,10 @@ def _write(path: Path, data: bytes, made: set[Path] | None = None) -> None:
         raise
 
 
-def _read_state(dist: Path) -> dict | None:
+def _read_state(dist: Path) -> dict[str, Any] | None:
+    """The manifest of the last build of `dist`, if it is the one of the directory served."""
     try:
-        state = json.loads(_state_path(dist).read_text())
+        state = json.loads(_state_path(dist).read_bytes())
     except (OSError, ValueError):
         return None
     if not dist.is_dir() or dist.resolve().name != state.get("directory"):
@@ -544,18 +554,15 @@ def build(
     with build_lock(dist), _no_cyclic_gc():
         assets.manifest().refresh()
         version = version or site_version(app_dir)
-        state, memory = _recall(dist)
+        state = _read_state(dist)
         full = full or state is None or state.get("version") != version
-        if full:
-            memory = None
-        content = load_site_content(today=today, previous=memory.content if memory else None)
+        recalled = None if full or state is None else notices_recalled(state.get("notices"))
+        content = load_site_content(today=today, previous=recalled)
         previous: dict[str, str] = state["outputs"] if state else {}
         left_out = _new_pages_that_fail(content, previous, environment) if state else {}
         shown = _without(content, set(left_out)) if left_out else content
         renderer = Renderer(shown, environment=environment)
-        plan, _precache = make_plan(
-            shown, renderer, version, app_dir, kept=memory.pages if memory else None
-        )
+        plan, _precache = make_plan(shown, renderer, version, app_dir)
         media = state.get("media", {}) if state else {}
         revisions: dict[str, int] = state.get("revisions", {}) if state else {}
         build_id = secrets.token_hex(8)
@@ -563,7 +570,7 @@ def build(
         if full:
             if workers is None:
                 workers = default_workers() if len(plan.outputs) >= PARALLEL_FROM else 1
-            report, saved = _full_build(
+            report = _full_build(
                 dist,
                 plan,
                 renderer,
@@ -574,12 +581,23 @@ def build(
                 workers,
                 build_id,
                 failed,
+                content,
+                recalled,
             )
         else:
-            report, saved = _incremental_build(
-                dist, plan, renderer, previous, media, revisions, progress, build_id, failed
+            report = _incremental_build(
+                dist,
+                plan,
+                renderer,
+                previous,
+                media,
+                revisions,
+                progress,
+                build_id,
+                failed,
+                content,
+                recalled,
             )
-        _remember(dist, saved, content, plan)
         _report_outcome(report, plan, failed, previous, revisions, left_out)
         report.seconds = time.perf_counter() - started
         return report
@@ -609,7 +627,7 @@ def _new_pages_that_fail(
 
 
 def _without(content: SiteContent, entries: "set[Entry]") -> SiteContent:
-    """The site's content less `entries` (the process's memory keeps the whole content)."""
+    """The site's content less `entries` (the manifest keeps the whole content's notices)."""
     return dataclasses.replace(
         content,
         notices=[e for e in content.notices if e not in entries],
@@ -660,7 +678,7 @@ def _report_outcome(
 @contextlib.contextmanager
 def _no_cyclic_gc() -> Iterator[None]:
     """A build makes tens of thousands of short-lived objects; now and then they set off a full
-    pass of the cyclic collector over everything the process holds (the kept notices too),
+    pass of the cyclic collector over everything the process holds (ten thousand notices),
     which doubled an incremental build. Paused while building, it runs after the files are
     live; reference counting still frees the build's objects as it goes."""
     enabled = gc.isenabled()
@@ -670,55 +688,6 @@ def _no_cyclic_gc() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
-
-
-@dataclass
-class _Memory:
-    """What this process's last build of a dist directory leaves for its next build there
-    (the background worker builds after each publish): the state it wrote (and that file's
-    identity, to know it is still the newest), the content it read and its page outputs."""
-
-    dist: Path
-    state_file: tuple[int, int, int]
-    state: dict[str, Any]
-    content: SiteContent
-    pages: dict[int, Output]
-
-
-_memory: list[_Memory] = []
-"""At most one: a process builds one site."""
-
-
-def _file_identity(path: Path) -> tuple[int, int, int]:
-    stat = path.stat()
-    return (stat.st_ino, stat.st_mtime_ns, stat.st_size)
-
-
-def _recall(dist: Path) -> tuple[dict[str, Any] | None, _Memory | None]:
-    """The state of the last build of `dist`, and this process's memory of it if this process
-    made that build (another process's build, the daily cron run, leaves no memory here)."""
-    for memory in _memory:
-        if memory.dist != dist.absolute():
-            continue
-        with contextlib.suppress(OSError):
-            if (
-                _file_identity(_state_path(dist)) == memory.state_file
-                and dist.resolve().name == memory.state["directory"]
-            ):
-                return memory.state, memory
-    return _read_state(dist), None
-
-
-def _remember(dist: Path, state: dict[str, Any], content: SiteContent, plan: Plan) -> None:
-    _memory[:] = [
-        _Memory(
-            dist=dist.absolute(),
-            state_file=_file_identity(_state_path(dist)),
-            state=state,
-            content=content,
-            pages={o.entry.pk: o for o in plan.outputs if o.render is None and o.entry},
-        )
-    ]
 
 
 def _full_build(
@@ -732,7 +701,9 @@ def _full_build(
     workers: int,
     build_id: str,
     failed: Failed,
-) -> tuple[BuildReport, dict[str, Any]]:
+    content: SiteContent,
+    recalled: SiteContent | None,
+) -> BuildReport:
     report = BuildReport(full=True)
     stamp = time.strftime("%Y%m%d-%H%M%S")
     new_dir = dist.with_name(f"{dist.name}.{stamp}-{secrets.token_hex(3)}")
@@ -761,10 +732,11 @@ def _full_build(
         raise
     paths = {o.path for o in plan.outputs}
     report.removed = sorted(p for p in previous if p not in paths)
-    saved = _save_state(dist, new_dir.name, plan, media, build_id, failed, previous, revisions)
+    record = notices_record(content, recalled)
+    _save_state(dist, new_dir.name, plan, media, build_id, failed, previous, revisions, record)
     _discard(dist, _swap_in(dist, new_dir))
     report.directory = new_dir
-    return report, saved
+    return report
 
 
 def _keep_last_good(
@@ -807,7 +779,9 @@ def _incremental_build(
     progress: Progress | None,
     build_id: str,
     failed: Failed,
-) -> tuple[BuildReport, dict[str, Any]]:
+    content: SiteContent,
+    recalled: SiteContent | None,
+) -> BuildReport:
     report = BuildReport(full=False)
     changed = [o for o in plan.outputs if previous.get(o.path) != o.fingerprint]
     report.unchanged = len(plan.outputs) - len(changed)
@@ -848,9 +822,10 @@ def _incremental_build(
             while parent != root and not any(parent.iterdir()):
                 parent.rmdir()
                 parent = parent.parent
-    saved = _save_state(dist, root.name, plan, media, build_id, failed, previous, revisions)
+    record = notices_record(content, recalled)
+    _save_state(dist, root.name, plan, media, build_id, failed, previous, revisions, record)
     report.directory = root
-    return report, saved
+    return report
 
 
 def _save_state(
@@ -862,10 +837,12 @@ def _save_state(
     failed: Failed,
     previous: dict[str, str],
     revisions: dict[str, int],
-) -> dict[str, Any]:
+    notices: NoticeRecord,
+) -> None:
     """The manifest of the build beside dist/. A page that failed keeps the fingerprint of its
     last good file (none if it has none), so the next build tries it again; `revisions`: the
-    live revision of each notice the site shows (a new one means the notice just went live)."""
+    live revision of each notice the site shows (a new one means the notice just went live);
+    `notices`: the notices as read (`notices_record`), which the next build reuses."""
     outputs = {}
     new_revisions = {}
     for o in plan.outputs:
@@ -885,9 +862,9 @@ def _save_state(
         "outputs": outputs,
         "media": media,
         "revisions": new_revisions,
+        "notices": notices,
     }
-    _write(_state_path(dist), json.dumps(state).encode())
-    return state
+    _write(_state_path(dist), json.dumps(state, ensure_ascii=False).encode())
 
 
 __all__ = ["BuildReport", "build", "build_lock", "dist_dir", "fingerprint"]

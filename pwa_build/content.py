@@ -71,14 +71,14 @@ class Entry:
 
     @cached_property
     def lastmod(self) -> str:
-        """The sitemap's `<lastmod>` element (made once per entry; entries are kept between
-        builds in the worker, and the sitemap lists them all)."""
+        """The sitemap's `<lastmod>` element (made once per entry; the sitemap lists them all)."""
         return f"<lastmod>{self.published.date().isoformat()}</lastmod>" if self.published else ""
 
     @cached_property
     def digest(self) -> str:
         """A fingerprint of the stamp and the publication time: what lists, the sitemap and
-        the feed compare. Computed once per entry; entries kept between builds keep it."""
+        the feed compare. Computed once per entry; an entry recalled from the manifest comes with
+        it (`notices_recalled`)."""
         return fingerprint(self.stamp, self.published)
 
 
@@ -108,6 +108,9 @@ class SiteContent:
     """HR's help desk (ContactSettings): the footer and help screen of every page show it."""
     notice_sources: dict[int, tuple[Any, ...]] = field(default_factory=dict)
     """Per notice, the signature it was read with: (pk, live revision, URL path, category)."""
+    notice_rows: dict[int, tuple["Entry", list[Any]]] = field(default_factory=dict)
+    """Per notice recalled from a manifest, its entry and its row there (`notices_recalled`):
+    written again as it is while the entry is the same."""
 
     def by_pk(self) -> dict[int, Entry]:
         return {e.pk: e for e in self.all_entries()}
@@ -164,8 +167,9 @@ def load_site_content(
     `only`: the lists hold at most that one page (what one page of the tree needs, for
     Wagtail's own serving and the preview). `today`: the day job statuses are computed for
     (default: today in Asia/Tokyo), so that a daily build rewrites what changed with the date.
-    `previous`: the content of the previous build; then only a signature of each notice is
-    read, and the full rows of those whose signature changed (see `_notice_entries`).
+    `previous`: the notices of the previous build (`notices_recalled` from its manifest); then
+    only a signature of each notice is read, and the full rows of those whose signature changed
+    (see `_notice_entries`).
     """
     # Read, never created here: `load_demo` fills a setting nobody saved yet.
     contact = ContactSettings.objects.first() or ContactSettings()
@@ -248,7 +252,7 @@ def load_site_content(
     )
     if previous is not None and previous.category_rows == content.category_rows:
         content.notices = _notice_entries(notices, notice_entries, previous, sources)
-    else:  # the first build in this process, or a category renamed: its notices change
+    else:  # a full build, or a category renamed: its notices change
         content.notices = list(notice_entries(notices))
     content.jobs = []
     for row in (
@@ -322,6 +326,79 @@ def _notice_entries(
         entries.update((e.pk, e) for e in read(notices.filter(pk__in=stale)))
     # A notice unpublished between the two reads is left out.
     return [entries[pk] for pk, *_ in rows if pk in entries]
+
+
+NoticeRecord = dict[str, Any]
+"""The notices of a build as its manifest keeps them (JSON): what the next build reuses."""
+
+
+def notices_record(content: SiteContent, recalled: SiteContent | None = None) -> NoticeRecord:
+    """The notices of `content` in list order, each with its signature (live revision, URL path,
+    category), what lists show of it and its digest; and the categories they were read with.
+    `recalled`: the previous build's notices, whose rows are taken as they are for the entries
+    reused from them."""
+    rows = []
+    reused = recalled.notice_rows if recalled is not None else {}
+    for e in content.notices:
+        entry_and_row = reused.get(e.pk)
+        if entry_and_row is not None and entry_and_row[0] is e:
+            rows.append(entry_and_row[1])
+            continue
+        _pk, revision, url_path, category = content.notice_sources[e.pk]
+        rows.append(
+            [
+                e.pk,
+                revision,
+                url_path,
+                category,
+                e.title,
+                e.path,
+                e.revision,
+                e.published.isoformat() if e.published else None,
+                e.date.isoformat() if e.date else None,
+                e.summary,
+                e.category_slug,
+                e.category_name,
+                e.digest,
+            ]
+        )
+    categories = [[pk, slug, name] for pk, (slug, name) in content.category_rows.items()]
+    return {"categories": categories, "rows": rows}
+
+
+def notices_recalled(record: NoticeRecord | None) -> SiteContent | None:
+    """The previous build's notices from its manifest (`notices_record`), as `load_site_content`
+    reuses them; None if the manifest has none (then every notice is read)."""
+    if not record:
+        return None
+    content = SiteContent(
+        category_rows={pk: (slug, name) for pk, slug, name in record["categories"]}
+    )
+    parse_time, parse_date = dt.datetime.fromisoformat, dt.date.fromisoformat
+    for row in record["rows"]:
+        pk, revision, url_path, category, title, path, rev, published, date, *rest = row
+        summary, category_slug, category_name, digest = rest
+        entry = Entry(
+            pk=pk,
+            kind="notice",
+            title=title,
+            path=path,
+            revision=rev,
+            published=parse_time(published) if published else None,
+            date=parse_date(date) if date else None,
+            summary=summary,
+            category_slug=category_slug,
+            category_name=category_name,
+        )
+        # The digest of these very fields, made by the build that wrote them (a change to this
+        # code changes the site version, and the next build is a full one).
+        vars(entry)["digest"] = digest
+        if published:  # `lastmod` of the sitemap: the date as written (`published.date()`)
+            vars(entry)["lastmod"] = f"<lastmod>{published[:10]}</lastmod>"
+        content.notices.append(entry)
+        content.notice_sources[pk] = (pk, revision, url_path, category)
+        content.notice_rows[pk] = (entry, row)
+    return content
 
 
 # Full page objects for the detail pages, one query (plus one prefetch) per page type.

@@ -4,7 +4,7 @@ A file whose fingerprint is unchanged since the last build is not rendered again
 makes a rebuild after one publish cheap, whatever moved, was unpublished or deleted.
 """
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,15 +48,10 @@ class Plan:
     ) -> None:
         self.outputs.append(Output(path, fingerprint(*parts), render, entry))
 
-    def add_page(self, header: str, entry: Entry, kept: Output | None = None) -> None:
+    def add_page(self, header: str, entry: Entry) -> None:
         """A page that shows only itself: its fingerprint is the build's header and the
-        entry's digest side by side (no hashing per page: most pages of a site are these).
-        `kept`: this page's output in the previous build, taken as it is if still the same."""
-        key = header + entry.digest
-        if kept is not None and kept.entry is entry and kept.fingerprint == key:
-            self.outputs.append(kept)
-        else:
-            self.outputs.append(Output(file_of(entry.path), key, None, entry))
+        entry's digest side by side (no hashing per page: most pages of a site are these)."""
+        self.outputs.append(Output(file_of(entry.path), header + entry.digest, None, entry))
 
 
 def file_of(url_path: str) -> str:
@@ -69,14 +64,11 @@ def page_plan(
     renderer: Renderer,
     content: SiteContent,
     version: str,
-    kept: Mapping[int, Output] | None = None,
 ) -> None:
     """Every page of the tree, and the notice lists (all notices, and per category).
 
     Fingerprints are made of the entries' digests (computed once per entry) and of headers
-    fingerprinted once per build: a build of a large site spends little on them. `kept`: the
-    previous build's outputs of plain pages by pk (see `Plan.add_page`)."""
-    kept = kept or {}
+    fingerprinted once per build: a build of a large site spends little on them."""
     header = fingerprint(version, renderer.frame)
     home_parts: tuple[Any, ...] = ()
     if content.home is not None:
@@ -99,7 +91,7 @@ def page_plan(
             press = [e.digest for e in content.press]
             plan.add(file_of(entry.path), (header, entry.digest, press), None, entry)
         else:
-            plan.add_page(header, entry, kept.get(entry.pk))
+            plan.add_page(header, entry)
 
     index = content.notice_index
     if index is None:

@@ -15,7 +15,7 @@ import ssl
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from urllib.parse import urlsplit
@@ -111,21 +111,28 @@ def send_all(messages: Sequence[PushMessage], options: SendOptions) -> list[Push
     return [outcomes[m.key] for m in messages]
 
 
+CHUNK_WAIT = 0.05
+"""Seconds an answer waits for others before its chunk is handed over (the recording lags the
+answers by at most this, or by `chunk_size` answers)."""
+
+
 def send_in_chunks(
     messages: Sequence[PushMessage], options: SendOptions, chunk_size: int = 200
 ) -> Iterator[list[PushOutcome]]:
     """Send every message; yields the outcomes in chunks as the push services answer.
 
     The sending runs on its own thread with its own event loop, so the caller (sync code with a
-    database connection) handles each chunk while the rest is still being sent.
+    database connection) handles each chunk while the rest is still being sent. The event loop
+    gathers the answers into chunks (`chunk_size`, or what came within `CHUNK_WAIT`) before
+    handing them over: one wake-up of the caller per chunk, not per answer.
     """
     if not messages:
         return
-    answers: queue.Queue[PushOutcome | BaseException | None] = queue.Queue()
+    answers: queue.Queue[list[PushOutcome] | BaseException | None] = queue.Queue()
 
     def run() -> None:
         try:
-            asyncio.run(_send_all(messages, options, answers.put))
+            asyncio.run(_send_all(messages, options, answers.put, chunk_size))
         except BaseException as exc:  # handed to the caller's thread
             answers.put(exc)
         finally:
@@ -133,7 +140,6 @@ def send_in_chunks(
 
     thread = threading.Thread(target=run, name="push-sender", daemon=True)
     thread.start()
-    chunk: list[PushOutcome] = []
     while True:
         item = answers.get()
         if item is None:
@@ -141,17 +147,42 @@ def send_in_chunks(
         if isinstance(item, BaseException):
             thread.join()
             raise item
-        chunk.append(item)
-        if len(chunk) >= chunk_size or (answers.empty() and chunk):
-            yield chunk
-            chunk = []
+        yield item
     thread.join()
-    if chunk:
-        yield chunk
 
 
-async def _send_all(messages: Sequence[PushMessage], options: SendOptions, report: object) -> None:
-    assert callable(report)
+class _Chunks:
+    """Gathers outcomes on the event loop and hands them over `size` at a time, or once the
+    first of them has waited `CHUNK_WAIT`."""
+
+    def __init__(self, hand_over: Callable[[list[PushOutcome]], None], size: int) -> None:
+        self.hand_over = hand_over
+        self.size = size
+        self.chunk: list[PushOutcome] = []
+        self.timer: asyncio.TimerHandle | None = None
+
+    def add(self, outcome: PushOutcome) -> None:
+        self.chunk.append(outcome)
+        if len(self.chunk) >= self.size:
+            self.flush()
+        elif self.timer is None:
+            self.timer = asyncio.get_running_loop().call_later(CHUNK_WAIT, self.flush)
+
+    def flush(self) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+        if self.chunk:
+            self.hand_over(self.chunk)
+            self.chunk = []
+
+
+async def _send_all(
+    messages: Sequence[PushMessage],
+    options: SendOptions,
+    hand_over: Callable[[list[PushOutcome]], None],
+    chunk_size: int,
+) -> None:
     context = ssl.create_default_context()
     if options.ca_file:
         context.load_verify_locations(cafile=options.ca_file)
@@ -160,25 +191,37 @@ async def _send_all(messages: Sequence[PushMessage], options: SendOptions, repor
         by_origin.setdefault(origin_of(message.endpoint), deque()).append(message)
     bound = max(1, options.concurrency_per_service)
     connector = aiohttp.TCPConnector(ssl=context, limit=0, limit_per_host=bound)
-    async with aiohttp.ClientSession(connector=connector) as session:
+    timeout = aiohttp.ClientTimeout(total=options.timeout)
+    chunks = _Chunks(hand_over, chunk_size)
+    # Push services set no cookies: no cookie jar to look up and update on every request.
+    async with aiohttp.ClientSession(
+        connector=connector, cookie_jar=aiohttp.DummyCookieJar()
+    ) as session:
 
         async def worker(origin: str, pending: deque[PushMessage]) -> None:
             while pending:
                 message = pending.popleft()
-                report(await _send_one(session, origin, message, options))
+                chunks.add(await _send_one(session, origin, message, options, timeout))
 
-        # The bound per push service: that many workers, each with one request in flight.
-        await asyncio.gather(
-            *(
-                worker(origin, pending)
-                for origin, pending in by_origin.items()
-                for _ in range(min(bound, len(pending)))
+        try:
+            # The bound per push service: that many workers, each with one request in flight.
+            await asyncio.gather(
+                *(
+                    worker(origin, pending)
+                    for origin, pending in by_origin.items()
+                    for _ in range(min(bound, len(pending)))
+                )
             )
-        )
+        finally:
+            chunks.flush()
 
 
 async def _send_one(
-    session: aiohttp.ClientSession, origin: str, message: PushMessage, options: SendOptions
+    session: aiohttp.ClientSession,
+    origin: str,
+    message: PushMessage,
+    options: SendOptions,
+    timeout: aiohttp.ClientTimeout,
 ) -> PushOutcome:
     try:
         pusher = WebPusher(
@@ -190,9 +233,11 @@ async def _send_one(
         )
     except (WebPushException, ValueError, TypeError) as exc:
         return PushOutcome(message.key, Result.FAILED, reason=f"invalid subscription keys: {exc}")
-    status, retry_after, reason = await _post(pusher, origin, message.payload, options)
+    status, retry_after, reason = await _post(pusher, origin, message.payload, options, timeout)
     if status == 413 and message.short_payload != message.payload:
-        status, retry_after, reason = await _post(pusher, origin, message.short_payload, options)
+        status, retry_after, reason = await _post(
+            pusher, origin, message.short_payload, options, timeout
+        )
     if status == 0:
         return PushOutcome(message.key, Result.FAILED, None, reason=reason)
     if status is not None and 200 <= status < 300:
@@ -211,7 +256,11 @@ async def _send_one(
 
 
 async def _post(
-    pusher: WebPusher, origin: str, payload: bytes, options: SendOptions
+    pusher: WebPusher,
+    origin: str,
+    payload: bytes,
+    options: SendOptions,
+    timeout: aiohttp.ClientTimeout,
 ) -> tuple[int | None, str | None, str]:
     """(status, Retry-After, reason); status None when no answer came (timeout, reset), 0 when
     the message could not be made."""
@@ -222,7 +271,7 @@ async def _post(
             headers,
             ttl=options.ttl,
             content_encoding="aes128gcm",
-            timeout=aiohttp.ClientTimeout(total=options.timeout),
+            timeout=timeout,
         )
     except (WebPushException, ValueError) as exc:
         return 0, None, f"encryption failed: {type(exc).__name__}"

@@ -181,7 +181,7 @@ def test_the_daily_build_rewrites_only_the_jobs_whose_status_changed(
     assert "募集中" in (dist / "jobs/civil/index.html").read_text()
 
 
-# The previous build's notices, kept in the building process: an incremental build reads a
+# The previous build's notices, kept in its manifest beside dist/: an incremental build reads a
 # signature of every notice and the full rows only of those whose signature changed.
 
 
@@ -266,20 +266,3 @@ def test_a_publish_waits_on_the_pwa_queue_for_its_own_worker(
         worker.run_task(waiting.get())
     assert "キューで公開" in (on_publish / "notices/queued/index.html").read_text()
     assert "キューで公開" in (on_publish / "notices/index.html").read_text()
-
-
-def test_what_another_process_built_makes_the_next_build_read_everything(
-    site_tree: SiteTree, dist: Path
-) -> None:
-    """The worker's memory of its last build holds only while the state file is the one it
-    wrote: after another process's build (the daily cron run) it reads everything again."""
-    notice = publish_new_notice(site_tree, "elsewhere", "別の処理のお知らせ")
-    build(full=True)
-    # Outside Wagtail's publishing (same live revision): the worker's memory does not see it.
-    NoticePage.objects.filter(pk=notice.pk).update(summary="直接書き換えた概要")
-    assert build().written == []
-    state = dist.parent / f".{dist.name}.state.json"
-    state.write_bytes(state.read_bytes())  # another process wrote the state
-    report = build()
-    assert "notices/index.html" in report.written
-    assert "直接書き換えた概要" in (dist / "notices/index.html").read_text()
