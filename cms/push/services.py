@@ -13,7 +13,7 @@ from functools import partial
 
 from cryptography.hazmat.primitives import serialization
 from django.conf import settings
-from django.core.mail import EmailMessage, mailers
+from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -23,6 +23,7 @@ from wagtail.models import Page
 
 from cms.alumni.models import Alumnus
 from cms.content.models import NoticePage
+from cms.mailing import MailBatch, mail_retry_at, retry_delay
 
 from .items import DeliverableItem, DeliveryMessage, DeliveryReason, url_with_via
 from .models import Channel, Delivery, DeliveryStatus, PushSubscription, VapidKey
@@ -141,16 +142,6 @@ class _AlumnusPush:
     attempts: int = 0  # kept on the delivery across runs
     reason: str = ""
     subscriptions: list[PushMessage] = field(default_factory=list)
-
-
-def retry_delay(*, attempt: int) -> float:
-    """The pause after the `attempt`-th failed try: exponential back-off with a cap."""
-    return float(
-        min(
-            settings.DELIVERY_RETRY_MAX_SECONDS,
-            settings.DELIVERY_RETRY_BASE_SECONDS * 2 ** max(0, attempt - 1),
-        )
-    )
 
 
 def send_options() -> SendOptions:
@@ -420,39 +411,49 @@ def _email_phase(*, target: _Target, audience: QuerySet[Alumnus], report: FanOut
     )
     token = _claim(target=target, channel=Channel.EMAIL, alumnus_ids=alumni_ids)
     claimed = Delivery.objects.filter(claim=token).select_related("alumnus")
-    mailer = mailers.default
-    # Each mail's outcome is written as soon as it is known, and the lease renewed.
-    for delivery in claimed:
-        message = _item_email(message=target.message, alumnus=delivery.alumnus)
-        attempts = delivery.attempts + 1
-        try:
-            mailer.send_messages([message])
-        except OSError as error:  # smtplib's errors included: the server down, refusing, slow
-            logger.warning("mail for item %s failed (%s)", target.page.pk, type(error).__name__)
-            retry_at = None
-            if attempts < settings.MAIL_MAX_ATTEMPTS:
-                retry_at = timezone.now() + dt.timedelta(seconds=retry_delay(attempt=attempts))
+    # One connection for the phase; each mail's outcome is written as soon as it is known, and
+    # the lease renewed. When the server itself fails, the rest wait for the retry untried.
+    with MailBatch() as batch:
+        for delivery in claimed:
+            attempts = delivery.attempts + 1
+            failure = batch.send(_item_email(message=target.message, alumnus=delivery.alumnus))
+            if failure is None:
+                Delivery.objects.filter(pk=delivery.pk).update(
+                    status=DeliveryStatus.SENT,
+                    sent_at=timezone.now(),
+                    attempts=attempts,
+                    retry_at=None,
+                    last_error="",
+                    claim="",
+                    claimed_until=None,
+                )
+                report.emails_sent += 1
+                _renew(token)
+                continue
+            retry_at = mail_retry_at(attempts=attempts)
+            if retry_at is not None:
                 report.retry_at = max(report.retry_at or retry_at, retry_at)
             Delivery.objects.filter(pk=delivery.pk).update(
                 status=DeliveryStatus.RETRY if retry_at else DeliveryStatus.FAILED,
                 retry_at=retry_at,
                 attempts=attempts,
-                last_error=f"メール: {type(error).__name__}"[:200],
+                last_error=f"メール: {failure.reason}"[:200],
                 claim="",
                 claimed_until=None,
             )
-        else:
-            Delivery.objects.filter(pk=delivery.pk).update(
-                status=DeliveryStatus.SENT,
-                sent_at=timezone.now(),
-                attempts=attempts,
-                retry_at=None,
-                last_error="",
-                claim="",
-                claimed_until=None,
-            )
-            report.emails_sent += 1
-        _renew(token)
+            if failure.server:
+                break
+            _renew(token)
+    _release(token=token, report=report)
+
+
+def _release(*, token: str, report: FanOutReport) -> None:
+    """Hand back the deliveries of `token` not tried (the mail server failed first): 再送待ち
+    with the batch's retry time, their attempt counts unchanged."""
+    retry_at = report.retry_at or timezone.now()
+    Delivery.objects.filter(claim=token, status=DeliveryStatus.SENDING).update(
+        status=DeliveryStatus.RETRY, retry_at=retry_at, claim="", claimed_until=None
+    )
 
 
 def _item_email(*, message: DeliveryMessage, alumnus: Alumnus) -> EmailMessage:
@@ -478,50 +479,73 @@ def _item_email(*, message: DeliveryMessage, alumnus: Alumnus) -> EmailMessage:
 class DigestReport:
     alumni_mailed: int = 0
     items: int = 0
+    retry_at: dt.datetime | None = None
 
 
 def digest_send(*, month: dt.date) -> DigestReport:
     """Mail each alumnus (with mail consent) the notices of `month` they have not received yet.
 
-    Each item mailed is recorded as a digest delivery, so a second run sends nothing again.
+    Each item mailed is recorded as a digest delivery, so a second run sends nothing again. One
+    connection to the mail server for the run; a mail that fails is 再送待ち with a growing
+    pause (its attempts kept on its items), failed for good after MAIL_MAX_ATTEMPTS; when the
+    server itself fails, the run stops and `report.retry_at` says when to run it again.
     """
     from cms.groups.selectors import notices_for_alumnus
 
     start, end = month_bounds(month)
     report = DigestReport()
-    mailer = mailers.default
-    for alumnus in Alumnus.objects.filter(status="active", consent_email=True):
-        received = (
-            Delivery.objects.filter(alumnus=alumnus)
-            .filter(
-                Q(status=DeliveryStatus.SENT)
-                | Q(status=DeliveryStatus.SENDING, claimed_until__gt=timezone.now())
+    with MailBatch() as batch:
+        for alumnus in Alumnus.objects.filter(status="active", consent_email=True):
+            received = (
+                Delivery.objects.filter(alumnus=alumnus)
+                .filter(
+                    Q(status=DeliveryStatus.SENT)
+                    | Q(status=DeliveryStatus.SENDING, claimed_until__gt=timezone.now())
+                )
+                .values("item_id")
             )
-            .values("item_id")
-        )
-        items = list(
-            notices_for_alumnus(alumnus=alumnus)
-            .filter(first_published_at__gte=start, first_published_at__lt=end)
-            .exclude(pk__in=received)
-            .order_by("-date", "-pk")
-        )
-        if not items:
-            continue
-        token = _claim_digest(notice_ids=[n.pk for n in items], alumnus=alumnus)
-        message = _digest_email(alumnus=alumnus, items=items, month=month)
-        try:
-            mailer.send_messages([message])
-        except OSError:
-            logger.warning("digest mail failed")
-            Delivery.objects.filter(claim=token).update(
-                status=DeliveryStatus.FAILED, claim="", claimed_until=None
+            candidates = list(
+                notices_for_alumnus(alumnus=alumnus)
+                .filter(first_published_at__gte=start, first_published_at__lt=end)
+                .exclude(pk__in=received)
+                .order_by("-date", "-pk")
             )
-            continue
-        Delivery.objects.filter(claim=token).update(
-            status=DeliveryStatus.SENT, sent_at=timezone.now(), claim="", claimed_until=None
-        )
-        report.alumni_mailed += 1
-        report.items += len(items)
+            if not candidates:
+                continue
+            token = _claim_digest(notice_ids=[n.pk for n in candidates], alumnus=alumnus)
+            claimed = Delivery.objects.filter(claim=token)
+            due = set(claimed.values_list("item_id", flat=True))
+            items = [notice for notice in candidates if notice.pk in due]
+            if not items:
+                continue
+            attempts = max(claimed.values_list("attempts", flat=True)) + 1
+            failure = batch.send(_digest_email(alumnus=alumnus, items=items, month=month))
+            if failure is None:
+                claimed.update(
+                    status=DeliveryStatus.SENT,
+                    sent_at=timezone.now(),
+                    attempts=attempts,
+                    retry_at=None,
+                    last_error="",
+                    claim="",
+                    claimed_until=None,
+                )
+                report.alumni_mailed += 1
+                report.items += len(items)
+                continue
+            retry_at = mail_retry_at(attempts=attempts)
+            if retry_at is not None:
+                report.retry_at = max(report.retry_at or retry_at, retry_at)
+            claimed.update(
+                status=DeliveryStatus.RETRY if retry_at else DeliveryStatus.FAILED,
+                retry_at=retry_at,
+                attempts=attempts,
+                last_error=f"メール: {failure.reason}"[:200],
+                claim="",
+                claimed_until=None,
+            )
+            if failure.server:
+                break  # the others get no rows yet: the next run finds them as before
     return report
 
 
@@ -531,11 +555,9 @@ def _claim_digest(*, notice_ids: list[int], alumnus: Alumnus) -> str:
         ignore_conflicts=True,
     )
     token = uuid.uuid4().hex
-    Delivery.objects.filter(
-        alumnus=alumnus,
-        item_id__in=notice_ids,
-        channel=Channel.DIGEST,
-        status__in=[DeliveryStatus.PENDING, DeliveryStatus.FAILED],
+    Delivery.objects.filter(alumnus=alumnus, item_id__in=notice_ids, channel=Channel.DIGEST).filter(
+        Q(status=DeliveryStatus.PENDING)
+        | Q(status=DeliveryStatus.RETRY, retry_at__lte=timezone.now())
     ).update(status=DeliveryStatus.SENDING, claim=token, claimed_until=lease_end())
     return token
 
@@ -611,6 +633,14 @@ def claims_sweep() -> SweepReport:
             Invitation.objects.filter(
                 pk__in=invitation_ids, delivery=InvitationDelivery.SENDING
             ).update(delivery=InvitationDelivery.QUEUED, claimed_until=None)
+        # A retry whose deferred task never ran (lost with its worker's queue) is taken up too.
+        overdue = now - dt.timedelta(seconds=settings.DELIVERY_LEASE_SECONDS)
+        invitation_ids += list(
+            Invitation.objects.filter(
+                delivery=InvitationDelivery.RETRY, retry_at__lt=overdue
+            ).values_list("pk", flat=True)
+        )
+        if invitation_ids:
             transaction.on_commit(
                 lambda: invitation_emails_send.enqueue(invitation_ids=invitation_ids)
             )

@@ -3,8 +3,9 @@ reason, scheduled again while some of it waits for a retry."""
 
 import datetime as dt
 import logging
+from typing import Any
 
-from django.tasks import default_task_backend, task
+from django.tasks import Task, default_task_backend, task
 from django.utils import timezone
 
 from .items import DeliveryReason
@@ -19,17 +20,7 @@ def item_fan_out_task(page_id: int, reason: str) -> dict[str, int]:
 
     report = item_fan_out(page_id=page_id, reason=reason)
     if report.retry_at is not None:
-        if default_task_backend.supports_defer:
-            item_fan_out_task.using(run_after=report.retry_at + dt.timedelta(seconds=1)).enqueue(
-                page_id, reason
-            )
-        else:
-            logger.warning(
-                "item %s (%s): retry due at %s, but the task backend cannot defer",
-                page_id,
-                reason,
-                timezone.localtime(report.retry_at).isoformat(),
-            )
+        task_run_again(item_fan_out_task, report.retry_at, page_id, reason)
     return {
         "audience": report.audience,
         "pushes_sent": report.pushes_sent,
@@ -37,6 +28,31 @@ def item_fan_out_task(page_id: int, reason: str) -> dict[str, int]:
         "pushes_expired": report.pushes_expired,
         "emails_sent": report.emails_sent,
     }
+
+
+def task_run_again(work: Task[Any, Any], retry_at: dt.datetime, *args: Any) -> None:
+    """Queue `work` again to run just after `retry_at` (when the backend can defer)."""
+    if default_task_backend.supports_defer:
+        work.using(run_after=retry_at + dt.timedelta(seconds=1)).enqueue(*args)
+    else:
+        logger.warning(
+            "%s%r: retry due at %s, but the task backend cannot defer",
+            work.name,
+            args,
+            timezone.localtime(retry_at).isoformat(),
+        )
+
+
+@task(queue_name="mail")
+def digest_send_task(month: str) -> dict[str, int]:
+    """The monthly digest of `month` (YYYY-MM-DD, its first day); runs again while mails wait
+    for a retry."""
+    from .services import digest_send
+
+    report = digest_send(month=dt.date.fromisoformat(month))
+    if report.retry_at is not None:
+        task_run_again(digest_send_task, report.retry_at, month)
+    return {"alumni_mailed": report.alumni_mailed, "items": report.items}
 
 
 @task()
