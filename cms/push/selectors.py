@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 from wagtail.models import Page
@@ -259,3 +260,50 @@ def digest_last_sent() -> dt.datetime | None:
         .first()
     )
     return latest
+
+
+# --- workers that stopped taking tasks ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StalledQueue:
+    """A task queue whose oldest task ready to run has waited longer than it should."""
+
+    queue: str
+    waiting_since: dt.datetime
+
+    def message(self, *, now: dt.datetime) -> str:
+        minutes = int((now - self.waiting_since).total_seconds() // 60)
+        return (
+            f"配信の処理が止まっています（キュー: {self.queue}、"
+            f"最も古い待ちタスク: {minutes}分前）。"
+            "ワーカーが動いているかシステム担当者に確認してください。"
+        )
+
+
+def task_queues_stalled(*, now: dt.datetime | None = None) -> list[StalledQueue]:
+    """Queues whose oldest ready task (due since it was queued, or since its `run_after`) has
+    waited more than TASK_STALLED_MINUTES: no worker has taken a task for that long."""
+    from django_tasks_db.models import DBTaskResult, get_date_max
+
+    now = now or timezone.now()
+    limit = now - dt.timedelta(minutes=settings.TASK_STALLED_MINUTES)
+    never = get_date_max()
+    ready = DBTaskResult.objects.ready()
+    stalled = []
+    for queue in settings.TASK_QUEUES:
+        waiting = ready.filter(queue_name=queue)
+        since = [
+            waiting.filter(run_after=never, enqueued_at__lt=limit)
+            .order_by("enqueued_at")
+            .values_list("enqueued_at", flat=True)
+            .first(),
+            waiting.filter(run_after__lt=limit)
+            .order_by("run_after")
+            .values_list("run_after", flat=True)
+            .first(),
+        ]
+        oldest = min((at for at in since if at is not None), default=None)
+        if oldest is not None:
+            stalled.append(StalledQueue(queue=queue, waiting_since=oldest))
+    return stalled
