@@ -170,6 +170,75 @@ def push_send(
     return send_in_chunks(messages, options or send_options())
 
 
+def push_retry_wait(*, outcome: PushOutcome, attempts: int) -> float | None:
+    """The one retry rule of every push (notices, chat, surveys): after `attempts` tries, a
+    429, 5xx, timeout or reset is tried again after its Retry-After or the capped doubling
+    back-off; None when it is not retried (delivered, refused for good, or the last try)."""
+    if outcome.result != Result.RETRY or attempts >= settings.PUSH_MAX_ATTEMPTS:
+        return None
+    if outcome.retry_after is not None:
+        return outcome.retry_after
+    return retry_delay(attempt=attempts)
+
+
+@dataclass
+class PushRetryingReport:
+    """What `push_send_retrying` did with each message (by key): delivered, gone, failed for
+    good (with the reason), or left for a later run (`retry`: key → tries so far)."""
+
+    sent: list[int] = field(default_factory=list)
+    expired: list[int] = field(default_factory=list)
+    failed: dict[int, str] = field(default_factory=dict)
+    retry: dict[int, int] = field(default_factory=dict)
+    retry_at: dt.datetime | None = None
+
+
+def push_send_retrying(
+    *,
+    messages: Sequence[PushMessage],
+    attempts: dict[int, int] | None = None,
+    options: SendOptions | None = None,
+) -> PushRetryingReport:
+    """Send push messages with the retry rule of `push_retry_wait`: pauses up to
+    PUSH_INLINE_RETRY_MAX_SECONDS are waited here; longer ones are left in `retry` with their
+    tries (`attempts` gives those of earlier runs) and `retry_at`, for the caller to run again.
+    Gone subscriptions are deleted; those that answered get `last_success_at`."""
+    report = PushRetryingReport()
+    tries = dict(attempts or {})
+    pending = list(messages)
+    options = options or send_options()
+    while pending:
+        again: list[PushMessage] = []
+        waits: list[float] = []
+        by_key = {m.key: m for m in pending}
+        for chunk in push_send(messages=pending, options=options):
+            for outcome in chunk:
+                tries[outcome.key] = tries.get(outcome.key, 0) + 1
+                if outcome.result == Result.SENT:
+                    report.sent.append(outcome.key)
+                elif outcome.result == Result.EXPIRED:
+                    report.expired.append(outcome.key)
+                elif (
+                    wait := push_retry_wait(outcome=outcome, attempts=tries[outcome.key])
+                ) is not None:
+                    again.append(by_key[outcome.key])
+                    waits.append(wait)
+                else:
+                    report.failed[outcome.key] = outcome.reason
+        pending = []
+        if again and max(waits) <= settings.PUSH_INLINE_RETRY_MAX_SECONDS:
+            time.sleep(max(waits))
+            pending = again
+        elif again:
+            report.retry = {m.key: tries[m.key] for m in again}
+            report.retry_at = timezone.now() + dt.timedelta(seconds=max(waits))
+    if report.expired:
+        PushSubscription.objects.filter(pk__in=report.expired).delete()
+    if report.sent:
+        PushSubscription.objects.filter(pk__in=report.sent).update(last_success_at=timezone.now())
+    return report
+
+
 def _check_reason(reason: str) -> None:
     if reason not in DeliveryReason.values:
         raise ValueError(f"unknown delivery reason: {reason!r} (one of {DeliveryReason.values})")
@@ -302,11 +371,8 @@ def _push_phase(*, target: _Target, audience: QuerySet[Alumnus], report: FanOutR
                     alumnus.expired += 1
                     expired.append(outcome.key)
                 elif (
-                    outcome.result == Result.RETRY and alumnus.attempts < settings.PUSH_MAX_ATTEMPTS
-                ):
-                    wait = outcome.retry_after
-                    if wait is None:
-                        wait = retry_delay(attempt=alumnus.attempts)
+                    wait := push_retry_wait(outcome=outcome, attempts=alumnus.attempts)
+                ) is not None:
                     retry.append(by_key[outcome.key])
                     waits.append(wait)
                     alumnus.retry_after = max(alumnus.retry_after or 0.0, wait)
