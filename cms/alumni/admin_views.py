@@ -122,7 +122,9 @@ def invitations_view(request: HttpRequest) -> HttpResponse:
     if channel in {"email", "letter"}:
         invitations = invitations.filter(channel=channel)
     delivery = request.GET.get("delivery")
-    if delivery:
+    if delivery == "stuck":
+        invitations = selectors.invitations_stuck(invitations=invitations)
+    elif delivery:
         invitations = invitations.filter(delivery=delivery)
     page = list(invitations[:500])
     withdrawn = list(selectors.roster_entries_withdrawn()[:500])
@@ -177,6 +179,27 @@ def invitations_send_view(request: HttpRequest) -> HttpResponse:
         f"{run.entries} 件の招待メールを送信キューに入れました。"
         f"{run.batches} 回に分けて順に送信します。送信結果はこの画面の一覧でご確認ください。",
     )
+    return redirect("alumni_invitations")
+
+
+@require_POST
+@needs_permission("alumni.add_invitation")
+def invitation_resend_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """「再送」 on one failed or stuck invitation mail (audited)."""
+    invitation = get_object_or_404(Invitation.objects.select_related("roster_entry"), pk=pk)
+    entry = invitation.roster_entry
+    if services.invitation_resend(invitation=invitation, actor=staff(request)):
+        messages.success(
+            request,
+            f"{entry.family_name} {entry.given_name} さんへの招待メールを再送します。"
+            "結果はこの一覧でご確認ください。",
+        )
+    else:
+        messages.error(
+            request,
+            f"{entry.family_name} {entry.given_name} さんへの招待メールは再送できません"
+            "（送信済み・使用済み・無効化済み・退会済みのいずれかです）。",
+        )
     return redirect("alumni_invitations")
 
 
@@ -288,6 +311,7 @@ AUDIT_TARGETS: dict[str, AuditTarget] = {
     "letters": AuditTarget("郵送の案内状（PDF）", RosterEntry),
     "roster": AuditTarget("名簿の取り込み", RosterEntry, "staff_number"),
     "roster_withdrawal": AuditTarget("退会済みの方の再招待", RosterEntry),
+    "invitation_resend": AuditTarget("招待メールの再送", RosterEntry),
 }
 # People named in one row of the log; the rest are counted ("ほか 12 名").
 AUDIT_NAMES_SHOWN = 5

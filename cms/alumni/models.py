@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
 
 
@@ -101,8 +102,9 @@ class InvitationChannel(models.TextChoices):
 class InvitationDelivery(models.TextChoices):
     QUEUED = "queued", "送信待ち"
     SENDING = "sending", "送信中"
+    RETRY = "retry", "再送待ち"
     SENT = "sent", "送信済み"
-    FAILED = "failed", "送信失敗"
+    FAILED = "failed", "失敗"
     PRINTED = "printed", "印刷済み"
 
 
@@ -120,7 +122,10 @@ class Invitation(models.Model):
         choices=InvitationDelivery.choices,
         default=InvitationDelivery.QUEUED,
     )
-    delivery_error = models.CharField("送信エラー", max_length=200, blank=True)
+    delivery_error = models.CharField("失敗の理由", max_length=200, blank=True)
+    # Tries of the mail so far, kept across runs; 再送待ち until `retry_at`, 失敗 after the last.
+    attempts = models.PositiveSmallIntegerField("試行回数", default=0)
+    retry_at = models.DateTimeField("再送予定日時", null=True, blank=True)
     # Until when a 「送信中」 claim holds; past it, `manage.py sweep_claims` queues the mail again.
     claimed_until = models.DateTimeField("送信中の期限", null=True, blank=True, editable=False)
     created_at = models.DateTimeField("作成日時", auto_now_add=True)
@@ -144,6 +149,31 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.roster_entry.staff_number} {self.get_channel_display()}"
+
+    @property
+    def is_stuck(self) -> bool:
+        """送信中 past its lease: the worker that held it died (the sweeper queues it again)."""
+        return self.delivery == InvitationDelivery.SENDING and (
+            self.claimed_until is None or self.claimed_until < timezone.now()
+        )
+
+    @property
+    def mail_state(self) -> str:
+        """The state of the invitation mail as HR reads it (停止 for a stuck 送信中)."""
+        if self.is_stuck:
+            return "停止（期限切れの送信中）"
+        return str(self.get_delivery_display())
+
+    @property
+    def can_resend(self) -> bool:
+        """HR may send a failed or stuck mail again (not a used, retired or withdrawn one)."""
+        return (
+            self.channel == InvitationChannel.EMAIL
+            and (self.delivery == InvitationDelivery.FAILED or self.is_stuck)
+            and self.used_at is None
+            and self.retired_at is None
+            and self.roster_entry.withdrawn_at is None
+        )
 
 
 class LetterPrint(models.Model):

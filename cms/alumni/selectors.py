@@ -13,6 +13,7 @@ from cms.alumni.models import (
     AlumnusStatus,
     EligibilitySettings,
     Invitation,
+    InvitationDelivery,
     RosterEntry,
 )
 
@@ -198,4 +199,11 @@ def alumnus_pending_email(*, alumnus: Alumnus) -> str | None:
         .order_by("-created_at")
         .values_list("email", flat=True)
         .first()
+    )
+
+
+def invitations_stuck(*, invitations: QuerySet[Invitation]) -> QuerySet[Invitation]:
+    """Those of `invitations` 送信中 past their lease (停止: the worker that held them died)."""
+    return invitations.filter(delivery=InvitationDelivery.SENDING).filter(
+        Q(claimed_until__lt=timezone.now()) | Q(claimed_until__isnull=True)
     )

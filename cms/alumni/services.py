@@ -5,7 +5,7 @@ import hashlib
 import logging
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
@@ -44,6 +44,7 @@ from cms.alumni.selectors import (
     invitation_find_usable,
     roster_entry_refusal,
 )
+from cms.mailing import MailBatch, MailFailure, mail_retry_at, retry_delay
 
 logger = logging.getLogger(__name__)
 User = get_user_model()
@@ -222,39 +223,89 @@ def invitation_run_start(
     return InvitationRun(entries=len(ids), batches=len(batches))
 
 
-def invitation_batch_send(*, entry_ids: list[int], actor_id: int | None) -> dict[str, int]:
+@dataclass
+class InvitationMailReport:
+    """What a run of invitation mails did: how many ended in each state, and which invitations
+    wait for a retry at `retry_at` (a failed try, or untried because the mail server failed)."""
+
+    outcome: dict[str, int] = field(default_factory=dict)
+    retry_ids: list[int] = field(default_factory=list)
+    retry_at: dt.datetime | None = None
+
+    def as_dict(self) -> dict[str, int]:
+        return dict(self.outcome)
+
+
+def invitation_batch_send(*, entry_ids: list[int], actor_id: int | None) -> InvitationMailReport:
     """One batch of an invitation run: create its invitations (one transaction), then send
-    each once. Entries that became withdrawn, registered or invited meanwhile are skipped, so
-    running a batch twice sends nothing twice."""
+    each once over one connection to the mail server. Entries that became withdrawn,
+    registered or invited meanwhile are skipped, so running a batch twice sends nothing twice."""
     actor = User.objects.filter(pk=actor_id).first() if actor_id is not None else None
     entries = list(
         RosterEntry.objects.filter(pk__in=entry_ids).select_related("alumnus").order_by("pk")
     )
-    outcome: dict[str, int] = {}
-    for invitation_id in _invitations_create(entries=entries, actor=actor):
-        state = invitation_email_send(invitation_id=invitation_id)
-        outcome[state] = outcome.get(state, 0) + 1
-    return outcome
+    return invitation_emails_send(invitation_ids=_invitations_create(entries=entries, actor=actor))
+
+
+def invitation_emails_send(*, invitation_ids: list[int]) -> InvitationMailReport:
+    """Send each queued (or due) invitation mail once, over one connection to the mail server.
+
+    A failed try leaves the invitation 再送待ち with a growing pause, 失敗 after
+    MAIL_MAX_ATTEMPTS tries (its attempts kept across runs). When the server itself fails,
+    the rest of the batch is not tried now and waits for the same retry."""
+    report = InvitationMailReport()
+    with MailBatch() as batch:
+        for position, invitation_id in enumerate(invitation_ids):
+            state, failure = _invitation_email_send(invitation_id=invitation_id, batch=batch)
+            report.outcome[state] = report.outcome.get(state, 0) + 1
+            if state == InvitationDelivery.RETRY:
+                report.retry_ids.append(invitation_id)
+            if failure is not None and failure.server:
+                report.retry_ids += invitation_ids[position + 1 :]
+                break
+    if report.retry_ids:
+        report.retry_at = (
+            Invitation.objects.filter(pk__in=report.retry_ids, retry_at__isnull=False)
+            .order_by("-retry_at")
+            .values_list("retry_at", flat=True)
+            .first()
+        ) or timezone.now() + dt.timedelta(seconds=retry_delay(attempt=1))
+    return report
 
 
 def invitation_email_send(*, invitation_id: int) -> str:
-    """Send one queued email invitation; never twice, never to a withdrawn entry. Returns the
+    """Send one queued invitation; never twice, never to a withdrawn entry. Returns the
     delivery state after."""
+    with MailBatch() as batch:
+        state, _ = _invitation_email_send(invitation_id=invitation_id, batch=batch)
+    return state
+
+
+def _invitation_email_send(
+    *, invitation_id: int, batch: MailBatch
+) -> tuple[str, MailFailure | None]:
     with transaction.atomic():
-        claimed = Invitation.objects.filter(
-            pk=invitation_id,
-            delivery=InvitationDelivery.QUEUED,
-            retired_at__isnull=True,
-            used_at__isnull=True,
-            roster_entry__withdrawn_at__isnull=True,
-        ).update(
-            delivery=InvitationDelivery.SENDING,
-            # Past this, `manage.py sweep_claims` queues the mail again (the worker died).
-            claimed_until=timezone.now() + dt.timedelta(seconds=settings.DELIVERY_LEASE_SECONDS),
+        claimed = (
+            Invitation.objects.filter(
+                pk=invitation_id,
+                retired_at__isnull=True,
+                used_at__isnull=True,
+                roster_entry__withdrawn_at__isnull=True,
+            )
+            .filter(
+                Q(delivery=InvitationDelivery.QUEUED)
+                | Q(delivery=InvitationDelivery.RETRY, retry_at__lte=timezone.now())
+            )
+            .update(
+                delivery=InvitationDelivery.SENDING,
+                # Past this, `manage.py sweep_claims` queues the mail again (the worker died).
+                claimed_until=timezone.now()
+                + dt.timedelta(seconds=settings.DELIVERY_LEASE_SECONDS),
+            )
         )
     invitation = Invitation.objects.select_related("roster_entry").get(pk=invitation_id)
     if not claimed:
-        return invitation.delivery
+        return invitation.delivery, None
     entry = invitation.roster_entry
     code = _invitation_give_code(invitation)
     context = {
@@ -274,19 +325,53 @@ def invitation_email_send(*, invitation_id: int) -> str:
     message.attach_alternative(
         render_to_string("alumni/mail/invitation.html", context), "text/html"
     )
-    try:
-        message.send()
-    except Exception as error:
-        invitation.code_hash = None
-        invitation.delivery = InvitationDelivery.FAILED
-        invitation.delivery_error = type(error).__name__[:200]
-        logger.warning("invitation %s: mail failed (%s)", invitation.pk, type(error).__name__)
-    else:
+    invitation.attempts += 1
+    failure = batch.send(message)
+    if failure is None:
         invitation.delivery = InvitationDelivery.SENT
         invitation.delivery_error = ""
+        invitation.retry_at = None
+    else:
+        invitation.code_hash = None
+        invitation.retry_at = mail_retry_at(attempts=invitation.attempts)
+        invitation.delivery = (
+            InvitationDelivery.RETRY if invitation.retry_at else InvitationDelivery.FAILED
+        )
+        invitation.delivery_error = failure.reason
+        logger.warning("invitation %s: mail failed (%s)", invitation.pk, failure.reason)
     invitation.claimed_until = None
     invitation.save()
-    return invitation.delivery
+    return invitation.delivery, failure
+
+
+def invitation_resend(*, invitation: Invitation, actor: AbstractBaseUser) -> bool:
+    """HR sends a failed or stuck (送信中 past its lease) invitation mail again: a new series of
+    tries, queued on the mail worker after the commit and written to the audit log. False when
+    the invitation may not be resent (sent, used, retired, withdrawn, or a letter)."""
+    from cms.alumni.tasks import invitation_emails_send as invitation_emails_task
+
+    with transaction.atomic():
+        invitation = (
+            Invitation.objects.select_for_update()
+            .select_related("roster_entry")
+            .get(pk=invitation.pk)
+        )
+        if not invitation.can_resend:
+            return False
+        invitation.delivery = InvitationDelivery.QUEUED
+        invitation.attempts = 0
+        invitation.retry_at = None
+        invitation.claimed_until = None
+        invitation.save(update_fields=["delivery", "attempts", "retry_at", "claimed_until"])
+        audit_log_record(
+            actor=actor,
+            action=AuditAction.EDIT,
+            target="invitation_resend",
+            record_ids=[invitation.roster_entry_id],
+        )
+        ids = [invitation.pk]
+        transaction.on_commit(lambda: invitation_emails_task.enqueue(invitation_ids=ids))
+    return True
 
 
 def invitation_issue_letters(

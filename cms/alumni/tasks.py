@@ -1,6 +1,7 @@
 """Background work of the alumni domain, all on the "mail" queue: invitations and one-time codes."""
 
 import datetime as dt
+import logging
 
 from django.conf import settings
 from django.tasks import task
@@ -9,22 +10,33 @@ from django.utils import timezone
 from cms.alumni import services
 
 MAIL_QUEUE = "mail"
+logger = logging.getLogger(__name__)
+
+
+def _retry_later(report: services.InvitationMailReport) -> dict[str, int]:
+    """Queue the invitations that wait for a retry, to run when it is due."""
+    if report.retry_at is not None and report.retry_ids:
+        if invitation_emails_send.get_backend().supports_defer:
+            run_after = report.retry_at + dt.timedelta(seconds=1)
+            invitation_emails_send.using(run_after=run_after).enqueue(
+                invitation_ids=report.retry_ids
+            )
+        else:
+            logger.warning("invitations: retry due, but the task backend cannot defer")
+    return report.as_dict()
 
 
 @task(queue_name=MAIL_QUEUE)
 def invitation_emails_send(*, invitation_ids: list[int]) -> dict[str, int]:
-    """Send each queued invitation once; rerunning it skips those already sent or failed."""
-    outcome: dict[str, int] = {}
-    for invitation_id in invitation_ids:
-        state = services.invitation_email_send(invitation_id=invitation_id)
-        outcome[state] = outcome.get(state, 0) + 1
-    return outcome
+    """Send each queued or due invitation once over one connection; those that wait for a
+    retry are queued again for when it is due. Rerunning it sends nothing twice."""
+    return _retry_later(services.invitation_emails_send(invitation_ids=invitation_ids))
 
 
 @task(queue_name=MAIL_QUEUE)
 def invitation_batch_send(*, entry_ids: list[int], actor_id: int | None) -> dict[str, int]:
     """One batch of 「未送信の全員に招待メールを送る」: its own transaction, then its mails."""
-    return services.invitation_batch_send(entry_ids=entry_ids, actor_id=actor_id)
+    return _retry_later(services.invitation_batch_send(entry_ids=entry_ids, actor_id=actor_id))
 
 
 @task(queue_name=MAIL_QUEUE)

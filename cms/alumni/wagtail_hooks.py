@@ -133,6 +133,11 @@ def register_urls() -> list[Any]:
         path("alumni/roster-import/", admin_views.roster_import_view, name="alumni_roster_import"),
         path("alumni/invitations/", admin_views.invitations_view, name="alumni_invitations"),
         path(
+            "alumni/invitations/<int:pk>/resend/",
+            admin_views.invitation_resend_view,
+            name="alumni_invitation_resend",
+        ),
+        path(
             "alumni/invitations/send/",
             admin_views.invitations_send_view,
             name="alumni_invitations_send",

@@ -1,13 +1,15 @@
 """Reads of the push domain: the VAPID key, who a notice reaches by which channel, delivery
-figures for the monitor."""
+figures of each item (a notice, a survey) for the monitor."""
 
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
+from wagtail.models import Page
 
 from cms.alumni.models import Alumnus, AlumnusStatus
 from cms.content.models import NoticePage
@@ -71,15 +73,15 @@ class ChannelState:
     reasons: list[tuple[str, int]]
 
 
-def notice_channel_states(*, notice: NoticePage) -> list[ChannelState]:
-    """Per channel of `notice`: 送信済み, 失敗, 再送待ち or 送信中 within its lease, and 停止
+def item_channel_states(*, item: Page) -> list[ChannelState]:
+    """Per channel of `item` (a notice, a survey; every reason): 送信済み, 失敗, 再送待ち or 送信中 within its lease, and 停止
     (送信中 past its lease: its worker died; the sweeper hands it on), with the reasons."""
     now = timezone.now()
     stuck = Q(status=DeliveryStatus.SENDING) & (
         Q(claimed_until__lt=now) | Q(claimed_until__isnull=True)
     )
     rows = (
-        Delivery.objects.filter(notice=notice)
+        Delivery.objects.filter(item=item)
         .values("channel")
         .annotate(
             sent=Count("pk", filter=Q(status=DeliveryStatus.SENT)),
@@ -97,7 +99,7 @@ def notice_channel_states(*, notice: NoticePage) -> list[ChannelState]:
     )
     reasons: dict[str, list[tuple[str, int]]] = {}
     for channel, reason, count in (
-        Delivery.objects.filter(notice=notice)
+        Delivery.objects.filter(item=item)
         .exclude(status=DeliveryStatus.SENT)
         .exclude(last_error="")
         .values_list("channel", "last_error")
@@ -140,7 +142,7 @@ def notice_delivery_figures(*, notices: QuerySet[NoticePage]) -> list[NoticeDeli
 
     rows = []
     for notice in notices:
-        deliveries = Delivery.objects.filter(notice=notice)
+        deliveries = Delivery.objects.filter(item=notice)
         push = deliveries.filter(channel=Channel.PUSH).aggregate(
             sent=Sum("pushes_sent"), failed=Sum("pushes_failed"), expired=Sum("pushes_expired")
         )
@@ -165,7 +167,7 @@ def notice_delivery_figures(*, notices: QuerySet[NoticePage]) -> list[NoticeDeli
                 .values("alumnus")
                 .distinct()
                 .count(),
-                channels=notice_channel_states(notice=notice),
+                channels=item_channel_states(item=notice),
             )
         )
     return rows
@@ -190,7 +192,7 @@ def alumni_under_reached(*, month: dt.date) -> QuerySet[Alumnus]:
         Alumnus.objects.filter(status=AlumnusStatus.ACTIVE)
         .annotate(
             received=Count(
-                "deliveries__notice",
+                "deliveries__item",
                 filter=Q(
                     deliveries__status=DeliveryStatus.SENT,
                     deliveries__sent_at__gte=start,
@@ -228,17 +230,24 @@ def deliveries_of_alumnus(*, alumnus: Alumnus) -> QuerySet[Delivery]:
     """Every item that was meant to reach `alumnus`, by channel, newest first."""
     return (
         Delivery.objects.filter(alumnus=alumnus)
-        .select_related("notice")
+        .select_related("item")
         .order_by("-created_at", "-pk")
     )
 
 
-def deliveries_of_notice(*, notice: NoticePage) -> QuerySet[Delivery]:
-    """Who `notice` was sent to, by which channel and with what result, by name."""
+def deliveries_of_item(*, item: Page) -> QuerySet[Delivery]:
+    """Who `item` (a notice, a survey) was sent to, by which channel, for which reason and with
+    what result, by name."""
     return (
-        Delivery.objects.filter(notice=notice)
+        Delivery.objects.filter(item=item)
         .select_related("alumnus")
-        .order_by("alumnus__family_name_kana", "alumnus__given_name_kana", "alumnus_id", "channel")
+        .order_by(
+            "alumnus__family_name_kana",
+            "alumnus__given_name_kana",
+            "alumnus_id",
+            "reason",
+            "channel",
+        )
     )
 
 
@@ -251,3 +260,50 @@ def digest_last_sent() -> dt.datetime | None:
         .first()
     )
     return latest
+
+
+# --- workers that stopped taking tasks ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StalledQueue:
+    """A task queue whose oldest task ready to run has waited longer than it should."""
+
+    queue: str
+    waiting_since: dt.datetime
+
+    def message(self, *, now: dt.datetime) -> str:
+        minutes = int((now - self.waiting_since).total_seconds() // 60)
+        return (
+            f"配信の処理が止まっています（キュー: {self.queue}、"
+            f"最も古い待ちタスク: {minutes}分前）。"
+            "ワーカーが動いているかシステム担当者に確認してください。"
+        )
+
+
+def task_queues_stalled(*, now: dt.datetime | None = None) -> list[StalledQueue]:
+    """Queues whose oldest ready task (due since it was queued, or since its `run_after`) has
+    waited more than TASK_STALLED_MINUTES: no worker has taken a task for that long."""
+    from django_tasks_db.models import DBTaskResult, get_date_max
+
+    now = now or timezone.now()
+    limit = now - dt.timedelta(minutes=settings.TASK_STALLED_MINUTES)
+    never = get_date_max()
+    ready = DBTaskResult.objects.ready()
+    stalled = []
+    for queue in settings.TASK_QUEUES:
+        waiting = ready.filter(queue_name=queue)
+        since = [
+            waiting.filter(run_after=never, enqueued_at__lt=limit)
+            .order_by("enqueued_at")
+            .values_list("enqueued_at", flat=True)
+            .first(),
+            waiting.filter(run_after__lt=limit)
+            .order_by("run_after")
+            .values_list("run_after", flat=True)
+            .first(),
+        ]
+        oldest = min((at for at in since if at is not None), default=None)
+        if oldest is not None:
+            stalled.append(StalledQueue(queue=queue, waiting_since=oldest))
+    return stalled

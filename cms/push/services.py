@@ -1,4 +1,5 @@
-"""Writes of the push domain: VAPID keys, subscriptions, the fan-out of a notice, opens, digest."""
+"""Writes of the push domain: VAPID keys, subscriptions, the fan-out of an item (a notice, a
+survey) by push and mail, opens, the monthly digest, the sweeping of stale claims."""
 
 import datetime as dt
 import json
@@ -12,16 +13,19 @@ from functools import partial
 
 from cryptography.hazmat.primitives import serialization
 from django.conf import settings
-from django.core.mail import EmailMessage, mailers
+from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from py_vapid import Vapid02
 from py_vapid.utils import b64urlencode
+from wagtail.models import Page
 
 from cms.alumni.models import Alumnus
-from cms.content.models import NoticePage, Visibility
+from cms.content.models import NoticePage
+from cms.mailing import MailBatch, mail_retry_at, retry_delay
 
+from .items import DeliverableItem, DeliveryMessage, DeliveryReason, url_with_via
 from .models import Channel, Delivery, DeliveryStatus, PushSubscription, VapidKey
 from .selectors import (
     alumni_reachable_by_email,
@@ -71,13 +75,13 @@ def push_subscription_delete(*, alumnus: Alumnus, endpoint: str) -> bool:
     return deleted > 0
 
 
-def delivery_open_record(*, alumnus: Alumnus, notice_id: int, channel: str) -> bool:
-    """Mark that `alumnus` opened a notice they received; only with their analytics consent."""
+def delivery_open_record(*, alumnus: Alumnus, item_id: int, channel: str) -> bool:
+    """Mark that `alumnus` opened an item they received; only with their analytics consent."""
     if not alumnus.consent_analytics:
         return False
     updated = Delivery.objects.filter(
         alumnus=alumnus,
-        notice_id=notice_id,
+        item_id=item_id,
         channel=channel,
         status=DeliveryStatus.SENT,
         opened_at__isnull=True,
@@ -85,36 +89,38 @@ def delivery_open_record(*, alumnus: Alumnus, notice_id: int, channel: str) -> b
     return updated > 0
 
 
-# --- the fan-out of one notice -------------------------------------------------------------
+# --- the fan-out of one item ---------------------------------------------------------------
 
 
 def notice_url(*, notice: NoticePage, via: str) -> str:
-    """Where a notification or mail leads: the static page, or the app's feed for member notices."""
-    base = settings.PWA_BASE_URL
-    if notice.visibility == Visibility.PUBLIC:
-        return f"{base}{notice.get_url() or '/'}?via={via}"
-    return f"{base}/app/feed/?notice={notice.pk}&via={via}"
+    """Where a notice's notification or mail leads (its static page, or the app's feed)."""
+    return url_with_via(notice.delivery_message(DeliveryReason.PUBLISHED).url, via)
 
 
-def notice_push_payload(*, notice: NoticePage, short: bool = False) -> dict[str, object]:
+def item_push_payload(*, message: DeliveryMessage, short: bool = False) -> dict[str, object]:
     """The Declarative Web Push message; `short` for a service that refused the full one (413)."""
     notification: dict[str, object] = {
-        "title": notice.title[:60] if short else notice.title,
-        "body": "" if short else notice.summary,
-        "navigate": notice_url(notice=notice, via="push"),
+        "title": message.title[:60] if short else message.title,
+        "body": "" if short else message.summary,
+        "navigate": url_with_via(message.url, "push"),
         "lang": "ja",
         "dir": "ltr",
-        "tag": f"notice-{notice.pk}",
+        "tag": message.tag,
         "app_badge": "1",
-        "data": {"notice": notice.pk},
+        "data": message.data,
     }
     return {"web_push": 8030, "notification": notification}
 
 
-def notice_push_bytes(*, notice: NoticePage, short: bool = False) -> bytes:
+def item_push_bytes(*, message: DeliveryMessage, short: bool = False) -> bytes:
     """The push message exactly as it is encrypted and sent (UTF-8 JSON)."""
-    payload = notice_push_payload(notice=notice, short=short)
+    payload = item_push_payload(message=message, short=short)
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def notice_push_bytes(*, notice: NoticePage, short: bool = False) -> bytes:
+    """A notice's push message when it is published."""
+    return item_push_bytes(message=notice.delivery_message(DeliveryReason.PUBLISHED), short=short)
 
 
 @dataclass
@@ -136,16 +142,6 @@ class _AlumnusPush:
     attempts: int = 0  # kept on the delivery across runs
     reason: str = ""
     subscriptions: list[PushMessage] = field(default_factory=list)
-
-
-def retry_delay(*, attempt: int) -> float:
-    """The pause after the `attempt`-th failed try: exponential back-off with a cap."""
-    return float(
-        min(
-            settings.DELIVERY_RETRY_MAX_SECONDS,
-            settings.DELIVERY_RETRY_BASE_SECONDS * 2 ** max(0, attempt - 1),
-        )
-    )
 
 
 def send_options() -> SendOptions:
@@ -174,34 +170,146 @@ def push_send(
     return send_in_chunks(messages, options or send_options())
 
 
-def notice_fan_out(*, notice_id: int) -> FanOutReport:
-    """Send a live notice to its audience once: push where it works, email otherwise.
+def push_retry_wait(*, outcome: PushOutcome, attempts: int) -> float | None:
+    """The one retry rule of every push (notices, chat, surveys): after `attempts` tries, a
+    429, 5xx, timeout or reset is tried again after its Retry-After or the capped doubling
+    back-off; None when it is not retried (delivered, refused for good, or the last try)."""
+    if outcome.result != Result.RETRY or attempts >= settings.PUSH_MAX_ATTEMPTS:
+        return None
+    if outcome.retry_after is not None:
+        return outcome.retry_after
+    return retry_delay(attempt=attempts)
 
-    Safe to run again (a retried task, a republished notice): each alumnus has at most one
-    delivery per channel, claimed before sending, so nobody gets the notice twice.
-    """
-    from cms.groups.selectors import notice_audience
 
-    report = FanOutReport()
-    notice = NoticePage.objects.live().filter(pk=notice_id).first()
-    if notice is None or not notice.notify_alumni:
-        return report
-    audience = notice_audience(notice=notice)
-    report.audience = audience.count()
-    _push_phase(notice=notice, audience=audience, report=report)
-    _email_phase(notice=notice, audience=audience, report=report)
+@dataclass
+class PushRetryingReport:
+    """What `push_send_retrying` did with each message (by key): delivered, gone, failed for
+    good (with the reason), or left for a later run (`retry`: key → tries so far)."""
+
+    sent: list[int] = field(default_factory=list)
+    expired: list[int] = field(default_factory=list)
+    failed: dict[int, str] = field(default_factory=dict)
+    retry: dict[int, int] = field(default_factory=dict)
+    retry_at: dt.datetime | None = None
+
+
+def push_send_retrying(
+    *,
+    messages: Sequence[PushMessage],
+    attempts: dict[int, int] | None = None,
+    options: SendOptions | None = None,
+) -> PushRetryingReport:
+    """Send push messages with the retry rule of `push_retry_wait`: pauses up to
+    PUSH_INLINE_RETRY_MAX_SECONDS are waited here; longer ones are left in `retry` with their
+    tries (`attempts` gives those of earlier runs) and `retry_at`, for the caller to run again.
+    Gone subscriptions are deleted; those that answered get `last_success_at`."""
+    report = PushRetryingReport()
+    tries = dict(attempts or {})
+    pending = list(messages)
+    options = options or send_options()
+    while pending:
+        again: list[PushMessage] = []
+        waits: list[float] = []
+        by_key = {m.key: m for m in pending}
+        for chunk in push_send(messages=pending, options=options):
+            for outcome in chunk:
+                tries[outcome.key] = tries.get(outcome.key, 0) + 1
+                if outcome.result == Result.SENT:
+                    report.sent.append(outcome.key)
+                elif outcome.result == Result.EXPIRED:
+                    report.expired.append(outcome.key)
+                elif (
+                    wait := push_retry_wait(outcome=outcome, attempts=tries[outcome.key])
+                ) is not None:
+                    again.append(by_key[outcome.key])
+                    waits.append(wait)
+                else:
+                    report.failed[outcome.key] = outcome.reason
+        pending = []
+        if again and max(waits) <= settings.PUSH_INLINE_RETRY_MAX_SECONDS:
+            time.sleep(max(waits))
+            pending = again
+        elif again:
+            report.retry = {m.key: tries[m.key] for m in again}
+            report.retry_at = timezone.now() + dt.timedelta(seconds=max(waits))
+    if report.expired:
+        PushSubscription.objects.filter(pk__in=report.expired).delete()
+    if report.sent:
+        PushSubscription.objects.filter(pk__in=report.sent).update(last_success_at=timezone.now())
     return report
 
 
-def _claim(*, notice: NoticePage, channel: str, alumnus_ids: list[int]) -> str:
+def _check_reason(reason: str) -> None:
+    if reason not in DeliveryReason.values:
+        raise ValueError(f"unknown delivery reason: {reason!r} (one of {DeliveryReason.values})")
+
+
+def item_fan_out_enqueue(*, page_id: int, reason: str) -> None:
+    """Queue the fan-out of the live page `page_id` for `reason`, once the transaction commits.
+
+    The page's specific class implements `cms.push.items.DeliverableItem`. Enqueueing again
+    (a republish, a second reminder run) sends nothing to those who already have it.
+    """
+    from .tasks import item_fan_out_task
+
+    _check_reason(reason)
+    transaction.on_commit(partial(item_fan_out_task.enqueue, page_id, reason))
+
+
+def item_fan_out(*, page_id: int, reason: str) -> FanOutReport:
+    """Send a live item to its audience for `reason` once: push where it works, mail otherwise.
+
+    Safe to run again (a retried task, a republished page): each alumnus has at most one
+    delivery per item, channel and reason, claimed before sending, so nobody gets it twice.
+    """
+    _check_reason(reason)
+    report = FanOutReport()
+    page = Page.objects.live().filter(pk=page_id).first()
+    if page is None:
+        return report
+    item = page.specific
+    if not isinstance(item, DeliverableItem):
+        logger.warning("page %s (%s) is not deliverable", page_id, type(item).__name__)
+        return report
+    audience = item.delivery_audience(reason)
+    report.audience = audience.count()
+    if not report.audience:
+        return report
+    target = _Target(page=page, reason=reason, message=item.delivery_message(reason))
+    _push_phase(target=target, audience=audience, report=report)
+    _email_phase(target=target, audience=audience, report=report)
+    return report
+
+
+def notice_fan_out(*, notice_id: int) -> FanOutReport:
+    """Send a live notice to its audience once (the fan-out at its publication)."""
+    return item_fan_out(page_id=notice_id, reason=DeliveryReason.PUBLISHED)
+
+
+@dataclass(frozen=True)
+class _Target:
+    """The item being sent, why, and what it says."""
+
+    page: Page
+    reason: str
+    message: DeliveryMessage
+
+    def deliveries(self) -> QuerySet[Delivery]:
+        return Delivery.objects.filter(item=self.page, reason=self.reason)
+
+
+def _claim(*, target: _Target, channel: str, alumnus_ids: list[int]) -> str:
     """Create missing deliveries and claim the ones due; returns the claim token."""
     Delivery.objects.bulk_create(
-        [Delivery(notice=notice, alumnus_id=pk, channel=channel) for pk in alumnus_ids],
+        [
+            Delivery(item=target.page, reason=target.reason, alumnus_id=pk, channel=channel)
+            for pk in alumnus_ids
+        ],
         ignore_conflicts=True,
         batch_size=1000,
     )
     token = uuid.uuid4().hex
-    Delivery.objects.filter(notice=notice, channel=channel).filter(
+    target.deliveries().filter(channel=channel).filter(
         Q(status=DeliveryStatus.PENDING)
         | Q(status=DeliveryStatus.RETRY, retry_at__lte=timezone.now())
     ).update(status=DeliveryStatus.SENDING, claim=token, claimed_until=lease_end())
@@ -219,9 +327,9 @@ def _renew(token: str) -> None:
     )
 
 
-def _push_phase(*, notice: NoticePage, audience: QuerySet[Alumnus], report: FanOutReport) -> None:
+def _push_phase(*, target: _Target, audience: QuerySet[Alumnus], report: FanOutReport) -> None:
     alumni_ids = list(alumni_reachable_by_push(alumni=audience).values_list("pk", flat=True))
-    token = _claim(notice=notice, channel=Channel.PUSH, alumnus_ids=alumni_ids)
+    token = _claim(target=target, channel=Channel.PUSH, alumnus_ids=alumni_ids)
     claimed = Delivery.objects.filter(claim=token, status=DeliveryStatus.SENDING)
     state: dict[int, _AlumnusPush] = defaultdict(_AlumnusPush)
     for alumnus_id, attempts in claimed.values_list("alumnus_id", "attempts"):
@@ -229,8 +337,8 @@ def _push_phase(*, notice: NoticePage, audience: QuerySet[Alumnus], report: FanO
     subscriptions = PushSubscription.objects.filter(
         alumnus_id__in=claimed.values("alumnus_id")
     ).values_list("pk", "alumnus_id", "endpoint", "p256dh", "auth")
-    full = notice_push_bytes(notice=notice)
-    short = notice_push_bytes(notice=notice, short=True)
+    full = item_push_bytes(message=target.message)
+    short = item_push_bytes(message=target.message, short=True)
     owner: dict[int, int] = {}
     for pk, alumnus_id, endpoint, p256dh, auth in subscriptions:
         owner[pk] = alumnus_id
@@ -263,11 +371,8 @@ def _push_phase(*, notice: NoticePage, audience: QuerySet[Alumnus], report: FanO
                     alumnus.expired += 1
                     expired.append(outcome.key)
                 elif (
-                    outcome.result == Result.RETRY and alumnus.attempts < settings.PUSH_MAX_ATTEMPTS
-                ):
-                    wait = outcome.retry_after
-                    if wait is None:
-                        wait = retry_delay(attempt=alumnus.attempts)
+                    wait := push_retry_wait(outcome=outcome, attempts=alumnus.attempts)
+                ) is not None:
                     retry.append(by_key[outcome.key])
                     waits.append(wait)
                     alumnus.retry_after = max(alumnus.retry_after or 0.0, wait)
@@ -350,71 +455,84 @@ def _settle_push(
             )
 
 
-def _email_phase(*, notice: NoticePage, audience: QuerySet[Alumnus], report: FanOutReport) -> None:
+def _email_phase(*, target: _Target, audience: QuerySet[Alumnus], report: FanOutReport) -> None:
     # Push reached them, or is still being tried: no mail (yet).
-    push_handled = Delivery.objects.filter(
-        notice=notice,
-        channel=Channel.PUSH,
-        status__in=[
-            DeliveryStatus.SENT,
-            DeliveryStatus.RETRY,
-            DeliveryStatus.SENDING,
-            DeliveryStatus.PENDING,
-        ],
-    ).values("alumnus_id")
+    push_handled = (
+        target.deliveries()
+        .filter(
+            channel=Channel.PUSH,
+            status__in=[
+                DeliveryStatus.SENT,
+                DeliveryStatus.RETRY,
+                DeliveryStatus.SENDING,
+                DeliveryStatus.PENDING,
+            ],
+        )
+        .values("alumnus_id")
+    )
     alumni_ids = list(
         alumni_reachable_by_email(alumni=audience)
         .exclude(pk__in=push_handled)
         .values_list("pk", flat=True)
     )
-    token = _claim(notice=notice, channel=Channel.EMAIL, alumnus_ids=alumni_ids)
+    token = _claim(target=target, channel=Channel.EMAIL, alumnus_ids=alumni_ids)
     claimed = Delivery.objects.filter(claim=token).select_related("alumnus")
-    mailer = mailers.default
-    # Each mail's outcome is written as soon as it is known, and the lease renewed.
-    for delivery in claimed:
-        message = _notice_email(notice=notice, alumnus=delivery.alumnus)
-        attempts = delivery.attempts + 1
-        try:
-            mailer.send_messages([message])
-        except OSError as error:  # smtplib's errors included: the server down, refusing, slow
-            logger.warning("mail for notice %s failed (%s)", notice.pk, type(error).__name__)
-            retry_at = None
-            if attempts < settings.MAIL_MAX_ATTEMPTS:
-                retry_at = timezone.now() + dt.timedelta(seconds=retry_delay(attempt=attempts))
+    # One connection for the phase; each mail's outcome is written as soon as it is known, and
+    # the lease renewed. When the server itself fails, the rest wait for the retry untried.
+    with MailBatch() as batch:
+        for delivery in claimed:
+            attempts = delivery.attempts + 1
+            failure = batch.send(_item_email(message=target.message, alumnus=delivery.alumnus))
+            if failure is None:
+                Delivery.objects.filter(pk=delivery.pk).update(
+                    status=DeliveryStatus.SENT,
+                    sent_at=timezone.now(),
+                    attempts=attempts,
+                    retry_at=None,
+                    last_error="",
+                    claim="",
+                    claimed_until=None,
+                )
+                report.emails_sent += 1
+                _renew(token)
+                continue
+            retry_at = mail_retry_at(attempts=attempts)
+            if retry_at is not None:
                 report.retry_at = max(report.retry_at or retry_at, retry_at)
             Delivery.objects.filter(pk=delivery.pk).update(
                 status=DeliveryStatus.RETRY if retry_at else DeliveryStatus.FAILED,
                 retry_at=retry_at,
                 attempts=attempts,
-                last_error=f"メール: {type(error).__name__}"[:200],
+                last_error=f"メール: {failure.reason}"[:200],
                 claim="",
                 claimed_until=None,
             )
-        else:
-            Delivery.objects.filter(pk=delivery.pk).update(
-                status=DeliveryStatus.SENT,
-                sent_at=timezone.now(),
-                attempts=attempts,
-                retry_at=None,
-                last_error="",
-                claim="",
-                claimed_until=None,
-            )
-            report.emails_sent += 1
-        _renew(token)
+            if failure.server:
+                break
+            _renew(token)
+    _release(token=token, report=report)
 
 
-def _notice_email(*, notice: NoticePage, alumnus: Alumnus) -> EmailMessage:
+def _release(*, token: str, report: FanOutReport) -> None:
+    """Hand back the deliveries of `token` not tried (the mail server failed first): 再送待ち
+    with the batch's retry time, their attempt counts unchanged."""
+    retry_at = report.retry_at or timezone.now()
+    Delivery.objects.filter(claim=token, status=DeliveryStatus.SENDING).update(
+        status=DeliveryStatus.RETRY, retry_at=retry_at, claim="", claimed_until=None
+    )
+
+
+def _item_email(*, message: DeliveryMessage, alumnus: Alumnus) -> EmailMessage:
     body = (
         f"{alumnus.family_name} {alumnus.given_name} 様\n\n"
-        f"{settings.SITE_NAME}から新しいお知らせです。\n\n"
-        f"■ {notice.title}\n{notice.summary}\n\n"
-        f"続きはこちら: {notice_url(notice=notice, via='email')}\n\n"
+        f"{settings.SITE_NAME}から{message.lead}\n\n"
+        f"■ {message.title}\n{message.summary}\n\n"
+        f"続きはこちら: {url_with_via(message.url, 'email')}\n\n"
         "このメールは、お知らせのメール配信に同意いただいた方にお送りしています。\n"
         "配信の停止はアプリのプロフィール画面から行えます。\n"
     )
     return EmailMessage(
-        subject=f"【{settings.ORG_NAME}アルムナイ】{notice.title}",
+        subject=f"【{settings.ORG_NAME}アルムナイ】{message.title}",
         body=body,
         to=[alumnus.email],
     )
@@ -427,64 +545,85 @@ def _notice_email(*, notice: NoticePage, alumnus: Alumnus) -> EmailMessage:
 class DigestReport:
     alumni_mailed: int = 0
     items: int = 0
+    retry_at: dt.datetime | None = None
 
 
 def digest_send(*, month: dt.date) -> DigestReport:
     """Mail each alumnus (with mail consent) the notices of `month` they have not received yet.
 
-    Each item mailed is recorded as a digest delivery, so a second run sends nothing again.
+    Each item mailed is recorded as a digest delivery, so a second run sends nothing again. One
+    connection to the mail server for the run; a mail that fails is 再送待ち with a growing
+    pause (its attempts kept on its items), failed for good after MAIL_MAX_ATTEMPTS; when the
+    server itself fails, the run stops and `report.retry_at` says when to run it again.
     """
     from cms.groups.selectors import notices_for_alumnus
 
     start, end = month_bounds(month)
     report = DigestReport()
-    mailer = mailers.default
-    for alumnus in Alumnus.objects.filter(status="active", consent_email=True):
-        received = (
-            Delivery.objects.filter(alumnus=alumnus)
-            .filter(
-                Q(status=DeliveryStatus.SENT)
-                | Q(status=DeliveryStatus.SENDING, claimed_until__gt=timezone.now())
+    with MailBatch() as batch:
+        for alumnus in Alumnus.objects.filter(status="active", consent_email=True):
+            received = (
+                Delivery.objects.filter(alumnus=alumnus)
+                .filter(
+                    Q(status=DeliveryStatus.SENT)
+                    | Q(status=DeliveryStatus.SENDING, claimed_until__gt=timezone.now())
+                )
+                .values("item_id")
             )
-            .values("notice_id")
-        )
-        items = list(
-            notices_for_alumnus(alumnus=alumnus)
-            .filter(first_published_at__gte=start, first_published_at__lt=end)
-            .exclude(pk__in=received)
-            .order_by("-date", "-pk")
-        )
-        if not items:
-            continue
-        token = _claim_digest(notice_ids=[n.pk for n in items], alumnus=alumnus)
-        message = _digest_email(alumnus=alumnus, items=items, month=month)
-        try:
-            mailer.send_messages([message])
-        except OSError:
-            logger.warning("digest mail failed")
-            Delivery.objects.filter(claim=token).update(
-                status=DeliveryStatus.FAILED, claim="", claimed_until=None
+            candidates = list(
+                notices_for_alumnus(alumnus=alumnus)
+                .filter(first_published_at__gte=start, first_published_at__lt=end)
+                .exclude(pk__in=received)
+                .order_by("-date", "-pk")
             )
-            continue
-        Delivery.objects.filter(claim=token).update(
-            status=DeliveryStatus.SENT, sent_at=timezone.now(), claim="", claimed_until=None
-        )
-        report.alumni_mailed += 1
-        report.items += len(items)
+            if not candidates:
+                continue
+            token = _claim_digest(notice_ids=[n.pk for n in candidates], alumnus=alumnus)
+            claimed = Delivery.objects.filter(claim=token)
+            due = set(claimed.values_list("item_id", flat=True))
+            items = [notice for notice in candidates if notice.pk in due]
+            if not items:
+                continue
+            attempts = max(claimed.values_list("attempts", flat=True)) + 1
+            failure = batch.send(_digest_email(alumnus=alumnus, items=items, month=month))
+            if failure is None:
+                claimed.update(
+                    status=DeliveryStatus.SENT,
+                    sent_at=timezone.now(),
+                    attempts=attempts,
+                    retry_at=None,
+                    last_error="",
+                    claim="",
+                    claimed_until=None,
+                )
+                report.alumni_mailed += 1
+                report.items += len(items)
+                continue
+            retry_at = mail_retry_at(attempts=attempts)
+            if retry_at is not None:
+                report.retry_at = max(report.retry_at or retry_at, retry_at)
+            claimed.update(
+                status=DeliveryStatus.RETRY if retry_at else DeliveryStatus.FAILED,
+                retry_at=retry_at,
+                attempts=attempts,
+                last_error=f"メール: {failure.reason}"[:200],
+                claim="",
+                claimed_until=None,
+            )
+            if failure.server:
+                break  # the others get no rows yet: the next run finds them as before
     return report
 
 
 def _claim_digest(*, notice_ids: list[int], alumnus: Alumnus) -> str:
     Delivery.objects.bulk_create(
-        [Delivery(notice_id=pk, alumnus=alumnus, channel=Channel.DIGEST) for pk in notice_ids],
+        [Delivery(item_id=pk, alumnus=alumnus, channel=Channel.DIGEST) for pk in notice_ids],
         ignore_conflicts=True,
     )
     token = uuid.uuid4().hex
-    Delivery.objects.filter(
-        alumnus=alumnus,
-        notice_id__in=notice_ids,
-        channel=Channel.DIGEST,
-        status__in=[DeliveryStatus.PENDING, DeliveryStatus.FAILED],
+    Delivery.objects.filter(alumnus=alumnus, item_id__in=notice_ids, channel=Channel.DIGEST).filter(
+        Q(status=DeliveryStatus.PENDING)
+        | Q(status=DeliveryStatus.RETRY, retry_at__lte=timezone.now())
     ).update(status=DeliveryStatus.SENDING, claim=token, claimed_until=lease_end())
     return token
 
@@ -515,21 +654,19 @@ def _digest_email(*, alumnus: Alumnus, items: list[NoticePage], month: dt.date) 
 @dataclass
 class SweepReport:
     deliveries: int = 0
-    notices: int = 0
+    items: int = 0
     invitations: int = 0
 
 
 def claims_sweep() -> SweepReport:
     """Take back the claims whose lease ran out (their worker died) and queue the work again.
 
-    A push or notice mail delivery goes back to 再送待ち, due now, and its notice's fan-out is
+    A push or mail delivery goes back to 再送待ち, due now, and its item's fan-out is
     queued: the new run sends only to those not yet recorded, so nobody gets it twice. A digest
     item goes back to 送信待ち for the next digest run. An invitation mail is queued again.
     """
     from cms.alumni.models import Invitation, InvitationDelivery
     from cms.alumni.tasks import invitation_emails_send
-
-    from .tasks import notice_fan_out_task
 
     now = timezone.now()
     report = SweepReport()
@@ -537,10 +674,10 @@ def claims_sweep() -> SweepReport:
         Q(claimed_until__lt=now) | Q(claimed_until__isnull=True)
     )
     with transaction.atomic():
-        notice_ids = sorted(
+        items = sorted(
             set(
                 Delivery.objects.filter(stale, channel__in=[Channel.PUSH, Channel.EMAIL])
-                .values_list("notice_id", flat=True)
+                .values_list("item_id", "reason")
                 .distinct()
             )
         )
@@ -550,9 +687,9 @@ def claims_sweep() -> SweepReport:
         report.deliveries += Delivery.objects.filter(stale, channel=Channel.DIGEST).update(
             status=DeliveryStatus.PENDING, claim="", claimed_until=None
         )
-        for notice_id in notice_ids:
-            transaction.on_commit(partial(notice_fan_out_task.enqueue, notice_id))
-        report.notices = len(notice_ids)
+        for page_id, reason in items:
+            item_fan_out_enqueue(page_id=page_id, reason=reason)
+        report.items = len(items)
         invitation_ids = list(
             Invitation.objects.filter(delivery=InvitationDelivery.SENDING)
             .filter(Q(claimed_until__lt=now) | Q(claimed_until__isnull=True))
@@ -562,6 +699,14 @@ def claims_sweep() -> SweepReport:
             Invitation.objects.filter(
                 pk__in=invitation_ids, delivery=InvitationDelivery.SENDING
             ).update(delivery=InvitationDelivery.QUEUED, claimed_until=None)
+        # A retry whose deferred task never ran (lost with its worker's queue) is taken up too.
+        overdue = now - dt.timedelta(seconds=settings.DELIVERY_LEASE_SECONDS)
+        invitation_ids += list(
+            Invitation.objects.filter(
+                delivery=InvitationDelivery.RETRY, retry_at__lt=overdue
+            ).values_list("pk", flat=True)
+        )
+        if invitation_ids:
             transaction.on_commit(
                 lambda: invitation_emails_send.enqueue(invitation_ids=invitation_ids)
             )

@@ -1,31 +1,26 @@
-"""Background work of the push domain: the fan-out of one notice, retried later when asked."""
+"""Background work of the push domain: the fan-out of one item (a notice, a survey) for one
+reason, scheduled again while some of it waits for a retry."""
 
 import datetime as dt
 import logging
+from typing import Any
 
-from django.tasks import default_task_backend, task
+from django.tasks import Task, default_task_backend, task
 from django.utils import timezone
+
+from .items import DeliveryReason
 
 logger = logging.getLogger(__name__)
 
 
 @task()
-def notice_fan_out_task(notice_id: int) -> dict[str, int]:
-    """Send one notice to its audience; schedules itself again for services that said 429/503."""
-    from .services import notice_fan_out
+def item_fan_out_task(page_id: int, reason: str) -> dict[str, int]:
+    """Send one item to its audience for `reason`; runs again when retries are due."""
+    from .services import item_fan_out
 
-    report = notice_fan_out(notice_id=notice_id)
+    report = item_fan_out(page_id=page_id, reason=reason)
     if report.retry_at is not None:
-        if default_task_backend.supports_defer:
-            notice_fan_out_task.using(run_after=report.retry_at + dt.timedelta(seconds=1)).enqueue(
-                notice_id
-            )
-        else:
-            logger.warning(
-                "notice %s: push retry due at %s, but the task backend cannot defer",
-                notice_id,
-                timezone.localtime(report.retry_at).isoformat(),
-            )
+        task_run_again(item_fan_out_task, report.retry_at, page_id, reason)
     return {
         "audience": report.audience,
         "pushes_sent": report.pushes_sent,
@@ -33,3 +28,36 @@ def notice_fan_out_task(notice_id: int) -> dict[str, int]:
         "pushes_expired": report.pushes_expired,
         "emails_sent": report.emails_sent,
     }
+
+
+def task_run_again(work: Task[Any, Any], retry_at: dt.datetime, *args: Any) -> None:
+    """Queue `work` again to run just after `retry_at` (when the backend can defer)."""
+    if default_task_backend.supports_defer:
+        work.using(run_after=retry_at + dt.timedelta(seconds=1)).enqueue(*args)
+    else:
+        logger.warning(
+            "%s%r: retry due at %s, but the task backend cannot defer",
+            work.name,
+            args,
+            timezone.localtime(retry_at).isoformat(),
+        )
+
+
+@task(queue_name="mail")
+def digest_send_task(month: str) -> dict[str, int]:
+    """The monthly digest of `month` (YYYY-MM-DD, its first day); runs again while mails wait
+    for a retry."""
+    from .services import digest_send
+
+    report = digest_send(month=dt.date.fromisoformat(month))
+    if report.retry_at is not None:
+        task_run_again(digest_send_task, report.retry_at, month)
+    return {"alumni_mailed": report.alumni_mailed, "items": report.items}
+
+
+@task()
+def notice_fan_out_task(notice_id: int) -> dict[str, int]:
+    """A notice's fan-out at its publication (kept for the callers and the tasks queued under
+    this name): the item fan-out for 公開."""
+    result: dict[str, int] = item_fan_out_task.call(notice_id, DeliveryReason.PUBLISHED)
+    return result

@@ -110,6 +110,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "cms.context_processors.branding",
+                "cms.context_processors.admin_messages",
             ],
         },
     },
@@ -290,6 +291,9 @@ DELIVERY_LEASE_SECONDS = int(env("DELIVERY_LEASE_SECONDS", "300"))
 DELIVERY_RETRY_BASE_SECONDS = float(env("DELIVERY_RETRY_BASE_SECONDS", "30"))
 DELIVERY_RETRY_MAX_SECONDS = float(env("DELIVERY_RETRY_MAX_SECONDS", "3600"))
 MAIL_MAX_ATTEMPTS = int(env("MAIL_MAX_ATTEMPTS", "5"))
+# The admin warns (a banner on every screen) when a queue's oldest ready task has waited this
+# long: no worker is taking tasks.
+TASK_STALLED_MINUTES = int(env("TASK_STALLED_MINUTES", "5"))
 PUSH_TIMEOUT_SECONDS = float(env("PUSH_TIMEOUT_SECONDS", "30"))
 
 # Alumni identity

@@ -3,7 +3,7 @@
 import datetime as dt
 import logging
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
@@ -567,6 +567,9 @@ class ChatPushReport:
     pushes_failed: int = 0
     pushes_expired: int = 0
     next_run_at: dt.datetime | None = None
+    # Pushes left for a later try (subscription id, tries so far) and when it is due.
+    retry: list[tuple[int, int]] = field(default_factory=list)
+    retry_at: dt.datetime | None = None
 
 
 def chat_push_payload(*, group: CommunityGroup) -> dict[str, object]:
@@ -592,20 +595,17 @@ def chat_push_new_messages(*, group_id: int) -> ChatPushReport:
     messages newer than the last push, never to the muted, never without push consent. Members
     still inside the interval are reported in `next_run_at` (the task runs again then).
     """
-    import json
-
     from django.db.models import Min, Q
 
     from cms.push.models import PushSubscription
-    from cms.push.sender import PushMessage, Result
-    from cms.push.services import PushNotConfigured, push_send, send_options
+    from cms.push.services import PushNotConfigured, send_options
 
     report = ChatPushReport()
     group = CommunityGroup.objects.filter(pk=group_id, is_active=True).first()
     if group is None or group.last_message_id == 0:
         return report
     try:
-        options = send_options()
+        send_options()
     except PushNotConfigured:
         logger.warning("chat push for group %s skipped: no VAPID key", group_id)
         return report
@@ -637,25 +637,69 @@ def chat_push_new_messages(*, group_id: int) -> ChatPushReport:
     )
     report.members = claimed.count()
     try:
-        payload = json.dumps(
-            chat_push_payload(group=group), ensure_ascii=False, separators=(",", ":")
-        ).encode()
-        messages = [
-            PushMessage(pk, endpoint, p256dh, auth, payload, payload)
-            for pk, endpoint, p256dh, auth in subscriptions
-        ]
-        expired: list[int] = []
-        outcomes = [o for chunk in push_send(messages=messages, options=options) for o in chunk]
-        for outcome in outcomes:
-            if outcome.result == Result.SENT:
-                report.pushes_sent += 1
-            elif outcome.result == Result.EXPIRED:
-                report.pushes_expired += 1
-                expired.append(outcome.key)
-            else:
-                report.pushes_failed += 1
-        if expired:
-            PushSubscription.objects.filter(pk__in=expired).delete()
+        _chat_push_send(group=group, subscriptions=subscriptions, attempts={}, report=report)
     finally:
         claimed.update(push_claim="")
     return report
+
+
+def chat_push_retry(*, group_id: int, retry: list[tuple[int, int]]) -> ChatPushReport:
+    """Try again the pushes of a group that failed for a while (a 429, 5xx, timeout or reset),
+    with their tries so far: only to members who still have unread messages, are not muted
+    and still accept push. The same retry rule as notices (`push_retry_wait`)."""
+    from cms.push.models import PushSubscription
+    from cms.push.services import PushNotConfigured
+
+    report = ChatPushReport()
+    group = CommunityGroup.objects.filter(pk=group_id, is_active=True).first()
+    if group is None or not retry:
+        return report
+    attempts = dict(retry)
+    still_waiting = Membership.objects.filter(
+        group=group,
+        status__in=READING_STATUSES,
+        muted=False,
+        last_read_message_id__lt=group.last_message_id,
+        alumnus__status="active",
+        alumnus__consent_push=True,
+    ).values("alumnus_id")
+    subscriptions = list(
+        PushSubscription.objects.filter(
+            pk__in=list(attempts), alumnus_id__in=still_waiting
+        ).values_list("pk", "endpoint", "p256dh", "auth")
+    )
+    report.members = len({pk for pk, *_ in subscriptions})
+    try:
+        _chat_push_send(group=group, subscriptions=subscriptions, attempts=attempts, report=report)
+    except PushNotConfigured:
+        logger.warning("chat push retry for group %s skipped: no VAPID key", group_id)
+    return report
+
+
+def _chat_push_send(
+    *,
+    group: CommunityGroup,
+    subscriptions: list[tuple[int, str, str, str]],
+    attempts: dict[int, int],
+    report: ChatPushReport,
+) -> None:
+    import json
+
+    from cms.push.sender import PushMessage
+    from cms.push.services import push_send_retrying
+
+    payload = json.dumps(
+        chat_push_payload(group=group), ensure_ascii=False, separators=(",", ":")
+    ).encode()
+    messages = [
+        PushMessage(pk, endpoint, p256dh, auth, payload, payload)
+        for pk, endpoint, p256dh, auth in subscriptions
+    ]
+    if not messages:
+        return
+    outcome = push_send_retrying(messages=messages, attempts=attempts)
+    report.pushes_sent += len(outcome.sent)
+    report.pushes_expired += len(outcome.expired)
+    report.pushes_failed += len(outcome.failed)
+    report.retry = sorted(outcome.retry.items())
+    report.retry_at = outcome.retry_at

@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from cms.push.services import digest_send
+from cms.push.tasks import digest_send_task, task_run_again
 
 
 class Command(BaseCommand):
@@ -36,3 +37,9 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{target:%Y-%m}: {report.alumni_mailed} 人に {report.items} 件をお送りしました。"
         )
+        if report.retry_at is not None:
+            task_run_again(digest_send_task, report.retry_at, target.isoformat())
+            self.stdout.write(
+                "送れなかったメールは "
+                f"{timezone.localtime(report.retry_at):%H:%M} 以降に自動で再送します。"
+            )
