@@ -12,6 +12,8 @@ from jinja2 import Environment
 from markupsafe import Markup
 from wagtail.models import Page
 
+from cms.surveys.selectors import survey_current_version
+
 from . import assets
 from .body import References, Resolved, page_body, resolve, rich_text
 from .content import Entry, SiteContent
@@ -279,7 +281,8 @@ class Renderer:
             extra["entries"] = self.content.press
             og_type = "website"
         elif kind == "survey":
-            extra["form"] = specific.get_form(page=specific, user=None)
+            version = survey_current_version(survey=specific)
+            extra["questions"] = version.questions if version else []
             extra["login_path"] = "/app/login/"
         return self.render(
             specific.template,
