@@ -1,9 +1,9 @@
 """Survey results HR can trust: the questionnaire across versions, per-question tallies and
 cross-tabs whose small cells (fewer than 5 people) can be neither read nor worked out.
 
-Everything here is a pure function over plain data (a version's schema as in the survey
-contract, `ResponseRecord`s); `cms.surveys.selectors`/the admin views read the database and call
-these, so the rules are tested on small hand-made tables.
+The rules are pure functions over plain data (a version's schema as in the survey contract,
+`ResponseRecord`s), tested on small hand-made tables; the reads at the end feed them from the
+database for the admin's results screen and the exports.
 """
 
 from __future__ import annotations
@@ -15,6 +15,11 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
+
+from django.utils import timezone
+
+from .models import SurveyPage, SurveyResponse, SurveyVersion
+from .selectors import survey_audience_ids
 
 CHOICE_TYPES = frozenset({"single", "multiple", "scale"})
 TEXT_TYPES = frozenset({"short_text", "long_text"})
@@ -609,3 +614,116 @@ def crosstab(
         _cell(tables[0], plans[0], (m, 2)),
     )
     return CrossTab(question, dimension.label, columns, rows, totals)
+
+
+# --- reads ---------------------------------------------------------------------------------------
+
+
+def survey_catalogue(*, survey: SurveyPage) -> list[CatalogueQuestion]:
+    """The survey's questionnaire over all its published versions (see questionnaire_catalogue)."""
+    return questionnaire_catalogue(
+        versions=SurveyVersion.objects.filter(survey=survey).values_list("number", "schema")
+    )
+
+
+def _offered(schema: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
+    return {
+        str(q["id"]): tuple(str(o["id"]) for o in q.get("options") or [])
+        for q in schema.get("questions", [])
+        if q.get("type") in CHOICE_TYPES
+    }
+
+
+def survey_response_records(*, survey: SurveyPage) -> list[ResponseRecord]:
+    """Every response of the survey, oldest first, with its author's department, retirement
+    year and birth date (for the cross-tabs and exports) and its version's options."""
+    versions = {
+        pk: (number, _offered(schema))
+        for pk, number, schema in SurveyVersion.objects.filter(survey=survey).values_list(
+            "pk", "number", "schema"
+        )
+    }
+    rows = (
+        SurveyResponse.objects.filter(survey=survey)
+        .order_by("submitted_at", "pk")
+        .values_list(
+            "pk",
+            "alumnus_id",
+            "version_id",
+            "answers",
+            "submitted_at",
+            "updated_at",
+            "alumnus__former_department",
+            "alumnus__retired_on",
+            "alumnus__birth_date",
+        )
+    )
+    return [
+        ResponseRecord(
+            id=pk,
+            alumnus_id=alumnus_id,
+            version=versions[version_id][0],
+            answers=answers if isinstance(answers, dict) else {},
+            submitted_at=submitted_at,
+            updated_at=updated_at,
+            department=department or "",
+            retired_year=retired_on.year if retired_on else None,
+            birth_date=birth_date,
+            offered=versions[version_id][1],
+        )
+        for (
+            pk,
+            alumnus_id,
+            version_id,
+            answers,
+            submitted_at,
+            updated_at,
+            department,
+            retired_on,
+            birth_date,
+        ) in rows
+    ]
+
+
+@dataclass(frozen=True)
+class SurveyResults:
+    """What the results screen shows of one survey."""
+
+    audience: int
+    responses: int
+    responded_in_audience: int
+    tallies: tuple[QuestionTally, ...]
+    crosstabs: tuple[tuple[QuestionTally, tuple[CrossTab, ...]], ...]
+
+    @property
+    def rate(self) -> float:
+        return 100.0 * self.responded_in_audience / self.audience if self.audience else 0.0
+
+
+def survey_results(*, survey: SurveyPage, today: dt.date | None = None) -> SurveyResults:
+    """Response rate against the survey's audience (as it is now), the tallies of every
+    question ever asked and the cross-tabs of its choice questions."""
+    today = today or timezone.localdate()
+    records = survey_response_records(survey=survey)
+    catalogue = survey_catalogue(survey=survey)
+    audience = survey_audience_ids(survey=survey)
+    tallies = survey_tallies(catalogue=catalogue, records=records)
+    by_dimension = dimensions(today=today)
+    crosstabs = tuple(
+        (
+            tally,
+            tuple(
+                crosstab(question=tally.question, records=records, dimension=d)
+                for d in by_dimension
+            ),
+        )
+        for tally in tallies
+        if tally.question.type in CHOICE_TYPES and tally.respondents
+    )
+    return SurveyResults(
+        audience=len(audience),
+        responses=len(records),
+        responded_in_audience=len({r.alumnus_id for r in records} & audience),
+        tallies=tuple(tallies),
+        crosstabs=crosstabs,
+    )
