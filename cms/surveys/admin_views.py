@@ -33,8 +33,8 @@ PEOPLE_PERMISSION = "alumni.view_alumnus"
 EXPORT_TARGET = "survey_export"
 FREE_TEXT_TARGET = "survey_free_text"
 # The bar chart's geometry (SVG user units): a label line, then the bar and its number.
-CHART_WIDTH = 400
-BAR_MAX = 300
+CHART_WIDTH = 440
+BAR_MAX = 280
 ROW_HEIGHT = 44
 
 
