@@ -264,6 +264,8 @@ class AuditLogEntry(models.Model):
     action = models.CharField("操作", max_length=16, choices=AuditAction.choices)
     target = models.CharField("対象", max_length=100)
     record_ids = models.JSONField("対象レコード", default=list)
+    # What else the entry needs to say (an export's format, the characters it replaced).
+    detail = models.TextField("詳細", blank=True, default="")
     at = models.DateTimeField("日時", auto_now_add=True, db_index=True)
 
     class Meta:

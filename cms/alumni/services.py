@@ -59,6 +59,7 @@ def audit_log_record(
     action: str,
     target: str,
     record_ids: list[Any],
+    detail: str = "",
 ) -> AuditLogEntry:
     """Write one audit entry: which staff member saw or exported which personal records."""
     user = actor if isinstance(actor, User) else None
@@ -68,6 +69,7 @@ def audit_log_record(
         action=action,
         target=target,
         record_ids=[str(pk) for pk in record_ids],
+        detail=detail,
     )
 
 

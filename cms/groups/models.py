@@ -45,6 +45,19 @@ class AudienceGroup(PreviewableMixin, ClusterableModel):
         blank=True,
         help_text="カンマ区切り。いずれかに関心がある方が対象です。",
     )
+    # 「アンケートの回答」: people who answered question `answer_question` of `answer_survey` with
+    # one of `answer_options` and agreed that this answer may be used (targeting_consent).
+    # Edited as one field (AudienceGroupForm.answer_choice); a deleted survey matches nobody.
+    answer_survey = models.ForeignKey(
+        "surveys.SurveyPage",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="アンケート",
+    )
+    answer_question = models.CharField("質問", max_length=64, blank=True, default="")
+    answer_options = models.JSONField("選択肢", default=list, blank=True)
     members = ParentalManyToManyField(
         "alumni.Alumnus",
         blank=True,
@@ -64,6 +77,7 @@ class AudienceGroup(PreviewableMixin, ClusterableModel):
                 FieldRowPanel([FieldPanel("age_min"), FieldPanel("age_max")]),
                 FieldPanel("regions"),
                 FieldPanel("interests"),
+                FieldPanel("answer_choice"),
             ],
             heading="条件（設定した条件すべてに一致する方）",
         ),
@@ -89,6 +103,7 @@ class AudienceGroup(PreviewableMixin, ClusterableModel):
                 self.age_max is not None,
                 self.regions.strip(),
                 self.interests.strip(),
+                self.answer_question,
             ]
         )
 

@@ -47,7 +47,31 @@ def _rule_matches(*, group: AudienceGroup, today: dt.date) -> QuerySet[Alumnus]:
             if isinstance(values, list) and interests.intersection(map(str, values))
         ]
         alumni = alumni.filter(pk__in=ids)
+    if group.answer_question:
+        alumni = alumni.filter(pk__in=_answer_matches(group=group, alumni=alumni))
     return alumni
+
+
+def _answer_matches(*, group: AudienceGroup, alumni: QuerySet[Alumnus]) -> list[int]:
+    """The alumni who chose one of the group's options for its question and agreed that the
+    answer may be used for information (a deleted survey: nobody)."""
+    from cms.surveys.models import SurveyResponse  # surveys' selectors read groups'
+    from cms.surveys.results import chosen_options
+
+    if group.answer_survey_id is None:
+        return []
+    wanted = {str(option) for option in group.answer_options}
+    responses = SurveyResponse.objects.filter(
+        survey_id=group.answer_survey_id, alumnus__in=alumni
+    ).values_list("alumnus_id", "answers", "targeting_consent")
+    return [
+        alumnus_id
+        for alumnus_id, answers, consent in responses
+        if isinstance(consent, list)
+        and group.answer_question in consent
+        and isinstance(answers, dict)
+        and wanted.intersection(chosen_options(answers.get(group.answer_question)))
+    ]
 
 
 def audience_group_member_ids(*, group: AudienceGroup, today: dt.date | None = None) -> set[int]:

@@ -1,8 +1,10 @@
 """Admin of audience groups: a snippet with a live preview of who exactly is in the group."""
 
+from wagtail.admin.panels import ObjectList
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
+from .forms import AudienceGroupForm
 from .models import AudienceGroup
 
 
@@ -14,6 +16,7 @@ class AudienceGroupViewSet(SnippetViewSet):
     add_to_admin_menu = True
     list_display = ["name", "updated_at"]
     search_fields = ["name", "description"]
+    edit_handler = ObjectList(AudienceGroup.panels, base_form_class=AudienceGroupForm)
 
 
 register_snippet(AudienceGroupViewSet)

@@ -57,6 +57,7 @@ ARGUMENTS = {
     "notice_id": lambda data: data["notice"].pk,
     "group_id": lambda data: data["community_group"].pk,
     "message_id": lambda data: data["message"].pk,
+    "survey_id": lambda data: data["survey"].pk,
 }
 
 
@@ -210,6 +211,7 @@ def test_every_screen_the_project_adds_is_in_japanese(data: dict[str, Any]) -> N
         "/admin/documents/",
         "/admin/users/",
         "/admin/reports/site-history/",
+        f"/admin/surveys/{data['survey'].pk}/",
     ):
         assert url in found, f"{url} was not reached"
     assert len(found) > 40
