@@ -334,7 +334,7 @@ DETAIL_MODELS: dict[str, tuple[type[Page], tuple[str, ...], tuple[str, ...]]] = 
     "job": (JobPage, ("application_form",), ()),
     "press": (PressReleasePage, (), ()),
     "standard": (StandardPage, (), ()),
-    "survey": (SurveyPage, (), ("form_fields",)),
+    "survey": (SurveyPage, (), ()),
 }
 
 

@@ -8,6 +8,7 @@ from typing import Any
 import minify_html
 from django.conf import settings
 from django.template import engines
+from django.utils import timezone
 from jinja2 import Environment
 from markupsafe import Markup
 from wagtail.models import Page
@@ -15,7 +16,7 @@ from wagtail.models import Page
 from . import assets
 from .body import References, Resolved, page_body, resolve, rich_text
 from .content import Entry, SiteContent
-from .jinja import site_globals
+from .jinja import ja_date, site_globals
 
 NOTICES_PER_PAGE = 20
 HOME_NOTICES = 5
@@ -76,7 +77,14 @@ def tabs(path: str, content: SiteContent) -> list[Tab]:
         return any(prefix and path.startswith(prefix) for prefix in prefixes)
 
     found = [
-        Tab("home", "ホーム", "/", "/app/", path in ("/", "/app/")),
+        Tab(
+            "home",
+            "ホーム",
+            "/",
+            "/app/",
+            path in ("/", "/app/") or under("/app/surveys/", "/app/survey/"),
+            badge="surveys",
+        ),
         Tab(
             "notices",
             "お知らせ",
@@ -103,6 +111,17 @@ def tabs(path: str, content: SiteContent) -> list[Tab]:
         ),
     ]
     return [tab for tab in found if tab.href]
+
+
+def survey_intro(survey: Any) -> dict[str, str]:
+    """What the public survey page shows besides its title and intro: the answering period and
+    the app screen that answers it (the page itself holds no form: answers go through the API)."""
+    days = [
+        ja_date(timezone.localtime(moment)) if moment else ""
+        for moment in (survey.opens_at, survey.closes_at)
+    ]
+    period = f"{days[0]}〜{days[1]}" if any(days) else ""
+    return {"survey_period": period, "app_path": f"/app/survey/?id={survey.pk}"}
 
 
 def contact_view(contact: dict[str, str]) -> dict[str, str]:
@@ -279,8 +298,7 @@ class Renderer:
             extra["entries"] = self.content.press
             og_type = "website"
         elif kind == "survey":
-            extra["form"] = specific.get_form(page=specific, user=None)
-            extra["login_path"] = "/app/login/"
+            extra.update(survey_intro(specific))
         return self.render(
             specific.template,
             path=entry.path,
