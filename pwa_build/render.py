@@ -13,6 +13,8 @@ from jinja2 import Environment
 from markupsafe import Markup
 from wagtail.models import Page
 
+from cms.surveys.selectors import survey_current_version
+
 from . import assets
 from .body import References, Resolved, page_body, resolve, rich_text
 from .content import Entry, SiteContent
@@ -299,6 +301,8 @@ class Renderer:
             og_type = "website"
         elif kind == "survey":
             extra.update(survey_intro(specific))
+            version = survey_current_version(survey=specific)
+            extra["questions"] = version.questions if version else []
         return self.render(
             specific.template,
             path=entry.path,

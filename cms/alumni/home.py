@@ -3,8 +3,8 @@
 "Unread notices" are kept per device, in the server-side session (nothing in browser storage
 and no new table): a notice is unread when the alumnus may read it, it was first published in
 the last `NEW_NOTICE_DAYS` days and after this session last opened the notice list, and this
-session has not opened it. Surveys are "waiting" while open: answering comes later, so a survey
-already answered still counts.
+session has not opened it. Surveys are "waiting" while open to the alumnus (their audience, the
+window) and not yet answered by them.
 """
 
 import datetime as dt
@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.sessions.backends.base import SessionBase
-from django.db.models import Q
 from django.utils import timezone
 from wagtail.models import Page, Site
 
@@ -23,7 +22,7 @@ from cms.content.models import JobPage
 from cms.groups.chat.models import MembershipStatus
 from cms.groups.chat.selectors import groups_overview
 from cms.groups.selectors import notices_for_alumnus
-from cms.surveys.models import SurveyPage
+from cms.surveys.selectors import surveys_waiting_for
 
 NEW_NOTICE_DAYS = 30
 """Notices older than this are never "new", whatever the session remembers."""
@@ -147,21 +146,15 @@ def _open_jobs(today: dt.date, root: str) -> HomeSection:
     )
 
 
-def _waiting_surveys(now: dt.datetime, root: str) -> HomeSection:
-    surveys = (
-        SurveyPage.objects.live()
-        .public()
-        .filter(Q(opens_at__isnull=True) | Q(opens_at__lte=now))
-        .filter(Q(closes_at__isnull=True) | Q(closes_at__gt=now))
-        .order_by("closes_at", "pk")
-    )
-    found = list(surveys.only("title", "url_path", "closes_at"))
+def _waiting_surveys(alumnus: Alumnus, now: dt.datetime) -> HomeSection:
+    """Open to the alumnus and not answered yet; each leads to the app's answering screen."""
+    found = list(surveys_waiting_for(alumnus=alumnus, now=now).only("title", "closes_at"))
     return HomeSection(
         count=len(found),
         items=[
             HomeItem(
                 survey.title,
-                _relative_path(survey, root),
+                f"/app/survey/?id={survey.pk}",
                 timezone.localdate(survey.closes_at).isoformat() if survey.closes_at else "",
             )
             for survey in found[:SHOWN]
@@ -235,7 +228,7 @@ def member_home(
         initial=family[:1],
         notices=_unread_notices(alumnus, session, now),
         jobs=_open_jobs(today, root),
-        surveys=_waiting_surveys(now, root),
+        surveys=_waiting_surveys(alumnus, now),
         chat=_unread_chat(alumnus),
         eligibility=eligibility_window(alumnus=alumnus, today=today),
     )

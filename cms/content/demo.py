@@ -17,7 +17,8 @@ from django.utils import timezone
 from wagtail.documents.models import Document
 from wagtail.models import Page, Site
 
-from cms.surveys.models import SurveyPage, SurveyQuestion
+from cms.surveys.blocks import demo_questions
+from cms.surveys.models import SurveyPage
 
 from .models import (
     ContactSettings,
@@ -220,18 +221,13 @@ class _Loader:
             thank_you_text=f"<p>{html.escape(spec['thank_you_text'])}</p>",
             opens_at=now + dt.timedelta(days=spec["opens_in_days"]),
             closes_at=now + dt.timedelta(days=spec["closes_in_days"]),
+            questions=demo_questions(spec["questions"]),
         )
-        survey.form_fields = [
-            SurveyQuestion(
-                sort_order=order,
-                label=question["label"],
-                field_type=question["field_type"],
-                required=question.get("required", True),
-                choices="\n".join(question.get("choices", [])),
-            )
-            for order, question in enumerate(spec["questions"])
-        ]
-        self.child(home, survey)
+        existing = self.child(home, survey)
+        if not existing.questions and not _edited_by_editor(existing):
+            # A demo loaded when questions were Wagtail form fields: give it the blocks.
+            existing.questions = survey.questions
+            existing.save_revision().publish()
 
     def press_releases(self, index: Page) -> None:
         for spec in self.data["press_releases"]:

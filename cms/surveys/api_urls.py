@@ -1,5 +1,11 @@
 """API routes of the surveys domain, mounted under /api/v1/ by cms.api."""
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from .api import SurveyDetailView, SurveyListView, SurveyResponseView
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("surveys", SurveyListView.as_view(), name="survey-list"),
+    path("surveys/<int:survey_id>", SurveyDetailView.as_view(), name="survey-detail"),
+    path("surveys/<int:survey_id>/response", SurveyResponseView.as_view(), name="survey-response"),
+]

@@ -7,3 +7,6 @@ class SurveysConfig(AppConfig):
     name = "cms.surveys"
     label = "surveys"
     verbose_name = "アンケート"
+
+    def ready(self) -> None:
+        from . import signals  # noqa: F401

@@ -1,88 +1,76 @@
-"""Surveys on what matters to alumni when they consider coming back; HR edits the questions."""
+"""Surveys on what matters to alumni when they consider coming back: the page HR edits, the
+versions its publishes make, and each alumnus's one response."""
 
 from typing import Any, ClassVar
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
-from modelcluster.fields import ParentalKey
-from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
-from wagtail.contrib.forms.forms import FormBuilder, WagtailAdminFormPageForm
-from wagtail.contrib.forms.models import FORM_FIELD_CHOICES, AbstractForm, AbstractFormField
-from wagtail.fields import RichTextField
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from modelcluster.fields import ParentalManyToManyField
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
+from wagtail.fields import RichTextField, StreamField
+from wagtail.models import Page
 from wagtail_headless_preview.models import HeadlessPreviewMixin
 
 from cms.content.forms import RevisionSafePageForm
 
-SCALE_FIELD = "scale"
-SCALE_DEFAULT_CHOICES = [
-    "重視しない",
-    "あまり重視しない",
-    "どちらともいえない",
-    "やや重視する",
-    "重視する",
-]
+from .blocks import SCALE_DEFAULT_CHOICES, QuestionsBlock
+from .panels import SurveyAnswersPanel
+
+__all__ = ["SCALE_DEFAULT_CHOICES", "SurveyPage", "SurveyResponse", "SurveyVersion"]
 
 
-class SurveyFormBuilder(FormBuilder):
-    """Wagtail's form builder plus a five-point scale (the choices name the points, low to high)."""
+class SurveyPage(HeadlessPreviewMixin, Page):
+    """A survey HR edits in Wagtail; alumni answer it in the app through the API
+    (`cms/surveys/api.py`), never through this page, which only shows its introduction."""
 
-    def create_scale_field(self, field: "SurveyQuestion", options: dict[str, Any]) -> forms.Field:
-        if field.choices.strip():
-            options["choices"] = self.get_formatted_field_choices(field)
-        else:
-            options["choices"] = [(label, label) for label in SCALE_DEFAULT_CHOICES]
-        return forms.ChoiceField(widget=forms.RadioSelect, **options)
-
-
-class SurveyQuestion(AbstractFormField):
-    page = ParentalKey("SurveyPage", on_delete=models.CASCADE, related_name="form_fields")
-    field_type = models.CharField(
-        verbose_name="質問の種類",
-        max_length=16,
-        choices=[*FORM_FIELD_CHOICES, (SCALE_FIELD, "5段階評価")],
-    )
-
-    class Meta(AbstractFormField.Meta):
-        verbose_name = "質問"
-        verbose_name_plural = "質問"
-
-
-class RevisionSafeFormPageForm(RevisionSafePageForm, WagtailAdminFormPageForm):
-    """The survey editor: Wagtail's form-page checks, saved so that an autosave never undoes a
-    publish (see cms.content.forms)."""
-
-
-class SurveyPage(HeadlessPreviewMixin, AbstractForm):
-    """A survey built from form fields HR edits in the admin; answering needs a login."""
-
-    base_form_class = RevisionSafeFormPageForm
+    base_form_class = RevisionSafePageForm
 
     intro = RichTextField("説明", features=["bold", "ul", "ol", "link"], blank=True)
+    questions = StreamField(QuestionsBlock(), verbose_name="質問", blank=True)
     thank_you_text = RichTextField("回答後のメッセージ", features=["bold", "link"], blank=True)
     opens_at = models.DateTimeField("回答受付開始", null=True, blank=True)
     closes_at = models.DateTimeField("回答受付終了", null=True, blank=True)
-    members_only = models.BooleanField("登録者のみ回答可", default=True)
-
-    form_builder = SurveyFormBuilder
+    audience_groups = ParentalManyToManyField(
+        "groups.AudienceGroup",
+        blank=True,
+        related_name="surveys",
+        verbose_name="回答をお願いするグループ",
+        help_text="選ばないときは、登録者全員が回答できます。",
+    )
+    notify_on_publish = models.BooleanField(
+        "公開時に対象者へ通知する",
+        default=True,
+        help_text="プッシュ通知またはメールでお知らせします（月1〜2回の配信に数えます）。",
+    )
+    remind_days_before_close = models.PositiveSmallIntegerField(
+        "締め切り前のリマインド（日前）",
+        null=True,
+        blank=True,
+        default=3,
+        help_text="未回答の人に、締め切りの何日前にお知らせするか。空欄ならリマインドしません。",
+    )
 
     content_panels: ClassVar[list[Any]] = [
-        *AbstractForm.content_panels,
+        *Page.content_panels,
+        SurveyAnswersPanel(heading="回答の状況"),
         FieldPanel("intro"),
-        InlinePanel("form_fields", label="質問"),
+        FieldPanel("questions"),
         FieldPanel("thank_you_text"),
         MultiFieldPanel(
             [
                 FieldRowPanel([FieldPanel("opens_at"), FieldPanel("closes_at")]),
-                FieldPanel("members_only"),
+                FieldPanel("audience_groups", widget=forms.CheckboxSelectMultiple),
+                FieldPanel("notify_on_publish"),
+                FieldPanel("remind_days_before_close"),
             ],
-            heading="回答の受付",
+            heading="回答の受付と対象者",
         ),
     ]
     parent_page_types: ClassVar[list[str]] = ["content.HomePage"]
     subpage_types: ClassVar[list[str]] = []
     template = "pages/survey_page.html"
-    landing_page_template = "pages/survey_page_landing.html"
 
     class Meta:
         verbose_name = "アンケート"
@@ -92,3 +80,70 @@ class SurveyPage(HeadlessPreviewMixin, AbstractForm):
         super().clean()
         if self.opens_at and self.closes_at and self.closes_at <= self.opens_at:
             raise ValidationError({"closes_at": "回答受付終了は開始より後の日時にしてください。"})
+
+    def serve(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        # Answers go through the API only: this page reads, and nothing a POST carries is kept.
+        if request.method not in ("GET", "HEAD"):
+            return HttpResponseNotAllowed(["GET", "HEAD"])
+        return super().serve(request, *args, **kwargs)
+
+
+class SurveyVersion(models.Model):
+    """The questions as published, frozen: a publish that changes them makes the next number.
+    `schema` = {"questions": [...]} (the survey contract's QUESTION shape)."""
+
+    survey = models.ForeignKey(
+        SurveyPage, on_delete=models.CASCADE, related_name="versions", verbose_name="アンケート"
+    )
+    number = models.PositiveIntegerField("版")
+    published_at = models.DateTimeField("公開日時")
+    schema = models.JSONField("質問", default=dict)
+
+    class Meta:
+        verbose_name = "アンケートの版"
+        verbose_name_plural = "アンケートの版"
+        ordering = ["survey", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["survey", "number"], name="survey_version_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.survey} 第{self.number}版"
+
+    @property
+    def questions(self) -> list[dict[str, Any]]:
+        return list(self.schema.get("questions", []))
+
+
+class SurveyResponse(models.Model):
+    """One alumnus's answers to one survey, replaceable until it closes; `answers` is keyed by
+    question id and records the version it answered."""
+
+    survey = models.ForeignKey(
+        SurveyPage, on_delete=models.CASCADE, related_name="responses", verbose_name="アンケート"
+    )
+    alumnus = models.ForeignKey(
+        "alumni.Alumnus",
+        on_delete=models.CASCADE,
+        related_name="survey_responses",
+        verbose_name="回答者",
+    )
+    version = models.ForeignKey(
+        SurveyVersion, on_delete=models.PROTECT, related_name="responses", verbose_name="版"
+    )
+    answers = models.JSONField("回答", default=dict)
+    targeting_consent = models.JSONField("情報提供への利用に同意した質問", default=list)
+    submitted_at = models.DateTimeField("最初の回答日時")
+    updated_at = models.DateTimeField("最後の更新日時")
+
+    class Meta:
+        verbose_name = "アンケートの回答"
+        verbose_name_plural = "アンケートの回答"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["survey", "alumnus"], name="survey_response_one_per_alumnus"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.survey} / {self.alumnus_id}"

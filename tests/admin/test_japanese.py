@@ -33,7 +33,6 @@ from tests.content.factories import (
     PressReleasePageFactory,
     StandardPageFactory,
     SurveyPageFactory,
-    SurveyQuestionFactory,
     make_site,
 )
 
@@ -70,7 +69,6 @@ def data(django_user_model: Any) -> dict[str, Any]:
     PressReleasePageFactory(parent=PressReleaseIndexPageFactory(parent=home), title="開設")
     StandardPageFactory(parent=home, title="このサイトについて")
     survey = SurveyPageFactory(parent=home, title="アンケート")
-    SurveyQuestionFactory(page=survey, field_type="singleline", label="ご意見", required=False)
     alumnus = AlumnusFactory(family_name="青葉", given_name="花子")
     RosterEntryFactory(family_name="泉", given_name="健")
     group = CommunityGroupFactory(name="山歩きの会")
@@ -90,6 +88,7 @@ def data(django_user_model: Any) -> dict[str, Any]:
         "notice": notice,
         "community_group": group,
         "message": message,
+        "survey": survey,
     }
 
 

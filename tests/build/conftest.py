@@ -17,7 +17,6 @@ from tests.content.factories import (
     PressReleasePageFactory,
     StandardPageFactory,
     SurveyPageFactory,
-    SurveyQuestionFactory,
     make_site,
 )
 
@@ -62,8 +61,7 @@ def site_tree(db: None) -> SiteTree:
     press = PressReleaseIndexPageFactory(parent=home)
     PressReleasePageFactory(parent=press, slug="launch", title="アルムナイネットワーク開設")
     StandardPageFactory(parent=home, slug="about", title="このサイトについて")
-    survey = SurveyPageFactory(parent=home, slug="survey", title="カムバック意向アンケート")
-    SurveyQuestionFactory(page=survey, field_type="scale", label="給与を重視しますか")
+    SurveyPageFactory(parent=home, slug="survey", title="カムバック意向アンケート")
     return SiteTree(home, notices, public, members, draft)
 
 

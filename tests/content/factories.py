@@ -18,7 +18,9 @@ from cms.content.models import (
     PressReleasePage,
     StandardPage,
 )
-from cms.surveys.models import SurveyPage, SurveyQuestion
+from cms.surveys.blocks import SCALE_DEFAULT_CHOICES, option_items
+from cms.surveys.models import SurveyPage
+from cms.surveys.services import survey_version_sync
 
 
 class HomePageFactory(wagtail_factories.PageFactory):
@@ -111,16 +113,30 @@ class StandardPageFactory(wagtail_factories.PageFactory):
         model = StandardPage
 
 
+def question(
+    kind: str, label: str, options: list[str] | None = None, **fields: Any
+) -> dict[str, Any]:
+    """One question block as raw StreamField data (ids are given on save); `fields` are the
+    block's other fields (required, help_text, show_if_question, show_if_answers, targeting)."""
+    value: dict[str, Any] = {"label": label, "help_text": "", "required": True, **fields}
+    if options is not None:
+        value["options"] = option_items(options)
+    return {"type": kind, "value": value}
+
+
 class SurveyPageFactory(wagtail_factories.PageFactory):
+    """A live survey with one scale question, its first version made as a publish would."""
+
     title = "アンケート"
+    questions: Any = factory.LazyFunction(
+        lambda: [question("scale", "給与を重視しますか", SCALE_DEFAULT_CHOICES)]
+    )
 
     class Meta:
         model = SurveyPage
+        skip_postgeneration_save = True
 
-
-class SurveyQuestionFactory(factory.django.DjangoModelFactory):
-    label = factory.Sequence(lambda n: f"質問 {n}")
-    field_type = "singleline"
-
-    class Meta:
-        model = SurveyQuestion
+    @factory.post_generation
+    def version(obj: SurveyPage, create: bool, extracted: Any, **kwargs: Any) -> None:
+        if create and obj.live:
+            survey_version_sync(survey=obj)

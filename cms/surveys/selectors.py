@@ -1,0 +1,162 @@
+"""Reads of surveys: the current version, who a survey is for, what is open to an alumnus, and
+the catalogue of every question and option ever published (what results and exports use)."""
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from cms.alumni.models import Alumnus, AlumnusStatus
+from cms.groups.selectors import alumni_in_groups, alumnus_group_ids
+
+from .errors import CLOSED, NOT_YET_OPEN
+from .models import SurveyPage, SurveyResponse, SurveyVersion
+
+RECENTLY_CLOSED_DAYS = 30
+"""A closed survey stays in the alumnus's list this long (to see it closed, not to answer)."""
+
+
+def survey_current_version(*, survey: SurveyPage) -> SurveyVersion | None:
+    """The version alumni answer now: the last one published (None before the first publish
+    with questions)."""
+    return SurveyVersion.objects.filter(survey=survey).order_by("-number").first()
+
+
+def survey_window_refusal(*, survey: SurveyPage, now: dt.datetime | None = None) -> str | None:
+    """Why the survey takes no answer at `now` (Japanese), or None while it is open."""
+    now = now or timezone.now()
+    if survey.opens_at is not None and now < survey.opens_at:
+        return NOT_YET_OPEN
+    if survey.closes_at is not None and now >= survey.closes_at:
+        return CLOSED
+    return None
+
+
+def survey_is_open(*, survey: SurveyPage, now: dt.datetime | None = None) -> bool:
+    return survey.live and survey_window_refusal(survey=survey, now=now) is None
+
+
+def survey_audience_ids(*, survey: SurveyPage) -> set[int]:
+    """Ids of the active alumni the survey is for: its groups' members, or every active member
+    when it names no group."""
+    groups = list(survey.audience_groups.all())
+    if not groups:
+        return set(Alumnus.objects.filter(status=AlumnusStatus.ACTIVE).values_list("pk", flat=True))
+    return alumni_in_groups(groups=groups)
+
+
+def _for_alumnus(alumnus: Alumnus) -> QuerySet[SurveyPage]:
+    """Live surveys with a published version whose audience includes `alumnus`."""
+    if alumnus.status != AlumnusStatus.ACTIVE:
+        return SurveyPage.objects.none()
+    return (
+        SurveyPage.objects.live()
+        .filter(versions__isnull=False)
+        .filter(
+            Q(audience_groups__isnull=True)
+            | Q(audience_groups__in=alumnus_group_ids(alumnus=alumnus))
+        )
+        .distinct()
+    )
+
+
+def survey_for_alumnus(*, survey_id: int, alumnus: Alumnus) -> SurveyPage | None:
+    """The survey if it is live and for `alumnus` (open or not), else None."""
+    return _for_alumnus(alumnus).filter(pk=survey_id).first()
+
+
+def survey_in_audience(*, survey: SurveyPage, alumnus: Alumnus) -> bool:
+    return _for_alumnus(alumnus).filter(pk=survey.pk).exists()
+
+
+def surveys_open_for(*, alumnus: Alumnus, now: dt.datetime | None = None) -> QuerySet[SurveyPage]:
+    """Surveys `alumnus` may answer at `now`, the soonest to close first."""
+    now = now or timezone.now()
+    return (
+        _for_alumnus(alumnus)
+        .filter(Q(opens_at__isnull=True) | Q(opens_at__lte=now))
+        .filter(Q(closes_at__isnull=True) | Q(closes_at__gt=now))
+        .order_by("closes_at", "pk")
+    )
+
+
+def surveys_listed_for(*, alumnus: Alumnus, now: dt.datetime | None = None) -> QuerySet[SurveyPage]:
+    """What the app lists: the open surveys, then those closed in the last
+    `RECENTLY_CLOSED_DAYS` days (shown as closed)."""
+    now = now or timezone.now()
+    return (
+        _for_alumnus(alumnus)
+        .filter(Q(opens_at__isnull=True) | Q(opens_at__lte=now))
+        .filter(
+            Q(closes_at__isnull=True)
+            | Q(closes_at__gt=now - dt.timedelta(days=RECENTLY_CLOSED_DAYS))
+        )
+        .order_by("closes_at", "pk")
+    )
+
+
+def surveys_waiting_for(
+    *, alumnus: Alumnus, now: dt.datetime | None = None
+) -> QuerySet[SurveyPage]:
+    """Open surveys `alumnus` has not answered yet (the member home's count)."""
+    return surveys_open_for(alumnus=alumnus, now=now).exclude(responses__alumnus=alumnus)
+
+
+def survey_response_of(*, survey: SurveyPage, alumnus: Alumnus) -> SurveyResponse | None:
+    return (
+        SurveyResponse.objects.select_related("version")
+        .filter(survey=survey, alumnus=alumnus)
+        .first()
+    )
+
+
+def survey_responses_by_survey(*, alumnus: Alumnus) -> dict[int, SurveyResponse]:
+    """The alumnus's responses, by survey id."""
+    return {r.survey_id: r for r in SurveyResponse.objects.filter(alumnus=alumnus)}
+
+
+def survey_question_catalogue(*, survey: SurveyPage) -> list[dict[str, Any]]:
+    """Every question and option ever published, each with its last label and type: the
+    current version's questions in their order, then removed ones in the order they last had.
+    Options likewise (current first, removed after). Each question and option carries
+    "removed": bool, and each question "versions": the version numbers it appeared in."""
+    versions = list(SurveyVersion.objects.filter(survey=survey).order_by("number"))
+    latest: dict[str, dict[str, Any]] = {}
+    seen_in: dict[str, list[int]] = {}
+    options: dict[str, dict[str, dict[str, Any]]] = {}
+    last_order: dict[str, tuple[int, int]] = {}
+    for version in versions:
+        for position, question in enumerate(version.questions):
+            qid = question["id"]
+            latest[qid] = question
+            seen_in.setdefault(qid, []).append(version.number)
+            last_order[qid] = (version.number, position)
+            known = options.setdefault(qid, {})
+            for option in question.get("options", []):
+                known.pop(option["id"], None)  # re-inserted: the last order wins
+                known[option["id"]] = option
+    current = versions[-1].questions if versions else []
+    current_ids = [question["id"] for question in current]
+    removed = sorted(
+        (qid for qid in latest if qid not in set(current_ids)),
+        key=lambda qid: last_order[qid],
+    )
+    catalogue: list[dict[str, Any]] = []
+    for qid in [*current_ids, *removed]:
+        question = latest[qid]
+        live_options = {option["id"] for option in question.get("options", [])}
+        ordered = [option["id"] for option in question.get("options", [])] + [
+            oid for oid in options[qid] if oid not in live_options
+        ]
+        catalogue.append(
+            {
+                **question,
+                "removed": qid not in current_ids,
+                "versions": seen_in[qid],
+                "options": [
+                    {**options[qid][oid], "removed": oid not in live_options} for oid in ordered
+                ],
+            }
+        )
+    return catalogue
