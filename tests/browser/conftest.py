@@ -83,6 +83,7 @@ def serve(root: Path, port: int) -> Any:
 def demo_like_site() -> None:
     """Public pages of every type, plus a members-only notice that must stay out of dist/."""
     from cms.content.models import Visibility
+    from cms.surveys.models import SCALE_DEFAULT_CHOICES
     from tests.content.factories import (
         JobIndexPageFactory,
         JobPageFactory,
@@ -92,8 +93,8 @@ def demo_like_site() -> None:
         PressReleasePageFactory,
         StandardPageFactory,
         SurveyPageFactory,
-        SurveyQuestionFactory,
         make_site,
+        question,
     )
 
     def body(text: str) -> list[dict[str, str]]:
@@ -117,9 +118,15 @@ def demo_like_site() -> None:
         parent=press, slug="launch", title="アルムナイネットワークを開設します", body=body("発表")
     )
     StandardPageFactory(parent=home, slug="about")
-    survey = SurveyPageFactory(parent=home, slug="survey", title="カムバック採用に関するアンケート")
-    SurveyQuestionFactory(page=survey, field_type="scale", label="給与を重視しますか")
-    SurveyQuestionFactory(page=survey, field_type="singleline", label="ご意見", required=False)
+    SurveyPageFactory(
+        parent=home,
+        slug="survey",
+        title="カムバック採用に関するアンケート",
+        questions=[
+            question("scale", "給与を重視しますか", SCALE_DEFAULT_CHOICES),
+            question("short_text", "ご意見", required=False),
+        ],
+    )
 
 
 @pytest.fixture(scope="session")

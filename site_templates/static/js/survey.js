@@ -192,7 +192,10 @@
         ? Array.isArray(value) && value.indexOf(option.id) >= 0
         : value === option.id;
       label.appendChild(input);
-      if (question.type === "scale") label.appendChild(window.AlumniApp.el("span", "survey-scale-point", String(index + 1)));
+      if (question.type === "scale") {
+        label.appendChild(window.AlumniApp.el("span", "survey-scale-point", String(index + 1)));
+        label.appendChild(document.createTextNode(" ")); // read as 「5 重視する」
+      }
       label.appendChild(window.AlumniApp.el("span", "survey-choice-label", option.label));
       list.appendChild(label);
     });
@@ -222,9 +225,8 @@
     multiple: "あてはまるものをすべて選んでください。",
   };
 
-  function renderQuestion(question) {
-    var box = $("survey-question");
-    box.textContent = "";
+  // 「3 / 8」 and the bar; the total follows the answers (a condition can add or drop one).
+  function progress(question) {
     var list = shown();
     var position = list.indexOf(question) + 1;
     $("survey-progress-text").textContent = position + " / " + list.length;
@@ -233,6 +235,12 @@
     bar.setAttribute("aria-valuenow", String(position));
     bar.setAttribute("aria-valuetext", list.length + "問中 " + position + "問目");
     $("survey-progress-fill").style.width = Math.round((position / list.length) * 100) + "%";
+  }
+
+  function renderQuestion(question) {
+    var box = $("survey-question");
+    box.textContent = "";
+    progress(question);
 
     var choice = Boolean(CHOICES[question.type]);
     var group = field(choice ? "fieldset" : "div", "survey-fieldset");
@@ -326,7 +334,7 @@
     readCurrent();
     var question = state.byId[state.current];
     if (question.required && !hasAnswer(question)) {
-      state.errors[question.id] = ["この質問は回答が必要です。"];
+      state.errors[question.id] = ["この質問には回答が必要です。"];
       go(question);
       return;
     }
@@ -467,8 +475,14 @@
       forward();
     });
     // Every change is kept at once (in memory), so a condition and the button follow it.
-    $("survey-question").addEventListener("change", function () { readCurrent(); clearError(); nextLabel(); });
-    $("survey-question").addEventListener("input", function () { readCurrent(); });
+    // The error goes as soon as the answer changes (on input: a text field's change comes only
+    // when it loses focus, and the layout must not shift under the finger going to 次へ).
+    $("survey-question").addEventListener("input", function () { readCurrent(); clearError(); });
+    $("survey-question").addEventListener("change", function () {
+      readCurrent();
+      progress(state.byId[state.current]);
+      nextLabel();
+    });
     load();
   });
 })();
