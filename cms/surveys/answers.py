@@ -114,7 +114,7 @@ def _value(question: Mapping[str, Any], value: Any) -> Any:
     raise _Invalid(UNKNOWN)
 
 
-def _shown(question: Mapping[str, Any], answered: Mapping[str, Any]) -> bool:
+def question_shown(question: Mapping[str, Any], answered: Mapping[str, Any]) -> bool:
     """Whether the question is asked, given the answers kept so far (earlier questions only:
     a condition always names an earlier question, and a hidden one has no answer kept)."""
     condition = question.get("condition")
@@ -144,7 +144,7 @@ def answers_clean(
     kept: dict[str, Any] = {}
     for question in questions:
         qid = question["id"]
-        if not _shown(question, kept):
+        if not question_shown(question, kept):
             continue  # hidden: not asked, an answer sent anyway is dropped
         value = answers.get(qid)
         if _is_empty(value):

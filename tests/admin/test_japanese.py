@@ -21,6 +21,8 @@ from wagtail.models import Page, get_page_models
 from cms.alumni.services import audit_log_record
 from cms.groups.chat.models import Report
 from cms.staff_roles import ALUMNI_HR, CHAT_HR, DELIVERY_HR, role_grant
+from cms.surveys.selectors import survey_current_version
+from cms.surveys.services import survey_response_save
 from tests.admin.visible_text import english_ui, visible_texts
 from tests.alumni.factories import AlumnusFactory, RosterEntryFactory
 from tests.chat.factories import CommunityGroupFactory, member_of, post
@@ -70,6 +72,16 @@ def data(django_user_model: Any) -> dict[str, Any]:
     StandardPageFactory(parent=home, title="このサイトについて")
     survey = SurveyPageFactory(parent=home, title="アンケート")
     alumnus = AlumnusFactory(family_name="青葉", given_name="花子")
+    version = survey_current_version(survey=survey)
+    assert version is not None
+    scale = version.questions[0]  # answered: the editor shows its warning, in Japanese too
+    survey_response_save(
+        survey=survey,
+        alumnus=alumnus,
+        version_number=version.number,
+        answers={scale["id"]: scale["options"][2]["id"]},
+        targeting_consent=[],
+    )
     RosterEntryFactory(family_name="泉", given_name="健")
     group = CommunityGroupFactory(name="山歩きの会")
     message = post(group, member_of(group).alumnus, "こんにちは")

@@ -12,6 +12,8 @@ from cms.alumni.home import eligibility_window
 from cms.alumni.models import AlumnusStatus, EligibilitySettings
 from cms.alumni.normalise import wareki
 from cms.content.models import NoticeIndexPage, NoticePage
+from cms.surveys.selectors import survey_current_version
+from cms.surveys.services import survey_response_save
 from tests.alumni.factories import AlumnusFactory
 from tests.chat.factories import CommunityGroupFactory, member_of, post
 from tests.content.factories import (
@@ -91,6 +93,20 @@ def test_home_counts_unread_notices_open_jobs_waiting_surveys_and_unread_chat(
     SurveyPageFactory(
         parent=home, slug="closed-survey", title="終了", closes_at=now - dt.timedelta(days=1)
     )
+    answered = SurveyPageFactory(parent=home, slug="answered-survey", title="回答済み")
+    version = survey_current_version(survey=answered)
+    assert version is not None
+    scale = version.questions[0]
+    survey_response_save(
+        survey=answered,
+        alumnus=me,
+        version_number=version.number,
+        answers={scale["id"]: scale["options"][0]["id"]},
+        targeting_consent=[],
+    )
+    elsewhere = SurveyPageFactory(parent=home, slug="other-survey", title="他のグループ向け")
+    elsewhere.audience_groups.set([other])
+    elsewhere.save()
     talk = CommunityGroupFactory(name="交流広場")
     member_of(talk, me)
     friend = member_of(talk).alumnus

@@ -83,7 +83,7 @@ def serve(root: Path, port: int) -> Any:
 def demo_like_site() -> None:
     """Public pages of every type, plus a members-only notice that must stay out of dist/."""
     from cms.content.models import Visibility
-    from cms.surveys.models import SCALE_DEFAULT_CHOICES
+    from cms.surveys.blocks import SCALE_DEFAULT_CHOICES
     from tests.content.factories import (
         JobIndexPageFactory,
         JobPageFactory,

@@ -57,9 +57,8 @@ def test_load_demo_builds_the_expected_tree() -> None:
         and JobStatus.OPEN in statuses
     )
     survey = SurveyPage.objects.get()
-    kinds = set(survey.form_fields.values_list("field_type", flat=True))
-    assert survey.form_fields.count() >= 8
-    assert {"radio", "checkboxes", "scale", "multiline"} <= kinds
+    assert len(survey.questions) >= 8
+    assert {"single", "multiple", "scale", "long_text"} <= {q.block_type for q in survey.questions}
     assert PressReleasePage.objects.live().count() == 2
     assert set(StandardPage.objects.values_list("slug", flat=True)) == {
         "about",
