@@ -207,6 +207,7 @@ def test_an_alumnus_answers_offline_in_the_middle_and_the_answers_are_sent_once_
     assert "ご協力ありがとうございました" in page.locator("#survey-thanks").inner_text()
     assert page.evaluate("() => document.activeElement.id") == "survey-done-heading"
     assert offline.is_hidden()
+    badge.wait_for(state="hidden")  # answered: no longer waiting
     checked(page, "survey-thank-you")
     page.wait_for_timeout(500)
     assert len(sent) == 1

@@ -227,6 +227,9 @@
     });
   }
 
+  // Asks the counts again and redraws the badges (a screen that changed one: a survey sent).
+  App.refreshBadges = function () { showBadges(true); };
+
   function followSession() {
     if (!window.AlumniAPI || document.querySelector(".preview-banner")) return;
     window.AlumniAPI.session().then(function (result) {

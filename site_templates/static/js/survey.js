@@ -388,6 +388,7 @@
     status("");
     showRich($("survey-thanks"), state.survey.thank_you_text, "ご回答ありがとうございました。");
     $("survey-edit").hidden = !state.survey.is_open;
+    if (window.AlumniApp.refreshBadges) window.AlumniApp.refreshBadges(); // no longer waiting
     show("survey-done");
     window.scrollTo(0, 0);
     $("survey-done-heading").focus();
