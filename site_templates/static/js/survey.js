@@ -416,6 +416,10 @@
   window.addEventListener("online", function () {
     if (state.waiting) send();
   });
+  // Leaving while the answers wait for the connection would lose them (they are nowhere else).
+  window.addEventListener("beforeunload", function (event) {
+    if (state.waiting) event.preventDefault();
+  });
   window.addEventListener("offline", function () {
     if (state.sending) $("survey-offline").hidden = false;
   });

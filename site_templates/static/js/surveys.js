@@ -1,6 +1,7 @@
 // The surveys screen (/app/surveys/): the surveys open to the signed-in alumnus from
-// GET /api/v1/surveys, those waiting for an answer first, then those answered (revisable until
-// they close). Everything goes in as text; nothing is stored.
+// GET /api/v1/surveys: the open ones waiting for an answer, then those answered (revisable
+// until they close; a closed one stays listed for a while, as the API gives it). Everything goes
+// in as text; nothing is stored.
 (function () {
   "use strict";
   var $ = function (id) { return document.getElementById(id); };
@@ -49,7 +50,7 @@
         }
         status.textContent = "";
         var surveys = result.data.results || [];
-        fill("waiting", surveys.filter(function (s) { return !s.answered; }));
+        fill("waiting", surveys.filter(function (s) { return !s.answered && s.is_open; }));
         fill("answered", surveys.filter(function (s) { return s.answered; }));
         $("surveys-content").hidden = false;
       });
