@@ -155,9 +155,13 @@ APP_TITLES = {
     "export": "自分のデータ（印刷用）",
     "groups": "グループ",
     "chat": "グループでの会話",
+    "surveys": "アンケート",
+    "survey": "アンケートに回答",
 }
 
-MEMBER_SCREENS = frozenset({"home", "feed", "groups", "chat", "profile", "notifications", "export"})
+MEMBER_SCREENS = frozenset(
+    {"home", "feed", "groups", "chat", "profile", "notifications", "export", "surveys", "survey"}
+)
 """Screens only a signed-in alumnus can use: opened signed-out, they lead to the login and
 back (`/app/login/?next=…`). Their files are static shells, the same for everyone."""
 

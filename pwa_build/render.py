@@ -8,6 +8,7 @@ from typing import Any
 import minify_html
 from django.conf import settings
 from django.template import engines
+from django.utils import timezone
 from jinja2 import Environment
 from markupsafe import Markup
 from wagtail.models import Page
@@ -17,7 +18,7 @@ from cms.surveys.selectors import survey_current_version
 from . import assets
 from .body import References, Resolved, page_body, resolve, rich_text
 from .content import Entry, SiteContent
-from .jinja import site_globals
+from .jinja import ja_date, site_globals
 
 NOTICES_PER_PAGE = 20
 HOME_NOTICES = 5
@@ -78,7 +79,14 @@ def tabs(path: str, content: SiteContent) -> list[Tab]:
         return any(prefix and path.startswith(prefix) for prefix in prefixes)
 
     found = [
-        Tab("home", "ホーム", "/", "/app/", path in ("/", "/app/")),
+        Tab(
+            "home",
+            "ホーム",
+            "/",
+            "/app/",
+            path in ("/", "/app/") or under("/app/surveys/", "/app/survey/"),
+            badge="surveys",
+        ),
         Tab(
             "notices",
             "お知らせ",
@@ -105,6 +113,17 @@ def tabs(path: str, content: SiteContent) -> list[Tab]:
         ),
     ]
     return [tab for tab in found if tab.href]
+
+
+def survey_intro(survey: Any) -> dict[str, str]:
+    """What the public survey page shows besides its title and intro: the answering period and
+    the app screen that answers it (the page itself holds no form: answers go through the API)."""
+    days = [
+        ja_date(timezone.localtime(moment)) if moment else ""
+        for moment in (survey.opens_at, survey.closes_at)
+    ]
+    period = f"{days[0]}〜{days[1]}" if any(days) else ""
+    return {"survey_period": period, "app_path": f"/app/survey/?id={survey.pk}"}
 
 
 def contact_view(contact: dict[str, str]) -> dict[str, str]:
@@ -281,9 +300,9 @@ class Renderer:
             extra["entries"] = self.content.press
             og_type = "website"
         elif kind == "survey":
+            extra.update(survey_intro(specific))
             version = survey_current_version(survey=specific)
             extra["questions"] = version.questions if version else []
-            extra["login_path"] = "/app/login/"
         return self.render(
             specific.template,
             path=entry.path,

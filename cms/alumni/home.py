@@ -146,16 +146,15 @@ def _open_jobs(today: dt.date, root: str) -> HomeSection:
     )
 
 
-def _waiting_surveys(alumnus: Alumnus, now: dt.datetime, root: str) -> HomeSection:
-    found = list(
-        surveys_waiting_for(alumnus=alumnus, now=now).only("title", "url_path", "closes_at")
-    )
+def _waiting_surveys(alumnus: Alumnus, now: dt.datetime) -> HomeSection:
+    """Open to the alumnus and not answered yet; each leads to the app's answering screen."""
+    found = list(surveys_waiting_for(alumnus=alumnus, now=now).only("title", "closes_at"))
     return HomeSection(
         count=len(found),
         items=[
             HomeItem(
                 survey.title,
-                _relative_path(survey, root),
+                f"/app/survey/?id={survey.pk}",
                 timezone.localdate(survey.closes_at).isoformat() if survey.closes_at else "",
             )
             for survey in found[:SHOWN]
@@ -229,7 +228,7 @@ def member_home(
         initial=family[:1],
         notices=_unread_notices(alumnus, session, now),
         jobs=_open_jobs(today, root),
-        surveys=_waiting_surveys(alumnus, now, root),
+        surveys=_waiting_surveys(alumnus, now),
         chat=_unread_chat(alumnus),
         eligibility=eligibility_window(alumnus=alumnus, today=today),
     )

@@ -87,7 +87,7 @@ def test_home_counts_unread_notices_open_jobs_waiting_surveys_and_unread_chat(
         application_closes=today + dt.timedelta(days=10),
     )
     now = timezone.now()
-    SurveyPageFactory(
+    open_survey = SurveyPageFactory(
         parent=home, slug="open-survey", title="受付中", closes_at=now + dt.timedelta(days=5)
     )
     SurveyPageFactory(
@@ -132,7 +132,7 @@ def test_home_counts_unread_notices_open_jobs_waiting_surveys_and_unread_chat(
         "count": 0,
     }
     assert data["surveys"]["count"] == 1
-    assert data["surveys"]["items"][0]["url"] == "/open-survey/"
+    assert data["surveys"]["items"][0]["url"] == f"/app/survey/?id={open_survey.pk}"
     assert data["chat"]["count"] == 2
     assert data["chat"]["items"] == [
         {"title": "交流広場", "url": f"/app/chat/?group={talk.pk}", "date": "", "count": 2}

@@ -117,8 +117,9 @@ def test_the_tab_bar_marks_the_current_tab_and_member_links(
     home = (dist / "app/index.html").read_text()
     assert "data-member-href=/app/ " in home and "data-member-href=/app/feed/ " in home
     assert "data-badge=notices" in home and "data-badge=chat" in home
+    assert "data-badge=surveys" in home  # on the ホーム tab: the surveys waiting
     assert "<body data-member-screen>" in home
-    for screen in ("feed", "groups", "chat", "profile", "notifications"):
+    for screen in ("feed", "groups", "chat", "profile", "notifications", "surveys", "survey"):
         assert "<body data-member-screen>" in (dist / f"app/{screen}/index.html").read_text()
     for open_screen in ("app/login/index.html", "app/help/index.html", "index.html"):
         assert "data-member-screen" not in (dist / open_screen).read_text()
@@ -169,6 +170,7 @@ def test_the_service_worker_may_keep_only_public_pages_and_the_static_shells(
     assert config["shells"] == sorted(
         ["/app/", *(f"/app/{n}/" for n in ("chat", "export", "feed", "groups", "help", "invite"))]
         + [f"/app/{n}/" for n in ("login", "notifications", "profile", "register")]
+        + [f"/app/{n}/" for n in ("survey", "surveys")]
     )
     sw = (dist / "sw.js").read_text()
     precache = dict(json.loads(re.search(r"const PRECACHE = (.*);", sw).group(1)))  # type: ignore[union-attr]

@@ -172,6 +172,9 @@
     return homeAsked;
   };
 
+  // What a badge counts, as a screen reader says it (the tab's own name says where).
+  var BADGE_WORDS = { surveys: "回答待ち" };
+
   function setBadge(name, count) {
     document.querySelectorAll('[data-badge="' + name + '"]').forEach(function (badge) {
       badge.textContent = "";
@@ -182,7 +185,7 @@
       shown.textContent = count > 99 ? "99+" : String(count);
       var spoken = document.createElement("span");
       spoken.className = "visually-hidden";
-      spoken.textContent = "（未読 " + count + " 件）";
+      spoken.textContent = "（" + (BADGE_WORDS[name] || "未読") + " " + count + " 件）";
       badge.appendChild(shown);
       badge.appendChild(spoken);
     });
@@ -215,6 +218,7 @@
       var home = result.data;
       setBadge("notices", home.notices.count);
       setBadge("chat", home.chat.count);
+      setBadge("surveys", home.surveys.count);
       var initial = $("account-initial");
       if (initial && home.initial) { initial.textContent = home.initial; initial.hidden = false; }
       if (navigator.setAppBadge) {
@@ -222,6 +226,9 @@
       }
     });
   }
+
+  // Asks the counts again and redraws the badges (a screen that changed one: a survey sent).
+  App.refreshBadges = function () { showBadges(true); };
 
   function followSession() {
     if (!window.AlumniAPI || document.querySelector(".preview-banner")) return;
