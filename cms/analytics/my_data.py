@@ -143,7 +143,7 @@ def _audience_groups(alumnus: Alumnus) -> list[MyDataSection]:
 
 @my_data_provider
 def _deliveries(alumnus: Alumnus) -> list[MyDataSection]:
-    from cms.push.models import Delivery
+    from cms.push.models import Delivery, PushSubscription
 
     records = []
     deliveries = (
@@ -161,7 +161,22 @@ def _deliveries(alumnus: Alumnus) -> list[MyDataSection]:
                 _row("開封日時", jst_datetime(delivery.opened_at) if delivery.opened_at else ""),
             ]
         )
-    return [_described("deliveries", "push.Delivery", "受け取ったお知らせ", records)]
+    devices = [
+        [
+            _row("登録日時", jst_datetime(subscription.created_at)),
+            _row(
+                "最後に届いた日時",
+                jst_datetime(subscription.last_success_at) if subscription.last_success_at else "",
+            ),
+        ]
+        for subscription in PushSubscription.objects.filter(alumnus=alumnus).order_by("pk")
+    ]
+    return [
+        _described("deliveries", "push.Delivery", "受け取ったお知らせ", records),
+        _described(
+            "push_subscriptions", "push.PushSubscription", "プッシュ通知を受け取る端末", devices
+        ),
+    ]
 
 
 @my_data_provider
