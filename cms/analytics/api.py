@@ -45,7 +45,8 @@ class SessionWithoutToken(SessionAuthentication):
 
 def _origin_allowed(request: Request) -> bool:
     origin = request.META.get("HTTP_ORIGIN", "")
-    return bool(origin) and origin in settings.CSRF_TRUSTED_ORIGINS
+    allowed = {settings.PWA_BASE_URL, settings.API_ORIGIN, *settings.CSRF_TRUSTED_ORIGINS}
+    return bool(origin) and origin in allowed
 
 
 class SignalInput(serializers.Serializer):
@@ -55,7 +56,7 @@ class SignalInput(serializers.Serializer):
     )
     id = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
     channel = serializers.ChoiceField(
-        choices=[SignalChannel.PUSH, SignalChannel.MAIL], required=False
+        choices=[SignalChannel.PUSH, SignalChannel.EMAIL, SignalChannel.DIGEST], required=False
     )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:

@@ -30,9 +30,10 @@ class ContentKind(models.TextChoices):
 
 
 class SignalChannel(models.TextChoices):
+    # The same values as the `via=` of the links in notifications and mails (cms.push.Channel).
     PUSH = "push", "プッシュ通知"
-    MAIL = "mail", "メール"
-    APP = "app", "アプリ"
+    EMAIL = "email", "メール"
+    DIGEST = "digest", "月次まとめメール"
     NONE = "", "なし"
 
 
