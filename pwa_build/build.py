@@ -153,6 +153,7 @@ APP_TITLES = {
     "notifications": "通知の設定",
     "feed": "会員向けのお知らせ",
     "export": "自分のデータ（印刷用）",
+    "mydata": "自分のデータ",
     "groups": "グループ",
     "chat": "グループでの会話",
     "surveys": "アンケート",
@@ -160,7 +161,18 @@ APP_TITLES = {
 }
 
 MEMBER_SCREENS = frozenset(
-    {"home", "feed", "groups", "chat", "profile", "notifications", "export", "surveys", "survey"}
+    {
+        "home",
+        "feed",
+        "groups",
+        "chat",
+        "profile",
+        "notifications",
+        "export",
+        "mydata",
+        "surveys",
+        "survey",
+    }
 )
 """Screens only a signed-in alumnus can use: opened signed-out, they lead to the login and
 back (`/app/login/?next=…`). Their files are static shells, the same for everyone."""
@@ -213,6 +225,7 @@ def make_plan(
     config = {
         "name": renderer.site["name"],
         "offline": "/offline/",
+        "api_origin": settings.API_ORIGIN,  # where a notification click is recorded
         "icon": manifest.url("icons/icon-192.png"),
         "badge": manifest.url("icons/badge-96.png"),
         "swr_prefixes": [

@@ -217,7 +217,7 @@ self.addEventListener("push", (event) => {
     silent: Boolean(n.silent),
     requireInteraction: Boolean(n.require_interaction),
     timestamp: n.timestamp || Date.now(),
-    data: { navigate },
+    data: { navigate, notice: (n.data && n.data.notice) || null },
   };
   const badge = message.app_badge !== undefined ? message.app_badge : n.app_badge;
   const work = [self.registration.showNotification(n.title || CONFIG.name, options)];
@@ -227,12 +227,28 @@ self.addEventListener("push", (event) => {
   event.waitUntil(Promise.all(work));
 });
 
+// A click on a notice's notification is recorded by the API as that notice opened by push
+// (the API stores it only for a signed-in alumnus who agreed to analysis; the page it opens
+// may report it again, and the API counts one a day).
+function recordOpen(data) {
+  const notice = data && data.notice;
+  if (!notice || !CONFIG.api_origin) return Promise.resolve();
+  return fetch(CONFIG.api_origin + "/api/v1/signals", {
+    method: "POST",
+    credentials: "include",
+    keepalive: true,
+    headers: { "Content-Type": "text/plain" },
+    body: JSON.stringify({ signals: [{ type: "notice_opened", id: Number(notice), channel: "push" }] }),
+  }).catch(() => undefined);
+}
+
 self.addEventListener("notificationclick", (event) => {
   event.notification.close();
   const target = (event.notification.data && event.notification.data.navigate) ||
     new URL("/", self.location.origin).href;
   event.waitUntil(
     (async () => {
+      await recordOpen(event.notification.data);
       const windows = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
       const same = windows.find((client) => client.url === target);
       if (same) return same.focus().catch(() => same);

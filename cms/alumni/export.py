@@ -116,7 +116,7 @@ def export_sections(*, data: dict[str, Any]) -> list[dict[str, Any]]:
     return sections
 
 
-def _inert(value: str) -> str:
+def inert_cell(value: str) -> str:
     """A cell Excel shows as text, never runs as a formula (a message may start with "=")."""
     return "'" + value if value.startswith(("=", "+", "-", "@", "\t", "\r")) else value
 
@@ -133,5 +133,5 @@ def export_csv(*, sections: list[dict[str, Any]]) -> bytes:
         for number, record in enumerate(records, start=1):
             title = section["title"] + (f"（{number}件目）" if len(records) > 1 else "")
             for row in record:
-                writer.writerow([title, row["name"], _inert(row["value"])])
+                writer.writerow([title, row["name"], inert_cell(row["value"])])
     return ("\ufeff" + out.getvalue()).encode("utf-8")

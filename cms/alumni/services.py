@@ -44,6 +44,8 @@ from cms.alumni.selectors import (
     invitation_find_usable,
     roster_entry_refusal,
 )
+from cms.analytics.models import SignalType
+from cms.analytics.services import signal_record, signals_erase
 from cms.mailing import MailBatch, MailFailure, mail_retry_at, retry_delay
 
 logger = logging.getLogger(__name__)
@@ -683,6 +685,7 @@ def login_code_verify(*, email: str, code: str, ip: str) -> Alumnus:
     alumnus = used.alumnus
     if alumnus.status != AlumnusStatus.ACTIVE:
         raise AlumniError(WRONG_CODE, field="code")
+    signal_record(alumnus=alumnus, type=SignalType.LOGIN)  # only with consent to analysis
     return alumnus
 
 
@@ -726,6 +729,8 @@ def alumnus_update(
             setattr(alumnus, name, changes[name])
         if fields:
             alumnus.save(update_fields=fields)
+        if "consent_analytics" in fields and not alumnus.consent_analytics:
+            signals_erase(alumnus=alumnus)  # stopping analysis deletes what was recorded
         if new_email and changes_email:
             if Alumnus.objects.filter(email=new_email).exclude(pk=alumnus.pk).exists():
                 raise AlumniError("このメールアドレスは使えません。", field="email")

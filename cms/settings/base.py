@@ -312,6 +312,12 @@ ALUMNI_THROTTLE_WRONG_CODES_PER_EMAIL = 5
 ALUMNI_THROTTLE_WRONG_CODES_PER_IP = 20
 # New email addresses asked for by one alumnus (each gets a code by mail), within the window.
 ALUMNI_THROTTLE_EMAIL_CHANGES_PER_ALUMNUS = 3
+
+# Engagement signals (cms/analytics): raw signals are purged after this many months (two
+# application seasons); the monthly per-person counts stay while the person is registered.
+SIGNALS_RETENTION_MONTHS = int(env("SIGNALS_RETENTION_MONTHS", "25"))
+# The most signals one beacon may carry.
+SIGNALS_PER_BATCH = 50
 # Reverse proxies in front of the app that append the client address to X-Forwarded-For; the
 # per-IP throttles trust that header only this many hops deep (0: use the peer address).
 TRUSTED_PROXY_COUNT = int(env("TRUSTED_PROXY_COUNT", "0"))

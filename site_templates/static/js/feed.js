@@ -132,6 +132,7 @@
       var article = $("feed-notice");
       article.hidden = false;
       article.focus();
+      if (window.AlumniSignals) window.AlumniSignals.view(id, via);
       if (OPEN_CHANNELS.indexOf(via) >= 0) {
         // Counted only for alumni who consented (the API decides); then the parameter goes.
         api("POST", "/push/opens", { notice: Number(id), channel: via });

@@ -1,0 +1,121 @@
+"""Reads of the analytics domain: a person's signals, HR's activity view, per-page totals."""
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Max, Sum
+from django.utils import timezone
+from wagtail.models import Page
+
+from cms.alumni.models import Alumnus
+
+from .models import ContentKind, PageViewCount, Signal, SignalMonthly, SignalType
+
+VIEW_TYPES = (SignalType.PAGE_VIEW, SignalType.JOB_VIEWED, SignalType.NOTICE_OPENED)
+
+
+def signals_of(*, alumnus: Alumnus, since: dt.datetime) -> list[Signal]:
+    """The person's signals since `since`, newest first, each with `title` (the page's title)."""
+    signals = list(
+        Signal.objects.filter(alumnus=alumnus, occurred_at__gte=since).order_by("-occurred_at")
+    )
+    ids = {signal.content_id for signal in signals if signal.content_id}
+    titles = dict(Page.objects.filter(pk__in=ids).values_list("pk", "title"))
+    for signal in signals:
+        title = titles.get(signal.content_id or 0, "")
+        signal.title = title or (  # type: ignore[attr-defined]
+            signal.get_content_kind_display() if signal.content_kind else ""
+        )
+    return signals
+
+
+@dataclass
+class Activity:
+    """HR's view of one alumnus: logins a month, views by kind of content, last active."""
+
+    logins_by_month: list[tuple[dt.date, int]]
+    views_by_kind: list[tuple[str, int]]
+    last_active: dt.datetime | None
+
+
+def alumnus_activity(*, alumnus: Alumnus, months: int = 12) -> Activity:
+    """From the monthly counts (kept while registered) and the raw signals' latest time."""
+    today = timezone.localdate()
+    first = today.replace(day=1)
+    year, month = divmod(first.year * 12 + first.month - 1 - (months - 1), 12)
+    start = dt.date(year, month + 1, 1)
+    rows = SignalMonthly.objects.filter(alumnus=alumnus, month__gte=start)
+    logins = dict(
+        rows.filter(type=SignalType.LOGIN).values_list("month").annotate(total=Sum("count"))
+    )
+    series = []
+    cursor = start
+    while cursor <= first:
+        series.append((cursor, int(logins.get(cursor, 0))))
+        year, month = divmod(cursor.year * 12 + cursor.month, 12)
+        cursor = dt.date(year, month + 1, 1)
+    labels = dict(ContentKind.choices)
+    views = (
+        rows.filter(type__in=VIEW_TYPES)
+        .values_list("content_kind")
+        .annotate(total=Sum("count"))
+        .order_by("content_kind")
+    )
+    last = Signal.objects.filter(alumnus=alumnus).aggregate(last=Max("occurred_at"))["last"]
+    return Activity(
+        logins_by_month=series,
+        views_by_kind=[(labels.get(kind, kind), int(total)) for kind, total in views],
+        last_active=last,
+    )
+
+
+def monthly_counts(*, alumni_ids: list[int], since: dt.date) -> dict[int, dict[Any, int]]:
+    """HR's monthly per-person counts: {alumnus id: {(month, type): count}} from the kept table."""
+    found: dict[int, dict[Any, int]] = defaultdict(dict)
+    rows = (
+        SignalMonthly.objects.filter(alumnus_id__in=alumni_ids, month__gte=since)
+        .values_list("alumnus_id", "month", "type")
+        .annotate(total=Sum("count"))
+    )
+    for alumnus_id, month, kind, total in rows:
+        found[alumnus_id][(month, kind)] = int(total)
+    return found
+
+
+def page_view_totals(*, since: dt.date) -> list[dict[str, Any]]:
+    """Views per page since `since`: consenting alumni's signals plus the anonymous counts.
+    Nothing here says who viewed; HR without the alumni permission sees only this."""
+    totals: dict[tuple[str, int], int] = defaultdict(int)
+    for kind, content_id, total in (
+        PageViewCount.objects.filter(day__gte=since)
+        .values_list("content_kind", "content_id")
+        .annotate(total=Sum("count"))
+    ):
+        totals[(kind, content_id)] += int(total)
+    start = timezone.make_aware(dt.datetime.combine(since, dt.time.min))
+    for kind, content_id, total in (
+        Signal.objects.filter(
+            occurred_at__gte=start,
+            type__in=(SignalType.PAGE_VIEW, SignalType.JOB_VIEWED),
+            content_id__isnull=False,
+        )
+        .values_list("content_kind", "content_id")
+        .annotate(total=Sum("count"))
+    ):
+        totals[(kind, content_id)] += int(total)
+    titles = dict(Page.objects.filter(pk__in={pk for _, pk in totals}).values_list("pk", "title"))
+    labels = dict(ContentKind.choices)
+    return sorted(
+        (
+            {
+                "kind": labels.get(kind, kind),
+                "page_id": pk,
+                "title": titles.get(pk, "（削除されたページ）"),
+                "views": views,
+            }
+            for (kind, pk), views in totals.items()
+        ),
+        key=lambda row: (-row["views"], row["title"]),
+    )

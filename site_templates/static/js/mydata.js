@@ -1,0 +1,109 @@
+// 「自分のデータ」: everything the prefecture holds about the signed-in alumnus with its purpose
+// and retention (GET /api/v1/me/data), the switch of the analysis (PATCH /api/v1/me/consents)
+// and the downloads. Built with textContent only: the data is never parsed as markup.
+(function () {
+  "use strict";
+  var api = function (method, path, body) { return window.AlumniAPI.call(method, path, body); };
+  var $ = function (id) { return document.getElementById(id); };
+
+  function cell(tag, text, attributes) {
+    var node = document.createElement(tag);
+    node.textContent = text;
+    Object.keys(attributes || {}).forEach(function (name) { node.setAttribute(name, attributes[name]); });
+    return node;
+  }
+
+  function renderSections(holder, sections) {
+    holder.textContent = "";
+    sections.forEach(function (section) {
+      var block = document.createElement("section");
+      block.className = "export-section";
+      block.setAttribute("data-section", section.key);
+      block.appendChild(cell("h2", section.title));
+      var why = document.createElement("dl");
+      why.className = "export-purpose";
+      why.appendChild(cell("dt", "利用目的"));
+      why.appendChild(cell("dd", section.purpose || "—"));
+      why.appendChild(cell("dt", "保存期間"));
+      why.appendChild(cell("dd", section.retention || "—"));
+      block.appendChild(why);
+      if (section.note) block.appendChild(cell("p", section.note));
+      if (!section.records.length) block.appendChild(cell("p", "ありません。"));
+      section.records.forEach(function (record, index) {
+        var table = document.createElement("table");
+        table.className = "export-table";
+        var caption = section.title + (section.records.length > 1 ? "（" + (index + 1) + "件目）" : "");
+        table.appendChild(cell("caption", caption, section.records.length > 1 ? {} : { class: "visually-hidden" }));
+        var body = document.createElement("tbody");
+        record.forEach(function (row) {
+          var line = document.createElement("tr");
+          line.appendChild(cell("th", row.name, { scope: "row" }));
+          line.appendChild(cell("td", row.value === "" ? "—" : row.value));
+          body.appendChild(line);
+        });
+        table.appendChild(body);
+        block.appendChild(table);
+      });
+      holder.appendChild(block);
+    });
+  }
+
+  function showConsent(consent) {
+    $("analysis-state").textContent = consent.analysis
+      ? "現在、利用状況（ログイン・閲覧など）を分析に使うことに同意しています。"
+      : "現在、利用状況を分析に使っていません（ページの閲覧は、誰のものか分からない件数としてだけ数えます）。";
+    var list = $("analysis-purposes");
+    list.textContent = "";
+    consent.analysis_purposes.forEach(function (text) { list.appendChild(cell("li", text)); });
+    $("analysis-stop-effect").textContent = consent.stopping_analysis;
+    var toggle = $("analysis-toggle");
+    toggle.textContent = consent.analysis ? "分析への利用を止める（記録を削除）" : "分析への利用に同意する";
+    toggle.className = consent.analysis ? "button button-danger" : "button";
+    toggle.setAttribute("data-analysis", consent.analysis ? "on" : "off");
+  }
+
+  function load() {
+    return Promise.all([api("GET", "/me/data"), api("GET", "/me/consents")]).then(function (results) {
+      var data = results[0], consent = results[1];
+      if (data.status !== 200 || consent.status !== 200) {
+        $("mydata-error").textContent = (data.data && data.data.detail) || "読み込めませんでした。";
+        $("mydata-error").hidden = false;
+        return;
+      }
+      $("mydata-generated").textContent = data.data.generated_at;
+      showConsent(consent.data);
+      renderSections($("mydata-sections"), data.data.sections);
+      $("mydata").hidden = false;
+    });
+  }
+
+  function setup() {
+    if (!document.querySelector("[data-mydata-screen]")) return;
+    var meta = document.querySelector('meta[name="api-origin"]');
+    var base = ((meta && meta.content) || "").replace(/\/$/, "") + "/api/v1/me/data";
+    $("mydata-csv").href = base + "?format=csv";
+    $("mydata-json").href = base + "?format=json";
+    window.AlumniAPI.session().then(function (state) {
+      if (!state.data.signed_in) { $("mydata-signed-out").hidden = false; return; }
+      load();
+    });
+    $("analysis-toggle").addEventListener("click", function () {
+      var wanted = $("analysis-toggle").getAttribute("data-analysis") !== "on";
+      var status = $("analysis-status");
+      api("PATCH", "/me/consents", { analysis: wanted }).then(function (result) {
+        if (result.status !== 200) {
+          status.textContent = result.data.detail || "変更できませんでした。";
+          status.className = "form-status form-status--error";
+          return;
+        }
+        status.className = "form-status";
+        status.textContent = wanted
+          ? "分析への利用に同意しました。次の操作から記録します。"
+          : "分析への利用を止め、これまでの記録を削除しました。";
+        load().then(function () { status.focus(); });
+      });
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", setup);
+})();
