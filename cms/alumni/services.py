@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -695,6 +696,10 @@ def alumnus_delete(*, alumnus: Alumnus) -> None:
         ).update(retired_at=now)
         withdrawn.filter(withdrawn_at__isnull=True).update(withdrawn_at=now, updated_at=now)
         _sessions_end(user_id=user.pk)
+        for config in apps.get_app_configs():  # each domain erases its part (the chat's posts)
+            erase = getattr(config, "alumnus_erase", None)
+            if erase is not None:
+                erase(alumnus=alumnus)
         alumnus.delete()
         user.delete()
 

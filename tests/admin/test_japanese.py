@@ -23,7 +23,6 @@ from cms.groups.chat.models import Report
 from cms.staff_roles import ALUMNI_HR, CHAT_HR, DELIVERY_HR, role_grant
 from tests.admin.visible_text import english_ui, visible_texts
 from tests.alumni.factories import AlumnusFactory, RosterEntryFactory
-from tests.chat.factories import CommunityGroupFactory, member_of, post
 from tests.content.factories import (
     JobIndexPageFactory,
     JobPageFactory,
@@ -36,6 +35,7 @@ from tests.content.factories import (
     SurveyQuestionFactory,
     make_site,
 )
+from tests.groups.chat.factories import CommunityGroupFactory, member_of, post
 
 pytestmark = pytest.mark.django_db
 

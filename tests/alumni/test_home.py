@@ -13,7 +13,6 @@ from cms.alumni.models import AlumnusStatus, EligibilitySettings
 from cms.alumni.normalise import wareki
 from cms.content.models import NoticeIndexPage, NoticePage
 from tests.alumni.factories import AlumnusFactory
-from tests.chat.factories import CommunityGroupFactory, member_of, post
 from tests.content.factories import (
     JobIndexPageFactory,
     JobPageFactory,
@@ -22,6 +21,7 @@ from tests.content.factories import (
     SurveyPageFactory,
     make_site,
 )
+from tests.groups.chat.factories import CommunityGroupFactory, member_of, post
 from tests.groups.factories import AudienceGroupFactory
 
 pytestmark = pytest.mark.django_db
