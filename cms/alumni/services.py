@@ -6,6 +6,7 @@ import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from importlib import import_module
 from typing import Any
 
 from django.apps import apps
@@ -728,8 +729,9 @@ def _sessions_end(*, user_id: int) -> int:
 
     ended = 0
     expired_before = timezone.now()
+    store = import_module(settings.SESSION_ENGINE).SessionStore  # clears a cached copy too
     for session in Session.objects.filter(expire_date__gt=expired_before).iterator():
         if session.get_decoded().get(SESSION_KEY) == str(user_id):
-            session.delete()
+            store(session_key=session.session_key).delete()
             ended += 1
     return ended

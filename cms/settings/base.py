@@ -138,8 +138,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Redis, shared by every server process, as Django's cache (the chat batches its pushes there).
-# Unset (the demo, a laptop), each process keeps its own cache in memory.
+# Redis, shared by every server process, as Django's cache: sessions are read from it (written
+# through to the database), the chat batches its pushes there. Unset (the demo, a laptop), each
+# process keeps its own cache in memory and sessions are read from the database.
 REDIS_URL = env("REDIS_URL")
 # Keys in Redis start with this (several sites or test runs may share one Redis).
 REDIS_KEY_PREFIX = env("REDIS_KEY_PREFIX", "alumni")
@@ -153,6 +154,7 @@ CACHES = {
         "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
     }
 }
+SESSION_ENGINE = f"django.contrib.sessions.backends.{'cached_db' if REDIS_URL else 'db'}"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

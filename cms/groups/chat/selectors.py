@@ -36,8 +36,9 @@ def membership_for_reading(*, group_id: int, alumnus: Alumnus) -> Membership:
 def poll_membership(*, group_id: int, user_id: int) -> Membership | None:
     """The user's reading membership of an active group as an active alumnus, with the group
     and the alumnus: one query, the whole of an unchanged poll's own work."""
-    return (
-        Membership.objects.select_related("group", "alumnus")
+    found = (
+        Membership.objects.select_related("group")
+        .only(*POLL_FIELDS)
         .filter(
             group_id=group_id,
             alumnus__user_id=user_id,
@@ -45,8 +46,22 @@ def poll_membership(*, group_id: int, user_id: int) -> Membership | None:
             status__in=READING_STATUSES,
             group__is_active=True,
         )
-        .first()
+        .order_by()[:1]
     )
+    return next(iter(found), None)
+
+
+# What a poll reads of the membership and its group (the rest is never shown by a poll).
+POLL_FIELDS = (
+    "alumnus_id",
+    "status",
+    "role",
+    "muted",
+    "last_read_message_id",
+    "group__name",
+    "group__house_rules",
+    "group__version",
+)
 
 
 def messages_etag(*, membership: Membership, query: dict[str, int]) -> str:

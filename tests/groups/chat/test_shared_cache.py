@@ -1,5 +1,5 @@
-"""Push batching through Django's cache on a real Redis (a redis-server of the test's own, on a
-free port), and posting as before when there is no Redis or it fails."""
+"""Django's cache on a real Redis (a redis-server of the test's own, on a free port): push
+batching, sessions read from it; and posting as before when there is no Redis or it fails."""
 
 import shutil
 import socket
@@ -54,6 +54,7 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 def _use_redis(settings: Any, url: str) -> None:
     settings.REDIS_URL = url
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
     settings.CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -113,3 +114,22 @@ def test_without_a_working_redis_every_post_queues_its_push(
         _use_redis(settings, f"redis://127.0.0.1:{_free_port()}/0")  # nothing listens there
     _three_posts(group, me, django_capture_on_commit_callbacks)
     assert _push_tasks() == 3
+
+
+def test_with_sessions_in_redis_signing_out_everywhere_stops_the_poll_at_once(
+    redis_url: str, settings: Any, group: CommunityGroup, me: Alumnus
+) -> None:
+    from rest_framework.test import APIClient
+
+    _use_redis(settings, redis_url)
+    phone, tablet = APIClient(), APIClient()
+    phone.force_login(me.user)
+    tablet.force_login(me.user)
+    url = f"/api/v1/groups/{group.pk}/messages"
+    first = tablet.get(url)
+    assert first.status_code == 200
+    assert tablet.get(url, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+
+    assert phone.delete("/api/v1/auth/sessions").status_code == 200
+
+    assert tablet.get(url, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 401
