@@ -25,14 +25,6 @@ from .models import (
 LISTED_STATUSES = (*READING_STATUSES, MembershipStatus.PENDING)
 
 
-def membership_for_reading(*, group_id: int, alumnus: Alumnus) -> Membership:
-    """The alumnus's membership of an active group they may read (one query), or 404."""
-    membership = poll_membership(group_id=group_id, user_id=alumnus.user_id)
-    if membership is None:
-        raise NotFound()
-    return membership
-
-
 def poll_membership(*, group_id: int, user_id: int) -> Membership | None:
     """The user's reading membership of an active group as an active alumnus, with the group
     and the alumnus: one query, the whole of an unchanged poll's own work."""
@@ -215,9 +207,8 @@ def membership_in_group(*, group_id: int, member_id: int) -> Membership:
 def message_for_member(*, message_id: int, alumnus: Alumnus) -> Message:
     """A message of a group the alumnus reads; 404 otherwise."""
     message = Message.objects.filter(pk=message_id).first()
-    if message is None:
+    if message is None or not poll_membership(group_id=message.group_id, user_id=alumnus.user_id):
         raise NotFound()
-    membership_for_reading(group_id=message.group_id, alumnus=alumnus)
     return message
 
 
