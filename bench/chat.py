@@ -1,24 +1,25 @@
-"""Community chat under load: 200 concurrent clients against gunicorn and PostgreSQL (loopback).
+"""Community chat at the app's pace, against gunicorn, PostgreSQL and Redis (loopback).
 
 Three phases, same server, same run:
-  1. baseline: a bare Django JSON view (routed only with CHAT_BENCH_BASELINE=1), for
-     CHAT_BENCH_SECONDS (default 20);
+  1. baseline: a bare Django JSON view (routed only by the bench's own URLconf,
+     bench/chat_urls.py, through bench/chat_settings.py), closed loop for CHAT_BENCH_SECONDS
+     (default 20);
   2. unchanged poll: every client polls its group with If-None-Match (answered 304), as long;
-  3. chat, for CHAT_BENCH_CHAT_SECONDS (default 60, the issue's minute): clients poll and post
-     at three times the PWA's pace (one request a second each, CHAT_BENCH_PACE; one in
-     POST_EVERY is a post, some posts retried with the same client_id); afterwards every client
-     catches up and we count lost and duplicated messages, both in the database and in what
-     each client received through polling.
-Phases 1 and 2 run closed loop (each client sends its next request as soon as it has the
-answer) and compare throughput; their latencies only measure the queue (200 clients waiting
-on a saturated server). Phase 3 gives the latency of a realistic load: p50/p99 overall, per
-method and per 10 s, and the servers' CPU per request (Linux). Also printed: errors, statuses
-and SQL queries per poll (counted with Django's test client on the same database).
+  3. chat, for CHAT_BENCH_CHAT_SECONDS (default 60): every client polls every CHAT_BENCH_PACE
+     seconds (default 3, the PWA's pace) and posts every POST_EVERY-th time (every 30 s; one
+     post in RETRY_EVERY sent twice with the same client_id); afterwards every client catches
+     up and we count lost and duplicated messages, in the database and in what each client
+     received through polling.
+Phases 1 and 2 compare throughput (their latencies only measure the queue of 200 clients on a
+saturated server). Phase 3 gives the latency of the realistic load: p50/p99 overall, per method
+and per 10 s, and the servers' CPU per request (Linux). Also printed: the load average
+(`uptime`; the machine is shared), errors, statuses and SQL queries per poll and post.
 
 Needs PostgreSQL on 127.0.0.1:5432 (user postgres, trust), whose database `alumni_bench_chat`
-is dropped and made afresh, and Redis (CHAT_BENCH_REDIS_URL). Other settings: CHAT_BENCH_CLIENTS,
-CHAT_BENCH_WORKERS / CHAT_BENCH_THREADS (gunicorn; default CPUs + 1 workers × 8 threads),
-CHAT_BENCH_SLOWEST=1 (the slowest chat requests, with when they were sent).
+is dropped and made afresh, and `redis-server` (started on a free port for the run, as the
+production cache). Other settings: CHAT_BENCH_CLIENTS, CHAT_BENCH_WORKERS / CHAT_BENCH_THREADS
+(gunicorn; default CPUs + 1 workers × 8 threads), CHAT_BENCH_SLOWEST=1 (the slowest chat
+requests, with when they were sent).
 """
 
 import asyncio
@@ -41,16 +42,13 @@ CLIENTS = int(os.environ.get("CHAT_BENCH_CLIENTS", "200"))
 SECONDS = float(os.environ.get("CHAT_BENCH_SECONDS", "20"))
 CHAT_SECONDS = float(os.environ.get("CHAT_BENCH_CHAT_SECONDS", "60"))
 GROUPS = 10
-POST_EVERY = 10  # one request in ten is a post in the chat phase
+POST_EVERY = 10  # in the chat phase, one poll in ten comes after a post (every 30 s)
 RETRY_EVERY = 5  # one post in five is sent a second time with the same client_id
 MAX_REQUESTS_PER_CLIENT = 100_000  # a bound on every loop, whatever the duration
-# The chat phase is paced like the PWA (which polls every 3 s while visible), three times faster.
-PACE = float(os.environ.get("CHAT_BENCH_PACE", "1.0"))
+# The chat phase is paced like the PWA, which polls every 3 s while the chat is on screen.
+PACE = float(os.environ.get("CHAT_BENCH_PACE", "3.0"))
 DATABASE = "alumni_bench_chat"
 PG = "postgres://postgres@127.0.0.1:5432"
-# The shared cache, as in production (README: REDIS_URL); its keys are emptied before each run.
-REDIS = os.environ.get("CHAT_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
-REDIS_KEY_PREFIX = "alumni-bench-chat"
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -60,24 +58,19 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _server_env(port: int) -> dict[str, str]:
+def _server_env(port: int, redis_port: int) -> dict[str, str]:
     return {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "cms.settings.production",
+        "DJANGO_SETTINGS_MODULE": "bench.chat_settings",
         "SECRET_KEY": secrets.token_urlsafe(60),
         "SECURE_SSL_REDIRECT": "false",
         "ALLOWED_HOSTS": "127.0.0.1",
         "PWA_BASE_URL": f"http://127.0.0.1:{port}",
         "DATABASE_URL": f"{PG}/{DATABASE}",
         "DATABASE_CONN_MAX_AGE": "600",
-        "CHAT_BENCH_BASELINE": "1",
         "LOG_LEVEL": "WARNING",
         "PWA_BUILD_ON_PUBLISH": "false",
-        "REDIS_URL": REDIS,
-        "REDIS_KEY_PREFIX": REDIS_KEY_PREFIX,
-        # At a faster CHAT_BENCH_PACE the clients post more often than the flood limit lets a
-        # person; the limit's count still runs with every post.
-        "CHAT_POSTS_PER_MINUTE": "1000",
+        "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
     }
 
 
@@ -118,7 +111,6 @@ class Client:
     csrf: str
     group: int
     etag: str = ""
-    ticket: str = ""
     version: int | None = None
     last_id: int = 0
     received: list[int] = field(default_factory=list)
@@ -159,13 +151,9 @@ async def _poll(conn: Connection, client: Client, tally: Tally) -> int:
     headers = {"Cookie": client.cookie, "Accept": "application/json"}
     if client.etag and query:
         headers["If-None-Match"] = client.etag
-        if client.ticket:
-            headers["X-Chat-Poll-Ticket"] = client.ticket
     status, answer, content = await _call(
         conn, tally, "GET", f"/api/v1/groups/{client.group}/messages{query}", headers, b""
     )
-    if answer.get("x-chat-poll-ticket"):
-        client.ticket = answer["x-chat-poll-ticket"]
     if status == 200:
         data = json.loads(content)
         client.etag = answer.get("etag", "")
@@ -187,8 +175,6 @@ async def _post(conn: Connection, client: Client, tally: Tally) -> None:
         "Content-Type": "application/json",
         "Accept": "application/json",
     }
-    if client.ticket:  # as the PWA sends it (see chat.js)
-        headers["X-Chat-Poll-Ticket"] = client.ticket
     tries = 2 if random.randrange(RETRY_EVERY) == 0 else 1
     for _ in range(tries):
         status, _, content = await _call(
@@ -230,9 +216,9 @@ async def _run_phase(
                     await _call(
                         conn, tally, "GET", "/api/v1/bench/bare", {"Cookie": client.cookie}, b""
                     )
-                elif kind == "chat" and n % POST_EVERY == post_slot:
-                    await _post(conn, client, tally)
                 else:
+                    if kind == "chat" and n % POST_EVERY == post_slot:
+                        await _post(conn, client, tally)
                     await _poll(conn, client, tally)
         finally:
             await conn.close()
@@ -332,12 +318,28 @@ def _fresh_database() -> None:
         admin.execute(f'CREATE DATABASE "{DATABASE}"')
 
 
-def _fresh_cache() -> None:
-    import redis
+def _redis_server(port: int) -> subprocess.Popen[bytes]:
+    """The production cache (Django's Redis backend): a redis-server of the run's own."""
+    return subprocess.Popen(
+        [
+            "redis-server",
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ],
+        stdout=subprocess.DEVNULL,
+        start_new_session=True,
+    )
 
-    server = redis.Redis.from_url(REDIS)
-    for key in server.scan_iter(f"{REDIS_KEY_PREFIX}:*"):
-        server.delete(key)
+
+def _load() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f}, {five:.2f}, {fifteen:.2f} ({os.cpu_count()} CPUs)"
 
 
 def _populate() -> list[Client]:
@@ -389,91 +391,54 @@ def _populate() -> list[Client]:
     return clients
 
 
-def _queries_per_poll(client: Client) -> tuple[int, int, int, int]:
-    """SQL queries of one unchanged poll (304) with and without its ticket, and of one poll
-    that returns a new message, with and without its ticket (Redis as the server has it)."""
+def _queries(client: Client) -> tuple[int, int, int]:
+    """SQL queries of one unchanged poll (304), of one poll that brings a new message, and of
+    one post (a group whose push task is already queued, as for most posts)."""
     from django.db import connection
     from django.test import Client as DjangoClient
     from django.test.utils import CaptureQueriesContext
 
-    browser = DjangoClient(HTTP_COOKIE=client.cookie)
-    url = f"/api/v1/groups/{client.group}/messages"
-    first = browser.get(url, headers={"host": "127.0.0.1"})
-    data = first.json()
-    last = max([m["id"] for m in data["messages"]], default=0)
-    query = {"after": last, "since": data["version"]}
-    second = browser.get(url, query, headers={"host": "127.0.0.1"})
-    etag, ticket = second["ETag"], second["X-Chat-Poll-Ticket"]
-    with CaptureQueriesContext(connection) as unchanged:
-        answer = browser.get(url, query, headers={"host": "127.0.0.1", "If-None-Match": etag})
-    assert answer.status_code == 304, answer.status_code
-    with CaptureQueriesContext(connection) as ticketed:
-        answer = browser.get(
-            url,
-            query,
-            headers={"host": "127.0.0.1", "If-None-Match": etag, "X-Chat-Poll-Ticket": ticket},
-        )
-    assert answer.status_code == 304, answer.status_code
     from cms.alumni.models import Alumnus
     from cms.groups.chat.services import message_post
 
+    browser = DjangoClient(HTTP_COOKIE=client.cookie, headers={"host": "127.0.0.1"})
+    url = f"/api/v1/groups/{client.group}/messages"
+    data = browser.get(url).json()
+    query = {"after": max([m["id"] for m in data["messages"]], default=0), "since": data["version"]}
+    etag = browser.get(url, query)["ETag"]
+    with CaptureQueriesContext(connection) as unchanged:
+        assert browser.get(url, query, headers={"If-None-Match": etag}).status_code == 304
     other = Alumnus.objects.filter(community_memberships__group_id=client.group).last()
     assert other is not None
     message_post(group_id=client.group, alumnus=other, body="新着", client_id=uuid.uuid4())
-    with CaptureQueriesContext(connection) as changed_ticketed:
-        answer = browser.get(
-            url,
-            query,
-            headers={"host": "127.0.0.1", "If-None-Match": etag, "X-Chat-Poll-Ticket": ticket},
-        )
-    assert answer.status_code == 200, answer.status_code
-    message_post(group_id=client.group, alumnus=other, body="新着", client_id=uuid.uuid4())
     with CaptureQueriesContext(connection) as changed:
-        answer = browser.get(url, query, headers={"host": "127.0.0.1", "If-None-Match": etag})
-    assert answer.status_code == 200, answer.status_code
-    return len(ticketed), len(unchanged), len(changed_ticketed), len(changed)
-
-
-def _queries_per_post(client: Client) -> tuple[int, int]:
-    """SQL queries of one post with the poll's ticket, and of one without (a group whose push
-    task is already queued, as for most posts)."""
-    from django.db import connection
-    from django.test import Client as DjangoClient
-    from django.test.utils import CaptureQueriesContext
-
-    browser = DjangoClient(HTTP_COOKIE=client.cookie)
-    url = f"/api/v1/groups/{client.group}/messages"
-    ticket = browser.get(url, headers={"host": "127.0.0.1"})["X-Chat-Poll-Ticket"]
-    counts = []
-    # The first post queues the group's push task (once per few minutes): not counted.
-    for headers in ({}, {"X-Chat-Poll-Ticket": ticket}, {}):
+        assert browser.get(url, query, headers={"If-None-Match": etag}).status_code == 200
+    posts = []
+    for _ in range(2):  # the first post queues the group's push task (once per few seconds)
         body = {"body": "数える", "client_id": str(uuid.uuid4())}
         with CaptureQueriesContext(connection) as posting:
             answer = browser.post(
-                url,
-                body,
-                content_type="application/json",
-                headers={"host": "127.0.0.1", "X-CSRFToken": client.csrf, **headers},
+                url, body, content_type="application/json", headers={"X-CSRFToken": client.csrf}
             )
         assert answer.status_code == 201, answer.status_code
-        counts.append(len(posting))
-    return counts[1], counts[2]
+        posts.append(len(posting))
+    return len(unchanged), len(changed), posts[-1]
 
 
 def main() -> None:
     # Production runs collectstatic; the API under test serves no static file, but WhiteNoise
     # warns at start when the directory is missing.
     (ROOT / "var" / "static").mkdir(parents=True, exist_ok=True)
-    port = _free_port()
-    env = _server_env(port)
+    port, redis_port = _free_port(), _free_port()
+    env = _server_env(port, redis_port)
     os.environ.update(env)
     print(
         f"{CLIENTS} clients, {GROUPS} groups, {SECONDS:.0f} s per throughput phase, {CHAT_SECONDS:.0f} s of chat; gunicorn on 127.0.0.1:{port}; "
-        f"PostgreSQL {DATABASE}; {os.cpu_count()} CPUs",
+        f"PostgreSQL {DATABASE}; Redis on {redis_port}; {_load()}",
         flush=True,
     )
     _fresh_database()
-    _fresh_cache()
+    redis = _redis_server(redis_port)
     subprocess.run(
         [sys.executable, "manage.py", "migrate", "--noinput", "--skip-checks", "-v", "0"],
         cwd=ROOT,
@@ -520,7 +485,7 @@ def main() -> None:
         cpu_before = _cpu_seconds()
         chat = asyncio.run(_run_phase(port, clients, "chat", CHAT_SECONDS, interval=PACE))
         cpu_after = _cpu_seconds()
-        _report(f"chat, 1 request/{PACE:g} s/client", chat, CHAT_SECONDS)
+        _report(f"chat, a poll every {PACE:g} s/client", chat, CHAT_SECONDS)
         _report_windows(chat)
         _report_cpu(cpu_before, cpu_after, len(chat.latencies))
         catch_up = asyncio.run(_run_phase(port, clients, "poll", 60.0, requests=3))
@@ -535,20 +500,17 @@ def main() -> None:
             f"catch-up errors {catch_up.errors}",
             flush=True,
         )
-        ticketed_q, unchanged_q, changed_ticketed_q, changed_q = _queries_per_poll(clients[0])
+        unchanged_q, changed_q, post_q = _queries(clients[0])
         print(
-            f"SQL queries per poll: unchanged (304) {ticketed_q} with its ticket, "
-            f"{unchanged_q} without; with a new message {changed_ticketed_q} with its ticket, "
-            f"{changed_q} without"
+            f"SQL queries: unchanged poll (304) {unchanged_q}, poll with a new message "
+            f"{changed_q}, post {post_q} (BEGIN and COMMIT included)",
+            flush=True,
         )
-        ticketed_post_q, post_q = _queries_per_post(clients[1])
-        print(
-            f"SQL queries per post: {ticketed_post_q} with the poll's ticket, {post_q} without "
-            "(BEGIN and COMMIT included)"
-        )
+        print(f"at the end: {_load()}", flush=True)
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
+        for process in (server, redis):
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=30)
 
 
 def _wait_for_server(port: int) -> None:

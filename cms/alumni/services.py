@@ -6,8 +6,10 @@ import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from importlib import import_module
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -787,6 +789,10 @@ def alumnus_delete(*, alumnus: Alumnus) -> None:
         ).update(retired_at=now)
         withdrawn.filter(withdrawn_at__isnull=True).update(withdrawn_at=now, updated_at=now)
         _sessions_end(user_id=user.pk)
+        for config in apps.get_app_configs():  # each domain erases its part (the chat's posts)
+            erase = getattr(config, "alumnus_erase", None)
+            if erase is not None:
+                erase(alumnus=alumnus)
         alumnus.delete()
         user.delete()
 
@@ -815,8 +821,9 @@ def _sessions_end(*, user_id: int) -> int:
 
     ended = 0
     expired_before = timezone.now()
+    store = import_module(settings.SESSION_ENGINE).SessionStore  # clears a cached copy too
     for session in Session.objects.filter(expire_date__gt=expired_before).iterator():
         if session.get_decoded().get(SESSION_KEY) == str(user_id):
-            session.delete()
+            store(session_key=session.session_key).delete()
             ended += 1
     return ended

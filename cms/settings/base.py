@@ -136,17 +136,26 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Wagtail's search index uses PostgreSQL's full-text search and GIN indexes.
     INSTALLED_APPS.append("django.contrib.postgres")
-    # Statements run through cms.db.prepared_cursor() (the chat's hot SQL) are prepared the
-    # first time a connection runs them; the ORM's cursors bind on the client and never are.
-    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 0
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Redis, shared by every server process. Set, an unchanged chat poll compares the group's
-# version there instead of in the database; unset (the demo, a laptop), the database answers.
+# Redis, shared by every server process, as Django's cache: sessions are read from it (written
+# through to the database), the chat batches its pushes there. Unset (the demo, a laptop), each
+# process keeps its own cache in memory and sessions are read from the database.
 REDIS_URL = env("REDIS_URL")
 # Keys in Redis start with this (several sites or test runs may share one Redis).
 REDIS_KEY_PREFIX = env("REDIS_KEY_PREFIX", "alumni")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    if not REDIS_URL
+    else {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": REDIS_KEY_PREFIX,
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+    }
+}
+SESSION_ENGINE = f"django.contrib.sessions.backends.{'cached_db' if REDIS_URL else 'db'}"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -350,18 +359,8 @@ CHAT_PUSH_MIN_INTERVAL_SECONDS = int(env("CHAT_PUSH_MIN_INTERVAL_SECONDS", str(5
 CHAT_PUSH_DELAY_SECONDS = int(env("CHAT_PUSH_DELAY_SECONDS", "10"))
 # Messages and moderation records older than this are deleted by `manage.py purge_chat`.
 CHAT_RETENTION_DAYS = int(env("CHAT_RETENTION_DAYS", str(3 * 365)))
-# The PWA may poll from another origin: it sends If-None-Match (and its poll ticket) and
-# reads the ETag (and a new ticket).
+# The PWA may poll from another origin: it sends If-None-Match and reads the ETag.
 from corsheaders.defaults import default_headers  # noqa: E402
 
-CORS_ALLOW_HEADERS = (*default_headers, "if-none-match", "x-chat-poll-ticket")
-CORS_EXPOSE_HEADERS = ["ETag", "X-Chat-Poll-Ticket"]
-# A poll with a ticket this young skips the session and user look-ups (one query checks them,
-# and renews the ticket); an unchanged poll answered from Redis with no query at all is served
-# at most half this long after the last check.
-CHAT_POLL_TICKET_SECONDS = int(env("CHAT_POLL_TICKET_SECONDS", "60"))
-# A group's version in Redis expires after this long: the bound on a stale version should
-# Redis ever lose a write (a poll might then answer 304 for a changed group until it expires).
-CHAT_VERSION_CACHE_SECONDS = int(env("CHAT_VERSION_CACHE_SECONDS", "10"))
-# Only the benchmark turns this on: a bare JSON view at /api/v1/bench/bare as its baseline.
-CHAT_BENCH_BASELINE = env_bool("CHAT_BENCH_BASELINE")
+CORS_ALLOW_HEADERS = (*default_headers, "if-none-match")
+CORS_EXPOSE_HEADERS = ["ETag"]

@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.test import Client
 
 from cms.staff_roles import ALUMNI_HR, CHAT_HR, DELIVERY_HR, role_grant
-from tests.chat.factories import CommunityGroupFactory
+from tests.groups.chat.factories import CommunityGroupFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -107,7 +107,7 @@ def test_the_log_is_paginated_newest_first_and_filtered_by_action(clerk: Any, hr
 
 
 def test_booleans_show_as_a_tick_or_a_dash_in_listings(hr: Client) -> None:
-    from tests.chat.factories import CommunityGroupFactory
+    from tests.groups.chat.factories import CommunityGroupFactory
 
     CommunityGroupFactory(name="開いている会", is_active=True)
     CommunityGroupFactory(name="閉じた会", is_active=False)

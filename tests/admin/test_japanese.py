@@ -25,7 +25,6 @@ from cms.surveys.selectors import survey_current_version
 from cms.surveys.services import survey_response_save
 from tests.admin.visible_text import english_ui, visible_texts
 from tests.alumni.factories import AlumnusFactory, RosterEntryFactory
-from tests.chat.factories import CommunityGroupFactory, member_of, post
 from tests.content.factories import (
     JobIndexPageFactory,
     JobPageFactory,
@@ -37,6 +36,7 @@ from tests.content.factories import (
     SurveyPageFactory,
     make_site,
 )
+from tests.groups.chat.factories import CommunityGroupFactory, member_of, post
 
 pytestmark = pytest.mark.django_db
 

@@ -94,7 +94,7 @@ def test_readable_export_gives_the_printable_page_titled_sections_in_japanese(
 
 
 def test_chat_data_is_labelled_in_japanese_too(signed_in: APIClient, alumnus: Alumnus) -> None:
-    from tests.chat.factories import CommunityGroupFactory, member_of
+    from tests.groups.chat.factories import CommunityGroupFactory, member_of
 
     group = CommunityGroupFactory(name="山歩きの会")
     member_of(group, alumnus=alumnus)

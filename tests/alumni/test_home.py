@@ -15,7 +15,6 @@ from cms.content.models import NoticeIndexPage, NoticePage
 from cms.surveys.selectors import survey_current_version
 from cms.surveys.services import survey_response_save
 from tests.alumni.factories import AlumnusFactory
-from tests.chat.factories import CommunityGroupFactory, member_of, post
 from tests.content.factories import (
     JobIndexPageFactory,
     JobPageFactory,
@@ -24,6 +23,7 @@ from tests.content.factories import (
     SurveyPageFactory,
     make_site,
 )
+from tests.groups.chat.factories import CommunityGroupFactory, member_of, post
 from tests.groups.factories import AudienceGroupFactory
 
 pytestmark = pytest.mark.django_db

@@ -19,7 +19,7 @@ from cms.groups.chat.models import Membership, Message, Report
 from cms.push.models import Channel, Delivery, DeliveryStatus, PushSubscription
 from tests.alumni.factories import AlumnusFactory
 from tests.analytics.conftest import SitePages, signed_in
-from tests.chat.factories import CommunityGroupFactory
+from tests.groups.chat.factories import CommunityGroupFactory
 from tests.groups.factories import AudienceGroupFactory
 
 pytestmark = pytest.mark.django_db

@@ -21,7 +21,6 @@ from cms.push.services import notice_push_bytes, vapid_key_create
 from tests.alumni.factories import AlumnusFactory
 from tests.browser.conftest import BuiltSite, wait_until
 from tests.browser.screens import PHONE, axe_violations, screenshot, small_tap_targets
-from tests.chat.factories import CommunityGroupFactory, member_of, post
 from tests.content.factories import (
     JobIndexPageFactory,
     JobPageFactory,
@@ -32,6 +31,7 @@ from tests.content.factories import (
     make_site,
 )
 from tests.fixtures.smtp import SMTPInbox, text_body
+from tests.groups.chat.factories import CommunityGroupFactory, member_of, post
 
 pytestmark = pytest.mark.browser
 

@@ -12,7 +12,7 @@ from django.test import Client
 from cms.groups.chat.models import Membership, Message
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, wait_until
 from tests.browser.screens import axe_violations
-from tests.chat.factories import AlumnusFactory, CommunityGroupFactory, member_of
+from tests.groups.chat.factories import AlumnusFactory, CommunityGroupFactory, member_of
 
 pytestmark = pytest.mark.browser
 
@@ -204,7 +204,7 @@ def test_a_conversation_opens_at_the_newest_message_above_a_composer_that_stays_
     pwa_api_server: str,
 ) -> None:
     from tests.browser.screens import screenshot, small_tap_targets
-    from tests.chat.factories import post
+    from tests.groups.chat.factories import post
 
     group = CommunityGroupFactory(name="子育て中の元職員の会")
     hanako = member_of(group).alumnus

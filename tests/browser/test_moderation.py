@@ -15,7 +15,7 @@ from tests.browser.conftest import (
     launch_chromium,
 )
 from tests.browser.screens import axe_violations, screenshot
-from tests.chat.factories import CommunityGroupFactory, member_of, post
+from tests.groups.chat.factories import CommunityGroupFactory, member_of, post
 
 # The session's built site reads the database, which Django refuses once Playwright's event loop
 # runs in this thread: it is made before these tests start Playwright.

@@ -11,8 +11,8 @@ from django.test import override_settings
 from cms.content.models import ContactSettings, Visibility
 from pwa_build.build import build
 from tests.alumni.factories import AlumnusFactory
-from tests.chat.factories import CommunityGroupFactory, member_of, post
 from tests.content.factories import NoticePageFactory, StandardPageFactory
+from tests.groups.chat.factories import CommunityGroupFactory, member_of, post
 
 from .conftest import SiteTree, read_all
 

@@ -1,5 +1,7 @@
 """HR's moderation screens: the reports queue, members of a group, the moderation log."""
 
+from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any
 
 import django_filters
@@ -29,41 +31,17 @@ from .models import (
     Report,
 )
 
-# Hiding a message is changing it: the role 人事課（交流グループ） has this permission.
-MODERATE_PERMISSION = "chat.change_message"
-LOG_PERMISSION = "chat.view_moderationlogentry"
-
-
-def staff_may_moderate(user: Any, group: CommunityGroup | None = None) -> bool:
-    """HR with the moderation permission, or a member of staff named moderator of the group.
-
-    Who reaches these views has Wagtail's admin access already; `is_staff` (Django's own admin
-    site) is not asked for: Wagtail's roles do not set it."""
-    if not getattr(user, "is_authenticated", False):
-        return False
-    if user.has_perm(MODERATE_PERMISSION):
-        return True
-    if group is not None:
-        return group.staff_moderators.filter(pk=user.pk).exists()
-    return user.moderated_community_groups.exists()
-
-
-def staff_may_read_log(user: Any) -> bool:
-    """The moderation log: HR with its view permission, and whoever may moderate (their groups)."""
-    if not getattr(user, "is_authenticated", False):
-        return False
-    return bool(user.has_perm(LOG_PERMISSION)) or staff_may_moderate(user)
-
 
 def _moderator(request: HttpRequest, group: CommunityGroup) -> services.Moderator:
-    if not staff_may_moderate(request.user, group):
-        raise PermissionDenied
-    return services.moderator_for_staff(user=request.user)
+    try:
+        return services.moderator_for_staff(user=request.user, group=group)
+    except ChatError as error:
+        raise PermissionDenied from error
 
 
 def reports_view(request: HttpRequest) -> HttpResponse:
     """Open reports, oldest first; hide the message, dismiss, or suspend its author."""
-    if not staff_may_moderate(request.user):
+    if not services.staff_may_moderate(request.user):
         raise PermissionDenied
     if request.method == "POST":
         report = get_object_or_404(
@@ -71,30 +49,45 @@ def reports_view(request: HttpRequest) -> HttpResponse:
         )
         message = report.message
         moderator = _moderator(request, message.group)
-        action = request.POST.get("action")
-        try:
-            if action == "hide":
-                services.message_hide(message=message, moderator=moderator)
-                messages.success(request, "メッセージを非表示にしました。")
-            elif action == "dismiss":
-                services.report_dismiss(report=report, moderator=moderator)
-                messages.success(request, "通報を「問題なし」として処理しました。")
-            elif action == "suspend" and message.author_id is not None:
-                membership = get_object_or_404(
-                    Membership, group=message.group, alumnus_id=message.author_id
-                )
-                services.member_suspend(membership=membership, moderator=moderator, by_staff=True)
-                services.message_hide(message=message, moderator=moderator)
-                messages.success(request, "投稿者の投稿を停止し、メッセージを非表示にしました。")
-        except ChatError as error:
-            messages.error(request, error.message)
+        _act(
+            request,
+            {
+                "hide": (
+                    lambda: services.message_hide(message=message, moderator=moderator),
+                    "メッセージを非表示にしました。",
+                ),
+                "dismiss": (
+                    lambda: services.report_dismiss(report=report, moderator=moderator),
+                    "通報を「問題なし」として処理しました。",
+                ),
+                "suspend": (
+                    lambda: services.member_suspend_and_hide(message=message, moderator=moderator),
+                    "投稿者の投稿を停止し、メッセージを非表示にしました。",
+                ),
+            },
+        )
         return redirect("chat_reports")
     reports = [
         report
         for report in selectors.reports_open()
-        if staff_may_moderate(request.user, report.message.group)
+        if services.staff_may_moderate(request.user, report.message.group)
     ]
     return TemplateResponse(request, "chat/admin/reports.html", {"reports": reports})
+
+
+def _act(request: HttpRequest, handlers: Mapping[str, tuple[Callable[[], object], str]]) -> None:
+    """Run what the form's `action` names; tell the person how it went."""
+    handler = handlers.get(request.POST.get("action") or "")
+    if handler is None:
+        messages.error(request, "操作を選んでください。")
+        return
+    run, done = handler
+    try:
+        run()
+    except ChatError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, done)
 
 
 def members_view(request: HttpRequest, group_id: int) -> HttpResponse:
@@ -103,28 +96,17 @@ def members_view(request: HttpRequest, group_id: int) -> HttpResponse:
     moderator = _moderator(request, group)
     if request.method == "POST":
         membership = get_object_or_404(Membership, pk=request.POST.get("member"), group=group)
-        action = request.POST.get("action")
-        handlers = {
-            "approve": lambda: services.member_approve(membership=membership, moderator=moderator),
-            "appoint": lambda: services.member_appoint_moderator(
-                membership=membership, moderator=moderator
-            ),
-            "suspend": lambda: services.member_suspend(
-                membership=membership, moderator=moderator, by_staff=True
-            ),
-            "reinstate": lambda: services.member_reinstate(
-                membership=membership, moderator=moderator
-            ),
+        services_by_action = {
+            "approve": services.member_approve,
+            "appoint": services.member_appoint_moderator,
+            "suspend": services.member_suspend,
+            "reinstate": services.member_reinstate,
         }
-        handler = handlers.get(action or "")
-        if handler is None:
-            messages.error(request, "操作を選んでください。")
-        else:
-            try:
-                handler()
-                messages.success(request, "変更しました。")
-            except ChatError as error:
-                messages.error(request, error.message)
+        handlers = {
+            action: (partial(service, membership=membership, moderator=moderator), "変更しました。")
+            for action, service in services_by_action.items()
+        }
+        _act(request, handlers)
         return redirect("chat_members", group_id=group.pk)
     members = group.memberships.select_related("alumnus").order_by("status", "created_at")
     return TemplateResponse(
@@ -211,7 +193,7 @@ class ModerationLogView(ReportView):
     ]
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not staff_may_read_log(request.user):
+        if not services.staff_may_read_log(request.user):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 
@@ -220,7 +202,7 @@ class ModerationLogView(ReportView):
             "group", "actor", "message__author", "membership__alumnus"
         ).order_by("-at", "-pk")
         user = self.request.user
-        if user.has_perm(LOG_PERMISSION) or user.has_perm(MODERATE_PERMISSION):
+        if user.has_perm(services.LOG_PERMISSION) or user.has_perm(services.MODERATE_PERMISSION):
             return entries
         return entries.filter(group__staff_moderators__pk=user.pk or 0)
 

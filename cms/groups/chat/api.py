@@ -1,27 +1,21 @@
-"""The chat JSON API: one view per operation; the rules live in services and selectors."""
+"""The chat JSON API: one DRF view per operation, behind Django's session authentication and
+CSRF; the rules live in services and selectors."""
 
-import json
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.base_user import AbstractBaseUser
-from django.http import HttpRequest, HttpResponse
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
-from rest_framework.authentication import CSRFCheck
 from rest_framework.permissions import IsAuthenticated
-from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from cms.alumni.api import AlumniAPIView
-from cms.alumni.models import Alumnus
 from cms.alumni.permissions import IsAlumnus, request_alumnus
-from cms.api_errors import body_too_large
 
 from . import selectors, services
-from .errors import ChatError, NotFound
-from .models import Membership, MembershipStatus
+from .errors import NotFound
+from .models import Membership, MembershipStatus, Message
 from .serializers import (
     DetailOutput,
     GroupsOutput,
@@ -50,56 +44,48 @@ class ChatAPIView(AlumniAPIView):
     permission_classes = [IsAlumnus]
 
 
-def message_data(row: selectors.MessageRow, *, viewer_id: int) -> dict[str, Any]:
+def message_data(message: Message, *, viewer_id: int) -> dict[str, Any]:
     """A message as members see it: hidden or deleted ones keep their place, not their text."""
-    if row["deleted_at"] is not None:
+    if message.deleted_at is not None:
         state, body = "deleted", None
-    elif row["hidden_at"] is not None:
+    elif message.hidden_at is not None:
         state, body = "hidden", None
     else:
-        state, body = "visible", row["body"]
-    author_id = row["author_id"]
-    mine = author_id is not None and author_id == viewer_id
+        state, body = "visible", message.body
+    author = message.author
+    mine = author is not None and author.pk == viewer_id
     return {
-        "id": row["id"],
-        "member_id": row["member_id"],
+        "id": message.pk,
+        "member_id": getattr(message, "member_id", None),
         "author_name": "退会したメンバー"
-        if author_id is None
-        else f"{row['author_family_name']} {row['author_given_name']}",
+        if author is None
+        else f"{author.family_name} {author.given_name}",
         "mine": mine,
         "state": state,
         "body": body,
-        "created_at": row["created_at"],
-        "edited_at": row["edited_at"],
-        "editable_until": selectors.editable_until(row["created_at"])
+        "created_at": message.created_at,
+        "edited_at": message.edited_at,
+        "editable_until": selectors.editable_until(message.created_at)
         if mine and state == "visible"
         else None,
     }
 
 
-def membership_fields(
-    *, group_id: int, group_name: str, status: str, role: str, muted: bool, house_rules: str
-) -> dict[str, Any]:
+def membership_data(membership: Membership) -> dict[str, Any]:
     return {
-        "group": group_id,
-        "group_name": group_name,
-        "status": status,
-        "role": role,
-        "muted": muted,
-        "can_post": status == MembershipStatus.ACTIVE,
-        "house_rules": house_rules,
+        "group": membership.group_id,
+        "group_name": membership.group.name,
+        "status": membership.status,
+        "role": membership.role,
+        "muted": membership.muted,
+        "can_post": membership.status == MembershipStatus.ACTIVE,
+        "house_rules": membership.group.house_rules,
     }
 
 
-def membership_data(membership: Membership) -> dict[str, Any]:
-    return membership_fields(
-        group_id=membership.group_id,
-        group_name=membership.group.name,
-        status=membership.status,
-        role=membership.role,
-        muted=membership.muted,
-        house_rules=membership.group.house_rules,
-    )
+def _shown(message_id: int, *, viewer_id: int) -> Response:
+    message = selectors.messages_with_author().get(pk=message_id)
+    return Response(message_data(message, viewer_id=viewer_id))
 
 
 class GroupListView(ChatAPIView):
@@ -152,22 +138,9 @@ class GroupMembershipView(ChatAPIView):
         return Response(membership_data(membership))
 
 
-TICKET_HEADER = "X-Chat-Poll-Ticket"
-
-
 class GroupMessagesView(ChatAPIView):
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-        answered = None
-        if request.method == "GET":
-            answered = _poll_by_ticket(request, group_id=kwargs["group_id"])
-        elif request.method == "POST":
-            answered = _post_by_ticket(request, group_id=kwargs["group_id"])
-        if answered is not None:
-            return answered
-        return super().dispatch(request, *args, **kwargs)
-
     def get_permissions(self) -> Any:
-        # The poll checks "active alumnus" in its one membership query (see poll_state).
+        # A poll checks "active alumnus" in its one membership query (see poll_membership).
         if self.request is not None and self.request.method in ("GET", "HEAD"):
             return [IsAuthenticated()]
         return super().get_permissions()
@@ -184,22 +157,19 @@ class GroupMessagesView(ChatAPIView):
     )
     def get(self, request: Request, group_id: int) -> Response:
         query = selectors.messages_cursors(request.query_params)
-        state = selectors.poll_state(group_id=group_id, user_id=int(request.user.pk or 0))
-        if state is None:
+        membership = selectors.poll_membership(group_id=group_id, user_id=int(request.user.pk or 0))
+        if membership is None:
             if request_alumnus(request) is None:
                 raise exceptions.PermissionDenied(IsAlumnus.message)
             raise NotFound()
-        etag, data = _poll_answer(request, reader=state, query=query)
-        response = Response(status=status.HTTP_304_NOT_MODIFIED) if data is None else Response(data)
+        etag = selectors.messages_etag(membership=membership, query=query)
+        tags = request.headers.get("If-None-Match", "").split(",")
+        if etag in {tag.strip().removeprefix("W/") for tag in tags}:
+            response = Response(status=status.HTTP_304_NOT_MODIFIED)
+        else:
+            response = Response(_page(membership, query))
         response["ETag"] = etag
         response["Cache-Control"] = "private, no-cache"
-        session_key = request._request.session.session_key
-        user = request.user
-        if session_key and isinstance(user, AbstractBaseUser):
-            # Django's login check has just verified the session's auth hash against this.
-            response[TICKET_HEADER] = selectors.poll_ticket_issue(
-                state=state, session_key=session_key, session_auth_hash=user.get_session_auth_hash()
-            )
         return response
 
     @extend_schema(
@@ -218,184 +188,35 @@ class GroupMessagesView(ChatAPIView):
     def post(self, request: Request, group_id: int) -> Response:
         data = MessagePostInput(data=request.data)
         data.is_valid(raise_exception=True)
-        answer, code = _posted(group_id=group_id, alumnus=self.alumnus(), data=data)
-        return Response(answer, status=code)
-
-
-def _posted(
-    *, group_id: int, alumnus: Alumnus, data: MessagePostInput
-) -> tuple[dict[str, Any], int]:
-    """Post a valid message; the answer and its status (201, or 200 for a retry)."""
-    posted = services.message_post(
-        group_id=group_id,
-        alumnus=alumnus,
-        body=data.validated_data["body"],
-        client_id=data.validated_data["client_id"],
-        posts_per_minute=settings.CHAT_POSTS_PER_MINUTE,
-    )
-    row = selectors.message_row(posted.message, author=alumnus, member_id=posted.member_id)
-    code = status.HTTP_201_CREATED if posted.created else status.HTTP_200_OK
-    return message_data(row, viewer_id=alumnus.pk), code
-
-
-def _poll_answer(
-    request: Request | HttpRequest, *, reader: selectors.PollReader, query: dict[str, int]
-) -> tuple[str, dict[str, Any] | None]:
-    """The poll's ETag, and its page (None when the poller has it already: 304)."""
-    etag = selectors.messages_etag(state=reader, query=query)
-    if etag in _if_none_match(request):
-        return etag, None
-    page = selectors.messages_page(group_id=reader.group_id, version=reader.version, **query)
-    if page.messages and "before" not in query:
-        services.membership_mark_read(
-            membership_id=reader.membership_id,
-            last_read_message_id=reader.last_read_message_id,
-            message_id=page.messages[-1]["id"],
+        alumnus = self.alumnus()
+        posted = services.message_post(
+            group_id=group_id,
+            alumnus=alumnus,
+            body=data.validated_data["body"],
+            client_id=data.validated_data["client_id"],
+            posts_per_minute=settings.CHAT_POSTS_PER_MINUTE,
         )
-    viewer = reader.alumnus_id
-    return etag, {
-        "version": reader.version,
-        "membership": membership_fields(
-            group_id=reader.group_id,
-            group_name=reader.group_name,
-            status=reader.status,
-            role=reader.role,
-            muted=reader.muted,
-            house_rules=reader.house_rules,
-        ),
+        message = posted.message
+        message.author, message.member_id = alumnus, posted.member_id  # type: ignore[attr-defined]
+        code = status.HTTP_201_CREATED if posted.created else status.HTTP_200_OK
+        return Response(message_data(message, viewer_id=alumnus.pk), status=code)
+
+
+def _page(membership: Membership, query: dict[str, int]) -> dict[str, Any]:
+    """The poll's answer; reading the newest messages moves the reader's read mark."""
+    version = membership.group.version
+    page = selectors.messages_page(group_id=membership.group_id, version=version, **query)
+    if page.messages and "before" not in query:
+        services.membership_mark_read(membership=membership, message_id=page.messages[-1].pk)
+    viewer = membership.alumnus_id
+    return {
+        "version": version,
+        "membership": membership_data(membership),
         "messages": [message_data(m, viewer_id=viewer) for m in page.messages],
         "changed": [message_data(m, viewer_id=viewer) for m in page.changed],
         "has_more_before": page.has_more_before,
         "has_more_after": page.has_more_after,
     }
-
-
-def _poll_by_ticket(request: HttpRequest, *, group_id: int) -> HttpResponse | None:
-    """The short way for a poll with a valid ticket, instead of Django's session and user
-    look-ups; None sends the poll the long way (which answers errors and issues tickets).
-
-    The checked way: one query re-checks everything those look-ups would (the session exists
-    and has not expired, the user is active and their session auth hash is the ticket's, the
-    membership still reads the group in the ticket's state; see poll_state_for_ticket). Its
-    answer brings a renewed ticket. Renewing is safe because the checks run on every such
-    request: a sign-out, an expired session, a password change, a deactivated account, leaving
-    the group or a suspension fails the very next checked poll, and a failed check renews
-    nothing. Without renewal every poller would take the long way once a minute, and pollers
-    whose tickets were issued together would all do so at once.
-
-    The unchecked way (Redis, or sessions outside the database): an unchanged group answers
-    304 from the group's version with no query, and no new ticket. A 304 tells nothing but
-    "unchanged"; it is served at most CHAT_POLL_TICKET_SECONDS after the last full check,
-    because the ticket is only ever renewed by a check. Past half its life, a ticket takes
-    the checked way to be renewed before it expires."""
-    try:
-        query = selectors.messages_cursors(request.GET)
-    except ChatError:
-        return None
-    ticket, session_key = _ticket(request, group_id=group_id)
-    if ticket is None:
-        return None
-    tags = _if_none_match(request)
-    sessions_in_database = _sessions_in_database()
-    unchecked_allowed = settings.REDIS_URL or not sessions_in_database
-    if tags and unchecked_allowed and not selectors.poll_ticket_due_for_renewal(ticket):
-        state = selectors.poll_state_with_version(ticket.state)
-        if state is None:
-            return None
-        etag = selectors.messages_etag(state=state, query=query)
-        if etag in tags:
-            return _poll_response(etag, None)
-    if not sessions_in_database:
-        return None
-    reader = selectors.poll_state_for_ticket(ticket=ticket, session_key=session_key)
-    if reader is None:
-        return None
-    response = _poll_response(*_poll_answer(request, reader=reader, query=query))
-    response[TICKET_HEADER] = selectors.poll_ticket_renew(
-        ticket=ticket, state=reader, session_key=session_key
-    )
-    return response
-
-
-def _ticket(request: HttpRequest, *, group_id: int) -> tuple[selectors.PollTicket | None, str]:
-    """The request's valid ticket for this group and session, if any, and the session key."""
-    session_key = request.COOKIES.get(settings.SESSION_COOKIE_NAME, "")
-    ticket_text = request.headers.get(TICKET_HEADER, "")
-    if not ticket_text:
-        return None, session_key
-    ticket = selectors.poll_ticket_read(
-        ticket=ticket_text, group_id=group_id, session_key=session_key
-    )
-    return ticket, session_key
-
-
-def _sessions_in_database() -> bool:
-    # The ticket's check of the session reads the database's session table.
-    return bool(settings.SESSION_ENGINE == "django.contrib.sessions.backends.db")
-
-
-def _post_by_ticket(request: HttpRequest, *, group_id: int) -> HttpResponse | None:
-    """The short way for a post from a chat on screen (it holds the poll's ticket): the poll's
-    one checking query (session, user, membership; see poll_state_for_ticket) instead of
-    Django's session, user and alumnus look-ups. CSRF is checked as DRF checks it.
-
-    Only a clean post is answered here. Anything else (no valid ticket, a CSRF failure, a
-    body too large or not valid, a refusal by the service) returns None, and the long way
-    answers it with the API's errors. Nothing is written before a refusal, and a post that
-    did land is returned again for its client_id, so taking the long way after this one is
-    safe."""
-    ticket, session_key = _ticket(request, group_id=group_id)
-    if ticket is None or not _sessions_in_database():
-        return None
-    if body_too_large(request.META):
-        return None
-    if request.content_type != "application/json" or not _csrf_passes(request):
-        return None
-    reader = selectors.poll_state_for_ticket(ticket=ticket, session_key=session_key)
-    if reader is None or reader.status != MembershipStatus.ACTIVE:
-        return None
-    try:
-        data = MessagePostInput(data=json.loads(request.body))
-    except ValueError:
-        return None
-    if not data.is_valid():
-        return None
-    # The author as the checking query read them (the answer shows their name).
-    author = Alumnus(
-        pk=reader.alumnus_id, family_name=reader.family_name, given_name=reader.given_name
-    )
-    try:
-        answer, code = _posted(group_id=group_id, alumnus=author, data=data)
-    except ChatError:
-        return None
-    return HttpResponse(JSONRenderer().render(answer), status=code, content_type="application/json")
-
-
-def _csrf_passes(request: HttpRequest) -> bool:
-    """Django's CSRF check, as DRF's session authentication runs it on a signed-in request."""
-    check = CSRFCheck(_no_view)
-    check.process_request(request)
-    return check.process_view(request, _no_view, (), {}) is None
-
-
-def _no_view(request: HttpRequest) -> HttpResponse:
-    """The middleware's `get_response` and view arguments, which the check never calls."""
-    return HttpResponse()
-
-
-def _poll_response(etag: str, data: dict[str, Any] | None) -> HttpResponse:
-    if data is None:
-        response = HttpResponse(status=status.HTTP_304_NOT_MODIFIED)
-    else:
-        response = HttpResponse(JSONRenderer().render(data), content_type="application/json")
-    response["ETag"] = etag
-    response["Cache-Control"] = "private, no-cache"
-    return response
-
-
-def _if_none_match(request: Request | HttpRequest) -> set[str]:
-    header = request.headers.get("If-None-Match", "")
-    return {tag.strip().removeprefix("W/") for tag in header.split(",") if tag.strip()}
 
 
 class MessageView(ChatAPIView):
@@ -411,8 +232,7 @@ class MessageView(ChatAPIView):
         services.message_edit(
             message_id=message_id, alumnus=alumnus, body=data.validated_data["body"]
         )
-        [row] = selectors.messages_with_author(ids=[message_id])
-        return Response(message_data(row, viewer_id=alumnus.pk))
+        return _shown(message_id, viewer_id=alumnus.pk)
 
     @extend_schema(
         request=None, responses={204: None, **ERRORS}, summary="自分のメッセージを削除する"
@@ -450,15 +270,12 @@ class MessageHideView(ChatAPIView):
         data = HideInput(data=request.data)
         data.is_valid(raise_exception=True)
         alumnus = self.alumnus()
-        message, _ = selectors.message_for_member(message_id=message_id, alumnus=alumnus)
+        message = selectors.message_for_member(message_id=message_id, alumnus=alumnus)
         moderator = services.moderator_for_alumnus(group_id=message.group_id, alumnus=alumnus)
-        if message.deleted_at is not None:
-            raise NotFound()
         services.message_hide(
             message=message, moderator=moderator, note=data.validated_data["note"]
         )
-        [row] = selectors.messages_with_author(ids=[message_id])
-        return Response(message_data(row, viewer_id=alumnus.pk))
+        return _shown(message_id, viewer_id=alumnus.pk)
 
 
 class MemberSuspendView(ChatAPIView):
@@ -471,5 +288,5 @@ class MemberSuspendView(ChatAPIView):
         alumnus = self.alumnus()
         moderator = services.moderator_for_alumnus(group_id=group_id, alumnus=alumnus)
         membership = selectors.membership_in_group(group_id=group_id, member_id=member_id)
-        services.member_suspend(membership=membership, moderator=moderator, by_staff=False)
+        services.member_suspend(membership=membership, moderator=moderator)
         return Response({"detail": "このメンバーの投稿を停止しました。"})

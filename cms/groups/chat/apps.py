@@ -9,9 +9,6 @@ class ChatConfig(AppConfig):
     verbose_name = "グループでの交流"
     default_auto_field = "django.db.models.BigAutoField"
 
-    def ready(self) -> None:
-        from . import signals  # noqa: F401  (account deletion erases the person's messages)
-
     def alumnus_export(self, *, alumnus: object) -> dict[str, object]:
         """This domain's part of `GET /api/v1/me/export` (called by cms.alumni.selectors)."""
         from cms.alumni.models import Alumnus
@@ -20,3 +17,13 @@ class ChatConfig(AppConfig):
 
         assert isinstance(alumnus, Alumnus)
         return alumnus_chat_export(alumnus=alumnus)
+
+    def alumnus_erase(self, *, alumnus: object) -> None:
+        """This domain's part of account deletion (called by cms.alumni.services, before the
+        alumnus is deleted, in its transaction): the person's messages lose text and author."""
+        from cms.alumni.models import Alumnus
+
+        from .services import alumnus_messages_erase
+
+        assert isinstance(alumnus, Alumnus)
+        alumnus_messages_erase(alumnus=alumnus)

@@ -1,4 +1,5 @@
-"""Writes of community chat: joining, posting (idempotent), editing, reports, moderation, purge."""
+"""Writes of community chat: joining, posting (idempotent), editing, reports, moderation, erasure,
+purge, and who may moderate."""
 
 import datetime as dt
 import logging
@@ -7,12 +8,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from cms.alumni.models import Alumnus
-from cms.db import prepared_cursor
 
 from . import shared_cache
 from .errors import ChatError, Conflict, NotAllowed, NotFound, TooManyPosts
@@ -32,13 +32,14 @@ from .models import (
 
 logger = logging.getLogger(__name__)
 
-# Directional formatting characters are kept (they are text), but these can never be text.
-_REFUSED_CHARACTERS = {"\x00"}
+# Hiding a message is changing it: the role 人事課（交流グループ） has this permission.
+MODERATE_PERMISSION = "chat.change_message"
+LOG_PERMISSION = "chat.view_moderationlogentry"
 
 
 def message_body_clean(body: str) -> str:
     """The text as stored: line ends unified, outer blank space dropped; refused if empty,
-    too long or not valid Unicode text."""
+    too long or not valid Unicode text (a NUL or a lone surrogate)."""
     text = body.replace("\r\n", "\n").replace("\r", "\n").strip()
     if not text:
         raise ChatError("メッセージを入力してください。", field="body")
@@ -47,24 +48,21 @@ def message_body_clean(body: str) -> str:
             f"メッセージは{settings.CHAT_MESSAGE_MAX_CHARS:,}文字以内で入力してください。",
             field="body",
         )
-    if any(ch in _REFUSED_CHARACTERS or "\ud800" <= ch <= "\udfff" for ch in text):
+    if any(ch == "\x00" or "\ud800" <= ch <= "\udfff" for ch in text):
         raise ChatError("使えない文字が含まれています。", field="body")
     return text
 
 
 def _group_bump(*, group_id: int) -> int:
-    """Count one visible change of the group; returns the new version.
-
-    The UPDATE takes the group's row lock until commit, so changes of one group are serialised
-    (on SQLite the immediate transaction does the same).
-    """
+    """Count one visible change of the group; returns the new version. The UPDATE holds the
+    group's row lock until commit: changes of one group are serialised."""
     CommunityGroup.objects.filter(pk=group_id).update(version=F("version") + 1)
-    version = int(CommunityGroup.objects.filter(pk=group_id).values_list("version", flat=True)[0])
-    shared_cache.group_version_publish(group_id=group_id, version=version)
-    return version
+    return int(CommunityGroup.objects.values_list("version", flat=True).get(pk=group_id))
 
 
-def _membership(*, group_id: int, alumnus: Alumnus, statuses: tuple[str, ...]) -> Membership:
+def _membership(
+    *, group_id: int, alumnus: Alumnus, statuses: tuple[str, ...] = READING_STATUSES
+) -> Membership:
     membership = (
         Membership.objects.select_related("group")
         .filter(group_id=group_id, alumnus=alumnus, status__in=statuses, group__is_active=True)
@@ -89,32 +87,24 @@ def membership_join(*, group_id: int, alumnus: Alumnus, accept_rules: bool) -> M
     now = timezone.now()
     with transaction.atomic():
         membership, _ = Membership.objects.select_for_update().get_or_create(
-            group=group,
-            alumnus=alumnus,
-            defaults={"status": MembershipStatus.LEFT},
+            group=group, alumnus=alumnus, defaults={"status": MembershipStatus.LEFT}
         )
         if membership.status != MembershipStatus.LEFT:
             return membership
         if membership.suspended_at is not None:
             raise NotAllowed("このグループへの参加は停止されています。")
-        membership.status = (
-            MembershipStatus.ACTIVE
-            if group.join_policy == JoinPolicy.OPEN
-            else MembershipStatus.PENDING
-        )
+        active = group.join_policy == JoinPolicy.OPEN
+        membership.status = MembershipStatus.ACTIVE if active else MembershipStatus.PENDING
         membership.rules_accepted_at = now
-        membership.joined_at = now if membership.status == MembershipStatus.ACTIVE else None
+        membership.joined_at = now if active else None
         membership.last_read_message_id = group.last_message_id
         membership.save()
     return membership
 
 
 def membership_leave(*, group_id: int, alumnus: Alumnus) -> None:
-    membership = _membership(
-        group_id=group_id,
-        alumnus=alumnus,
-        statuses=(*READING_STATUSES, MembershipStatus.PENDING),
-    )
+    statuses = (*READING_STATUSES, MembershipStatus.PENDING)
+    membership = _membership(group_id=group_id, alumnus=alumnus, statuses=statuses)
     membership.status = MembershipStatus.LEFT
     membership.role = MembershipRole.MEMBER
     membership.save(update_fields=["status", "role"])
@@ -122,53 +112,36 @@ def membership_leave(*, group_id: int, alumnus: Alumnus) -> None:
 
 def membership_set_muted(*, group_id: int, alumnus: Alumnus, muted: bool) -> Membership:
     """Per-group mute of new-message pushes."""
-    membership = _membership(group_id=group_id, alumnus=alumnus, statuses=READING_STATUSES)
+    membership = _membership(group_id=group_id, alumnus=alumnus)
     membership.muted = muted
     membership.save(update_fields=["muted"])
     return membership
 
 
-def membership_mark_read(*, membership_id: int, last_read_message_id: int, message_id: int) -> None:
-    """One UPDATE, and only when the reader got further than before."""
-    if message_id > last_read_message_id:
-        with prepared_cursor() as cursor:
-            cursor.execute(
-                "UPDATE chat_membership SET last_read_message_id = %s"
-                " WHERE id = %s AND last_read_message_id < %s",
-                [message_id, membership_id, message_id],
-            )
+def membership_mark_read(*, membership: Membership, message_id: int) -> None:
+    """Move the read mark forward (never back; no query when it would not move)."""
+    if message_id > membership.last_read_message_id:
+        Membership.objects.filter(pk=membership.pk, last_read_message_id__lt=message_id).update(
+            last_read_message_id=message_id
+        )
 
 
 # --- messages ---------------------------------------------------------------------------------
 
 
-def _same_post(*, existing: Message, group_id: int) -> Message:
-    if existing.group_id != group_id:
-        raise Conflict("この client_id は別のグループで使われています。", field="client_id")
-    return existing
-
-
-# Posting is the chat's hot write: plain SQL, as the poll's reads (see selectors).
-_POSTING_MEMBERSHIP_SQL = """
-SELECT ms.id, ms.status, ms.last_read_message_id,
-       (SELECT m.id FROM chat_message m WHERE m.author_id = %s AND m.client_id = %s),
-       (SELECT count(*) FROM chat_message r WHERE r.author_id = %s AND r.created_at > %s)
-FROM chat_membership ms
-JOIN chat_communitygroup g ON g.id = ms.group_id
-WHERE ms.group_id = %s AND ms.alumnus_id = %s AND ms.status IN (%s, %s) AND g.is_active = %s
-"""
-
-
-_GROUP_VERSION_SQL = "SELECT version FROM chat_communitygroup WHERE id = %s "
-
-
 @dataclass(frozen=True)
 class Posted:
-    """A message as posted: with its author and the author's membership (the API's answer)."""
+    """A message as posted, whether it is new, and the author's membership (the API's answer)."""
 
     message: Message
     created: bool
     member_id: int
+
+
+def _same_post(*, message: Message, group_id: int, member_id: int) -> Posted:
+    if message.group_id != group_id:
+        raise Conflict("この client_id は別のグループで使われています。", field="client_id")
+    return Posted(message, False, member_id)
 
 
 def message_post(
@@ -183,91 +156,47 @@ def message_post(
 
     With `posts_per_minute` (the API passes CHAT_POSTS_PER_MINUTE), a post beyond that many by
     the same member within the last minute is refused (429, with when to try again); a retry
-    of a post that landed is not a new post and is always answered.
+    of a post that landed is always answered.
 
     The unique constraint on (author, client_id) is the guarantee against a second message: a
-    parallel retry fails its insert and returns the first. The group's row lock is held for
-    three statements only (lock, insert, version): ids of a group are committed in order, so a
-    poll that saw message n never misses a message below n.
+    parallel retry fails its insert and returns the first. The group's row is locked before the
+    insert and until commit, so a group's ids are committed in order: a poll that saw message n
+    never misses a message below n.
     """
-    client_key = Message._meta.get_field("client_id").get_db_prep_value(client_id, connection)
-    created_field = Message._meta.get_field("created_at")
-    minute_ago = timezone.now() - dt.timedelta(minutes=1)
-    with prepared_cursor() as cursor:
-        cursor.execute(
-            _POSTING_MEMBERSHIP_SQL,
-            [
-                alumnus.pk,
-                client_key,
-                alumnus.pk,
-                created_field.get_db_prep_value(minute_ago, connection),
-                group_id,
-                alumnus.pk,
-                *READING_STATUSES,
-                True,
-            ],
-        )
-        row = cursor.fetchone()
-    if row is None:
-        raise NotFound()
-    member_id, status, last_read, landed_id, last_minute = row
-    if status == MembershipStatus.SUSPENDED:
+    membership = _membership(group_id=group_id, alumnus=alumnus)
+    if membership.status == MembershipStatus.SUSPENDED:
         raise NotAllowed("このグループでの投稿は停止されています。")
     text = message_body_clean(body)
-    if landed_id is not None:
-        first = Message.objects.get(pk=landed_id)
-        return Posted(_same_post(existing=first, group_id=group_id), False, member_id)
-    if posts_per_minute is not None and last_minute >= posts_per_minute:
-        raise TooManyPosts(retry_after=_flood_retry_after(alumnus=alumnus, since=minute_ago))
-    message = Message(
-        group_id=group_id,
-        author=alumnus,
-        client_id=client_id,
-        body=text,
-        created_at=timezone.now(),
-    )
-    created_at = created_field.get_db_prep_value(message.created_at, connection)
-    lock = connection.ops.for_update_sql() if connection.features.has_select_for_update else ""
+    landed = Message.objects.filter(author=alumnus, client_id=client_id).first()
+    if landed is not None:
+        return _same_post(message=landed, group_id=group_id, member_id=membership.pk)
+    minute_ago = timezone.now() - dt.timedelta(minutes=1)
+    recent = Message.objects.filter(author=alumnus, created_at__gt=minute_ago)
+    if posts_per_minute is not None and recent.count() >= posts_per_minute:
+        oldest = recent.order_by("created_at").values_list("created_at", flat=True)[0]
+        raise TooManyPosts(retry_after=max(1, int((oldest - minute_ago).total_seconds()) + 1))
     try:
-        with transaction.atomic(), prepared_cursor() as cursor:
-            cursor.execute(_GROUP_VERSION_SQL + lock, [group_id])
-            message.revision = 1 + cursor.fetchone()[0]
-            cursor.execute(
-                "INSERT INTO chat_message (group_id, author_id, client_id, body, created_at, revision)"
-                " VALUES (%s, %s, %s, %s, %s, %s) RETURNING id",
-                [group_id, alumnus.pk, client_key, text, created_at, message.revision],
+        with transaction.atomic():
+            group = CommunityGroup.objects.select_for_update().only("version").get(pk=group_id)
+            message = Message.objects.create(
+                group_id=group_id,
+                author=alumnus,
+                client_id=client_id,
+                body=text,
+                revision=group.version + 1,
             )
-            message.pk = cursor.fetchone()[0]
-            cursor.execute(
-                "UPDATE chat_communitygroup SET version = %s, last_message_id = %s WHERE id = %s",
-                [message.revision, message.pk, group_id],
+            CommunityGroup.objects.filter(pk=group_id).update(
+                version=F("version") + 1, last_message_id=message.pk
             )
-            shared_cache.group_version_publish(group_id=group_id, version=message.revision)
             transaction.on_commit(lambda: _push_enqueue(group_id=group_id))
     except IntegrityError:
         # A parallel retry with the same client_id committed first.
         winner = Message.objects.filter(author=alumnus, client_id=client_id).first()
         if winner is None:
             raise
-        return Posted(_same_post(existing=winner, group_id=group_id), False, member_id)
-    message._state.adding = False
-    membership_mark_read(
-        membership_id=member_id, last_read_message_id=last_read, message_id=message.pk
-    )
-    return Posted(message, True, member_id)
-
-
-def _flood_retry_after(*, alumnus: Alumnus, since: dt.datetime) -> int:
-    """Seconds until the oldest of the member's posts of the last minute is a minute old."""
-    oldest = (
-        Message.objects.filter(author=alumnus, created_at__gt=since)
-        .order_by("created_at")
-        .values_list("created_at", flat=True)
-        .first()
-    )
-    if oldest is None:
-        return 1
-    return max(1, int((oldest - since).total_seconds()) + 1)
+        return _same_post(message=winner, group_id=group_id, member_id=membership.pk)
+    membership_mark_read(membership=membership, message_id=message.pk)
+    return Posted(message, True, membership.pk)
 
 
 def _push_enqueue(*, group_id: int) -> None:
@@ -293,43 +222,39 @@ def _push_enqueue(*, group_id: int) -> None:
         shared_cache.push_batch_leave(group_id=group_id)
 
 
-def _own_message(*, message_id: int, alumnus: Alumnus) -> tuple[Message, Membership]:
-    message = Message.objects.filter(pk=message_id).first()
+def _own_message(*, message_id: int, alumnus: Alumnus) -> Message:
+    message = Message.objects.filter(pk=message_id, deleted_at__isnull=True).first()
     if message is None:
         raise NotFound()
-    membership = _membership(group_id=message.group_id, alumnus=alumnus, statuses=READING_STATUSES)
+    membership = _membership(group_id=message.group_id, alumnus=alumnus)
     if message.author_id != alumnus.pk:
         raise NotAllowed("ご自分のメッセージだけを変更できます。")
-    if message.deleted_at is not None:
-        raise NotFound()
     if membership.status == MembershipStatus.SUSPENDED:
         raise NotAllowed("このグループでの投稿は停止されています。")
-    return message, membership
+    return message
 
 
 def message_edit(*, message_id: int, alumnus: Alumnus, body: str) -> Message:
     """Change the text of one's own message within the edit window."""
-    message, _ = _own_message(message_id=message_id, alumnus=alumnus)
+    message = _own_message(message_id=message_id, alumnus=alumnus)
     if message.hidden_at is not None:
         raise NotAllowed("非表示になったメッセージは編集できません。")
-    window = dt.timedelta(minutes=settings.CHAT_EDIT_MINUTES)
-    if timezone.now() > message.created_at + window:
+    if timezone.now() > message.created_at + dt.timedelta(minutes=settings.CHAT_EDIT_MINUTES):
         raise NotAllowed(
             f"投稿から{settings.CHAT_EDIT_MINUTES}分を過ぎたメッセージは編集できません。"
         )
     text = message_body_clean(body)
     with transaction.atomic():
-        version = _group_bump(group_id=message.group_id)
+        message.revision = _group_bump(group_id=message.group_id)
         message.body = text
         message.edited_at = timezone.now()
-        message.revision = version
         message.save(update_fields=["body", "edited_at", "revision"])
     return message
 
 
 def message_delete(*, message_id: int, alumnus: Alumnus) -> None:
     """Delete one's own message: its text is erased, a placeholder stays in the conversation."""
-    message, _ = _own_message(message_id=message_id, alumnus=alumnus)
+    message = _own_message(message_id=message_id, alumnus=alumnus)
     with transaction.atomic():
         version = _group_bump(group_id=message.group_id)
         Message.objects.filter(pk=message.pk).update(
@@ -342,17 +267,16 @@ def message_report(*, message_id: int, alumnus: Alumnus, reason: str) -> tuple[R
     message = Message.objects.filter(pk=message_id, deleted_at__isnull=True).first()
     if message is None:
         raise NotFound()
-    _membership(group_id=message.group_id, alumnus=alumnus, statuses=READING_STATUSES)
+    _membership(group_id=message.group_id, alumnus=alumnus)
     if message.author_id == alumnus.pk:
         raise ChatError("ご自分のメッセージは通報できません。")
     try:
         with transaction.atomic():
-            report, created = Report.objects.get_or_create(
+            return Report.objects.get_or_create(
                 message=message, reporter=alumnus, defaults={"reason": reason.strip()[:500]}
             )
     except IntegrityError:
-        report, created = Report.objects.get(message=message, reporter=alumnus), False
-    return report, created
+        return Report.objects.get(message=message, reporter=alumnus), False
 
 
 # --- moderation -------------------------------------------------------------------------------
@@ -364,31 +288,56 @@ class Moderator:
 
     user: Any
     label: str
+    by_staff: bool
+
+
+def staff_may_moderate(user: Any, group: CommunityGroup | None = None) -> bool:
+    """HR with the moderation permission, or a member of staff named moderator of the group
+    (of any group, without one). Wagtail's roles never set `is_staff`: it is not asked for."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if user.has_perm(MODERATE_PERMISSION):
+        return True
+    if group is not None:
+        return bool(group.staff_moderators.filter(pk=user.pk).exists())
+    return bool(user.moderated_community_groups.exists())
+
+
+def staff_may_read_log(user: Any) -> bool:
+    """The moderation log: HR with its view permission, and whoever may moderate (their groups)."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return bool(user.has_perm(LOG_PERMISSION)) or staff_may_moderate(user)
+
+
+def moderator_for_staff(*, user: Any, group: CommunityGroup | None = None) -> Moderator:
+    """A member of staff as moderator (of `group`, when given: refused if they may not)."""
+    if group is not None and not staff_may_moderate(user, group):
+        raise NotAllowed("この操作は許可されていません。")
+    return Moderator(user=user, label=f"人事課: {user.get_username()}", by_staff=True)
 
 
 def moderator_for_alumnus(*, group_id: int, alumnus: Alumnus) -> Moderator:
     """The alumnus as moderator of this group; 404 for non-members, 403 for other members."""
-    membership = _membership(group_id=group_id, alumnus=alumnus, statuses=READING_STATUSES)
+    membership = _membership(group_id=group_id, alumnus=alumnus)
     if not membership.is_moderator:
         raise NotAllowed("モデレーターだけが行える操作です。")
-    return Moderator(user=alumnus.user, label=f"モデレーター（メンバー #{membership.pk}）")
-
-
-def moderator_for_staff(*, user: Any) -> Moderator:
-    return Moderator(user=user, label=f"人事課: {user.get_username()}")
+    label = f"モデレーター（メンバー #{membership.pk}）"
+    return Moderator(user=alumnus.user, label=label, by_staff=False)
 
 
 def _log(
-    *,
-    group_id: int,
-    action: str,
     moderator: Moderator,
+    action: str,
+    *,
     message: Message | None = None,
     membership: Membership | None = None,
     note: str = "",
 ) -> None:
+    subject = message or membership
+    assert subject is not None
     ModerationLogEntry.objects.create(
-        group_id=group_id,
+        group_id=subject.group_id,
         action=action,
         actor=moderator.user,
         actor_label=moderator.label[:150],
@@ -399,25 +348,21 @@ def _log(
 
 
 def message_hide(*, message: Message, moderator: Moderator, note: str = "") -> Message:
-    """Hide a message: its text is no longer served to anyone; open reports are closed."""
+    """Hide a message: its text is no longer served to anyone; open reports are closed. A
+    deleted message has nothing left to hide (404)."""
+    if message.deleted_at is not None:
+        raise NotFound()
     if message.hidden_at is not None:
         return message
     now = timezone.now()
     with transaction.atomic():
-        version = _group_bump(group_id=message.group_id)
+        message.revision = _group_bump(group_id=message.group_id)
         message.hidden_at = now
-        message.revision = version
         message.save(update_fields=["hidden_at", "revision"])
         message.reports.filter(status=ReportStatus.OPEN).update(
             status=ReportStatus.ACTIONED, resolved_at=now
         )
-        _log(
-            group_id=message.group_id,
-            action=ModerationAction.HIDE,
-            moderator=moderator,
-            message=message,
-            note=note,
-        )
+        _log(moderator, ModerationAction.HIDE, message=message, note=note)
     return message
 
 
@@ -425,16 +370,10 @@ def message_unhide(*, message: Message, moderator: Moderator) -> Message:
     if message.hidden_at is None:
         return message
     with transaction.atomic():
-        version = _group_bump(group_id=message.group_id)
+        message.revision = _group_bump(group_id=message.group_id)
         message.hidden_at = None
-        message.revision = version
         message.save(update_fields=["hidden_at", "revision"])
-        _log(
-            group_id=message.group_id,
-            action=ModerationAction.UNHIDE,
-            moderator=moderator,
-            message=message,
-        )
+        _log(moderator, ModerationAction.UNHIDE, message=message)
     return message
 
 
@@ -443,102 +382,101 @@ def report_dismiss(*, report: Report, moderator: Moderator) -> None:
         Report.objects.filter(message=report.message, status=ReportStatus.OPEN).update(
             status=ReportStatus.DISMISSED, resolved_at=timezone.now()
         )
-        _log(
-            group_id=report.message.group_id,
-            action=ModerationAction.DISMISS,
-            moderator=moderator,
-            message=report.message,
-        )
+        _log(moderator, ModerationAction.DISMISS, message=report.message)
 
 
-def member_suspend(*, membership: Membership, moderator: Moderator, by_staff: bool) -> Membership:
-    """Stop a member posting in the group (they still read it); staff may suspend moderators."""
+def _membership_moderate(
+    *, membership: Membership, moderator: Moderator, action: str, **changes: Any
+) -> Membership:
+    """The shape of every action on a membership: the changes and their log entry, together."""
+    with transaction.atomic():
+        for name, value in changes.items():
+            setattr(membership, name, value)
+        membership.save(update_fields=list(changes))
+        _log(moderator, action, membership=membership)
+    return membership
+
+
+def member_suspend(*, membership: Membership, moderator: Moderator) -> Membership:
+    """Stop a member posting in the group (they still read it); only staff suspend moderators."""
     if membership.status not in READING_STATUSES:
         raise NotFound()
     if membership.alumnus.user_id == moderator.user.pk:
         raise ChatError("ご自分を停止することはできません。")
-    if membership.role == MembershipRole.MODERATOR and not by_staff:
+    if membership.role == MembershipRole.MODERATOR and not moderator.by_staff:
         raise NotAllowed("モデレーターの停止は人事課が行います。")
     if membership.status == MembershipStatus.SUSPENDED:
         return membership
+    return _membership_moderate(
+        membership=membership,
+        moderator=moderator,
+        action=ModerationAction.SUSPEND,
+        status=MembershipStatus.SUSPENDED,
+        role=MembershipRole.MEMBER,
+        suspended_at=timezone.now(),
+    )
+
+
+def member_suspend_and_hide(*, message: Message, moderator: Moderator) -> None:
+    """Suspend a message's author in its group and hide the message: both or neither."""
+    author = Membership.objects.filter(group_id=message.group_id, alumnus_id=message.author_id or 0)
+    if not author.exists():
+        raise NotFound()
     with transaction.atomic():
-        membership.status = MembershipStatus.SUSPENDED
-        membership.role = MembershipRole.MEMBER
-        membership.suspended_at = timezone.now()
-        membership.save(update_fields=["status", "role", "suspended_at"])
-        _log(
-            group_id=membership.group_id,
-            action=ModerationAction.SUSPEND,
-            moderator=moderator,
-            membership=membership,
-        )
-    return membership
+        member_suspend(membership=author.get(), moderator=moderator)
+        message_hide(message=message, moderator=moderator)
 
 
 def member_reinstate(*, membership: Membership, moderator: Moderator) -> Membership:
     if membership.suspended_at is None:
         return membership
-    with transaction.atomic():
-        if membership.status == MembershipStatus.SUSPENDED:
-            membership.status = MembershipStatus.ACTIVE
-        membership.suspended_at = None
-        membership.save(update_fields=["status", "suspended_at"])
-        _log(
-            group_id=membership.group_id,
-            action=ModerationAction.REINSTATE,
-            moderator=moderator,
-            membership=membership,
-        )
-    return membership
+    status = membership.status
+    return _membership_moderate(
+        membership=membership,
+        moderator=moderator,
+        action=ModerationAction.REINSTATE,
+        status=MembershipStatus.ACTIVE if status == MembershipStatus.SUSPENDED else status,
+        suspended_at=None,
+    )
 
 
 def member_approve(*, membership: Membership, moderator: Moderator) -> Membership:
     if membership.status != MembershipStatus.PENDING:
         raise ChatError("承認待ちのメンバーではありません。")
-    with transaction.atomic():
-        membership.status = MembershipStatus.ACTIVE
-        membership.joined_at = timezone.now()
-        membership.save(update_fields=["status", "joined_at"])
-        _log(
-            group_id=membership.group_id,
-            action=ModerationAction.APPROVE,
-            moderator=moderator,
-            membership=membership,
-        )
-    return membership
+    return _membership_moderate(
+        membership=membership,
+        moderator=moderator,
+        action=ModerationAction.APPROVE,
+        status=MembershipStatus.ACTIVE,
+        joined_at=timezone.now(),
+    )
 
 
 def member_appoint_moderator(*, membership: Membership, moderator: Moderator) -> Membership:
     """HR appoints an active member as a moderator of the group."""
     if membership.status != MembershipStatus.ACTIVE:
         raise ChatError("参加中のメンバーだけをモデレーターにできます。")
-    with transaction.atomic():
-        membership.role = MembershipRole.MODERATOR
-        membership.save(update_fields=["role"])
-        _log(
-            group_id=membership.group_id,
-            action=ModerationAction.APPOINT,
-            moderator=moderator,
-            membership=membership,
-        )
-    return membership
+    return _membership_moderate(
+        membership=membership,
+        moderator=moderator,
+        action=ModerationAction.APPOINT,
+        role=MembershipRole.MODERATOR,
+    )
 
 
 # --- personal data ----------------------------------------------------------------------------
 
 
 def alumnus_messages_erase(*, alumnus: Alumnus) -> int:
-    """Account deletion: the person's messages lose their text and their author; the
-    conversation keeps a placeholder. Returns how many messages were erased."""
+    """Account deletion (called by it, in its transaction): the person's messages lose their
+    text and their author; the conversation keeps a placeholder. Returns how many."""
     erased = 0
     now = timezone.now()
-    group_ids = list(
-        Message.objects.filter(author=alumnus).values_list("group_id", flat=True).distinct()
-    )
+    mine = Message.objects.filter(author=alumnus)
     with transaction.atomic():
-        for group_id in group_ids:
+        for group_id in mine.values_list("group_id", flat=True).distinct().order_by("group_id"):
             version = _group_bump(group_id=group_id)
-            erased += Message.objects.filter(author=alumnus, group_id=group_id).update(
+            erased += mine.filter(group_id=group_id).update(
                 body="", author=None, deleted_at=now, revision=version
             )
     return erased

@@ -12,7 +12,7 @@ from wagtail.admin.ui.tables import Column
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
-from . import admin_views
+from . import admin_views, services
 from .models import CommunityGroup
 
 
@@ -43,12 +43,12 @@ register_snippet(CommunityGroupViewSet)
 
 class ModeratorMenuItem(MenuItem):
     def is_shown(self, request: HttpRequest) -> bool:
-        return admin_views.staff_may_moderate(request.user)
+        return services.staff_may_moderate(request.user)
 
 
 class ModerationLogMenuItem(MenuItem):
     def is_shown(self, request: HttpRequest) -> bool:
-        return admin_views.staff_may_read_log(request.user)
+        return services.staff_may_read_log(request.user)
 
 
 class GroupsMenuItem(MenuItem):

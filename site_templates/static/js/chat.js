@@ -11,11 +11,10 @@
 
   function $(id) { return document.getElementById(id); }
 
-  // The shared API call, plus the poll's ETag and ticket read off the response.
+  // The shared API call, plus the poll's ETag read off the response.
   function api(method, path, body, extraHeaders) {
     return window.AlumniAPI.call(method, path, body, extraHeaders).then(function (result) {
       result.etag = result.headers.get("ETag") || "";
-      result.ticket = result.headers.get("X-Chat-Poll-Ticket") || "";
       return result;
     });
   }
@@ -190,7 +189,7 @@
     var groupId = new URLSearchParams(window.location.search).get("group") || "";
     if (!/^\d+$/.test(groupId)) { $("not-found").hidden = false; return; }
     var base = "/groups/" + groupId;
-    var state = { etag: "", ticket: "", version: null, lastId: 0, firstId: null, membership: null, editing: null };
+    var state = { etag: "", version: null, lastId: 0, firstId: null, membership: null, editing: null };
     var shown = {};
     var timer = null;
     var sending = false;
@@ -346,12 +345,9 @@
     function poll() {
       var query = state.version === null ? "" : "?after=" + state.lastId + "&since=" + state.version;
       var headers = state.etag && query ? { "If-None-Match": state.etag } : {};
-      // The ticket lets an unchanged poll skip the session look-up on the server.
-      if (state.ticket && query) headers["X-Chat-Poll-Ticket"] = state.ticket;
       return api("GET", base + "/messages" + query, undefined, headers).then(function (result) {
         if (result.status === 0) { showOffline(true); return; }
         showOffline(false);
-        if (result.ticket) state.ticket = result.ticket;
         if (result.status === 304) return;
         if (result.status === 404) { closeRoom(); $("not-found").hidden = false; return; }
         if (result.status === 401) { closeRoom(); $("signed-out").hidden = false; return; }
@@ -376,9 +372,7 @@
       if (!items.length) return Promise.resolve();
       sending = true;
       var entry = items[0];
-      // With the poll's ticket the server checks the session in one query, as for a poll.
-      var headers = state.ticket ? { "X-Chat-Poll-Ticket": state.ticket } : {};
-      return api("POST", base + "/messages", { body: entry.body, client_id: entry.client_id }, headers).then(function (result) {
+      return api("POST", base + "/messages", { body: entry.body, client_id: entry.client_id }).then(function (result) {
         sending = false;
         if (result.status === 0 || result.status === 429 || result.status >= 500) {
           // Kept and sent again later; too many posts in a row: the server says why.

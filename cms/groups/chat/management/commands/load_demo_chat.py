@@ -11,8 +11,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from cms.alumni.models import Alumnus, AlumnusStatus, RegistrationChannel
-from cms.groups.chat.models import CommunityGroup, JoinPolicy, Membership, MembershipStatus
-from cms.groups.chat.services import message_post
+from cms.groups.chat.models import CommunityGroup, JoinPolicy
+from cms.groups.chat.services import membership_join, message_post
 from cms.staff_roles import CHAT_HR, role_grant
 
 DEMO_ALUMNI = (
@@ -73,15 +73,7 @@ class Command(BaseCommand):
                         approved_at=timezone.now(),
                     )
                 alumni.append(alumnus)
-                Membership.objects.get_or_create(
-                    group=group,
-                    alumnus=alumnus,
-                    defaults={
-                        "status": MembershipStatus.ACTIVE,
-                        "rules_accepted_at": timezone.now(),
-                        "joined_at": timezone.now(),
-                    },
-                )
+                membership_join(group_id=group.pk, alumnus=alumnus, accept_rules=True)
             if created:
                 message_post(
                     group_id=group.pk,

@@ -12,8 +12,8 @@ from django.utils import timezone
 from cms.alumni.models import Alumnus
 from cms.groups.chat.models import CommunityGroup, Membership, Message
 from cms.push.models import PushSubscription, VapidKey
-from tests.chat.factories import CommunityGroupFactory, member_of, post
 from tests.fixtures.push_service import LocalPushService, TestSubscription
+from tests.groups.chat.factories import CommunityGroupFactory, member_of, post
 
 pytestmark = pytest.mark.django_db
 

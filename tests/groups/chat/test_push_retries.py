@@ -13,9 +13,9 @@ from cms.groups.chat.models import CommunityGroup
 from cms.groups.chat.services import chat_push_new_messages, chat_push_retry
 from cms.groups.chat.tasks import chat_push_retry_task, chat_push_task
 from cms.push.models import PushSubscription, VapidKey
-from tests.chat.factories import member_of, post
-from tests.chat.test_push import Subscribe, away_member
 from tests.fixtures.push_service import HANG, RESET
+from tests.groups.chat.factories import member_of, post
+from tests.groups.chat.test_push import Subscribe, away_member
 
 pytestmark = pytest.mark.django_db
 

@@ -8,13 +8,11 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.contrib.sessions.models import Session
-from django.db import IntegrityError, connection, transaction
-from django.test.utils import CaptureQueriesContext
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from cms.alumni.models import Alumnus, AlumnusStatus
-from cms.groups.chat.api import TICKET_HEADER
 from cms.groups.chat.models import (
     CommunityGroup,
     Membership,
@@ -22,8 +20,7 @@ from cms.groups.chat.models import (
     Message,
     Report,
 )
-from tests.chat.conftest import Clock
-from tests.chat.factories import AlumnusFactory, CommunityGroupFactory, member_of, post
+from tests.groups.chat.factories import AlumnusFactory, CommunityGroupFactory, member_of, post
 
 pytestmark = pytest.mark.django_db
 
@@ -349,66 +346,13 @@ def test_reporting_twice_makes_one_report_and_own_messages_cannot_be_reported(
     assert client.post(f"/api/v1/messages/{mine.pk}/report", {}, format="json").status_code == 400
 
 
-# --- the poll ticket: an unchanged poll without the session look-up --------------------------
+# --- a session that ends, a member who leaves: polls and posts stop at once -------------------
 
 
-def _ticketed_poll(
-    client: APIClient, group: CommunityGroup, me: Alumnus
-) -> tuple[Any, dict[str, Any]]:
+def _polled(client: APIClient, group: CommunityGroup, me: Alumnus) -> tuple[Any, dict[str, Any]]:
     last = post(group, me, "最初").pk
     query = {"after": last, "since": 1}
-    first = client.get(messages_url(group), query)
-    return first, query
-
-
-def _poll_with_ticket(
-    client: APIClient, group: CommunityGroup, query: dict[str, Any], first: Any
-) -> Any:
-    """The poll again, with the ETag and the ticket of the `first` answer."""
-    return client.get(
-        messages_url(group),
-        query,
-        HTTP_IF_NONE_MATCH=first["ETag"],
-        HTTP_X_CHAT_POLL_TICKET=first["X-Chat-Poll-Ticket"],
-    )
-
-
-def test_unchanged_poll_with_its_ticket_is_304_after_one_query(
-    client: APIClient, group: CommunityGroup, me: Alumnus, django_assert_num_queries: Any
-) -> None:
-    first, query = _ticketed_poll(client, group, me)
-    ticket = first["X-Chat-Poll-Ticket"]
-
-    with django_assert_num_queries(1):  # membership, group version, user and session at once
-        again = client.get(
-            messages_url(group),
-            query,
-            HTTP_IF_NONE_MATCH=first["ETag"],
-            HTTP_X_CHAT_POLL_TICKET=ticket,
-        )
-
-    assert again.status_code == 304 and again["ETag"] == first["ETag"]
-    post(group, member_of(group).alumnus, "新着")
-    changed = client.get(
-        messages_url(group), query, HTTP_IF_NONE_MATCH=first["ETag"], HTTP_X_CHAT_POLL_TICKET=ticket
-    )
-    assert changed.status_code == 200
-    assert [m["body"] for m in changed.json()["messages"]] == ["新着"]
-
-
-def test_a_changed_poll_with_its_ticket_is_answered_after_three_queries(
-    client: APIClient, group: CommunityGroup, me: Alumnus, django_assert_num_queries: Any
-) -> None:
-    first, query = _ticketed_poll(client, group, me)
-    new = post(group, member_of(group).alumnus, "新着")
-
-    # membership with group, user and session checks; the new messages; the read mark.
-    with django_assert_num_queries(3):
-        changed = _poll_with_ticket(client, group, query, first)
-
-    assert changed.status_code == 200
-    assert [m["id"] for m in changed.json()["messages"]] == [new.pk]
-    assert Membership.objects.get(group=group, alumnus=me).last_read_message_id == new.pk
+    return client.get(messages_url(group), query), query
 
 
 ENDINGS = {
@@ -421,12 +365,7 @@ ENDINGS = {
 }
 
 
-@pytest.mark.parametrize("ending", ENDINGS)
-def test_a_ticket_stops_serving_messages_at_once(
-    client: APIClient, group: CommunityGroup, me: Alumnus, ending: str
-) -> None:
-    first, query = _ticketed_poll(client, group, me)
-    post(group, member_of(group).alumnus, "新着")
+def _end(client: APIClient, group: CommunityGroup, me: Alumnus, ending: str) -> None:
     session_key = client.cookies[settings.SESSION_COOKIE_NAME].value
     if ending == "sign_out":
         client.logout()
@@ -443,156 +382,51 @@ def test_a_ticket_stops_serving_messages_at_once(
         me.user.save()
     elif ending == "alumnus_suspended":
         Alumnus.objects.filter(pk=me.pk).update(status=AlumnusStatus.SUSPENDED)
+    elif ending == "suspended_member":
+        Membership.objects.filter(group=group, alumnus=me).update(status=MembershipStatus.SUSPENDED)
     else:
         assert client.post(f"/api/v1/groups/{group.pk}/leave").status_code == 204
-    response = _poll_with_ticket(client, group, query, first)
+
+
+@pytest.mark.parametrize("ending", ENDINGS)
+def test_an_unchanged_poll_stops_at_once_when_the_session_or_membership_ends(
+    client: APIClient, group: CommunityGroup, me: Alumnus, ending: str
+) -> None:
+    first, query = _polled(client, group, me)
+    _end(client, group, me, ending)
+    response = client.get(messages_url(group), query, HTTP_IF_NONE_MATCH=first["ETag"])
     assert response.status_code == ENDINGS[ending]
-    assert TICKET_HEADER not in response
+    assert "ETag" not in response
 
 
-def test_a_suspended_members_ticket_takes_the_long_way_to_a_ticket_of_the_new_state(
-    client: APIClient, group: CommunityGroup, me: Alumnus, django_assert_num_queries: Any
+def test_a_suspended_members_poll_answers_anew_with_can_post_false(
+    client: APIClient, group: CommunityGroup, me: Alumnus
 ) -> None:
-    first, query = _ticketed_poll(client, group, me)
-    membership = Membership.objects.get(group=group, alumnus=me)
-    membership.status = MembershipStatus.SUSPENDED
-    membership.save()
-    post(group, member_of(group).alumnus, "新着")
-
-    # the ticket's check (which fails), then session, user, membership, messages, read mark.
-    with django_assert_num_queries(6):
-        answer = _poll_with_ticket(client, group, query, first)
-
+    first, query = _polled(client, group, me)
+    Membership.objects.filter(group=group, alumnus=me).update(status=MembershipStatus.SUSPENDED)
+    answer = client.get(messages_url(group), query, HTTP_IF_NONE_MATCH=first["ETag"])
     assert answer.status_code == 200 and answer.json()["membership"]["can_post"] is False
-    post(group, member_of(group).alumnus, "もう一つ")
-    with django_assert_num_queries(3):
-        again = _poll_with_ticket(client, group, query, answer)
-    assert again.status_code == 200
 
 
-def test_a_checked_poll_renews_the_ticket_past_the_first_ones_life(
-    client: APIClient,
-    group: CommunityGroup,
-    me: Alumnus,
-    clock: Clock,
-    django_assert_num_queries: Any,
+POST_ENDINGS = {"sign_out": 401, "password_changed": 401, "suspended_member": 403, "leave": 404}
+
+
+@pytest.mark.parametrize("ending", POST_ENDINGS)
+def test_posting_stops_at_once_when_the_session_or_membership_ends(
+    client: APIClient, group: CommunityGroup, me: Alumnus, ending: str
 ) -> None:
-    first, query = _ticketed_poll(client, group, me)
-    clock.now += settings.CHAT_POLL_TICKET_SECONDS * 0.9
-    post(group, member_of(group).alumnus, "新着")
-    with django_assert_num_queries(3):  # the ticket's check, the new messages, the read mark
-        renewed = _poll_with_ticket(client, group, query, first)
-    assert renewed[TICKET_HEADER] != first[TICKET_HEADER]
-
-    clock.now += settings.CHAT_POLL_TICKET_SECONDS * 0.9
-    post(group, member_of(group).alumnus, "また新着")
-    with django_assert_num_queries(5):  # the first ticket has expired: the long way
-        _poll_with_ticket(client, group, query, first)
-    post(group, member_of(group).alumnus, "さらに新着")
-    with django_assert_num_queries(3):
-        answer = _poll_with_ticket(client, group, query, renewed)
-    assert [m["body"] for m in answer.json()["messages"]] == ["新着", "また新着", "さらに新着"]
+    _polled(client, group, me)
+    _end(client, group, me, ending)
+    response = send(client, group, "届いてはいけない")
+    assert response.status_code == POST_ENDINGS[ending]
+    assert "detail" in response.json()
+    assert not Message.objects.filter(body="届いてはいけない").exists()
 
 
-def test_a_ticket_is_worth_nothing_in_another_session(
-    client: APIClient, group: CommunityGroup, me: Alumnus
-) -> None:
-    first, query = _ticketed_poll(client, group, me)
-    outsider = APIClient()
-    outsider.force_login(AlumnusFactory().user)
-    response = outsider.get(
-        messages_url(group),
-        query,
-        HTTP_IF_NONE_MATCH=first["ETag"],
-        HTTP_X_CHAT_POLL_TICKET=first["X-Chat-Poll-Ticket"],
-    )
-    assert response.status_code == 404
-    anonymous = APIClient()
-    anonymous.cookies = client.cookies.__class__()  # no session at all
-    response = anonymous.get(
-        messages_url(group),
-        query,
-        HTTP_IF_NONE_MATCH=first["ETag"],
-        HTTP_X_CHAT_POLL_TICKET=first["X-Chat-Poll-Ticket"],
-    )
-    assert response.status_code == 401
-
-
-@pytest.mark.parametrize("spoil", ["tampered", "expired", "other_group"])
-def test_a_spoilt_ticket_takes_the_full_path(
-    client: APIClient,
-    group: CommunityGroup,
-    me: Alumnus,
-    settings: Any,
-    spoil: str,
-) -> None:
-    first, query = _ticketed_poll(client, group, me)
-    ticket = first["X-Chat-Poll-Ticket"]
-    url = messages_url(group)
-    if spoil == "tampered":
-        ticket = ticket.replace(f".{group.pk}.", f".{group.pk + 1}.", 1)
-    elif spoil == "expired":
-        settings.CHAT_POLL_TICKET_SECONDS = -1
-    else:
-        other = CommunityGroupFactory()
-        member_of(other, me)
-        url = messages_url(other)
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(
-            url, query, HTTP_IF_NONE_MATCH=first["ETag"], HTTP_X_CHAT_POLL_TICKET=ticket
-        )
-    if spoil == "other_group":
-        assert response.status_code == 200 and response.json()["messages"] == []
-    else:
-        # session, user, membership: the ETag is checked the long way, and still matches.
-        assert (response.status_code, len(queries)) == (304, 3)
-
-
-# --- a post with the poll's ticket: one query checks the session, user and membership -------
-
-
-def _post_with_ticket(
-    client: APIClient, group: CommunityGroup, ticket: str, body: Any, client_id: Any = None
-) -> Any:
-    return client.post(
-        messages_url(group),
-        {"body": body, "client_id": str(client_id or uuid.uuid4())},
-        format="json",
-        HTTP_X_CHAT_POLL_TICKET=ticket,
-    )
-
-
-def test_a_post_with_its_ticket_skips_the_session_user_and_alumnus_look_ups(
-    client: APIClient, group: CommunityGroup, me: Alumnus
-) -> None:
-    first, _ = _ticketed_poll(client, group, me)
-    send(client, group, "暖機")  # the push task of this group is queued: both posts ride on it
-    client_id = uuid.uuid4()
-    with CaptureQueriesContext(connection) as long_way:
-        without = send(client, group, "チケットなし")
-    with CaptureQueriesContext(connection) as short_way:
-        posted = _post_with_ticket(client, group, first[TICKET_HEADER], "チケットあり", client_id)
-
-    assert posted.status_code == 201
-    data = posted.json()
-    assert (data["body"], data["author_name"], data["mine"]) == ("チケットあり", "宮城 太郎", True)
-    assert set(data) == set(without.json())
-    # session, user and alumnus become the ticket's one check; the write is the same.
-    assert len(short_way) == len(long_way) - 2
-    retried = _post_with_ticket(client, group, first[TICKET_HEADER], "チケットあり", client_id)
-    assert (retried.status_code, retried.json()["id"]) == (200, data["id"])
-    assert Message.objects.filter(author=me, client_id=client_id).count() == 1
-
-
-def test_a_post_with_a_ticket_still_needs_the_csrf_token(
-    group: CommunityGroup, me: Alumnus
-) -> None:
+def test_a_post_needs_the_csrf_token(group: CommunityGroup, me: Alumnus) -> None:
     client = APIClient(enforce_csrf_checks=True)
     client.force_login(me.user)
-    first, _ = _ticketed_poll(client, group, me)
-
-    refused = _post_with_ticket(client, group, first[TICKET_HEADER], "偽のフォームから")
-
+    refused = send(client, group, "偽のフォームから")
     assert refused.status_code == 403 and "detail" in refused.json()
     assert not Message.objects.filter(body="偽のフォームから").exists()
     token = client.get("/api/v1/auth/session").json()["csrf_token"]
@@ -600,77 +434,35 @@ def test_a_post_with_a_ticket_still_needs_the_csrf_token(
         messages_url(group),
         {"body": "本物", "client_id": str(uuid.uuid4())},
         format="json",
-        HTTP_X_CHAT_POLL_TICKET=first[TICKET_HEADER],
         HTTP_X_CSRFTOKEN=token,
     )
     assert accepted.status_code == 201
 
 
-POST_ENDINGS = {"sign_out": 401, "password_changed": 401, "suspended_member": 403, "leave": 404}
-
-
-@pytest.mark.parametrize("ending", POST_ENDINGS)
-def test_a_ticket_stops_posting_at_once(
-    client: APIClient, group: CommunityGroup, me: Alumnus, ending: str
-) -> None:
-    first, _ = _ticketed_poll(client, group, me)
-    session_key = client.cookies[settings.SESSION_COOKIE_NAME].value
-    if ending == "sign_out":
-        client.logout()
-        client.cookies[settings.SESSION_COOKIE_NAME] = session_key
-    elif ending == "password_changed":
-        me.user.set_password("新しいパスワード")
-        me.user.save()
-    elif ending == "suspended_member":
-        Membership.objects.filter(group=group, alumnus=me).update(status=MembershipStatus.SUSPENDED)
-    else:
-        assert client.post(f"/api/v1/groups/{group.pk}/leave").status_code == 204
-
-    response = _post_with_ticket(client, group, first[TICKET_HEADER], "届いてはいけない")
-
-    assert response.status_code == POST_ENDINGS[ending]
-    assert "detail" in response.json()
-    assert not Message.objects.filter(body="届いてはいけない").exists()
-
-
-def test_a_bad_post_with_a_ticket_gets_the_apis_field_error(
-    client: APIClient, group: CommunityGroup, me: Alumnus
-) -> None:
-    first, _ = _ticketed_poll(client, group, me)
-    before = Message.objects.count()
-
-    response = _post_with_ticket(client, group, first[TICKET_HEADER], "あ" * 2001)
-
-    assert response.status_code == 400 and "body" in response.json()["errors"]
-    assert Message.objects.count() == before
-
-
 # --- the flood limit ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("with_ticket", [False, True])
 def test_posting_faster_than_the_flood_limit_gets_429_until_a_minute_has_passed(
-    client: APIClient, group: CommunityGroup, me: Alumnus, settings: Any, with_ticket: bool
+    client: APIClient, group: CommunityGroup, me: Alumnus, settings: Any
 ) -> None:
     settings.CHAT_POSTS_PER_MINUTE = 3
-    first, _ = _ticketed_poll(client, group, me)  # posts one message itself (not via the API)
-    ticket = first[TICKET_HEADER] if with_ticket else ""
+    post(group, me, "最初")  # through the service: counted too
     ids = [uuid.uuid4() for _ in range(3)]
     for n, client_id in enumerate(ids[:2]):
-        assert _post_with_ticket(client, group, ticket, f"{n}", client_id).status_code == 201
+        assert send(client, group, f"{n}", client_id).status_code == 201
 
-    refused = _post_with_ticket(client, group, ticket, "多すぎる")
+    refused = send(client, group, "多すぎる")
 
     assert refused.status_code == 429
     assert "少し待ってから" in refused.json()["detail"]
     assert 1 <= int(refused["Retry-After"]) <= 61
     assert not Message.objects.filter(body="多すぎる").exists()
     # A retry of a post that landed is answered: it is not a new post.
-    again = _post_with_ticket(client, group, ticket, "0", ids[0])
+    again = send(client, group, "0", ids[0])
     assert again.status_code == 200
     # A minute later the member may post again.
     Message.objects.filter(author=me).update(created_at=timezone.now() - dt.timedelta(seconds=61))
-    assert _post_with_ticket(client, group, ticket, "多すぎない").status_code == 201
+    assert send(client, group, "多すぎない").status_code == 201
 
 
 def test_the_flood_limit_counts_the_members_posts_in_every_group(

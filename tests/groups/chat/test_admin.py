@@ -17,7 +17,7 @@ from cms.groups.chat.models import (
     Report,
     ReportStatus,
 )
-from tests.chat.factories import CommunityGroupFactory, member_of, post
+from tests.groups.chat.factories import CommunityGroupFactory, member_of, post
 
 pytestmark = pytest.mark.django_db
 

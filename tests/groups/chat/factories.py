@@ -17,7 +17,7 @@ from cms.groups.chat.models import (
 )
 from tests.alumni.factories import AlumnusFactory
 
-__all__ = ["AlumnusFactory", "CommunityGroupFactory", "member_of", "post"]
+__all__ = ["AlumnusFactory", "CommunityGroupFactory", "MembershipFactory", "member_of", "post"]
 
 
 class CommunityGroupFactory(factory.django.DjangoModelFactory):
@@ -30,21 +30,20 @@ class CommunityGroupFactory(factory.django.DjangoModelFactory):
         model = CommunityGroup
 
 
-def member_of(
-    group: CommunityGroup,
-    alumnus: Alumnus | None = None,
-    *,
-    status: str = MembershipStatus.ACTIVE,
-    role: str = MembershipRole.MEMBER,
-    **fields: Any,
-) -> Membership:
-    """An alumnus (a new one unless given) in `group` with the given status and role."""
-    membership: Membership = Membership.objects.create(
-        group=group,
-        alumnus=alumnus or AlumnusFactory(),
-        status=status,
-        role=role,
-        **fields,
+class MembershipFactory(factory.django.DjangoModelFactory):
+    group = factory.SubFactory(CommunityGroupFactory)
+    alumnus = factory.SubFactory(AlumnusFactory)
+    status = MembershipStatus.ACTIVE
+    role = MembershipRole.MEMBER
+
+    class Meta:
+        model = Membership
+
+
+def member_of(group: CommunityGroup, alumnus: Alumnus | None = None, **fields: Any) -> Membership:
+    """An alumnus (a new one unless given) in `group`; active member unless `status`/`role`."""
+    membership: Membership = MembershipFactory(
+        group=group, alumnus=alumnus or AlumnusFactory(), **fields
     )
     return membership
 

@@ -12,7 +12,7 @@ from django.db import connection
 from django.test import Client
 
 from cms.groups.chat.models import CommunityGroup, Message
-from tests.chat.factories import CommunityGroupFactory, member_of
+from tests.groups.chat.factories import CommunityGroupFactory, member_of
 
 RETRIES = 20
 

@@ -17,7 +17,7 @@ from cms.groups.chat.models import (
     MembershipStatus,
     Message,
 )
-from tests.chat.factories import AlumnusFactory, CommunityGroupFactory, member_of, post
+from tests.groups.chat.factories import AlumnusFactory, CommunityGroupFactory, member_of, post
 
 pytestmark = pytest.mark.django_db
 

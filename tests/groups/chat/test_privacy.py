@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 
 from cms.groups.chat.models import Membership, Message, ModerationLogEntry, Report
 from cms.groups.chat.services import message_hide, moderator_for_staff
-from tests.chat.factories import CommunityGroupFactory, member_of, post
+from tests.groups.chat.factories import CommunityGroupFactory, member_of, post
 
 pytestmark = pytest.mark.django_db
 
