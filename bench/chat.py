@@ -478,10 +478,15 @@ def main() -> None:
         asyncio.run(_run_phase(port, clients, "bare", 60.0, requests=3))  # warm up
         asyncio.run(_run_phase(port, clients, "poll", 60.0, requests=2))  # learn each ETag
 
+        cpu_before = _cpu_seconds()
         bare = asyncio.run(_run_phase(port, clients, "bare", SECONDS))
+        cpu_after = _cpu_seconds()
         bare_rate = _report("bare Django JSON view", bare, SECONDS)
+        _report_cpu(cpu_before, cpu_after, len(bare.latencies))
         unchanged = asyncio.run(_run_phase(port, clients, "poll", SECONDS))
+        cpu_before = _cpu_seconds()
         poll_rate = _report("unchanged poll (304)", unchanged, SECONDS)
+        _report_cpu(cpu_after, cpu_before, len(unchanged.latencies))
         cpu_before = _cpu_seconds()
         chat = asyncio.run(_run_phase(port, clients, "chat", CHAT_SECONDS, interval=PACE))
         cpu_after = _cpu_seconds()
