@@ -1,10 +1,12 @@
 """Pages HR editors write: home, notices, comeback-hiring jobs, press releases, standard pages."""
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import QuerySet
 from django.utils import timezone
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from wagtail.admin.panels import (
@@ -21,10 +23,15 @@ from wagtail.search import index
 from wagtail.snippets.models import register_snippet
 from wagtail_headless_preview.models import HeadlessPreviewMixin
 
+from cms.push.items import DeliveryMessage, DeliveryReason
+
 from .blocks import BodyBlock
 from .forms import NoticePageForm, RevisionSafePageForm
 from .panels import NoticeReachPanel
 from .selectors import JobStatus, job_status
+
+if TYPE_CHECKING:
+    from cms.alumni.models import Alumnus
 
 
 class NoticeCategory(models.Model):
@@ -171,6 +178,33 @@ class NoticePage(HeadlessPreviewMixin, Page):
     @property
     def is_public(self) -> bool:
         return self.visibility == Visibility.PUBLIC
+
+    def delivery_audience(self, reason: str) -> "QuerySet[Alumnus]":
+        """Who the notice's push and mail go to: its audience when published with 「登録者に
+        通知する」, nobody otherwise (a notice has no deadline, so no reminder)."""
+        from cms.alumni.models import Alumnus
+        from cms.groups.selectors import notice_audience
+
+        if not self.notify_alumni or reason != DeliveryReason.PUBLISHED:
+            return Alumnus.objects.none()
+        return notice_audience(notice=self)
+
+    def delivery_message(self, reason: str) -> DeliveryMessage:
+        """The notice's title and summary, leading to its static page (public) or to the app's
+        feed (members and groups, whose page is not public)."""
+        base = settings.PWA_BASE_URL
+        if self.visibility == Visibility.PUBLIC:
+            url = f"{base}{self.get_url() or '/'}"
+        else:
+            url = f"{base}/app/feed/?notice={self.pk}"
+        return DeliveryMessage(
+            title=self.title,
+            summary=self.summary,
+            url=url,
+            lead="新しいお知らせです。",
+            tag=f"notice-{self.pk}",
+            data={"notice": self.pk},
+        )
 
 
 class EmploymentType(models.TextChoices):

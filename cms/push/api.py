@@ -131,7 +131,7 @@ class DeliveryOpenView(APIView):
         serializer.is_valid(raise_exception=True)
         services.delivery_open_record(
             alumnus=request.user.alumnus,  # type: ignore[union-attr]
-            notice_id=serializer.validated_data["notice"],
+            item_id=serializer.validated_data["notice"],
             channel=serializer.validated_data["channel"],
         )
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,6 +1,9 @@
-"""Web push subscriptions, the VAPID key pair and the record of each delivery of a notice."""
+"""Web push subscriptions, the VAPID key pair and the record of each delivery of an item (a
+notice, a survey) to an alumnus."""
 
 from django.db import models
+
+from .items import DeliveryReason
 
 
 class VapidKey(models.Model):
@@ -58,13 +61,20 @@ class DeliveryStatus(models.TextChoices):
 
 
 class Delivery(models.Model):
-    """A notice reaching an alumnus by one channel: at most one per notice × alumnus × channel."""
+    """An item (a page: a notice, a survey) reaching an alumnus by one channel for one reason:
+    at most one per item × alumnus × channel × reason."""
 
-    notice = models.ForeignKey(
-        "content.NoticePage",
+    item = models.ForeignKey(
+        "wagtailcore.Page",
         on_delete=models.CASCADE,
         related_name="deliveries",
-        verbose_name="お知らせ",
+        verbose_name="配信した項目",
+    )
+    reason = models.CharField(
+        "配信の理由",
+        max_length=12,
+        choices=DeliveryReason.choices,
+        default=DeliveryReason.PUBLISHED,
     )
     alumnus = models.ForeignKey(
         "alumni.Alumnus",
@@ -96,7 +106,8 @@ class Delivery(models.Model):
         verbose_name_plural = "配信記録"
         constraints = [
             models.UniqueConstraint(
-                fields=["notice", "alumnus", "channel"], name="delivery_once_per_channel"
+                fields=["item", "alumnus", "channel", "reason"],
+                name="delivery_once_per_item_channel_reason",
             )
         ]
         indexes = [models.Index(fields=["sent_at"], name="delivery_sent_at_idx")]

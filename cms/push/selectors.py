@@ -1,5 +1,5 @@
 """Reads of the push domain: the VAPID key, who a notice reaches by which channel, delivery
-figures for the monitor."""
+figures of each item (a notice, a survey) for the monitor."""
 
 import datetime as dt
 from collections.abc import Iterable
@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
+from wagtail.models import Page
 
 from cms.alumni.models import Alumnus, AlumnusStatus
 from cms.content.models import NoticePage
@@ -71,15 +72,15 @@ class ChannelState:
     reasons: list[tuple[str, int]]
 
 
-def notice_channel_states(*, notice: NoticePage) -> list[ChannelState]:
-    """Per channel of `notice`: 送信済み, 失敗, 再送待ち or 送信中 within its lease, and 停止
+def item_channel_states(*, item: Page) -> list[ChannelState]:
+    """Per channel of `item` (a notice, a survey; every reason): 送信済み, 失敗, 再送待ち or 送信中 within its lease, and 停止
     (送信中 past its lease: its worker died; the sweeper hands it on), with the reasons."""
     now = timezone.now()
     stuck = Q(status=DeliveryStatus.SENDING) & (
         Q(claimed_until__lt=now) | Q(claimed_until__isnull=True)
     )
     rows = (
-        Delivery.objects.filter(notice=notice)
+        Delivery.objects.filter(item=item)
         .values("channel")
         .annotate(
             sent=Count("pk", filter=Q(status=DeliveryStatus.SENT)),
@@ -97,7 +98,7 @@ def notice_channel_states(*, notice: NoticePage) -> list[ChannelState]:
     )
     reasons: dict[str, list[tuple[str, int]]] = {}
     for channel, reason, count in (
-        Delivery.objects.filter(notice=notice)
+        Delivery.objects.filter(item=item)
         .exclude(status=DeliveryStatus.SENT)
         .exclude(last_error="")
         .values_list("channel", "last_error")
@@ -140,7 +141,7 @@ def notice_delivery_figures(*, notices: QuerySet[NoticePage]) -> list[NoticeDeli
 
     rows = []
     for notice in notices:
-        deliveries = Delivery.objects.filter(notice=notice)
+        deliveries = Delivery.objects.filter(item=notice)
         push = deliveries.filter(channel=Channel.PUSH).aggregate(
             sent=Sum("pushes_sent"), failed=Sum("pushes_failed"), expired=Sum("pushes_expired")
         )
@@ -165,7 +166,7 @@ def notice_delivery_figures(*, notices: QuerySet[NoticePage]) -> list[NoticeDeli
                 .values("alumnus")
                 .distinct()
                 .count(),
-                channels=notice_channel_states(notice=notice),
+                channels=item_channel_states(item=notice),
             )
         )
     return rows
@@ -190,7 +191,7 @@ def alumni_under_reached(*, month: dt.date) -> QuerySet[Alumnus]:
         Alumnus.objects.filter(status=AlumnusStatus.ACTIVE)
         .annotate(
             received=Count(
-                "deliveries__notice",
+                "deliveries__item",
                 filter=Q(
                     deliveries__status=DeliveryStatus.SENT,
                     deliveries__sent_at__gte=start,
@@ -228,17 +229,24 @@ def deliveries_of_alumnus(*, alumnus: Alumnus) -> QuerySet[Delivery]:
     """Every item that was meant to reach `alumnus`, by channel, newest first."""
     return (
         Delivery.objects.filter(alumnus=alumnus)
-        .select_related("notice")
+        .select_related("item")
         .order_by("-created_at", "-pk")
     )
 
 
-def deliveries_of_notice(*, notice: NoticePage) -> QuerySet[Delivery]:
-    """Who `notice` was sent to, by which channel and with what result, by name."""
+def deliveries_of_item(*, item: Page) -> QuerySet[Delivery]:
+    """Who `item` (a notice, a survey) was sent to, by which channel, for which reason and with
+    what result, by name."""
     return (
-        Delivery.objects.filter(notice=notice)
+        Delivery.objects.filter(item=item)
         .select_related("alumnus")
-        .order_by("alumnus__family_name_kana", "alumnus__given_name_kana", "alumnus_id", "channel")
+        .order_by(
+            "alumnus__family_name_kana",
+            "alumnus__given_name_kana",
+            "alumnus_id",
+            "reason",
+            "channel",
+        )
     )
 
 

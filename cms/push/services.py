@@ -1,4 +1,5 @@
-"""Writes of the push domain: VAPID keys, subscriptions, the fan-out of a notice, opens, digest."""
+"""Writes of the push domain: VAPID keys, subscriptions, the fan-out of an item (a notice, a
+survey) by push and mail, opens, the monthly digest, the sweeping of stale claims."""
 
 import datetime as dt
 import json
@@ -18,10 +19,12 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from py_vapid import Vapid02
 from py_vapid.utils import b64urlencode
+from wagtail.models import Page
 
 from cms.alumni.models import Alumnus
-from cms.content.models import NoticePage, Visibility
+from cms.content.models import NoticePage
 
+from .items import DeliverableItem, DeliveryMessage, DeliveryReason, url_with_via
 from .models import Channel, Delivery, DeliveryStatus, PushSubscription, VapidKey
 from .selectors import (
     alumni_reachable_by_email,
@@ -71,13 +74,13 @@ def push_subscription_delete(*, alumnus: Alumnus, endpoint: str) -> bool:
     return deleted > 0
 
 
-def delivery_open_record(*, alumnus: Alumnus, notice_id: int, channel: str) -> bool:
-    """Mark that `alumnus` opened a notice they received; only with their analytics consent."""
+def delivery_open_record(*, alumnus: Alumnus, item_id: int, channel: str) -> bool:
+    """Mark that `alumnus` opened an item they received; only with their analytics consent."""
     if not alumnus.consent_analytics:
         return False
     updated = Delivery.objects.filter(
         alumnus=alumnus,
-        notice_id=notice_id,
+        item_id=item_id,
         channel=channel,
         status=DeliveryStatus.SENT,
         opened_at__isnull=True,
@@ -85,36 +88,38 @@ def delivery_open_record(*, alumnus: Alumnus, notice_id: int, channel: str) -> b
     return updated > 0
 
 
-# --- the fan-out of one notice -------------------------------------------------------------
+# --- the fan-out of one item ---------------------------------------------------------------
 
 
 def notice_url(*, notice: NoticePage, via: str) -> str:
-    """Where a notification or mail leads: the static page, or the app's feed for member notices."""
-    base = settings.PWA_BASE_URL
-    if notice.visibility == Visibility.PUBLIC:
-        return f"{base}{notice.get_url() or '/'}?via={via}"
-    return f"{base}/app/feed/?notice={notice.pk}&via={via}"
+    """Where a notice's notification or mail leads (its static page, or the app's feed)."""
+    return url_with_via(notice.delivery_message(DeliveryReason.PUBLISHED).url, via)
 
 
-def notice_push_payload(*, notice: NoticePage, short: bool = False) -> dict[str, object]:
+def item_push_payload(*, message: DeliveryMessage, short: bool = False) -> dict[str, object]:
     """The Declarative Web Push message; `short` for a service that refused the full one (413)."""
     notification: dict[str, object] = {
-        "title": notice.title[:60] if short else notice.title,
-        "body": "" if short else notice.summary,
-        "navigate": notice_url(notice=notice, via="push"),
+        "title": message.title[:60] if short else message.title,
+        "body": "" if short else message.summary,
+        "navigate": url_with_via(message.url, "push"),
         "lang": "ja",
         "dir": "ltr",
-        "tag": f"notice-{notice.pk}",
+        "tag": message.tag,
         "app_badge": "1",
-        "data": {"notice": notice.pk},
+        "data": message.data,
     }
     return {"web_push": 8030, "notification": notification}
 
 
-def notice_push_bytes(*, notice: NoticePage, short: bool = False) -> bytes:
+def item_push_bytes(*, message: DeliveryMessage, short: bool = False) -> bytes:
     """The push message exactly as it is encrypted and sent (UTF-8 JSON)."""
-    payload = notice_push_payload(notice=notice, short=short)
+    payload = item_push_payload(message=message, short=short)
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def notice_push_bytes(*, notice: NoticePage, short: bool = False) -> bytes:
+    """A notice's push message when it is published."""
+    return item_push_bytes(message=notice.delivery_message(DeliveryReason.PUBLISHED), short=short)
 
 
 @dataclass
@@ -174,34 +179,77 @@ def push_send(
     return send_in_chunks(messages, options or send_options())
 
 
-def notice_fan_out(*, notice_id: int) -> FanOutReport:
-    """Send a live notice to its audience once: push where it works, email otherwise.
+def _check_reason(reason: str) -> None:
+    if reason not in DeliveryReason.values:
+        raise ValueError(f"unknown delivery reason: {reason!r} (one of {DeliveryReason.values})")
 
-    Safe to run again (a retried task, a republished notice): each alumnus has at most one
-    delivery per channel, claimed before sending, so nobody gets the notice twice.
+
+def item_fan_out_enqueue(*, page_id: int, reason: str) -> None:
+    """Queue the fan-out of the live page `page_id` for `reason`, once the transaction commits.
+
+    The page's specific class implements `cms.push.items.DeliverableItem`. Enqueueing again
+    (a republish, a second reminder run) sends nothing to those who already have it.
     """
-    from cms.groups.selectors import notice_audience
+    from .tasks import item_fan_out_task
 
+    _check_reason(reason)
+    transaction.on_commit(partial(item_fan_out_task.enqueue, page_id, reason))
+
+
+def item_fan_out(*, page_id: int, reason: str) -> FanOutReport:
+    """Send a live item to its audience for `reason` once: push where it works, mail otherwise.
+
+    Safe to run again (a retried task, a republished page): each alumnus has at most one
+    delivery per item, channel and reason, claimed before sending, so nobody gets it twice.
+    """
+    _check_reason(reason)
     report = FanOutReport()
-    notice = NoticePage.objects.live().filter(pk=notice_id).first()
-    if notice is None or not notice.notify_alumni:
+    page = Page.objects.live().filter(pk=page_id).first()
+    if page is None:
         return report
-    audience = notice_audience(notice=notice)
+    item = page.specific
+    if not isinstance(item, DeliverableItem):
+        logger.warning("page %s (%s) is not deliverable", page_id, type(item).__name__)
+        return report
+    audience = item.delivery_audience(reason)
     report.audience = audience.count()
-    _push_phase(notice=notice, audience=audience, report=report)
-    _email_phase(notice=notice, audience=audience, report=report)
+    if not report.audience:
+        return report
+    target = _Target(page=page, reason=reason, message=item.delivery_message(reason))
+    _push_phase(target=target, audience=audience, report=report)
+    _email_phase(target=target, audience=audience, report=report)
     return report
 
 
-def _claim(*, notice: NoticePage, channel: str, alumnus_ids: list[int]) -> str:
+def notice_fan_out(*, notice_id: int) -> FanOutReport:
+    """Send a live notice to its audience once (the fan-out at its publication)."""
+    return item_fan_out(page_id=notice_id, reason=DeliveryReason.PUBLISHED)
+
+
+@dataclass(frozen=True)
+class _Target:
+    """The item being sent, why, and what it says."""
+
+    page: Page
+    reason: str
+    message: DeliveryMessage
+
+    def deliveries(self) -> QuerySet[Delivery]:
+        return Delivery.objects.filter(item=self.page, reason=self.reason)
+
+
+def _claim(*, target: _Target, channel: str, alumnus_ids: list[int]) -> str:
     """Create missing deliveries and claim the ones due; returns the claim token."""
     Delivery.objects.bulk_create(
-        [Delivery(notice=notice, alumnus_id=pk, channel=channel) for pk in alumnus_ids],
+        [
+            Delivery(item=target.page, reason=target.reason, alumnus_id=pk, channel=channel)
+            for pk in alumnus_ids
+        ],
         ignore_conflicts=True,
         batch_size=1000,
     )
     token = uuid.uuid4().hex
-    Delivery.objects.filter(notice=notice, channel=channel).filter(
+    target.deliveries().filter(channel=channel).filter(
         Q(status=DeliveryStatus.PENDING)
         | Q(status=DeliveryStatus.RETRY, retry_at__lte=timezone.now())
     ).update(status=DeliveryStatus.SENDING, claim=token, claimed_until=lease_end())
@@ -219,9 +267,9 @@ def _renew(token: str) -> None:
     )
 
 
-def _push_phase(*, notice: NoticePage, audience: QuerySet[Alumnus], report: FanOutReport) -> None:
+def _push_phase(*, target: _Target, audience: QuerySet[Alumnus], report: FanOutReport) -> None:
     alumni_ids = list(alumni_reachable_by_push(alumni=audience).values_list("pk", flat=True))
-    token = _claim(notice=notice, channel=Channel.PUSH, alumnus_ids=alumni_ids)
+    token = _claim(target=target, channel=Channel.PUSH, alumnus_ids=alumni_ids)
     claimed = Delivery.objects.filter(claim=token, status=DeliveryStatus.SENDING)
     state: dict[int, _AlumnusPush] = defaultdict(_AlumnusPush)
     for alumnus_id, attempts in claimed.values_list("alumnus_id", "attempts"):
@@ -229,8 +277,8 @@ def _push_phase(*, notice: NoticePage, audience: QuerySet[Alumnus], report: FanO
     subscriptions = PushSubscription.objects.filter(
         alumnus_id__in=claimed.values("alumnus_id")
     ).values_list("pk", "alumnus_id", "endpoint", "p256dh", "auth")
-    full = notice_push_bytes(notice=notice)
-    short = notice_push_bytes(notice=notice, short=True)
+    full = item_push_bytes(message=target.message)
+    short = item_push_bytes(message=target.message, short=True)
     owner: dict[int, int] = {}
     for pk, alumnus_id, endpoint, p256dh, auth in subscriptions:
         owner[pk] = alumnus_id
@@ -350,34 +398,37 @@ def _settle_push(
             )
 
 
-def _email_phase(*, notice: NoticePage, audience: QuerySet[Alumnus], report: FanOutReport) -> None:
+def _email_phase(*, target: _Target, audience: QuerySet[Alumnus], report: FanOutReport) -> None:
     # Push reached them, or is still being tried: no mail (yet).
-    push_handled = Delivery.objects.filter(
-        notice=notice,
-        channel=Channel.PUSH,
-        status__in=[
-            DeliveryStatus.SENT,
-            DeliveryStatus.RETRY,
-            DeliveryStatus.SENDING,
-            DeliveryStatus.PENDING,
-        ],
-    ).values("alumnus_id")
+    push_handled = (
+        target.deliveries()
+        .filter(
+            channel=Channel.PUSH,
+            status__in=[
+                DeliveryStatus.SENT,
+                DeliveryStatus.RETRY,
+                DeliveryStatus.SENDING,
+                DeliveryStatus.PENDING,
+            ],
+        )
+        .values("alumnus_id")
+    )
     alumni_ids = list(
         alumni_reachable_by_email(alumni=audience)
         .exclude(pk__in=push_handled)
         .values_list("pk", flat=True)
     )
-    token = _claim(notice=notice, channel=Channel.EMAIL, alumnus_ids=alumni_ids)
+    token = _claim(target=target, channel=Channel.EMAIL, alumnus_ids=alumni_ids)
     claimed = Delivery.objects.filter(claim=token).select_related("alumnus")
     mailer = mailers.default
     # Each mail's outcome is written as soon as it is known, and the lease renewed.
     for delivery in claimed:
-        message = _notice_email(notice=notice, alumnus=delivery.alumnus)
+        message = _item_email(message=target.message, alumnus=delivery.alumnus)
         attempts = delivery.attempts + 1
         try:
             mailer.send_messages([message])
         except OSError as error:  # smtplib's errors included: the server down, refusing, slow
-            logger.warning("mail for notice %s failed (%s)", notice.pk, type(error).__name__)
+            logger.warning("mail for item %s failed (%s)", target.page.pk, type(error).__name__)
             retry_at = None
             if attempts < settings.MAIL_MAX_ATTEMPTS:
                 retry_at = timezone.now() + dt.timedelta(seconds=retry_delay(attempt=attempts))
@@ -404,17 +455,17 @@ def _email_phase(*, notice: NoticePage, audience: QuerySet[Alumnus], report: Fan
         _renew(token)
 
 
-def _notice_email(*, notice: NoticePage, alumnus: Alumnus) -> EmailMessage:
+def _item_email(*, message: DeliveryMessage, alumnus: Alumnus) -> EmailMessage:
     body = (
         f"{alumnus.family_name} {alumnus.given_name} 様\n\n"
-        f"{settings.SITE_NAME}から新しいお知らせです。\n\n"
-        f"■ {notice.title}\n{notice.summary}\n\n"
-        f"続きはこちら: {notice_url(notice=notice, via='email')}\n\n"
+        f"{settings.SITE_NAME}から{message.lead}\n\n"
+        f"■ {message.title}\n{message.summary}\n\n"
+        f"続きはこちら: {url_with_via(message.url, 'email')}\n\n"
         "このメールは、お知らせのメール配信に同意いただいた方にお送りしています。\n"
         "配信の停止はアプリのプロフィール画面から行えます。\n"
     )
     return EmailMessage(
-        subject=f"【{settings.ORG_NAME}アルムナイ】{notice.title}",
+        subject=f"【{settings.ORG_NAME}アルムナイ】{message.title}",
         body=body,
         to=[alumnus.email],
     )
@@ -446,7 +497,7 @@ def digest_send(*, month: dt.date) -> DigestReport:
                 Q(status=DeliveryStatus.SENT)
                 | Q(status=DeliveryStatus.SENDING, claimed_until__gt=timezone.now())
             )
-            .values("notice_id")
+            .values("item_id")
         )
         items = list(
             notices_for_alumnus(alumnus=alumnus)
@@ -476,13 +527,13 @@ def digest_send(*, month: dt.date) -> DigestReport:
 
 def _claim_digest(*, notice_ids: list[int], alumnus: Alumnus) -> str:
     Delivery.objects.bulk_create(
-        [Delivery(notice_id=pk, alumnus=alumnus, channel=Channel.DIGEST) for pk in notice_ids],
+        [Delivery(item_id=pk, alumnus=alumnus, channel=Channel.DIGEST) for pk in notice_ids],
         ignore_conflicts=True,
     )
     token = uuid.uuid4().hex
     Delivery.objects.filter(
         alumnus=alumnus,
-        notice_id__in=notice_ids,
+        item_id__in=notice_ids,
         channel=Channel.DIGEST,
         status__in=[DeliveryStatus.PENDING, DeliveryStatus.FAILED],
     ).update(status=DeliveryStatus.SENDING, claim=token, claimed_until=lease_end())
@@ -515,21 +566,19 @@ def _digest_email(*, alumnus: Alumnus, items: list[NoticePage], month: dt.date) 
 @dataclass
 class SweepReport:
     deliveries: int = 0
-    notices: int = 0
+    items: int = 0
     invitations: int = 0
 
 
 def claims_sweep() -> SweepReport:
     """Take back the claims whose lease ran out (their worker died) and queue the work again.
 
-    A push or notice mail delivery goes back to 再送待ち, due now, and its notice's fan-out is
+    A push or mail delivery goes back to 再送待ち, due now, and its item's fan-out is
     queued: the new run sends only to those not yet recorded, so nobody gets it twice. A digest
     item goes back to 送信待ち for the next digest run. An invitation mail is queued again.
     """
     from cms.alumni.models import Invitation, InvitationDelivery
     from cms.alumni.tasks import invitation_emails_send
-
-    from .tasks import notice_fan_out_task
 
     now = timezone.now()
     report = SweepReport()
@@ -537,10 +586,10 @@ def claims_sweep() -> SweepReport:
         Q(claimed_until__lt=now) | Q(claimed_until__isnull=True)
     )
     with transaction.atomic():
-        notice_ids = sorted(
+        items = sorted(
             set(
                 Delivery.objects.filter(stale, channel__in=[Channel.PUSH, Channel.EMAIL])
-                .values_list("notice_id", flat=True)
+                .values_list("item_id", "reason")
                 .distinct()
             )
         )
@@ -550,9 +599,9 @@ def claims_sweep() -> SweepReport:
         report.deliveries += Delivery.objects.filter(stale, channel=Channel.DIGEST).update(
             status=DeliveryStatus.PENDING, claim="", claimed_until=None
         )
-        for notice_id in notice_ids:
-            transaction.on_commit(partial(notice_fan_out_task.enqueue, notice_id))
-        report.notices = len(notice_ids)
+        for page_id, reason in items:
+            item_fan_out_enqueue(page_id=page_id, reason=reason)
+        report.items = len(items)
         invitation_ids = list(
             Invitation.objects.filter(delivery=InvitationDelivery.SENDING)
             .filter(Q(claimed_until__lt=now) | Q(claimed_until__isnull=True))

@@ -1,4 +1,5 @@
-"""Background work of the push domain: the fan-out of one notice, retried later when asked."""
+"""Background work of the push domain: the fan-out of one item (a notice, a survey) for one
+reason, scheduled again while some of it waits for a retry."""
 
 import datetime as dt
 import logging
@@ -6,24 +7,27 @@ import logging
 from django.tasks import default_task_backend, task
 from django.utils import timezone
 
+from .items import DeliveryReason
+
 logger = logging.getLogger(__name__)
 
 
 @task()
-def notice_fan_out_task(notice_id: int) -> dict[str, int]:
-    """Send one notice to its audience; schedules itself again for services that said 429/503."""
-    from .services import notice_fan_out
+def item_fan_out_task(page_id: int, reason: str) -> dict[str, int]:
+    """Send one item to its audience for `reason`; runs again when retries are due."""
+    from .services import item_fan_out
 
-    report = notice_fan_out(notice_id=notice_id)
+    report = item_fan_out(page_id=page_id, reason=reason)
     if report.retry_at is not None:
         if default_task_backend.supports_defer:
-            notice_fan_out_task.using(run_after=report.retry_at + dt.timedelta(seconds=1)).enqueue(
-                notice_id
+            item_fan_out_task.using(run_after=report.retry_at + dt.timedelta(seconds=1)).enqueue(
+                page_id, reason
             )
         else:
             logger.warning(
-                "notice %s: push retry due at %s, but the task backend cannot defer",
-                notice_id,
+                "item %s (%s): retry due at %s, but the task backend cannot defer",
+                page_id,
+                reason,
                 timezone.localtime(report.retry_at).isoformat(),
             )
     return {
@@ -33,3 +37,11 @@ def notice_fan_out_task(notice_id: int) -> dict[str, int]:
         "pushes_expired": report.pushes_expired,
         "emails_sent": report.emails_sent,
     }
+
+
+@task()
+def notice_fan_out_task(notice_id: int) -> dict[str, int]:
+    """A notice's fan-out at its publication (kept for the callers and the tasks queued under
+    this name): the item fan-out for 公開."""
+    result: dict[str, int] = item_fan_out_task.call(notice_id, DeliveryReason.PUBLISHED)
+    return result

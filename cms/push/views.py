@@ -15,18 +15,20 @@ from django.utils.functional import cached_property
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.admin.views.reports import ReportView
+from wagtail.models import Page
 
 from cms.admin_listing import time_column
 from cms.alumni.admin_views import AuditedListingMixin
 from cms.alumni.models import Alumnus
 from cms.content.models import NoticePage
 
+from .items import DeliveryReason
 from .models import Channel, Delivery, DeliveryStatus
 from .selectors import (
     alumni_search_for_delivery,
     alumni_under_reached,
     deliveries_of_alumnus,
-    deliveries_of_notice,
+    deliveries_of_item,
     digest_last_sent,
     notice_delivery_figures,
 )
@@ -62,6 +64,7 @@ def delivery_monitor(request: HttpRequest) -> HttpResponse:
 class DeliveryFilterSet(WagtailFilterSet):
     channel = django_filters.ChoiceFilter(label="経路", choices=Channel.choices)
     status = django_filters.ChoiceFilter(label="状態", choices=DeliveryStatus.choices)
+    reason = django_filters.ChoiceFilter(label="配信の理由", choices=DeliveryReason.choices)
 
     class Meta:
         model = Delivery
@@ -114,7 +117,7 @@ class _DeliveriesOfReport(_DeliveryReport):
     filterset_class = DeliveryFilterSet
 
     @property
-    def subject(self) -> Alumnus | NoticePage:
+    def subject(self) -> Alumnus | Page:
         raise NotImplementedError
 
     def get_index_url(self) -> str:
@@ -167,12 +170,13 @@ class PersonDeliveriesView(_DeliveriesOfReport):
     audit_target = "delivery_person"
     columns = [
         TitleColumn(
-            "notice",
-            label="お知らせ",
-            accessor=lambda d: d.notice.title,
-            get_url=lambda d: reverse("push_delivery_notice", args=[d.notice_id]),
+            "item",
+            label="お知らせ・アンケート",
+            accessor=lambda d: d.item.title,
+            get_url=lambda d: reverse("push_delivery_notice", args=[d.item_id]),
         ),
         *_DELIVERY_COLUMNS,
+        Column("reason", label="配信の理由", accessor="get_reason_display"),
     ]
 
     @cached_property
@@ -183,7 +187,7 @@ class PersonDeliveriesView(_DeliveriesOfReport):
         return f"{self.alumnus} さんへの配信"
 
     @property
-    def subject(self) -> Alumnus | NoticePage:
+    def subject(self) -> Alumnus | Page:
         return self.alumnus
 
     def get_queryset(self) -> QuerySet[Delivery]:
@@ -203,7 +207,8 @@ class PersonDeliveriesView(_DeliveriesOfReport):
 
 
 class NoticeRecipientsView(_DeliveriesOfReport):
-    """One notice: everyone it was sent to, by which channel, when, with what result."""
+    """One item (a notice, a survey): everyone it was sent to, by which channel, when, with what
+    result."""
 
     index_url_name = "push_delivery_notice"
     index_results_url_name = "push_delivery_notice_results"
@@ -219,25 +224,25 @@ class NoticeRecipientsView(_DeliveriesOfReport):
     ]
 
     @cached_property
-    def notice(self) -> NoticePage:
-        return get_object_or_404(NoticePage, pk=self.kwargs["notice_id"])
+    def item(self) -> Page:
+        return get_object_or_404(Page, pk=self.kwargs["notice_id"])
 
     def get_page_title(self) -> str:
-        return f"「{self.notice.title}」の受信者"
+        return f"「{self.item.title}」の受信者"
 
     @property
-    def subject(self) -> Alumnus | NoticePage:
-        return self.notice
+    def subject(self) -> Alumnus | Page:
+        return self.item
 
     def get_queryset(self) -> QuerySet[Delivery]:
-        return deliveries_of_notice(notice=self.notice)
+        return deliveries_of_item(item=self.item)
 
     def audit_record_ids(self, object_list: Any) -> list[Any]:
         return list(dict.fromkeys(delivery.alumnus_id for delivery in object_list))
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context: dict[str, Any] = super().get_context_data(**kwargs)
-        context["no_results_message"] = "このお知らせの配信記録はありません。"
+        context["no_results_message"] = "この項目の配信記録はありません。"
         return context
 
 

@@ -1,12 +1,15 @@
 """Surveys on what matters to alumni when they consider coming back: the page HR edits, the
 versions its publishes make, and each alumnus's one response."""
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.utils import timezone
 from modelcluster.fields import ParentalManyToManyField
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.fields import RichTextField, StreamField
@@ -14,9 +17,13 @@ from wagtail.models import Page
 from wagtail_headless_preview.models import HeadlessPreviewMixin
 
 from cms.content.forms import RevisionSafePageForm
+from cms.push.items import DeliveryMessage, DeliveryReason
 
 from .blocks import SCALE_DEFAULT_CHOICES, QuestionsBlock
 from .panels import SurveyAnswersPanel
+
+if TYPE_CHECKING:
+    from cms.alumni.models import Alumnus
 
 __all__ = ["SCALE_DEFAULT_CHOICES", "SurveyPage", "SurveyResponse", "SurveyVersion"]
 
@@ -80,6 +87,35 @@ class SurveyPage(HeadlessPreviewMixin, Page):
         super().clean()
         if self.opens_at and self.closes_at and self.closes_at <= self.opens_at:
             raise ValidationError({"closes_at": "回答受付終了は開始より後の日時にしてください。"})
+
+    def delivery_audience(self, reason: str) -> "QuerySet[Alumnus]":
+        """Who is notified (cms.push.items.DeliverableItem): see survey_delivery_audience."""
+        from .selectors import survey_delivery_audience
+
+        return survey_delivery_audience(survey=self, reason=reason)
+
+    def delivery_message(self, reason: str) -> DeliveryMessage:
+        """The survey's title and deadline, leading to its answering screen in the app."""
+        deadline = (
+            f"回答期限は{timezone.localtime(self.closes_at):%-m月%-d日 %H:%M}です。"
+            if self.closes_at
+            else ""
+        )
+        reminder = reason == DeliveryReason.REMINDER
+        return DeliveryMessage(
+            title=self.title,
+            summary=(
+                f"まだ回答されていない方へのお知らせです。{deadline}"
+                if reminder
+                else f"アンケートへのご協力をお願いします。{deadline}"
+            ),
+            url=f"{settings.PWA_BASE_URL}/app/survey/?id={self.pk}",
+            lead=(
+                "アンケートの締め切りが近づいています。" if reminder else "新しいアンケートです。"
+            ),
+            tag=f"survey-{self.pk}",
+            data={"survey": self.pk},
+        )
 
     def serve(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         # Answers go through the API only: this page reads, and nothing a POST carries is kept.

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from cms.alumni.models import Alumnus, AlumnusStatus
 from cms.groups.selectors import alumni_in_groups, alumnus_group_ids
+from cms.push.items import DeliveryReason
 
 from .errors import CLOSED, NOT_YET_OPEN
 from .models import SurveyPage, SurveyResponse, SurveyVersion
@@ -160,3 +161,33 @@ def survey_question_catalogue(*, survey: SurveyPage) -> list[dict[str, Any]]:
             }
         )
     return catalogue
+
+
+def survey_reminder_due(*, survey: SurveyPage, now: dt.datetime | None = None) -> bool:
+    """Whether the reminder's time has come: the survey is open and closes within its
+    `remind_days_before_close` days."""
+    now = now or timezone.now()
+    if survey.remind_days_before_close is None or survey.closes_at is None:
+        return False
+    starts = survey.closes_at - dt.timedelta(days=survey.remind_days_before_close)
+    return survey_is_open(survey=survey, now=now) and now >= starts
+
+
+def survey_delivery_audience(
+    *, survey: SurveyPage, reason: str, now: dt.datetime | None = None
+) -> QuerySet[Alumnus]:
+    """Who a survey's push and mail go to: for 公開, its audience while it is open and HR asked
+    to notify; for the reminder, those of its audience who have not answered, once it is due.
+    Nobody otherwise (a closed survey, no reminder set)."""
+    now = now or timezone.now()
+    nobody = Alumnus.objects.none()
+    if not survey_is_open(survey=survey, now=now):
+        return nobody
+    if reason == DeliveryReason.PUBLISHED and survey.notify_on_publish:
+        ids = survey_audience_ids(survey=survey)
+    elif reason == DeliveryReason.REMINDER and survey_reminder_due(survey=survey, now=now):
+        answered = set(survey.responses.values_list("alumnus_id", flat=True))
+        ids = survey_audience_ids(survey=survey) - answered
+    else:
+        return nobody
+    return Alumnus.objects.filter(pk__in=ids, status=AlumnusStatus.ACTIVE)

@@ -8,12 +8,21 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from cms.alumni.models import Alumnus
+from cms.push.items import DeliveryReason
+from cms.push.models import Delivery
+from cms.push.services import item_fan_out_enqueue
 
 from .answers import answers_clean
 from .blocks import questions_schema
 from .errors import SurveyNotFound, SurveyNotOpen, SurveyVersionOutdated
 from .models import SurveyPage, SurveyResponse, SurveyVersion
-from .selectors import survey_current_version, survey_in_audience, survey_window_refusal
+from .selectors import (
+    survey_current_version,
+    survey_in_audience,
+    survey_is_open,
+    survey_reminder_due,
+    survey_window_refusal,
+)
 
 
 def survey_version_sync(
@@ -89,3 +98,25 @@ def survey_response_save(
             setattr(existing, name, value)
         existing.save(update_fields=[*fields])
     return existing, False
+
+
+def survey_deliveries_enqueue(*, survey: SurveyPage, now: dt.datetime | None = None) -> list[str]:
+    """Queues what is due for the survey and not yet sent: the 公開 notice once it is open
+    (at its publish, or when the scheduler finds it opened later), the reminder once within
+    `remind_days_before_close` days of closing. Returns the reasons queued. The fan-out sends
+    nobody anything twice; checking for earlier deliveries here only spares needless runs."""
+    now = now or timezone.now()
+    if not survey.live or not survey_is_open(survey=survey, now=now):
+        return []
+    due = []
+    if survey.notify_on_publish:
+        due.append(DeliveryReason.PUBLISHED)
+    if survey_reminder_due(survey=survey, now=now):
+        due.append(DeliveryReason.REMINDER)
+    sent = set(
+        Delivery.objects.filter(item_id=survey.pk, reason__in=due).values_list("reason", flat=True)
+    )
+    queued = [str(reason) for reason in due if reason not in sent]
+    for reason in queued:
+        item_fan_out_enqueue(page_id=survey.pk, reason=reason)
+    return queued

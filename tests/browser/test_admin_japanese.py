@@ -134,7 +134,7 @@ def test_the_delivery_monitors_drill_down_passes_axe(
     notice = NoticePageFactory(parent=_site(), title="説明会")
     person = AlumnusFactory(family_name="鳴子", given_name="陽子")
     Delivery.objects.create(
-        notice=notice, alumnus=person, channel=Channel.PUSH, status=DeliveryStatus.FAILED
+        item=notice, alumnus=person, channel=Channel.PUSH, status=DeliveryStatus.FAILED
     )
     django_user_model.objects.create_superuser("hr-admin", "hr-admin@example.jp", PASSWORD)
     violations: dict[str, Any] = {}

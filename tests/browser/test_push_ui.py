@@ -222,7 +222,7 @@ def test_a_notification_click_opens_the_member_notice_in_the_feed(
         ],
     )
     Delivery.objects.create(
-        notice=notice, alumnus=signed_in, channel=Channel.PUSH, status=DeliveryStatus.SENT
+        item=notice, alumnus=signed_in, channel=Channel.PUSH, status=DeliveryStatus.SENT
     )
     page.context.grant_permissions(["notifications"], origin=site)
     page.goto(site + "/app/feed/")
@@ -288,5 +288,5 @@ def test_a_notification_click_opens_the_member_notice_in_the_feed(
         "() => fetch('/api/v1/notices/' + new URLSearchParams(location.search).get('notice'),"
         " {credentials: 'include'}).then(r => r.ok)",
     )
-    delivery = Delivery.objects.get(notice=notice, alumnus=signed_in)
+    delivery = Delivery.objects.get(item=notice, alumnus=signed_in)
     assert delivery.opened_at is not None

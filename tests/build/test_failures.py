@@ -66,14 +66,14 @@ def test_a_notice_whose_image_file_is_missing_fails_alone_and_notifies_once_fixe
         assert failure.path == "/notices/photo/"
         assert "画像「県庁舎」のファイルが見つからない" in failure.reason
         assert not failure.kept_previous
-        assert not Delivery.objects.filter(notice=notice).exists()  # notifications wait
+        assert not Delivery.objects.filter(item=notice).exists()  # notifications wait
 
         # Still failing: the next build tries it again, the failure keeps its first date.
         since = failure.since
         with django_capture_on_commit_callbacks(execute=True):
             other.save_revision().publish()
         assert BuildFailure.objects.get().since == since
-        assert not Delivery.objects.filter(notice=notice).exists()
+        assert not Delivery.objects.filter(item=notice).exists()
 
         # HR replaces the image: the page goes live, the failure is cleared, the fan-out goes.
         notice = NoticePage.objects.get(pk=notice.pk)
@@ -83,7 +83,7 @@ def test_a_notice_whose_image_file_is_missing_fails_alone_and_notifies_once_fixe
     assert (dist / "notices/photo/index.html").is_file()
     assert "/notices/photo/" in (dist / "notices/index.html").read_text()
     assert not BuildFailure.objects.exists()
-    assert Delivery.objects.filter(notice=notice).count() == 1
+    assert Delivery.objects.filter(item=notice).count() == 1
 
 
 @pytest.mark.parametrize("full", [False, True])

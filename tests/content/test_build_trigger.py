@@ -31,7 +31,7 @@ def test_publishing_queues_the_build_and_the_build_starts_the_fan_out(
             for callback in queued:  # the build task (the immediate backend runs it here)
                 callback()
         assert (tmp_path / "dist/notices/n/index.html").is_file()
-        assert list(Delivery.objects.values_list("notice_id", flat=True)) == [notice.pk]
+        assert list(Delivery.objects.values_list("item_id", flat=True)) == [notice.pk]
 
         with django_capture_on_commit_callbacks(execute=True):
             report = build(full=True)  # the same revisions again: nobody is notified twice
@@ -47,4 +47,4 @@ def test_without_builds_on_publish_the_publish_starts_the_fan_out(
     notice = NoticePageFactory(parent=index, live=False, notify_alumni=True)
     with django_capture_on_commit_callbacks(execute=True):
         notice.save_revision().publish()
-    assert Delivery.objects.filter(notice=notice).count() == 1
+    assert Delivery.objects.filter(item=notice).count() == 1

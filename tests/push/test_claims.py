@@ -27,7 +27,7 @@ def test_a_claim_carries_a_lease_and_a_stale_one_is_mailed_once_after_the_sweep(
 ) -> None:
     quiet = AlumnusFactory(consent_push=False, consent_email=True)
     notice = publish(title="止まった配信")
-    delivery = Delivery.objects.get(notice=notice, alumnus=quiet, channel=Channel.EMAIL)
+    delivery = Delivery.objects.get(item=notice, alumnus=quiet, channel=Channel.EMAIL)
     assert delivery.status == DeliveryStatus.SENT and delivery.claimed_until is None
     # As a worker killed mid-send leaves it: claimed, its lease run out, nothing sent.
     Delivery.objects.filter(pk=delivery.pk).update(
@@ -59,13 +59,13 @@ def test_a_sending_claim_within_its_lease_is_left_alone(
 ) -> None:
     quiet = AlumnusFactory(consent_push=False, consent_email=True)
     notice = publish()
-    Delivery.objects.filter(notice=notice, alumnus=quiet).update(
+    Delivery.objects.filter(item=notice, alumnus=quiet).update(
         status=DeliveryStatus.SENDING,
         claim="live-worker",
         claimed_until=timezone.now() + dt.timedelta(seconds=settings.DELIVERY_LEASE_SECONDS),
     )
     call_command("sweep_claims")
-    assert Delivery.objects.get(notice=notice, alumnus=quiet).claim == "live-worker"
+    assert Delivery.objects.get(item=notice, alumnus=quiet).claim == "live-worker"
 
 
 def test_an_invitation_left_sending_by_a_dead_worker_is_sent_after_the_sweep(

@@ -63,7 +63,7 @@ def test_monitor_shows_figures_and_the_under_reached(
     subscribe(gone, responses=(410,))
     AlumnusFactory(family_name="未達", consent_push=False, consent_email=False)
     notice = publish()
-    assert delivery_open_record(alumnus=reader, notice_id=notice.pk, channel=Channel.PUSH)
+    assert delivery_open_record(alumnus=reader, item_id=notice.pk, channel=Channel.PUSH)
     page = admin_client.get("/admin/delivery-monitor/").content.decode()
     row = page[page.index(f'data-notice="{notice.pk}"') :]
     assert "<td data-audience>3</td>" in row
@@ -185,7 +185,7 @@ def test_a_notices_recipients_are_listed_by_page_and_audited(
 ) -> None:
     people = [AlumnusFactory(consent_push=False, family_name_kana=f"あ{n:03d}") for n in range(53)]
     notice = publish(title="全員へのお知らせ")
-    assert Delivery.objects.filter(notice=notice).count() == 53
+    assert Delivery.objects.filter(item=notice).count() == 53
 
     first = _texts(delivery_hr, f"/admin/delivery-monitor/notices/{notice.pk}/")
     second = _texts(delivery_hr, f"/admin/delivery-monitor/notices/{notice.pk}/?p=2")

@@ -122,7 +122,7 @@ def test_retried_task_and_republished_notice_send_no_duplicate(
     publish(notice)  # the editor publishes it again
     assert len(sub.received) == 1
     assert len(smtp.to(mailed.email)) == 1
-    assert Delivery.objects.filter(notice=notice).count() == 2
+    assert Delivery.objects.filter(item=notice).count() == 2
 
 
 def test_mail_only_to_those_who_opted_in(
@@ -180,7 +180,7 @@ def test_bounded_fan_out_reaches_each_device_once_with_one_vapid_header(
     }
     # py_vapid signed the header once for this push service; every request reused it.
     assert len({sub.received[0].headers["authorization"] for sub in subs}) == 1
-    deliveries = Delivery.objects.filter(notice=notice, channel=Channel.PUSH)
+    deliveries = Delivery.objects.filter(item=notice, channel=Channel.PUSH)
     assert sorted(deliveries.values_list("status", "pushes_sent")) == [(DeliveryStatus.SENT, 2)] * 3
 
 
@@ -209,7 +209,7 @@ def test_reach_preview_counts_what_the_fan_out_then_sends(
     publish(notice)
 
     assert reach == NoticeReach(audience=4, push=1, email=2, unreachable=1)
-    deliveries = Delivery.objects.filter(notice=notice, status=DeliveryStatus.SENT)
+    deliveries = Delivery.objects.filter(item=notice, status=DeliveryStatus.SENT)
     assert deliveries.filter(channel=Channel.PUSH).count() == reach.push
     assert deliveries.filter(channel=Channel.EMAIL).count() == reach.email
     assert [len(sub.received) for sub in member_subs] == [1, 1] and outsider_sub.received == []
@@ -231,4 +231,4 @@ def test_group_notice_without_groups_is_sent_to_nobody(
     publish(notice)  # saved in code: no editor's form checked it
     assert notice_reach(visibility=Visibility.GROUPS, audience_groups=[]).audience == 0
     assert sub.received == [] and smtp.messages == []
-    assert not Delivery.objects.filter(notice=notice).exists()
+    assert not Delivery.objects.filter(item=notice).exists()

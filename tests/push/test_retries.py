@@ -34,7 +34,7 @@ def quick_retries(settings: Any) -> Any:
 def run_again_when_due(notice: NoticePage) -> None:
     """What the deferred task does once the retry is due."""
     for _ in range(200):
-        due = Delivery.objects.filter(notice=notice, status=DeliveryStatus.RETRY).values_list(
+        due = Delivery.objects.filter(item=notice, status=DeliveryStatus.RETRY).values_list(
             "retry_at", flat=True
         )
         if all(at is None or at.timestamp() <= time.time() for at in due):
@@ -51,7 +51,7 @@ def test_server_error_reset_and_timeout_are_retried_then_delivered_once(
     notice = publish()
     assert [a.status for a in sub.attempts] == [500, RESET, HANG, 201]
     assert len(sub.received) == 1
-    delivery = Delivery.objects.get(notice=notice, alumnus=alumnus, channel=Channel.PUSH)
+    delivery = Delivery.objects.get(item=notice, alumnus=alumnus, channel=Channel.PUSH)
     assert (delivery.status, delivery.attempts, delivery.last_error) == (
         DeliveryStatus.SENT,
         4,
@@ -71,7 +71,7 @@ def test_after_the_last_attempt_push_falls_back_to_mail_with_the_reason_recorded
     sub = subscribe(alumnus, responses=(500,))
     notice = publish(title="届かなかった通知")
     assert [a.status for a in sub.attempts] == [500, 500, 500]
-    push = Delivery.objects.get(notice=notice, alumnus=alumnus, channel=Channel.PUSH)
+    push = Delivery.objects.get(item=notice, alumnus=alumnus, channel=Channel.PUSH)
     assert (push.status, push.attempts, push.last_error) == (
         DeliveryStatus.FAILED,
         3,
@@ -93,7 +93,7 @@ def test_503_without_retry_after_counts_attempts_across_deferred_runs_and_stops(
     alumnus = AlumnusFactory(consent_email=True)
     sub = subscribe(alumnus, responses=(503,))
     notice = publish()
-    push = Delivery.objects.filter(notice=notice, alumnus=alumnus, channel=Channel.PUSH)
+    push = Delivery.objects.filter(item=notice, alumnus=alumnus, channel=Channel.PUSH)
     assert push.values_list("status", "attempts").get() == (DeliveryStatus.RETRY, 1)
     run_again_when_due(notice)
     assert push.values_list("status", "attempts").get() == (DeliveryStatus.RETRY, 2)
@@ -122,7 +122,7 @@ def test_notice_mail_with_the_mail_server_down_is_sent_once_when_it_is_back(
     down["default"]["OPTIONS"] = {**working["default"]["OPTIONS"], "port": closed_port}
     quick_retries.MAILERS = down
     notice = publish(title="メールサーバー停止中のお知らせ")
-    mail = Delivery.objects.filter(notice=notice, alumnus=alumnus, channel=Channel.EMAIL)
+    mail = Delivery.objects.filter(item=notice, alumnus=alumnus, channel=Channel.EMAIL)
     status, attempts, reason = mail.values_list("status", "attempts", "last_error").get()
     assert (status, attempts) == (DeliveryStatus.RETRY, 1)
     assert "ConnectionRefusedError" in reason
@@ -149,7 +149,7 @@ def test_the_monitor_shows_retrying_failed_and_stuck_by_channel_with_the_reason(
     stuck = AlumnusFactory(consent_email=False)
     subscribe(stuck)
     notice = publish()
-    Delivery.objects.filter(notice=notice, alumnus=stuck).update(
+    Delivery.objects.filter(item=notice, alumnus=stuck).update(
         status=DeliveryStatus.SENDING,
         claim="dead-worker",
         claimed_until=timezone.now() - dt.timedelta(seconds=1),

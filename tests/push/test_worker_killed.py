@@ -118,7 +118,7 @@ def test_killed_worker_is_finished_by_another_and_nobody_gets_the_notice_twice(
     with override_settings(TASKS=DATABASE_QUEUE):
         notice_fan_out_task.enqueue(notice.pk)
     first = start_worker()
-    pushes = Delivery.objects.filter(notice=notice, channel=Channel.PUSH)
+    pushes = Delivery.objects.filter(item=notice, channel=Channel.PUSH)
 
     # Outcomes are recorded chunk by chunk as answers come back, not at the end.
     wait_until(

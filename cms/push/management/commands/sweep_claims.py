@@ -14,6 +14,6 @@ class Command(BaseCommand):
         report = claims_sweep()
         if report.deliveries or report.invitations:
             self.stdout.write(
-                f"取り戻した配信 {report.deliveries} 件（お知らせ {report.notices} 件）、"
+                f"取り戻した配信 {report.deliveries} 件（お知らせ・アンケート {report.items} 件）、"
                 f"招待メール {report.invitations} 件"
             )

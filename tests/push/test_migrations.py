@@ -1,0 +1,34 @@
+"""The migration that turned notice deliveries into item deliveries keeps every row."""
+
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+from tests.content.factories import NoticeIndexPageFactory, NoticePageFactory, make_site
+from tests.groups.factories import AlumnusFactory
+
+
+def test_migration_keeps_notice_deliveries_as_published_items(
+    migrated_data_left_behind: None,
+    django_db_serialized_rollback: None,
+    transactional_db: None,
+) -> None:
+    notice = NoticePageFactory(parent=NoticeIndexPageFactory(parent=make_site()))
+    alumnus = AlumnusFactory()
+    executor = MigrationExecutor(connection)
+    before = [("push", "0003_i12_delivery_last_error")]
+    after = [("push", "0004_delivery_item_reason")]
+    executor.migrate(before)
+    old = executor.loader.project_state(before).apps
+    old.get_model("push", "Delivery").objects.create(
+        notice_id=notice.pk, alumnus_id=alumnus.pk, channel="push", status="sent"
+    )
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(after)
+    new = executor.loader.project_state(after).apps
+    [row] = new.get_model("push", "Delivery").objects.values_list(
+        "item_id", "alumnus_id", "channel", "status", "reason"
+    )
+    assert row == (notice.pk, alumnus.pk, "push", "sent", "published")
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
