@@ -277,6 +277,14 @@ def questions_errors(questions: Sequence[Any]) -> dict[int, dict[str, str]]:
     return errors
 
 
+def _field_error(name: str, message: str) -> ValidationError:
+    """The error of one field of a question block; the options (a ListBlock) take theirs as a
+    list-level error, shown above the options."""
+    if name == "options":
+        return blocks.ListBlockValidationError(non_block_errors=[ValidationError(message)])
+    return ValidationError(message)
+
+
 class QuestionsBlock(blocks.StreamBlock):
     """The questions of a survey, in the order alumni see them."""
 
@@ -291,7 +299,7 @@ class QuestionsBlock(blocks.StreamBlock):
                 block_errors={
                     index: blocks.StructBlockValidationError(
                         block_errors={
-                            name: ValidationError(message) for name, message in fields.items()
+                            name: _field_error(name, message) for name, message in fields.items()
                         }
                     )
                     for index, fields in errors.items()

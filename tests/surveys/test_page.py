@@ -1,6 +1,8 @@
 """A survey's page on the CMS origin answers only GET and HEAD; a POST stores nothing, and the
 editor's condition fields refuse what they cannot resolve, in Japanese."""
 
+from typing import Any
+
 import pytest
 from django.test import Client
 
@@ -36,13 +38,18 @@ def test_page_still_reads(client: Client, survey: SurveyPage) -> None:
     assert client.head("/comeback/").status_code == 200
 
 
+def _message(error: Any) -> str:
+    non_block = getattr(error, "non_block_errors", None)
+    return str(non_block[0] if non_block else error.messages[0])
+
+
 def _errors(raw: list[dict[str, object]]) -> dict[int, dict[str, str]]:
     block = QuestionsBlock()
     try:
         block.clean(block.to_python(raw))
     except Exception as exc:  # StreamBlockValidationError
         return {
-            index: {name: error.messages[0] for name, error in err.block_errors.items()}
+            index: {name: _message(error) for name, error in err.block_errors.items()}
             for index, err in exc.block_errors.items()  # type: ignore[attr-defined]
         }
     return {}
@@ -91,3 +98,8 @@ def test_condition_that_does_not_resolve_gets_a_field_error(
         ),
     ]
     assert _errors(raw) == {2: {field: message}}
+
+
+def test_repeated_options_get_a_field_error() -> None:
+    raw = [question("single", "両立できる制度は必要ですか", ["必要", "必要", "必要ない"])]
+    assert _errors(raw) == {0: {"options": "同じ選択肢が2つ以上あります。"}}
