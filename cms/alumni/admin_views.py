@@ -443,8 +443,8 @@ class AuditLogView(ReportView):
         Column("action", label="操作", accessor="get_action_display"),
         Column("target", label="対象", accessor=lambda entry: audit_target(entry.target).label),
         AuditPeopleColumn("people", label="人"),
+        Column("detail", label="詳細", accessor="detail"),
         Column("count", label="件数", accessor=lambda entry: len(entry.record_ids)),
-        Column("detail", label="詳細", accessor=lambda entry: entry.detail or "—"),
     ]
 
     def get_queryset(self) -> QuerySet[AuditLogEntry]:

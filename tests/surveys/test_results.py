@@ -218,6 +218,8 @@ def test_each_export_downloads_and_is_audited_with_its_format(
     assert answered.title in entry.detail
     if name == "surveys_export_csv_sjis":
         assert "置き換えた文字: –→〓、☑→〓" in entry.detail
+    log = _client(hr).get("/admin/alumni/audit-log/").content.decode()
+    assert "アンケート回答の出力" in log and entry.detail in log
 
 
 def test_the_survey_editor_links_to_its_results(hr: Any, answered: SurveyPage) -> None:
