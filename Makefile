@@ -38,17 +38,21 @@ lint: install
 typecheck: install
 	$(VENV)/bin/mypy cms pwa_build
 
+# Each database's run keeps its scratch files apart (TEST_VAR_DIR), so `make test` runs both side by
+# side; --output-sync prints each run's output whole when it ends.
 test-sqlite: install
-	@mkdir -p var
-	set -o pipefail; $(VENV)/bin/pytest -p no:cacheprovider -q | tee var/pytest-sqlite.log
+	@mkdir -p var/sqlite
+	set -o pipefail; TEST_VAR_DIR=$(CURDIR)/var/sqlite $(VENV)/bin/pytest -p no:cacheprovider -q | tee var/pytest-sqlite.log
 
 test-postgres: install
 	@scripts/ensure-postgres
-	set -o pipefail; DATABASE_URL=$(PG_URL) $(VENV)/bin/pytest -p no:cacheprovider -q | tee var/pytest-postgres.log
+	@mkdir -p var/postgres
+	set -o pipefail; TEST_VAR_DIR=$(CURDIR)/var/postgres DATABASE_URL=$(PG_URL) $(VENV)/bin/pytest -p no:cacheprovider -q | tee var/pytest-postgres.log
 
 test: install
 	@scripts/system-deps
-	$(MAKE) --no-print-directory lint typecheck test-sqlite test-postgres
+	$(MAKE) --no-print-directory lint typecheck
+	$(MAKE) --no-print-directory --output-sync=target -j2 test-sqlite test-postgres
 	@echo "== SQLite:     $$(tail -n 1 var/pytest-sqlite.log)"
 	@echo "== PostgreSQL: $$(tail -n 1 var/pytest-postgres.log)"
 

@@ -13,12 +13,15 @@ TASKS = {
         "QUEUES": TASK_QUEUES,  # noqa: F405
     }
 }
-MEDIA_ROOT = BASE_DIR / "var" / "test-media"  # noqa: F405
+# Scratch files of one test run; `make test` gives the SQLite and the PostgreSQL runs their own,
+# so the two can run side by side.
+TEST_VAR_DIR = Path(env("TEST_VAR_DIR", str(BASE_DIR / "var")))  # noqa: F405
+MEDIA_ROOT = TEST_VAR_DIR / "test-media"
 LOGGING["root"] = {"handlers": ["console"], "level": "WARNING"}  # noqa: F405
 WHITENOISE_AUTOREFRESH = True
 # PWA build: tests that want a build on publish turn it on and give their own directory.
 PWA_BUILD_ON_PUBLISH = False
-PWA_DIST_DIR = Path(env("PWA_DIST_DIR", str(BASE_DIR / "var" / "test-dist")))  # noqa: F405
+PWA_DIST_DIR = Path(env("PWA_DIST_DIR", str(TEST_VAR_DIR / "test-dist")))  # noqa: F405
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # A file (one per test process), not shared-cache memory: tests with real threads then lock
     # and wait like the demo's database does (WAL, busy timeout) instead of failing at once.
