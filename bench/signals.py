@@ -13,7 +13,8 @@ monthly per-person counts.
 The machine's load average is printed with the figures (it is shared).
 
 Needs PostgreSQL on 127.0.0.1:5432 (user postgres, trust); its database `alumni_signals_bench`
-is dropped and made afresh.
+is dropped and made afresh (loading takes minutes), unless SIGNALS_BENCH_REUSE=1 runs again on
+the previous run's data.
 """
 
 import asyncio
@@ -138,6 +139,10 @@ def _populate() -> tuple[list[int], list[int], list[str]]:
         ],
         batch_size=CHUNK,
     )
+    from django.db import connection
+
+    with connection.cursor() as cursor:  # what autovacuum does after a load, at once
+        cursor.execute("ANALYZE analytics_signal, analytics_signalmonthly")
     print(
         f"stored {STORED:,} signals and {len(monthly):,} monthly counts for {ALUMNI:,} alumni "
         f"in {time.perf_counter() - started:.0f} s (bulk_create, chunks of {CHUNK:,})",
@@ -153,6 +158,31 @@ def _populate() -> tuple[list[int], list[int], list[str]]:
         store.create()
         cookies.append(f"{settings.SESSION_COOKIE_NAME}={store.session_key}")
     return ids, pages, cookies
+
+
+def _existing() -> tuple[list[int], list[int], list[str]]:
+    """With SIGNALS_BENCH_REUSE=1: the alumni and pages of the previous run (its signals stay,
+    plus those its ingestion added), and fresh sessions."""
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+    from wagtail.models import Page
+
+    from cms.alumni.models import Alumnus
+    from cms.analytics.models import Signal
+
+    alumni = list(Alumnus.objects.select_related("user").order_by("pk"))
+    pages = list(Page.objects.filter(slug__startswith="bench-page-").values_list("pk", flat=True))
+    print(f"reusing {Signal.objects.count():,} stored signals", flush=True)
+    cookies = []
+    for alumnus in alumni[:CLIENTS]:
+        store = SessionStore()
+        store[SESSION_KEY] = str(alumnus.user.pk)
+        store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        store[HASH_SESSION_KEY] = alumnus.user.get_session_auth_hash()
+        store.create()
+        cookies.append(f"{settings.SESSION_COOKIE_NAME}={store.session_key}")
+    return [alumnus.pk for alumnus in alumni], pages, cookies
 
 
 async def _ingest(port: int, cookies: list[str], pages: list[int], seconds: float) -> dict:
@@ -204,12 +234,12 @@ def _read(ids: list[int]) -> None:
     timings: dict[str, list[float]] = {"monthly": [], "raw": []}
     for _ in range(3):
         started = time.perf_counter()
-        kept = monthly_counts(alumni_ids=ids, since=since)
+        kept = monthly_counts(since=since)
         timings["monthly"].append(time.perf_counter() - started)
         started = time.perf_counter()
         start = timezone.make_aware(dt.datetime.combine(since, dt.time.min))
         raw_rows = list(
-            Signal.objects.filter(alumnus_id__in=ids, occurred_at__gte=start)
+            Signal.objects.filter(occurred_at__gte=start)
             .annotate(month=TruncMonth("occurred_at"))
             .values_list("alumnus_id", "month", "type")
             .annotate(total=Count("id"))
@@ -240,7 +270,9 @@ def main() -> None:
     env = {**_server_env(port), "DATABASE_URL": f"{PG}/{DATABASE}", "REDIS_URL": ""}
     os.environ.update(env)
     print(f"{os.cpu_count()} CPUs, load average {_load()}; PostgreSQL {DATABASE}", flush=True)
-    _fresh_database()
+    reuse = bool(os.environ.get("SIGNALS_BENCH_REUSE"))
+    if not reuse:
+        _fresh_database()
     subprocess.run(
         [sys.executable, "manage.py", "migrate", "--noinput", "--skip-checks", "-v", "0"],
         cwd=ROOT,
@@ -250,7 +282,7 @@ def main() -> None:
     import django
 
     django.setup()
-    ids, pages, cookies = _populate()
+    ids, pages, cookies = _existing() if reuse else _populate()
     workers = int(os.environ.get("SIGNALS_BENCH_WORKERS", (os.cpu_count() or 1) + 1))
     server = subprocess.Popen(
         [
