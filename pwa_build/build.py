@@ -154,6 +154,7 @@ APP_TITLES = {
     "feed": "会員向けのお知らせ",
     "export": "自分のデータ（印刷用）",
     "mydata": "自分のデータ",
+    "privacy": "個人情報の取扱い",
     "groups": "グループ",
     "chat": "グループでの会話",
     "surveys": "アンケート",

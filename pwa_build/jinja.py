@@ -31,6 +31,12 @@ def site_globals() -> dict[str, Any]:
     }
 
 
+def _privacy_notice() -> dict[str, Any]:
+    from cms.analytics.inventory import privacy_notice_data
+
+    return privacy_notice_data()
+
+
 def environment(**options: Any) -> Environment:
     options.setdefault("autoescape", select_autoescape(default=True, default_for_string=True))
     options.setdefault("trim_blocks", True)
@@ -39,4 +45,5 @@ def environment(**options: Any) -> Environment:
     env.globals["asset"] = asset
     env.globals["site_info"] = site_globals
     env.filters["ja_date"] = ja_date
+    env.globals["privacy_notice"] = _privacy_notice
     return env

@@ -261,3 +261,17 @@ def inventory_for(model_label: str) -> PersonalDataFile | None:
         if entry.model.lower() == model_label.lower():
             return entry
     return None
+
+
+def privacy_notice_data() -> dict[str, Any]:
+    """What the PWA's 「個人情報の取扱い」 page shows, rendered at build time (no personal data):
+    the inventory, and each kind of usage record with its purposes."""
+    from .models import SIGNAL_PURPOSES, SignalType
+
+    return {
+        "entries": [entry.as_dict() for entry in inventory_entries()],
+        "signal_types": [
+            {"label": label, "purposes": [p.text for p in SIGNAL_PURPOSES.get(value, ())]}
+            for value, label in SignalType.choices
+        ],
+    }

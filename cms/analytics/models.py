@@ -46,18 +46,18 @@ class Purpose:
 
 
 PURPOSE_ESTIMATE = Purpose(
-    code="estimate",
+    code="P1",
     text=(
         "ログイン回数や閲覧した情報の種類から、カムバック採用試験を受験される見込みを推計し、"
         "お届けする情報の優先順位を決めるため（選考には使いません）"
     ),
 )
 PURPOSE_CONTENT = Purpose(
-    code="content",
+    code="P2",
     text="どの情報がよく読まれているかを知り、お届けする情報を改善するため",
 )
 PURPOSE_REACH = Purpose(
-    code="reach",
+    code="P3",
     text="お知らせが届いて読まれたかを確かめ、届け方（通知・メール）を改善するため",
 )
 

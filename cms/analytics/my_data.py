@@ -146,13 +146,16 @@ def _deliveries(alumnus: Alumnus) -> list[MyDataSection]:
     from cms.push.models import Delivery, PushSubscription
 
     records = []
+    # What a delivery carries: `notice`, or `item` once deliveries are of any page.
+    field_names = {f.name for f in Delivery._meta.get_fields()}
+    carried = "item" if "item" in field_names else "notice"
     deliveries = (
         Delivery.objects.filter(alumnus=alumnus, sent_at__isnull=False)
-        .select_related("notice")
+        .select_related(carried)
         .order_by("-sent_at")
     )
     for delivery in deliveries:
-        item = getattr(delivery, "item", None) or getattr(delivery, "notice", None)
+        item = getattr(delivery, carried, None)
         records.append(
             [
                 _row("お知らせ", str(getattr(item, "title", ""))),

@@ -71,16 +71,24 @@ def alumnus_activity(*, alumnus: Alumnus, months: int = 12) -> Activity:
     )
 
 
-def monthly_counts(*, alumni_ids: list[int], since: dt.date) -> dict[int, dict[Any, int]]:
-    """HR's monthly per-person counts: {alumnus id: {(month, type): count}} from the kept table."""
+def monthly_counts(
+    *, since: dt.date, alumni_ids: list[int] | None = None
+) -> dict[int, dict[Any, int]]:
+    """HR's monthly per-person counts: {alumnus id: {(month, type): count}} from the kept
+    monthly table, for everyone (or `alumni_ids`). The table has one row per person, month,
+    type and kind of content: rows are read as they are (no GROUP BY, no list of ids for
+    everyone) and the kinds are added up here."""
     found: dict[int, dict[Any, int]] = defaultdict(dict)
-    rows = (
-        SignalMonthly.objects.filter(alumnus_id__in=alumni_ids, month__gte=since)
-        .values_list("alumnus_id", "month", "type")
-        .annotate(total=Sum("count"))
-    )
-    for alumnus_id, month, kind, total in rows:
-        found[alumnus_id][(month, kind)] = int(total)
+    rows = SignalMonthly.objects.filter(month__gte=since)
+    if alumni_ids is not None:
+        rows = rows.filter(alumnus_id__in=alumni_ids)
+    for alumnus_id, month, kind, count in (
+        rows.order_by()
+        .values_list("alumnus_id", "month", "type", "count")
+        .iterator(chunk_size=10_000)
+    ):
+        counts = found[alumnus_id]
+        counts[(month, kind)] = counts.get((month, kind), 0) + count
     return found
 
 

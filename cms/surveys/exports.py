@@ -21,7 +21,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
-from cms.alumni.export import _inert
+from cms.alumni.export import inert_cell
 
 from .results import (
     CatalogueQuestion,
@@ -264,14 +264,14 @@ def _csv_text(value: Cell) -> str:
     if isinstance(value, dt.date):
         return f"{value:%Y/%m/%d}"
     if isinstance(value, str):
-        return _inert(value)
+        return inert_cell(value)
     return str(value)
 
 
 def _csv(headings: Sequence[str], rows: Sequence[Sequence[Cell]]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([_inert(h) for h in headings])
+    writer.writerow([inert_cell(h) for h in headings])
     writer.writerows([_csv_text(v) for v in row] for row in rows)
     return out.getvalue()
 

@@ -196,6 +196,7 @@ def test_every_screen_the_project_adds_is_in_japanese(data: dict[str, Any]) -> N
     client = Client()
     client.force_login(data["hr"])
     starts = ["/admin/", *_menu_urls(data["hr"]), *_project_urls(data)]
+    starts.append(f"/admin/analytics/people/{data['alumnus'].pk}/")
 
     found = _render_all(client, starts)
 
@@ -212,6 +213,9 @@ def test_every_screen_the_project_adds_is_in_japanese(data: dict[str, Any]) -> N
         "/admin/users/",
         "/admin/reports/site-history/",
         f"/admin/surveys/{data['survey'].pk}/",
+        "/admin/analytics/",
+        "/admin/analytics/inventory/",
+        f"/admin/analytics/people/{data['alumnus'].pk}/",
     ):
         assert url in found, f"{url} was not reached"
     assert len(found) > 40

@@ -89,3 +89,35 @@ def test_account_deletion_removes_signals_and_monthly_counts() -> None:
     alumni_services.alumnus_delete(alumnus=alumnus)
     assert list(Signal.objects.values_list("alumnus_id", flat=True)) == [other.pk]
     assert list(SignalMonthly.objects.values_list("alumnus_id", flat=True)) == [other.pk]
+
+
+def test_monthly_counts_equal_the_raw_signals_exactly() -> None:
+    from collections import Counter
+
+    from cms.analytics.selectors import monthly_counts
+    from cms.analytics.services import SignalEvent, signals_store
+
+    people = [AlumnusFactory(consent_analytics=True) for _ in range(3)]
+    for n, person in enumerate(people):
+        for _ in range(n + 1):
+            signal_record(alumnus=person, type=SignalType.LOGIN)
+        signals_store(
+            alumnus=person,
+            events=[
+                SignalEvent(
+                    type=SignalType.PAGE_VIEW, content_kind=ContentKind.NOTICE, content_id=1
+                ),
+                SignalEvent(type=SignalType.PAGE_VIEW, content_kind=ContentKind.PAGE, content_id=2),
+            ],
+        )
+    month = timezone.localdate().replace(day=1)
+    raw: Counter[tuple[int, str]] = Counter()
+    for alumnus_id, kind, count in Signal.objects.values_list("alumnus_id", "type", "count"):
+        raw[(alumnus_id, kind)] += count
+    kept = monthly_counts(since=month)
+    assert {
+        (alumnus_id, kind): count
+        for alumnus_id, counts in kept.items()
+        for (_, kind), count in counts.items()
+    } == dict(raw)
+    assert monthly_counts(since=month, alumni_ids=[people[0].pk]).keys() == {people[0].pk}

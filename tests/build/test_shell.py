@@ -169,8 +169,8 @@ def test_the_service_worker_may_keep_only_public_pages_and_the_static_shells(
     assert not [p for p in kept if p.startswith(("/app/", "/api/", "/admin/"))]
     assert config["shells"] == sorted(
         ["/app/", *(f"/app/{n}/" for n in ("chat", "export", "feed", "groups", "help", "invite"))]
-        + [f"/app/{n}/" for n in ("login", "notifications", "profile", "register")]
-        + [f"/app/{n}/" for n in ("survey", "surveys")]
+        + [f"/app/{n}/" for n in ("login", "mydata", "notifications", "privacy", "profile")]
+        + [f"/app/{n}/" for n in ("register", "survey", "surveys")]
     )
     sw = (dist / "sw.js").read_text()
     precache = dict(json.loads(re.search(r"const PRECACHE = (.*);", sw).group(1)))  # type: ignore[union-attr]
