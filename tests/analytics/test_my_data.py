@@ -43,7 +43,7 @@ def _person_with_everything(pages: SitePages) -> Alumnus:
     )
     signal_record(alumnus=alumnus, type=SignalType.LOGIN)
     Delivery.objects.create(
-        notice=pages.notice,
+        item=pages.notice,
         alumnus=alumnus,
         channel=Channel.PUSH,
         status=DeliveryStatus.SENT,

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('alumni', '0005_i12_invitation_lease'),
+        ('alumni', '0006_i12_invitation_retries'),
     ]
 
     operations = [
