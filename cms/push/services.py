@@ -23,7 +23,7 @@ from wagtail.models import Page
 
 from cms.alumni.models import Alumnus
 from cms.content.models import NoticePage
-from cms.mailing import MailBatch, mail_retry_at, retry_delay
+from cms.mailing import MailBatch, MailFailure, mail_retry_at, retry_delay
 
 from .items import DeliverableItem, DeliveryMessage, DeliveryReason, url_with_via
 from .models import Channel, Delivery, DeliveryStatus, PushSubscription, VapidKey
@@ -483,34 +483,49 @@ def _email_phase(*, target: _Target, audience: QuerySet[Alumnus], report: FanOut
         for delivery in claimed:
             attempts = delivery.attempts + 1
             failure = batch.send(_item_email(message=target.message, alumnus=delivery.alumnus))
+            retry_at = _mail_outcome_record(
+                deliveries=Delivery.objects.filter(pk=delivery.pk),
+                attempts=attempts,
+                failure=failure,
+            )
             if failure is None:
-                Delivery.objects.filter(pk=delivery.pk).update(
-                    status=DeliveryStatus.SENT,
-                    sent_at=timezone.now(),
-                    attempts=attempts,
-                    retry_at=None,
-                    last_error="",
-                    claim="",
-                    claimed_until=None,
-                )
                 report.emails_sent += 1
                 _renew(token)
                 continue
-            retry_at = mail_retry_at(attempts=attempts)
             if retry_at is not None:
                 report.retry_at = max(report.retry_at or retry_at, retry_at)
-            Delivery.objects.filter(pk=delivery.pk).update(
-                status=DeliveryStatus.RETRY if retry_at else DeliveryStatus.FAILED,
-                retry_at=retry_at,
-                attempts=attempts,
-                last_error=f"メール: {failure.reason}"[:200],
-                claim="",
-                claimed_until=None,
-            )
             if failure.server:
                 break
             _renew(token)
     _release(token=token, report=report)
+
+
+def _mail_outcome_record(
+    *, deliveries: QuerySet[Delivery], attempts: int, failure: MailFailure | None
+) -> dt.datetime | None:
+    """Write a mail's outcome on its deliveries (claim released): 送信済み, or 再送待ち until
+    the time returned, or 失敗 after its last try, with the reason."""
+    if failure is None:
+        deliveries.update(
+            status=DeliveryStatus.SENT,
+            sent_at=timezone.now(),
+            attempts=attempts,
+            retry_at=None,
+            last_error="",
+            claim="",
+            claimed_until=None,
+        )
+        return None
+    retry_at = mail_retry_at(attempts=attempts)
+    deliveries.update(
+        status=DeliveryStatus.RETRY if retry_at else DeliveryStatus.FAILED,
+        retry_at=retry_at,
+        attempts=attempts,
+        last_error=f"メール: {failure.reason}"[:200],
+        claim="",
+        claimed_until=None,
+    )
+    return retry_at
 
 
 def _release(*, token: str, report: FanOutReport) -> None:
@@ -586,30 +601,13 @@ def digest_send(*, month: dt.date) -> DigestReport:
                 continue
             attempts = max(claimed.values_list("attempts", flat=True)) + 1
             failure = batch.send(_digest_email(alumnus=alumnus, items=items, month=month))
+            retry_at = _mail_outcome_record(deliveries=claimed, attempts=attempts, failure=failure)
             if failure is None:
-                claimed.update(
-                    status=DeliveryStatus.SENT,
-                    sent_at=timezone.now(),
-                    attempts=attempts,
-                    retry_at=None,
-                    last_error="",
-                    claim="",
-                    claimed_until=None,
-                )
                 report.alumni_mailed += 1
                 report.items += len(items)
                 continue
-            retry_at = mail_retry_at(attempts=attempts)
             if retry_at is not None:
                 report.retry_at = max(report.retry_at or retry_at, retry_at)
-            claimed.update(
-                status=DeliveryStatus.RETRY if retry_at else DeliveryStatus.FAILED,
-                retry_at=retry_at,
-                attempts=attempts,
-                last_error=f"メール: {failure.reason}"[:200],
-                claim="",
-                claimed_until=None,
-            )
             if failure.server:
                 break  # the others get no rows yet: the next run finds them as before
     return report

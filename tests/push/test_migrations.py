@@ -3,15 +3,18 @@
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
+from tests.browser.test_push_ui import _rows_of_data_migrations
 from tests.content.factories import NoticeIndexPageFactory, NoticePageFactory, make_site
 from tests.groups.factories import AlumnusFactory
 
 
 def test_migration_keeps_notice_deliveries_as_published_items(
+    django_beside_playwright: None,
     migrated_data_left_behind: None,
     django_db_serialized_rollback: None,
     transactional_db: None,
 ) -> None:
+    _rows_of_data_migrations()  # an earlier transactional test may have flushed them
     notice = NoticePageFactory(parent=NoticeIndexPageFactory(parent=make_site()))
     alumnus = AlumnusFactory()
     executor = MigrationExecutor(connection)
