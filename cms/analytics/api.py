@@ -5,6 +5,7 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpResponse
 from django.utils import timezone
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.authentication import SessionAuthentication
@@ -41,6 +42,16 @@ class SessionWithoutToken(SessionAuthentication):
 
     def enforce_csrf(self, request: Any) -> None:
         return None
+
+
+class SessionWithoutTokenScheme(OpenApiAuthenticationExtension):
+    """The beacon's authentication in the OpenAPI schema: the session cookie."""
+
+    target_class = SessionWithoutToken
+    name = "beaconCookieAuth"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+        return {"type": "apiKey", "in": "cookie", "name": settings.SESSION_COOKIE_NAME}
 
 
 def _origin_allowed(request: Request) -> bool:

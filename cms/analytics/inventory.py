@@ -193,8 +193,8 @@ INVENTORY: tuple[PersonalDataFile, ...] = (
     ),
     PersonalDataFile(
         model="push.Delivery",
-        title="お知らせの配信記録",
-        fields=("alumnus", "channel", "status", "sent_at", "opened_at"),
+        title="お知らせ・アンケートの配信記録",
+        fields=("alumnus", "channel", "reason", "status", "sent_at", "opened_at"),
         purpose="毎月 1〜2 件の情報が全員に届いているかを確かめ、届かない方に別の経路で送るため",
         retention=RETENTION_REGISTERED,
         visible_to=(SELF, DELIVERY_HR),
@@ -225,15 +225,29 @@ INVENTORY: tuple[PersonalDataFile, ...] = (
     ),
 )
 
-FORM_SUBMISSION = PersonalDataFile(
-    model="wagtailforms.FormSubmission",
-    title="アンケートへの回答（回答内容）",
-    fields=("form_data",),
-    purpose="カムバック採用に応募するときに重視することを伺い、制度と情報の改善に役立てるため",
-    retention="集計が終わるまで（回答者と結び付けては保存しません）",
-    visible_to=("人事課（アンケートの閲覧権限）",),
+SURVEY_PURPOSE = "カムバック採用に応募するときに重視することを伺い、制度と情報の改善に役立てるため"
+SURVEYS = (
+    PersonalDataFile(
+        model="surveys.SurveyResponse",
+        title="アンケートへの回答",
+        fields=("alumnus", "answers", "targeting_consent", "submitted_at", "updated_at"),
+        purpose=SURVEY_PURPOSE
+        + "（同意した質問の回答に限り、関心に合った情報をお届けするためにも使います）",
+        retention=RETENTION_REGISTERED,
+        visible_to=(SELF, ALUMNI_HR + "（自由記述と出力）", "アンケートの編集者（集計のみ）"),
+    ),
+    # Wagtail's form app stays installed for the first survey migration only: a page POST is
+    # refused (405) and nothing is stored in it.
+    PersonalDataFile(
+        model="wagtailforms.FormSubmission",
+        title="Wagtail 標準フォームの送信内容（使用していません）",
+        fields=("form_data",),
+        purpose=SURVEY_PURPOSE + "（回答は「アンケートへの回答」に保存し、ここには保存しません）",
+        retention="保存しません",
+        visible_to=(),
+    ),
 )
-INVENTORY = (*INVENTORY, FORM_SUBMISSION)
+INVENTORY = (*INVENTORY, *SURVEYS)
 
 # Columns that look personal by name but are not about a person (each with the reason).
 NOT_PERSONAL: dict[str, str] = {
