@@ -112,6 +112,9 @@ class SurveyDetailView(ServiceAPIView):
         is_open = serializers.BooleanField()
         questions = serializers.ListField(child=serializers.DictField())
 
+        class Meta:
+            ref_name = "SurveyDetail"
+
     @extend_schema(
         responses={200: Output, 404: _ERROR}, summary="アンケート", operation_id="survey_detail"
     )
@@ -157,6 +160,9 @@ class SurveyResponseView(ServiceAPIView):
         targeting_consent = serializers.ListField(
             child=serializers.CharField(max_length=64), required=False, default=list, max_length=200
         )
+
+        class Meta:
+            ref_name = "SurveyResponseInput"
 
     @extend_schema(
         responses={200: SurveyResponseOutput, 404: _ERROR},
