@@ -1,9 +1,8 @@
 """「自分のデータ」: everything held about a person, each part with its purpose and retention.
 
 Each part comes from a provider: a function `(alumnus) -> list[MyDataSection]` registered with
-`my_data_provider`. Domains that hold data about a person register theirs here (the survey
-answers' provider registers itself once `cms.surveys` has a response model; see
-`SURVEY_PROVIDER_HOOK`). The sections' purposes and retentions come from the inventory
+`my_data_provider`. Domains that hold data about a person register theirs (the survey answers'
+is `cms/surveys/my_data.py`, imported by its app's `ready()`). The sections' purposes and retentions come from the inventory
 (`cms.analytics.inventory`), so the screen, the privacy notice and HR's list say the same.
 """
 
@@ -60,7 +59,7 @@ def my_data_collect(*, alumnus: Alumnus) -> dict[str, Any]:
     }
 
 
-def _described(key: str, model_label: str, title: str, records: list[Any]) -> MyDataSection:
+def described_section(key: str, model_label: str, title: str, records: list[Any]) -> MyDataSection:
     entry = inventory_for(model_label)
     return MyDataSection(
         key=key,
@@ -77,11 +76,13 @@ def _registration(alumnus: Alumnus) -> list[MyDataSection]:
     found = []
     for section in export_sections(data=alumnus_export(alumnus=alumnus)):
         model_label = SECTION_MODELS.get(section["key"], "alumni.Alumnus")
-        found.append(_described(section["key"], model_label, section["title"], section["records"]))
+        found.append(
+            described_section(section["key"], model_label, section["title"], section["records"])
+        )
     return found
 
 
-def _row(name: str, value: str) -> dict[str, str]:
+def my_data_row(name: str, value: str) -> dict[str, str]:
     return {"name": name, "value": value}
 
 
@@ -91,13 +92,13 @@ def _yes(value: bool) -> str:
 
 @my_data_provider
 def _consents(alumnus: Alumnus) -> list[MyDataSection]:
-    section = _described("consents", "alumni.Alumnus", "同意の状態", [])
+    section = described_section("consents", "alumni.Alumnus", "同意の状態", [])
     section.records = [
         [
-            _row("メールでのお知らせ", _yes(alumnus.consent_email)),
-            _row("プッシュ通知", _yes(alumnus.consent_push)),
-            _row("利用状況の分析への利用", _yes(alumnus.consent_analytics)),
-            _row("同意したプライバシーポリシーの版", alumnus.privacy_notice_version),
+            my_data_row("メールでのお知らせ", _yes(alumnus.consent_email)),
+            my_data_row("プッシュ通知", _yes(alumnus.consent_push)),
+            my_data_row("利用状況の分析への利用", _yes(alumnus.consent_analytics)),
+            my_data_row("同意したプライバシーポリシーの版", alumnus.privacy_notice_version),
         ]
     ]
     return [section]
@@ -135,8 +136,13 @@ def _audience_groups(alumnus: Alumnus) -> list[MyDataSection]:
             reasons.append("人事課が個別に追加しました")
         elif group.has_rules:
             reasons.append(f"条件（{_group_rule(group)}）に一致しました")
-        records.append([_row("グループ名", group.name), _row("入っている理由", "。".join(reasons))])
-    section = _described("audience_groups", "groups.AudienceGroup", "配信グループ", records)
+        records.append(
+            [
+                my_data_row("グループ名", group.name),
+                my_data_row("入っている理由", "。".join(reasons)),
+            ]
+        )
+    section = described_section("audience_groups", "groups.AudienceGroup", "配信グループ", records)
     section.note = "登録情報が変わると、条件で決まるグループは自動で変わります。"
     return [section]
 
@@ -158,16 +164,18 @@ def _deliveries(alumnus: Alumnus) -> list[MyDataSection]:
         item = getattr(delivery, carried, None)
         records.append(
             [
-                _row("お知らせ", str(getattr(item, "title", ""))),
-                _row("経路", delivery.get_channel_display()),
-                _row("送信日時", jst_datetime(delivery.sent_at) if delivery.sent_at else ""),
-                _row("開封日時", jst_datetime(delivery.opened_at) if delivery.opened_at else ""),
+                my_data_row("お知らせ", str(getattr(item, "title", ""))),
+                my_data_row("経路", delivery.get_channel_display()),
+                my_data_row("送信日時", jst_datetime(delivery.sent_at) if delivery.sent_at else ""),
+                my_data_row(
+                    "開封日時", jst_datetime(delivery.opened_at) if delivery.opened_at else ""
+                ),
             ]
         )
     devices = [
         [
-            _row("登録日時", jst_datetime(subscription.created_at)),
-            _row(
+            my_data_row("登録日時", jst_datetime(subscription.created_at)),
+            my_data_row(
                 "最後に届いた日時",
                 jst_datetime(subscription.last_success_at) if subscription.last_success_at else "",
             ),
@@ -175,8 +183,8 @@ def _deliveries(alumnus: Alumnus) -> list[MyDataSection]:
         for subscription in PushSubscription.objects.filter(alumnus=alumnus).order_by("pk")
     ]
     return [
-        _described("deliveries", "push.Delivery", "受け取ったお知らせ", records),
-        _described(
+        described_section("deliveries", "push.Delivery", "受け取ったお知らせ", records),
+        described_section(
             "push_subscriptions", "push.PushSubscription", "プッシュ通知を受け取る端末", devices
         ),
     ]
@@ -187,50 +195,35 @@ def _signals(alumnus: Alumnus) -> list[MyDataSection]:
     since = timezone.now() - dt.timedelta(days=SIGNAL_DAYS)
     records = [
         [
-            _row("日時", jst_datetime(signal.occurred_at)),
-            _row("種類", signal.get_type_display()),
-            _row("対象", getattr(signal, "title", "")),
-            _row("回数", str(signal.count)),
-            _row(
+            my_data_row("日時", jst_datetime(signal.occurred_at)),
+            my_data_row("種類", signal.get_type_display()),
+            my_data_row("対象", getattr(signal, "title", "")),
+            my_data_row("回数", str(signal.count)),
+            my_data_row(
                 "利用目的",
                 " / ".join(purpose.text for purpose in SIGNAL_PURPOSES.get(signal.type, ())),
             ),
         ]
         for signal in signals_of(alumnus=alumnus, since=since)
     ]
-    section = _described(
+    section = described_section(
         "signals", "analytics.Signal", f"利用状況の記録（直近 {SIGNAL_DAYS} 日）", records
     )
     if not alumnus.consent_analytics:
         section.note = "分析への利用に同意していないため、記録していません。"
     monthly = [
         [
-            _row("月", f"{row.month:%Y年%-m月}"),
-            _row("種類", row.get_type_display()),
-            _row("情報の種類", row.get_content_kind_display()),
-            _row("回数", str(row.count)),
+            my_data_row("月", f"{row.month:%Y年%-m月}"),
+            my_data_row("種類", row.get_type_display()),
+            my_data_row("情報の種類", row.get_content_kind_display()),
+            my_data_row("回数", str(row.count)),
         ]
         for row in SignalMonthly.objects.filter(alumnus=alumnus).order_by("-month", "type")
     ]
-    months = _described("signal_months", "analytics.SignalMonthly", "利用状況の月別回数", monthly)
+    months = described_section(
+        "signal_months", "analytics.SignalMonthly", "利用状況の月別回数", monthly
+    )
     return [section, months]
-
-
-# Where the survey answers' provider goes: once `cms.surveys` stores answers per alumnus, it
-# registers `@my_data_provider def _survey_answers(alumnus) -> list[MyDataSection]` (title
-# 「アンケートへの回答」, purpose and retention from its inventory entry).
-SURVEY_PROVIDER_HOOK = "cms.surveys.my_data"
-
-
-def _survey_provider_load() -> None:
-    import contextlib
-    import importlib
-
-    with contextlib.suppress(ModuleNotFoundError):
-        importlib.import_module(SURVEY_PROVIDER_HOOK)
-
-
-_survey_provider_load()
 
 
 def my_data_csv(*, data: dict[str, Any]) -> bytes:

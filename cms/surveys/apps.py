@@ -9,4 +9,4 @@ class SurveysConfig(AppConfig):
     verbose_name = "アンケート"
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401
+        from . import my_data, signals  # noqa: F401

@@ -2,7 +2,6 @@
 the catalogue of every question and option ever published (what results and exports use)."""
 
 import datetime as dt
-from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -115,52 +114,6 @@ def survey_response_of(*, survey: SurveyPage, alumnus: Alumnus) -> SurveyRespons
 def survey_responses_by_survey(*, alumnus: Alumnus) -> dict[int, SurveyResponse]:
     """The alumnus's responses, by survey id."""
     return {r.survey_id: r for r in SurveyResponse.objects.filter(alumnus=alumnus)}
-
-
-def survey_question_catalogue(*, survey: SurveyPage) -> list[dict[str, Any]]:
-    """Every question and option ever published, each with its last label and type: the
-    current version's questions in their order, then removed ones in the order they last had.
-    Options likewise (current first, removed after). Each question and option carries
-    "removed": bool, and each question "versions": the version numbers it appeared in."""
-    versions = list(SurveyVersion.objects.filter(survey=survey).order_by("number"))
-    latest: dict[str, dict[str, Any]] = {}
-    seen_in: dict[str, list[int]] = {}
-    options: dict[str, dict[str, dict[str, Any]]] = {}
-    last_order: dict[str, tuple[int, int]] = {}
-    for version in versions:
-        for position, question in enumerate(version.questions):
-            qid = question["id"]
-            latest[qid] = question
-            seen_in.setdefault(qid, []).append(version.number)
-            last_order[qid] = (version.number, position)
-            known = options.setdefault(qid, {})
-            for option in question.get("options", []):
-                known.pop(option["id"], None)  # re-inserted: the last order wins
-                known[option["id"]] = option
-    current = versions[-1].questions if versions else []
-    current_ids = [question["id"] for question in current]
-    removed = sorted(
-        (qid for qid in latest if qid not in set(current_ids)),
-        key=lambda qid: last_order[qid],
-    )
-    catalogue: list[dict[str, Any]] = []
-    for qid in [*current_ids, *removed]:
-        question = latest[qid]
-        live_options = {option["id"] for option in question.get("options", [])}
-        ordered = [option["id"] for option in question.get("options", [])] + [
-            oid for oid in options[qid] if oid not in live_options
-        ]
-        catalogue.append(
-            {
-                **question,
-                "removed": qid not in current_ids,
-                "versions": seen_in[qid],
-                "options": [
-                    {**options[qid][oid], "removed": oid not in live_options} for oid in ordered
-                ],
-            }
-        )
-    return catalogue
 
 
 def survey_reminder_due(*, survey: SurveyPage, now: dt.datetime | None = None) -> bool:

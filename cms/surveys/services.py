@@ -8,6 +8,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from cms.alumni.models import Alumnus
+from cms.analytics.models import ContentKind, SignalType
+from cms.analytics.services import signal_record
 from cms.push.items import DeliveryReason
 from cms.push.models import Delivery
 from cms.push.services import item_fan_out_enqueue
@@ -77,6 +79,21 @@ def survey_response_save(
         questions=version.questions, answers=answers, targeting_consent=targeting_consent
     )
     fields = {"version": version, "answers": kept, "targeting_consent": consent, "updated_at": now}
+    response, created = _response_store(survey=survey, alumnus=alumnus, fields=fields, now=now)
+    signal_record(
+        alumnus=alumnus,
+        type=SignalType.SURVEY_ANSWERED,
+        content_kind=ContentKind.SURVEY,
+        content_id=survey.pk,
+    )
+    return response, created
+
+
+def _response_store(
+    *, survey: SurveyPage, alumnus: Alumnus, fields: dict[str, Any], now: dt.datetime
+) -> tuple[SurveyResponse, bool]:
+    """One response per alumnus: the unique (survey, alumnus) constraint decides the first of
+    parallel calls, the others replace it under its row lock."""
     with transaction.atomic():
         existing = (
             SurveyResponse.objects.select_for_update()

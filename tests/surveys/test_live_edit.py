@@ -5,7 +5,7 @@ service. Every response keeps the version it answered and its answers stay resol
 import pytest
 
 from cms.surveys.models import SurveyResponse
-from cms.surveys.selectors import survey_question_catalogue
+from cms.surveys.results import survey_catalogue
 from tests.surveys.factories import EDITS, live_edit_run
 
 pytestmark = pytest.mark.django_db
@@ -25,33 +25,33 @@ def test_thousand_responses_across_six_live_edits_keep_their_versions_and_answer
         assert response.version.number == number
         assert response.answers == answers
 
-    catalogue = survey_question_catalogue(survey=run.survey)
-    questions = {q["id"]: q for q in catalogue}
-    options = {(q["id"], o["id"]): o for q in catalogue for o in q["options"]}
+    catalogue = survey_catalogue(survey=run.survey)
+    questions = {q.id: q for q in catalogue}
+    options = {(q.id, o.id): o for q in catalogue for o in q.options}
     for response in stored.values():
         for qid, value in response.answers.items():
             assert qid in questions  # a removed question is still in the catalogue
             chosen = value if isinstance(value, list) else [value]
-            if questions[qid]["type"] in ("single", "multiple", "scale"):
+            if questions[qid].type in ("single", "multiple", "scale"):
                 assert all((qid, oid) in options for oid in chosen)
 
 
 def test_catalogue_keeps_last_labels_of_relabelled_and_removed_options() -> None:
     run = live_edit_run(responses=70)  # ten responses between edits
+    last = run.versions[-1].number
 
-    catalogue = survey_question_catalogue(survey=run.survey)
-    by_label = {q["label"]: q for q in catalogue}
+    catalogue = survey_catalogue(survey=run.survey)
+    by_label = {q.label: q for q in catalogue}
     interest = by_label["関心はありますか"]
-    assert [o["label"] for o in interest["options"]] == ["ある", "条件が合えば", "ない"]
+    assert [o.label for o in interest.options] == ["ある", "条件が合えば", "ない"]
     places = by_label["希望する勤務地"]
-    assert [(o["label"], o["removed"]) for o in places["options"]] == [
-        ("仙台市内", False),
-        ("仙南", False),
-        ("沿岸", False),
-        ("どこでもよい", False),
-        ("県北", True),
-    ]
-    assert by_label["民間で働いた年数"]["removed"] is True
-    assert by_label["民間で働いた年数"]["versions"] == [1, 2, 3, 4, 5, 6]
-    assert next(q["label"] for q in catalogue if not q["removed"]) == "給与をどの程度重視しますか"
-    assert by_label["現在の職種"]["versions"] == [6, 7]
+    assert {o.label: last in o.versions for o in places.options} == {
+        "仙台市内": True,
+        "仙南": True,
+        "沿岸": True,
+        "どこでもよい": True,
+        "県北": False,  # removed, kept under its last label
+    }
+    assert by_label["民間で働いた年数"].versions == (1, 2, 3, 4, 5, 6)
+    assert next(q.label for q in catalogue if last in q.versions) == "給与をどの程度重視しますか"
+    assert by_label["現在の職種"].versions == (6, 7)

@@ -13,6 +13,8 @@ from django.db.models import F
 from django.utils import timezone
 
 from cms.alumni.models import Alumnus
+from cms.analytics.models import ContentKind, SignalType
+from cms.analytics.services import signal_record
 
 from . import shared_cache
 from .errors import ChatError, Conflict, NotAllowed, NotFound, TooManyPosts
@@ -196,6 +198,8 @@ def message_post(
             raise
         return _same_post(message=winner, group_id=group_id, member_id=membership.pk)
     membership_mark_read(membership=membership, message_id=message.pk)
+    # How active the person is in the chat: a count a day, never what they wrote.
+    signal_record(alumnus=alumnus, type=SignalType.CHAT_ACTIVE, content_kind=ContentKind.GROUP)
     return Posted(message, True, membership.pk)
 
 

@@ -1,5 +1,6 @@
 """The moderation services: the rules the API and the admin share, and their log."""
 
+import uuid
 from typing import Any
 
 import pytest
@@ -16,7 +17,13 @@ from cms.groups.chat.models import (
     ModerationAction,
     ModerationLogEntry,
 )
-from tests.groups.chat.factories import MembershipFactory, member_of, post
+from tests.groups.chat.factories import (
+    AlumnusFactory,
+    CommunityGroupFactory,
+    MembershipFactory,
+    member_of,
+    post,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -116,3 +123,18 @@ def test_account_deletion_calls_the_erasure(group: CommunityGroup) -> None:
 
     erased = Message.objects.get(pk=message.pk)
     assert (erased.body, erased.author_id, erased.revision) == ("", None, version + 1)
+
+
+def test_posting_counts_a_day_of_chat_activity_only_with_consent_to_analysis() -> None:
+    from cms.analytics.models import Signal, SignalType
+
+    group = CommunityGroupFactory()
+    agreed = member_of(group, AlumnusFactory(consent_analytics=True)).alumnus
+    declined = member_of(group, AlumnusFactory(consent_analytics=False)).alumnus
+    for n in range(3):
+        services.message_post(
+            group_id=group.pk, alumnus=agreed, body=f"{n}", client_id=uuid.uuid4()
+        )
+    services.message_post(group_id=group.pk, alumnus=declined, body="x", client_id=uuid.uuid4())
+    activity = Signal.objects.filter(type=SignalType.CHAT_ACTIVE)
+    assert list(activity.values_list("alumnus_id", "count")) == [(agreed.pk, 3)]
