@@ -6,6 +6,16 @@ once per origin and reused). Baseline, same run: a plain loop calling `pywebpush
 per subscription, on a sample. The push service runs in its own
 process and checks every request (VAPID signature and claims, headers, body); it decrypts every
 100th message with `http_ece` and compares it with the payload sent.
+
+Then the same fan-out as production runs it, with the worker killed at half: the notice's fan-out
+task is taken by a real `manage.py task_worker` process (django-tasks-db's `db_worker`), which is
+SIGKILLed once the push service has accepted half of the messages; a new worker starts at once
+and `manage.py sweep_claims` runs as the scheduler runs it (the lease shortened to LEASE seconds).
+Prints the time until every subscription has the notice and the duplicates the push service
+counted (a message accepted twice for the same subscription). Database: SQLite in a temporary
+directory, or PostgreSQL with BENCH_DATABASE_URL (that database is dropped and made afresh).
+
+`python -m bench push --profile` also prints the sender's cProfile (CPU time), top entries.
 """
 
 import json

@@ -114,6 +114,11 @@ def send_all(messages: Sequence[PushMessage], options: SendOptions) -> list[Push
 CHUNK_WAIT = 0.05
 """Seconds an answer waits for others before its chunk is handed over (the recording lags the
 answers by at most this, or by `chunk_size` answers)."""
+CHUNKS_AHEAD = 1
+"""Chunks that may wait for the caller besides the one it is recording: the sending pauses
+beyond that. A worker killed mid fan-out has sent at most these, the chunk being recorded, the
+one being gathered and those in flight without recording them (another worker sends them
+again); unbounded, the sending ran thousands of answers ahead of a slower database."""
 
 
 def send_in_chunks(
@@ -124,30 +129,46 @@ def send_in_chunks(
     The sending runs on its own thread with its own event loop, so the caller (sync code with a
     database connection) handles each chunk while the rest is still being sent. The event loop
     gathers the answers into chunks (`chunk_size`, or what came within `CHUNK_WAIT`) before
-    handing them over: one wake-up of the caller per chunk, not per answer.
+    handing them over: one wake-up of the caller per chunk, not per answer; it runs at most
+    `CHUNKS_AHEAD` chunks ahead of the caller.
     """
     if not messages:
         return
-    answers: queue.Queue[list[PushOutcome] | BaseException | None] = queue.Queue()
+    answers: queue.Queue[list[PushOutcome] | BaseException | None] = queue.Queue(
+        maxsize=CHUNKS_AHEAD
+    )
+    abandoned = threading.Event()
+
+    def hand_over(item: list[PushOutcome] | BaseException | None) -> None:
+        # Blocks the event loop (the sending pauses) while the caller is CHUNKS_AHEAD behind.
+        while not abandoned.is_set():
+            try:
+                answers.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                continue
 
     def run() -> None:
         try:
-            asyncio.run(_send_all(messages, options, answers.put, chunk_size))
+            asyncio.run(_send_all(messages, options, hand_over, chunk_size))
         except BaseException as exc:  # handed to the caller's thread
-            answers.put(exc)
+            hand_over(exc)
         finally:
-            answers.put(None)
+            hand_over(None)
 
     thread = threading.Thread(target=run, name="push-sender", daemon=True)
     thread.start()
-    while True:
-        item = answers.get()
-        if item is None:
-            break
-        if isinstance(item, BaseException):
-            thread.join()
-            raise item
-        yield item
+    try:
+        while True:
+            item = answers.get()
+            if item is None:
+                break
+            if isinstance(item, BaseException):
+                thread.join()
+                raise item
+            yield item
+    finally:
+        abandoned.set()  # a caller that stops early no longer holds the sending thread
     thread.join()
 
 
