@@ -171,7 +171,7 @@ def test_a_mail_link_records_an_open_and_marks_the_delivery(page: Any, site: Liv
     page.context.clear_cookies()
     alumnus = sign_in(page, site, consent_analytics=True)
     delivery = Delivery.objects.create(
-        notice=site.notice,
+        item=site.notice,
         alumnus=alumnus,
         channel=Channel.EMAIL,
         status=DeliveryStatus.SENT,
@@ -189,7 +189,7 @@ def test_a_push_click_in_the_service_worker_records_an_open(page: Any, site: Liv
     page.context.clear_cookies()
     alumnus = sign_in(page, site, consent_analytics=True)
     delivery = Delivery.objects.create(
-        notice=site.notice,
+        item=site.notice,
         alumnus=alumnus,
         channel=Channel.PUSH,
         status=DeliveryStatus.SENT,
