@@ -343,7 +343,7 @@ def killed_at_half(recipients: list[tuple[str, str, str]], sample: dict[str, Any
     from django.core.management import call_command
 
     from cms.push.models import Channel, Delivery, DeliveryStatus
-    from cms.push.services import notice_push_payload
+    from cms.push.services import notice_push_bytes
     from cms.push.tasks import notice_fan_out_task
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-push-killed-"))
@@ -357,14 +357,14 @@ def killed_at_half(recipients: list[tuple[str, str, str]], sample: dict[str, Any
     queue, stop = context.Queue(), context.Event()
     progress = context.Array("q", 2, lock=False)  # [accepted, distinct endpoints]
     notice = _notice()
-    expected = notice_push_payload(notice=notice)  # what the sample is compared with
+    expected = json.loads(notice_push_bytes(notice=notice))  # what the sample is compared with
     server = context.Process(
         target=_serve, args=(queue, stop, sample, expected, progress), daemon=True
     )
     server.start()
     origin, ca_file = queue.get(timeout=30)
     _subscribers(recipients, origin)
-    pushes = Delivery.objects.filter(notice=notice, channel=Channel.PUSH)
+    pushes = Delivery.objects.filter(item=notice, channel=Channel.PUSH)
     logs = [(workdir / f"worker-{n}.log").open("wb") for n in range(2)]
     workers: list[subprocess.Popen[bytes]] = []
     sweeps = 0
