@@ -58,7 +58,7 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _server_env(port: int, redis_port: int) -> dict[str, str]:
+def _server_env(port: int, redis_port: int | None = None) -> dict[str, str]:
     return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "bench.chat_settings",
@@ -70,7 +70,7 @@ def _server_env(port: int, redis_port: int) -> dict[str, str]:
         "DATABASE_CONN_MAX_AGE": "600",
         "LOG_LEVEL": "WARNING",
         "PWA_BUILD_ON_PUBLISH": "false",
-        "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
+        "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0" if redis_port else "",
     }
 
 
