@@ -74,6 +74,33 @@ def _server_env(port: int, redis_port: int | None = None) -> dict[str, str]:
     }
 
 
+def gunicorn_start(
+    *, port: int, workers: int, threads: int, env: dict[str, str]
+) -> subprocess.Popen[bytes]:
+    """The app under gunicorn as production runs it (gthread, keep-alive), in its own session."""
+    return subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "cms.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--worker-class",
+            "gthread",
+            "--threads",
+            str(threads),
+            "--keep-alive",
+            "30",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+    )
+
+
 # --- one keep-alive connection per client (aiohttp) ------------------------------------------
 
 
@@ -451,27 +478,7 @@ def main() -> None:
     clients = _populate()
     workers = int(os.environ.get("CHAT_BENCH_WORKERS", (os.cpu_count() or 1) + 1))
     threads = int(os.environ.get("CHAT_BENCH_THREADS", "8"))
-    server = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "gunicorn"),
-            "cms.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(workers),
-            "--worker-class",
-            "gthread",
-            "--threads",
-            str(threads),
-            "--keep-alive",
-            "30",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-        start_new_session=True,
-    )
+    server = gunicorn_start(port=port, workers=workers, threads=threads, env=env)
     try:
         _wait_for_server(port)
         print(f"gunicorn: {workers} workers × {threads} threads (gthread)", flush=True)

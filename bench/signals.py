@@ -31,7 +31,7 @@ from pathlib import Path
 
 import aiohttp
 
-from bench.chat import PG, _free_port, _percentile, _server_env, _wait_for_server
+from bench.chat import PG, _free_port, _percentile, _server_env, _wait_for_server, gunicorn_start
 
 DATABASE = "alumni_signals_bench"
 ALUMNI = 10_000
@@ -284,27 +284,7 @@ def main() -> None:
     django.setup()
     ids, pages, cookies = _existing() if reuse else _populate()
     workers = int(os.environ.get("SIGNALS_BENCH_WORKERS", (os.cpu_count() or 1) + 1))
-    server = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "gunicorn"),
-            "cms.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(workers),
-            "--worker-class",
-            "gthread",
-            "--threads",
-            "4",
-            "--keep-alive",
-            "30",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-        start_new_session=True,
-    )
+    server = gunicorn_start(port=port, workers=workers, threads=4, env=env)
     try:
         _wait_for_server(port)
         asyncio.run(_ingest(port, cookies, pages, 3.0))  # warm up

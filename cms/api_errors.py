@@ -71,8 +71,8 @@ class ServiceAPIView(APIView):
     def handle_exception(self, exc: Exception) -> Response:
         if isinstance(exc, ServiceError):
             body: dict[str, Any] = {"detail": exc.message}
-            if exc.field:
-                body["errors"] = {exc.field: [exc.message]}
+            if exc.field_errors:
+                body["errors"] = exc.field_errors
             response = Response(body, status=exc.status_code)
             if exc.retry_after is not None:
                 response["Retry-After"] = str(exc.retry_after)

@@ -152,19 +152,15 @@ def _deliveries(alumnus: Alumnus) -> list[MyDataSection]:
     from cms.push.models import Delivery, PushSubscription
 
     records = []
-    # What a delivery carries: `notice`, or `item` once deliveries are of any page.
-    field_names = {f.name for f in Delivery._meta.get_fields()}
-    carried = "item" if "item" in field_names else "notice"
     deliveries = (
         Delivery.objects.filter(alumnus=alumnus, sent_at__isnull=False)
-        .select_related(carried)
+        .select_related("item")
         .order_by("-sent_at")
     )
     for delivery in deliveries:
-        item = getattr(delivery, carried, None)
         records.append(
             [
-                my_data_row("お知らせ", str(getattr(item, "title", ""))),
+                my_data_row("お知らせ", delivery.item.title),
                 my_data_row("経路", delivery.get_channel_display()),
                 my_data_row("送信日時", jst_datetime(delivery.sent_at) if delivery.sent_at else ""),
                 my_data_row(

@@ -1,7 +1,6 @@
 """Writes of the analytics domain: record signals (only with consent), consent, erasure, purge."""
 
 import datetime as dt
-import functools
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -222,18 +221,6 @@ def signals_purge(*, now: dt.datetime | None = None) -> int:
     return deleted
 
 
-@functools.cache
-def _delivery_open_key() -> str:
-    """The keyword naming what was opened in `delivery_open_record`: `notice_id`, or `item_id`
-    once deliveries are of any page (both spellings work, so the two can be merged in any order)."""
-    import inspect
-
-    from cms.push.services import delivery_open_record
-
-    parameters = inspect.signature(delivery_open_record).parameters
-    return "item_id" if "item_id" in parameters else "notice_id"
-
-
 def signals_ingest(*, alumnus: Alumnus, items: list[dict[str, object]]) -> int:
     """A beacon's batch (`{"type", "id", "channel"}` items, already checked for shape): each page
     is looked up, so only live pages count and the kind of content comes from the page itself
@@ -252,9 +239,7 @@ def signals_ingest(*, alumnus: Alumnus, items: list[dict[str, object]]) -> int:
             if kind != ContentKind.NOTICE:
                 continue
             channel = str(item.get("channel", ""))
-            delivery_open_record(
-                alumnus=alumnus, channel=channel, **{_delivery_open_key(): page_id}
-            )
+            delivery_open_record(alumnus=alumnus, item_id=page_id, channel=channel)
             events.append(
                 SignalEvent(
                     type=SignalType.NOTICE_OPENED,

@@ -13,7 +13,6 @@ from rest_framework.response import Response
 from cms.alumni.permissions import IsAlumnus
 from cms.api_errors import ServiceAPIView
 
-from .errors import SurveyAnswersInvalid
 from .models import SurveyPage, SurveyResponse
 from .selectors import (
     survey_current_version,
@@ -204,8 +203,3 @@ class SurveyResponseView(ServiceAPIView):
             SurveyResponseOutput(response).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
-
-    def handle_exception(self, exc: Exception) -> Response:
-        if isinstance(exc, SurveyAnswersInvalid):
-            return Response({"detail": exc.message, "errors": exc.errors}, status=exc.status_code)
-        return super().handle_exception(exc)

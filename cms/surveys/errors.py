@@ -42,5 +42,5 @@ class SurveyAnswersInvalid(SurveyError):
     "answers" / "targeting_consent") to its Japanese messages."""
 
     def __init__(self, errors: dict[str, list[str]]) -> None:
-        super().__init__(INVALID)
+        super().__init__(INVALID, errors=errors)
         self.errors = errors

@@ -292,41 +292,6 @@
     });
   }
 
-  function cell(tag, text, attributes) {
-    var node = document.createElement(tag);
-    node.textContent = text;
-    Object.keys(attributes || {}).forEach(function (name) { node.setAttribute(name, attributes[name]); });
-    return node;
-  }
-
-  // The printable page: the person's data as titled tables with Japanese labels (built with
-  // textContent only: the data is never parsed as markup).
-  function renderSections(holder, sections) {
-    holder.textContent = "";
-    sections.forEach(function (section) {
-      var block = document.createElement("section");
-      block.className = "export-section";
-      block.appendChild(cell("h2", section.title));
-      if (!section.records.length) block.appendChild(cell("p", "ありません。"));
-      section.records.forEach(function (record, index) {
-        var table = document.createElement("table");
-        table.className = "export-table";
-        var caption = section.title + (section.records.length > 1 ? "（" + (index + 1) + "件目）" : "");
-        table.appendChild(cell("caption", caption, section.records.length > 1 ? {} : { class: "visually-hidden" }));
-        var body = document.createElement("tbody");
-        record.forEach(function (row) {
-          var line = document.createElement("tr");
-          line.appendChild(cell("th", row.name, { scope: "row" }));
-          line.appendChild(cell("td", row.value === "" ? "—" : row.value));
-          body.appendChild(line);
-        });
-        table.appendChild(body);
-        block.appendChild(table);
-      });
-      holder.appendChild(block);
-    });
-  }
-
   function setupExport() {
     refreshSession().then(function (state) {
       if (!state.signed_in) { document.getElementById("signed-out").hidden = false; return; }
@@ -338,7 +303,7 @@
           return;
         }
         document.getElementById("export-generated").textContent = result.data.generated_at;
-        renderSections(document.getElementById("export-sections"), result.data.sections);
+        window.AlumniApp.dataSections(document.getElementById("export-sections"), result.data.sections);
         document.getElementById("export").hidden = false;
       });
     });

@@ -24,6 +24,36 @@
     return node;
   };
 
+  // What is held about the person (「自分のデータ」, the printable disclosure): each section a
+  // heading, what `describe(block, section)` adds, and one table per record, built as text.
+  App.dataSections = function (holder, sections, describe) {
+    holder.textContent = "";
+    sections.forEach(function (section) {
+      var block = App.el("section", "export-section");
+      if (section.key) block.setAttribute("data-section", section.key);
+      block.appendChild(App.el("h2", "", section.title));
+      if (describe) describe(block, section);
+      if (!section.records.length) block.appendChild(App.el("p", "", "ありません。"));
+      var many = section.records.length > 1;
+      section.records.forEach(function (record, index) {
+        var table = App.el("table", "export-table");
+        table.appendChild(App.el("caption", many ? "" : "visually-hidden", section.title + (many ? "（" + (index + 1) + "件目）" : "")));
+        var body = document.createElement("tbody");
+        record.forEach(function (row) {
+          var line = document.createElement("tr");
+          var name = App.el("th", "", row.name);
+          name.setAttribute("scope", "row");
+          line.appendChild(name);
+          line.appendChild(App.el("td", "", row.value === "" ? "—" : row.value));
+          body.appendChild(line);
+        });
+        table.appendChild(body);
+        block.appendChild(table);
+      });
+      holder.appendChild(block);
+    });
+  };
+
   function showUpdate(registration) {
     var banner = $("update-banner");
     if (!banner || !registration.waiting) return;

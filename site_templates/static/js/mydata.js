@@ -6,46 +6,18 @@
   var api = function (method, path, body) { return window.AlumniAPI.call(method, path, body); };
   var $ = function (id) { return document.getElementById(id); };
 
-  function cell(tag, text, attributes) {
-    var node = document.createElement(tag);
-    node.textContent = text;
-    Object.keys(attributes || {}).forEach(function (name) { node.setAttribute(name, attributes[name]); });
-    return node;
-  }
+  var el = function (tag, text) { return window.AlumniApp.el(tag, "", text); };
 
-  function renderSections(holder, sections) {
-    holder.textContent = "";
-    sections.forEach(function (section) {
-      var block = document.createElement("section");
-      block.className = "export-section";
-      block.setAttribute("data-section", section.key);
-      block.appendChild(cell("h2", section.title));
-      var why = document.createElement("dl");
-      why.className = "export-purpose";
-      why.appendChild(cell("dt", "利用目的"));
-      why.appendChild(cell("dd", section.purpose || "—"));
-      why.appendChild(cell("dt", "保存期間"));
-      why.appendChild(cell("dd", section.retention || "—"));
-      block.appendChild(why);
-      if (section.note) block.appendChild(cell("p", section.note));
-      if (!section.records.length) block.appendChild(cell("p", "ありません。"));
-      section.records.forEach(function (record, index) {
-        var table = document.createElement("table");
-        table.className = "export-table";
-        var caption = section.title + (section.records.length > 1 ? "（" + (index + 1) + "件目）" : "");
-        table.appendChild(cell("caption", caption, section.records.length > 1 ? {} : { class: "visually-hidden" }));
-        var body = document.createElement("tbody");
-        record.forEach(function (row) {
-          var line = document.createElement("tr");
-          line.appendChild(cell("th", row.name, { scope: "row" }));
-          line.appendChild(cell("td", row.value === "" ? "—" : row.value));
-          body.appendChild(line);
-        });
-        table.appendChild(body);
-        block.appendChild(table);
-      });
-      holder.appendChild(block);
-    });
+  // Each section says why it is held and for how long.
+  function purposeOf(block, section) {
+    var why = document.createElement("dl");
+    why.className = "export-purpose";
+    why.appendChild(el("dt", "利用目的"));
+    why.appendChild(el("dd", section.purpose || "—"));
+    why.appendChild(el("dt", "保存期間"));
+    why.appendChild(el("dd", section.retention || "—"));
+    block.appendChild(why);
+    if (section.note) block.appendChild(el("p", section.note));
   }
 
   function showConsent(consent) {
@@ -54,7 +26,7 @@
       : "現在、利用状況を分析に使っていません（ページの閲覧は、誰のものか分からない件数としてだけ数えます）。";
     var list = $("analysis-purposes");
     list.textContent = "";
-    consent.analysis_purposes.forEach(function (text) { list.appendChild(cell("li", text)); });
+    consent.analysis_purposes.forEach(function (text) { list.appendChild(el("li", text)); });
     $("analysis-stop-effect").textContent = consent.stopping_analysis;
     var toggle = $("analysis-toggle");
     toggle.textContent = consent.analysis ? "分析への利用を止める（記録を削除）" : "分析への利用に同意する";
@@ -72,7 +44,7 @@
       }
       $("mydata-generated").textContent = data.data.generated_at;
       showConsent(consent.data);
-      renderSections($("mydata-sections"), data.data.sections);
+      window.AlumniApp.dataSections($("mydata-sections"), data.data.sections, purposeOf);
       $("mydata").hidden = false;
     });
   }
