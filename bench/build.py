@@ -6,6 +6,7 @@ tools do); the time until one published notice is live; compressed bytes of home
 Runs on a throwaway SQLite database: `python -m bench build`.
 """
 
+import functools
 import gzip
 import logging
 import os
@@ -19,7 +20,18 @@ from pathlib import Path
 
 BASELINE_SAMPLE = 300
 PUBLISH_RUNS = 5
-VERSION = ""
+
+
+@functools.cache
+def _version() -> str:
+    """The app shell's version, as the build worker computes it."""
+    from django.conf import settings
+
+    from pwa_build.build import site_version
+
+    return site_version(Path(settings.BASE_DIR) / "site_templates" / "app")
+
+
 """The site version, taken once at the start: a template edited by someone else while the
 benchmark runs cannot turn a measured incremental build into a full one."""
 
@@ -179,12 +191,12 @@ def full_build() -> tuple[float, int, int, int, int]:
     wait_for_cleanup()
     with CaptureQueriesContext(connection) as queries:
         started = time.perf_counter()
-        report = build(full=True, version=VERSION)
+        report = build(full=True, version=_version())
         seconds = time.perf_counter() - started
     assert report.full
     wait_for_cleanup()
     tracemalloc.start()
-    build(full=True, version=VERSION)
+    build(full=True, version=_version())
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     wait_for_cleanup()
@@ -287,16 +299,12 @@ def weight(dist: Path, page: str) -> int:
 
 
 def main() -> None:
-    global VERSION
     workdir = Path(tempfile.mkdtemp(prefix="bench-build-"))
     setup_django(workdir)
     # The figures, not the per-page task log lines of Wagtail's search and reference index.
     logging.getLogger("django.tasks").setLevel(logging.WARNING)
-    from django.conf import settings
+    from pwa_build.build import default_workers
 
-    from pwa_build.build import default_workers, site_version
-
-    VERSION = site_version(Path(settings.BASE_DIR) / "site_templates" / "app")
     print(
         f"dist: {workdir / 'dist'} (its own), {os.cpu_count()} cores, {default_workers()} workers"
     )

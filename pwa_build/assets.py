@@ -1,5 +1,6 @@
 """The PWA's static assets: each file under site_templates/static/ gets its content hash in its name."""
 
+import functools
 import hashlib
 import shutil
 from pathlib import Path
@@ -59,14 +60,14 @@ class AssetManifest:
         return written
 
 
-_manifest: AssetManifest | None = None
-
-
 def manifest() -> AssetManifest:
-    global _manifest
-    if _manifest is None or _manifest.root != source_dir():
-        _manifest = AssetManifest(source_dir())
-    return _manifest
+    return _manifest_of(source_dir())
+
+
+@functools.lru_cache(maxsize=1)
+def _manifest_of(root: Path) -> AssetManifest:
+    """One manifest per source directory (tests point the build at another one)."""
+    return AssetManifest(root)
 
 
 def asset(relative: str) -> str:

@@ -484,7 +484,8 @@ def wait_for_cleanup() -> None:
 PARALLEL_FROM = 1500
 CHUNK = 400
 
-_job: "tuple[list[Output], dict[int, Page], Renderer, Path] | None" = None
+# The job being rendered, set by the parent before it forks: the workers inherit it.
+_jobs: "list[tuple[list[Output], dict[int, Page], Renderer, Path]]" = []
 
 
 def default_workers() -> int:
@@ -500,8 +501,7 @@ def _render_chunk(
 ) -> tuple[list[tuple[int, dict[str, str]]], Failed]:
     """In a worker: renders and writes outputs[start:stop]; returns their image copies and
     the pages that could not be rendered."""
-    assert _job is not None
-    outputs, pages, renderer, new_dir = _job
+    outputs, pages, renderer, new_dir = _jobs[-1]
     made: set[Path] = set()
     result = []
     failed: Failed = {}
@@ -527,11 +527,10 @@ def _render_parallel(
     failed: Failed,
 ) -> Iterator[tuple[Output, dict[str, str]]]:
     """Writes every output into `new_dir` from `workers` forked processes."""
-    global _job
     pages: dict[int, Page] = load_pages(o.entry for o in outputs if o.entry is not None)
     renderer.resolve_for(list(pages.values()))
     chunks = [(i, min(i + CHUNK, len(outputs))) for i in range(0, len(outputs), CHUNK)]
-    _job = (outputs, pages, renderer, new_dir)
+    _jobs.append((outputs, pages, renderer, new_dir))
     done = 0
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
@@ -543,7 +542,7 @@ def _render_parallel(
                 if progress:
                     progress(done, len(outputs))
     finally:
-        _job = None
+        _jobs.pop()
 
 
 def build(

@@ -5,6 +5,7 @@ API, the preview, documents and media from Django. Tests serve a built dist/ alo
 `StaticSite(root)`.
 """
 
+import functools
 import mimetypes
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -115,10 +116,9 @@ def make_application() -> WSGIApp:
 
 def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
     """Entry point for gunicorn: built on the first request, after the settings are known."""
-    global _app
-    if _app is None:
-        _app = make_application()
-    return _app(environ, start_response)
+    return _application()(environ, start_response)
 
 
-_app: WSGIApp | None = None
+@functools.cache
+def _application() -> WSGIApp:
+    return make_application()

@@ -26,6 +26,7 @@ def _manage(*args: str, extra_env: dict[str, str]) -> subprocess.CompletedProces
         cwd=ROOT,
         env=env,
         capture_output=True,
+        check=False,
         text=True,
         timeout=120,
     )

@@ -1,6 +1,7 @@
 """Invitation letters: one A4 PDF (長形3号 window envelope) and a CSV of address labels."""
 
 import csv
+import datetime as dt
 import io
 from collections.abc import Sequence
 
@@ -59,81 +60,96 @@ def letters_pdf(*, letters: Sequence[tuple[RosterEntry, str]]) -> bytes:
     pdf = Canvas(buffer, pagesize=A4, pageCompression=1)
     pdf.setTitle(f"{settings.SITE_NAME} 登録のご案内")
     pdf.setAuthor(f"{settings.ORG_NAME} 人事課")
-    width, height = A4
     today = timezone.localdate()
     contact = ContactSettings.load()
     for entry, code in letters:
-        url = registration_url(code=code)
-        name = f"{entry.family_name} {entry.given_name}"
-        y = height - ADDRESS_TOP
-        pdf.setFont(font, BODY)
-        pdf.drawString(ADDRESS_LEFT, y, f"〒{entry.postal_code}")
-        y -= 6 * mm
-        pdf.setFont(font, 11)
-        for line in _wrap(entry.address, width=ADDRESS_WIDTH, size=11)[:3]:
-            pdf.drawString(ADDRESS_LEFT, y, line)
-            y -= 5.5 * mm
-        y -= 2 * mm
-        pdf.setFont(font, 14)
-        pdf.drawString(ADDRESS_LEFT, y, f"{name} 様")
-
-        pdf.setFont(font, BODY)
-        pdf.drawRightString(width - 20 * mm, height - 20 * mm, f"{today:%Y年%-m月%-d日}")
-        pdf.drawRightString(
-            width - 20 * mm, height - 26 * mm, f"{settings.ORG_NAME} {contact.department}"
-        )
-
-        y = height - 100 * mm
-        pdf.setFont(font, 16)
-        pdf.drawString(20 * mm, y, f"「{settings.SITE_NAME}」ご登録のご案内")
-        y -= 12 * mm
-        pdf.setFont(font, BODY)
-        body = (
-            "退職された職員の皆さまと県をつなぐネットワークを開設しました。"
-            "カムバック採用の情報やお知らせをスマートフォンでお受け取りいただけます。"
-            "右の QR コードを読み取るか、下の URL を開いて、招待コードでご登録ください。"
-            "登録の際に生年月日を確認します。"
-        )
-        for line in _wrap(body, width=120 * mm, size=BODY):
-            pdf.drawString(20 * mm, y, line)
-            y -= LINE
-        y -= 4 * mm
-        pdf.setFont(font, 12)
-        pdf.drawString(20 * mm, y, "招待コード")
-        y -= 10 * mm
-        pdf.setFont(font, 20)
-        pdf.drawString(20 * mm, y, code)
-        y -= 8 * mm
-        pdf.setFont(font, BODY)
-        expires = today.toordinal() + settings.ALUMNI_INVITATION_VALID_DAYS
-        pdf.drawString(
-            20 * mm,
-            y,
-            f"有効期限: {type(today).fromordinal(expires):%Y年%-m月%-d日}　一度だけ使えます。",
-        )
-        y -= 9 * mm
-        pdf.drawString(20 * mm, y, "登録用の URL")
-        y -= LINE
-        for line in _wrap(url, width=170 * mm, size=BODY):
-            pdf.drawString(20 * mm, y, line)
-            y -= LINE
-        y -= 6 * mm
-        _contact_block(pdf, contact=contact, top=y, font=font)
-
-        qr = segno.make(url, error="m")
-        png = io.BytesIO()
-        qr.save(png, kind="png", scale=8, border=4)
-        png.seek(0)
-        pdf.drawImage(ImageReader(png), width - 65 * mm, height - 165 * mm, 45 * mm, 45 * mm)
-        pdf.setFont(font, BODY)
-        pdf.drawString(
-            20 * mm,
-            18 * mm,
-            "お心当たりのない場合や、ご不要の場合は、このお手紙を破棄してください。",
-        )
+        _letter_page(pdf, entry=entry, code=code, today=today, contact=contact, font=font)
         pdf.showPage()
     pdf.save()
     return buffer.getvalue()
+
+
+def _letter_page(
+    pdf: Canvas,
+    *,
+    entry: RosterEntry,
+    code: str,
+    today: dt.date,
+    contact: ContactSettings,
+    font: str,
+) -> None:
+    width, height = A4
+    url = registration_url(code=code)
+    _address_block(pdf, entry=entry, font=font)
+    pdf.setFont(font, BODY)
+    pdf.drawRightString(width - 20 * mm, height - 20 * mm, f"{today:%Y年%-m月%-d日}")
+    pdf.drawRightString(
+        width - 20 * mm, height - 26 * mm, f"{settings.ORG_NAME} {contact.department}"
+    )
+    y = _invitation_block(pdf, code=code, url=url, today=today, font=font)
+    _contact_block(pdf, contact=contact, top=y - 6 * mm, font=font)
+
+    qr = segno.make(url, error="m")
+    png = io.BytesIO()
+    qr.save(png, kind="png", scale=8, border=4)
+    png.seek(0)
+    pdf.drawImage(ImageReader(png), width - 65 * mm, height - 165 * mm, 45 * mm, 45 * mm)
+    pdf.setFont(font, BODY)
+    pdf.drawString(
+        20 * mm,
+        18 * mm,
+        "お心当たりのない場合や、ご不要の場合は、このお手紙を破棄してください。",
+    )
+
+
+def _address_block(pdf: Canvas, *, entry: RosterEntry, font: str) -> None:
+    """The postal address and name, placed for a window envelope."""
+    y = A4[1] - ADDRESS_TOP
+    pdf.setFont(font, BODY)
+    pdf.drawString(ADDRESS_LEFT, y, f"〒{entry.postal_code}")
+    y -= 6 * mm
+    pdf.setFont(font, 11)
+    for line in _wrap(entry.address, width=ADDRESS_WIDTH, size=11)[:3]:
+        pdf.drawString(ADDRESS_LEFT, y, line)
+        y -= 5.5 * mm
+    y -= 2 * mm
+    pdf.setFont(font, 14)
+    pdf.drawString(ADDRESS_LEFT, y, f"{entry.family_name} {entry.given_name} 様")
+
+
+def _invitation_block(pdf: Canvas, *, code: str, url: str, today: dt.date, font: str) -> float:
+    """The invitation text, the code and the URL; returns the height where it ends."""
+    y = A4[1] - 100 * mm
+    pdf.setFont(font, 16)
+    pdf.drawString(20 * mm, y, f"「{settings.SITE_NAME}」ご登録のご案内")
+    y -= 12 * mm
+    pdf.setFont(font, BODY)
+    body = (
+        "退職された職員の皆さまと県をつなぐネットワークを開設しました。"
+        "カムバック採用の情報やお知らせをスマートフォンでお受け取りいただけます。"
+        "右の QR コードを読み取るか、下の URL を開いて、招待コードでご登録ください。"
+        "登録の際に生年月日を確認します。"
+    )
+    for line in _wrap(body, width=120 * mm, size=BODY):
+        pdf.drawString(20 * mm, y, line)
+        y -= LINE
+    y -= 4 * mm
+    pdf.setFont(font, 12)
+    pdf.drawString(20 * mm, y, "招待コード")
+    y -= 10 * mm
+    pdf.setFont(font, 20)
+    pdf.drawString(20 * mm, y, code)
+    y -= 8 * mm
+    pdf.setFont(font, BODY)
+    expires = today + dt.timedelta(days=settings.ALUMNI_INVITATION_VALID_DAYS)
+    pdf.drawString(20 * mm, y, f"有効期限: {expires:%Y年%-m月%-d日}　一度だけ使えます。")
+    y -= 9 * mm
+    pdf.drawString(20 * mm, y, "登録用の URL")
+    y -= LINE
+    for line in _wrap(url, width=170 * mm, size=BODY):
+        pdf.drawString(20 * mm, y, line)
+        y -= LINE
+    return y
 
 
 def _contact_block(pdf: Canvas, *, contact: ContactSettings, top: float, font: str) -> None:

@@ -28,8 +28,8 @@ def public_key_from_point(point: bytes) -> ec.EllipticCurvePublicKey:
 def push_service_allowed(host: str, allowed: list[str] | None = None) -> bool:
     """Whether `host` is on the allow-list; an entry "*.example.com" allows its subdomains."""
     host = host.lower().rstrip(".")
-    for entry in settings.PUSH_SERVICE_HOSTS if allowed is None else allowed:
-        entry = entry.lower().strip()
+    for listed in settings.PUSH_SERVICE_HOSTS if allowed is None else allowed:
+        entry = listed.lower().strip()
         if entry.startswith("*."):
             if host.endswith(entry[1:]) and len(host) > len(entry) - 1:
                 return True

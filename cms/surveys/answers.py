@@ -36,12 +36,7 @@ class _Invalid(ValueError):
 
 
 def _is_empty(value: Any) -> bool:
-    return (
-        value is None
-        or value == ""
-        or value == []
-        or (isinstance(value, str) and not value.strip())
-    )
+    return value is None or value in ("", []) or (isinstance(value, str) and not value.strip())
 
 
 def _number(value: Any) -> int | float:

@@ -160,7 +160,7 @@ def _question(kind: str) -> CatalogueQuestion:
     )
 
 
-def test_a_single_choice_crosstab_shows_small_cells_as_5未満_and_hides_their_partners() -> None:
+def test_a_single_choice_crosstab_shows_small_cells_as_under_5_and_hides_their_partners() -> None:
     rows = [("総務部", "a")] * 12 + [("総務部", "b")] * 2 + [("土木部", "a")] * 8
     rows += [("土木部", "b")] * 9
     department = dimensions(today=dt.date(2026, 11, 29))[0]

@@ -75,12 +75,13 @@ def _answer(survey: SurveyPage, alumnus: Any, **answers_by_index: Any) -> None:
     ids = [q["id"] for q in version.questions]
     options = [[o["id"] for o in q["options"]] for q in version.questions]
     answers: dict[str, Any] = {}
-    for key, value in answers_by_index.items():
+    for key, given in answers_by_index.items():
         index = int(key[1:])
+        value = given
         if index in (0, 2):
-            value = options[index][value]
+            value = options[index][given]
         elif index == 1:
-            value = [options[1][i] for i in value]
+            value = [options[1][i] for i in given]
         answers[ids[index]] = value
     survey_response_save(
         survey=survey,
