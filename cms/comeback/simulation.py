@@ -79,6 +79,7 @@ class SimulatedPerson:
 class Cohort:
     season: Season
     people: list[SimulatedPerson] = field(default_factory=list)
+    interests: dict[int, float] = field(default_factory=dict)  # alumnus id → latent interest
 
     def scored(self) -> list[SimulatedPerson]:
         """The people the estimate is for: eligible and consenting."""
@@ -163,6 +164,13 @@ def _draw_person(rng: np.random.Generator, on: dt.date) -> _Draws:
             else (INTENT_OPTIONS[2] if said < -0.2 else INTENT_OPTIONS[3])
         )
         draws.months.setdefault(int(rng.integers(0, 12)), {})[SignalType.SURVEY_ANSWERED] = 1
+    _draw_months(rng, draws)
+    return draws
+
+
+def _draw_months(rng: np.random.Generator, draws: _Draws) -> None:
+    """Behaviour in each of the 12 months before the reference day (step 4)."""
+    u = draws.interest
     active = float(_sigmoid(np.array(-1.0 + 0.9 * u)))
     for back in range(12):
         if rng.random() >= active:
@@ -173,7 +181,6 @@ def _draw_person(rng: np.random.Generator, on: dt.date) -> _Draws:
         counts[SignalType.NOTICE_OPENED] = int(rng.poisson(0.8))
         if rng.random() < 0.05:
             counts[SignalType.CHAT_ACTIVE] = int(rng.integers(1, 4))
-    return draws
 
 
 def true_features(draws: _Draws, on: dt.date) -> dict[str, float]:
@@ -349,7 +356,31 @@ def cohort_simulate(
             )
             for i, a in enumerate(alumni)
         ],
+        interests={a.pk: d.interest for a, d in zip(alumni, draws, strict=True)},
     )
+
+
+def behaviour_simulate(*, cohort: Cohort, on: dt.date, seed: int = 1) -> int:
+    """Behaviour of the cohort's consenting people in the 12 months before `on`, drawn afresh
+    from each one's latent interest (as the demo needs recent activity); how many people."""
+    rng = np.random.default_rng(seed)
+    people = Alumnus.objects.filter(pk__in=list(cohort.interests), consent_analytics=True).order_by(
+        "pk"
+    )
+    count = 0
+    for alumnus in people:
+        draws = _Draws(
+            birth_date=alumnus.birth_date,
+            hired_on=alumnus.hired_on or alumnus.birth_date,
+            retired_on=alumnus.retired_on or alumnus.birth_date,
+            department=alumnus.former_department,
+            consenting=True,
+            interest=cohort.interests[alumnus.pk],
+        )
+        _draw_months(rng, draws)
+        _store_behaviour(alumnus, draws, on)
+        count += 1
+    return count
 
 
 def season_of_year(year: int, **rules: Any) -> Season:
