@@ -31,6 +31,7 @@ from cms.alumni.normalise import wareki
 from cms.alumni.services import audit_log_record
 from cms.errors import ServiceError
 
+from . import services
 from .exports import EXPORT_FORMATS, estimate_rows
 from .models import Band, Estimate, ModelVersion, Season
 from .selectors import (
@@ -40,7 +41,6 @@ from .selectors import (
     estimates_latest,
     model_version_active,
 )
-from .services import model_version_activate, outcome_record, outcomes_import
 
 POLICY = "推計は情報提供の優先付けのためのもので、選考には用いません"
 ESTIMATE_PERMISSION = "comeback.view_estimate"
@@ -197,14 +197,16 @@ class EstimateListView(AuditedListingMixin, ReportView):
             )
         return super().dispatch(request, *args, **kwargs)
 
-    def get_queryset(self) -> QuerySet[Estimate]:
+    def get_base_queryset(self) -> QuerySet[Estimate]:
         return estimates_latest()
 
     def order_queryset(self, queryset: QuerySet[Estimate]) -> QuerySet[Estimate]:
         ordering = self.ordering or self.default_ordering
         field = ordering.lstrip("-")
-        expression = F(field).desc(nulls_last=True) if ordering.startswith("-") else F(field).asc(
-            nulls_last=True
+        expression = (
+            F(field).desc(nulls_last=True)
+            if ordering.startswith("-")
+            else F(field).asc(nulls_last=True)
         )
         return queryset.order_by(expression, "alumnus__family_name_kana", "pk")
 
@@ -222,8 +224,9 @@ class EstimateListView(AuditedListingMixin, ReportView):
         query = self.request.GET.copy()
         query.pop("p", None)
         context.update(model_context())
+        suffix = f"?{query.urlencode()}" if query else ""
         context["exports"] = [
-            (label, f"{reverse('comeback_export', args=[key])}?{query.urlencode()}")
+            (label, reverse("comeback_export", args=[key]) + suffix)
             for key, (label, _) in EXPORT_FORMATS.items()
         ]
         return context
@@ -269,7 +272,9 @@ class OutcomeForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data: dict[str, Any] = super().clean() or {}
         if data.get("hired") and not data.get("applied"):
-            self.add_error("hired", "採用されたのは応募した方だけです。「応募した」も選んでください。")
+            self.add_error(
+                "hired", "採用されたのは応募した方だけです。「応募した」も選んでください。"
+            )
         return data
 
 
@@ -314,7 +319,7 @@ def person_view(request: HttpRequest, alumnus_id: int) -> HttpResponse:
         _needs(request, OUTCOME_PERMISSION)
         form = OutcomeForm(request.POST)
         if form.is_valid():
-            outcome_record(
+            services.outcome_record(
                 season=form.cleaned_data["season"],
                 alumnus=alumnus,
                 applied=form.cleaned_data["applied"],
@@ -388,7 +393,9 @@ def _unsealed(token: str) -> tuple[Season, str, bytes]:
         payload = signing.loads(token, salt=_UPLOAD_SALT, max_age=3600)
         content = base64.b64decode(payload["c"])
     except (signing.BadSignature, KeyError, TypeError, binascii.Error) as error:
-        raise ValueError("確認の有効期限が切れました。もう一度ファイルを選んでください。") from error
+        raise ValueError(
+            "確認の有効期限が切れました。もう一度ファイルを選んでください。"
+        ) from error
     season = Season.objects.filter(pk=payload["s"]).first()
     if season is None:
         raise ValueError("募集年度が見つかりません。もう一度ファイルを選んでください。")
@@ -398,7 +405,7 @@ def _unsealed(token: str) -> tuple[Season, str, bytes]:
 def _import_confirm(request: HttpRequest) -> HttpResponse | None:
     try:
         season, filename, content = _unsealed(request.POST.get("upload", ""))
-        result = outcomes_import(
+        result = services.outcomes_import(
             data=content, filename=filename, season=season, actor=request.user, commit=True
         )
     except (ValueError, ServiceError) as error:
@@ -428,7 +435,7 @@ def outcomes_import_view(request: HttpRequest) -> HttpResponse:
             content = upload.read()
             season = form.cleaned_data["season"]
             try:
-                preview = outcomes_import(
+                preview = services.outcomes_import(
                     data=content,
                     filename=upload.name,
                     season=season,
@@ -497,7 +504,10 @@ def model_versions_view(request: HttpRequest) -> HttpResponse:
         {
             **model_context(),
             "versions": [
-                {"version": v, "metrics": {k: value for k, _, value in metrics_rows(v.metrics or {})}}
+                {
+                    "version": v,
+                    "metrics": {k: value for k, _, value in metrics_rows(v.metrics or {})},
+                }
                 for v in versions
             ],
         },
@@ -510,7 +520,7 @@ def model_version_view(request: HttpRequest, version_id: int) -> HttpResponse:
     version = get_object_or_404(ModelVersion.objects.select_related("season"), pk=version_id)
     if request.method == "POST":
         _needs(request, MODEL_PERMISSION)
-        model_version_activate(version=version, actor=request.user)
+        services.model_version_activate(version=version, actor=request.user)
         messages.success(
             request,
             f"推計に使うモデルを「{version.label}」に切り替えました。次回の再計算から使われます。",

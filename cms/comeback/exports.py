@@ -119,8 +119,9 @@ def export_csv_cp932(*, rows: Sequence[Sequence[Cell]], policy: str) -> ExportFi
     )
 
 
+# Keyed by the download's file extension (the URL ends with it).
 EXPORT_FORMATS: dict[str, tuple[str, Callable[..., Any]]] = {
     "xlsx": ("Excel（XLSX）", export_xlsx),
     "csv": ("CSV（UTF-8）", export_csv_utf8),
-    "csv-sjis": ("CSV（Shift_JIS／CP932）", export_csv_cp932),
+    "sjis.csv": ("CSV（Shift_JIS／CP932）", export_csv_cp932),
 }

@@ -110,9 +110,7 @@ def reminders_due(*, today: dt.date | None = None) -> list[Reminder]:
             else None,
             _season_reminder(alumnus, season, today) if season else None,
         ]
-        due.extend(
-            r for r in found if r is not None and (alumnus.pk, r.kind, r.key) not in sent
-        )
+        due.extend(r for r in found if r is not None and (alumnus.pk, r.kind, r.key) not in sent)
     return due
 
 

@@ -63,13 +63,11 @@ def register_urls() -> list[Any]:
             name="comeback_estimates_results",
         ),
         path(
-            "comeback/export/<str:format_key>/",
+            "comeback/estimates.<str:format_key>",
             admin_views.estimates_export_view,
             name="comeback_export",
         ),
-        path(
-            "comeback/people/<int:alumnus_id>/", admin_views.person_view, name="comeback_person"
-        ),
+        path("comeback/people/<int:alumnus_id>/", admin_views.person_view, name="comeback_person"),
         path(
             "comeback/outcomes/import/",
             admin_views.outcomes_import_view,

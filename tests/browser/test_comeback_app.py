@@ -2,7 +2,6 @@
 says how long the person remains eligible and takes the reminder opt-in; 「自分のデータ」 shows
 the band and reasons HR sees; someone ineligible reads why, with no band. axe finds nothing."""
 
-import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 

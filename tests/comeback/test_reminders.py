@@ -35,7 +35,10 @@ def season(db: None) -> Season:
 
 def _person(*, retired_on: dt.date, opted_in: bool | None = True, **fields: Any) -> Any:
     alumnus = AlumnusFactory(
-        hired_on=dt.date(2005, 4, 1), retired_on=retired_on, birth_date=dt.date(1980, 5, 1), **fields
+        hired_on=dt.date(2005, 4, 1),
+        retired_on=retired_on,
+        birth_date=dt.date(1980, 5, 1),
+        **fields,
     )
     if opted_in is not None:
         reminder_opt_in_set(alumnus=alumnus, opted_in=opted_in)
