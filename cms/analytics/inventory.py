@@ -281,6 +281,22 @@ COMEBACK = (
         retention=RETENTION_REGISTERED + "。分析の停止後は新たに推計しません",
         visible_to=(SELF, ALUMNI_HR),
     ),
+    PersonalDataFile(
+        model="comeback.ReminderPreference",
+        title="カムバック採用のお知らせの希望",
+        fields=("alumnus", "opted_in", "updated_at"),
+        purpose="ご希望の方に、受験資格の期限や申込受付の開始をお知らせするため",
+        retention=RETENTION_REGISTERED,
+        visible_to=(SELF, ALUMNI_HR),
+    ),
+    PersonalDataFile(
+        model="comeback.ReminderSent",
+        title="送信したカムバック採用のお知らせ",
+        fields=("alumnus", "kind", "key", "channel", "sent_at"),
+        purpose="同じお知らせを二度送らないため",
+        retention=RETENTION_REGISTERED,
+        visible_to=(SELF, ALUMNI_HR),
+    ),
 )
 INVENTORY = (*INVENTORY, *COMEBACK)
 

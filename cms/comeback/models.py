@@ -196,3 +196,59 @@ class Estimate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.alumnus_id} {self.computed_on}"
+
+
+# --- reminders (the models of comeback-ui's reminders.py; defined here with the migration) ---
+
+
+class ReminderKind(models.TextChoices):
+    WINDOW_CLOSING = "window_closing", "受験資格の期限が近づいたお知らせ"
+    APPLICATIONS_OPEN = "applications_open", "申込受付開始のお知らせ"
+
+
+class ReminderPreference(models.Model):
+    """An alumnus's choice to receive comeback-hiring reminders (off unless they opt in)."""
+
+    alumnus = models.OneToOneField(
+        "alumni.Alumnus",
+        on_delete=models.CASCADE,
+        related_name="comeback_reminder",
+        verbose_name="アルムナイ",
+    )
+    opted_in = models.BooleanField("カムバック採用のお知らせを受け取る", default=False)
+    updated_at = models.DateTimeField("更新日時", auto_now=True)
+
+    class Meta:
+        verbose_name = "カムバック採用のお知らせの希望"
+        verbose_name_plural = "カムバック採用のお知らせの希望"
+
+    def __str__(self) -> str:
+        return f"{self.alumnus_id} {'希望する' if self.opted_in else '希望しない'}"
+
+
+class ReminderSent(models.Model):
+    """One reminder that reached (or was tried for) an alumnus: at most one per kind and key
+    (the season's year, or the window's closing date)."""
+
+    alumnus = models.ForeignKey(
+        "alumni.Alumnus",
+        on_delete=models.CASCADE,
+        related_name="comeback_reminders_sent",
+        verbose_name="アルムナイ",
+    )
+    kind = models.CharField("種類", max_length=20, choices=ReminderKind.choices)
+    key = models.CharField("対象", max_length=20)
+    channel = models.CharField("経路", max_length=8, blank=True)
+    sent_at = models.DateTimeField("送信日時", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "送信したカムバック採用のお知らせ"
+        verbose_name_plural = "送信したカムバック採用のお知らせ"
+        constraints = [
+            models.UniqueConstraint(
+                fields=("alumnus", "kind", "key"), name="comeback_reminder_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.alumnus_id} {self.kind} {self.key}"

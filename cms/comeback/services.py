@@ -3,16 +3,18 @@
 import datetime as dt
 from collections.abc import Iterator
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.db import transaction
 from django.utils import timezone
 
 from cms.alumni.models import Alumnus, AlumnusStatus
 from cms.alumni.services import audit_log_record
+from cms.errors import ServiceError
 
 from .eligibility import Eligibility, eligibility_for
 from .features import Features, features_for
-from .models import Estimate, ModelKind, ModelVersion, Season
+from .models import Estimate, ModelKind, ModelVersion, Outcome, Season
+from .outcomes import OutcomeFileError, OutcomeImport, outcomes_read
 from .scoring import (
     BAND_LABELS,
     PRIOR_COEFFICIENTS,
@@ -179,3 +181,72 @@ def comeback_scores_recompute(
 
 def season_for_year(*, year: int) -> Season | None:
     return Season.objects.filter(year=year).first()
+
+
+# --- outcomes ---------------------------------------------------------------------------------
+
+
+def outcome_record(
+    *,
+    season: Season,
+    alumnus: Alumnus,
+    applied: bool,
+    hired: bool,
+    actor: AbstractBaseUser | AnonymousUser | None,
+) -> Outcome:
+    """Record whether `alumnus` applied (and was hired) in `season` (audit-logged)."""
+    if hired and not applied:
+        raise ServiceError("採用は応募した方に限り記録できます。", field="hired")
+    user = actor if isinstance(actor, User) else None
+    with transaction.atomic():
+        outcome, _ = Outcome.objects.update_or_create(
+            season=season,
+            alumnus=alumnus,
+            defaults={"applied": applied, "hired": hired, "recorded_by": user},
+        )
+        audit_log_record(
+            actor=actor,
+            action="comeback_outcome_record",
+            target="カムバック採用の応募結果",
+            record_ids=[alumnus.pk],
+            detail=f"{season.year}年度 応募={'あり' if applied else 'なし'} 採用={'あり' if hired else 'なし'}",
+        )
+    return outcome
+
+
+def outcomes_import(
+    *,
+    data: bytes,
+    filename: str,
+    season: Season,
+    actor: AbstractBaseUser | AnonymousUser | None,
+    commit: bool,
+) -> OutcomeImport:
+    """Read HR's list of applicants: matched rows and unmatched rows with the reason. With
+    `commit` the matched rows are recorded (all or nothing, audit-logged); without it nothing
+    changes. A file that cannot be read raises OutcomeFileError (Japanese) and changes nothing."""
+    result = outcomes_read(filename=filename, data=data)
+    if not commit:
+        return result
+    if not result.matched:
+        raise OutcomeFileError("登録者と一致する行がないため、記録しませんでした", field="file")
+    user = actor if isinstance(actor, User) else None
+    with transaction.atomic():
+        for row in result.matched:
+            Outcome.objects.update_or_create(
+                season=season,
+                alumnus=row.alumnus,
+                defaults={"applied": row.applied, "hired": row.hired, "recorded_by": user},
+            )
+        audit_log_record(
+            actor=actor,
+            action="comeback_outcomes_import",
+            target="カムバック採用の応募結果",
+            record_ids=[row.alumnus.pk for row in result.matched],
+            detail=(
+                f"{season.year}年度 {filename}: {len(result.matched)}件を記録、"
+                f"一致しない行 {len(result.unmatched)}件"
+            ),
+        )
+    result.recorded = len(result.matched)
+    return result
