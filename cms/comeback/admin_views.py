@@ -213,7 +213,7 @@ class EstimateListView(AuditedListingMixin, ReportView):
     def decorate_paginated_queryset(self, object_list: Any) -> list[Estimate]:
         rows = list(object_list)
         for row in rows:
-            row.result = estimate_as_result(row)  # type: ignore[attr-defined]
+            row.result = estimate_as_result(row)
         return rows
 
     def audit_record_ids(self, object_list: Any) -> list[Any]:
@@ -269,14 +269,6 @@ class OutcomeForm(forms.Form):
     applied = forms.BooleanField(label="応募した", required=False)
     hired = forms.BooleanField(label="採用された", required=False)
 
-    def clean(self) -> dict[str, Any]:
-        data: dict[str, Any] = super().clean() or {}
-        if data.get("hired") and not data.get("applied"):
-            self.add_error(
-                "hired", "採用されたのは応募した方だけです。「応募した」も選んでください。"
-            )
-        return data
-
 
 def _history(alumnus: Alumnus) -> list[dict[str, Any]]:
     rows = (
@@ -309,6 +301,23 @@ def _contributions(result: Any) -> list[dict[str, Any]]:
     ]
 
 
+def _outcome_recorded(request: HttpRequest, form: OutcomeForm, alumnus: Alumnus) -> bool:
+    """Record through the service (its rules); a refusal becomes the form's field error."""
+    try:
+        services.outcome_record(
+            season=form.cleaned_data["season"],
+            alumnus=alumnus,
+            applied=form.cleaned_data["applied"],
+            hired=form.cleaned_data["hired"],
+            actor=request.user,
+        )
+    except ServiceError as error:
+        field = error.field if error.field in form.fields else None
+        form.add_error(field, error.message)
+        return False
+    return True
+
+
 def person_view(request: HttpRequest, alumnus_id: int) -> HttpResponse:
     """One person: probability, band, every contribution with its sign, eligibility and the
     window's closing date, the history of estimates, and the recording of an outcome."""
@@ -318,14 +327,7 @@ def person_view(request: HttpRequest, alumnus_id: int) -> HttpResponse:
     if request.method == "POST":
         _needs(request, OUTCOME_PERMISSION)
         form = OutcomeForm(request.POST)
-        if form.is_valid():
-            services.outcome_record(
-                season=form.cleaned_data["season"],
-                alumnus=alumnus,
-                applied=form.cleaned_data["applied"],
-                hired=form.cleaned_data["hired"],
-                actor=request.user,
-            )
+        if form.is_valid() and _outcome_recorded(request, form, alumnus):
             messages.success(
                 request, f"{alumnus} さんの{form.cleaned_data['season']}の応募結果を記録しました。"
             )
@@ -337,7 +339,7 @@ def person_view(request: HttpRequest, alumnus_id: int) -> HttpResponse:
         target="comeback_person",
         record_ids=[alumnus.pk],
     )
-    outcomes = alumnus.comeback_outcomes.select_related("season").order_by("-season__year")  # type: ignore[attr-defined]
+    outcomes = alumnus.comeback_outcomes.select_related("season").order_by("-season__year")
     return TemplateResponse(
         request,
         "comeback/admin/person.html",
@@ -413,7 +415,7 @@ def _import_confirm(request: HttpRequest) -> HttpResponse | None:
         return None
     messages.success(
         request,
-        f"{season}の応募結果を取り込みました（{len(result.matched)} 件）。",
+        f"{season}の応募結果を取り込みました（{result.recorded} 件）。",
     )
     return redirect("comeback_outcomes_import")
 

@@ -93,6 +93,9 @@ def register_audit_targets() -> dict[str, AuditTarget]:
         "comeback_estimates": AuditTarget("カムバック推計（一覧）", Alumnus),
         "comeback_person": AuditTarget("カムバック推計（個人別）", Alumnus),
         "comeback_export": AuditTarget("カムバック推計（出力）", Alumnus),
+        "comeback_outcome": AuditTarget("カムバック採用の応募結果", Alumnus),
+        "comeback_outcomes_import": AuditTarget("カムバック採用の応募結果の取り込み", Alumnus),
+        "comeback_model": AuditTarget("カムバック推計のモデル切り替え"),
     }
 
 

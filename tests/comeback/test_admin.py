@@ -176,7 +176,7 @@ def test_hr_records_an_outcome_on_the_panel_and_a_hired_non_applicant_is_refused
     url = f"/admin/comeback/people/{alumnus.pk}/"
 
     refused = client.post(url, {"season": season.pk, "hired": "on"})
-    assert "採用されたのは応募した方だけです" in refused.content.decode()
+    assert "採用は応募した方に限り記録できます。" in refused.content.decode()
     assert not Outcome.objects.exists()
 
     client.post(url, {"season": season.pk, "applied": "on"})
@@ -244,6 +244,11 @@ def _menu(user: Any) -> dict[str, list[str]]:
 
 def test_the_menu_offers_the_comeback_screens_to_the_alumni_role(django_user_model: Any) -> None:
     hr = staff_client(django_user_model, "hr-menu").user  # type: ignore[attr-defined]
-    assert _menu(hr)["カムバック推計"] == ["推計の一覧", "募集年度", "応募結果の取り込み", "推計モデル"]
+    assert _menu(hr)["カムバック推計"] == [
+        "推計の一覧",
+        "募集年度",
+        "応募結果の取り込み",
+        "推計モデル",
+    ]
     other = staff_client(django_user_model, "editor-menu", alumni_role=False).user  # type: ignore[attr-defined]
     assert "カムバック推計" not in _menu(other)
