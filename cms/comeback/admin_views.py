@@ -100,18 +100,21 @@ class EstimateFilterSet(WagtailFilterSet):
         + [(NO_BAND, "推計なし")],
         method="filter_band",
         empty_label="すべて",
+        widget=forms.RadioSelect,
     )
     eligible = django_filters.ChoiceFilter(
         label="受験資格",
         choices=[("yes", "対象"), ("no", "対象外")],
         method="filter_eligible",
         empty_label="すべて",
+        widget=forms.RadioSelect,
     )
     department = django_filters.ChoiceFilter(
         label="退職時の所属",
         field_name="alumnus__former_department",
         choices=_departments,
         empty_label="すべて",
+        widget=forms.RadioSelect,
     )
 
     class Meta:

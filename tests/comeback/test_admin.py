@@ -5,6 +5,7 @@ alumni permission (no names)."""
 import csv
 import datetime as dt
 import io
+import re
 from typing import Any
 
 import pytest
@@ -16,7 +17,7 @@ from wagtail.admin.menu import admin_menu
 
 from cms.alumni.models import AuditAction, AuditLogEntry
 from cms.comeback.admin_views import POLICY
-from cms.comeback.models import Outcome, Season
+from cms.comeback.models import ModelVersion, Outcome, Season
 from tests.alumni.factories import AlumnusFactory
 from tests.comeback.ui_builders import prior_version, staff_client, stored_estimate
 
@@ -252,3 +253,100 @@ def test_the_menu_offers_the_comeback_screens_to_the_alumni_role(django_user_mod
     ]
     other = staff_client(django_user_model, "editor-menu", alumni_role=False).user  # type: ignore[attr-defined]
     assert "カムバック推計" not in _menu(other)
+
+
+def _season() -> Season:
+    season: Season = Season.objects.create(
+        year=2027,
+        applications_open=dt.date(2026, 10, 20),
+        applications_close=dt.date(2026, 10, 31),
+        selection_on=dt.date(2026, 12, 13),
+        appointment_on=dt.date(2027, 4, 1),
+    )
+    return season
+
+
+def _upload(name: str, text: str) -> Any:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, ("\ufeff" + text).encode("utf-8"), "text/csv")
+
+
+IMPORT = "/admin/comeback/outcomes/import/"
+
+
+def test_the_outcome_import_previews_unmatched_rows_then_records_on_confirmation(
+    django_user_model: Any,
+) -> None:
+    season = _season()
+    applicant = AlumnusFactory(
+        family_name="青葉", given_name="花子", birth_date=dt.date(1985, 6, 1)
+    )
+    client = staff_client(django_user_model, "hr-import")
+    csv_text = "氏名,生年月日,応募,採用\n青葉 花子,1985-06-01,○,\n山田 太郎,1970-01-01,○,\n"
+
+    preview = client.post(
+        IMPORT, {"season": season.pk, "file": _upload("applicants.csv", csv_text)}
+    )
+
+    html = preview.content.decode()
+    assert "名簿と一致しなかった行" in html and "氏名と生年月日が一致する登録者がいません" in html
+    assert "山田 太郎" in html and "青葉 花子" in html
+    assert not Outcome.objects.exists()
+    token = re.search(r'name="upload" value="([^"]+)"', html)
+    assert token is not None
+
+    done = client.post(IMPORT, {"upload": token.group(1)}, follow=True)
+
+    assert "応募結果を取り込みました（1 件）" in done.content.decode()
+    outcome = Outcome.objects.get()
+    assert (outcome.season, outcome.alumnus, outcome.applied) == (season, applicant, True)
+
+
+def test_a_bad_outcome_file_gets_a_field_error_and_a_tampered_confirmation_is_refused(
+    django_user_model: Any,
+) -> None:
+    season = _season()
+    client = staff_client(django_user_model, "hr-import-bad")
+
+    refused = client.post(IMPORT, {"season": season.pk, "file": _upload("a.csv", "応募\n○\n")})
+    assert (
+        "「職員番号」の列、または「氏名」と「生年月日」の列が必要です" in refused.content.decode()
+    )
+    tampered = client.post(IMPORT, {"upload": "not-a-signed-file"}, follow=True)
+    assert "もう一度ファイルを選んでください" in tampered.content.decode()
+    assert not Outcome.objects.exists()
+
+
+def test_hr_sees_a_fitted_models_metrics_then_switches_to_it(django_user_model: Any) -> None:
+    prior = prior_version()
+    fitted = ModelVersion.objects.create(
+        kind="fitted",
+        season=_season(),
+        coefficients={"intercept": -2.5, "features": {}},
+        metrics={
+            "brier": 0.0612,
+            "brier_skill": 0.081,
+            "ece": 0.0142,
+            "auc": 0.712,
+            "base_rate": 0.07,
+            "n": 2400,
+            "folds": 5,
+            "reliability": [{"predicted": 0.05, "observed": 0.048, "count": 900}],
+        },
+        reliability_png=b"\x89PNG\r\n\x1a\n",
+    )
+    client = staff_client(django_user_model, "hr-model")
+    url = f"/admin/comeback/models/{fitted.pk}/"
+
+    html = client.get(url).content.decode()
+    assert "0.0612" in html and "0.0142" in html and "0.712" in html and "4.8%" in html
+    assert "このモデルに切り替える" in html
+    assert client.get(f"{url}reliability.png")["Content-Type"] == "image/png"
+
+    client.post(url)
+
+    fitted.refresh_from_db()
+    prior.refresh_from_db()
+    assert fitted.is_active and not prior.is_active
+    assert "学習済みモデル（令和9年度の結果）" in client.get(LIST).content.decode()
