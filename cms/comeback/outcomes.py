@@ -70,6 +70,17 @@ def _key(cell: Any) -> str:
     return re.sub(r"[\s()（）「」]", "", normalise_text(str(cell or "")))
 
 
+def _cell_text(cell: Any) -> str:
+    """A cell as text; Excel's dates (datetime) as ISO dates."""
+    if cell is None:
+        return ""
+    if isinstance(cell, dt.datetime):
+        return cell.date().isoformat()
+    if isinstance(cell, dt.date):
+        return cell.isoformat()
+    return normalise_text(str(cell))
+
+
 def _name_key(text: str) -> str:
     return re.sub(r"\s", "", normalise_text(text))
 
@@ -102,9 +113,7 @@ def _table(*, filename: str, data: bytes) -> tuple[list[str | None], list[list[s
         raise OutcomeFileError(
             "「職員番号」の列、または「氏名」と「生年月日」の列が必要です", field="file"
         )
-    cells = [
-        [normalise_text(str(cell)) if cell is not None else "" for cell in row] for row in body
-    ]
+    cells = [[_cell_text(cell) for cell in row] for row in body]
     if not any(any(row) for row in cells):
         raise OutcomeFileError("データの行がありません", field="file")
     return columns, cells

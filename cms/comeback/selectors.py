@@ -44,9 +44,12 @@ class ComebackEstimate:
 
 
 def current_season(*, today: dt.date | None = None) -> Season | None:
-    """The coming season: the first whose appointment date is today or later."""
+    """The coming season: the first one can still apply to (its applications close today or
+    later). Between a season's close and its appointment the next season is the coming one."""
     today = today or timezone.localdate()
-    return Season.objects.filter(appointment_on__gte=today).order_by("appointment_on").first()
+    return (
+        Season.objects.filter(applications_close__gte=today).order_by("applications_close").first()
+    )
 
 
 def season_rules(season: Season | None, today: dt.date) -> Season:

@@ -13,6 +13,7 @@ from cms.errors import ServiceError
 
 from .eligibility import Eligibility, eligibility_for
 from .features import Features, features_for
+from .fitting import FitError, fit_season, reliability_png
 from .models import Estimate, ModelKind, ModelVersion, Outcome, Season
 from .outcomes import OutcomeFileError, OutcomeImport, outcomes_read
 from .scoring import (
@@ -250,3 +251,21 @@ def outcomes_import(
         )
     result.recorded = len(result.matched)
     return result
+
+
+# --- fitted models ----------------------------------------------------------------------------
+
+
+def comeback_fit(*, season_year: int) -> ModelVersion:
+    """Fit a model on the season's outcomes and store it, with its held-out metrics and its
+    reliability diagram, as an inactive version (HR activates it after seeing them)."""
+    season = Season.objects.filter(year=season_year).first()
+    if season is None:
+        raise FitError(f"{season_year}年度の募集年度が登録されていません")
+    coefficients, metrics = fit_season(season=season)
+    version = ModelVersion(
+        kind=ModelKind.FITTED, season=season, coefficients=coefficients, metrics=metrics
+    )
+    version.reliability_png = reliability_png(metrics, title=f"信頼性図（{version.label}）")
+    version.save()
+    return version

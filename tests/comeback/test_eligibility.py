@@ -65,10 +65,17 @@ def test_rules_are_the_seasons_own() -> None:
     ).eligible
 
 
-def test_the_coming_season_is_the_next_appointment() -> None:
-    SeasonFactory(year=2026, appointment_on=dt.date(2026, 4, 1))
+def test_the_coming_season_is_the_next_one_still_taking_applications() -> None:
+    SeasonFactory(
+        year=2026,
+        applications_open=dt.date(2025, 10, 20),
+        applications_close=dt.date(2025, 10, 31),
+        selection_on=dt.date(2025, 12, 14),
+        appointment_on=dt.date(2026, 4, 1),
+    )
     coming = SeasonFactory(year=2027)
-    assert current_season(today=TODAY) == coming
+    assert current_season(today=dt.date(2026, 1, 10)) == coming  # 2026's applications closed
+    assert current_season(today=dt.date(2026, 11, 1)) is None
 
 
 def test_season_dates_out_of_order_are_refused_in_japanese() -> None:
