@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("cms.groups.api_urls")),
     path("", include("cms.push.api_urls")),
     path("", include("cms.analytics.api_urls")),
+    path("", include("cms.comeback.api_urls")),
 ]
 
 

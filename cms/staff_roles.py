@@ -31,6 +31,16 @@ ROLES: dict[str, tuple[tuple[str, str], ...]] = {
         ("alumni", "add_invitation"),
         ("alumni", "view_auditlogentry"),
         ("alumni", "change_eligibilitysettings"),
+        # The comeback estimate: the list and panel, seasons, outcomes, model versions.
+        ("comeback", "view_estimate"),
+        ("comeback", "view_season"),
+        ("comeback", "add_season"),
+        ("comeback", "change_season"),
+        ("comeback", "view_outcome"),
+        ("comeback", "add_outcome"),
+        ("comeback", "change_outcome"),
+        ("comeback", "view_modelversion"),
+        ("comeback", "change_modelversion"),
     ),
     # Who gets what: audience groups and the delivery monitor.
     DELIVERY_HR: (

@@ -328,6 +328,9 @@ ALUMNI_THROTTLE_EMAIL_CHANGES_PER_ALUMNUS = 3
 SIGNALS_RETENTION_MONTHS = int(env("SIGNALS_RETENTION_MONTHS", "25"))
 # The most signals one beacon may carry.
 SIGNALS_PER_BATCH = 50
+# Comeback reminders (cms/comeback/reminders.py, opted-in alumni only): the first is sent this
+# many months before the person's eligibility window closes.
+COMEBACK_REMINDER_MONTHS_BEFORE = int(env("COMEBACK_REMINDER_MONTHS_BEFORE", "6"))
 # Reverse proxies in front of the app that append the client address to X-Forwarded-For; the
 # per-IP throttles trust that header only this many hops deep (0: use the peer address).
 TRUSTED_PROXY_COUNT = int(env("TRUSTED_PROXY_COUNT", "0"))

@@ -42,13 +42,6 @@
     greeting.textContent = home.display_name + " さん、おかえりなさい。";
     greeting.hidden = false;
     ["notices", "jobs", "surveys", "chat"].forEach(function (name) { fill(name, home[name]); });
-    var window_ = $("home-eligibility");
-    if (home.eligibility) {
-      window_.textContent = "カムバック採用の対象期間（目安）：" + home.eligibility.wareki + "まで";
-      window_.appendChild(el("span", "help home-eligibility-note",
-        "退職からの年数と年齢による目安です。受験資格は募集ごとの要項でご確認ください。"));
-      window_.hidden = false;
-    }
     $("home-content").hidden = false;
   }
 

@@ -1,0 +1,161 @@
+"""The comeback estimate in the Wagtail admin: the 「カムバック推計」 menu (the list of estimates,
+seasons, the import of who applied, the model versions) and the audit log's names."""
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import path, reverse
+from wagtail import hooks
+from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
+from wagtail.admin.viewsets.model import ModelViewSet
+
+from cms.alumni.admin_views import AuditTarget
+from cms.alumni.models import Alumnus
+
+from . import admin_views
+from .models import Season
+
+MENU_HOOK = "register_comeback_menu_item"
+
+
+class SeasonViewSet(ModelViewSet):
+    """募集年度: each year's application period, selection, appointment and rules."""
+
+    model = Season
+    icon = "date"
+    menu_label = "募集年度"
+    add_to_admin_menu = False
+    list_display = [
+        "__str__",
+        "applications_open",
+        "applications_close",
+        "selection_on",
+        "appointment_on",
+    ]
+    form_fields = [
+        "year",
+        "applications_open",
+        "applications_close",
+        "selection_on",
+        "appointment_on",
+        "min_service_years",
+        "max_years_since_leaving",
+        "min_age",
+        "max_age",
+    ]
+
+
+season_viewset = SeasonViewSet("comeback_season")
+
+
+@hooks.register("register_admin_viewset")
+def register_season_viewset() -> SeasonViewSet:
+    return season_viewset
+
+
+@hooks.register("register_admin_urls")
+def register_urls() -> list[Any]:
+    return [
+        path("comeback/", admin_views.EstimateListView.as_view(), name="comeback_estimates"),
+        path(
+            "comeback/results/",
+            admin_views.EstimateListView.as_view(results_only=True),
+            name="comeback_estimates_results",
+        ),
+        path(
+            "comeback/estimates.<str:format_key>",
+            admin_views.estimates_export_view,
+            name="comeback_export",
+        ),
+        path("comeback/people/<int:alumnus_id>/", admin_views.person_view, name="comeback_person"),
+        path(
+            "comeback/outcomes/import/",
+            admin_views.outcomes_import_view,
+            name="comeback_outcomes_import",
+        ),
+        path("comeback/models/", admin_views.model_versions_view, name="comeback_model_versions"),
+        path(
+            "comeback/models/<int:version_id>/",
+            admin_views.model_version_view,
+            name="comeback_model_version",
+        ),
+        path(
+            "comeback/models/<int:version_id>/reliability.png",
+            admin_views.reliability_png_view,
+            name="comeback_reliability_png",
+        ),
+    ]
+
+
+@hooks.register("register_audit_targets")
+def register_audit_targets() -> dict[str, AuditTarget]:
+    return {
+        "comeback_estimates": AuditTarget("カムバック推計（一覧）", Alumnus),
+        "comeback_person": AuditTarget("カムバック推計（個人別）", Alumnus),
+        "comeback_export": AuditTarget("カムバック推計（出力）", Alumnus),
+        "comeback_outcome": AuditTarget("カムバック採用の応募結果", Alumnus),
+        "comeback_outcomes_import": AuditTarget("カムバック採用の応募結果の取り込み", Alumnus),
+        "comeback_model": AuditTarget("カムバック推計のモデル切り替え"),
+    }
+
+
+class PermissionMenuItem(MenuItem):
+    """A menu item shown to staff who hold `permission`."""
+
+    def __init__(self, label: str, url: str, permission: str, **kwargs: Any) -> None:
+        super().__init__(label, url, **kwargs)
+        self.permission = permission
+
+    def is_shown(self, request: HttpRequest) -> bool:
+        return bool(request.user.has_perm(self.permission))
+
+
+@hooks.register(MENU_HOOK)
+def menu_estimates() -> MenuItem:
+    return PermissionMenuItem(
+        "推計の一覧",
+        reverse("comeback_estimates"),
+        admin_views.ESTIMATE_PERMISSION,
+        icon_name="view",
+        order=10,
+    )
+
+
+@hooks.register(MENU_HOOK)
+def menu_seasons() -> MenuItem:
+    return PermissionMenuItem(
+        "募集年度",
+        reverse(season_viewset.get_url_name("index")),
+        "comeback.view_season",
+        icon_name="date",
+        order=20,
+    )
+
+
+@hooks.register(MENU_HOOK)
+def menu_outcomes_import() -> MenuItem:
+    return PermissionMenuItem(
+        "応募結果の取り込み",
+        reverse("comeback_outcomes_import"),
+        admin_views.OUTCOME_PERMISSION,
+        icon_name="upload",
+        order=30,
+    )
+
+
+@hooks.register(MENU_HOOK)
+def menu_model_versions() -> MenuItem:
+    return PermissionMenuItem(
+        "推計モデル",
+        reverse("comeback_model_versions"),
+        "comeback.view_modelversion",
+        icon_name="cogs",
+        order=40,
+    )
+
+
+@hooks.register("register_admin_menu_item")
+def menu_comeback() -> MenuItem:
+    return SubmenuMenuItem(
+        "カムバック推計", Menu(register_hook_name=MENU_HOOK), icon_name="view", order=260
+    )
