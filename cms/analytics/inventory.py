@@ -249,6 +249,57 @@ SURVEYS = (
 )
 INVENTORY = (*INVENTORY, *SURVEYS)
 
+COMEBACK_PURPOSE = (
+    "分析に同意した方に限り、カムバック採用試験を受験される見込みを推計し、"
+    "お届けする情報の優先順位を決めるため（選考には用いません）"
+)
+COMEBACK = (
+    PersonalDataFile(
+        model="comeback.Outcome",
+        title="カムバック採用への応募結果",
+        fields=("alumnus", "season", "applied", "hired", "recorded_at", "recorded_by"),
+        purpose="応募の見込みの推計を実際の結果で確かめ、推計モデルを学習するため",
+        retention="人事課の記録として保存（退会で削除します）",
+        visible_to=(ALUMNI_HR,),
+    ),
+    PersonalDataFile(
+        model="comeback.Estimate",
+        title="カムバック採用試験を受験される見込みの推計",
+        fields=(
+            "alumnus",
+            "computed_on",
+            "model_version",
+            "probability",
+            "band",
+            "contributions",
+            "eligible",
+            "window_closes_on",
+            "reason",
+            "changed",
+        ),
+        purpose=COMEBACK_PURPOSE,
+        retention=RETENTION_REGISTERED + "。分析の停止後は新たに推計しません",
+        visible_to=(SELF, ALUMNI_HR),
+    ),
+    PersonalDataFile(
+        model="comeback.ReminderPreference",
+        title="カムバック採用のお知らせの希望",
+        fields=("alumnus", "opted_in", "updated_at"),
+        purpose="ご希望の方に、受験資格の期限や申込受付の開始をお知らせするため",
+        retention=RETENTION_REGISTERED,
+        visible_to=(SELF, ALUMNI_HR),
+    ),
+    PersonalDataFile(
+        model="comeback.ReminderSent",
+        title="送信したカムバック採用のお知らせ",
+        fields=("alumnus", "kind", "key", "channel", "sent_at"),
+        purpose="同じお知らせを二度送らないため",
+        retention=RETENTION_REGISTERED,
+        visible_to=(SELF, ALUMNI_HR),
+    ),
+)
+INVENTORY = (*INVENTORY, *COMEBACK)
+
 # Columns that look personal by name but are not about a person (each with the reason).
 NOT_PERSONAL: dict[str, str] = {
     "content.JobPage.contact_email": "担当課の公開の連絡先",

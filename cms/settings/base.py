@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "cms.push",
     "cms.analytics",
     "cms.reports",
+    "cms.comeback",
     "wagtail_headless_preview",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",

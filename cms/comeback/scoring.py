@@ -1,0 +1,158 @@
+"""Scores on the log-odds scale: the prior scorecard, contributions, reasons and bands.
+
+A model version's coefficients are {"intercept": b, "features": {code: {"weight", "mean",
+"scale"}}}. A person's log-odds is b + Σ weight·(x − mean)/scale over the model's features
+(a feature the person lacks counts as 0), and each term is that feature's contribution: the
+contributions, intercept included, add up to logit(p) exactly. The prior's weights and their
+justification are in docs/comeback.md."""
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from .features import Features
+
+INTERCEPT = "intercept"
+PRIOR_LABEL = "事前設定による推計"
+# Bands on the probability of applying in the coming season (base rates are 5–10 %).
+HIGH_FROM = 0.15
+MEDIUM_FROM = 0.05
+BAND_LABELS = {"high": "高", "medium": "中", "low": "低", "": ""}
+
+# The prior scorecard (docs/comeback.md gives the reason for each weight). Centred on a typical
+# alumnus (5 years since leaving, 10 years of service, last active 6 months ago) so that the
+# intercept is the log-odds of such a person with no stated intent: logit(0.06) ≈ −2.75.
+PRIOR_COEFFICIENTS: dict[str, Any] = {
+    "intercept": -2.75,
+    "features": {
+        "intent_yes": {"weight": 1.5, "mean": 0.0, "scale": 1.0},
+        "intent_no": {"weight": -1.2, "mean": 0.0, "scale": 1.0},
+        "job_views_3m": {"weight": 0.6, "mean": 0.0, "scale": 1.0},
+        "logins_3m": {"weight": 0.3, "mean": 0.0, "scale": 1.0},
+        "notice_opens_3m": {"weight": 0.2, "mean": 0.0, "scale": 1.0},
+        "survey_answered_12m": {"weight": 0.3, "mean": 0.0, "scale": 1.0},
+        "chat_active_3m": {"weight": 0.2, "mean": 0.0, "scale": 1.0},
+        "inactive_months": {"weight": -0.08, "mean": 6.0, "scale": 1.0},
+        "years_since_leaving": {"weight": -0.12, "mean": 5.0, "scale": 1.0},
+        "years_of_service": {"weight": 0.02, "mean": 10.0, "scale": 1.0},
+        "age_under30": {"weight": 0.2, "mean": 0.0, "scale": 1.0},
+        "age_30s": {"weight": 0.3, "mean": 0.0, "scale": 1.0},
+        "age_50plus": {"weight": -0.5, "mean": 0.0, "scale": 1.0},
+    },
+}
+
+
+@dataclass(frozen=True)
+class Contribution:
+    code: str
+    label: str
+    log_odds: float
+
+
+def logit(p: float) -> float:
+    return math.log(p / (1.0 - p))
+
+
+def sigmoid(z: float) -> float:
+    if z >= 0:
+        return 1.0 / (1.0 + math.exp(-z))
+    e = math.exp(z)
+    return e / (1.0 + e)
+
+
+def band_of(probability: float | None) -> str:
+    if probability is None:
+        return ""
+    if probability >= HIGH_FROM:
+        return "high"
+    return "medium" if probability >= MEDIUM_FROM else "low"
+
+
+def _count_label(code: str, n: int) -> str:
+    texts = {
+        "logins_3m": (f"直近3か月のログイン{n}回", "直近3か月のログインなし"),
+        "job_views_3m": (f"求人情報を直近3か月で{n}回閲覧", "直近3か月に求人情報の閲覧なし"),
+        "notice_opens_3m": (
+            f"お知らせを直近3か月で{n}回表示",
+            "直近3か月にお知らせの表示なし",
+        ),
+    }
+    present, absent = texts[code]
+    return present if n else absent
+
+
+LABELS_FIXED = {
+    INTERCEPT: "基準（平均的な方）",
+    "age_under30": "年齢（30歳未満）",
+    "age_30s": "年齢（30代）",
+    "age_40s": "年齢（40代）",
+    "age_50plus": "年齢（50歳以上）",
+}
+LABELS_FLAG = {
+    "intent_yes": (
+        "アンケートで県職員に戻ることに関心ありと回答",
+        "アンケートで関心ありの回答なし",
+    ),
+    "intent_no": ("アンケートで今は考えていないと回答", "アンケートで今は考えていないの回答なし"),
+    "survey_answered_12m": ("この1年にアンケートに回答", "この1年アンケートへの回答なし"),
+    "chat_active_3m": ("直近3か月にグループへ投稿", "直近3か月にグループへの投稿なし"),
+}
+
+
+def _inactive_label(months: int) -> str:
+    if months >= 12:
+        return "この1年の利用なし"
+    return "今月も利用あり" if months == 0 else f"最後の利用から{months}か月"
+
+
+LABELS_COUNTED = {
+    "logins_3m": lambda n: _count_label("logins_3m", n),
+    "job_views_3m": lambda n: _count_label("job_views_3m", n),
+    "notice_opens_3m": lambda n: _count_label("notice_opens_3m", n),
+    "inactive_months": _inactive_label,
+    "years_since_leaving": lambda n: f"退職から{n}年",
+    "years_of_service": lambda n: f"在職{n}年",
+}
+
+
+def label_of(code: str, features: Features) -> str:
+    """The Japanese words of one feature for this person (quoting their own counts)."""
+    if code in LABELS_FIXED:
+        return LABELS_FIXED[code]
+    if code in LABELS_FLAG:
+        present, absent = LABELS_FLAG[code]
+        return present if features.values.get(code) else absent
+    if code.startswith("dept:"):
+        return f"退職時の所属（{code.removeprefix('dept:')}）"
+    if code in LABELS_COUNTED:
+        return LABELS_COUNTED[code](int(features.counts.get(code, 0)))
+    return code
+
+
+def contributions_of(*, coefficients: dict[str, Any], features: Features) -> list[Contribution]:
+    """Every term of the person's log-odds, the intercept first (zero terms are left out)."""
+    found = [
+        Contribution(
+            code=INTERCEPT,
+            label=label_of(INTERCEPT, features),
+            log_odds=float(coefficients["intercept"]),
+        )
+    ]
+    for code, term in coefficients["features"].items():
+        x = features.values.get(code, 0.0)
+        value = float(term["weight"]) * (x - float(term["mean"])) / float(term["scale"])
+        if value != 0.0:
+            found.append(Contribution(code=code, label=label_of(code, features), log_odds=value))
+    return found
+
+
+def probability_of(contributions: list[Contribution]) -> float:
+    return sigmoid(math.fsum(c.log_odds for c in contributions))
+
+
+def top_reasons(contributions: list[Contribution], limit: int = 3) -> list[str]:
+    """The largest terms (by size, intercept excluded) in Japanese with their direction."""
+    terms = sorted(
+        (c for c in contributions if c.code != INTERCEPT), key=lambda c: -abs(c.log_odds)
+    )
+    return [f"{c.label}（{'＋' if c.log_odds > 0 else '−'}）" for c in terms[:limit]]

@@ -1,0 +1,102 @@
+"""The prior scorecard's estimates: contributions add up, reasons, history, no score without
+eligibility or consent."""
+
+import datetime as dt
+import math
+
+import pytest
+
+from cms.analytics.models import ContentKind, SignalType
+from cms.analytics.services import SignalEvent, signals_store
+from cms.comeback.models import Estimate
+from cms.comeback.scoring import logit
+from cms.comeback.selectors import (
+    NO_CONSENT,
+    comeback_band_counts,
+    comeback_estimate,
+    estimates_latest,
+    window_closing_within,
+)
+from cms.comeback.services import comeback_scores_recompute
+from tests.alumni.factories import AlumnusFactory
+from tests.comeback.factories import SeasonFactory
+
+pytestmark = pytest.mark.django_db
+TODAY = dt.date(2026, 6, 15)
+FACTS = {
+    "hired_on": dt.date(2010, 4, 1),
+    "retired_on": dt.date(2020, 3, 31),
+    "birth_date": dt.date(1985, 5, 10),
+}
+
+
+def _at(day: dt.date) -> dt.datetime:
+    return dt.datetime(day.year, day.month, day.day, 12, tzinfo=dt.UTC)
+
+
+def test_an_eligible_consenting_person_gets_a_prior_estimate_whose_terms_add_up() -> None:
+    SeasonFactory()
+    person = AlumnusFactory(consent_analytics=True, **FACTS)
+    signals_store(
+        alumnus=person,
+        events=[
+            SignalEvent(type=SignalType.LOGIN),
+            *[SignalEvent(type=SignalType.JOB_VIEWED, content_kind=ContentKind.JOB)] * 3,
+        ],
+        at=_at(TODAY),
+    )
+    comeback_scores_recompute(today=TODAY)
+    estimate = comeback_estimate(alumnus=person)
+    assert estimate.probability is not None
+    assert estimate.is_prior and estimate.model_label == "事前設定による推計"
+    assert math.fsum(c.log_odds for c in estimate.contributions) == pytest.approx(
+        logit(estimate.probability), abs=1e-9
+    )
+    assert estimate.contributions[0].code == "intercept"
+    assert "求人情報を直近3か月で3回閲覧（＋）" in estimate.top_reasons
+    assert len(estimate.top_reasons) == 3
+    assert estimate.band in ("high", "medium", "low") and estimate.band_label in "高中低"
+    assert estimate.eligibility.window_closes_on == dt.date(2030, 3, 31)
+
+
+def test_no_estimate_without_consent_or_eligibility_only_the_reason() -> None:
+    SeasonFactory()
+    refused = AlumnusFactory(consent_analytics=False, **FACTS)
+    too_short = AlumnusFactory(
+        consent_analytics=True, **(FACTS | {"hired_on": dt.date(2019, 4, 1)})
+    )
+    comeback_scores_recompute(today=TODAY)
+    no_consent = comeback_estimate(alumnus=refused)
+    assert no_consent.probability is None and no_consent.band == ""
+    assert no_consent.reason == NO_CONSENT and no_consent.contributions == []
+    ineligible = comeback_estimate(alumnus=too_short)
+    assert ineligible.probability is None and not ineligible.eligibility.eligible
+    assert "在職期間" in ineligible.reason and ineligible.top_reasons == []
+    assert comeback_band_counts() | {} == {
+        "high": 0,
+        "medium": 0,
+        "low": 0,
+        "ineligible": 1,
+        "no_consent": 1,
+    }
+
+
+def test_history_is_kept_and_says_what_changed() -> None:
+    SeasonFactory()
+    person = AlumnusFactory(consent_analytics=True, **FACTS)
+    comeback_scores_recompute(today=TODAY)
+    later = TODAY + dt.timedelta(days=1)
+    signals_store(
+        alumnus=person,
+        events=[SignalEvent(type=SignalType.JOB_VIEWED, content_kind=ContentKind.JOB)] * 4,
+        at=_at(later),
+    )
+    comeback_scores_recompute(today=later)
+    comeback_scores_recompute(today=later)  # again the same day: replaced, not added
+    rows = list(Estimate.objects.filter(alumnus=person).order_by("computed_on"))
+    assert [row.computed_on for row in rows] == [TODAY, later]
+    assert rows[0].changed == "初回の推計"
+    assert "上昇" in rows[1].changed and "求人情報を直近3か月で4回閲覧" in rows[1].changed
+    assert list(estimates_latest()) == [rows[1]]
+    assert window_closing_within(days=365 * 5, today=later) == 1
+    assert window_closing_within(days=30, today=later) == 0
