@@ -15,6 +15,7 @@ signals are queried directly (one grouped COUNT(DISTINCT) per period), because
 """
 
 import datetime as dt
+import importlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -520,8 +521,8 @@ def chat_table(period: Period) -> Table:
 
 def _comeback_counts() -> tuple[dict[str, int], int] | None:
     """The estimate's bands and closing windows, or None while cms.comeback is not built."""
-    try:
-        from cms.comeback import selectors as comeback  # the estimate is issue #15
+    try:  # the estimate (issue #15) may not be installed on a site
+        comeback = importlib.import_module("cms.comeback.selectors")
     except ImportError:
         return None
     return comeback.comeback_band_counts(), comeback.window_closing_within(days=365)
