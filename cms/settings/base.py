@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "cms.groups.chat",
     "cms.push",
     "cms.analytics",
+    "cms.reports",
     "cms.comeback",
     "wagtail_headless_preview",
     "wagtail.contrib.forms",

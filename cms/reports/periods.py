@@ -1,0 +1,102 @@
+"""The periods HR reports on: a calendar month and a fiscal year (4月〜翌3月), in 和暦 and Western."""
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from cms.alumni.normalise import wareki
+
+MONTH_PATTERN = re.compile(r"^(\d{4})-(\d{2})$")
+FISCAL_YEAR_PATTERN = re.compile(r"^\d{4}$")
+
+
+class PeriodError(ValueError):
+    """A month or fiscal year given in a form the reports cannot read (message in Japanese)."""
+
+
+def next_month(day: dt.date) -> dt.date:
+    """The first day of the month after `day`'s."""
+    year, month = divmod(day.year * 12 + day.month, 12)
+    return dt.date(year, month + 1, 1)
+
+
+def wareki_month(day: dt.date) -> str:
+    """2026-11-01 -> 令和8年11月."""
+    text = wareki(day.replace(day=1))
+    return text[: -len("1日")]
+
+
+def fiscal_year_of(day: dt.date) -> int:
+    """The 年度 a day falls in: April to March, named by the year it starts."""
+    return day.year if day.month >= 4 else day.year - 1
+
+
+@dataclass(frozen=True)
+class Period:
+    """[start, end) in local dates; `label` in 和暦, `western` in the Western calendar."""
+
+    start: dt.date
+    end: dt.date
+    label: str
+    western: str
+    kind: str  # "month" | "fiscal_year"
+
+    @property
+    def start_at(self) -> dt.datetime:
+        return timezone.make_aware(dt.datetime.combine(self.start, dt.time.min))
+
+    @property
+    def end_at(self) -> dt.datetime:
+        return timezone.make_aware(dt.datetime.combine(self.end, dt.time.min))
+
+    @property
+    def slug(self) -> str:
+        return f"{self.start:%Y-%m}" if self.kind == "month" else f"FY{self.start.year}"
+
+    def months(self) -> list[dt.date]:
+        """The first day of each month in the period."""
+        found, cursor = [], self.start
+        while cursor < self.end:
+            found.append(cursor)
+            cursor = next_month(cursor)
+        return found
+
+
+def month_period(day: dt.date) -> Period:
+    first = day.replace(day=1)
+    return Period(
+        start=first,
+        end=next_month(first),
+        label=wareki_month(first),
+        western=f"{first.year}年{first.month}月",
+        kind="month",
+    )
+
+
+def fiscal_year_period(year: int) -> Period:
+    start = dt.date(year, 4, 1)
+    era = wareki(start)
+    return Period(
+        start=start,
+        end=dt.date(year + 1, 4, 1),
+        label=era[: era.index("年")] + "年度",
+        western=f"{year}年度",
+        kind="fiscal_year",
+    )
+
+
+def parse_month(text: str) -> Period:
+    """`YYYY-MM` -> the month; PeriodError (Japanese) otherwise."""
+    found = MONTH_PATTERN.match(text.strip())
+    if not found or not 1 <= int(found.group(2)) <= 12 or int(found.group(1)) < 2000:
+        raise PeriodError(f"月は YYYY-MM の形で指定してください（例: 2026-11）。指定: {text!r}")
+    return month_period(dt.date(int(found.group(1)), int(found.group(2)), 1))
+
+
+def parse_fiscal_year(text: str) -> Period:
+    """`YYYY` -> the fiscal year starting in April of that year; PeriodError otherwise."""
+    if not FISCAL_YEAR_PATTERN.match(text.strip()) or int(text) < 2000:
+        raise PeriodError(f"年度は西暦4桁で指定してください（例: 2026）。指定: {text!r}")
+    return fiscal_year_period(int(text))
