@@ -4,7 +4,7 @@ audited; per page for everyone else) and the inventory of personal data (個人�
 import datetime as dt
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Max, Sum
+from django.db.models import F, Max, Sum, Value
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -13,8 +13,15 @@ from cms.alumni.models import Alumnus, AuditAction
 from cms.alumni.services import audit_log_record
 
 from .inventory import inventory_entries
-from .models import SIGNAL_PURPOSES, Signal, SignalMonthly, SignalType
-from .selectors import VIEW_TYPES, alumnus_activity, page_view_totals
+from .models import (
+    MONTHLY_TYPE_FIELDS,
+    MONTHLY_VIEW_FIELDS,
+    SIGNAL_PURPOSES,
+    Signal,
+    SignalMonthly,
+    SignalType,
+)
+from .selectors import alumnus_activity, page_view_totals
 
 PEOPLE_PERMISSION = "alumni.view_alumnus"
 TOTALS_DAYS = 90
@@ -32,25 +39,20 @@ def activity_view(request: HttpRequest) -> HttpResponse:
     people: list[dict[str, object]] = []
     if _may_see_people(request):
         month = timezone.localdate().replace(day=1)
+        months = SignalMonthly.objects.filter(month__gte=since.replace(day=1))
+        every_type = sum((F(field) for field in MONTHLY_TYPE_FIELDS.values()), Value(0))
+        views_only = sum((F(field) for field in MONTHLY_VIEW_FIELDS.values()), Value(0))
         rows = (
-            SignalMonthly.objects.filter(month__gte=since.replace(day=1))
-            .values("alumnus_id")
-            .annotate(total=Sum("count"))
+            months.values("alumnus_id")
+            .annotate(total=Sum(every_type), views=Sum(views_only))
             .order_by("-total")[:PEOPLE_SHOWN]
         )
         totals = {row["alumnus_id"]: row["total"] for row in rows}
+        views = {row["alumnus_id"]: row["views"] for row in rows}
         logins = dict(
-            SignalMonthly.objects.filter(
-                alumnus_id__in=totals, month=month, type=SignalType.LOGIN
-            ).values_list("alumnus_id", "count")
-        )
-        views = dict(
-            SignalMonthly.objects.filter(
-                alumnus_id__in=totals, month__gte=since.replace(day=1), type__in=VIEW_TYPES
+            SignalMonthly.objects.filter(alumnus_id__in=totals, month=month).values_list(
+                "alumnus_id", "logins"
             )
-            .values("alumnus_id")
-            .annotate(total=Sum("count"))
-            .values_list("alumnus_id", "total")
         )
         last = dict(
             Signal.objects.filter(alumnus_id__in=totals)

@@ -15,6 +15,8 @@ from django.core.exceptions import FieldDoesNotExist
 
 from cms.staff_roles import ALUMNI_HR, CHAT_HR, DELIVERY_HR
 
+from .models import MONTHLY_TYPE_FIELDS, MONTHLY_VIEW_FIELDS
+
 SELF = "本人"
 RETENTION_REGISTERED = "退会まで（退会すると削除します）"
 # Names of columns whose model gives none in Japanese.
@@ -170,7 +172,7 @@ INVENTORY: tuple[PersonalDataFile, ...] = (
     PersonalDataFile(
         model="analytics.SignalMonthly",
         title="利用状況の月別回数",
-        fields=("alumnus", "month", "type", "content_kind", "count"),
+        fields=("alumnus", "month", *MONTHLY_TYPE_FIELDS.values(), *MONTHLY_VIEW_FIELDS.values()),
         purpose="利用状況の記録と同じ（月ごとの回数だけを残します）",
         retention="退会まで。分析の停止で削除します",
         visible_to=(SELF, ALUMNI_HR),

@@ -100,8 +100,31 @@ class Signal(models.Model):
         return f"{self.get_type_display()} {self.occurred_at:%Y-%m-%d %H:%M}"
 
 
+# The columns of SignalMonthly: one count per signal type, and views by kind of content.
+MONTHLY_TYPE_FIELDS: dict[str, str] = {
+    SignalType.LOGIN: "logins",
+    SignalType.PAGE_VIEW: "page_views",
+    SignalType.NOTICE_OPENED: "notices_opened",
+    SignalType.JOB_VIEWED: "jobs_viewed",
+    SignalType.SURVEY_ANSWERED: "surveys_answered",
+    SignalType.CHAT_ACTIVE: "chat_posts",
+}
+# Views (page_view, job_viewed, notice_opened) by the kind of content viewed, for HR's activity
+# view; any other kind counts as "page" (その他のページ).
+MONTHLY_VIEW_TYPES = (SignalType.PAGE_VIEW, SignalType.JOB_VIEWED, SignalType.NOTICE_OPENED)
+MONTHLY_VIEW_FIELDS: dict[str, str] = {
+    ContentKind.NOTICE: "views_notice",
+    ContentKind.JOB: "views_job",
+    ContentKind.PRESS: "views_press",
+    ContentKind.SURVEY: "views_survey",
+    ContentKind.PAGE: "views_page",
+}
+
+
 class SignalMonthly(models.Model):
-    """Per person, month, type and kind of content: how many; kept while the person is registered."""
+    """Per person and month: how many of each type, and views by kind of content; kept while
+    the person is registered. One narrow row a person-month, so HR's monthly counts of
+    everyone read a few hundred thousand rows, not one per type and kind."""
 
     alumnus = models.ForeignKey(
         "alumni.Alumnus",
@@ -110,23 +133,37 @@ class SignalMonthly(models.Model):
         verbose_name="アルムナイ",
     )
     month = models.DateField("月")  # the first day of the month (JST)
-    type = models.CharField("種類", max_length=16, choices=SignalType.choices)
-    content_kind = models.CharField(
-        "情報の種類", max_length=8, choices=ContentKind.choices, blank=True
-    )
-    count = models.PositiveIntegerField("回数", default=0)
+    logins = models.PositiveIntegerField("ログイン", default=0)
+    page_views = models.PositiveIntegerField("ページの閲覧", default=0)
+    notices_opened = models.PositiveIntegerField("通知・メールからのお知らせの表示", default=0)
+    jobs_viewed = models.PositiveIntegerField("求人情報の閲覧", default=0)
+    surveys_answered = models.PositiveIntegerField("アンケートへの回答", default=0)
+    chat_posts = models.PositiveIntegerField("グループへの投稿", default=0)
+    views_notice = models.PositiveIntegerField("閲覧（お知らせ）", default=0)
+    views_job = models.PositiveIntegerField("閲覧（求人情報）", default=0)
+    views_press = models.PositiveIntegerField("閲覧（報道発表）", default=0)
+    views_survey = models.PositiveIntegerField("閲覧（アンケート）", default=0)
+    views_page = models.PositiveIntegerField("閲覧（その他のページ）", default=0)
 
     class Meta:
         verbose_name = "利用状況の月別回数"
         verbose_name_plural = "利用状況の月別回数"
         constraints = [
-            models.UniqueConstraint(
-                fields=("alumnus", "month", "type", "content_kind"), name="signal_monthly_once"
-            )
+            models.UniqueConstraint(fields=("alumnus", "month"), name="signal_monthly_person_month")
         ]
 
     def __str__(self) -> str:
-        return f"{self.month:%Y-%m} {self.get_type_display()} {self.count}"
+        return f"{self.month:%Y-%m} {self.alumnus_id}"
+
+    def type_counts(self) -> dict[str, int]:
+        """{signal type: count} of this month, the types with a count only."""
+        counts = {kind: getattr(self, field) for kind, field in MONTHLY_TYPE_FIELDS.items()}
+        return {kind: count for kind, count in counts.items() if count}
+
+    def view_counts(self) -> dict[str, int]:
+        """{kind of content: views} of this month, the kinds with a view only."""
+        counts = {kind: getattr(self, field) for kind, field in MONTHLY_VIEW_FIELDS.items()}
+        return {kind: count for kind, count in counts.items() if count}
 
 
 class PageViewCount(models.Model):

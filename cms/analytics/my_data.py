@@ -18,7 +18,7 @@ from cms.alumni.models import Alumnus
 from cms.alumni.selectors import alumnus_export
 
 from .inventory import inventory_for
-from .models import SIGNAL_PURPOSES, SignalMonthly
+from .models import SIGNAL_PURPOSES, ContentKind, SignalMonthly, SignalType
 from .selectors import signals_of
 
 SIGNAL_DAYS = 90
@@ -207,14 +207,21 @@ def _signals(alumnus: Alumnus) -> list[MyDataSection]:
     )
     if not alumnus.consent_analytics:
         section.note = "分析への利用に同意していないため、記録していません。"
+    type_labels = dict(SignalType.choices)
+    kind_labels = dict(ContentKind.choices)
     monthly = [
         [
             my_data_row("月", f"{row.month:%Y年%-m月}"),
-            my_data_row("種類", row.get_type_display()),
-            my_data_row("情報の種類", row.get_content_kind_display()),
-            my_data_row("回数", str(row.count)),
+            *(
+                my_data_row(type_labels[kind], f"{count} 回")
+                for kind, count in row.type_counts().items()
+            ),
+            *(
+                my_data_row(f"閲覧（{kind_labels[kind]}）", f"{count} 回")
+                for kind, count in row.view_counts().items()
+            ),
         ]
-        for row in SignalMonthly.objects.filter(alumnus=alumnus).order_by("-month", "type")
+        for row in SignalMonthly.objects.filter(alumnus=alumnus).order_by("-month")
     ]
     months = described_section(
         "signal_months", "analytics.SignalMonthly", "利用状況の月別回数", monthly

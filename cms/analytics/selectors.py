@@ -11,9 +11,15 @@ from wagtail.models import Page
 
 from cms.alumni.models import Alumnus
 
-from .models import ContentKind, PageViewCount, Signal, SignalMonthly, SignalType
-
-VIEW_TYPES = (SignalType.PAGE_VIEW, SignalType.JOB_VIEWED, SignalType.NOTICE_OPENED)
+from .models import (
+    MONTHLY_TYPE_FIELDS,
+    MONTHLY_VIEW_FIELDS,
+    ContentKind,
+    PageViewCount,
+    Signal,
+    SignalMonthly,
+    SignalType,
+)
 
 
 def signals_of(*, alumnus: Alumnus, since: dt.datetime) -> list[Signal]:
@@ -47,9 +53,7 @@ def alumnus_activity(*, alumnus: Alumnus, months: int = 12) -> Activity:
     year, month = divmod(first.year * 12 + first.month - 1 - (months - 1), 12)
     start = dt.date(year, month + 1, 1)
     rows = SignalMonthly.objects.filter(alumnus=alumnus, month__gte=start)
-    logins = dict(
-        rows.filter(type=SignalType.LOGIN).values_list("month").annotate(total=Sum("count"))
-    )
+    logins = dict(rows.values_list("month", "logins"))
     series = []
     cursor = start
     while cursor <= first:
@@ -57,12 +61,8 @@ def alumnus_activity(*, alumnus: Alumnus, months: int = 12) -> Activity:
         year, month = divmod(cursor.year * 12 + cursor.month, 12)
         cursor = dt.date(year, month + 1, 1)
     labels = dict(ContentKind.choices)
-    views = (
-        rows.filter(type__in=VIEW_TYPES)
-        .values_list("content_kind")
-        .annotate(total=Sum("count"))
-        .order_by("content_kind")
-    )
+    totals = rows.aggregate(**{kind: Sum(field) for kind, field in MONTHLY_VIEW_FIELDS.items()})
+    views = sorted((kind, int(total)) for kind, total in totals.items() if total)
     last = Signal.objects.filter(alumnus=alumnus).aggregate(last=Max("occurred_at"))["last"]
     return Activity(
         logins_by_month=series,
@@ -75,20 +75,23 @@ def monthly_counts(
     *, since: dt.date, alumni_ids: list[int] | None = None
 ) -> dict[int, dict[Any, int]]:
     """HR's monthly per-person counts: {alumnus id: {(month, type): count}} from the kept
-    monthly table, for everyone (or `alumni_ids`). The table has one row per person, month,
-    type and kind of content: rows are read as they are (no GROUP BY, no list of ids for
-    everyone) and the kinds are added up here."""
+    monthly table, for everyone (or `alumni_ids`); only the types with a count appear. The
+    table has one row per person and month with a column per type: the rows are read as they
+    are (no GROUP BY, no list of ids for everyone)."""
     found: dict[int, dict[Any, int]] = defaultdict(dict)
     rows = SignalMonthly.objects.filter(month__gte=since)
     if alumni_ids is not None:
         rows = rows.filter(alumnus_id__in=alumni_ids)
-    for alumnus_id, month, kind, count in (
+    types = tuple(MONTHLY_TYPE_FIELDS)
+    for alumnus_id, month, *counts in (
         rows.order_by()
-        .values_list("alumnus_id", "month", "type", "count")
-        .iterator(chunk_size=10_000)
+        .values_list("alumnus_id", "month", *MONTHLY_TYPE_FIELDS.values())
+        .iterator(chunk_size=20_000)
     ):
-        counts = found[alumnus_id]
-        counts[(month, kind)] = counts.get((month, kind), 0) + count
+        person = found[alumnus_id]
+        for kind, count in zip(types, counts, strict=True):
+            if count:
+                person[(month, kind)] = count
     return found
 
 

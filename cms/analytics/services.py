@@ -7,13 +7,23 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
 from django.utils import timezone
 from wagtail.models import Page
 
 from cms.alumni.models import Alumnus
 
-from .models import ContentKind, PageViewCount, Signal, SignalMonthly, SignalType
+from .models import (
+    MONTHLY_TYPE_FIELDS,
+    MONTHLY_VIEW_FIELDS,
+    MONTHLY_VIEW_TYPES,
+    ContentKind,
+    PageViewCount,
+    Signal,
+    SignalMonthly,
+    SignalType,
+)
 
 # Page models whose views count as a view of that kind of content (anything else is "page").
 PAGE_KINDS = {
@@ -83,12 +93,13 @@ def signals_store(
     events = _without_repeated_opens(alumnus=alumnus, events=events, at=at)
     if not events:
         return 0
-    month = _month(at)
-    monthly: Counter[tuple[object, ...]] = Counter()
+    monthly: Counter[str] = Counter()
     rows: list[Signal] = []
     with transaction.atomic():
         for event in events:
-            monthly[(alumnus.pk, month, event.type, event.content_kind)] += event.count
+            monthly[MONTHLY_TYPE_FIELDS[event.type]] += event.count
+            if event.type in MONTHLY_VIEW_TYPES:
+                monthly[MONTHLY_VIEW_FIELDS.get(event.content_kind, "views_page")] += event.count
             if event.type == SignalType.CHAT_ACTIVE and _chat_day_add(
                 alumnus=alumnus, count=event.count, at=at
             ):
@@ -105,12 +116,22 @@ def signals_store(
                 )
             )
         Signal.objects.bulk_create(rows)
-        _upsert_counts(
-            table=SignalMonthly._meta.db_table,
-            keys=("alumnus_id", "month", "type", "content_kind"),
-            rows=monthly,
-        )
+        _monthly_add(alumnus=alumnus, month=_month(at), counts=monthly)
     return len(events)
+
+
+def _monthly_add(*, alumnus: Alumnus, month: dt.date, counts: Counter[str]) -> None:
+    """Add `counts` ({column: n}) to the person's row of the month, creating it when missing;
+    one UPDATE in the usual case, and safe when two requests create the row at once."""
+    increments = {field: F(field) + count for field, count in counts.items()}
+    rows = SignalMonthly.objects.filter(alumnus=alumnus, month=month)
+    if rows.update(**increments):
+        return
+    try:
+        with transaction.atomic():
+            SignalMonthly.objects.create(alumnus=alumnus, month=month, **counts)
+    except IntegrityError:  # another request created it in between: add to theirs
+        rows.update(**increments)
 
 
 def _anonymous_views_count(*, events: list[SignalEvent], day: dt.date) -> None:

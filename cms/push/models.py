@@ -36,6 +36,9 @@ class PushSubscription(models.Model):
     auth = models.CharField("認証シークレット（auth）", max_length=40)
     created_at = models.DateTimeField("登録日時", auto_now_add=True)
     last_success_at = models.DateTimeField("最終送信成功日時", null=True, blank=True)
+    # Tries since the last push this device received (429, 5xx, timeout, reset, refusal): kept
+    # here, not in a task's arguments, so a deferred retry run counts on from the earlier ones.
+    failed_tries = models.PositiveSmallIntegerField("連続して届かなかった回数", default=0)
 
     class Meta:
         verbose_name = "プッシュ通知の購読"

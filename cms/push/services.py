@@ -199,12 +199,23 @@ def push_send_retrying(
     attempts: dict[int, int] | None = None,
     options: SendOptions | None = None,
 ) -> PushRetryingReport:
-    """Send push messages with the retry rule of `push_retry_wait`: pauses up to
-    PUSH_INLINE_RETRY_MAX_SECONDS are waited here; longer ones are left in `retry` with their
-    tries (`attempts` gives those of earlier runs) and `retry_at`, for the caller to run again.
-    Gone subscriptions are deleted; those that answered get `last_success_at`."""
+    """Send push messages (keyed by subscription) with the retry rule of `push_retry_wait`:
+    pauses up to PUSH_INLINE_RETRY_MAX_SECONDS are waited here; longer ones are left in `retry`
+    with their tries and `retry_at`, for the caller to run again.
+
+    The tries are kept on each subscription (`failed_tries`, since the last push it received),
+    so a deferred run counts on from the earlier ones whatever its arguments say (`attempts`
+    can only add to them): a device that keeps answering 503 is given up after
+    PUSH_MAX_ATTEMPTS and gets no further retries until a push reaches it again. Gone
+    subscriptions are deleted; those that answered get `last_success_at`."""
     report = PushRetryingReport()
-    tries = dict(attempts or {})
+    known = attempts or {}
+    stored = dict(
+        PushSubscription.objects.filter(pk__in=[m.key for m in messages]).values_list(
+            "pk", "failed_tries"
+        )
+    )
+    tries = {m.key: max(stored.get(m.key, 0), known.get(m.key, 0)) for m in messages}
     pending = list(messages)
     options = options or send_options()
     while pending:
@@ -213,7 +224,7 @@ def push_send_retrying(
         by_key = {m.key: m for m in pending}
         for chunk in push_send(messages=pending, options=options):
             for outcome in chunk:
-                tries[outcome.key] = tries.get(outcome.key, 0) + 1
+                tries[outcome.key] += 1
                 if outcome.result == Result.SENT:
                     report.sent.append(outcome.key)
                 elif outcome.result == Result.EXPIRED:
@@ -232,11 +243,24 @@ def push_send_retrying(
         elif again:
             report.retry = {m.key: tries[m.key] for m in again}
             report.retry_at = timezone.now() + dt.timedelta(seconds=max(waits))
+    _subscriptions_record(report=report, tries=tries)
+    return report
+
+
+def _subscriptions_record(*, report: PushRetryingReport, tries: dict[int, int]) -> None:
+    """Gone subscriptions go; delivered ones start counting afresh; the others keep their tries
+    (one UPDATE per distinct count)."""
     if report.expired:
         PushSubscription.objects.filter(pk__in=report.expired).delete()
     if report.sent:
-        PushSubscription.objects.filter(pk__in=report.sent).update(last_success_at=timezone.now())
-    return report
+        PushSubscription.objects.filter(pk__in=report.sent).update(
+            last_success_at=timezone.now(), failed_tries=0
+        )
+    by_count: dict[int, list[int]] = defaultdict(list)
+    for key in (*report.failed, *report.retry):
+        by_count[min(tries[key], 32_767)].append(key)
+    for count, keys in by_count.items():
+        PushSubscription.objects.filter(pk__in=keys).update(failed_tries=count)
 
 
 def _check_reason(reason: str) -> None:

@@ -44,7 +44,7 @@ def test_chat_activity_is_one_row_a_day_with_a_count() -> None:
         signal_record(alumnus=alumnus, type=SignalType.CHAT_ACTIVE, content_kind=ContentKind.GROUP)
     [row] = Signal.objects.filter(type=SignalType.CHAT_ACTIVE)
     assert row.count == 3
-    assert SignalMonthly.objects.get(type=SignalType.CHAT_ACTIVE).count == 3
+    assert SignalMonthly.objects.get().chat_posts == 3
 
 
 def test_a_code_login_records_a_login_signal_only_with_consent(
@@ -63,9 +63,7 @@ def test_purge_deletes_raw_signals_past_the_retention_and_keeps_monthly_counts()
     now = timezone.make_aware(dt.datetime(2026, 11, 29, 12, 0))
     old = _signal_at(alumnus, now - dt.timedelta(days=25 * 31 + 5))
     kept = _signal_at(alumnus, now - dt.timedelta(days=24 * 30))
-    SignalMonthly.objects.create(
-        alumnus=alumnus, month=dt.date(2024, 9, 1), type=SignalType.LOGIN, count=1
-    )
+    SignalMonthly.objects.create(alumnus=alumnus, month=dt.date(2024, 9, 1), logins=1)
     assert signals_purge(now=now) == 1
     assert not Signal.objects.filter(pk=old.pk).exists()
     assert Signal.objects.filter(pk=kept.pk).exists()

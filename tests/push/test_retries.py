@@ -13,8 +13,9 @@ from django.test import Client
 from django.utils import timezone
 
 from cms.content.models import NoticePage
-from cms.push.models import Channel, Delivery, DeliveryStatus, VapidKey
-from cms.push.services import notice_fan_out
+from cms.push.models import Channel, Delivery, DeliveryStatus, PushSubscription, VapidKey
+from cms.push.sender import PushMessage
+from cms.push.services import notice_fan_out, push_send_retrying
 from tests.fixtures.push_service import HANG, RESET, TestSubscription
 from tests.fixtures.smtp import SMTPInbox
 from tests.groups.factories import AlumnusFactory
@@ -161,3 +162,37 @@ def test_the_monitor_shows_retrying_failed_and_stuck_by_channel_with_the_reason(
     assert "<td data-retrying>1</td>" in row
     assert "<td data-stuck>1</td>" in row
     assert "HTTP 503（1 件）" in row
+
+
+def _push_to(sub: TestSubscription) -> PushMessage:
+    pk = PushSubscription.objects.get(endpoint=sub.endpoint).pk
+    return PushMessage(pk, sub.endpoint, sub.p256dh, sub.auth, b'{"n":1}', b'{"n":1}')
+
+
+def test_a_503_without_retry_after_ends_after_the_last_attempt_even_when_runs_forget_tries(
+    subscribe: Subscribe, vapid_key: VapidKey, quick_retries: Any
+) -> None:
+    quick_retries.PUSH_MAX_ATTEMPTS = 3
+    quick_retries.PUSH_INLINE_RETRY_MAX_SECONDS = 0  # every retry is a deferred run
+    sub = subscribe(AlumnusFactory(), responses=(503,))
+    message = _push_to(sub)
+    # Each deferred run as a task that lost its arguments' count would start it: none given.
+    runs = [push_send_retrying(messages=[message]) for _ in range(4)]
+    assert [run.retry for run in runs] == [{message.key: 1}, {message.key: 2}, {}, {}]
+    assert [run.failed for run in runs[2:]] == [{message.key: "HTTP 503"}] * 2
+    assert [a.status for a in sub.attempts] == [503] * 4  # one try for the late run, no more
+    assert PushSubscription.objects.get(pk=message.key).failed_tries == 4
+
+
+def test_a_delivered_push_starts_the_count_of_its_device_afresh(
+    subscribe: Subscribe, vapid_key: VapidKey, quick_retries: Any
+) -> None:
+    quick_retries.PUSH_INLINE_RETRY_MAX_SECONDS = 0
+    sub = subscribe(AlumnusFactory(), responses=(503, 201))
+    message = _push_to(sub)
+    assert push_send_retrying(messages=[message]).retry == {message.key: 1}
+    assert PushSubscription.objects.get(pk=message.key).failed_tries == 1
+    assert push_send_retrying(messages=[message]).sent == [message.key]
+    subscription = PushSubscription.objects.get(pk=message.key)
+    assert (subscription.failed_tries, subscription.last_success_at is not None) == (0, True)
+    assert len(sub.received) == 1
