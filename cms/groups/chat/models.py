@@ -6,6 +6,10 @@ from django.conf import settings
 from django.db import models
 from wagtail.admin.panels import FieldPanel
 
+# The largest id the database stores (a signed 64-bit integer): ids from outside beyond it are
+# answered 404, never passed to a query.
+MAX_ID = 2**63 - 1
+
 
 class JoinPolicy(models.TextChoices):
     OPEN = "open", "誰でも参加できる"

@@ -12,7 +12,7 @@ from wagtail.admin.ui.tables import Column
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
-from . import admin_views, services
+from . import admin_views, selectors
 from .models import CommunityGroup
 
 
@@ -43,12 +43,12 @@ register_snippet(CommunityGroupViewSet)
 
 class ModeratorMenuItem(MenuItem):
     def is_shown(self, request: HttpRequest) -> bool:
-        return services.staff_may_moderate(request.user)
+        return selectors.staff_groups(request.user).exists()
 
 
 class ModerationLogMenuItem(MenuItem):
     def is_shown(self, request: HttpRequest) -> bool:
-        return services.staff_may_read_log(request.user)
+        return selectors.staff_may_read_log(request.user)
 
 
 class GroupsMenuItem(MenuItem):
