@@ -204,7 +204,9 @@ def test_the_reports_queue_and_a_member_list_shown_to_staff_are_audited(hr: Clie
     hr.get("/admin/chat/reports/")
     hr.get(f"/admin/chat/groups/{group.pk}/members/")
 
-    seen = AuditLogEntry.objects.order_by("pk").values_list("actor_username", "target", "record_ids")
+    seen = AuditLogEntry.objects.order_by("pk").values_list(
+        "actor_username", "target", "record_ids"
+    )
     expected = sorted(str(pk) for pk in (author.pk, reporter.pk))
     assert [(user, target, sorted(ids)) for user, target, ids in seen] == [
         ("hr-staff", "chat_reports", expected),
