@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from importlib import import_module
 from typing import Any
 
-from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -48,6 +47,7 @@ from cms.alumni.selectors import (
 )
 from cms.analytics.models import SignalType
 from cms.analytics.services import signal_record, signals_erase
+from cms.groups.chat import services as chat_services
 from cms.mailing import MailBatch, MailFailure, mail_retry_at, retry_delay
 
 logger = logging.getLogger(__name__)
@@ -789,10 +789,7 @@ def alumnus_delete(*, alumnus: Alumnus) -> None:
         ).update(retired_at=now)
         withdrawn.filter(withdrawn_at__isnull=True).update(withdrawn_at=now, updated_at=now)
         _sessions_end(user_id=user.pk)
-        for config in apps.get_app_configs():  # each domain erases its part (the chat's posts)
-            erase = getattr(config, "alumnus_erase", None)
-            if erase is not None:
-                erase(alumnus=alumnus)
+        chat_services.alumnus_messages_erase(alumnus=alumnus)
         alumnus.delete()
         user.delete()
 

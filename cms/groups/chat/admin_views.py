@@ -1,14 +1,13 @@
 """HR's moderation screens: the reports queue, members of a group, the moderation log."""
 
-from collections.abc import Callable, Mapping
-from functools import partial
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import django_filters
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -19,106 +18,102 @@ from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.reports import ReportView
 
 from cms.admin_listing import time_column
+from cms.alumni.models import Alumnus, AuditAction
+from cms.alumni.services import audit_log_record
 
 from . import selectors, services
-from .errors import ChatError
-from .models import (
-    CommunityGroup,
-    Membership,
-    Message,
-    ModerationAction,
-    ModerationLogEntry,
-    Report,
-)
+from .errors import ChatError, NotAllowed
+from .models import MAX_ID, CommunityGroup, ModerationAction, ModerationLogEntry, Report
 
 
-def _moderator(request: HttpRequest, group: CommunityGroup) -> services.Moderator:
-    try:
-        return services.moderator_for_staff(user=request.user, group=group)
-    except ChatError as error:
-        raise PermissionDenied from error
+def _in_range(value: int) -> int:
+    """An id from the URL or a form fits a database id (64 bits), else 404, never a 500."""
+    if value > MAX_ID:
+        raise Http404
+    return value
 
 
-def reports_view(request: HttpRequest) -> HttpResponse:
-    """Open reports, oldest first; hide the message, dismiss, or suspend its author."""
-    if not services.staff_may_moderate(request.user):
-        raise PermissionDenied
-    if request.method == "POST":
-        report = get_object_or_404(
-            Report.objects.select_related("message__group"), pk=request.POST.get("report")
-        )
-        message = report.message
-        moderator = _moderator(request, message.group)
-        _act(
-            request,
-            {
-                "hide": (
-                    lambda: services.message_hide(message=message, moderator=moderator),
-                    "メッセージを非表示にしました。",
-                ),
-                "dismiss": (
-                    lambda: services.report_dismiss(report=report, moderator=moderator),
-                    "通報を「問題なし」として処理しました。",
-                ),
-                "suspend": (
-                    lambda: services.member_suspend_and_hide(message=message, moderator=moderator),
-                    "投稿者の投稿を停止し、メッセージを非表示にしました。",
-                ),
-            },
-        )
-        return redirect("chat_reports")
-    reports = [
-        report
-        for report in selectors.reports_open()
-        if services.staff_may_moderate(request.user, report.message.group)
-    ]
-    return TemplateResponse(request, "chat/admin/reports.html", {"reports": reports})
+def _posted_id(request: HttpRequest, name: str) -> int:
+    raw = request.POST.get(name) or ""
+    return _in_range(int(raw) if raw.isdigit() else MAX_ID + 1)
 
 
-def _act(request: HttpRequest, handlers: Mapping[str, tuple[Callable[[], object], str]]) -> None:
-    """Run what the form's `action` names; tell the person how it went."""
-    handler = handlers.get(request.POST.get("action") or "")
-    if handler is None:
+Actions = Mapping[str, tuple[Callable[..., object], str]]
+
+
+def _act(request: HttpRequest, actions: Actions, **ids: int) -> None:
+    """Run the service the form's `action` names (the only one, when there is one); tell the
+    person how it went. A refusal for who they are is a 403, any other one a message."""
+    only = next(iter(actions)) if len(actions) == 1 else ""
+    action = actions.get(request.POST.get("action") or only)
+    if action is None:
         messages.error(request, "操作を選んでください。")
         return
-    run, done = handler
+    service, done = action
     try:
-        run()
+        service(user=request.user, **ids)
+    except NotAllowed as error:
+        raise PermissionDenied from error
     except ChatError as error:
         messages.error(request, error.message)
     else:
         messages.success(request, done)
 
 
+def _audit(request: HttpRequest, target: str, alumni: Iterable[Alumnus | None]) -> None:
+    """A screen that shows people: who saw whom (the audit log)."""
+    ids = sorted({alumnus.pk for alumnus in alumni if alumnus is not None})
+    audit_log_record(actor=request.user, action=AuditAction.VIEW, target=target, record_ids=ids)
+
+
+REPORT_ACTIONS: Actions = {
+    "hide": (services.message_hide, "メッセージを非表示にしました。"),
+    "dismiss": (services.report_dismiss, "通報を「問題なし」として処理しました。"),
+    "suspend": (
+        services.member_suspend_and_hide,
+        "投稿者の投稿を停止し、メッセージを非表示にしました。",
+    ),
+}
+MEMBER_ACTIONS: Actions = {
+    "approve": (services.member_approve, "参加を承認しました。"),
+    "appoint": (services.member_appoint_moderator, "モデレーターに任命しました。"),
+    "suspend": (services.member_suspend, "投稿を停止しました。"),
+    "reinstate": (services.member_reinstate, "投稿停止を解除しました。"),
+}
+
+
+def reports_view(request: HttpRequest) -> HttpResponse:
+    """Open reports, oldest first; hide the message, dismiss, or suspend its author."""
+    if not selectors.staff_groups(request.user).exists():
+        raise PermissionDenied
+    if request.method == "POST":
+        report = get_object_or_404(Report, pk=_posted_id(request, "report"))
+        _act(request, REPORT_ACTIONS, message_id=report.message_id)
+        return redirect("chat_reports")
+    reports = list(selectors.reports_open(user=request.user))
+    _audit(request, "chat_reports", [p for r in reports for p in (r.reporter, r.message.author)])
+    return TemplateResponse(request, "chat/admin/reports.html", {"reports": reports})
+
+
 def members_view(request: HttpRequest, group_id: int) -> HttpResponse:
     """Members of one group: approve requests, appoint moderators, suspend and reinstate."""
-    group = get_object_or_404(CommunityGroup, pk=group_id)
-    moderator = _moderator(request, group)
+    group = get_object_or_404(CommunityGroup, pk=_in_range(group_id))
+    if not selectors.staff_groups(request.user).filter(pk=group.pk).exists():
+        raise PermissionDenied
     if request.method == "POST":
-        membership = get_object_or_404(Membership, pk=request.POST.get("member"), group=group)
-        services_by_action = {
-            "approve": services.member_approve,
-            "appoint": services.member_appoint_moderator,
-            "suspend": services.member_suspend,
-            "reinstate": services.member_reinstate,
-        }
-        handlers = {
-            action: (partial(service, membership=membership, moderator=moderator), "変更しました。")
-            for action, service in services_by_action.items()
-        }
-        _act(request, handlers)
+        _act(request, MEMBER_ACTIONS, group_id=group.pk, member_id=_posted_id(request, "member"))
         return redirect("chat_members", group_id=group.pk)
-    members = group.memberships.select_related("alumnus").order_by("status", "created_at")
+    members = list(group.memberships.select_related("alumnus").order_by("status", "created_at"))
+    _audit(request, "chat_members", [member.alumnus for member in members])
     return TemplateResponse(
         request, "chat/admin/members.html", {"group": group, "members": members}
     )
 
 
 def message_unhide_view(request: HttpRequest, message_id: int) -> HttpResponse:
-    message = get_object_or_404(Message.objects.select_related("group"), pk=message_id)
     if request.method == "POST":
-        services.message_unhide(message=message, moderator=_moderator(request, message.group))
-        messages.success(request, "非表示を解除しました。")
+        unhide: Actions = {"unhide": (services.message_unhide, "非表示を解除しました。")}
+        _act(request, unhide, message_id=_in_range(message_id))
     return redirect("chat_moderation_log")
 
 
@@ -193,18 +188,22 @@ class ModerationLogView(ReportView):
     ]
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not services.staff_may_read_log(request.user):
+        if not selectors.staff_may_read_log(request.user):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 
     def get_queryset(self) -> QuerySet[ModerationLogEntry]:
-        entries = ModerationLogEntry.objects.select_related(
-            "group", "actor", "message__author", "membership__alumnus"
-        ).order_by("-at", "-pk")
-        user = self.request.user
-        if user.has_perm(services.LOG_PERMISSION) or user.has_perm(services.MODERATE_PERMISSION):
-            return entries
-        return entries.filter(group__staff_moderators__pk=user.pk or 0)
+        return selectors.moderation_log(user=self.request.user)
+
+    def get_context_data(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        context: dict[str, Any] = super().get_context_data(*args, **kwargs)
+        entries = context["object_list"]
+        people = [
+            e.message.author if e.message else e.membership.alumnus if e.membership else None
+            for e in entries
+        ]
+        _audit(self.request, "chat_moderation_log", people)
+        return context
 
 
 moderation_log_view = ModerationLogView.as_view()

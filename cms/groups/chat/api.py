@@ -15,7 +15,7 @@ from cms.alumni.permissions import IsAlumnus, request_alumnus
 
 from . import selectors, services
 from .errors import NotFound
-from .models import Membership, MembershipStatus, Message
+from .models import MAX_ID, Membership, MembershipStatus, Message
 from .serializers import (
     DetailOutput,
     GroupsOutput,
@@ -39,9 +39,15 @@ ERRORS = {
 
 
 class ChatAPIView(AlumniAPIView):
-    """Signed-in alumni only; `alumnus()` is the signed-in alumnus."""
+    """Signed-in alumni only; `alumnus()` is the signed-in alumnus. An id in the URL beyond what
+    the database stores is a 404, like any id that does not exist."""
 
     permission_classes = [IsAlumnus]
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        if any(value > MAX_ID for value in kwargs.values()):
+            raise NotFound()
 
 
 def message_data(message: Message, *, viewer_id: int) -> dict[str, Any]:
@@ -269,13 +275,9 @@ class MessageHideView(ChatAPIView):
     def post(self, request: Request, message_id: int) -> Response:
         data = HideInput(data=request.data)
         data.is_valid(raise_exception=True)
-        alumnus = self.alumnus()
-        message = selectors.message_for_member(message_id=message_id, alumnus=alumnus)
-        moderator = services.moderator_for_alumnus(group_id=message.group_id, alumnus=alumnus)
-        services.message_hide(
-            message=message, moderator=moderator, note=data.validated_data["note"]
-        )
-        return _shown(message_id, viewer_id=alumnus.pk)
+        note = data.validated_data["note"]
+        services.message_hide(message_id=message_id, user=request.user, note=note)
+        return _shown(message_id, viewer_id=self.alumnus().pk)
 
 
 class MemberSuspendView(ChatAPIView):
@@ -285,8 +287,5 @@ class MemberSuspendView(ChatAPIView):
         summary="メンバーの投稿を停止する（モデレーター）",
     )
     def post(self, request: Request, group_id: int, member_id: int) -> Response:
-        alumnus = self.alumnus()
-        moderator = services.moderator_for_alumnus(group_id=group_id, alumnus=alumnus)
-        membership = selectors.membership_in_group(group_id=group_id, member_id=member_id)
-        services.member_suspend(membership=membership, moderator=moderator)
+        services.member_suspend(group_id=group_id, member_id=member_id, user=request.user)
         return Response({"detail": "このメンバーの投稿を停止しました。"})

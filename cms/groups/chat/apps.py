@@ -17,13 +17,3 @@ class ChatConfig(AppConfig):
 
         assert isinstance(alumnus, Alumnus)
         return alumnus_chat_export(alumnus=alumnus)
-
-    def alumnus_erase(self, *, alumnus: object) -> None:
-        """This domain's part of account deletion (called by cms.alumni.services, before the
-        alumnus is deleted, in its transaction): the person's messages lose text and author."""
-        from cms.alumni.models import Alumnus
-
-        from .services import alumnus_messages_erase
-
-        assert isinstance(alumnus, Alumnus)
-        alumnus_messages_erase(alumnus=alumnus)

@@ -1,10 +1,11 @@
 """Community groups, their members, messages, reports and the moderation log."""
 
-from typing import Any, ClassVar
-
 from django.conf import settings
 from django.db import models
-from wagtail.admin.panels import FieldPanel
+
+# The largest id the database stores (a signed 64-bit integer): ids from outside beyond it are
+# answered 404, never passed to a query.
+MAX_ID = 2**63 - 1
 
 
 class JoinPolicy(models.TextChoices):
@@ -45,15 +46,6 @@ class CommunityGroup(models.Model):
     version = models.PositiveBigIntegerField(default=0, editable=False)
     last_message_id = models.PositiveBigIntegerField(default=0, editable=False)
     created_at = models.DateTimeField("作成日時", auto_now_add=True)
-
-    panels: ClassVar[list[Any]] = [
-        FieldPanel("name"),
-        FieldPanel("description"),
-        FieldPanel("join_policy"),
-        FieldPanel("house_rules"),
-        FieldPanel("staff_moderators"),
-        FieldPanel("is_active"),
-    ]
 
     class Meta:
         verbose_name = "交流グループ"

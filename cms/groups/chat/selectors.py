@@ -11,18 +11,22 @@ from django.db.models.functions import Coalesce
 
 from cms.alumni.models import Alumnus, AlumnusStatus
 
-from .errors import ChatError, NotFound
+from .errors import ChatError
 from .models import (
     READING_STATUSES,
     CommunityGroup,
     Membership,
     MembershipStatus,
     Message,
+    ModerationLogEntry,
     Report,
     ReportStatus,
 )
 
 LISTED_STATUSES = (*READING_STATUSES, MembershipStatus.PENDING)
+# Hiding a message is changing it: the role 人事課（交流グループ） has this permission.
+MODERATE_PERMISSION = "chat.change_message"
+LOG_PERMISSION = "chat.view_moderationlogentry"
 
 
 def poll_membership(*, group_id: int, user_id: int) -> Membership | None:
@@ -192,37 +196,43 @@ def _changes_all_new(rows: list[Message], since: int, version: int) -> bool:
     return len(stamped) == version - since
 
 
-def membership_in_group(*, group_id: int, member_id: int) -> Membership:
-    """A member of the group by membership id (as messages show it), or 404."""
-    membership = (
-        Membership.objects.select_related("alumnus")
-        .filter(pk=member_id, group_id=group_id, status__in=READING_STATUSES)
-        .first()
-    )
-    if membership is None:
-        raise NotFound()
-    return membership
-
-
-def message_for_member(*, message_id: int, alumnus: Alumnus) -> Message:
-    """A message of a group the alumnus reads; 404 otherwise."""
-    message = Message.objects.filter(pk=message_id).first()
-    if message is None or not poll_membership(group_id=message.group_id, user_id=alumnus.user_id):
-        raise NotFound()
-    return message
-
-
 def editable_until(created_at: dt.datetime) -> dt.datetime:
     return created_at + dt.timedelta(minutes=settings.CHAT_EDIT_MINUTES)
 
 
-def reports_open() -> QuerySet[Report]:
-    """The admin's queue: open reports, oldest first, with the message and its group."""
+def staff_groups(user: Any) -> QuerySet[CommunityGroup]:
+    """The groups a member of staff moderates: all of them with the moderation permission
+    (the role 人事課（交流グループ）), else those they are named moderator of. Wagtail's roles
+    never set `is_staff`: it is not asked for."""
+    if not getattr(user, "is_authenticated", False):
+        return CommunityGroup.objects.none()
+    if user.has_perm(MODERATE_PERMISSION):
+        return CommunityGroup.objects.all()
+    return CommunityGroup.objects.filter(staff_moderators=user)
+
+
+def staff_may_read_log(user: Any) -> bool:
+    """The moderation log: HR with its view permission, and whoever moderates (their groups)."""
+    return bool(user.has_perm(LOG_PERMISSION)) or staff_groups(user).exists()
+
+
+def reports_open(*, user: Any) -> QuerySet[Report]:
+    """The admin's queue: open reports of the groups the user moderates, oldest first."""
     return (
-        Report.objects.filter(status=ReportStatus.OPEN)
+        Report.objects.filter(status=ReportStatus.OPEN, message__group__in=staff_groups(user))
         .select_related("message__group", "message__author", "reporter")
         .order_by("created_at")
     )
+
+
+def moderation_log(*, user: Any) -> QuerySet[ModerationLogEntry]:
+    """Moderation actions the user may read, newest first: all with the log's permission."""
+    entries = ModerationLogEntry.objects.select_related(
+        "group", "actor", "message__author", "membership__alumnus"
+    ).order_by("-at", "-pk")
+    if user.has_perm(LOG_PERMISSION):
+        return entries
+    return entries.filter(group__in=staff_groups(user))
 
 
 def alumnus_chat_export(*, alumnus: Alumnus) -> dict[str, Any]:

@@ -1,22 +1,24 @@
-"""Writes of community chat: joining, posting (idempotent), editing, reports, moderation, erasure,
-purge, and who may moderate."""
+"""Writes of community chat: joining, posting (idempotent), editing, reports, moderation and who
+may moderate, erasure, purge, and the push that tells members about new messages."""
 
 import datetime as dt
+import json
 import logging
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Min, Q, QuerySet
 from django.utils import timezone
 
 from cms.alumni.models import Alumnus
+from cms.alumni.normalise import has_invisible_characters
 from cms.analytics.models import ContentKind, SignalType
 from cms.analytics.services import signal_record
 
-from . import shared_cache
 from .errors import ChatError, Conflict, NotAllowed, NotFound, TooManyPosts
 from .models import (
     READING_STATUSES,
@@ -31,18 +33,23 @@ from .models import (
     Report,
     ReportStatus,
 )
+from .selectors import staff_groups
 
 logger = logging.getLogger(__name__)
-
-# Hiding a message is changing it: the role 人事課（交流グループ） has this permission.
-MODERATE_PERMISSION = "chat.change_message"
-LOG_PERMISSION = "chat.view_moderationlogentry"
+# Kept in a body: line ends, and the joiner inside emoji sequences (👨‍👩‍👧).
+_KEPT_INVISIBLE = frozenset("\n\u200d")
 
 
 def message_body_clean(body: str) -> str:
-    """The text as stored: line ends unified, outer blank space dropped; refused if empty,
-    too long or not valid Unicode text (a NUL or a lone surrogate)."""
-    text = body.replace("\r\n", "\n").replace("\r", "\n").strip()
+    """The text as stored: line ends unified, outer blank space dropped; refused if empty, too
+    long or not valid Unicode text (a NUL or a lone surrogate). The invisible characters names
+    refuse, bidi overrides and isolates among them (「請求書\u202egpj.exe」 shown as
+    「請求書exe.jpg」), are dropped."""
+    if any(ch == "\x00" or "\ud800" <= ch <= "\udfff" for ch in body):
+        raise ChatError("使えない文字が含まれています。", field="body")
+    text = body.replace("\r\n", "\n").replace("\r", "\n")
+    text = "".join(ch for ch in text if ch in _KEPT_INVISIBLE or not has_invisible_characters(ch))
+    text = text.strip()
     if not text:
         raise ChatError("メッセージを入力してください。", field="body")
     if len(text) > settings.CHAT_MESSAGE_MAX_CHARS:
@@ -50,8 +57,6 @@ def message_body_clean(body: str) -> str:
             f"メッセージは{settings.CHAT_MESSAGE_MAX_CHARS:,}文字以内で入力してください。",
             field="body",
         )
-    if any(ch == "\x00" or "\ud800" <= ch <= "\udfff" for ch in text):
-        raise ChatError("使えない文字が含まれています。", field="body")
     return text
 
 
@@ -73,6 +78,21 @@ def _membership(
     if membership is None:
         raise NotFound()
     return membership
+
+
+def _message(message_id: int) -> Message:
+    """A message that was not deleted, or 404."""
+    message = Message.objects.filter(pk=message_id, deleted_at__isnull=True).first()
+    if message is None:
+        raise NotFound()
+    return message
+
+
+def _first_pk(rows: QuerySet[Any]) -> int:
+    pk = rows.values_list("pk", flat=True).first()
+    if pk is None:
+        raise NotFound()
+    return int(pk)
 
 
 # --- membership -------------------------------------------------------------------------------
@@ -214,7 +234,7 @@ def _push_enqueue(*, group_id: int) -> None:
         # A task queued less than half the delay ago has not run yet and will see this message
         # too (it pushes up to the group's last message when it runs): one task per group and
         # half-delay, not one per message.
-        if shared_cache.push_batch_join(group_id=group_id, seconds=delay // 2):
+        if push_batch_join(group_id=group_id, seconds=delay // 2):
             return
         # Members reading the chat right now mark the message read within a poll or two.
         task = chat_push_task.using(run_after=timezone.now() + dt.timedelta(seconds=delay))
@@ -223,13 +243,30 @@ def _push_enqueue(*, group_id: int) -> None:
     except Exception:
         # The message is stored; a missing push must not turn the post into an error.
         logger.exception("chat push for group %s could not be queued", group_id)
-        shared_cache.push_batch_leave(group_id=group_id)
+        push_batch_leave(group_id=group_id)
+
+
+def push_batch_join(*, group_id: int, seconds: int) -> bool:
+    """True when a push task for the group was queued within `seconds` (this post rides along
+    with it); otherwise marks one as queued now. Django's cache is shared by every process
+    with Redis (REDIS_URL); when it fails, each post queues its own push (it only saves work)."""
+    try:
+        return seconds >= 1 and not cache.add(f"chat:push-queued:{group_id}", 1, timeout=seconds)
+    except Exception as error:
+        logger.warning("chat: push batching unavailable: %s", error)
+        return False
+
+
+def push_batch_leave(*, group_id: int) -> None:
+    """Queuing the push failed: the next post queues one."""
+    try:
+        cache.delete(f"chat:push-queued:{group_id}")
+    except Exception as error:
+        logger.warning("chat: push batching unavailable: %s", error)
 
 
 def _own_message(*, message_id: int, alumnus: Alumnus) -> Message:
-    message = Message.objects.filter(pk=message_id, deleted_at__isnull=True).first()
-    if message is None:
-        raise NotFound()
+    message = _message(message_id)
     membership = _membership(group_id=message.group_id, alumnus=alumnus)
     if message.author_id != alumnus.pk:
         raise NotAllowed("ご自分のメッセージだけを変更できます。")
@@ -268,9 +305,7 @@ def message_delete(*, message_id: int, alumnus: Alumnus) -> None:
 
 def message_report(*, message_id: int, alumnus: Alumnus, reason: str) -> tuple[Report, bool]:
     """Report someone else's message to the moderators; once per person and message."""
-    message = Message.objects.filter(pk=message_id, deleted_at__isnull=True).first()
-    if message is None:
-        raise NotFound()
+    message = _message(message_id)
     _membership(group_id=message.group_id, alumnus=alumnus)
     if message.author_id == alumnus.pk:
         raise ChatError("ご自分のメッセージは通報できません。")
@@ -288,121 +323,95 @@ def message_report(*, message_id: int, alumnus: Alumnus, reason: str) -> tuple[R
 
 @dataclass(frozen=True)
 class Moderator:
-    """Who acts: a staff user in the admin, or an alumnus appointed moderator of the group."""
+    """Who acts: a member of staff, or an alumnus appointed moderator of the group."""
 
     user: Any
     label: str
     by_staff: bool
 
 
-def staff_may_moderate(user: Any, group: CommunityGroup | None = None) -> bool:
-    """HR with the moderation permission, or a member of staff named moderator of the group
-    (of any group, without one). Wagtail's roles never set `is_staff`: it is not asked for."""
-    if not getattr(user, "is_authenticated", False):
-        return False
-    if user.has_perm(MODERATE_PERMISSION):
-        return True
-    if group is not None:
-        return bool(group.staff_moderators.filter(pk=user.pk).exists())
-    return bool(user.moderated_community_groups.exists())
-
-
-def staff_may_read_log(user: Any) -> bool:
-    """The moderation log: HR with its view permission, and whoever may moderate (their groups)."""
-    if not getattr(user, "is_authenticated", False):
-        return False
-    return bool(user.has_perm(LOG_PERMISSION)) or staff_may_moderate(user)
-
-
-def moderator_for_staff(*, user: Any, group: CommunityGroup | None = None) -> Moderator:
-    """A member of staff as moderator (of `group`, when given: refused if they may not)."""
-    if group is not None and not staff_may_moderate(user, group):
+def moderator_for(*, user: Any, group_id: int) -> Moderator:
+    """Who may moderate the group: HR with the permission and staff named for it (`staff_groups`);
+    an alumnus who is its active moderator. Non-members get 404, everyone else 403."""
+    if staff_groups(user).filter(pk=group_id).exists():
+        return Moderator(user=user, label=f"人事課: {user.get_username()}", by_staff=True)
+    alumnus = getattr(user, "alumnus", None) if user.is_authenticated else None
+    if alumnus is None:
         raise NotAllowed("この操作は許可されていません。")
-    return Moderator(user=user, label=f"人事課: {user.get_username()}", by_staff=True)
-
-
-def moderator_for_alumnus(*, group_id: int, alumnus: Alumnus) -> Moderator:
-    """The alumnus as moderator of this group; 404 for non-members, 403 for other members."""
     membership = _membership(group_id=group_id, alumnus=alumnus)
     if not membership.is_moderator:
         raise NotAllowed("モデレーターだけが行える操作です。")
-    label = f"モデレーター（メンバー #{membership.pk}）"
-    return Moderator(user=alumnus.user, label=label, by_staff=False)
+    return Moderator(user=user, label=f"モデレーター（メンバー #{membership.pk}）", by_staff=False)
 
 
-def _log(
-    moderator: Moderator,
-    action: str,
-    *,
-    message: Message | None = None,
-    membership: Membership | None = None,
-    note: str = "",
-) -> None:
-    subject = message or membership
-    assert subject is not None
-    ModerationLogEntry.objects.create(
-        group_id=subject.group_id,
-        action=action,
-        actor=moderator.user,
-        actor_label=moderator.label[:150],
-        message=message,
-        membership=membership,
-        note=note[:500],
-    )
+def _moderate[S: (Message, Membership)](
+    moderator: Moderator, action: str, subject: S, note: str = "", **changes: Any
+) -> S:
+    """Every moderation action: its changes and its log entry, together. A changed message is a
+    change members see: it takes the group's next version."""
+    with transaction.atomic():
+        if isinstance(subject, Message) and changes:
+            changes["revision"] = _group_bump(group_id=subject.group_id)
+        for name, value in changes.items():
+            setattr(subject, name, value)
+        subject.save(update_fields=list(changes))
+        ModerationLogEntry.objects.create(
+            group_id=subject.group_id,
+            action=action,
+            actor=moderator.user,
+            actor_label=moderator.label[:150],
+            message=subject if isinstance(subject, Message) else None,
+            membership=subject if isinstance(subject, Membership) else None,
+            note=note[:500],
+        )
+    return subject
 
 
-def message_hide(*, message: Message, moderator: Moderator, note: str = "") -> Message:
+def message_hide(*, message_id: int, user: Any, note: str = "") -> Message:
     """Hide a message: its text is no longer served to anyone; open reports are closed. A
     deleted message has nothing left to hide (404)."""
-    if message.deleted_at is not None:
-        raise NotFound()
+    message = _message(message_id)
+    moderator = moderator_for(user=user, group_id=message.group_id)
     if message.hidden_at is not None:
         return message
-    now = timezone.now()
     with transaction.atomic():
-        message.revision = _group_bump(group_id=message.group_id)
-        message.hidden_at = now
-        message.save(update_fields=["hidden_at", "revision"])
+        _moderate(moderator, ModerationAction.HIDE, message, note, hidden_at=timezone.now())
         message.reports.filter(status=ReportStatus.OPEN).update(
-            status=ReportStatus.ACTIONED, resolved_at=now
+            status=ReportStatus.ACTIONED, resolved_at=message.hidden_at
         )
-        _log(moderator, ModerationAction.HIDE, message=message, note=note)
     return message
 
 
-def message_unhide(*, message: Message, moderator: Moderator) -> Message:
+def message_unhide(*, message_id: int, user: Any) -> Message:
+    message = _message(message_id)
+    moderator = moderator_for(user=user, group_id=message.group_id)
     if message.hidden_at is None:
         return message
-    with transaction.atomic():
-        message.revision = _group_bump(group_id=message.group_id)
-        message.hidden_at = None
-        message.save(update_fields=["hidden_at", "revision"])
-        _log(moderator, ModerationAction.UNHIDE, message=message)
-    return message
+    return _moderate(moderator, ModerationAction.UNHIDE, message, hidden_at=None)
 
 
-def report_dismiss(*, report: Report, moderator: Moderator) -> None:
+def report_dismiss(*, message_id: int, user: Any) -> None:
+    """The reports of a message need no action (問題なし)."""
+    message = _message(message_id)
+    moderator = moderator_for(user=user, group_id=message.group_id)
     with transaction.atomic():
-        Report.objects.filter(message=report.message, status=ReportStatus.OPEN).update(
+        message.reports.filter(status=ReportStatus.OPEN).update(
             status=ReportStatus.DISMISSED, resolved_at=timezone.now()
         )
-        _log(moderator, ModerationAction.DISMISS, message=report.message)
+        _moderate(moderator, ModerationAction.DISMISS, message)
 
 
-def _membership_moderate(
-    *, membership: Membership, moderator: Moderator, action: str, **changes: Any
-) -> Membership:
-    """The shape of every action on a membership: the changes and their log entry, together."""
-    with transaction.atomic():
-        for name, value in changes.items():
-            setattr(membership, name, value)
-        membership.save(update_fields=list(changes))
-        _log(moderator, action, membership=membership)
-    return membership
+def _member(*, group_id: int, member_id: int, user: Any) -> tuple[Membership, Moderator]:
+    moderator = moderator_for(user=user, group_id=group_id)
+    membership = (
+        Membership.objects.select_related("alumnus").filter(pk=member_id, group_id=group_id).first()
+    )
+    if membership is None:
+        raise NotFound()
+    return membership, moderator
 
 
-def member_suspend(*, membership: Membership, moderator: Moderator) -> Membership:
-    """Stop a member posting in the group (they still read it); only staff suspend moderators."""
+def _suspend(membership: Membership, moderator: Moderator) -> Membership:
     if membership.status not in READING_STATUSES:
         raise NotFound()
     if membership.alumnus.user_id == moderator.user.pk:
@@ -411,61 +420,63 @@ def member_suspend(*, membership: Membership, moderator: Moderator) -> Membershi
         raise NotAllowed("モデレーターの停止は人事課が行います。")
     if membership.status == MembershipStatus.SUSPENDED:
         return membership
-    return _membership_moderate(
-        membership=membership,
-        moderator=moderator,
-        action=ModerationAction.SUSPEND,
+    return _moderate(
+        moderator,
+        ModerationAction.SUSPEND,
+        membership,
         status=MembershipStatus.SUSPENDED,
         role=MembershipRole.MEMBER,
         suspended_at=timezone.now(),
     )
 
 
-def member_suspend_and_hide(*, message: Message, moderator: Moderator) -> None:
+def member_suspend(*, group_id: int, member_id: int, user: Any) -> Membership:
+    """Stop a member posting in the group (they still read it); only staff suspend moderators."""
+    return _suspend(*_member(group_id=group_id, member_id=member_id, user=user))
+
+
+def member_suspend_and_hide(*, message_id: int, user: Any) -> None:
     """Suspend a message's author in its group and hide the message: both or neither."""
+    message = _message(message_id)
     author = Membership.objects.filter(group_id=message.group_id, alumnus_id=message.author_id or 0)
-    if not author.exists():
-        raise NotFound()
     with transaction.atomic():
-        member_suspend(membership=author.get(), moderator=moderator)
-        message_hide(message=message, moderator=moderator)
+        message_hide(message_id=message_id, user=user)
+        _suspend(*_member(group_id=message.group_id, member_id=_first_pk(author), user=user))
 
 
-def member_reinstate(*, membership: Membership, moderator: Moderator) -> Membership:
+def member_reinstate(*, group_id: int, member_id: int, user: Any) -> Membership:
+    membership, moderator = _member(group_id=group_id, member_id=member_id, user=user)
     if membership.suspended_at is None:
         return membership
-    status = membership.status
-    return _membership_moderate(
-        membership=membership,
-        moderator=moderator,
-        action=ModerationAction.REINSTATE,
-        status=MembershipStatus.ACTIVE if status == MembershipStatus.SUSPENDED else status,
+    was = membership.status
+    return _moderate(
+        moderator,
+        ModerationAction.REINSTATE,
+        membership,
+        status=MembershipStatus.ACTIVE if was == MembershipStatus.SUSPENDED else was,
         suspended_at=None,
     )
 
 
-def member_approve(*, membership: Membership, moderator: Moderator) -> Membership:
+def member_approve(*, group_id: int, member_id: int, user: Any) -> Membership:
+    membership, moderator = _member(group_id=group_id, member_id=member_id, user=user)
     if membership.status != MembershipStatus.PENDING:
         raise ChatError("承認待ちのメンバーではありません。")
-    return _membership_moderate(
-        membership=membership,
-        moderator=moderator,
-        action=ModerationAction.APPROVE,
+    return _moderate(
+        moderator,
+        ModerationAction.APPROVE,
+        membership,
         status=MembershipStatus.ACTIVE,
         joined_at=timezone.now(),
     )
 
 
-def member_appoint_moderator(*, membership: Membership, moderator: Moderator) -> Membership:
+def member_appoint_moderator(*, group_id: int, member_id: int, user: Any) -> Membership:
     """HR appoints an active member as a moderator of the group."""
+    membership, moderator = _member(group_id=group_id, member_id=member_id, user=user)
     if membership.status != MembershipStatus.ACTIVE:
         raise ChatError("参加中のメンバーだけをモデレーターにできます。")
-    return _membership_moderate(
-        membership=membership,
-        moderator=moderator,
-        action=ModerationAction.APPOINT,
-        role=MembershipRole.MODERATOR,
-    )
+    return _moderate(moderator, ModerationAction.APPOINT, membership, role=MembershipRole.MODERATOR)
 
 
 # --- personal data ----------------------------------------------------------------------------
@@ -530,6 +541,18 @@ def chat_push_payload(*, group: CommunityGroup) -> dict[str, object]:
     }
 
 
+def _waiting(group: CommunityGroup) -> QuerySet[Membership]:
+    """Members with unread messages who accept pushes of the group."""
+    return Membership.objects.filter(
+        group=group,
+        status__in=READING_STATUSES,
+        muted=False,
+        last_read_message_id__lt=group.last_message_id,
+        alumnus__status="active",
+        alumnus__consent_push=True,
+    )
+
+
 def chat_push_new_messages(*, group_id: int) -> ChatPushReport:
     """Tell members with unread messages of a group, on their devices, that there is news.
 
@@ -537,8 +560,6 @@ def chat_push_new_messages(*, group_id: int) -> ChatPushReport:
     messages newer than the last push, never to the muted, never without push consent. Members
     still inside the interval are reported in `next_run_at` (the task runs again then).
     """
-    from django.db.models import Min, Q
-
     from cms.push.models import PushSubscription
     from cms.push.services import PushNotConfigured, send_options
 
@@ -553,15 +574,10 @@ def chat_push_new_messages(*, group_id: int) -> ChatPushReport:
         return report
     now = timezone.now()
     interval = dt.timedelta(seconds=settings.CHAT_PUSH_MIN_INTERVAL_SECONDS)
-    waiting = Membership.objects.filter(
-        group=group,
-        status__in=READING_STATUSES,
-        muted=False,
-        last_read_message_id__lt=group.last_message_id,
+    waiting = _waiting(group).filter(
         last_pushed_message_id__lt=group.last_message_id,
-        alumnus__status="active",
-        alumnus__consent_push=True,
-    ).filter(alumnus__in=PushSubscription.objects.values("alumnus_id"))
+        alumnus__in=PushSubscription.objects.values("alumnus_id"),
+    )
     due = Q(last_pushed_at__isnull=True) | Q(last_pushed_at__lte=now - interval)
     later = waiting.exclude(due).aggregate(first=Min("last_pushed_at"))["first"]
     if later is not None:
@@ -572,11 +588,7 @@ def chat_push_new_messages(*, group_id: int) -> ChatPushReport:
         due, last_pushed_message_id__lt=group.last_message_id
     ).update(push_claim=token, last_pushed_at=now, last_pushed_message_id=group.last_message_id)
     claimed = Membership.objects.filter(push_claim=token)
-    subscriptions = list(
-        PushSubscription.objects.filter(alumnus_id__in=claimed.values("alumnus_id")).values_list(
-            "pk", "endpoint", "p256dh", "auth"
-        )
-    )
+    subscriptions = PushSubscription.objects.filter(alumnus_id__in=claimed.values("alumnus_id"))
     report.members = claimed.count()
     try:
         _chat_push_send(group=group, subscriptions=subscriptions, attempts={}, report=report)
@@ -597,20 +609,9 @@ def chat_push_retry(*, group_id: int, retry: list[tuple[int, int]]) -> ChatPushR
     if group is None or not retry:
         return report
     attempts = dict(retry)
-    still_waiting = Membership.objects.filter(
-        group=group,
-        status__in=READING_STATUSES,
-        muted=False,
-        last_read_message_id__lt=group.last_message_id,
-        alumnus__status="active",
-        alumnus__consent_push=True,
-    ).values("alumnus_id")
-    subscriptions = list(
-        PushSubscription.objects.filter(
-            pk__in=list(attempts), alumnus_id__in=still_waiting
-        ).values_list("pk", "endpoint", "p256dh", "auth")
+    subscriptions = PushSubscription.objects.filter(
+        pk__in=list(attempts), alumnus_id__in=_waiting(group).values("alumnus_id")
     )
-    report.members = len({pk for pk, *_ in subscriptions})
     try:
         _chat_push_send(group=group, subscriptions=subscriptions, attempts=attempts, report=report)
     except PushNotConfigured:
@@ -621,12 +622,10 @@ def chat_push_retry(*, group_id: int, retry: list[tuple[int, int]]) -> ChatPushR
 def _chat_push_send(
     *,
     group: CommunityGroup,
-    subscriptions: list[tuple[int, str, str, str]],
+    subscriptions: QuerySet[Any],
     attempts: dict[int, int],
     report: ChatPushReport,
 ) -> None:
-    import json
-
     from cms.push.sender import PushMessage
     from cms.push.services import push_send_retrying
 
@@ -635,8 +634,11 @@ def _chat_push_send(
     ).encode()
     messages = [
         PushMessage(pk, endpoint, p256dh, auth, payload, payload)
-        for pk, endpoint, p256dh, auth in subscriptions
+        for pk, endpoint, p256dh, auth in subscriptions.values_list(
+            "pk", "endpoint", "p256dh", "auth"
+        )
     ]
+    report.members = report.members or len(messages)
     if not messages:
         return
     outcome = push_send_retrying(messages=messages, attempts=attempts)

@@ -1,5 +1,6 @@
 """Community chat in the Wagtail admin: groups (snippets), the reports queue, members, log."""
 
+from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest
@@ -12,7 +13,7 @@ from wagtail.admin.ui.tables import Column
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
-from . import admin_views, services
+from . import admin_views, selectors
 from .models import CommunityGroup
 
 
@@ -41,19 +42,15 @@ class CommunityGroupViewSet(SnippetViewSet):
 register_snippet(CommunityGroupViewSet)
 
 
-class ModeratorMenuItem(MenuItem):
+class ShownMenuItem(MenuItem):
+    """A menu item shown to whom `shown(user)` says."""
+
+    def __init__(self, *args: Any, shown: Callable[[Any], bool], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.shown = shown
+
     def is_shown(self, request: HttpRequest) -> bool:
-        return services.staff_may_moderate(request.user)
-
-
-class ModerationLogMenuItem(MenuItem):
-    def is_shown(self, request: HttpRequest) -> bool:
-        return services.staff_may_read_log(request.user)
-
-
-class GroupsMenuItem(MenuItem):
-    def is_shown(self, request: HttpRequest) -> bool:
-        return bool(request.user.has_perm("chat.view_communitygroup"))
+        return self.shown(request.user)
 
 
 @hooks.register("register_admin_menu_item")
@@ -62,18 +59,26 @@ def menu_community() -> MenuItem:
         "グループでの交流",
         Menu(
             items=[
-                GroupsMenuItem(
+                ShownMenuItem(
                     "交流グループ",
                     reverse("wagtailsnippets_chat_communitygroup:list"),
                     icon_name="group",
                     order=1,
+                    shown=lambda user: user.has_perm("chat.view_communitygroup"),
                 ),
-                ModeratorMenuItem("通報", reverse("chat_reports"), icon_name="warning", order=2),
-                ModerationLogMenuItem(
+                ShownMenuItem(
+                    "通報",
+                    reverse("chat_reports"),
+                    icon_name="warning",
+                    order=2,
+                    shown=lambda user: selectors.staff_groups(user).exists(),
+                ),
+                ShownMenuItem(
                     "モデレーションの記録",
                     reverse("chat_moderation_log"),
                     icon_name="list-ul",
                     order=3,
+                    shown=selectors.staff_may_read_log,
                 ),
             ]
         ),

@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from cms.groups.chat import services
-from cms.groups.chat.errors import NotAllowed, NotFound
+from cms.groups.chat.errors import ChatError, NotAllowed, NotFound
 from cms.groups.chat.models import (
     CommunityGroup,
     Membership,
@@ -29,71 +29,77 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def staff(django_user_model: Any, group: CommunityGroup) -> services.Moderator:
-    user = django_user_model.objects.create_user(username="hr", is_superuser=True)
-    return services.moderator_for_staff(user=user, group=group)
+def hr(django_user_model: Any) -> Any:
+    return django_user_model.objects.create_user(username="hr", is_superuser=True)
 
 
-def test_a_deleted_message_cannot_be_hidden_by_anyone(
-    group: CommunityGroup, staff: services.Moderator
-) -> None:
+def test_a_deleted_message_cannot_be_hidden_by_anyone(group: CommunityGroup, hr: Any) -> None:
     message = post(group, member_of(group).alumnus, "消される")
     Message.objects.filter(pk=message.pk).update(deleted_at=timezone.now())
-    message.refresh_from_db()
     with pytest.raises(NotFound):
-        services.message_hide(message=message, moderator=staff)
+        services.message_hide(message_id=message.pk, user=hr)
     assert not ModerationLogEntry.objects.exists()
 
 
-def test_suspend_and_hide_happen_together_or_not_at_all(
-    group: CommunityGroup, staff: services.Moderator
-) -> None:
-    author = member_of(group)
-    message = post(group, author.alumnus, "違反")
-    Message.objects.filter(pk=message.pk).update(deleted_at=timezone.now())
-    message.refresh_from_db()
+def test_suspend_and_hide_happen_together_or_not_at_all(group: CommunityGroup, hr: Any) -> None:
+    acting = member_of(group, role=MembershipRole.MODERATOR)
+    other_moderator = member_of(group, role=MembershipRole.MODERATOR)
+    message = post(group, other_moderator.alumnus, "違反")
 
-    with pytest.raises(NotFound):  # the hide fails: the suspension is rolled back with it
-        services.member_suspend_and_hide(message=message, moderator=staff)
+    with pytest.raises(NotAllowed):  # the suspension is refused: the hide is rolled back with it
+        services.member_suspend_and_hide(message_id=message.pk, user=acting.alumnus.user)
 
-    assert Membership.objects.get(pk=author.pk).status == MembershipStatus.ACTIVE
-    fresh = post(group, author.alumnus, "もう一度")
-    services.member_suspend_and_hide(message=fresh, moderator=staff)
-    assert Membership.objects.get(pk=author.pk).status == MembershipStatus.SUSPENDED
-    assert Message.objects.get(pk=fresh.pk).hidden_at is not None
+    assert Message.objects.get(pk=message.pk).hidden_at is None
+    assert not ModerationLogEntry.objects.exists()
+    services.member_suspend_and_hide(message_id=message.pk, user=hr)
+    assert Membership.objects.get(pk=other_moderator.pk).status == MembershipStatus.SUSPENDED
+    assert Message.objects.get(pk=message.pk).hidden_at is not None
 
 
-def test_only_staff_may_moderate_a_group_they_are_not_named_for(
+def test_only_staff_named_for_a_group_or_with_the_permission_may_moderate_it(
     django_user_model: Any, group: CommunityGroup
 ) -> None:
     clerk = django_user_model.objects.create_user(username="clerk")
     with pytest.raises(NotAllowed):
-        services.moderator_for_staff(user=clerk, group=group)
+        services.moderator_for(user=clerk, group_id=group.pk)
     group.staff_moderators.add(clerk)
-    assert services.moderator_for_staff(user=clerk, group=group).by_staff
+    assert services.moderator_for(user=clerk, group_id=group.pk).by_staff
+
+
+def test_an_alumnus_moderates_only_as_an_active_moderator_of_the_group(
+    group: CommunityGroup,
+) -> None:
+    outsider = member_of(CommunityGroupFactory()).alumnus
+    with pytest.raises(NotFound):
+        services.moderator_for(user=outsider.user, group_id=group.pk)
+    with pytest.raises(NotAllowed):
+        services.moderator_for(user=member_of(group).alumnus.user, group_id=group.pk)
+    moderator = member_of(group, role=MembershipRole.MODERATOR)
+    assert not services.moderator_for(user=moderator.alumnus.user, group_id=group.pk).by_staff
 
 
 def test_an_alumnus_moderator_cannot_suspend_another_moderator(group: CommunityGroup) -> None:
     moderator = member_of(group, role=MembershipRole.MODERATOR)
     other = member_of(group, role=MembershipRole.MODERATOR)
-    acting = services.moderator_for_alumnus(group_id=group.pk, alumnus=moderator.alumnus)
     with pytest.raises(NotAllowed):
-        services.member_suspend(membership=other, moderator=acting)
+        services.member_suspend(group_id=group.pk, member_id=other.pk, user=moderator.alumnus.user)
+    assert Membership.objects.get(pk=other.pk).status == MembershipStatus.ACTIVE
 
 
 def test_each_membership_action_changes_the_member_and_logs_it_once(
-    group: CommunityGroup, staff: services.Moderator
+    group: CommunityGroup, hr: Any
 ) -> None:
     pending = MembershipFactory(group=group, status=MembershipStatus.PENDING)
-    services.member_approve(membership=pending, moderator=staff)
-    services.member_appoint_moderator(membership=pending, moderator=staff)
-    services.member_suspend(membership=pending, moderator=staff)
+    member = {"group_id": group.pk, "member_id": pending.pk, "user": hr}
+    services.member_approve(**member)
+    services.member_appoint_moderator(**member)
+    services.member_suspend(**member)
     after_suspension = Membership.objects.get(pk=pending.pk)
     assert (after_suspension.status, after_suspension.role) == (
         MembershipStatus.SUSPENDED,
         MembershipRole.MEMBER,
     )
-    services.member_reinstate(membership=pending, moderator=staff)
+    services.member_reinstate(**member)
 
     reinstated = Membership.objects.get(pk=pending.pk)
     assert (reinstated.status, reinstated.suspended_at) == (MembershipStatus.ACTIVE, None)
@@ -110,6 +116,13 @@ def test_each_membership_action_changes_the_member_and_logs_it_once(
             ModerationAction.REINSTATE,
         )
     ]
+
+
+def test_a_body_loses_bidi_overrides_and_isolates_but_keeps_lines_and_emoji() -> None:
+    spoof = "請求書\u202egpj.exe と \u2066隔離\u2069\n2行目 👨\u200d👩\u200d👧"
+    assert services.message_body_clean(spoof) == "請求書gpj.exe と 隔離\n2行目 👨\u200d👩\u200d👧"
+    with pytest.raises(ChatError):
+        services.message_body_clean("\u202e\u2067")  # nothing left to post
 
 
 def test_account_deletion_calls_the_erasure(group: CommunityGroup) -> None:

@@ -5,15 +5,14 @@ and the HR editor's right to edit groups and read the delivery monitor. Running 
 changes nothing.
 """
 
-import datetime as dt
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from cms.alumni.models import Alumnus, AlumnusStatus, RegistrationChannel
+from cms.alumni.demo import DemoPerson, demo_alumni_register
+from cms.alumni.models import Alumnus
 from cms.groups.models import AudienceGroup
 from cms.push.services import vapid_key_create
 from cms.staff_roles import DELIVERY_HR, role_grant
@@ -32,12 +31,48 @@ GROUPS = (
     },
 )
 # Fictitious people (example.jp addresses); mail of the demo goes to var/mail/.
-ALUMNI = (
-    ("demo-alumnus-1", "宮城", "一郎", "みやぎ", "いちろう", "土木部 道路課", "仙台市"),
-    ("demo-alumnus-2", "青葉", "花子", "あおば", "はなこ", "土木部 河川課", "石巻市"),
-    ("demo-alumnus-3", "泉", "健", "いずみ", "けん", "保健福祉部", "仙台市"),
-    ("demo-alumnus-4", "名取", "さくら", "なとり", "さくら", "総務部 人事課", "東京都"),
-)
+ALUMNI = [
+    DemoPerson(
+        "DP001",
+        "宮城",
+        "一郎",
+        "みやぎ",
+        "いちろう",
+        "土木部 道路課",
+        "demo-alumnus-1@example.jp",
+        current_region="仙台市",
+    ),
+    DemoPerson(
+        "DP002",
+        "青葉",
+        "花子",
+        "あおば",
+        "はなこ",
+        "土木部 河川課",
+        "demo-alumnus-2@example.jp",
+        current_region="石巻市",
+    ),
+    DemoPerson(
+        "DP003",
+        "泉",
+        "健",
+        "いずみ",
+        "けん",
+        "保健福祉部",
+        "demo-alumnus-3@example.jp",
+        current_region="仙台市",
+    ),
+    DemoPerson(
+        "DP004",
+        "名取",
+        "さくら",
+        "なとり",
+        "さくら",
+        "総務部 人事課",
+        "demo-alumnus-4@example.jp",
+        current_region="東京都",
+    ),
+]
 
 
 class Command(BaseCommand):
@@ -47,7 +82,8 @@ class Command(BaseCommand):
         key, key_made = vapid_key_create()
         with transaction.atomic():
             groups_made = sum(self._group(spec) for spec in GROUPS)
-            alumni_made = sum(self._alumnus(*row) for row in ALUMNI)
+            registered = Alumnus.objects.filter(email__in=[p.email for p in ALUMNI]).count()
+            alumni_made = len(demo_alumni_register(ALUMNI)) - registered
             editor = self._editor_permissions()
         self.stdout.write(
             f"VAPID 鍵: {'作成しました' if key_made else '作成済み'}（公開鍵 {key.public_key[:16]}…）"
@@ -69,41 +105,6 @@ class Command(BaseCommand):
         fields = {k: v for k, v in spec.items() if k != "name"}
         _group, made = AudienceGroup.objects.get_or_create(name=spec["name"], defaults=fields)
         return made
-
-    def _alumnus(
-        self,
-        username: str,
-        family: str,
-        given: str,
-        family_kana: str,
-        given_kana: str,
-        department: str,
-        region: str,
-    ) -> bool:
-        email = f"{username}@example.jp"
-        if Alumnus.objects.filter(email=email).exists():
-            return False
-        user, _ = get_user_model().objects.get_or_create(username=username)
-        user.set_unusable_password()
-        user.save()
-        Alumnus.objects.create(
-            user=user,
-            family_name=family,
-            given_name=given,
-            family_name_kana=family_kana,
-            given_name_kana=given_kana,
-            email=email,
-            birth_date=dt.date(1980, 4, 1),
-            former_department=department,
-            retired_on=dt.date(2023, 3, 31),
-            current_region=region,
-            status=AlumnusStatus.ACTIVE,
-            channel=RegistrationChannel.EMAIL,
-            consent_email=True,
-            consent_push=True,
-            privacy_notice_version=settings.ALUMNI_PRIVACY_NOTICE_VERSION,
-        )
-        return True
 
     def _editor_permissions(self) -> bool:
         """The demo's HR editor gets HR's delivery role; False when that user is absent."""

@@ -1,24 +1,21 @@
 """`manage.py load_demo_chat`: two demo alumni and one community group to chat in (idempotent)."""
 
-import datetime as dt
 import uuid
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
-from django.utils import timezone
 
-from cms.alumni.models import Alumnus, AlumnusStatus, RegistrationChannel
+from cms.alumni.demo import DemoPerson, demo_alumni_register
 from cms.groups.chat.models import CommunityGroup, JoinPolicy
 from cms.groups.chat.services import membership_join, message_post
 from cms.staff_roles import CHAT_HR, role_grant
 
-DEMO_ALUMNI = (
-    ("sato@alumni.example.jp", "佐藤", "花子", "さとう", "はなこ", "保健福祉部"),
-    ("suzuki@alumni.example.jp", "鈴木", "一郎", "すずき", "いちろう", "土木部"),
-)
+DEMO_ALUMNI = [
+    DemoPerson("DC001", "佐藤", "花子", "さとう", "はなこ", "保健福祉部", "sato@alumni.example.jp"),
+    DemoPerson("DC002", "鈴木", "一郎", "すずき", "いちろう", "土木部", "suzuki@alumni.example.jp"),
+]
 GROUP_NAME = "アルムナイ交流広場"
 HOUSE_RULES = (
     "・お互いを尊重し、丁寧な言葉で話しましょう。\n"
@@ -48,31 +45,8 @@ class Command(BaseCommand):
                 group.staff_moderators.add(moderator)
             for user in User.objects.filter(username__in=["hr-editor", "moderator"]):
                 role_grant(user, CHAT_HR)
-            alumni = []
-            for email, family, given, family_kana, given_kana, department in DEMO_ALUMNI:
-                alumnus = Alumnus.objects.filter(email=email).first()
-                if alumnus is None:
-                    user = User.objects.create_user(username=f"alumnus-{uuid.uuid4().hex}")
-                    user.set_unusable_password()
-                    user.save()
-                    alumnus = Alumnus.objects.create(
-                        user=user,
-                        family_name=family,
-                        given_name=given,
-                        family_name_kana=family_kana,
-                        given_name_kana=given_kana,
-                        email=email,
-                        birth_date=dt.date(1980, 4, 1),
-                        former_department=department,
-                        retired_on=dt.date(2023, 3, 31),
-                        status=AlumnusStatus.ACTIVE,
-                        channel=RegistrationChannel.EMAIL,
-                        consent_email=True,
-                        consent_push=True,
-                        privacy_notice_version=settings.ALUMNI_PRIVACY_NOTICE_VERSION,
-                        approved_at=timezone.now(),
-                    )
-                alumni.append(alumnus)
+            alumni = demo_alumni_register(DEMO_ALUMNI)
+            for alumnus in alumni:
                 membership_join(group_id=group.pk, alumnus=alumnus, accept_rules=True)
             if created:
                 message_post(
@@ -82,8 +56,8 @@ class Command(BaseCommand):
                     client_id=uuid.uuid4(),
                 )
         self.stdout.write(f"交流グループ: {GROUP_NAME}（{'作成' if created else '既存'}）")
-        for email, *_ in DEMO_ALUMNI:
-            self.stdout.write(f"デモ用アルムナイ: {email}")
+        for person in DEMO_ALUMNI:
+            self.stdout.write(f"デモ用アルムナイ: {person.email}")
         self.stdout.write(
             "  二人で話すには: 通常のウィンドウとシークレットウィンドウ（または別のブラウザ）で"
             " /app/login/ を開き、それぞれのアドレスでログイン（確認コードは /admin/dev/mail/ ）"

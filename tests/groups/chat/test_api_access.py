@@ -176,3 +176,35 @@ def test_moderator_sees_a_hidden_message_without_its_text(scene: Scene) -> None:
         "ほかの人の投稿"
         not in client.get(f"/api/v1/groups/{scene.group.pk}/messages").content.decode()
     )
+
+
+BIG = 2**64  # beyond what the database stores
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("get", f"/api/v1/groups/{BIG}/messages"),
+        ("post", f"/api/v1/groups/{BIG}/messages"),
+        ("post", f"/api/v1/groups/{BIG}/join"),
+        ("post", f"/api/v1/groups/{BIG}/leave"),
+        ("patch", f"/api/v1/groups/{BIG}/membership"),
+        ("post", f"/api/v1/groups/{{group}}/members/{BIG}/suspend"),
+        ("patch", f"/api/v1/messages/{BIG}"),
+        ("delete", f"/api/v1/messages/{BIG}"),
+        ("post", f"/api/v1/messages/{BIG}/report"),
+        ("post", f"/api/v1/messages/{BIG}/hide"),
+    ],
+)
+def test_ids_beyond_64_bits_are_a_json_404(scene: Scene, method: str, path: str) -> None:
+    client = client_as("moderator", scene.group)
+    body = {"body": "x", "client_id": str(uuid.uuid4()), "muted": True, "accept_rules": True}
+    response = getattr(client, method)(path.format(group=scene.group.pk), body, format="json")
+    assert (response.status_code, response.json()) == (404, {"detail": "見つかりませんでした。"})
+
+
+def test_cursors_beyond_64_bits_are_a_json_400(scene: Scene) -> None:
+    client = client_as("member", scene.group)
+    response = client.get(f"/api/v1/groups/{scene.group.pk}/messages?after={BIG}")
+    assert response.status_code == 400
+    assert "after" in response.json()["errors"]

@@ -56,7 +56,7 @@ def in_a_fresh_process(dist: Path) -> dict[str, object]:
         "PWA_DIST_DIR": str(dist),
     }
     done = subprocess.run(
-        [sys.executable, "-m", "tests.build.counted"],
+        [sys.executable, "-m", "tests.pwa_build.counted"],
         cwd=ROOT,
         env=env,
         capture_output=True,

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from cms.alumni.models import Alumnus
-from cms.groups.chat import shared_cache
+from cms.groups.chat import services
 from cms.groups.chat.models import CommunityGroup
 from tests.groups.chat.factories import member_of, post
 
@@ -95,25 +95,36 @@ def test_posts_within_half_the_push_delay_share_one_push_task(
     _use_redis(settings, redis_url)
     _three_posts(group, me, django_capture_on_commit_callbacks)
     assert _push_tasks() == 1
-    shared_cache.push_batch_leave(group_id=group.pk)  # as when half the delay has passed
+    services.push_batch_leave(group_id=group.pk)  # as when half the delay has passed
     with django_capture_on_commit_callbacks(execute=True):
         post(group, me, "しばらくして")
     assert _push_tasks() == 2
 
 
-@pytest.mark.parametrize("redis", ["none", "down"])
 def test_without_a_working_redis_every_post_queues_its_push(
-    redis: str,
     settings: Any,
     deferred_tasks: None,
     group: CommunityGroup,
     me: Alumnus,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
-    if redis == "down":
-        _use_redis(settings, f"redis://127.0.0.1:{_free_port()}/0")  # nothing listens there
+    _use_redis(settings, f"redis://127.0.0.1:{_free_port()}/0")  # nothing listens there
     _three_posts(group, me, django_capture_on_commit_callbacks)
     assert _push_tasks() == 3
+
+
+def test_without_redis_one_process_batches_its_own_posts(
+    settings: Any,
+    deferred_tasks: None,
+    group: CommunityGroup,
+    me: Alumnus,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from django.core.cache import cache
+
+    cache.clear()  # the process's own memory (no REDIS_URL)
+    _three_posts(group, me, django_capture_on_commit_callbacks)
+    assert _push_tasks() == 1
 
 
 def test_with_sessions_in_redis_signing_out_everywhere_stops_the_poll_at_once(

@@ -1,5 +1,5 @@
 """A build that counts what it renders and which notices it reads in full: run in this process or
-as a fresh one (`python -m tests.build.counted`, printing its figures as JSON)."""
+as a fresh one (`python -m tests.pwa_build.counted`, printing its figures as JSON)."""
 
 import json
 import re

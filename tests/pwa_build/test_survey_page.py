@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from pwa_build.build import build
 from tests.alumni.factories import AlumnusFactory
-from tests.build.conftest import SiteTree, read_all
 from tests.content.factories import SurveyPageFactory
+from tests.pwa_build.conftest import SiteTree, read_all
 
 JST = dt.timezone(dt.timedelta(hours=9))
 

@@ -192,3 +192,33 @@ def test_a_groups_staff_moderators_are_chosen_among_admin_users_not_only_is_staf
 
     assert moderator in choices and alumnus_user not in choices
     assert len(choices) == len(set(choices))  # one choice per person, whatever their groups
+
+
+def test_the_reports_queue_and_a_member_list_shown_to_staff_are_audited(hr: Client) -> None:
+    from cms.alumni.models import AuditLogEntry
+
+    group = CommunityGroupFactory()
+    author, reporter = member_of(group).alumnus, member_of(group).alumnus
+    Report.objects.create(message=post(group, author, "通報される"), reporter=reporter)
+
+    hr.get("/admin/chat/reports/")
+    hr.get(f"/admin/chat/groups/{group.pk}/members/")
+
+    seen = AuditLogEntry.objects.order_by("pk").values_list(
+        "actor_username", "target", "record_ids"
+    )
+    expected = sorted(str(pk) for pk in (author.pk, reporter.pk))
+    assert [(user, target, sorted(ids)) for user, target, ids in seen] == [
+        ("hr-staff", "chat_reports", expected),
+        ("hr-staff", "chat_members", expected),
+    ]
+
+
+@pytest.mark.parametrize("value", [str(2**64), "abc", ""])
+def test_ids_out_of_range_or_not_numbers_in_the_admin_are_404(hr: Client, value: str) -> None:
+    group = CommunityGroupFactory()
+    assert hr.get(f"/admin/chat/groups/{2**64}/members/").status_code == 404
+    assert hr.post(f"/admin/chat/messages/{2**64}/unhide/", {"action": "unhide"}).status_code == 404
+    members = f"/admin/chat/groups/{group.pk}/members/"
+    assert hr.post(members, {"member": value, "action": "approve"}).status_code == 404
+    assert hr.post("/admin/chat/reports/", {"report": value, "action": "hide"}).status_code == 404

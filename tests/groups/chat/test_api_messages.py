@@ -151,11 +151,10 @@ def test_an_oversized_request_is_refused_before_parsing(
         "<script>alert(1)</script>",
         '<img src=x onerror="alert(1)">',
         "[押してね](javascript:alert(1)) javascript:alert(document.cookie)",
-        "\u202egnp.exe\u202c \u2066右から左\u2069 \u200f",
         "&lt;b&gt; &amp; \"quotes\" 'single'",
     ],
 )
-def test_markup_and_bidi_characters_are_stored_and_served_as_the_same_text(
+def test_markup_is_stored_and_served_as_the_same_text(
     client: APIClient, group: CommunityGroup, body: str
 ) -> None:
     created = send(client, group, body)
@@ -164,6 +163,14 @@ def test_markup_and_bidi_characters_are_stored_and_served_as_the_same_text(
     response = client.get(messages_url(group))
     assert response["Content-Type"] == "application/json"
     assert response.json()["messages"][0]["body"] == body
+
+
+def test_bidi_overrides_and_isolates_are_dropped_from_a_body(
+    client: APIClient, group: CommunityGroup
+) -> None:
+    created = send(client, group, "請求書\u202egpj.exe\u202c \u2066右から左\u2069 \u200f")
+    assert created.json()["body"] == "請求書gpj.exe 右から左"
+    assert Message.objects.get().body == "請求書gpj.exe 右から左"
 
 
 # --- reading and polling ---------------------------------------------------------------------
