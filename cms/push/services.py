@@ -563,54 +563,102 @@ class DigestReport:
     retry_at: dt.datetime | None = None
 
 
+DIGEST_BATCH = 500  # alumni read, and mailed over one connection to the mail server, at a time
+
+
 def digest_send(*, month: dt.date) -> DigestReport:
     """Mail each alumnus (with mail consent) the notices of `month` they have not received yet.
 
-    Each item mailed is recorded as a digest delivery, so a second run sends nothing again. One
-    connection to the mail server for the run; a mail that fails is 再送待ち with a growing
-    pause (its attempts kept on its items), failed for good after MAIL_MAX_ATTEMPTS; when the
-    server itself fails, the run stops and `report.retry_at` says when to run it again.
+    Each item mailed is recorded as a digest delivery, so a second run sends nothing again. The
+    month's notices and the audiences of its group notices are read once; the alumni then in
+    batches of DIGEST_BATCH (what they already received: one query a batch), each batch over
+    one connection to the mail server: a fixed number of queries per person mailed. A mail
+    that fails is 再送待ち with a growing pause (its attempts kept on its items), failed for
+    good after MAIL_MAX_ATTEMPTS; when the server itself fails, the run stops and
+    `report.retry_at` says when to run it again.
     """
-    from cms.groups.selectors import notices_for_alumnus
+    from cms.groups.selectors import notices_with_audience_ids
 
     start, end = month_bounds(month)
+    notices = notices_with_audience_ids(
+        notices=NoticePage.objects.live().filter(
+            first_published_at__gte=start, first_published_at__lt=end
+        )
+    )
     report = DigestReport()
+    if not notices:
+        return report
+    alumni = Alumnus.objects.filter(status="active", consent_email=True).order_by("pk")
+    last = 0
+    while batch_alumni := list(alumni.filter(pk__gt=last)[:DIGEST_BATCH]):
+        last = batch_alumni[-1].pk
+        if _digest_batch_send(alumni=batch_alumni, notices=notices, month=month, report=report):
+            break  # the mail server failed: the others get no rows yet, the next run finds them
+    return report
+
+
+def _digest_batch_send(
+    *,
+    alumni: list[Alumnus],
+    notices: list[tuple[NoticePage, set[int] | None]],
+    month: dt.date,
+    report: DigestReport,
+) -> bool:
+    """Mail one batch of alumni their digest over one connection; True when the server failed."""
+    received: dict[int, set[int]] = defaultdict(set)
+    for alumnus_id, item_id in (
+        Delivery.objects.filter(
+            alumnus_id__in=[a.pk for a in alumni], item_id__in=[n.pk for n, _ in notices]
+        )
+        .filter(
+            Q(status=DeliveryStatus.SENT)
+            | Q(status=DeliveryStatus.SENDING, claimed_until__gt=timezone.now())
+        )
+        .values_list("alumnus_id", "item_id")
+    ):
+        received[alumnus_id].add(item_id)
     with MailBatch() as batch:
-        for alumnus in Alumnus.objects.filter(status="active", consent_email=True):
-            received = (
-                Delivery.objects.filter(alumnus=alumnus)
-                .filter(
-                    Q(status=DeliveryStatus.SENT)
-                    | Q(status=DeliveryStatus.SENDING, claimed_until__gt=timezone.now())
-                )
-                .values("item_id")
-            )
-            candidates = list(
-                notices_for_alumnus(alumnus=alumnus)
-                .filter(first_published_at__gte=start, first_published_at__lt=end)
-                .exclude(pk__in=received)
-                .order_by("-date", "-pk")
-            )
+        for alumnus in alumni:
+            candidates = [
+                notice
+                for notice, audience in notices
+                if (audience is None or alumnus.pk in audience)
+                and notice.pk not in received[alumnus.pk]
+            ]
             if not candidates:
                 continue
-            token = _claim_digest(notice_ids=[n.pk for n in candidates], alumnus=alumnus)
-            claimed = Delivery.objects.filter(claim=token)
-            due = set(claimed.values_list("item_id", flat=True))
-            items = [notice for notice in candidates if notice.pk in due]
-            if not items:
-                continue
-            attempts = max(claimed.values_list("attempts", flat=True)) + 1
-            failure = batch.send(_digest_email(alumnus=alumnus, items=items, month=month))
-            retry_at = _mail_outcome_record(deliveries=claimed, attempts=attempts, failure=failure)
-            if failure is None:
-                report.alumni_mailed += 1
-                report.items += len(items)
-                continue
-            if retry_at is not None:
-                report.retry_at = max(report.retry_at or retry_at, retry_at)
-            if failure.server:
-                break  # the others get no rows yet: the next run finds them as before
-    return report
+            failure = _digest_alumnus_send(
+                alumnus=alumnus, candidates=candidates, month=month, batch=batch, report=report
+            )
+            if failure is not None and failure.server:
+                return True
+    return False
+
+
+def _digest_alumnus_send(
+    *,
+    alumnus: Alumnus,
+    candidates: list[NoticePage],
+    month: dt.date,
+    batch: MailBatch,
+    report: DigestReport,
+) -> MailFailure | None:
+    """Claim and mail one person's digest items; the failure when the mail did not go out."""
+    token = _claim_digest(notice_ids=[n.pk for n in candidates], alumnus=alumnus)
+    claimed = Delivery.objects.filter(claim=token)
+    due = dict(claimed.values_list("item_id", "attempts"))
+    items = [notice for notice in candidates if notice.pk in due]
+    if not items:
+        return None
+    attempts = max(due.values()) + 1
+    failure = batch.send(_digest_email(alumnus=alumnus, items=items, month=month))
+    retry_at = _mail_outcome_record(deliveries=claimed, attempts=attempts, failure=failure)
+    if failure is None:
+        report.alumni_mailed += 1
+        report.items += len(items)
+    elif retry_at is not None:
+        report.retry_at = max(report.retry_at or retry_at, retry_at)
+    return failure
 
 
 def _claim_digest(*, notice_ids: list[int], alumnus: Alumnus) -> str:
