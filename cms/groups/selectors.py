@@ -4,8 +4,10 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
+from django.core.paginator import Paginator
 from django.db.models import Count, Q, QuerySet
 from django.db.models.fields.json import KeyTransform
+from django.http import HttpRequest
 from django.utils import timezone
 
 from cms.alumni.models import Alumnus, AlumnusStatus
@@ -79,21 +81,25 @@ def audience_group_rule(*, group: AudienceGroup, today: dt.date | None = None) -
     if not group.has_rules:
         return Q(pk__in=[])
     today = today or timezone.localdate()
-    rule = Q()
+    # HR-verified groups read the roster (HR's record), never what people declared themselves.
+    held = "roster_entry__" if group.hr_verified_only else ""
+    rule = Q(roster_entry__isnull=False) if group.hr_verified_only else Q()
     departments = split_terms(group.former_departments)
     if departments:
         any_department = Q()
         for term in departments:
-            any_department |= Q(former_department__icontains=term)
+            any_department |= Q(**{f"{held}former_department__icontains": term})
         rule &= any_department
     if group.retired_from_year:
-        rule &= Q(retired_on__year__gte=group.retired_from_year)
+        rule &= Q(**{f"{held}retired_on__year__gte": group.retired_from_year})
     if group.retired_to_year:
-        rule &= Q(retired_on__year__lte=group.retired_to_year)
+        rule &= Q(**{f"{held}retired_on__year__lte": group.retired_to_year})
     if group.age_min is not None:
-        rule &= Q(birth_date__lte=_years_ago(today, group.age_min))
+        rule &= Q(**{f"{held}birth_date__lte": _years_ago(today, group.age_min)})
     if group.age_max is not None:
-        rule &= Q(birth_date__gt=_years_ago(today, group.age_max + 1))
+        rule &= Q(**{f"{held}birth_date__gt": _years_ago(today, group.age_max + 1)})
+    if group.hr_verified_only:
+        return rule  # self-declared rules are refused on save; never applied here
     regions = split_terms(group.regions)
     if regions:
         rule &= Q(current_region__in=regions)
@@ -234,3 +240,34 @@ def notices_with_audience_ids(
 
 def notice_visible_to(*, notice_id: int, alumnus: Alumnus) -> "NoticePage | None":
     return notices_for_alumnus(alumnus=alumnus).filter(pk=notice_id).first()
+
+
+PREVIEW_PAGE_SIZE = 50
+VIEW_ALUMNI = "alumni.view_alumnus"
+
+
+def audience_group_preview(*, group: AudienceGroup, request: HttpRequest) -> dict[str, Any]:
+    """What the editor's preview shows: the number of members (counted in the database) and,
+    to staff allowed to see alumni only, one page of them by name (that page audited)."""
+    from cms.alumni.models import AuditAction
+    from cms.alumni.services import audit_log_record
+
+    members = audience_group_members(group=group)
+    if not request.user.has_perm(VIEW_ALUMNI):
+        return {"member_count": members.count(), "names_shown": False}
+    page = Paginator(members, PREVIEW_PAGE_SIZE).get_page(getattr(request, "preview_page", None))
+    shown = list(page.object_list)
+    if shown:
+        audit_log_record(
+            actor=request.user,
+            action=AuditAction.VIEW,
+            target="audience_group_preview",
+            record_ids=[alumnus.pk for alumnus in shown],
+            detail=group.name,
+        )
+    return {
+        "member_count": page.paginator.count,
+        "names_shown": True,
+        "page": page,
+        "members": shown,
+    }

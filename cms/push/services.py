@@ -2,12 +2,13 @@
 survey) by push and mail, opens, the monthly digest, the sweeping of stale claims."""
 
 import datetime as dt
+import itertools
 import json
 import logging
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -298,16 +299,22 @@ class _Target:
         return Delivery.objects.filter(item=self.page, reason=self.reason)
 
 
-def _claim(*, target: _Target, channel: str, alumnus_ids: list[int]) -> str:
-    """Create missing deliveries and claim the ones due; returns the claim token."""
-    Delivery.objects.bulk_create(
-        [
-            Delivery(item=target.page, reason=target.reason, alumnus_id=pk, channel=channel)
-            for pk in alumnus_ids
-        ],
-        ignore_conflicts=True,
-        batch_size=1000,
-    )
+CLAIM_CHUNK = 2_000  # deliveries inserted per statement when planning a fan-out
+
+
+def _claim(*, target: _Target, channel: str, alumnus_ids: Iterable[int]) -> str:
+    """Create missing deliveries and claim the ones due; returns the claim token. The ids are
+    read as they come (a values_list iterator does) and inserted in chunks, so planning holds
+    one chunk in memory, not the audience."""
+    ids = iter(alumnus_ids)
+    while chunk := list(itertools.islice(ids, CLAIM_CHUNK)):
+        Delivery.objects.bulk_create(
+            [
+                Delivery(item=target.page, reason=target.reason, alumnus_id=pk, channel=channel)
+                for pk in chunk
+            ],
+            ignore_conflicts=True,
+        )
     token = uuid.uuid4().hex
     target.deliveries().filter(channel=channel).filter(
         Q(status=DeliveryStatus.PENDING)
@@ -470,10 +477,11 @@ def _email_phase(*, target: _Target, audience: QuerySet[Alumnus], report: FanOut
         )
         .values("alumnus_id")
     )
-    alumni_ids = list(
+    alumni_ids = (
         alumni_reachable_by_email(alumni=audience)
         .exclude(pk__in=push_handled)
         .values_list("pk", flat=True)
+        .iterator(chunk_size=CLAIM_CHUNK)
     )
     token = _claim(target=target, channel=Channel.EMAIL, alumnus_ids=alumni_ids)
     claimed = Delivery.objects.filter(claim=token).select_related("alumnus")
