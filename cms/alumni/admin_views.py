@@ -372,22 +372,31 @@ def audit_entries_name_people(entries: list[AuditLogEntry]) -> None:
 
 
 class AuditedListingMixin:
-    """For a Wagtail listing of people (a ReportView): each page shown to staff is written to
-    the audit log, as the roster's and the alumni's listings are."""
+    """For a Wagtail listing of people (a ReportView or a viewset's IndexView): the rows of the
+    page shown to staff, exactly those, are written to the audit log."""
 
     audit_target = ""
+    _audit_shown: list[Any] | None = None
 
     def audit_record_ids(self, object_list: Any) -> list[Any]:
         return [record.pk for record in object_list]
 
+    def get_audit_target(self) -> str:
+        return self.audit_target
+
+    def get_context_data(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        context: dict[str, Any] = super().get_context_data(*args, **kwargs)  # type: ignore[misc]
+        # The page's rows, fetched once (the table renders the same list).
+        context["object_list"] = self._audit_shown = list(context.get("object_list") or [])
+        return context
+
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         response: HttpResponse = super().get(request, *args, **kwargs)  # type: ignore[misc]
-        context = getattr(response, "context_data", None) or {}
         services.audit_log_record(
             actor=request.user,
             action=AuditAction.VIEW,
-            target=self.audit_target,
-            record_ids=self.audit_record_ids(context.get("object_list") or []),
+            target=self.get_audit_target(),
+            record_ids=self.audit_record_ids(self._audit_shown or []),
         )
         return response
 

@@ -18,21 +18,11 @@ from cms.alumni.dev_mailbox import dev_mailbox_view
 from cms.alumni.models import Alumnus, AuditAction, RosterEntry
 
 
-class AuditedIndexView(IndexView):
-    """A listing of personal data: each page shown to staff is written to the audit log."""
+class AuditedIndexView(admin_views.AuditedListingMixin, IndexView):
+    """A listing of personal data: the rows of each page shown to staff go to the audit log."""
 
-    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        response = super().get(request, *args, **kwargs)
-        objects = getattr(self, "object_list", None)
-        page = self.get_context_data().get("object_list") if objects is None else objects
-        ids = [obj.pk for obj in list(page or [])[:500]]
-        services.audit_log_record(
-            actor=request.user,
-            action=AuditAction.VIEW,
-            target=self.model._meta.model_name or "",
-            record_ids=ids,
-        )
-        return response
+    def get_audit_target(self) -> str:
+        return self.model._meta.model_name or ""
 
 
 class AuditedEditView(EditView):

@@ -6,6 +6,8 @@ from typing import Any
 from django import forms
 from wagtail.admin.forms import WagtailAdminModelForm
 
+from cms.alumni.models import Alumnus, AlumnusStatus
+from cms.groups.models import HR_VERIFIED_ONLY
 from cms.surveys.models import SurveyPage
 from cms.surveys.results import CHOICE_TYPES, survey_catalogue
 
@@ -43,6 +45,9 @@ class AudienceGroupForm(WagtailAdminModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        members = self.fields.get("members")
+        if isinstance(members, forms.ModelMultipleChoiceField):
+            members.queryset = Alumnus.objects.filter(status=AlumnusStatus.ACTIVE)
         field = self.fields.get("answer_choice")
         if field is None:
             return
@@ -67,6 +72,8 @@ class AudienceGroupForm(WagtailAdminModelForm):
         if "answer_choice" in self.fields and "answer_choice" in cleaned:
             values = cleaned["answer_choice"]
             group = self.instance
+            if values and cleaned.get("hr_verified_only"):
+                self.add_error("answer_choice", HR_VERIFIED_ONLY)
             if values:
                 survey_id, question_id, _ = values[0].split(":")
                 group.answer_survey_id = int(survey_id)

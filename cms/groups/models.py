@@ -9,6 +9,14 @@ from modelcluster.models import ClusterableModel
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.models import PreviewableMixin
 
+SELF_DECLARED_NOTE = (
+    "【注意】本人がプロフィールで申告・変更できる項目です。"
+    "機密性の高いお知らせの対象条件には使わないでください。"
+)
+HR_VERIFIED_ONLY = (
+    "「人事課が確認した項目だけで判定する」グループでは、本人が申告する項目は条件にできません。"
+)
+
 
 def split_terms(text: str) -> list[str]:
     """Comma-separated terms (ASCII or Japanese commas), stripped, empty ones dropped."""
@@ -37,13 +45,21 @@ class AudienceGroup(PreviewableMixin, ClusterableModel):
         "現在の居住地域",
         max_length=300,
         blank=True,
-        help_text="カンマ区切り。いずれかに一致する方が対象です（例: 仙台市, 東京都）。",
+        help_text="カンマ区切り。いずれかに一致する方が対象です（例: 仙台市, 東京都）。"
+        f"{SELF_DECLARED_NOTE}",
     )
     interests = models.CharField(
         "関心分野",
         max_length=300,
         blank=True,
-        help_text="カンマ区切り。いずれかに関心がある方が対象です。",
+        help_text=f"カンマ区切り。いずれかに関心がある方が対象です。{SELF_DECLARED_NOTE}",
+    )
+    hr_verified_only = models.BooleanField(
+        "人事課が確認した項目だけで判定する",
+        default=False,
+        help_text="機密性の高いお知らせ向け。名簿（人事課の記録）の所属・退職年・生年月日だけで"
+        "判定し、名簿と照合済みの登録者だけが対象になります。本人が申告する項目"
+        "（居住地域・関心分野・アンケートの回答）は使えません。",
     )
     # 「アンケートの回答」: people who answered question `answer_question` of `answer_survey` with
     # one of `answer_options` and agreed that this answer may be used (targeting_consent).
@@ -78,10 +94,13 @@ class AudienceGroup(PreviewableMixin, ClusterableModel):
                 FieldPanel("regions"),
                 FieldPanel("interests"),
                 FieldPanel("answer_choice"),
+                FieldPanel("hr_verified_only"),
             ],
             heading="条件（設定した条件すべてに一致する方）",
         ),
-        FieldPanel("members"),
+        # Names of people: only for staff allowed to see alumni (the others see the count in
+        # the preview); only approved alumni are offered.
+        FieldPanel("members", permission="alumni.view_alumnus"),
     ]
 
     class Meta:
@@ -107,9 +126,21 @@ class AudienceGroup(PreviewableMixin, ClusterableModel):
             ]
         )
 
+    @property
+    def uses_self_declared(self) -> bool:
+        """A rule on what people declare themselves (and can change to match)."""
+        return bool(self.regions.strip() or self.interests.strip() or self.answer_question)
+
     def clean(self) -> None:
         super().clean()
         errors: dict[str, str] = {}
+        if self.hr_verified_only:
+            for name, used in (
+                ("regions", self.regions.strip()),
+                ("interests", self.interests.strip()),
+            ):
+                if used:
+                    errors[name] = HR_VERIFIED_ONLY
         if (
             self.retired_from_year
             and self.retired_to_year
@@ -125,8 +156,19 @@ class AudienceGroup(PreviewableMixin, ClusterableModel):
     def get_preview_template(self, request: Any, mode_name: str) -> str:
         return "groups/audience_group_preview.html"
 
-    def get_preview_context(self, request: Any, mode_name: str) -> dict[str, Any]:
-        from .selectors import audience_group_members
+    def make_preview_request(
+        self,
+        original_request: Any = None,
+        preview_mode: str | None = None,
+        extra_request_attrs: dict[str, Any] | None = None,
+    ) -> Any:
+        # The preview renders for a request of its own: carry the page of members asked for.
+        extra = dict(extra_request_attrs or {})
+        if original_request is not None:
+            extra["preview_page"] = original_request.GET.get("p")
+        return super().make_preview_request(original_request, preview_mode, extra)
 
-        members = list(audience_group_members(group=self))
-        return {"group": self, "members": members, "member_count": len(members)}
+    def get_preview_context(self, request: Any, mode_name: str) -> dict[str, Any]:
+        from .selectors import audience_group_preview
+
+        return {"group": self, **audience_group_preview(group=self, request=request)}

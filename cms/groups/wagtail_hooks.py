@@ -1,8 +1,12 @@
 """Admin of audience groups: a snippet with a live preview of who exactly is in the group."""
 
+from wagtail import hooks
 from wagtail.admin.panels import ObjectList
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
+
+from cms.alumni.admin_views import AuditTarget
+from cms.alumni.models import Alumnus
 
 from .forms import AudienceGroupForm
 from .models import AudienceGroup
@@ -20,3 +24,8 @@ class AudienceGroupViewSet(SnippetViewSet):
 
 
 register_snippet(AudienceGroupViewSet)
+
+
+@hooks.register("register_audit_targets")
+def register_audit_targets() -> dict[str, AuditTarget]:
+    return {"audience_group_preview": AuditTarget("配信グループのプレビュー", Alumnus)}

@@ -113,7 +113,15 @@ class Delivery(models.Model):
                 name="delivery_once_per_item_channel_reason",
             )
         ]
-        indexes = [models.Index(fields=["sent_at"], name="delivery_sent_at_idx")]
+        indexes = [
+            models.Index(fields=["sent_at"], name="delivery_sent_at_idx"),
+            # The monitor: who received something in a month (an index-only read of the month).
+            models.Index(
+                fields=["sent_at", "alumnus"],
+                name="delivery_sent_month_idx",
+                condition=models.Q(status="sent"),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} #{self.pk}"

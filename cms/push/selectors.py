@@ -4,7 +4,7 @@ figures of each item (a notice, a survey) for the monitor."""
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db.models import Count, Q, QuerySet, Sum
@@ -12,7 +12,7 @@ from django.utils import timezone
 from wagtail.models import Page
 
 from cms.alumni.models import Alumnus, AlumnusStatus
-from cms.content.models import NoticePage
+from cms.content.models import NoticePage, Visibility
 
 from .models import Channel, Delivery, DeliveryStatus, VapidKey
 
@@ -76,13 +76,18 @@ class ChannelState:
 def item_channel_states(*, item: Page) -> list[ChannelState]:
     """Per channel of `item` (a notice, a survey; every reason): 送信済み, 失敗, 再送待ち or 送信中 within its lease, and 停止
     (送信中 past its lease: its worker died; the sweeper hands it on), with the reasons."""
+    return items_channel_states(item_ids=[item.pk]).get(item.pk, [])
+
+
+def items_channel_states(*, item_ids: list[int]) -> dict[int, list[ChannelState]]:
+    """`item_channel_states` of many items at once: two grouped queries for all of them."""
     now = timezone.now()
     stuck = Q(status=DeliveryStatus.SENDING) & (
         Q(claimed_until__lt=now) | Q(claimed_until__isnull=True)
     )
     rows = (
-        Delivery.objects.filter(item=item)
-        .values("channel")
+        Delivery.objects.filter(item_id__in=item_ids)
+        .values("item_id", "channel")
         .annotate(
             sent=Count("pk", filter=Q(status=DeliveryStatus.SENT)),
             failed=Count(
@@ -95,31 +100,33 @@ def item_channel_states(*, item: Page) -> list[ChannelState]:
             ),
             stuck=Count("pk", filter=stuck),
         )
-        .order_by("channel")
+        .order_by("item_id", "channel")
     )
-    reasons: dict[str, list[tuple[str, int]]] = {}
-    for channel, reason, count in (
-        Delivery.objects.filter(item=item)
+    reasons: dict[tuple[int, str], list[tuple[str, int]]] = {}
+    for item_id, channel, reason, count in (
+        Delivery.objects.filter(item_id__in=item_ids)
         .exclude(status=DeliveryStatus.SENT)
         .exclude(last_error="")
-        .values_list("channel", "last_error")
+        .values_list("item_id", "channel", "last_error")
         .annotate(n=Count("pk"))
-        .order_by("channel", "-n", "last_error")
+        .order_by("item_id", "channel", "-n", "last_error")
     ):
-        reasons.setdefault(channel, []).append((reason, count))
+        reasons.setdefault((item_id, channel), []).append((reason, count))
     labels = dict(Channel.choices)
-    return [
-        ChannelState(
-            channel=row["channel"],
-            label=str(labels.get(row["channel"], row["channel"])),
-            sent=row["sent"],
-            failed=row["failed"],
-            retrying=row["retrying"],
-            stuck=row["stuck"],
-            reasons=reasons.get(row["channel"], [])[:3],
+    states: dict[int, list[ChannelState]] = {}
+    for row in rows:
+        states.setdefault(row["item_id"], []).append(
+            ChannelState(
+                channel=row["channel"],
+                label=str(labels.get(row["channel"], row["channel"])),
+                sent=row["sent"],
+                failed=row["failed"],
+                retrying=row["retrying"],
+                stuck=row["stuck"],
+                reasons=reasons.get((row["item_id"], row["channel"]), [])[:3],
+            )
         )
-        for row in rows
-    ]
+    return states
 
 
 @dataclass(frozen=True)
@@ -136,38 +143,53 @@ class NoticeDeliveryFigures:
     channels: list[ChannelState]
 
 
-def notice_delivery_figures(*, notices: QuerySet[NoticePage]) -> list[NoticeDeliveryFigures]:
-    """Per notice: who it was meant for and how it reached them (the delivery monitor)."""
+def notice_delivery_figures(*, notices: Iterable[NoticePage]) -> list[NoticeDeliveryFigures]:
+    """Per notice: who it was meant for and how it reached them (the delivery monitor). The
+    deliveries of all the notices in one grouped query (and two for the channel states); the
+    audience counted once for the notices for everybody, once per group notice."""
     from cms.groups.selectors import notice_audience
 
-    rows = []
-    for notice in notices:
-        deliveries = Delivery.objects.filter(item=notice)
-        push = deliveries.filter(channel=Channel.PUSH).aggregate(
-            sent=Sum("pushes_sent"), failed=Sum("pushes_failed"), expired=Sum("pushes_expired")
+    shown = list(notices)
+    ids = [notice.pk for notice in shown]
+    sent = Q(status=DeliveryStatus.SENT)
+    figures: dict[int, dict[str, Any]] = {
+        row["item_id"]: dict(row)
+        for row in Delivery.objects.filter(item_id__in=ids)
+        .values("item_id")
+        .annotate(
+            pushes_sent=Sum("pushes_sent", filter=Q(channel=Channel.PUSH)),
+            pushes_failed=Sum("pushes_failed", filter=Q(channel=Channel.PUSH)),
+            pushes_expired=Sum("pushes_expired", filter=Q(channel=Channel.PUSH)),
+            emails_sent=Count("pk", filter=sent & Q(channel=Channel.EMAIL)),
+            digests_sent=Count("pk", filter=sent & Q(channel=Channel.DIGEST)),
+            opens=Count("alumnus", filter=Q(opened_at__isnull=False), distinct=True),
+            reached=Count("alumnus", filter=sent, distinct=True),
         )
+        .order_by()
+    }
+    states = items_channel_states(item_ids=ids)
+    everybody: int | None = None
+    rows = []
+    for notice in shown:
+        if notice.visibility == Visibility.GROUPS:
+            audience = notice_audience(notice=notice).count()
+        else:
+            if everybody is None:
+                everybody = notice_audience(notice=notice).count()
+            audience = everybody
+        row: dict[str, Any] = figures.get(notice.pk, {})
         rows.append(
             NoticeDeliveryFigures(
                 notice=notice,
-                audience=notice_audience(notice=notice).count(),
-                pushes_sent=push["sent"] or 0,
-                pushes_failed=push["failed"] or 0,
-                pushes_expired=push["expired"] or 0,
-                emails_sent=deliveries.filter(
-                    channel=Channel.EMAIL, status=DeliveryStatus.SENT
-                ).count(),
-                digests_sent=deliveries.filter(
-                    channel=Channel.DIGEST, status=DeliveryStatus.SENT
-                ).count(),
-                opens=deliveries.filter(opened_at__isnull=False)
-                .values("alumnus")
-                .distinct()
-                .count(),
-                reached=deliveries.filter(status=DeliveryStatus.SENT)
-                .values("alumnus")
-                .distinct()
-                .count(),
-                channels=item_channel_states(item=notice),
+                audience=audience,
+                pushes_sent=row.get("pushes_sent") or 0,
+                pushes_failed=row.get("pushes_failed") or 0,
+                pushes_expired=row.get("pushes_expired") or 0,
+                emails_sent=row.get("emails_sent") or 0,
+                digests_sent=row.get("digests_sent") or 0,
+                opens=row.get("opens") or 0,
+                reached=row.get("reached") or 0,
+                channels=states.get(notice.pk, []),
             )
         )
     return rows
@@ -186,23 +208,13 @@ def month_bounds(month: dt.date) -> tuple[dt.datetime, dt.datetime]:
 
 
 def alumni_under_reached(*, month: dt.date) -> QuerySet[Alumnus]:
-    """Active alumni who received fewer than one item in `month` (by any channel)."""
+    """Active alumni who received fewer than one item in `month` (by any channel): those with
+    no delivery sent in the month (read from the month's deliveries by their sending time)."""
     start, end = month_bounds(month)
-    return (
-        Alumnus.objects.filter(status=AlumnusStatus.ACTIVE)
-        .annotate(
-            received=Count(
-                "deliveries__item",
-                filter=Q(
-                    deliveries__status=DeliveryStatus.SENT,
-                    deliveries__sent_at__gte=start,
-                    deliveries__sent_at__lt=end,
-                ),
-                distinct=True,
-            )
-        )
-        .filter(received__lt=1)
-    )
+    received = Delivery.objects.filter(
+        status=DeliveryStatus.SENT, sent_at__gte=start, sent_at__lt=end
+    ).values("alumnus_id")
+    return Alumnus.objects.filter(status=AlumnusStatus.ACTIVE).exclude(pk__in=received)
 
 
 # --- the delivery monitor's drill-down (who received what) -----------------------------------

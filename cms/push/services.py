@@ -2,12 +2,13 @@
 survey) by push and mail, opens, the monthly digest, the sweeping of stale claims."""
 
 import datetime as dt
+import itertools
 import json
 import logging
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -322,16 +323,22 @@ class _Target:
         return Delivery.objects.filter(item=self.page, reason=self.reason)
 
 
-def _claim(*, target: _Target, channel: str, alumnus_ids: list[int]) -> str:
-    """Create missing deliveries and claim the ones due; returns the claim token."""
-    Delivery.objects.bulk_create(
-        [
-            Delivery(item=target.page, reason=target.reason, alumnus_id=pk, channel=channel)
-            for pk in alumnus_ids
-        ],
-        ignore_conflicts=True,
-        batch_size=1000,
-    )
+CLAIM_CHUNK = 2_000  # deliveries inserted per statement when planning a fan-out
+
+
+def _claim(*, target: _Target, channel: str, alumnus_ids: Iterable[int]) -> str:
+    """Create missing deliveries and claim the ones due; returns the claim token. The ids are
+    read as they come (a values_list iterator does) and inserted in chunks, so planning holds
+    one chunk in memory, not the audience."""
+    ids = iter(alumnus_ids)
+    while chunk := list(itertools.islice(ids, CLAIM_CHUNK)):
+        Delivery.objects.bulk_create(
+            [
+                Delivery(item=target.page, reason=target.reason, alumnus_id=pk, channel=channel)
+                for pk in chunk
+            ],
+            ignore_conflicts=True,
+        )
     token = uuid.uuid4().hex
     target.deliveries().filter(channel=channel).filter(
         Q(status=DeliveryStatus.PENDING)
@@ -494,10 +501,11 @@ def _email_phase(*, target: _Target, audience: QuerySet[Alumnus], report: FanOut
         )
         .values("alumnus_id")
     )
-    alumni_ids = list(
+    alumni_ids = (
         alumni_reachable_by_email(alumni=audience)
         .exclude(pk__in=push_handled)
         .values_list("pk", flat=True)
+        .iterator(chunk_size=CLAIM_CHUNK)
     )
     token = _claim(target=target, channel=Channel.EMAIL, alumnus_ids=alumni_ids)
     claimed = Delivery.objects.filter(claim=token).select_related("alumnus")
@@ -587,54 +595,102 @@ class DigestReport:
     retry_at: dt.datetime | None = None
 
 
+DIGEST_BATCH = 500  # alumni read, and mailed over one connection to the mail server, at a time
+
+
 def digest_send(*, month: dt.date) -> DigestReport:
     """Mail each alumnus (with mail consent) the notices of `month` they have not received yet.
 
-    Each item mailed is recorded as a digest delivery, so a second run sends nothing again. One
-    connection to the mail server for the run; a mail that fails is 再送待ち with a growing
-    pause (its attempts kept on its items), failed for good after MAIL_MAX_ATTEMPTS; when the
-    server itself fails, the run stops and `report.retry_at` says when to run it again.
+    Each item mailed is recorded as a digest delivery, so a second run sends nothing again. The
+    month's notices and the audiences of its group notices are read once; the alumni then in
+    batches of DIGEST_BATCH (what they already received: one query a batch), each batch over
+    one connection to the mail server: a fixed number of queries per person mailed. A mail
+    that fails is 再送待ち with a growing pause (its attempts kept on its items), failed for
+    good after MAIL_MAX_ATTEMPTS; when the server itself fails, the run stops and
+    `report.retry_at` says when to run it again.
     """
-    from cms.groups.selectors import notices_for_alumnus
+    from cms.groups.selectors import notices_with_audience_ids
 
     start, end = month_bounds(month)
+    notices = notices_with_audience_ids(
+        notices=NoticePage.objects.live().filter(
+            first_published_at__gte=start, first_published_at__lt=end
+        )
+    )
     report = DigestReport()
+    if not notices:
+        return report
+    alumni = Alumnus.objects.filter(status="active", consent_email=True).order_by("pk")
+    last = 0
+    while batch_alumni := list(alumni.filter(pk__gt=last)[:DIGEST_BATCH]):
+        last = batch_alumni[-1].pk
+        if _digest_batch_send(alumni=batch_alumni, notices=notices, month=month, report=report):
+            break  # the mail server failed: the others get no rows yet, the next run finds them
+    return report
+
+
+def _digest_batch_send(
+    *,
+    alumni: list[Alumnus],
+    notices: list[tuple[NoticePage, set[int] | None]],
+    month: dt.date,
+    report: DigestReport,
+) -> bool:
+    """Mail one batch of alumni their digest over one connection; True when the server failed."""
+    received: dict[int, set[int]] = defaultdict(set)
+    for alumnus_id, item_id in (
+        Delivery.objects.filter(
+            alumnus_id__in=[a.pk for a in alumni], item_id__in=[n.pk for n, _ in notices]
+        )
+        .filter(
+            Q(status=DeliveryStatus.SENT)
+            | Q(status=DeliveryStatus.SENDING, claimed_until__gt=timezone.now())
+        )
+        .values_list("alumnus_id", "item_id")
+    ):
+        received[alumnus_id].add(item_id)
     with MailBatch() as batch:
-        for alumnus in Alumnus.objects.filter(status="active", consent_email=True):
-            received = (
-                Delivery.objects.filter(alumnus=alumnus)
-                .filter(
-                    Q(status=DeliveryStatus.SENT)
-                    | Q(status=DeliveryStatus.SENDING, claimed_until__gt=timezone.now())
-                )
-                .values("item_id")
-            )
-            candidates = list(
-                notices_for_alumnus(alumnus=alumnus)
-                .filter(first_published_at__gte=start, first_published_at__lt=end)
-                .exclude(pk__in=received)
-                .order_by("-date", "-pk")
-            )
+        for alumnus in alumni:
+            candidates = [
+                notice
+                for notice, audience in notices
+                if (audience is None or alumnus.pk in audience)
+                and notice.pk not in received[alumnus.pk]
+            ]
             if not candidates:
                 continue
-            token = _claim_digest(notice_ids=[n.pk for n in candidates], alumnus=alumnus)
-            claimed = Delivery.objects.filter(claim=token)
-            due = set(claimed.values_list("item_id", flat=True))
-            items = [notice for notice in candidates if notice.pk in due]
-            if not items:
-                continue
-            attempts = max(claimed.values_list("attempts", flat=True)) + 1
-            failure = batch.send(_digest_email(alumnus=alumnus, items=items, month=month))
-            retry_at = _mail_outcome_record(deliveries=claimed, attempts=attempts, failure=failure)
-            if failure is None:
-                report.alumni_mailed += 1
-                report.items += len(items)
-                continue
-            if retry_at is not None:
-                report.retry_at = max(report.retry_at or retry_at, retry_at)
-            if failure.server:
-                break  # the others get no rows yet: the next run finds them as before
-    return report
+            failure = _digest_alumnus_send(
+                alumnus=alumnus, candidates=candidates, month=month, batch=batch, report=report
+            )
+            if failure is not None and failure.server:
+                return True
+    return False
+
+
+def _digest_alumnus_send(
+    *,
+    alumnus: Alumnus,
+    candidates: list[NoticePage],
+    month: dt.date,
+    batch: MailBatch,
+    report: DigestReport,
+) -> MailFailure | None:
+    """Claim and mail one person's digest items; the failure when the mail did not go out."""
+    token = _claim_digest(notice_ids=[n.pk for n in candidates], alumnus=alumnus)
+    claimed = Delivery.objects.filter(claim=token)
+    due = dict(claimed.values_list("item_id", "attempts"))
+    items = [notice for notice in candidates if notice.pk in due]
+    if not items:
+        return None
+    attempts = max(due.values()) + 1
+    failure = batch.send(_digest_email(alumnus=alumnus, items=items, month=month))
+    retry_at = _mail_outcome_record(deliveries=claimed, attempts=attempts, failure=failure)
+    if failure is None:
+        report.alumni_mailed += 1
+        report.items += len(items)
+    elif retry_at is not None:
+        report.retry_at = max(report.retry_at or retry_at, retry_at)
+    return failure
 
 
 def _claim_digest(*, notice_ids: list[int], alumnus: Alumnus) -> str:

@@ -1,0 +1,499 @@
+"""Every screen and task at 1,000, 10,000 and 100,000 alumni (issue 17), on PostgreSQL.
+
+For each size a database `alumni_scale_bench_<N>` is populated through the ORM (bulk_create in
+chunks): alumni with departments, retirement years, regions, interests and consents, push
+subscriptions for about 40 %, ten audience groups (every rule kind, hand-picked members), 214
+notices over two years (a third for groups) and about 127 delivery records per alumnus. Then,
+in this process, through Django's test client where the task is a request:
+
+    feed            GET /api/v1/notices as an alumnus in interest groups
+    notice          GET /api/v1/notices/<id> (a group notice)
+    group edit      GET the audience group editor (the interest group with picked members)
+    group preview   the editor's live preview of that group (its preview view, POSTed form)
+    alumni list     GET the alumni listing, page 1; roster list likewise
+    monitor         GET the delivery monitor
+    digest          send_digest for this month (locmem mail backend; rolled back after)
+    fan-out plan    claiming a notice's deliveries for every active alumnus (rolled back)
+    roster import   1,000 rows (half new, half changed; rolled back)
+
+It prints the time (best of SCALE_BENCH_REPEAT, default 3; the digest once) and the number of
+SQL queries for each task and size, and the growth exponent log(t2/t1)/log(N2/N1) between the
+two largest sizes. The baseline of each task is its own time at the smallest size, measured in
+the same run. The machine's load average is printed with the figures (it is shared).
+
+SCALE_BENCH_SIZES (default "1000,10000,100000") picks the sizes; SCALE_BENCH_REUSE=1 keeps a
+database already populated at that size (loading 100,000 alumni with 12.7 million delivery
+records takes a long while); SCALE_BENCH_DIGEST_MAX (default 10000) skips the digest above that
+size and extrapolates it by the exponent measured below (said so in the output).
+"""
+
+import datetime as dt
+import math
+import os
+import random
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+PG = "postgres://postgres@127.0.0.1:5432"
+SIZES = [int(s) for s in os.environ.get("SCALE_BENCH_SIZES", "1000,10000,100000").split(",")]
+REPEAT = int(os.environ.get("SCALE_BENCH_REPEAT", "3"))
+DIGEST_MAX = int(os.environ.get("SCALE_BENCH_DIGEST_MAX", "10000"))
+CHUNK = 5_000
+NOTICES = 214
+DELIVERIES_PER_ALUMNUS = 127
+DEPARTMENTS = [
+    f"{bureau} {section}"
+    for bureau in ("総務部", "保健福祉部", "土木部", "農林水産部", "教育庁", "環境生活部")
+    for section in ("企画課", "管理課", "第一課", "第二課", "出納室")
+]
+REGIONS = ["仙台市", "石巻市", "大崎市", "東京都", "名取市", "気仙沼市", "登米市", "大阪府"]
+INTERESTS = ["子育て", "防災", "観光", "農業", "ICT", "福祉", "教育", "まちづくり", "国際交流"]
+GROUPS: list[dict[str, Any]] = [
+    {"name": "防災に関心", "interests": "防災"},
+    {"name": "観光・まちづくり（仙台）", "interests": "観光, まちづくり", "regions": "仙台市"},
+    {"name": "保健福祉部OB", "former_departments": "保健福祉部"},
+    {
+        "name": "土木部 2010-2015 退職",
+        "former_departments": "土木部",
+        "retired_from_year": 2010,
+        "retired_to_year": 2015,
+    },
+    {"name": "60歳以上", "age_min": 60},
+    {"name": "40歳未満", "age_max": 39},
+    {"name": "首都圏在住", "regions": "東京都"},
+    {"name": "教育に関心（教育庁以外）", "interests": "教育", "former_departments": "総務部"},
+    {"name": "農業・農林水産部", "interests": "農業", "former_departments": "農林水産部"},
+    {"name": "個別選定のみ"},
+]
+
+
+def _database(size: int) -> str:
+    return f"alumni_scale_bench_{size}"
+
+
+def _load() -> str:
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
+def _env(size: int) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "bench.scale_settings",
+        "DATABASE_URL": f"{PG}/{_database(size)}",
+        "PWA_BUILD_ON_PUBLISH": "false",
+        "REDIS_URL": "",
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+def _populated(size: int) -> bool:
+    import psycopg
+
+    with psycopg.connect(f"{PG}/postgres", autocommit=True) as admin:
+        exists = admin.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [_database(size)]
+        ).fetchone()
+        if exists and os.environ.get("SCALE_BENCH_REUSE"):
+            return True
+        admin.execute(f'DROP DATABASE IF EXISTS "{_database(size)}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{_database(size)}"')
+    return False
+
+
+# --- population ------------------------------------------------------------------------------
+
+
+def _chunks(count: int) -> list[range]:
+    return [range(start, min(count, start + CHUNK)) for start in range(0, count, CHUNK)]
+
+
+def _populate_alumni(size: int, rng: random.Random) -> None:
+    from django.contrib.auth import get_user_model
+
+    from cms.alumni.models import Alumnus, AlumnusStatus
+    from cms.push.models import PushSubscription
+
+    user_model = get_user_model()
+    for part in _chunks(size):
+        users = user_model.objects.bulk_create(user_model(username=f"a{n}") for n in part)
+        alumni = Alumnus.objects.bulk_create(
+            Alumnus(
+                user=user,
+                family_name=rng.choice(["佐藤", "鈴木", "高橋", "阿部", "千葉", "菅原"]),
+                given_name=f"名{n}",
+                family_name_kana=rng.choice(["さとう", "すずき", "たかはし", "あべ", "ちば"]),
+                given_name_kana=f"な{n}",
+                email=f"a{n}@example.jp",
+                birth_date=dt.date(rng.randint(1945, 1995), rng.randint(1, 12), rng.randint(1, 28)),
+                former_department=rng.choice(DEPARTMENTS),
+                retired_on=dt.date(rng.randint(1995, 2025), 3, 31),
+                current_region=rng.choice(REGIONS),
+                interests=rng.sample(INTERESTS, rng.randint(0, 4)),
+                status=AlumnusStatus.PENDING if rng.random() < 0.03 else AlumnusStatus.ACTIVE,
+                channel="email",
+                consent_email=rng.random() < 0.7,
+                consent_push=rng.random() < 0.5,
+                consent_analytics=rng.random() < 0.6,
+                privacy_notice_version="2026-04",
+            )
+            for n, user in zip(part, users, strict=True)
+        )
+        PushSubscription.objects.bulk_create(
+            PushSubscription(
+                alumnus=alumnus,
+                endpoint=f"https://push.example.jp/{alumnus.pk}",
+                p256dh="BNc" + "x" * 84,
+                auth="a" * 22,
+            )
+            for alumnus in alumni
+            if alumnus.consent_push and rng.random() < 0.8
+        )
+
+
+def _populate_groups(rng: random.Random) -> list[Any]:
+    from cms.alumni.models import Alumnus
+    from cms.groups.models import AudienceGroup
+
+    groups = [AudienceGroup.objects.create(**fields) for fields in GROUPS]
+    ids = list(Alumnus.objects.values_list("pk", flat=True)[:2000])
+    for group in (groups[0], groups[-1]):
+        group.members.set(rng.sample(ids, 20))
+        group.save()
+    return groups
+
+
+def _notice_parent() -> Any:
+    from wagtail.models import Page
+
+    from cms.content.models import HomePage, NoticeIndexPage
+
+    home = HomePage.objects.first()
+    if home is None:
+        home = Page.get_first_root_node().add_child(instance=HomePage(title="ホーム", slug="scale"))
+    index = NoticeIndexPage(title="お知らせ", slug="scale-notices")
+    home.add_child(instance=index)
+    return index
+
+
+def _populate_notices(groups: list[Any], rng: random.Random) -> list[Any]:
+    from django.utils import timezone
+
+    from cms.content.models import NoticeCategory, NoticePage
+
+    category, _ = NoticeCategory.objects.get_or_create(slug="scale", defaults={"name": "お知らせ"})
+    index = _notice_parent()
+    now = timezone.now()
+    notices = []
+    for n in range(NOTICES):
+        # Nine this month, the rest over two years.
+        published = now - dt.timedelta(days=rng.uniform(0, 20) if n < 9 else rng.uniform(31, 730))
+        visibility = "groups" if n % 3 == 0 else rng.choice(["public", "members"])
+        notice = NoticePage(
+            title=f"お知らせ {n}",
+            slug=f"scale-{n}",
+            category=category,
+            summary="概要",
+            visibility=visibility,
+            notify_alumni=False,
+            date=timezone.localtime(published).date(),
+            live=True,
+            first_published_at=published,
+            last_published_at=published,
+        )
+        index.add_child(instance=notice)
+        if visibility == "groups":
+            notice.audience_groups.set(rng.sample(groups, rng.randint(1, 2)))
+            notice.save()
+        notices.append(notice)
+    return notices
+
+
+def _populate_deliveries(notices: list[Any], rng: random.Random) -> None:
+    from cms.alumni.models import Alumnus
+    from cms.push.models import Channel, Delivery, DeliveryStatus
+
+    rows = list(Alumnus.objects.values_list("pk", "consent_push", "consent_email"))
+    buffer: list[Any] = []
+    for alumnus_id, push, mail in rows:
+        channel = Channel.PUSH if push else (Channel.EMAIL if mail else Channel.DIGEST)
+        for notice in rng.sample(notices, DELIVERIES_PER_ALUMNUS):
+            # Some alumni had nothing this month (the monitor's under-reached count).
+            if notice.first_published_at.month == dt.date.today().month and alumnus_id % 5 == 0:
+                continue
+            sent = rng.random() < 0.93
+            buffer.append(
+                Delivery(
+                    item_id=notice.pk,
+                    alumnus_id=alumnus_id,
+                    channel=channel,
+                    status=DeliveryStatus.SENT if sent else DeliveryStatus.FAILED,
+                    sent_at=notice.first_published_at if sent else None,
+                    pushes_sent=int(sent and push),
+                    opened_at=notice.first_published_at if rng.random() < 0.2 else None,
+                    attempts=1,
+                )
+            )
+        if len(buffer) >= 20_000:
+            Delivery.objects.bulk_create(buffer, ignore_conflicts=True)
+            buffer = []
+    Delivery.objects.bulk_create(buffer, ignore_conflicts=True)
+
+
+def _populate(size: int) -> None:
+    from django.contrib.auth import get_user_model
+
+    rng = random.Random(size)
+    started = time.perf_counter()
+    _populate_alumni(size, rng)
+    groups = _populate_groups(rng)
+    notices = _populate_notices(groups, rng)
+    _populate_deliveries(notices, rng)
+    get_user_model().objects.create_superuser("scale-hr", "hr@example.jp", "pw")
+    subprocess.run(["psql", f"{PG}/{_database(size)}", "-qc", "VACUUM ANALYZE"], check=True)
+    print(f"  populated {size:,} alumni in {time.perf_counter() - started:.0f} s", flush=True)
+
+
+# --- tasks -----------------------------------------------------------------------------------
+
+
+class _Rollback(Exception):
+    pass
+
+
+def _measure(task: Callable[[], Any], *, repeat: int, rollback: bool = False) -> tuple[float, int]:
+    """Best time of `repeat` runs, and the queries of the last one."""
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    best = math.inf
+    count = 0
+    for _ in range(repeat):
+        with CaptureQueriesContext(connection) as queries:
+            started = time.perf_counter()
+            try:
+                with transaction.atomic():
+                    task()
+                    if rollback:
+                        raise _Rollback
+            except _Rollback:
+                pass
+            best = min(best, time.perf_counter() - started)
+        count = len(queries)
+    return best, count
+
+
+def _get(client: Any, url: str) -> Callable[[], Any]:
+    def run() -> None:
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+        if hasattr(response, "render") and not response.is_rendered:
+            response.render()
+
+    return run
+
+
+def _preview(client: Any, group: Any) -> Callable[[], Any]:
+    """The editor's live preview: the form as it is, POSTed to the preview view, then shown."""
+    import re
+
+    from django.urls import reverse
+
+    edit = client.get(reverse("wagtailsnippets_groups_audiencegroup:edit", args=[group.pk]))
+    data: dict[str, Any] = {}
+    html = edit.content.decode()
+    for name, value in re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', html):
+        data.setdefault(name, value)
+    for name in ("name", "description", "former_departments", "regions", "interests"):
+        data[name] = getattr(group, name)
+    data["members"] = [str(pk) for pk in group.members.values_list("pk", flat=True)]
+    url = reverse("wagtailsnippets_groups_audiencegroup:preview_on_edit", args=[group.pk])
+
+    def run() -> None:
+        client.post(url, data)
+        response = client.get(url)
+        assert response.status_code == 200, response.status_code
+
+    return run
+
+
+def _digest() -> None:
+    from django.utils import timezone
+
+    from cms.push.services import digest_send
+
+    digest_send(month=timezone.localdate().replace(day=1))
+
+
+def _fan_out_plan() -> None:
+    """Planning a members' notice for everyone it is for: its deliveries created and claimed."""
+    from cms.content.models import NoticePage
+    from cms.groups.selectors import notice_audience
+    from cms.push.items import DeliveryReason
+    from cms.push.models import Channel
+    from cms.push.services import CLAIM_CHUNK, _claim, _Target
+
+    notice = NoticePage.objects.filter(visibility="members").order_by("-pk").first()
+    assert notice is not None
+    target = _Target(
+        page=notice,
+        reason=DeliveryReason.REMINDER,  # a reason the population has no delivery for
+        message=notice.delivery_message(DeliveryReason.PUBLISHED),
+    )
+    audience = notice_audience(notice=notice).values_list("pk", flat=True)
+    _claim(
+        target=target, channel=Channel.EMAIL, alumnus_ids=audience.iterator(chunk_size=CLAIM_CHUNK)
+    )
+
+
+def _roster_import(size: int) -> Callable[[], Any]:
+    from cms.alumni.models import RosterEntry
+    from cms.alumni.roster import roster_file_read
+    from cms.alumni.services import roster_import
+
+    header = "職員番号,姓,名,姓（ふりがな）,名（ふりがな）,生年月日,退職時の所属,採用日,退職日,メールアドレス,郵便番号,住所"
+    if not RosterEntry.objects.filter(staff_number__startswith="B").exists():
+        RosterEntry.objects.bulk_create(
+            RosterEntry(
+                staff_number=f"B{n:06d}",
+                family_name="名簿",
+                given_name=f"{n}",
+                family_name_kana="めいぼ",
+                given_name_kana="はなこ",
+                birth_date=dt.date(1980, 1, 1),
+            )
+            for n in range(size)
+        )
+    rows = [
+        f"B{n:06d},名簿,{n},めいぼ,はなこ,1980-01-01,総務部,2000-04-01,2020-03-31,,980-8570,仙台市"
+        for n in range(500)
+    ] + [
+        f"C{n:06d},新規,{n},しんき,はなこ,1981-01-01,土木部,2001-04-01,2021-03-31,,980-8570,仙台市"
+        for n in range(500)
+    ]
+    content = ("\r\n".join([header, *rows]) + "\r\n").encode("utf-8")
+
+    def run() -> None:
+        roster = roster_file_read(filename="roster.csv", content=content)
+        assert not roster.errors, roster.errors[:3]
+        roster_import(roster=roster)
+
+    return run
+
+
+def _tasks(size: int) -> dict[str, tuple[Callable[[], Any], int, bool]]:
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+    from django.urls import reverse
+
+    from cms.alumni.models import Alumnus
+    from cms.content.models import NoticePage
+    from cms.groups.models import AudienceGroup
+    from cms.groups.selectors import alumnus_group_ids
+
+    staff = Client()
+    staff.force_login(get_user_model().objects.get(username="scale-hr"))
+    group = AudienceGroup.objects.get(name=GROUPS[0]["name"])
+    reader = next(
+        a
+        for a in Alumnus.objects.filter(status="active", interests__contains=["防災"])[:50]
+        if len(alumnus_group_ids(alumnus=a)) >= 2
+    )
+    alumnus = Client()
+    alumnus.force_login(reader.user)
+    notice = NoticePage.objects.filter(audience_groups=group).order_by("-pk").first()
+    assert notice is not None
+    tasks: dict[str, tuple[Callable[[], Any], int, bool]] = {
+        "feed": (_get(alumnus, "/api/v1/notices"), REPEAT, False),
+        "notice": (_get(alumnus, f"/api/v1/notices/{notice.pk}"), REPEAT, False),
+        "group edit page": (
+            _get(staff, reverse("wagtailsnippets_groups_audiencegroup:edit", args=[group.pk])),
+            REPEAT,
+            False,
+        ),
+        "group preview": (_preview(staff, group), REPEAT, False),
+        "alumni list p.1": (_get(staff, "/admin/alumni_alumnus/"), REPEAT, False),
+        "roster list p.1": (_get(staff, "/admin/alumni_roster/"), REPEAT, False),
+        "delivery monitor": (_get(staff, "/admin/delivery-monitor/"), REPEAT, False),
+        "fan-out planning": (_fan_out_plan, REPEAT, True),
+        "roster import 1,000": (_roster_import(size), REPEAT, True),
+    }
+    if size <= DIGEST_MAX:
+        tasks["send_digest"] = (_digest, 1, True)
+    return tasks
+
+
+def _run_size(size: int) -> dict[str, tuple[float, int]]:
+    import django
+
+    env = _env(size)
+    reuse = _populated(size)
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "--skip-checks", "-v", "0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
+    os.environ.update(env)
+    django.setup()
+    from django.conf import settings
+    from django.db import connections
+
+    connections["default"].close()
+    settings.DATABASES["default"]["NAME"] = _database(size)
+    if not reuse:
+        _populate(size)
+    results = {}
+    for name, (task, repeat, rollback) in _tasks(size).items():
+        results[name] = _measure(task, repeat=repeat, rollback=rollback)
+        print(
+            f"  {size:>7,} {name:<20} {results[name][0] * 1000:>10.1f} ms "
+            f"{results[name][1]:>7} queries (load {_load()})",
+            flush=True,
+        )
+    connections["default"].close()
+    return results
+
+
+def _exponent(small: tuple[int, float], large: tuple[int, float]) -> float:
+    (n1, t1), (n2, t2) = small, large
+    return math.log(max(t2, 1e-6) / max(t1, 1e-6)) / math.log(n2 / n1)
+
+
+def main() -> None:
+    print(f"{os.cpu_count()} CPUs, load average {_load()}; sizes {SIZES}", flush=True)
+    sys.path.insert(0, str(ROOT))
+    figures = {size: _run_size(size) for size in SIZES}
+    names = list(figures[SIZES[0]])
+    head = "".join(f"{f'{s:,}':>22}" for s in SIZES)
+    print(f"\n{'task':<20}{head}   exponent {SIZES[-2]:,}→{SIZES[-1]:,}" if len(SIZES) > 1 else "")
+    for name in names:
+        cells = []
+        for size in SIZES:
+            if name in figures[size]:
+                seconds, queries = figures[size][name]
+                cells.append(f"{seconds * 1000:>11.1f} ms {queries:>5} q")
+            else:
+                cells.append(f"{'—':>22}")
+        exponent = ""
+        measured = [s for s in SIZES if name in figures[s]]
+        if len(measured) >= 2:
+            a, b = measured[-2], measured[-1]
+            exponent = f"{_exponent((a, figures[a][name][0]), (b, figures[b][name][0])):.2f}"
+            base = figures[SIZES[0]][name][0]
+            exponent += f" (×{figures[b][name][0] / base:.1f} of {SIZES[0]:,})"
+        print(f"{name:<20}{''.join(cells)}   {exponent}", flush=True)
+    digest_sizes = [s for s in SIZES if "send_digest" in figures[s]]
+    if len(digest_sizes) >= 2 and SIZES[-1] not in digest_sizes:
+        a, b = digest_sizes[-2], digest_sizes[-1]
+        k = _exponent((a, figures[a]["send_digest"][0]), (b, figures[b]["send_digest"][0]))
+        t = figures[b]["send_digest"][0] * (SIZES[-1] / b) ** k
+        print(
+            f"send_digest at {SIZES[-1]:,}: not run; extrapolated from {b:,} by the measured "
+            f"exponent {k:.2f}: {t / 60:.1f} min",
+            flush=True,
+        )
