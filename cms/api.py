@@ -2,8 +2,11 @@
 
 from typing import Any
 
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView
+
+from cms import converters  # noqa: F401  (registers <id:…> for the domains' routes)
+from cms.api_errors import api_not_found
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
@@ -16,6 +19,8 @@ urlpatterns = [
     path("", include("cms.push.api_urls")),
     path("", include("cms.analytics.api_urls")),
     path("", include("cms.comeback.api_urls")),
+    # Last: any other path under /api/ is the API's JSON 404 (not HTML, not the debug page).
+    re_path(r"^(?P<path>.*)$", api_not_found),
 ]
 
 

@@ -3,12 +3,16 @@
 from typing import Any
 
 from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views import defaults
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from cms.api_parsers import RequestTooLarge
 from cms.errors import ServiceError
 
 _MESSAGES_JA = {
@@ -17,9 +21,12 @@ _MESSAGES_JA = {
     status.HTTP_403_FORBIDDEN: "この操作は許可されていません。",
     status.HTTP_404_NOT_FOUND: "見つかりませんでした。",
     status.HTTP_405_METHOD_NOT_ALLOWED: "この操作には対応していません。",
-    status.HTTP_413_REQUEST_ENTITY_TOO_LARGE: "送信内容が大きすぎます。",
+    status.HTTP_413_REQUEST_ENTITY_TOO_LARGE: str(RequestTooLarge.default_detail),
     status.HTTP_415_UNSUPPORTED_MEDIA_TYPE: "JSON 形式で送信してください。",
     status.HTTP_429_TOO_MANY_REQUESTS: "操作が多すぎます。しばらく待ってからお試しください。",
+    status.HTTP_500_INTERNAL_SERVER_ERROR: (
+        "サーバーでエラーが発生しました。時間をおいて、もう一度お試しください。"
+    ),
 }
 
 
@@ -57,15 +64,57 @@ def body_too_large(meta: dict[str, Any]) -> bool:
     return not length.isdigit() or int(length) > settings.API_MAX_REQUEST_BYTES
 
 
+def _wants_json(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+def _json_error(code: int) -> JsonResponse:
+    return JsonResponse(
+        {"detail": _MESSAGES_JA[code]}, status=code, json_dumps_params={"ensure_ascii": False}
+    )
+
+
+@csrf_exempt
+def api_not_found(request: HttpRequest, path: str = "") -> HttpResponse:
+    """The last route under /api/: an unknown API path is a JSON 404 (in DEBUG too)."""
+    return _json_error(status.HTTP_404_NOT_FOUND)
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """handler400: JSON under /api/ (e.g. a body over DATA_UPLOAD_MAX_MEMORY_SIZE)."""
+    if _wants_json(request):
+        return _json_error(status.HTTP_400_BAD_REQUEST)
+    return defaults.bad_request(request, exception)
+
+
+def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """handler403: JSON under /api/."""
+    if _wants_json(request):
+        return _json_error(status.HTTP_403_FORBIDDEN)
+    return defaults.permission_denied(request, exception)
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """handler404: JSON under /api/."""
+    if _wants_json(request):
+        return _json_error(status.HTTP_404_NOT_FOUND)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500: JSON under /api/, so the PWA can show its message."""
+    if _wants_json(request):
+        return _json_error(status.HTTP_500_INTERNAL_SERVER_ERROR)
+    return defaults.server_error(request)
+
+
 class ServiceAPIView(APIView):
     """Base of the domains' API views: refuses oversized bodies before parsing, and turns a
     service's refusal (`ServiceError`) into the API's error shape."""
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         if body_too_large(request.META):
-            error = exceptions.APIException(_MESSAGES_JA[status.HTTP_413_REQUEST_ENTITY_TOO_LARGE])
-            error.status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-            raise error
+            raise RequestTooLarge()
         super().initial(request, *args, **kwargs)
 
     def handle_exception(self, exc: Exception) -> Response:

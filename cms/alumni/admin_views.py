@@ -1,5 +1,6 @@
 """HR's admin screens: roster import with preview, invitations, letters, approvals, audit log."""
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
@@ -13,7 +14,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
@@ -73,13 +74,32 @@ class RosterUploadForm(forms.Form):
         return upload
 
 
+_ID = re.compile(r"[0-9]{1,18}")  # a database id that fits 64 bits
+
+
+def _posted_ids(request: HttpRequest, name: str) -> list[int]:
+    """The record ids a form posted under `name`; a value that is no id names no record (404)
+    rather than reaching the database as a string or an overflowing number."""
+    values = request.POST.getlist(name)
+    if not all(_ID.fullmatch(value) for value in values):
+        raise Http404("そのような記録はありません。")
+    return [int(value) for value in values]
+
+
+def _posted_id(request: HttpRequest, name: str) -> int:
+    ids = _posted_ids(request, name)
+    if len(ids) != 1:
+        raise Http404("そのような記録はありません。")
+    return ids[0]
+
+
 @needs_permission("alumni.add_rosterentry")
 def roster_import_view(request: HttpRequest) -> HttpResponse:
     """Step 1: upload; step 2: preview with every bad row; step 3: confirm (one transaction)."""
     context: dict[str, Any] = {"form": RosterUploadForm()}
     if request.method == "POST" and "confirm" in request.POST:
         upload = get_object_or_404(
-            RosterUpload, pk=request.POST["confirm"], uploaded_by=staff(request)
+            RosterUpload, pk=_posted_id(request, "confirm"), uploaded_by=staff(request)
         )
         try:
             roster = roster_file_read(filename=upload.filename, content=bytes(upload.content))
@@ -167,7 +187,7 @@ def _refused(request: HttpRequest, entries: Any) -> bool:
 @require_POST
 @needs_permission("alumni.add_invitation")
 def invitations_send_view(request: HttpRequest) -> HttpResponse:
-    ids = request.POST.getlist("entry")
+    ids = _posted_ids(request, "entry")
     entries = selectors.roster_entries_to_invite(channel="email")
     if ids:
         entries = RosterEntry.objects.filter(pk__in=ids)
@@ -206,7 +226,7 @@ def invitation_resend_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @needs_permission("alumni.add_invitation")
 def letters_pdf_view(request: HttpRequest) -> HttpResponse:
-    ids = request.POST.getlist("entry")
+    ids = _posted_ids(request, "entry")
     entries = (
         RosterEntry.objects.filter(pk__in=ids)
         if ids
@@ -274,7 +294,7 @@ def labels_csv_view(request: HttpRequest) -> HttpResponse:
 def approvals_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         alumnus = get_object_or_404(
-            Alumnus, pk=request.POST.get("alumnus"), status=AlumnusStatus.PENDING
+            Alumnus, pk=_posted_id(request, "alumnus"), status=AlumnusStatus.PENDING
         )
         services.alumnus_approve(alumnus=alumnus, actor=staff(request))
         messages.success(request, f"{alumnus} さんの登録を承認しました。")

@@ -147,7 +147,9 @@ def roster_import(
 
 
 def registration_url(*, code: str) -> str:
-    return f"{settings.PWA_BASE_URL}{settings.ALUMNI_REGISTER_PATH}?code={code}"
+    """The registration screen with the code in the fragment: a browser never sends a fragment,
+    so the code reaches no server's or CDN's log (the PWA reads it and clears it from history)."""
+    return f"{settings.PWA_BASE_URL}{settings.ALUMNI_REGISTER_PATH}#code={code}"
 
 
 def _invitation_give_code(invitation: Invitation) -> str:

@@ -1,47 +1,50 @@
 """JSON API of notices for the signed-in alumnus: the feed (cursor-paginated) and one notice."""
 
-import base64
-import binascii
 import datetime as dt
-import json
+import re
 from typing import Any
 
-from django.db.models import Q, QuerySet
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers
+from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, serializers
 from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.pagination import Cursor, CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from cms.alumni.home import notice_opened_mark, notices_seen_mark
 from cms.alumni.permissions import IsAlumnus
+from cms.api_errors import ServiceAPIView
 from cms.groups.selectors import notice_visible_to, notices_for_alumnus
 
 from .models import NoticePage
 
 PAGE_SIZE = 20
+_CURSOR = re.compile(r"[A-Za-z0-9+/=]{1,200}")  # what DRF's cursors are made of, bounded
 
 
-def _encode_cursor(notice: NoticePage) -> str:
-    raw = json.dumps([notice.date.isoformat(), notice.pk]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+class NoticeFeedPagination(CursorPagination):
+    """DRF's cursor over (date, id), newest first; a cursor that is not one of ours is a 400."""
 
+    ordering = ("-date", "-pk")
+    page_size = PAGE_SIZE
+    page_size_query_param = "limit"
+    max_page_size = 50
+    invalid_cursor_message = "カーソルの値が正しくありません。"
 
-def _decode_cursor(cursor: str) -> tuple[dt.date, int]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        date_text, pk = json.loads(raw)
-        return dt.date.fromisoformat(date_text), int(pk)
-    except (ValueError, TypeError, binascii.Error) as exc:
-        raise ValidationError({"cursor": ["カーソルの値が正しくありません。"]}) from exc
-
-
-def _after(notices: QuerySet[NoticePage], cursor: str | None) -> QuerySet[NoticePage]:
-    if not cursor:
-        return notices
-    date, pk = _decode_cursor(cursor)
-    return notices.filter(Q(date__lt=date) | Q(date=date, pk__lt=pk))
+    def decode_cursor(self, request: Request) -> Cursor | None:
+        encoded = request.query_params.get(self.cursor_query_param)
+        if encoded is None:
+            return None
+        try:
+            if not _CURSOR.fullmatch(encoded):
+                raise NotFound()
+            cursor = super().decode_cursor(request)
+            if cursor is not None and cursor.position is not None:
+                dt.date.fromisoformat(str(cursor.position))  # compared with NoticePage.date
+        except (NotFound, ValueError):
+            raise ValidationError({"cursor": [self.invalid_cursor_message]}) from None
+        return cursor
 
 
 class NoticeItemSerializer(serializers.Serializer):
@@ -53,49 +56,26 @@ class NoticeItemSerializer(serializers.Serializer):
     visibility = serializers.CharField()
 
 
-class NoticeFeedOutputSerializer(serializers.Serializer):
-    results = NoticeItemSerializer(many=True)
-    next = serializers.CharField(allow_null=True)
-
-
-class NoticeFeedView(APIView):
-    """Newest first: public notices, notices for members, and those for the alumnus's groups."""
+class NoticeFeedView(ServiceAPIView, generics.ListAPIView):
+    """Newest first: public notices, notices for members, and those for the alumnus's groups.
+    `next` is the URL of the following page (null on the last one)."""
 
     permission_classes = [IsAlumnus]
+    serializer_class = NoticeItemSerializer
+    pagination_class = NoticeFeedPagination
 
-    class NoticeFeedQuery(serializers.Serializer):
-        cursor = serializers.CharField(required=False, max_length=200)
-        limit = serializers.IntegerField(required=False, min_value=1, max_value=50)
+    def get_queryset(self) -> QuerySet[NoticePage]:
+        if getattr(self, "swagger_fake_view", False):  # drf-spectacular reading the view
+            return NoticePage.objects.none()
+        alumnus = self.request.user.alumnus  # type: ignore[union-attr]
+        return notices_for_alumnus(alumnus=alumnus).select_related("category")
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("cursor", str, required=False),
-            OpenApiParameter("limit", int, required=False),
-        ],
-        responses=NoticeFeedOutputSerializer,
-        summary="お知らせのフィード（新しい順）",
-        operation_id="notice_feed",
-    )
-    def get(self, request: Request) -> Response:
-        query = self.NoticeFeedQuery(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        limit = query.validated_data.get("limit", PAGE_SIZE)
-        notices = notices_for_alumnus(alumnus=request.user.alumnus)  # type: ignore[union-attr]
-        if not query.validated_data.get("cursor"):
+    @extend_schema(summary="お知らせのフィード（新しい順）", operation_id="notice_feed")
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        response = self.list(request, *args, **kwargs)
+        if not request.query_params.get("cursor"):
             notices_seen_mark(session=request.session)  # the list's top: the home's badge clears
-        page = list(
-            _after(notices, query.validated_data.get("cursor"))
-            .select_related("category")
-            .order_by("-date", "-pk")[: limit + 1]
-        )
-        more = len(page) > limit
-        page = page[:limit]
-        return Response(
-            {
-                "results": NoticeItemSerializer(page, many=True).data,
-                "next": _encode_cursor(page[-1]) if more else None,
-            }
-        )
+        return response
 
 
 def _body_blocks(notice: NoticePage) -> list[dict[str, Any]]:
@@ -128,7 +108,7 @@ def _body_blocks(notice: NoticePage) -> list[dict[str, Any]]:
     return blocks
 
 
-class NoticeDetailView(APIView):
+class NoticeDetailView(ServiceAPIView):
     """One notice, only for an alumnus in its audience (404 for anyone else)."""
 
     permission_classes = [IsAlumnus]

@@ -6,5 +6,5 @@ from .api import NoticeDetailView, NoticeFeedView
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("notices", NoticeFeedView.as_view(), name="notice-feed"),
-    path("notices/<int:notice_id>", NoticeDetailView.as_view(), name="notice-detail"),
+    path("notices/<id:notice_id>", NoticeDetailView.as_view(), name="notice-detail"),
 ]

@@ -8,14 +8,16 @@ from rest_framework.exceptions import APIException
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from cms.alumni.permissions import IsAlumnus
+from cms.api_errors import ServiceAPIView
 
 from . import services
 from .models import Channel
 from .selectors import vapid_key_current
 from .validators import auth_error, endpoint_error, p256dh_error
+
+MAX_ID = 2**63 - 1  # beyond, the database driver overflows
 
 
 class PushUnavailable(APIException):
@@ -23,7 +25,7 @@ class PushUnavailable(APIException):
     default_detail = "プッシュ通知は現在準備中です。しばらくしてからお試しください。"
 
 
-class PushKeyView(APIView):
+class PushKeyView(ServiceAPIView):
     """The VAPID public key the browser needs for `pushManager.subscribe()`."""
 
     permission_classes = [AllowAny]
@@ -65,7 +67,7 @@ class SubscriptionKeysSerializer(serializers.Serializer):
         return value
 
 
-class PushSubscriptionCreateView(APIView):
+class PushSubscriptionCreateView(ServiceAPIView):
     """Subscribe this browser for the signed-in alumnus; sending it again refreshes its keys."""
 
     permission_classes = [IsAlumnus]
@@ -76,7 +78,10 @@ class PushSubscriptionCreateView(APIView):
 
     @extend_schema(
         request=PushSubscriptionInput,
-        responses={201: OpenApiResponse(description="購読しました")},
+        responses={
+            201: OpenApiResponse(description="購読しました"),
+            409: OpenApiResponse(description="この端末は別のアカウントで購読されています"),
+        },
         summary="プッシュ通知の購読",
         operation_id="push_subscription_create",
     )
@@ -111,13 +116,13 @@ class PushSubscriptionCreateView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class DeliveryOpenView(APIView):
+class DeliveryOpenView(ServiceAPIView):
     """The PWA reports that a notice was opened from a notification or a mail."""
 
     permission_classes = [IsAlumnus]
 
     class DeliveryOpenInput(serializers.Serializer):
-        notice = serializers.IntegerField(min_value=1)
+        notice = serializers.IntegerField(min_value=1, max_value=MAX_ID)
         channel = serializers.ChoiceField(choices=Channel.choices)
 
     @extend_schema(

@@ -24,6 +24,7 @@ from wagtail.models import Page
 
 from cms.alumni.models import Alumnus
 from cms.content.models import NoticePage
+from cms.errors import ServiceError
 from cms.mailing import MailBatch, MailFailure, mail_retry_at, retry_delay
 
 from .items import DeliverableItem, DeliveryMessage, DeliveryReason, url_with_via
@@ -61,13 +62,32 @@ def vapid_key_create(*, replace: bool = False) -> tuple[VapidKey, bool]:
         return VapidKey.objects.create(private_key_pem=pem, public_key=public), True
 
 
+class EndpointTaken(ServiceError):
+    status_code = 409
+
+
+@transaction.atomic
 def push_subscription_save(
     *, alumnus: Alumnus, endpoint: str, p256dh: str, auth: str
 ) -> PushSubscription:
-    """Store (or refresh) a subscription; an endpoint belongs to whoever subscribed it last."""
-    subscription, _ = PushSubscription.objects.update_or_create(
+    """Store (or refresh) a subscription. An endpoint stays with the alumnus who subscribed it
+    first until they remove it (another account gets a 409); an alumnus keeps at most
+    PUSH_MAX_SUBSCRIPTIONS_PER_ALUMNUS, and a new one beyond that replaces the oldest."""
+    Alumnus.objects.select_for_update().get(pk=alumnus.pk)  # one save at a time per alumnus
+    subscription, created = PushSubscription.objects.get_or_create(
         endpoint=endpoint, defaults={"alumnus": alumnus, "p256dh": p256dh, "auth": auth}
     )
+    if subscription.alumnus_id != alumnus.pk:
+        raise EndpointTaken(
+            "この端末の通知は別のアカウントで登録されています。もう一度お試しください。"
+        )
+    if not created:
+        subscription.p256dh, subscription.auth = p256dh, auth
+        subscription.save(update_fields=["p256dh", "auth"])
+        return subscription
+    newest = PushSubscription.objects.filter(alumnus=alumnus).order_by("-created_at", "-pk")
+    keep = list(newest.values_list("pk", flat=True)[: settings.PUSH_MAX_SUBSCRIPTIONS_PER_ALUMNUS])
+    PushSubscription.objects.filter(alumnus=alumnus).exclude(pk__in=keep).delete()
     return subscription
 
 

@@ -235,7 +235,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["cms.api_parsers.BoundedJSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "cms.api_errors.exception_handler",
     "UNAUTHENTICATED_USER": None,
@@ -293,6 +293,8 @@ PUSH_CONCURRENCY_PER_SERVICE = int(env("PUSH_CONCURRENCY_PER_SERVICE", "64"))
 # 429/503: wait in the same task when the service asks for at most this long, else re-enqueue.
 PUSH_INLINE_RETRY_MAX_SECONDS = int(env("PUSH_INLINE_RETRY_MAX_SECONDS", "30"))
 PUSH_MAX_ATTEMPTS = int(env("PUSH_MAX_ATTEMPTS", "5"))
+# Browsers (subscriptions) one alumnus may register for push; a new one beyond replaces the oldest.
+PUSH_MAX_SUBSCRIPTIONS_PER_ALUMNUS = int(env("PUSH_MAX_SUBSCRIPTIONS_PER_ALUMNUS", "10"))
 # How long a worker's claim on a delivery or invitation mail holds (renewed as it progresses);
 # past it, `manage.py sweep_claims` (run by the scheduler) gives the work to another worker.
 DELIVERY_LEASE_SECONDS = int(env("DELIVERY_LEASE_SECONDS", "300"))
@@ -337,9 +339,10 @@ COMEBACK_REMINDER_MONTHS_BEFORE = int(env("COMEBACK_REMINDER_MONTHS_BEFORE", "6"
 TRUSTED_PROXY_COUNT = int(env("TRUSTED_PROXY_COUNT", "0"))
 ALUMNI_PRIVACY_NOTICE_VERSION = env("ALUMNI_PRIVACY_NOTICE_VERSION", "2026-04")
 ALUMNI_REGISTRATION_TARGET = 50
-# Where the PWA's registration screen lives; the invitation code goes in its query string.
+# Where the PWA's registration screen lives; the invitation code goes in its fragment (#code=).
 ALUMNI_REGISTER_PATH = "/app/register/"
 API_MAX_REQUEST_BYTES = 64 * 1024
+API_MAX_JSON_DEPTH = 32  # lists and objects in a request body; ours nest 3 deep
 ALUMNI_LETTER_FONT = env(
     "ALUMNI_LETTER_FONT", "/usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf"
 )

@@ -6,6 +6,6 @@ from .api import SurveyDetailView, SurveyListView, SurveyResponseView
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("surveys", SurveyListView.as_view(), name="survey-list"),
-    path("surveys/<int:survey_id>", SurveyDetailView.as_view(), name="survey-detail"),
-    path("surveys/<int:survey_id>/response", SurveyResponseView.as_view(), name="survey-response"),
+    path("surveys/<id:survey_id>", SurveyDetailView.as_view(), name="survey-detail"),
+    path("surveys/<id:survey_id>/response", SurveyResponseView.as_view(), name="survey-response"),
 ]

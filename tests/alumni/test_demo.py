@@ -77,7 +77,7 @@ def test_demo_mailbox_shows_the_invitation_decoded_with_its_link(
 
     assert "【宮城県 アルムナイネットワーク】ご登録のご案内" in page
     assert "sakura@example.jp" in page and "青葉 さくら 様" in page
-    assert f'href="{settings.PWA_BASE_URL}/app/register/?code=' in page
+    assert f'href="{settings.PWA_BASE_URL}/app/register/#code=' in page
 
 
 def test_demo_mailbox_is_not_found_without_debug(

@@ -46,7 +46,7 @@ def test_email_invitations_arrive_in_japanese_with_link_and_code(
     assert "宮城 花子 様" in body
     code = CODE.search(body)
     assert code is not None
-    assert f"{settings.PWA_BASE_URL}/app/register/?code={code.group(0)}" in body
+    assert f"{settings.PWA_BASE_URL}/app/register/#code={code.group(0)}" in body
     assert code.group(0) in html_body(message)
     invitation = Invitation.objects.get(roster_entry=entry)
     assert invitation.delivery == "sent"
@@ -112,7 +112,7 @@ def test_letters_pdf_holds_each_name_code_and_a_qr_of_the_registration_url(setti
         text = page.extract_text()
         assert f"{entry.family_name} {entry.given_name} 様" in text
         assert code in text
-        assert _qr_texts(page) == [f"{settings.PWA_BASE_URL}/app/register/?code={code}"]
+        assert _qr_texts(page) == [f"{settings.PWA_BASE_URL}/app/register/#code={code}"]
     fonts = str(reader.pages[0]["/Resources"]["/Font"].get_object())
     assert (
         "IPAexGothic"
@@ -177,7 +177,7 @@ def test_letters_are_readable_and_give_hr_phone_number_for_people_without_a_smar
     pieces = _text_sizes(page)
 
     assert min(size for _, size in pieces) >= 10.5
-    url = f"{settings.PWA_BASE_URL}/app/register/?code={code}"
+    url = f"{settings.PWA_BASE_URL}/app/register/#code={code}"
     sizes = dict(pieces)
     assert sizes[url] >= 10 and sizes[code] >= 10
     assert next(size for text, size in pieces if "退職された職員の皆さま" in text) >= 10.5

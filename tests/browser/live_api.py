@@ -12,6 +12,11 @@ from django.db import connections
 from django.test.testcases import LiveServerThread
 
 
+# Every request target (path?query) a live origin was sent, oldest first: what its access log
+# would hold. Tests look at the entries added while they ran.
+served_requests: list[str] = []
+
+
 class _PWAWithAPI:
     """WSGI app of one origin, as in the demo: dist/ at /, everything else to Django."""
 
@@ -21,7 +26,13 @@ class _PWAWithAPI:
     def __call__(self, django: Any) -> Any:
         from pwa_build.devserver import StaticSite
 
-        return StaticSite(self.dist, django)
+        site = StaticSite(self.dist, django)
+
+        def logged(environ: dict[str, Any], start_response: Any) -> Any:
+            served_requests.append(f"{environ['PATH_INFO']}?{environ.get('QUERY_STRING', '')}")
+            return site(environ, start_response)
+
+        return logged
 
 
 class _OneAtATimeServer(WSGIServer):

@@ -12,11 +12,12 @@ from cms.alumni import services
 from cms.alumni.models import Alumnus
 from tests.alumni.factories import RosterEntryFactory
 from tests.browser.conftest import wait_until
+from tests.browser.live_api import served_requests
 from tests.fixtures.smtp import SMTPInbox, text_body
 
 pytestmark = pytest.mark.browser
 
-INVITATION_LINK = re.compile(r"http://127\.0\.0\.1:\d+/app/register/\?code=[A-Z0-9-]+")
+INVITATION_LINK = re.compile(r"http://127\.0\.0\.1:\d+/app/register/#code=[A-Z0-9-]+")
 LOGIN_CODE = re.compile(r"確認コード: (\d{6})")
 SMALL_PHONE = {"width": 360, "height": 640}
 
@@ -48,9 +49,12 @@ def test_register_from_the_invitation_link_then_log_in_with_the_mailed_code(
     assert link is not None and link.group(0).startswith(pwa_api_server)
 
     page.set_viewport_size(SMALL_PHONE)
+    already_served = len(served_requests)
     page.goto(link.group(0))
-    code = link.group(0).split("code=")[1]
+    code = link.group(0).split("#code=")[1]
     assert page.locator("#f-invitation_code").input_value() == code
+    # Read from the fragment and taken out of the address bar and the history entry at once.
+    assert page.evaluate("location.href") == f"{pwa_api_server}/app/register/"
     wait_until(page, "() => document.querySelectorAll('#purposes li').length > 0")
     page.screenshot(path=str(tmp_path / "register.png"), full_page=True)
 
@@ -76,6 +80,11 @@ def test_register_from_the_invitation_link_then_log_in_with_the_mailed_code(
     alumnus = Alumnus.objects.get()
     assert alumnus.email == "hanako.b@example.jp"
     assert alumnus.consent_email and not alumnus.consent_push
+    # The code went in the registration's JSON body only: no request target (what a server or
+    # CDN logs) ever carried it.
+    targets = served_requests[already_served:]
+    assert "/app/register/?" in targets
+    assert not [target for target in targets if code in target]
 
     page.get_by_role("link", name="ログインする").click()
     page.wait_for_url("**/app/login/")

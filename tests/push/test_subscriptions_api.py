@@ -128,3 +128,78 @@ def test_real_push_service_hosts_are_allowed(
             URL, {"endpoint": endpoint, "keys": keys}, content_type="application/json"
         )
         assert response.status_code == 201, response.json()
+
+
+def test_an_endpoint_stays_with_its_first_owner(
+    alumnus_client: tuple[Client, Any], push_service: LocalPushService
+) -> None:
+    client, _ = alumnus_client
+    sub = push_service.subscription()
+    owner = AlumnusFactory()
+    PushSubscription.objects.create(
+        alumnus=owner, endpoint=sub.endpoint, p256dh=sub.p256dh, auth=sub.auth
+    )
+
+    response = client.post(URL, sub.as_json(), content_type="application/json")
+
+    assert response.status_code == 409
+    assert "別のアカウント" in response.json()["detail"]
+    assert PushSubscription.objects.get().alumnus == owner
+
+
+def test_an_endpoint_its_owner_removed_can_be_subscribed_by_another_account(
+    alumnus_client: tuple[Client, Any], push_service: LocalPushService
+) -> None:
+    client, alumnus = alumnus_client
+    sub = push_service.subscription()
+    owner = AlumnusFactory()
+    other = Client()
+    other.force_login(owner.user)
+    other.post(URL, sub.as_json(), content_type="application/json")
+    other.delete(URL, {"endpoint": sub.endpoint}, content_type="application/json")
+
+    response = client.post(URL, sub.as_json(), content_type="application/json")
+
+    assert response.status_code == 201
+    assert PushSubscription.objects.get().alumnus == alumnus
+
+
+def test_subscribing_again_refreshes_the_keys_of_ones_own_endpoint(
+    alumnus_client: tuple[Client, Any], push_service: LocalPushService
+) -> None:
+    client, alumnus = alumnus_client
+    sub = push_service.subscription()
+    client.post(URL, sub.as_json(), content_type="application/json")
+    fresh = push_service.subscription().as_json()["keys"]
+
+    response = client.post(
+        URL, {"endpoint": sub.endpoint, "keys": fresh}, content_type="application/json"
+    )
+
+    assert response.status_code == 201
+    stored = PushSubscription.objects.get()
+    assert (stored.alumnus, stored.p256dh, stored.auth) == (alumnus, fresh["p256dh"], fresh["auth"])
+
+
+def test_an_alumnus_keeps_at_most_the_newest_subscriptions_of_the_cap(
+    alumnus_client: tuple[Client, Any], push_service: LocalPushService, settings: Any
+) -> None:
+    settings.PUSH_MAX_SUBSCRIPTIONS_PER_ALUMNUS = 3
+    client, alumnus = alumnus_client
+    keys = push_service.subscription().as_json()["keys"]
+    endpoints = [f"https://fcm.googleapis.com/fcm/send/device{n}" for n in range(5)]
+
+    statuses = [
+        client.post(
+            URL, {"endpoint": endpoint, "keys": keys}, content_type="application/json"
+        ).status_code
+        for endpoint in endpoints
+    ]
+
+    assert statuses == [201] * 5
+    kept = PushSubscription.objects.filter(alumnus=alumnus).values_list("endpoint", flat=True)
+    assert sorted(kept) == endpoints[2:]
+
+
+def test_the_cap_is_ten_by_default(settings: Any) -> None:
+    assert settings.PUSH_MAX_SUBSCRIPTIONS_PER_ALUMNUS == 10

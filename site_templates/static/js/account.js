@@ -60,8 +60,19 @@
     return data;
   }
 
+  // The invitation link carries the code in its fragment (#code=…), which the browser never
+  // sends to a server; once read, it is taken out of the address and the history entry too.
+  // (`?code=` of links made before is read and cleared the same way.)
   function codeFromUrl() {
-    return new URLSearchParams(window.location.search).get("code") || "";
+    var fragment = new URLSearchParams(window.location.hash.slice(1));
+    var query = new URLSearchParams(window.location.search);
+    var code = fragment.get("code") || query.get("code") || "";
+    if (fragment.has("code") || query.has("code")) {
+      query.delete("code");
+      var rest = query.toString();
+      window.history.replaceState(window.history.state, "", window.location.pathname + (rest ? "?" + rest : ""));
+    }
+    return code;
   }
 
   function setupInvite() {
@@ -69,7 +80,7 @@
     var shown = document.getElementById("invite-code");
     var link = document.getElementById("invite-register");
     if (shown) shown.textContent = code || "（コードはお手元の案内でご確認ください）";
-    if (link) link.href = "/app/register/" + (code ? "?code=" + encodeURIComponent(code) : "");
+    if (link) link.href = "/app/register/" + (code ? "#code=" + encodeURIComponent(code) : "");
   }
 
   function setupRegister(form) {

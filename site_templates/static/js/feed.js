@@ -91,10 +91,11 @@
     box.className = "form-status" + (message ? (isError ? " form-status--error" : " form-status--ok") : "");
   }
 
-  function loadPage(cursor) {
+  // `next` is the API's own link to the following page; its query string is all we send back.
+  function loadPage(next) {
     var more = $("feed-more");
     $("feed-more-row").hidden = true;
-    api("GET", "/notices" + (cursor ? "?cursor=" + encodeURIComponent(cursor) : "")).then(function (result) {
+    api("GET", "/notices" + (next ? new URL(next, window.location.href).search : "")).then(function (result) {
       if (result.status !== 200) { status(result.data.detail || "お知らせを読み込めませんでした。", true); return; }
       var list = $("feed-list");
       result.data.results.forEach(function (item) { list.appendChild(card(item)); });
