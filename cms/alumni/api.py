@@ -237,7 +237,7 @@ class MeView(AlumniAPIView):
         changes = dict(data.validated_data)
         new_email = changes.pop("email", None)
         alumnus = services.alumnus_update(
-            alumnus=self.alumnus(), changes=changes, new_email=new_email
+            alumnus=self.alumnus(), changes=changes, new_email=new_email, ip=_client_ip(request)
         )
         return Response(profile_data(alumnus))
 
