@@ -64,6 +64,24 @@ class Alumnus(models.Model):
         return f"{self.family_name} {self.given_name}"
 
 
+# The columns of HR's roster, once: the import reads them (cms/alumni/roster.py), HR's form edits
+# them (but the staff number), 開示 shows them and the inventory (個人情報ファイル簿) lists them.
+ROSTER_FIELDS = (
+    "staff_number",
+    "family_name",
+    "given_name",
+    "family_name_kana",
+    "given_name_kana",
+    "birth_date",
+    "former_department",
+    "hired_on",
+    "retired_on",
+    "email",
+    "postal_code",
+    "address",
+)
+
+
 class RosterEntry(models.Model):
     """One former employee in HR's roster; imported from HR's file, updated by staff number."""
 

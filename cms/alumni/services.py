@@ -37,8 +37,10 @@ from cms.alumni.models import (
     OneTimeCodePurpose,
     RegistrationChannel,
     RosterEntry,
+    RosterUpload,
     ThrottleEvent,
 )
+from cms.alumni.privacy import history_erase
 from cms.alumni.roster import RosterFile
 from cms.alumni.selectors import (
     alumnus_find_active_by_email,
@@ -911,6 +913,7 @@ def alumnus_delete(*, alumnus: Alumnus) -> None:
             erase = getattr(config, "alumnus_erase", None)
             if erase is not None:
                 erase(alumnus=alumnus)
+        history_erase(alumnus=alumnus)  # the admin's log entries keep the name they had
         alumnus.delete()
         user.delete()
 
@@ -945,3 +948,17 @@ def _sessions_end(*, user_id: int) -> int:
             store(session_key=session.session_key).delete()
             ended += 1
     return ended
+
+
+def auth_records_purge(*, now: dt.datetime | None = None) -> dict[str, int]:
+    """Delete what is kept only for a while (`manage.py purge_auth_records`, daily): login and
+    email-change codes (with the unconfirmed new addresses they hold), throttle records and
+    roster files uploaded but never confirmed, all older than ALUMNI_PURGE_AFTER_HOURS (never
+    less than the day the daily caps look back)."""
+    hours = max(settings.ALUMNI_PURGE_AFTER_HOURS, DAY_SECONDS // 3600)
+    before = (now or timezone.now()) - dt.timedelta(hours=hours)
+    with transaction.atomic():
+        codes_deleted, _ = OneTimeCode.objects.filter(created_at__lt=before).delete()
+        throttles, _ = ThrottleEvent.objects.filter(created_at__lt=before).delete()
+        uploads, _ = RosterUpload.objects.filter(uploaded_at__lt=before).delete()
+    return {"codes": codes_deleted, "throttle_events": throttles, "roster_uploads": uploads}
