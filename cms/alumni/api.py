@@ -1,6 +1,5 @@
 """The alumni JSON API: one view per operation; the rules live in services and selectors."""
 
-import ipaddress
 from typing import Any
 
 from django.conf import settings
@@ -64,21 +63,7 @@ class AlumniAPIView(ServiceAPIView):
 
 
 def _client_ip(request: Request) -> str:
-    """The address the per-IP throttles count: the peer, or, behind TRUSTED_PROXY_COUNT proxies
-    that each append to X-Forwarded-For, the address the outermost of them saw. Entries further
-    left are written by the client itself and never trusted."""
-    peer = str(request.META.get("REMOTE_ADDR", ""))
-    proxies = settings.TRUSTED_PROXY_COUNT
-    if proxies <= 0:
-        return peer
-    hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
-    hops = [hop for hop in hops if hop]
-    if len(hops) < proxies:
-        return peer
-    try:
-        return str(ipaddress.ip_address(hops[-proxies]))
-    except ValueError:
-        return peer
+    return services.client_ip(request.META)
 
 
 def profile_data(alumnus: Alumnus) -> dict[str, Any]:

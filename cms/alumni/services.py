@@ -555,6 +555,24 @@ def throttle_network(ip: str) -> str:
     return str(address)
 
 
+def client_ip(meta: dict[str, Any]) -> str:
+    """The address the per-IP throttles count: the peer, or, behind TRUSTED_PROXY_COUNT proxies
+    that each append to X-Forwarded-For, the address the outermost of them saw. Entries further
+    left are written by the client itself and never trusted."""
+    peer = str(meta.get("REMOTE_ADDR", ""))
+    proxies = settings.TRUSTED_PROXY_COUNT
+    if proxies <= 0:
+        return peer
+    hops = [hop.strip() for hop in str(meta.get("HTTP_X_FORWARDED_FOR", "")).split(",")]
+    hops = [hop for hop in hops if hop]
+    if len(hops) < proxies:
+        return peer
+    try:
+        return str(ipaddress.ip_address(hops[-proxies]))
+    except ValueError:
+        return peer
+
+
 def _key_hash(value: str) -> str:
     return hashlib.sha256(f"{settings.SECRET_KEY}:throttle:{value}".encode()).hexdigest()
 
@@ -583,7 +601,7 @@ class Limit:
         return bool(self.events().count() >= self.limit)
 
 
-def _throttle_check(limits: list[Limit]) -> None:
+def throttle_check(limits: list[Limit]) -> None:
     """Refuse (429) when any limit is reached; Retry-After says when its oldest event ages out."""
     for limit in limits:
         events = limit.events().order_by("created_at")
@@ -593,7 +611,7 @@ def _throttle_check(limits: list[Limit]) -> None:
             raise TooManyAttempts(retry_after=max(retry_after, 1))
 
 
-def _throttle_count(limits: list[Limit]) -> None:
+def throttle_count(limits: list[Limit]) -> None:
     ThrottleEvent.objects.bulk_create(
         [ThrottleEvent(scope=limit.scope, key_hash=_key_hash(limit.key)) for limit in limits]
     )
@@ -702,9 +720,9 @@ def login_code_request(*, email: str, ip: str) -> None:
         Limit("code-request-email", email, settings.ALUMNI_THROTTLE_CODE_REQUESTS_PER_EMAIL),
         Limit("code-request-ip", network, settings.ALUMNI_THROTTLE_CODE_REQUESTS_PER_IP),
     ]
-    _throttle_check(limits)
+    throttle_check(limits)
     with transaction.atomic():
-        _throttle_count(limits)
+        throttle_count(limits)
         _one_time_code_send(
             alumnus=None, email=email, purpose=OneTimeCodePurpose.LOGIN, requester=network
         )
@@ -738,7 +756,7 @@ def _one_time_code_use(
     and the owner, asking for a fresh code, still signs in."""
     network = throttle_network(ip)
     refusing, account_day = _wrong_code_limits(email=email, network=network)
-    _throttle_check(refusing)
+    throttle_check(refusing)
     capped = account_day.reached()
     requester = _key_hash(network)
     now = timezone.now()
@@ -763,7 +781,7 @@ def _one_time_code_use(
             OneTimeCode.objects.filter(pk=current.pk).update(
                 failed_attempts=F("failed_attempts") + 1
             )
-        _throttle_count([*refusing, account_day])
+        throttle_count([*refusing, account_day])
         if not capped and account_day.reached():
             _wrong_codes_notice(email=email, alumnus=alumnus)
     raise AlumniError(WRONG_CODE, field="code")
@@ -843,7 +861,7 @@ def alumnus_update(
         )
     ]
     if changes_email:
-        _throttle_check(limits)
+        throttle_check(limits)
     with transaction.atomic():
         fields = [name for name in PROFILE_FIELDS if name in changes]
         for name in fields:
@@ -853,7 +871,7 @@ def alumnus_update(
         if "consent_analytics" in fields and not alumnus.consent_analytics:
             signals_erase(alumnus=alumnus)  # stopping analysis deletes what was recorded
         if new_email and changes_email:
-            _throttle_count(limits)
+            throttle_count(limits)
             _one_time_code_send(
                 alumnus=alumnus,
                 email=new_email,

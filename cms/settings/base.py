@@ -213,6 +213,13 @@ TASKS = {
     }
 }
 
+# Staff sign-in (/admin/login/): failed passwords per (username, network) and per network
+# within ALUMNI_THROTTLE_WINDOW_SECONDS, and per username and day (then locked for the day).
+WAGTAILADMIN_USER_LOGIN_FORM = "cms.staff_login.ThrottledLoginForm"
+STAFF_LOGIN_FAILURES_PER_USER_NETWORK = 5
+STAFF_LOGIN_FAILURES_PER_NETWORK = 20
+STAFF_LOGIN_FAILURES_PER_DAY = int(env("STAFF_LOGIN_FAILURES_PER_DAY", "20"))
+
 # Wagtail
 WAGTAIL_SITE_NAME = SITE_NAME
 WAGTAILADMIN_BASE_URL = env("WAGTAILADMIN_BASE_URL", API_ORIGIN)
