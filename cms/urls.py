@@ -1,7 +1,6 @@
 """URLs of the CMS and API origin: the Wagtail admin, the JSON API, editor preview."""
 
 from django.conf import settings
-from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path, re_path
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
@@ -12,7 +11,6 @@ from cms.content.preview import preview as content_preview
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("admin/", include(wagtailadmin_urls)),
-    path("django-admin/", admin.site.urls),
     path("documents/", include(wagtaildocs_urls)),
     path("api/v1/", include("cms.api")),
     re_path(r"^api/", api_not_found),  # another API version or a typo: the API's JSON 404

@@ -1,6 +1,5 @@
 """The alumni JSON API: one view per operation; the rules live in services and selectors."""
 
-import ipaddress
 from typing import Any
 
 from django.conf import settings
@@ -17,7 +16,12 @@ from rest_framework.response import Response
 from cms.alumni import selectors, services
 from cms.alumni.export import export_csv, export_sections, jst_datetime
 from cms.alumni.models import Alumnus
-from cms.alumni.permissions import IsAlumnus, request_alumnus
+from cms.alumni.permissions import (
+    HasFreshSignIn,
+    HasFreshSignInToDelete,
+    IsAlumnus,
+    request_alumnus,
+)
 from cms.alumni.serializers import (
     AlumniMessageOutput,
     EmailConfirmInput,
@@ -42,6 +46,11 @@ ERRORS = {
 }
 THROTTLED = {429: OpenApiResponse(AlumniMessageOutput, description="試行が多すぎる（Retry-After）")}
 SIGNED_IN = {401: OpenApiResponse(AlumniMessageOutput, description="ログインしていない")}
+FRESH = {
+    403: OpenApiResponse(
+        AlumniMessageOutput, description="前回のログインから 1 日以上（errors.fresh_login）"
+    )
+}
 
 
 class AlumniAPIView(ServiceAPIView):
@@ -54,21 +63,7 @@ class AlumniAPIView(ServiceAPIView):
 
 
 def _client_ip(request: Request) -> str:
-    """The address the per-IP throttles count: the peer, or, behind TRUSTED_PROXY_COUNT proxies
-    that each append to X-Forwarded-For, the address the outermost of them saw. Entries further
-    left are written by the client itself and never trusted."""
-    peer = str(request.META.get("REMOTE_ADDR", ""))
-    proxies = settings.TRUSTED_PROXY_COUNT
-    if proxies <= 0:
-        return peer
-    hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
-    hops = [hop for hop in hops if hop]
-    if len(hops) < proxies:
-        return peer
-    try:
-        return str(ipaddress.ip_address(hops[-proxies]))
-    except ValueError:
-        return peer
+    return services.client_ip(request.META)
 
 
 def profile_data(alumnus: Alumnus) -> dict[str, Any]:
@@ -220,7 +215,7 @@ class SessionsEndView(AlumniAPIView):
 
 
 class MeView(AlumniAPIView):
-    permission_classes = [IsAlumnus]
+    permission_classes = [IsAlumnus, HasFreshSignInToDelete]
 
     @extend_schema(responses={200: ProfileOutput, **SIGNED_IN}, summary="自分の登録情報")
     def get(self, request: Request) -> Response:
@@ -237,13 +232,13 @@ class MeView(AlumniAPIView):
         changes = dict(data.validated_data)
         new_email = changes.pop("email", None)
         alumnus = services.alumnus_update(
-            alumnus=self.alumnus(), changes=changes, new_email=new_email
+            alumnus=self.alumnus(), changes=changes, new_email=new_email, ip=_client_ip(request)
         )
         return Response(profile_data(alumnus))
 
     @extend_schema(
         request=None,
-        responses={204: None, **SIGNED_IN},
+        responses={204: None, **SIGNED_IN, **FRESH},
         summary="退会（アカウントと個人データを削除し、全セッションを終了）",
     )
     def delete(self, request: Request) -> Response:
@@ -270,10 +265,14 @@ class EmailConfirmView(AlumniAPIView):
 
 
 class MeExportView(AlumniAPIView):
-    permission_classes = [IsAlumnus]
+    permission_classes = [IsAlumnus, HasFreshSignIn]
 
     @extend_schema(
-        responses={200: OpenApiResponse(description="保有する全データ（JSON）"), **SIGNED_IN},
+        responses={
+            200: OpenApiResponse(description="保有する全データ（JSON）"),
+            **SIGNED_IN,
+            **FRESH,
+        },
         summary="自分のデータの開示（JSON）",
     )
     def get(self, request: Request) -> Response:
@@ -284,10 +283,10 @@ class MeExportView(AlumniAPIView):
 
 
 class MeExportReadableView(AlumniAPIView):
-    permission_classes = [IsAlumnus]
+    permission_classes = [IsAlumnus, HasFreshSignIn]
 
     @extend_schema(
-        responses={200: ExportReadableOutput, **SIGNED_IN},
+        responses={200: ExportReadableOutput, **SIGNED_IN, **FRESH},
         summary="自分のデータの開示（日本語の項目名と日本時間の日時、印刷用の画面向け）",
     )
     def get(self, request: Request) -> Response:
@@ -300,7 +299,7 @@ class MeExportReadableView(AlumniAPIView):
 
 
 class MeExportCSVView(AlumniAPIView):
-    permission_classes = [IsAlumnus]
+    permission_classes = [IsAlumnus, HasFreshSignIn]
 
     @extend_schema(
         responses={
@@ -308,6 +307,7 @@ class MeExportCSVView(AlumniAPIView):
                 description="区分・項目・内容の表（UTF-8, BOM 付き）"
             ),
             **SIGNED_IN,
+            **FRESH,
         },
         summary="自分のデータの開示（CSV、Excel で開けます）",
         operation_id="me_export_csv_retrieve",

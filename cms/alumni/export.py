@@ -19,6 +19,13 @@ SECTION_MODELS = {
     "community_groups": "chat.Membership",
     "community_messages": "chat.Message",
     "community_reports": "chat.Report",
+    "login_codes": "alumni.OneTimeCode",
+    "push_subscriptions": "push.PushSubscription",
+    "deliveries": "push.Delivery",
+    "audience_groups": "groups.AudienceGroup",
+    "survey_answers": "surveys.SurveyResponse",
+    "signals": "analytics.Signal",
+    "signal_months": "analytics.SignalMonthly",
 }
 SECTION_TITLES = {
     "profile": "登録情報",
@@ -27,6 +34,13 @@ SECTION_TITLES = {
     "community_groups": "参加しているグループ",
     "community_messages": "グループへの投稿",
     "community_reports": "通報",
+    "login_codes": "確認コードの送付（確認前の新しいメールアドレスを含む）",
+    "push_subscriptions": "プッシュ通知を受け取る端末",
+    "deliveries": "お知らせ・アンケートの配信と開封の記録",
+    "audience_groups": "人事課が個別に追加した配信グループ",
+    "survey_answers": "アンケートへの回答",
+    "signals": "利用状況の記録",
+    "signal_months": "利用状況の月別回数",
 }
 OTHER_TITLE = "その他"
 # Keys that are not a model field of the same name.
@@ -35,6 +49,14 @@ LABELS = {
     "hidden_by_moderator": "管理者による非表示",
     "login_codes_sent": "送ったログイン用確認コードの数",
     "message": "対象のメッセージ番号",
+    "purpose": "用途",
+    "email": "メールアドレス",
+    "created_at": "作成日時",
+    "expires_at": "有効期限",
+    "used_at": "使用日時",
+    "item": "お知らせ・アンケート",
+    "name": "グループ名",
+    "survey": "アンケート",
 }
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")

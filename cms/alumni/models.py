@@ -64,6 +64,24 @@ class Alumnus(models.Model):
         return f"{self.family_name} {self.given_name}"
 
 
+# The columns of HR's roster, once: the import reads them (cms/alumni/roster.py), HR's form edits
+# them (but the staff number), 開示 shows them and the inventory (個人情報ファイル簿) lists them.
+ROSTER_FIELDS = (
+    "staff_number",
+    "family_name",
+    "given_name",
+    "family_name_kana",
+    "given_name_kana",
+    "birth_date",
+    "former_department",
+    "hired_on",
+    "retired_on",
+    "email",
+    "postal_code",
+    "address",
+)
+
+
 class RosterEntry(models.Model):
     """One former employee in HR's roster; imported from HR's file, updated by staff number."""
 
@@ -199,12 +217,26 @@ class OneTimeCodePurpose(models.TextChoices):
 
 
 class OneTimeCode(models.Model):
-    """A 6-digit code sent by mail: for login, or to confirm a new email address."""
+    """A 6-digit code sent by mail: for login, or to confirm a new email address.
+
+    Every login-code request makes one, registered address or not, so that the request does the
+    same work either way: the mail task finds the alumnus (`alumnus` stays empty for an unknown
+    address, and that code is never mailed and never matches). `manage.py purge_auth_records`
+    deletes codes (and the unconfirmed new addresses they hold) after ALUMNI_PURGE_AFTER_HOURS."""
 
     purpose = models.CharField(max_length=16, choices=OneTimeCodePurpose.choices)
     email = models.EmailField()
-    alumnus = models.ForeignKey(Alumnus, on_delete=models.CASCADE, related_name="one_time_codes")
+    alumnus = models.ForeignKey(
+        Alumnus,
+        on_delete=models.CASCADE,
+        related_name="one_time_codes",
+        null=True,
+        blank=True,
+    )
     code_hash = models.CharField(max_length=64)
+    # The keyed hash of the network that asked for the code (an IPv4 address or an IPv6 /64):
+    # once an account's daily cap of wrong codes is reached, only that network may try the code.
+    requester_hash = models.CharField(max_length=64, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
     failed_attempts = models.PositiveSmallIntegerField(default=0)

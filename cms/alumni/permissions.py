@@ -34,3 +34,22 @@ class IsAlumnus(BasePermission):
         if not (request.user and request.user.is_authenticated):
             return False  # DRF turns this into 401 for unauthenticated requests
         return request_alumnus(request) is not None
+
+
+class HasFreshSignIn(BasePermission):
+    """After IsAlumnus, for export and deletion: refuses (403, `errors.fresh_login`) a session
+    that signed in more than ALUMNI_FRESH_LOGIN_HOURS ago; only the listed methods are checked."""
+
+    methods: tuple[str, ...] = ("GET", "DELETE")
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        from cms.alumni.errors import FreshLoginRequired
+        from cms.alumni.sessions import session_is_fresh
+
+        if request.method in self.methods and not session_is_fresh(request._request):
+            raise FreshLoginRequired
+        return True
+
+
+class HasFreshSignInToDelete(HasFreshSignIn):
+    methods = ("DELETE",)

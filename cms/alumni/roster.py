@@ -10,6 +10,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 
+from cms.alumni.models import ROSTER_FIELDS
 from cms.alumni.normalise import (
     normalise_email,
     normalise_name,
@@ -40,20 +41,7 @@ _HEADERS = {
     "住所": "address",
     "退職時の住所": "address",
 }
-FIELDS = (
-    "staff_number",
-    "family_name",
-    "given_name",
-    "family_name_kana",
-    "given_name_kana",
-    "birth_date",
-    "former_department",
-    "hired_on",
-    "retired_on",
-    "email",
-    "postal_code",
-    "address",
-)
+FIELDS = ROSTER_FIELDS
 _HEADERS.update({name: name for name in FIELDS})
 REQUIRED = (
     "staff_number",

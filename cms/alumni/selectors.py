@@ -9,6 +9,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from cms.alumni.models import (
+    ROSTER_FIELDS,
     Alumnus,
     AlumnusStatus,
     EligibilitySettings,
@@ -16,6 +17,7 @@ from cms.alumni.models import (
     InvitationDelivery,
     RosterEntry,
 )
+from cms.alumni.privacy import personal_records_export
 
 
 def eligibility_settings_get() -> EligibilitySettings:
@@ -135,25 +137,7 @@ def alumnus_export(*, alumnus: Alumnus) -> dict[str, Any]:
     data: dict[str, Any] = {"profile": {name: _plain(getattr(alumnus, name)) for name in fields}}
     entry = alumnus.roster_entry
     data["roster"] = (
-        None
-        if entry is None
-        else {
-            name: _plain(getattr(entry, name))
-            for name in (
-                "staff_number",
-                "family_name",
-                "given_name",
-                "family_name_kana",
-                "given_name_kana",
-                "birth_date",
-                "former_department",
-                "hired_on",
-                "retired_on",
-                "email",
-                "postal_code",
-                "address",
-            )
-        }
+        None if entry is None else {name: _plain(getattr(entry, name)) for name in ROSTER_FIELDS}
     )
     data["invitations"] = (
         []
@@ -169,6 +153,7 @@ def alumnus_export(*, alumnus: Alumnus) -> dict[str, Any]:
         ]
     )
     data["login_codes_sent"] = alumnus.one_time_codes.count()
+    data.update(personal_records_export(alumnus=alumnus))
     extra = getattr(alumnus, "export_extra", None)
     if callable(extra):  # other domains may add their own data about the person
         data.update(extra())

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import hashlib
+import ipaddress
 import logging
 import uuid
 from collections.abc import Callable
@@ -9,6 +10,7 @@ from dataclasses import dataclass, field
 from importlib import import_module
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -35,8 +37,10 @@ from cms.alumni.models import (
     OneTimeCodePurpose,
     RegistrationChannel,
     RosterEntry,
+    RosterUpload,
     ThrottleEvent,
 )
+from cms.alumni.privacy import history_erase
 from cms.alumni.roster import RosterFile
 from cms.alumni.selectors import (
     alumnus_find_active_by_email,
@@ -47,7 +51,6 @@ from cms.alumni.selectors import (
 )
 from cms.analytics.models import SignalType
 from cms.analytics.services import signal_record, signals_erase
-from cms.groups.chat import services as chat_services
 from cms.mailing import MailBatch, MailFailure, mail_retry_at, retry_delay
 
 logger = logging.getLogger(__name__)
@@ -537,47 +540,109 @@ def alumnus_approve(*, alumnus: Alumnus, actor: AbstractBaseUser) -> Alumnus:
 
 # --- throttling and one-time codes ------------------------------------------------------------
 
+DAY_SECONDS = 24 * 60 * 60
+
+
+def throttle_network(ip: str) -> str:
+    """What the per-IP limits count: an IPv4 address, or an IPv6 address's /64 (one
+    subscriber's network: a host in it may pick any of 2**64 addresses)."""
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return ip
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
+
+
+def client_ip(meta: dict[str, Any]) -> str:
+    """The address the per-IP throttles count: the peer, or, behind TRUSTED_PROXY_COUNT proxies
+    that each append to X-Forwarded-For, the address the outermost of them saw. Entries further
+    left are written by the client itself and never trusted."""
+    peer = str(meta.get("REMOTE_ADDR", ""))
+    proxies = settings.TRUSTED_PROXY_COUNT
+    if proxies <= 0:
+        return peer
+    hops = [hop.strip() for hop in str(meta.get("HTTP_X_FORWARDED_FOR", "")).split(",")]
+    hops = [hop for hop in hops if hop]
+    if len(hops) < proxies:
+        return peer
+    try:
+        return str(ipaddress.ip_address(hops[-proxies]))
+    except ValueError:
+        return peer
+
 
 def _key_hash(value: str) -> str:
     return hashlib.sha256(f"{settings.SECRET_KEY}:throttle:{value}".encode()).hexdigest()
 
 
-def _throttle_check(checks: list[tuple[str, str, int]]) -> None:
-    """Refuse (429) when any (scope, key, limit) reached its limit within the window."""
-    window = settings.ALUMNI_THROTTLE_WINDOW_SECONDS
-    since = timezone.now() - dt.timedelta(seconds=window)
-    for scope, key, limit in checks:
-        events = ThrottleEvent.objects.filter(
-            scope=scope, key_hash=_key_hash(key), created_at__gte=since
-        ).order_by("created_at")
-        if events.count() >= limit:
+@dataclass(frozen=True)
+class Limit:
+    """At most `limit` events of `scope` for `key` within `window` seconds (default: the
+    throttle window)."""
+
+    scope: str
+    key: str
+    limit: int
+    window: int = 0
+
+    def since(self) -> dt.datetime:
+        return timezone.now() - dt.timedelta(
+            seconds=self.window or settings.ALUMNI_THROTTLE_WINDOW_SECONDS
+        )
+
+    def events(self) -> Any:
+        return ThrottleEvent.objects.filter(
+            scope=self.scope, key_hash=_key_hash(self.key), created_at__gte=self.since()
+        )
+
+    def reached(self) -> bool:
+        return bool(self.events().count() >= self.limit)
+
+
+def throttle_check(limits: list[Limit]) -> None:
+    """Refuse (429) when any limit is reached; Retry-After says when its oldest event ages out."""
+    for limit in limits:
+        events = limit.events().order_by("created_at")
+        if events.count() >= limit.limit:
             oldest = events.values_list("created_at", flat=True)[0]
-            retry_after = int((oldest - since).total_seconds()) + 1
+            retry_after = int((oldest - limit.since()).total_seconds()) + 1
             raise TooManyAttempts(retry_after=max(retry_after, 1))
 
 
-def _throttle_count(events: list[tuple[str, str]]) -> None:
+def throttle_count(limits: list[Limit]) -> None:
     ThrottleEvent.objects.bulk_create(
-        [ThrottleEvent(scope=scope, key_hash=_key_hash(key)) for scope, key in events]
+        [ThrottleEvent(scope=limit.scope, key_hash=_key_hash(limit.key)) for limit in limits]
     )
 
 
-def _one_time_code_send(*, alumnus: Alumnus, email: str, purpose: str) -> None:
+def _one_time_code_send(
+    *, alumnus: Alumnus | None, email: str, purpose: str, requester: str
+) -> None:
     """Store a pending code and queue its mail on the mail queue, in the caller's transaction
     (with the database task backend both commit together or not at all). The code itself is
     drawn by the task, so it never sits in clear in the task table; the request never waits
-    for the mail server."""
+    for the mail server, and does the same work whoever the address belongs to: the task
+    decides whom it mails (see `one_time_code_mail_send`)."""
     from cms.alumni.tasks import one_time_code_mail
 
     now = timezone.now()
-    OneTimeCode.objects.filter(alumnus=alumnus, purpose=purpose, used_at__isnull=True).update(
-        used_at=now
+    earlier = OneTimeCode.objects.filter(purpose=purpose, used_at__isnull=True)
+    earlier = (
+        earlier.filter(alumnus=alumnus)
+        if purpose == OneTimeCodePurpose.EMAIL_CHANGE
+        else earlier.filter(email=email)
     )
+    earlier.update(used_at=now)
     pending = OneTimeCode.objects.create(
         alumnus=alumnus,
         purpose=purpose,
         email=email,
         code_hash=PENDING_CODE_HASH,
+        requester_hash=_key_hash(requester),
         expires_at=now + dt.timedelta(minutes=settings.ALUMNI_LOGIN_CODE_MINUTES),
     )
     one_time_code_mail.enqueue(code_id=pending.pk)
@@ -587,19 +652,39 @@ def _one_time_code_send(*, alumnus: Alumnus, email: str, purpose: str) -> None:
 PENDING_CODE_HASH = ""
 
 
+def _one_time_code_recipient(pending: OneTimeCode) -> Alumnus | None:
+    """Whom a pending code may be mailed to: the active alumnus with a login code's address,
+    or the alumnus who asked for a new address that nobody else has. None: mail nothing (the
+    code stays pending, so nothing can match it, and the requester learns nothing)."""
+    if pending.purpose == OneTimeCodePurpose.LOGIN:
+        alumnus = alumnus_find_active_by_email(email=pending.email)
+        if alumnus is not None and pending.alumnus_id != alumnus.pk:
+            OneTimeCode.objects.filter(pk=pending.pk).update(alumnus=alumnus)
+        return alumnus
+    owner = pending.alumnus
+    if owner is None or Alumnus.objects.filter(email=pending.email).exclude(pk=owner.pk).exists():
+        return None
+    return owner
+
+
 def one_time_code_mail_send(*, code_id: int) -> str:
     """Draw the code of a pending one-time code and mail it. Returns "sent", "skipped" (used,
-    expired or already mailed) or "failed" (the code is pending again, so a retry can send it)."""
-    code = codes.one_time_code_new()
-    claimed = OneTimeCode.objects.filter(
+    expired, already mailed, or an address that gets no code) or "failed" (the code is pending
+    again, so a retry can send it)."""
+    pending = OneTimeCode.objects.filter(
         pk=code_id,
         code_hash=PENDING_CODE_HASH,
         used_at__isnull=True,
         expires_at__gt=timezone.now(),
-    ).update(code_hash=codes.one_time_code_hash(code))
+    ).first()
+    if pending is None or _one_time_code_recipient(pending) is None:
+        return "skipped"
+    code = codes.one_time_code_new()
+    claimed = OneTimeCode.objects.filter(pk=code_id, code_hash=PENDING_CODE_HASH).update(
+        code_hash=codes.one_time_code_hash(code)
+    )
     if not claimed:
         return "skipped"
-    pending = OneTimeCode.objects.get(pk=code_id)
     context = {
         "code": code,
         "minutes": settings.ALUMNI_LOGIN_CODE_MINUTES,
@@ -629,56 +714,107 @@ def one_time_code_mail_send(*, code_id: int) -> str:
 
 
 def login_code_request(*, email: str, ip: str) -> None:
-    """Queue a login code mail if an active alumnus has this address; the caller answers the
-    same either way, so nobody learns who is registered (and nothing here waits for mail)."""
-    _throttle_check(
-        [
-            ("code-request-email", email, settings.ALUMNI_THROTTLE_CODE_REQUESTS_PER_EMAIL),
-            ("code-request-ip", ip, settings.ALUMNI_THROTTLE_CODE_REQUESTS_PER_IP),
-        ]
-    )
+    """Queue a login code for this address; the mail task sends it only if an active alumnus
+    has the address. The request itself does the same for any address (same answer, same
+    writes), so neither its answer nor its timing tells who is registered."""
+    network = throttle_network(ip)
+    limits = [
+        Limit("code-request-email", email, settings.ALUMNI_THROTTLE_CODE_REQUESTS_PER_EMAIL),
+        Limit("code-request-ip", network, settings.ALUMNI_THROTTLE_CODE_REQUESTS_PER_IP),
+    ]
+    throttle_check(limits)
     with transaction.atomic():
-        _throttle_count([("code-request-email", email), ("code-request-ip", ip)])
-        alumnus = alumnus_find_active_by_email(email=email)
-        if alumnus is not None:
-            _one_time_code_send(alumnus=alumnus, email=email, purpose=OneTimeCodePurpose.LOGIN)
+        throttle_count(limits)
+        _one_time_code_send(
+            alumnus=None, email=email, purpose=OneTimeCodePurpose.LOGIN, requester=network
+        )
 
 
 WRONG_CODE = "確認コードが正しくないか、有効期限が切れています。"
 
 
+def _wrong_code_limits(*, email: str, network: str) -> tuple[list[Limit], Limit]:
+    """The limits on wrong codes: per address from one network (window and day), per network,
+    and the account's daily cap (returned apart: reaching it refuses nobody outright)."""
+    pair = f"{email}|{network}"
+    per_day = settings.ALUMNI_THROTTLE_WRONG_CODES_PER_DAY
+    refusing = [
+        Limit("wrong-code-email", pair, settings.ALUMNI_THROTTLE_WRONG_CODES_PER_EMAIL),
+        Limit("wrong-code-ip", network, settings.ALUMNI_THROTTLE_WRONG_CODES_PER_IP),
+        Limit("wrong-code-email-day", pair, per_day, DAY_SECONDS),
+    ]
+    return refusing, Limit("wrong-code-account-day", email, per_day, DAY_SECONDS)
+
+
 def _one_time_code_use(
     *, purpose: str, email: str, code: str, ip: str, alumnus: Alumnus | None
 ) -> OneTimeCode:
-    """Check a code: single use, valid 10 minutes, dead after 5 wrong tries; throttled."""
-    _throttle_check(
-        [
-            ("wrong-code-email", email, settings.ALUMNI_THROTTLE_WRONG_CODES_PER_EMAIL),
-            ("wrong-code-ip", ip, settings.ALUMNI_THROTTLE_WRONG_CODES_PER_IP),
-        ]
-    )
+    """Check a code: single use, valid 10 minutes; throttled so that nobody can lock the owner out.
+
+    Wrong tries count per (address, network), per network and per account and day. A code dies
+    after ALUMNI_LOGIN_CODE_MAX_TRIES wrong tries from the network that asked for it; tries from
+    other networks never kill it. Once the account's daily cap is reached, a code answers only
+    the network that asked for it, and the owner gets a notice: a stranger cannot try further,
+    and the owner, asking for a fresh code, still signs in."""
+    network = throttle_network(ip)
+    refusing, account_day = _wrong_code_limits(email=email, network=network)
+    throttle_check(refusing)
+    capped = account_day.reached()
+    requester = _key_hash(network)
     now = timezone.now()
-    candidates = OneTimeCode.objects.select_for_update().filter(
-        purpose=purpose, email=email, used_at__isnull=True, expires_at__gt=now
-    )
-    if alumnus is not None:
-        candidates = candidates.filter(alumnus=alumnus)
     with transaction.atomic():
+        candidates = OneTimeCode.objects.select_for_update().filter(
+            purpose=purpose, email=email, used_at__isnull=True, expires_at__gt=now
+        )
+        if alumnus is not None:
+            candidates = candidates.filter(alumnus=alumnus)
         current = candidates.order_by("-created_at").first()
+        own = current is not None and current.requester_hash == requester
         if (
             current is not None
+            and (own or not capped)
             and current.failed_attempts < settings.ALUMNI_LOGIN_CODE_MAX_TRIES
             and current.code_hash == codes.one_time_code_hash(code)
         ):
             current.used_at = now
             current.save(update_fields=["used_at"])
             return current
-        if current is not None:
+        if current is not None and own:
             OneTimeCode.objects.filter(pk=current.pk).update(
                 failed_attempts=F("failed_attempts") + 1
             )
-    _throttle_count([("wrong-code-email", email), ("wrong-code-ip", ip)])
+        throttle_count([*refusing, account_day])
+        if not capped and account_day.reached():
+            _wrong_codes_notice(email=email, alumnus=alumnus)
     raise AlumniError(WRONG_CODE, field="code")
+
+
+def _wrong_codes_notice(*, email: str, alumnus: Alumnus | None) -> None:
+    """The account's daily cap of wrong codes was just reached: tell its owner, by a task."""
+    from cms.alumni.tasks import wrong_codes_notice_mail
+
+    owner = alumnus or alumnus_find_active_by_email(email=email)
+    if owner is not None:  # queued in the caller's transaction, as the code mails are
+        wrong_codes_notice_mail.enqueue(alumnus_id=owner.pk)
+
+
+def wrong_codes_notice_send(*, alumnus_id: int) -> str:
+    """Mail the owner that many wrong codes were entered for the account today."""
+    alumnus = Alumnus.objects.filter(pk=alumnus_id).first()
+    if alumnus is None:
+        return "skipped"
+    context = {"site_name": settings.SITE_NAME, "name": str(alumnus)}
+    message = EmailMultiAlternatives(
+        subject=f"【{settings.SITE_NAME}】確認コードの誤入力が続いています",
+        body=render_to_string("alumni/mail/wrong_codes_notice.txt", context),
+        to=[alumnus.email],
+    )
+    try:
+        message.send()
+    except Exception as error:
+        logger.warning("wrong-code notice %s: mail failed (%s)", alumnus_id, type(error).__name__)
+        return "failed"
+    return "sent"
 
 
 def login_code_verify(*, email: str, code: str, ip: str) -> Alumnus:
@@ -687,7 +823,7 @@ def login_code_verify(*, email: str, code: str, ip: str) -> Alumnus:
         purpose=OneTimeCodePurpose.LOGIN, email=email, code=code, ip=ip, alumnus=None
     )
     alumnus = used.alumnus
-    if alumnus.status != AlumnusStatus.ACTIVE:
+    if alumnus is None or alumnus.status != AlumnusStatus.ACTIVE:
         raise AlumniError(WRONG_CODE, field="code")
     signal_record(alumnus=alumnus, type=SignalType.LOGIN)  # only with consent to analysis
     return alumnus
@@ -710,23 +846,24 @@ PROFILE_FIELDS = (
 
 
 def alumnus_update(
-    *, alumnus: Alumnus, changes: dict[str, Any], new_email: str | None = None
+    *, alumnus: Alumnus, changes: dict[str, Any], new_email: str | None = None, ip: str = ""
 ) -> Alumnus:
     """Change the profile; a new email only takes effect once the code mailed to it is entered.
 
-    Each new address gets a code by mail, so asking for new addresses is throttled per alumnus
-    (429, nothing changed), or the API would mail anyone on request."""
+    Asking for a new address is throttled per alumnus before anything else (429, nothing
+    changed), and counted whatever the address: the answer is the same for a free address and
+    one another alumnus has (which gets no mail: the mail task decides, see
+    `_one_time_code_recipient`), so the API tells nobody who is registered."""
     changes_email = bool(new_email) and new_email != alumnus.email
-    if changes_email:
-        _throttle_check(
-            [
-                (
-                    "email-change-alumnus",
-                    str(alumnus.pk),
-                    settings.ALUMNI_THROTTLE_EMAIL_CHANGES_PER_ALUMNUS,
-                )
-            ]
+    limits = [
+        Limit(
+            "email-change-alumnus",
+            str(alumnus.pk),
+            settings.ALUMNI_THROTTLE_EMAIL_CHANGES_PER_ALUMNUS,
         )
+    ]
+    if changes_email:
+        throttle_check(limits)
     with transaction.atomic():
         fields = [name for name in PROFILE_FIELDS if name in changes]
         for name in fields:
@@ -736,11 +873,12 @@ def alumnus_update(
         if "consent_analytics" in fields and not alumnus.consent_analytics:
             signals_erase(alumnus=alumnus)  # stopping analysis deletes what was recorded
         if new_email and changes_email:
-            if Alumnus.objects.filter(email=new_email).exclude(pk=alumnus.pk).exists():
-                raise AlumniError("このメールアドレスは使えません。", field="email")
-            _throttle_count([("email-change-alumnus", str(alumnus.pk))])
+            throttle_count(limits)
             _one_time_code_send(
-                alumnus=alumnus, email=new_email, purpose=OneTimeCodePurpose.EMAIL_CHANGE
+                alumnus=alumnus,
+                email=new_email,
+                purpose=OneTimeCodePurpose.EMAIL_CHANGE,
+                requester=throttle_network(ip),
             )
     return alumnus
 
@@ -791,7 +929,11 @@ def alumnus_delete(*, alumnus: Alumnus) -> None:
         ).update(retired_at=now)
         withdrawn.filter(withdrawn_at__isnull=True).update(withdrawn_at=now, updated_at=now)
         _sessions_end(user_id=user.pk)
-        chat_services.alumnus_messages_erase(alumnus=alumnus)
+        for config in apps.get_app_configs():  # each domain erases its part (the chat's posts)
+            erase = getattr(config, "alumnus_erase", None)
+            if erase is not None:
+                erase(alumnus=alumnus)
+        history_erase(alumnus=alumnus)  # the admin's log entries keep the name they had
         alumnus.delete()
         user.delete()
 
@@ -826,3 +968,17 @@ def _sessions_end(*, user_id: int) -> int:
             store(session_key=session.session_key).delete()
             ended += 1
     return ended
+
+
+def auth_records_purge(*, now: dt.datetime | None = None) -> dict[str, int]:
+    """Delete what is kept only for a while (`manage.py purge_auth_records`, daily): login and
+    email-change codes (with the unconfirmed new addresses they hold), throttle records and
+    roster files uploaded but never confirmed, all older than ALUMNI_PURGE_AFTER_HOURS (never
+    less than the day the daily caps look back)."""
+    hours = max(settings.ALUMNI_PURGE_AFTER_HOURS, DAY_SECONDS // 3600)
+    before = (now or timezone.now()) - dt.timedelta(hours=hours)
+    with transaction.atomic():
+        codes_deleted, _ = OneTimeCode.objects.filter(created_at__lt=before).delete()
+        throttles, _ = ThrottleEvent.objects.filter(created_at__lt=before).delete()
+        uploads, _ = RosterUpload.objects.filter(uploaded_at__lt=before).delete()
+    return {"codes": codes_deleted, "throttle_events": throttles, "roster_uploads": uploads}

@@ -2,6 +2,7 @@
 
 import datetime as dt
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -10,6 +11,8 @@ from django.utils import timezone
 # Marks a session begun by an alumnus's code login; staff sessions never carry it.
 ALUMNI_SESSION_MARK = "alumni_session"
 RENEW_MARGIN = dt.timedelta(days=1)
+# When this session signed in (ISO 8601): export and deletion ask for a fresh sign-in.
+SIGNED_IN_AT = "signed_in_at"
 
 
 def _full_period() -> dt.timedelta:
@@ -51,3 +54,26 @@ class AlumniSessionRenewalMiddleware:
         if session is not None and session.accessed and session.session_key:
             alumni_session_renew(request)
         return response
+
+
+def session_mark_signed_in(
+    sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any
+) -> None:
+    """`user_logged_in` receiver: note when this session signed in (every sign-in, any user)."""
+    session = getattr(request, "session", None)
+    if session is not None:
+        session[SIGNED_IN_AT] = timezone.now().isoformat()
+
+
+def session_is_fresh(request: HttpRequest) -> bool:
+    """Whether this session signed in within ALUMNI_FRESH_LOGIN_HOURS (a session signed in
+    before the time was noted counts as old)."""
+    session = getattr(request, "session", None)
+    noted = session.get(SIGNED_IN_AT) if session is not None else None
+    try:
+        signed_in_at = dt.datetime.fromisoformat(noted) if isinstance(noted, str) else None
+    except ValueError:
+        signed_in_at = None
+    if signed_in_at is None:
+        return False
+    return timezone.now() - signed_in_at <= dt.timedelta(hours=settings.ALUMNI_FRESH_LOGIN_HOURS)

@@ -53,3 +53,9 @@ def one_time_code_mail(*, code_id: int, attempt: int = 1) -> str:
         run_after = timezone.now() + dt.timedelta(seconds=pauses[attempt - 1])
         one_time_code_mail.using(run_after=run_after).enqueue(code_id=code_id, attempt=attempt + 1)
     return state
+
+
+@task(queue_name=MAIL_QUEUE)
+def wrong_codes_notice_mail(*, alumnus_id: int) -> str:
+    """Tell an account's owner that its daily cap of wrong login codes was reached."""
+    return services.wrong_codes_notice_send(alumnus_id=alumnus_id)

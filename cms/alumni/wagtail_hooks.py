@@ -15,7 +15,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 
 from cms.alumni import admin_views, selectors, services
 from cms.alumni.dev_mailbox import dev_mailbox_view
-from cms.alumni.models import Alumnus, AuditAction, RosterEntry
+from cms.alumni.models import ROSTER_FIELDS, Alumnus, AuditAction, RosterEntry
 
 
 class AuditedIndexView(admin_views.AuditedListingMixin, IndexView):
@@ -90,19 +90,8 @@ class RosterEntryViewSet(ModelViewSet):
         "family_name_kana",
         "given_name_kana",
     ]
-    form_fields = [
-        "family_name",
-        "given_name",
-        "family_name_kana",
-        "given_name_kana",
-        "birth_date",
-        "former_department",
-        "hired_on",
-        "retired_on",
-        "email",
-        "postal_code",
-        "address",
-    ]
+    # Every column of the roster but the staff number it is keyed by.
+    form_fields = [name for name in ROSTER_FIELDS if name != "staff_number"]
 
 
 class AlumniGroup(ViewSetGroup):

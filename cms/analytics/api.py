@@ -14,7 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from cms.alumni.models import Alumnus
-from cms.alumni.permissions import IsAlumnus, request_alumnus
+from cms.alumni.permissions import HasFreshSignIn, IsAlumnus, request_alumnus
 from cms.api_errors import ServiceAPIView
 
 from . import services
@@ -191,9 +191,10 @@ class ConsentsView(ServiceAPIView):
 
 
 class MyDataView(ServiceAPIView):
-    """「自分のデータ」: on screen (JSON), as a JSON download, or as a CSV Excel opens."""
+    """「自分のデータ」: on screen (JSON), as a JSON download, or as a CSV Excel opens; like
+    開示, only on a session signed in within the last day."""
 
-    permission_classes = [IsAlumnus]
+    permission_classes = [IsAlumnus, HasFreshSignIn]
 
     def perform_content_negotiation(self, request: Request, force: bool = False) -> Any:
         # `?format=csv|json` chooses the download here, not DRF's renderer (there is one).

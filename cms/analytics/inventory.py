@@ -13,6 +13,7 @@ from typing import Any
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 
+from cms.alumni.models import ROSTER_FIELDS
 from cms.staff_roles import ALUMNI_HR, CHAT_HR, DELIVERY_HR
 
 from .models import MONTHLY_TYPE_FIELDS, MONTHLY_VIEW_FIELDS
@@ -29,6 +30,7 @@ FIELD_LABELS = {
     "used_at": "使用日時",
     "failed_attempts": "誤入力の回数",
     "key_hash": "メールアドレスまたは IP アドレスのハッシュ値",
+    "requester_hash": "コードを請求した IP アドレス（の範囲）のハッシュ値",
     "content": "名簿ファイルの内容",
     "author": "投稿者",
     "reporter": "通報者",
@@ -107,21 +109,7 @@ INVENTORY: tuple[PersonalDataFile, ...] = (
     PersonalDataFile(
         model="alumni.RosterEntry",
         title="人事課の名簿（在職時の記録）",
-        fields=(
-            "staff_number",
-            "family_name",
-            "given_name",
-            "family_name_kana",
-            "given_name_kana",
-            "birth_date",
-            "former_department",
-            "hired_on",
-            "retired_on",
-            "email",
-            "postal_code",
-            "address",
-            "withdrawn_at",
-        ),
+        fields=(*ROSTER_FIELDS, "withdrawn_at"),
         purpose="登録のご案内（メールまたは郵送）と、登録資格の確認のため",
         retention="人事課の記録として保存（退会後も削除しませんが、案内は送りません）",
         visible_to=(SELF, ALUMNI_HR),
@@ -137,9 +125,16 @@ INVENTORY: tuple[PersonalDataFile, ...] = (
     PersonalDataFile(
         model="alumni.OneTimeCode",
         title="ログイン用の確認コード",
-        fields=("alumnus", "email", "created_at", "used_at", "failed_attempts"),
+        fields=(
+            "alumnus",
+            "email",
+            "created_at",
+            "used_at",
+            "failed_attempts",
+            "requester_hash",
+        ),
         purpose="ログインとメールアドレス変更のご本人確認のため（コードそのものは保存しません）",
-        retention=RETENTION_REGISTERED,
+        retention="48 時間（期限の切れたコードと未確認の新しいメールアドレスは自動で削除します）",
         visible_to=(SELF,),
     ),
     PersonalDataFile(
@@ -147,7 +142,7 @@ INVENTORY: tuple[PersonalDataFile, ...] = (
         title="試行回数の記録",
         fields=("key_hash",),
         purpose="確認コードの総当たりを防ぐため（メールアドレスや IP アドレスはハッシュ値のみ）",
-        retention="15 分間の判定に使い、その後は集計にも使いません",
+        retention="1 日の上限の判定に使い、48 時間で自動で削除します",
         visible_to=(),
     ),
     PersonalDataFile(
@@ -155,7 +150,7 @@ INVENTORY: tuple[PersonalDataFile, ...] = (
         title="取込中の名簿ファイル",
         fields=("content",),
         purpose="名簿の取込内容を確認してから登録するため",
-        retention="取込の確定まで（確定すると削除します）",
+        retention="取込の確定まで（確定すると削除し、確定されなくても 48 時間で自動で削除します）",
         visible_to=(ALUMNI_HR,),
     ),
     PersonalDataFile(

@@ -22,6 +22,17 @@ from .models import SIGNAL_PURPOSES, ContentKind, SignalMonthly, SignalType
 from .selectors import signals_of
 
 SIGNAL_DAYS = 90
+# Parts of 開示 that 「自分のデータ」 shows through a provider of its own (with words and reasons).
+SHOWN_BY_OWN_PROVIDER = frozenset(
+    {
+        "push_subscriptions",
+        "deliveries",
+        "audience_groups",
+        "survey_answers",
+        "signals",
+        "signal_months",
+    }
+)
 
 
 @dataclass
@@ -75,6 +86,8 @@ def _registration(alumnus: Alumnus) -> list[MyDataSection]:
     """Profile, roster, invitations, groups joined, posts, reports: the disclosure's sections."""
     found = []
     for section in export_sections(data=alumnus_export(alumnus=alumnus)):
+        if section["key"] in SHOWN_BY_OWN_PROVIDER:
+            continue
         model_label = SECTION_MODELS.get(section["key"], "alumni.Alumnus")
         found.append(
             described_section(section["key"], model_label, section["title"], section["records"])

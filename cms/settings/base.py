@@ -215,6 +215,13 @@ TASKS = {
     }
 }
 
+# Staff sign-in (/admin/login/): failed passwords per (username, network) and per network
+# within ALUMNI_THROTTLE_WINDOW_SECONDS, and per username and day (then locked for the day).
+WAGTAILADMIN_USER_LOGIN_FORM = "cms.staff_login.ThrottledLoginForm"
+STAFF_LOGIN_FAILURES_PER_USER_NETWORK = 5
+STAFF_LOGIN_FAILURES_PER_NETWORK = 20
+STAFF_LOGIN_FAILURES_PER_DAY = int(env("STAFF_LOGIN_FAILURES_PER_DAY", "20"))
+
 # Wagtail
 WAGTAIL_SITE_NAME = SITE_NAME
 WAGTAILADMIN_BASE_URL = env("WAGTAILADMIN_BASE_URL", API_ORIGIN)
@@ -316,13 +323,23 @@ ALUMNI_LOGIN_CODE_MINUTES = 10
 ALUMNI_CODE_MAIL_RETRY_SECONDS = [30, 120]
 # 「未送信の全員に招待メールを送る」 queues one task per this many entries, each its own transaction.
 ALUMNI_INVITATION_BATCH_SIZE = int(env("ALUMNI_INVITATION_BATCH_SIZE", "200"))
+# Wrong tries that kill a login code, counted from the network that asked for it.
 ALUMNI_LOGIN_CODE_MAX_TRIES = 5
-# Per email and per IP (hashed), within the window: code requests and wrong codes.
+# Within the window, hashed: code requests per email and per network; wrong codes per (email,
+# network) and per network. A "network" is an IPv4 address or an IPv6 /64.
 ALUMNI_THROTTLE_WINDOW_SECONDS = 15 * 60
 ALUMNI_THROTTLE_CODE_REQUESTS_PER_EMAIL = 5
 ALUMNI_THROTTLE_CODE_REQUESTS_PER_IP = 30
 ALUMNI_THROTTLE_WRONG_CODES_PER_EMAIL = 5
 ALUMNI_THROTTLE_WRONG_CODES_PER_IP = 20
+# Wrong codes per account and day (and per account and network and day): at the cap the owner
+# gets a notice mail and a code answers only the network that asked for it.
+ALUMNI_THROTTLE_WRONG_CODES_PER_DAY = int(env("ALUMNI_THROTTLE_WRONG_CODES_PER_DAY", "10"))
+# Export and account deletion ask for a fresh login code when the sign-in is older than this.
+ALUMNI_FRESH_LOGIN_HOURS = int(env("ALUMNI_FRESH_LOGIN_HOURS", "24"))
+# `manage.py purge_auth_records` deletes login codes (with unconfirmed new addresses), throttle
+# records and roster uploads left unconfirmed after this many hours.
+ALUMNI_PURGE_AFTER_HOURS = int(env("ALUMNI_PURGE_AFTER_HOURS", "48"))
 # New email addresses asked for by one alumnus (each gets a code by mail), within the window.
 ALUMNI_THROTTLE_EMAIL_CHANGES_PER_ALUMNUS = 3
 

@@ -17,3 +17,12 @@ class ChatConfig(AppConfig):
 
         assert isinstance(alumnus, Alumnus)
         return alumnus_chat_export(alumnus=alumnus)
+
+    def alumnus_erase(self, *, alumnus: object) -> None:
+        """Account deletion's call, in its transaction: the person's posts lose text and author."""
+        from cms.alumni.models import Alumnus
+
+        from .services import alumnus_messages_erase
+
+        assert isinstance(alumnus, Alumnus)
+        alumnus_messages_erase(alumnus=alumnus)

@@ -122,10 +122,14 @@
     var email = "";
     var deleted = document.getElementById("deleted-notice");
     if (deleted) deleted.hidden = new URLSearchParams(window.location.search).get("deleted") !== "1";
-    var next = new URLSearchParams(window.location.search).get("next");
-    var afterLogin = window.AlumniApp.returnPath(next) || "/app/";
+    var params = new URLSearchParams(window.location.search);
+    var afterLogin = window.AlumniApp.returnPath(params.get("next")) || "/app/";
+    // ?fresh=1: export or deletion asked for a new sign-in, so a signed-in person stays here.
+    var fresh = params.get("fresh") === "1";
+    var freshNotice = document.getElementById("fresh-notice");
+    if (freshNotice) freshNotice.hidden = !fresh;
     refreshSession().then(function (state) {
-      if (state.signed_in) window.location.replace(afterLogin); // signed in already: go on
+      if (state.signed_in && !fresh) window.location.replace(afterLogin); // signed in already: go on
     });
     emailForm.addEventListener("submit", function (event) {
       event.preventDefault();
@@ -189,7 +193,9 @@
 
   function download(path, fallbackName) {
     return fetch(apiUrl(path), { credentials: "include", cache: "no-store" }).then(function (response) {
-      if (!response.ok) return false;
+      if (!response.ok) {
+        return response.json().then(function (data) { return { status: response.status, data: data }; }, function () { return false; });
+      }
       var named = /filename="([^"]+)"/.exec(response.headers.get("Content-Disposition") || "");
       return response.blob().then(function (blob) {
         var link = document.createElement("a");
@@ -272,13 +278,15 @@
     var exportStatus = document.getElementById("export-status");
     document.getElementById("export-csv-button").addEventListener("click", function () {
       download("/me/export.csv", "my-data.csv").then(function (ok) {
-        if (ok) say(exportStatus, "CSV ファイルをダウンロードしました（Excel などで開けます）。", false);
+        if (window.AlumniApp.freshLogin(exportStatus, ok)) return;
+        if (ok === true) say(exportStatus, "CSV ファイルをダウンロードしました（Excel などで開けます）。", false);
         else say(exportStatus, "ダウンロードできませんでした。通信状態を確かめて、もう一度お試しください。", true);
       });
     });
     setupSessionsEnd();
     document.getElementById("export-button").addEventListener("click", function () {
       api("GET", "/me/export").then(function (result) {
+        if (window.AlumniApp.freshLogin(exportStatus, result)) return;
         var blob = new Blob([JSON.stringify(result.data, null, 2)], { type: "application/json" });
         var link = document.getElementById("export-link");
         link.href = URL.createObjectURL(blob);
@@ -295,7 +303,7 @@
       }
       api("DELETE", "/me").then(function (result) {
         if (result.status === 204) clearMemberData().then(function () { window.location.assign("/app/login/?deleted=1"); });
-        else showStatus(deleteForm, result.data.detail, true);
+        else if (!window.AlumniApp.freshLogin(deleteForm.querySelector("[data-status]"), result)) showStatus(deleteForm, result.data.detail, true);
       });
     });
     document.getElementById("logout-button").addEventListener("click", function () {
@@ -307,6 +315,7 @@
     refreshSession().then(function (state) {
       if (!state.signed_in) { document.getElementById("signed-out").hidden = false; return; }
       api("GET", "/me/export/readable").then(function (result) {
+        if (window.AlumniApp.freshLogin(document.getElementById("export-error"), result)) return;
         if (result.status !== 200) {
           var error = document.getElementById("export-error");
           error.textContent = result.data.detail || "読み込めませんでした。";

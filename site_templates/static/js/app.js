@@ -156,6 +156,23 @@
     return "/app/login/?next=" + encodeURIComponent(here);
   };
 
+  // Export and deletion want a sign-in of the last day: the API answers 403 with
+  // errors.fresh_login. Then `box` says so, with a link to the login screen, which comes back
+  // here after the new code; true when that was the answer.
+  App.freshLogin = function (box, result) {
+    if (!(result && result.status === 403 && result.data && result.data.errors && result.data.errors.fresh_login)) return false;
+    var here = window.location.pathname + window.location.search + window.location.hash;
+    var link = document.createElement("a");
+    link.href = "/app/login/?fresh=1&next=" + encodeURIComponent(here);
+    link.textContent = "確認コードでログインし直す";
+    box.textContent = result.data.detail + " ";
+    box.appendChild(link);
+    box.className = "form-status form-status--error";
+    box.hidden = false;
+    box.focus();
+    return true;
+  };
+
   function isMemberOnly(url) {
     return url.pathname.indexOf("/api/") === 0 || url.pathname.indexOf("/admin/") === 0 || url.search !== "";
   }

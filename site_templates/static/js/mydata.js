@@ -37,6 +37,7 @@
   function load() {
     return Promise.all([api("GET", "/me/data"), api("GET", "/me/consents")]).then(function (results) {
       var data = results[0], consent = results[1];
+      if (window.AlumniApp.freshLogin($("mydata-error"), data)) return;
       if (data.status !== 200 || consent.status !== 200) {
         $("mydata-error").textContent = (data.data && data.data.detail) || "読み込めませんでした。";
         $("mydata-error").hidden = false;
