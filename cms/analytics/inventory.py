@@ -278,7 +278,8 @@ COMEBACK = (
             "changed",
         ),
         purpose=COMEBACK_PURPOSE,
-        retention=RETENTION_REGISTERED + "。分析の停止後は新たに推計しません",
+        retention=RETENTION_REGISTERED
+        + "。分析を停止すると、それまでの推計も次の夜間の計算で削除します",
         visible_to=(SELF, ALUMNI_HR),
     ),
     PersonalDataFile(

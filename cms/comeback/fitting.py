@@ -221,7 +221,8 @@ def reliability_png(metrics: dict[str, Any], *, title: str) -> bytes:
         label="推計（区間ごと）",
     )
     axes.plot([b["mean_predicted"] for b in used], [b["observed"] for b in used], color="#005a9c")
-    top = max([0.2] + [b["upper"] for b in used])
+    highest = max([0.0] + [max(b["mean_predicted"], b["observed"]) for b in used])
+    top = min(1.0, max(0.2, highest * 1.1))
     axes.set_xlim(0, top)
     axes.set_ylim(0, top)
     axes.set_xlabel("推計した確率（区間の平均）", fontproperties=font)

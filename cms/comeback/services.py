@@ -7,7 +7,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.db import transaction
 from django.utils import timezone
 
-from cms.alumni.models import Alumnus, AlumnusStatus
+from cms.alumni.models import Alumnus, AlumnusStatus, AuditAction
 from cms.alumni.services import audit_log_record
 from cms.errors import ServiceError
 
@@ -28,6 +28,10 @@ from .scoring import (
 from .selectors import NO_CONSENT, current_season, model_version_active, season_rules
 
 BATCH = 1000
+# Audit targets (comeback-ui registers their labels with `register_audit_targets`).
+AUDIT_MODEL = "comeback_model"
+AUDIT_OUTCOME = "comeback_outcome"
+AUDIT_IMPORT = "comeback_outcomes_import"
 
 
 def model_version_prior() -> ModelVersion:
@@ -52,8 +56,8 @@ def model_version_activate(
         ModelVersion.objects.filter(pk=version.pk).update(is_active=True)
         audit_log_record(
             actor=actor,
-            action="comeback_model_activate",
-            target="カムバック推計モデル",
+            action=AuditAction.EDIT,
+            target=AUDIT_MODEL,
             record_ids=[version.pk],
             detail=f"{version.label} を使用中にしました",
         )
@@ -173,8 +177,11 @@ def comeback_scores_recompute(
                 previous.get(alumnus.pk), row, top_reasons(_as_contributions(row))
             )
             rows.append(row)
+        withdrawn = [a.pk for a in batch if not a.consent_analytics]
         with transaction.atomic():
             Estimate.objects.filter(alumnus_id__in=ids, computed_on=today).delete()
+            # Stopping analysis also removes the scores computed while it was allowed.
+            Estimate.objects.filter(alumnus_id__in=withdrawn, probability__isnull=False).delete()
             Estimate.objects.bulk_create(rows)
         written += len(rows)
     return written
@@ -207,8 +214,8 @@ def outcome_record(
         )
         audit_log_record(
             actor=actor,
-            action="comeback_outcome_record",
-            target="カムバック採用の応募結果",
+            action=AuditAction.EDIT,
+            target=AUDIT_OUTCOME,
             record_ids=[alumnus.pk],
             detail=f"{season.year}年度 応募={'あり' if applied else 'なし'} 採用={'あり' if hired else 'なし'}",
         )
@@ -241,8 +248,8 @@ def outcomes_import(
             )
         audit_log_record(
             actor=actor,
-            action="comeback_outcomes_import",
-            target="カムバック採用の応募結果",
+            action=AuditAction.IMPORT,
+            target=AUDIT_IMPORT,
             record_ids=[row.alumnus.pk for row in result.matched],
             detail=(
                 f"{season.year}年度 {filename}: {len(result.matched)}件を記録、"

@@ -49,7 +49,7 @@ def test_fitted_estimates_add_up_for_every_person_and_skip_the_ineligible(
     version = comeback_fit(season_year=2026)
     model_version_activate(version=version, actor=admin_user)  # type: ignore[arg-type]
     assert model_version_active() == version
-    assert AuditLogEntry.objects.filter(action="comeback_model_activate").count() == 1
+    assert AuditLogEntry.objects.filter(target="comeback_model", action="edit").count() == 1
     comeback_scores_recompute(today=dt.date(2026, 3, 1))
     by_person = {p.alumnus_id: p for p in cohort.people}
     rows = Estimate.objects.filter(alumnus_id__in=by_person)

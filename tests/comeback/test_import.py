@@ -59,7 +59,9 @@ def test_a_csv_in_utf8_with_bom_is_previewed_without_changing_anything(
     ]
     assert "不明 三郎" in preview.unmatched[1].text
     assert Outcome.objects.count() == 0
-    assert not AuditLogEntry.objects.filter(action="comeback_outcomes_import").exists()
+    assert not AuditLogEntry.objects.filter(
+        target="comeback_outcomes_import", action="import"
+    ).exists()
 
 
 def test_committing_a_cp932_csv_records_the_matched_rows_and_logs_them(
@@ -78,7 +80,7 @@ def test_committing_a_cp932_csv_records_the_matched_rows_and_logs_them(
         (people["by_staff"].pk, True, True),
         (people["by_name"].pk, True, False),
     }
-    entry = AuditLogEntry.objects.get(action="comeback_outcomes_import")
+    entry = AuditLogEntry.objects.get(target="comeback_outcomes_import", action="import")
     assert sorted(entry.record_ids) == sorted(
         [str(people["by_staff"].pk), str(people["by_name"].pk)]
     )
@@ -150,4 +152,4 @@ def test_recording_one_outcome_is_audited_and_hired_needs_applied(
         actor=admin_user,  # type: ignore[arg-type]
     )
     assert Outcome.objects.get().hired is True
-    assert AuditLogEntry.objects.filter(action="comeback_outcome_record").count() == 2
+    assert AuditLogEntry.objects.filter(target="comeback_outcome", action="edit").count() == 2

@@ -100,3 +100,50 @@ def test_history_is_kept_and_says_what_changed() -> None:
     assert list(estimates_latest()) == [rows[1]]
     assert window_closing_within(days=365 * 5, today=later) == 1
     assert window_closing_within(days=30, today=later) == 0
+
+
+def _answer(person: object, label: str, *, consent: bool) -> None:
+    from django.utils import timezone
+
+    from cms.comeback.simulation import intent_survey
+    from cms.surveys.models import SurveyResponse
+
+    survey, version, question = intent_survey()
+    option = {o["label"]: o["id"] for o in question["options"]}[label]
+    at = timezone.now() - dt.timedelta(days=400)
+    SurveyResponse.objects.create(
+        survey=survey,
+        alumnus=person,
+        version=version,
+        answers={question["id"]: option},
+        targeting_consent=[question["id"]] if consent else [],
+        submitted_at=at,
+        updated_at=at,
+    )
+
+
+def test_stated_intent_counts_only_with_the_persons_consent_to_its_use() -> None:
+    SeasonFactory()
+    willing = AlumnusFactory(consent_analytics=True, **FACTS)
+    private = AlumnusFactory(consent_analytics=True, **FACTS)
+    _answer(willing, "ぜひ戻りたい", consent=True)
+    _answer(private, "ぜひ戻りたい", consent=False)
+    comeback_scores_recompute(today=TODAY)
+    first = comeback_estimate(alumnus=willing)
+    second = comeback_estimate(alumnus=private)
+    assert first.top_reasons[0] == "アンケートで県職員に戻ることに関心ありと回答（＋）"
+    assert not any("関心あり" in reason for reason in second.top_reasons)
+    assert first.probability is not None and second.probability is not None
+    assert first.probability > second.probability
+
+
+def test_stopping_analysis_removes_the_scores_at_the_next_recompute() -> None:
+    SeasonFactory()
+    person = AlumnusFactory(consent_analytics=True, **FACTS)
+    comeback_scores_recompute(today=TODAY)
+    person.consent_analytics = False
+    person.save()
+    comeback_scores_recompute(today=TODAY + dt.timedelta(days=1))
+    assert list(Estimate.objects.filter(alumnus=person).values_list("probability", "reason")) == [
+        (None, NO_CONSENT)
+    ]
