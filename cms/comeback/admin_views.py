@@ -47,7 +47,9 @@ ESTIMATE_PERMISSION = "comeback.view_estimate"
 PEOPLE_PERMISSION = "alumni.view_alumnus"
 OUTCOME_PERMISSION = "comeback.add_outcome"
 MODEL_PERMISSION = "comeback.change_modelversion"
-MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+# The previewed file travels back signed in the confirmation form, within Django's
+# DATA_UPLOAD_MAX_MEMORY_SIZE; an applicants' list of thousands of rows is far smaller.
+MAX_UPLOAD_BYTES = 1024 * 1024
 HISTORY_SHOWN = 24
 NO_BAND = "none"
 
@@ -377,7 +379,7 @@ class OutcomeUploadForm(forms.Form):
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]
         if upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError("ファイルが大きすぎます（10MB まで）。")
+            raise forms.ValidationError("ファイルが大きすぎます（1MB まで）。")
         if not upload.name.lower().endswith((".csv", ".xlsx")):
             raise forms.ValidationError("CSV または XLSX ファイルを選んでください。")
         return upload

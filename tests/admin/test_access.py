@@ -27,6 +27,10 @@ SCREENS = {
     "/admin/alumni/roster-import/": ALUMNI_HR,
     "/admin/alumni_alumnus/": ALUMNI_HR,
     "/admin/alumni_roster/": ALUMNI_HR,
+    "/admin/comeback/": ALUMNI_HR,
+    "/admin/comeback/outcomes/import/": ALUMNI_HR,
+    "/admin/comeback/models/": ALUMNI_HR,
+    "/admin/comeback_season/": ALUMNI_HR,
 }
 ROLES = (None, ALUMNI_HR, DELIVERY_HR, CHAT_HR)
 

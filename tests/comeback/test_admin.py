@@ -313,6 +313,8 @@ def test_a_bad_outcome_file_gets_a_field_error_and_a_tampered_confirmation_is_re
     assert (
         "「職員番号」の列、または「氏名」と「生年月日」の列が必要です" in refused.content.decode()
     )
+    not_a_table = client.post(IMPORT, {"season": season.pk, "file": _upload("a.txt", "x")})
+    assert "CSV または XLSX ファイルを選んでください。" in not_a_table.content.decode()
     tampered = client.post(IMPORT, {"upload": "not-a-signed-file"}, follow=True)
     assert "もう一度ファイルを選んでください" in tampered.content.decode()
     assert not Outcome.objects.exists()
