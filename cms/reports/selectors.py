@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.db.models import Count, DateField, Q, QuerySet
 from django.db.models.functions import TruncMonth
@@ -521,7 +522,9 @@ def chat_table(period: Period) -> Table:
 
 def _comeback_counts() -> tuple[dict[str, int], int] | None:
     """The estimate's bands and closing windows, or None while cms.comeback is not built."""
-    try:  # the estimate (issue #15) may not be installed on a site
+    if not apps.is_installed("cms.comeback"):  # the estimate (issue #15) may not be installed
+        return None
+    try:
         comeback = importlib.import_module("cms.comeback.selectors")
     except ImportError:
         return None
