@@ -96,6 +96,9 @@ class RosterInvalid(AlumniError):
         self.errors = errors
 
 
+ROSTER_BATCH = 500  # roster rows written per statement
+
+
 def roster_import(
     *,
     roster: RosterFile,
@@ -110,7 +113,10 @@ def roster_import(
     """
     if roster.errors or not roster.rows:
         raise RosterInvalid(roster.errors)
-    created = updated = unchanged = 0
+    unchanged = 0
+    new: list[RosterEntry] = []
+    changed_entries: list[RosterEntry] = []
+    changed_fields: set[str] = set()
     with transaction.atomic():
         existing = {
             entry.staff_number: entry
@@ -123,19 +129,28 @@ def roster_import(
                 progress()
             entry = existing.get(row.values["staff_number"])
             if entry is None:
-                created += 1
-                if not dry_run:
-                    RosterEntry.objects.create(**row.values)
+                new.append(RosterEntry(**row.values))
                 continue
             changed = [name for name, value in row.values.items() if getattr(entry, name) != value]
             if not changed:
                 unchanged += 1
                 continue
-            updated += 1
-            if not dry_run:
-                for name in changed:
-                    setattr(entry, name, row.values[name])
-                entry.save(update_fields=[*changed, "updated_at"])
+            for name in changed:
+                setattr(entry, name, row.values[name])
+            changed_entries.append(entry)
+            changed_fields.update(changed)
+        if not dry_run:
+            # In batches: a few statements for the file, not one per row.
+            RosterEntry.objects.bulk_create(new, batch_size=ROSTER_BATCH)
+            if changed_entries:
+                now = timezone.now()
+                for entry in changed_entries:
+                    entry.updated_at = now
+                RosterEntry.objects.bulk_update(
+                    changed_entries,
+                    [*sorted(changed_fields), "updated_at"],
+                    batch_size=ROSTER_BATCH,
+                )
         if actor is not None and not dry_run:
             audit_log_record(
                 actor=actor,
@@ -143,6 +158,7 @@ def roster_import(
                 target="roster",
                 record_ids=[row.values["staff_number"] for row in roster.rows],
             )
+    created, updated = len(new), len(changed_entries)
     return RosterImportResult(created=created, updated=updated, unchanged=unchanged)
 
 
