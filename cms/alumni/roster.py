@@ -10,7 +10,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 
-from cms.alumni.models import ROSTER_FIELDS
+from cms.alumni.models import ROSTER_FIELDS, RosterEntry
 from cms.alumni.normalise import (
     normalise_email,
     normalise_name,
@@ -43,13 +43,9 @@ _HEADERS = {
 }
 FIELDS = ROSTER_FIELDS
 _HEADERS.update({name: name for name in FIELDS})
-REQUIRED = (
-    "staff_number",
-    "family_name",
-    "given_name",
-    "family_name_kana",
-    "given_name_kana",
-    "birth_date",
+# The columns the model requires (staff number, names, kana, birth date).
+REQUIRED = tuple(
+    name for name in ROSTER_FIELDS if not getattr(RosterEntry._meta.get_field(name), "blank", True)
 )
 _POSTAL = re.compile(r"^(\d{3})-?(\d{4})$")
 

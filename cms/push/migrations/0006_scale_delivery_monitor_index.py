@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('alumni', '0007_audit_detail'),
-        ('push', '0004_delivery_item_reason'),
+        ('push', '0005_perf_subscription_failed_tries'),
         migrations.swappable_dependency(settings.WAGTAIL_PAGE_MODEL),
     ]
 
