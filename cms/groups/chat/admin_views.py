@@ -84,7 +84,7 @@ MEMBER_ACTIONS: Actions = {
 
 def reports_view(request: HttpRequest) -> HttpResponse:
     """Open reports, oldest first; hide the message, dismiss, or suspend its author."""
-    if not selectors.staff_groups(request.user).exists():
+    if not selectors.staff_may_moderate(request.user):
         raise PermissionDenied
     if request.method == "POST":
         report = get_object_or_404(Report, pk=_posted_id(request, "report"))

@@ -211,9 +211,15 @@ def staff_groups(user: Any) -> QuerySet[CommunityGroup]:
     return CommunityGroup.objects.filter(staff_moderators=user)
 
 
+def staff_may_moderate(user: Any) -> bool:
+    """HR with the moderation permission (even before the first group), or staff named
+    moderator of a group."""
+    return staff_groups(user).exists() or bool(user.has_perm(MODERATE_PERMISSION))
+
+
 def staff_may_read_log(user: Any) -> bool:
     """The moderation log: HR with its view permission, and whoever moderates (their groups)."""
-    return bool(user.has_perm(LOG_PERMISSION)) or staff_groups(user).exists()
+    return bool(user.has_perm(LOG_PERMISSION)) or staff_may_moderate(user)
 
 
 def reports_open(*, user: Any) -> QuerySet[Report]:

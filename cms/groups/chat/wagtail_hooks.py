@@ -71,7 +71,7 @@ def menu_community() -> MenuItem:
                     reverse("chat_reports"),
                     icon_name="warning",
                     order=2,
-                    shown=lambda user: selectors.staff_groups(user).exists(),
+                    shown=selectors.staff_may_moderate,
                 ),
                 ShownMenuItem(
                     "モデレーションの記録",
