@@ -3,6 +3,7 @@
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 from django.db.models import Max, Sum
@@ -83,15 +84,19 @@ def monthly_counts(
     if alumni_ids is not None:
         rows = rows.filter(alumnus_id__in=alumni_ids)
     types = tuple(MONTHLY_TYPE_FIELDS)
-    for alumnus_id, month, *counts in (
+    month_keys: dict[dt.date, tuple[tuple[dt.date, str], ...]] = {}
+    with_count = itemgetter(1)
+    # Hundreds of thousands of rows: the (month, type) keys are made once per month and each
+    # row's counts go in through zip/filter/update, without a Python step per count.
+    for row in (
         rows.order_by()
         .values_list("alumnus_id", "month", *MONTHLY_TYPE_FIELDS.values())
         .iterator(chunk_size=20_000)
     ):
-        person = found[alumnus_id]
-        for kind, count in zip(types, counts, strict=True):
-            if count:
-                person[(month, kind)] = count
+        keys = month_keys.get(row[1])
+        if keys is None:
+            keys = month_keys[row[1]] = tuple((row[1], kind) for kind in types)
+        found[row[0]].update(filter(with_count, zip(keys, row[2:], strict=True)))
     return found
 
 

@@ -9,7 +9,7 @@ from tests.browser.test_push_ui import _rows_of_data_migrations
 from tests.groups.factories import AlumnusFactory
 
 BEFORE = [("analytics", "0001_signals")]
-AFTER = [("analytics", "0002_perf_signal_monthly_columns")]
+AFTER = [("analytics", "0004_perf_signal_monthly_one_row")]
 OLD_ROWS = {
     ("login", "", 3),
     ("page_view", "notice", 2),
