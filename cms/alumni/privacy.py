@@ -131,10 +131,11 @@ def _signals(alumnus: Alumnus) -> list[dict[str, Any]]:
 
 
 def _signal_months(alumnus: Alumnus) -> list[dict[str, Any]]:
-    from cms.analytics.models import SignalMonthly
+    from cms.analytics.models import MONTHLY_TYPE_FIELDS, MONTHLY_VIEW_FIELDS, SignalMonthly
 
-    months = SignalMonthly.objects.filter(alumnus=alumnus).order_by("month", "type")
-    return _rows(months, ("month", "type", "content_kind", "count"))
+    months = SignalMonthly.objects.filter(alumnus=alumnus).order_by("month")
+    counts = (*MONTHLY_TYPE_FIELDS.values(), *MONTHLY_VIEW_FIELDS.values())
+    return _rows(months, ("month", *dict.fromkeys(counts)))
 
 
 # The parts of `alumnus_export` read here, by key; an app that is not installed is skipped.
