@@ -1,16 +1,20 @@
-"""Push messages sent with pywebpush's asynchronous sender over one shared aiohttp session.
+"""Push messages encrypted by pywebpush and posted over one shared aiohttp session.
 
-pywebpush encrypts each message (RFC 8291 through `http_ece`) and posts it; py_vapid signs the
-VAPID token, made once per push-service origin and reused while valid. At most
-`concurrency_per_service` requests are in flight per push service. No database access here: the
-sending runs on its own event-loop thread and hands outcomes back to the caller chunk by chunk,
-so the caller records them as the answers come in.
+pywebpush's `WebPusher.encode` encrypts each message (RFC 8291 through `http_ece`); the request
+goes out on one shared aiohttp session with the headers of its push service made once: py_vapid's
+VAPID header (signed once per origin and reused while valid), TTL, Urgency, Content-Encoding and
+the message's Topic (RFC 8030 §5.4: a push service replaces a message it still holds with a
+newer one of the same topic, so a message sent again after a crash replaces the first one
+instead of arriving twice). At most `concurrency_per_service` requests are in flight per push
+service. No database access here: the sending runs on its own event-loop thread and hands
+outcomes back to the caller in small chunks, so the caller records them as the answers come in.
 """
 
 import asyncio
 import email.utils
 import logging
 import queue
+import re
 import ssl
 import threading
 import time
@@ -42,6 +46,16 @@ class PushMessage:
     auth: str
     payload: bytes
     short_payload: bytes
+    topic: str = ""  # RFC 8030 Topic: at most 32 characters of the base64url alphabet
+
+
+TOPIC_LENGTH = 32
+
+
+def push_topic(tag: str) -> str:
+    """A notification tag as an RFC 8030 Topic (base64url characters, at most 32): the same
+    item gets the same topic, so a push service replaces the copy it still holds."""
+    return re.sub(r"[^A-Za-z0-9_-]", "_", tag)[:TOPIC_LENGTH]
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,9 +125,11 @@ def send_all(messages: Sequence[PushMessage], options: SendOptions) -> list[Push
     return [outcomes[m.key] for m in messages]
 
 
-CHUNK_WAIT = 0.05
+CHUNK_SIZE = 50
+CHUNK_WAIT = 0.02
 """Seconds an answer waits for others before its chunk is handed over (the recording lags the
-answers by at most this, or by `chunk_size` answers)."""
+answers by at most this, or by `CHUNK_SIZE` answers): small, so that a worker killed mid
+fan-out leaves few messages sent but not recorded (they are sent again by the next worker)."""
 CHUNKS_AHEAD = 1
 """Chunks that may wait for the caller besides the one it is recording: the sending pauses
 beyond that. A worker killed mid fan-out has sent at most these, the chunk being recorded, the
@@ -122,7 +138,7 @@ again); unbounded, the sending ran thousands of answers ahead of a slower databa
 
 
 def send_in_chunks(
-    messages: Sequence[PushMessage], options: SendOptions, chunk_size: int = 200
+    messages: Sequence[PushMessage], options: SendOptions, chunk_size: int = CHUNK_SIZE
 ) -> Iterator[list[PushOutcome]]:
     """Send every message; yields the outcomes in chunks as the push services answer.
 
@@ -213,6 +229,7 @@ async def _send_all(
     bound = max(1, options.concurrency_per_service)
     connector = aiohttp.TCPConnector(ssl=context, limit=0, limit_per_host=bound)
     timeout = aiohttp.ClientTimeout(total=options.timeout)
+    headers = _Headers(options)
     chunks = _Chunks(hand_over, chunk_size)
     # Push services set no cookies: no cookie jar to look up and update on every request.
     async with aiohttp.ClientSession(
@@ -222,7 +239,7 @@ async def _send_all(
         async def worker(origin: str, pending: deque[PushMessage]) -> None:
             while pending:
                 message = pending.popleft()
-                chunks.add(await _send_one(session, origin, message, options, timeout))
+                chunks.add(await _send_one(session, origin, message, headers, timeout))
 
         try:
             # The bound per push service: that many workers, each with one request in flight.
@@ -237,28 +254,48 @@ async def _send_all(
             chunks.flush()
 
 
+class _Headers:
+    """The request headers of each push service and topic, made once (the VAPID header is
+    renewed by `VapidHeaders` when it nears its expiry)."""
+
+    def __init__(self, options: SendOptions) -> None:
+        self.options = options
+        self._made: dict[tuple[str, str], tuple[dict[str, str], dict[str, str]]] = {}
+
+    def get(self, origin: str, topic: str) -> dict[str, str]:
+        vapid = self.options.vapid.for_origin(origin)
+        made = self._made.get((origin, topic))
+        if made is None or made[0] is not vapid:
+            headers = {
+                **vapid,
+                "TTL": str(self.options.ttl),
+                "Urgency": self.options.urgency,
+                "Content-Encoding": "aes128gcm",
+            }
+            if topic:
+                headers["Topic"] = topic
+            made = (vapid, headers)
+            self._made[(origin, topic)] = made
+        return made[1]
+
+
 async def _send_one(
     session: aiohttp.ClientSession,
     origin: str,
     message: PushMessage,
-    options: SendOptions,
+    headers: _Headers,
     timeout: aiohttp.ClientTimeout,
 ) -> PushOutcome:
     try:
         pusher = WebPusher(
-            {
-                "endpoint": message.endpoint,
-                "keys": {"p256dh": message.p256dh, "auth": message.auth},
-            },
-            aiohttp_session=session,
+            {"endpoint": message.endpoint, "keys": {"p256dh": message.p256dh, "auth": message.auth}}
         )
     except (WebPushException, ValueError, TypeError) as exc:
         return PushOutcome(message.key, Result.FAILED, reason=f"invalid subscription keys: {exc}")
-    status, retry_after, reason = await _post(pusher, origin, message.payload, options, timeout)
+    request = (session, message.endpoint, headers.get(origin, message.topic), timeout)
+    status, retry_after, reason = await _post(pusher, message.payload, *request)
     if status == 413 and message.short_payload != message.payload:
-        status, retry_after, reason = await _post(
-            pusher, origin, message.short_payload, options, timeout
-        )
+        status, retry_after, reason = await _post(pusher, message.short_payload, *request)
     if status == 0:
         return PushOutcome(message.key, Result.FAILED, None, reason=reason)
     if status is not None and 200 <= status < 300:
@@ -278,29 +315,24 @@ async def _send_one(
 
 async def _post(
     pusher: WebPusher,
-    origin: str,
     payload: bytes,
-    options: SendOptions,
+    session: aiohttp.ClientSession,
+    endpoint: str,
+    headers: dict[str, str],
     timeout: aiohttp.ClientTimeout,
 ) -> tuple[int | None, str | None, str]:
     """(status, Retry-After, reason); status None when no answer came (timeout, reset), 0 when
     the message could not be made."""
-    headers = {**options.vapid.for_origin(origin), "Urgency": options.urgency}
     try:
-        response = await pusher.send_async(
-            payload,
-            headers,
-            ttl=options.ttl,
-            content_encoding="aes128gcm",
-            timeout=timeout,
-        )
+        body = pusher.encode(payload, "aes128gcm")["body"]
     except (WebPushException, ValueError) as exc:
         return 0, None, f"encryption failed: {type(exc).__name__}"
+    try:
+        async with session.post(endpoint, data=body, headers=headers, timeout=timeout) as answer:
+            return answer.status, answer.headers.get("Retry-After"), f"HTTP {answer.status}"
     except TimeoutError:
         return None, None, "timeout"
     except aiohttp.ServerDisconnectedError:
         return None, None, "connection reset"
     except (aiohttp.ClientError, OSError) as exc:
         return None, None, f"connection error: {type(exc).__name__}"
-    assert isinstance(response, aiohttp.ClientResponse)
-    return response.status, response.headers.get("Retry-After"), f"HTTP {response.status}"

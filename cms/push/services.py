@@ -35,7 +35,15 @@ from .selectors import (
     month_bounds,
     vapid_key_current,
 )
-from .sender import PushMessage, PushOutcome, Result, SendOptions, VapidHeaders, send_in_chunks
+from .sender import (
+    PushMessage,
+    PushOutcome,
+    Result,
+    SendOptions,
+    VapidHeaders,
+    push_topic,
+    send_in_chunks,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -378,81 +386,113 @@ def _renew(token: str) -> None:
     )
 
 
-def _push_phase(*, target: _Target, audience: QuerySet[Alumnus], report: FanOutReport) -> None:
-    alumni_ids = list(alumni_reachable_by_push(alumni=audience).values_list("pk", flat=True))
-    token = _claim(target=target, channel=Channel.PUSH, alumnus_ids=alumni_ids)
-    claimed = Delivery.objects.filter(claim=token, status=DeliveryStatus.SENDING)
-    state: dict[int, _AlumnusPush] = defaultdict(_AlumnusPush)
-    for alumnus_id, attempts in claimed.values_list("alumnus_id", "attempts"):
-        state[alumnus_id].attempts = attempts
-    subscriptions = PushSubscription.objects.filter(
-        alumnus_id__in=claimed.values("alumnus_id")
-    ).values_list("pk", "alumnus_id", "endpoint", "p256dh", "auth")
-    full = item_push_bytes(message=target.message)
-    short = item_push_bytes(message=target.message, short=True)
-    owner: dict[int, int] = {}
-    for pk, alumnus_id, endpoint, p256dh, auth in subscriptions:
-        owner[pk] = alumnus_id
-        state[alumnus_id].subscriptions.append(PushMessage(pk, endpoint, p256dh, auth, full, short))
-    if not owner:
-        _settle_push(token=token, state=state, report=report)
-        return
-    options = send_options()
-    pending = [m for s in state.values() for m in s.subscriptions]
-    remaining = {alumnus_id: len(s.subscriptions) for alumnus_id, s in state.items()}
-    while pending:
-        for alumnus_id in {owner[m.key] for m in pending}:
-            state[alumnus_id].attempts += 1
-        retry: list[PushMessage] = []
+@dataclass
+class _PushRun:
+    """One push phase's state: each claimed alumnus's tries and outcomes, whose subscription
+    each message goes to, and how many of each alumnus's messages still wait for an answer."""
+
+    token: str
+    state: dict[int, _AlumnusPush] = field(default_factory=lambda: defaultdict(_AlumnusPush))
+    owner: dict[int, int] = field(default_factory=dict)
+    remaining: dict[int, int] = field(default_factory=dict)
+    renewed: float = field(default_factory=time.monotonic)
+    report: FanOutReport = field(default_factory=FanOutReport)
+    retry: list[PushMessage] = field(default_factory=list)  # of the current round
+
+    @classmethod
+    def of_claim(cls, *, token: str, message: DeliveryMessage, report: FanOutReport) -> "_PushRun":
+        run = cls(token=token, report=report)
+        claimed = Delivery.objects.filter(claim=token, status=DeliveryStatus.SENDING)
+        for alumnus_id, attempts in claimed.values_list("alumnus_id", "attempts"):
+            run.state[alumnus_id].attempts = attempts
+        full = item_push_bytes(message=message)
+        short = item_push_bytes(message=message, short=True)
+        topic = push_topic(message.tag)
+        for pk, alumnus_id, endpoint, p256dh, auth in PushSubscription.objects.filter(
+            alumnus_id__in=claimed.values("alumnus_id")
+        ).values_list("pk", "alumnus_id", "endpoint", "p256dh", "auth"):
+            run.owner[pk] = alumnus_id
+            run.state[alumnus_id].subscriptions.append(
+                PushMessage(pk, endpoint, p256dh, auth, full, short, topic)
+            )
+        run.remaining = {alumnus_id: len(s.subscriptions) for alumnus_id, s in run.state.items()}
+        return run
+
+    def record(self, chunk: list[PushOutcome], by_key: dict[int, PushMessage]) -> list[float]:
+        """Write a chunk's outcomes in one transaction (subscriptions, the deliveries of those
+        now settled); the messages to try again go to `retry`, and their waits are returned."""
+        expired: list[int] = []
+        delivered: list[int] = []
+        done: list[int] = []
         waits: list[float] = []
-        by_key = {m.key: m for m in pending}
-        # Each chunk is recorded as its answers come in: a worker that dies mid fan-out leaves
-        # only its last chunk unrecorded, and its lease lets another worker finish the rest.
-        for chunk in push_send(messages=pending, options=options):
-            expired: list[int] = []
-            delivered: list[int] = []
-            done: list[int] = []
-            for outcome in chunk:
-                alumnus_id = owner[outcome.key]
-                alumnus = state[alumnus_id]
-                if outcome.result == Result.SENT:
-                    alumnus.sent += 1
-                    delivered.append(outcome.key)
-                elif outcome.result == Result.EXPIRED:
-                    alumnus.expired += 1
-                    expired.append(outcome.key)
-                elif (
-                    wait := push_retry_wait(outcome=outcome, attempts=alumnus.attempts)
-                ) is not None:
-                    retry.append(by_key[outcome.key])
-                    waits.append(wait)
-                    alumnus.retry_after = max(alumnus.retry_after or 0.0, wait)
-                    alumnus.reason = outcome.reason
-                else:  # failed for good, or the last attempt went by
-                    alumnus.failed += 1
-                    alumnus.reason = outcome.reason
-                remaining[alumnus_id] -= 1
-                if remaining[alumnus_id] == 0 and (alumnus.sent or alumnus.retry_after is None):
-                    done.append(alumnus_id)
+        for outcome in chunk:
+            alumnus_id = self.owner[outcome.key]
+            alumnus = self.state[alumnus_id]
+            if outcome.result == Result.SENT:
+                alumnus.sent += 1
+                delivered.append(outcome.key)
+            elif outcome.result == Result.EXPIRED:
+                alumnus.expired += 1
+                expired.append(outcome.key)
+            elif (wait := push_retry_wait(outcome=outcome, attempts=alumnus.attempts)) is not None:
+                self.retry.append(by_key[outcome.key])
+                waits.append(wait)
+                alumnus.retry_after = max(alumnus.retry_after or 0.0, wait)
+                alumnus.reason = outcome.reason
+            else:  # failed for good, or the last attempt went by
+                alumnus.failed += 1
+                alumnus.reason = outcome.reason
+            self.remaining[alumnus_id] -= 1
+            if self.remaining[alumnus_id] == 0 and (alumnus.sent or alumnus.retry_after is None):
+                done.append(alumnus_id)
+        with transaction.atomic():
             if expired:
                 PushSubscription.objects.filter(pk__in=expired).delete()
             if delivered:
                 PushSubscription.objects.filter(pk__in=delivered).update(
-                    last_success_at=timezone.now()
+                    last_success_at=timezone.now(), failed_tries=0
                 )
-            _settle_push(token=token, state=state, report=report, only=done)
-            _renew(token)
+            _settle_push(token=self.token, state=self.state, report=self.report, only=done)
+            self.renew()
+        return waits
+
+    def renew(self) -> None:
+        """Renew the lease of what is still claimed once a third of it has gone by."""
+        if time.monotonic() - self.renewed >= settings.DELIVERY_LEASE_SECONDS / 3:
+            _renew(self.token)
+            self.renewed = time.monotonic()
+
+
+def _push_phase(*, target: _Target, audience: QuerySet[Alumnus], report: FanOutReport) -> None:
+    alumni_ids = list(alumni_reachable_by_push(alumni=audience).values_list("pk", flat=True))
+    token = _claim(target=target, channel=Channel.PUSH, alumnus_ids=alumni_ids)
+    run = _PushRun.of_claim(token=token, message=target.message, report=report)
+    if run.owner:
+        _push_send_recorded(run=run, options=send_options())
+    _settle_push(token=token, state=run.state, report=report)
+
+
+def _push_send_recorded(*, run: _PushRun, options: SendOptions) -> None:
+    """Send the run's messages, each chunk of answers recorded as it comes in (a worker that
+    dies mid fan-out leaves only the answers of its last small chunk unrecorded, and its lease
+    lets another worker finish the rest); short pauses for retries are waited here."""
+    pending = [m for s in run.state.values() for m in s.subscriptions]
+    while pending:
+        for alumnus_id in {run.owner[m.key] for m in pending}:
+            run.state[alumnus_id].attempts += 1
+        run.retry = []
+        waits: list[float] = []
+        by_key = {m.key: m for m in pending}
+        for chunk in push_send(messages=pending, options=options):
+            waits += run.record(chunk, by_key)
         # Somebody already reached on another device needs no second try.
-        retry = [m for m in retry if state[owner[m.key]].sent == 0]
-        pending = []
-        if not retry or max(waits) > settings.PUSH_INLINE_RETRY_MAX_SECONDS:
-            break  # those left with retry_after: a deferred task takes over
+        pending = [m for m in run.retry if run.state[run.owner[m.key]].sent == 0]
+        if not pending or max(waits) > settings.PUSH_INLINE_RETRY_MAX_SECONDS:
+            return  # those left with retry_after: a deferred task takes over
         time.sleep(max(waits))
-        for m in retry:
-            state[owner[m.key]].retry_after = None
-            remaining[owner[m.key]] += 1
-        pending = retry
-    _settle_push(token=token, state=state, report=report)
+        for m in pending:
+            run.state[run.owner[m.key]].retry_after = None
+            run.remaining[run.owner[m.key]] += 1
 
 
 def _settle_push(
@@ -462,16 +502,16 @@ def _settle_push(
     report: FanOutReport,
     only: list[int] | None = None,
 ) -> None:
-    """Record the outcome of the claimed deliveries (or of the alumni in `only`)."""
-    if only is not None and not only:
+    """Record the outcome of the claimed deliveries (or of the alumni in `only`, whose claim
+    this run holds): one UPDATE per distinct outcome, of those still claimed by `token`."""
+    if only is None:
+        only = list(Delivery.objects.filter(claim=token).values_list("alumnus_id", flat=True))
+    if not only:
         return
     now = timezone.now()
     groups: dict[tuple[str, int, int, int, float | None, int, str], list[int]] = defaultdict(list)
-    claimed = Delivery.objects.filter(claim=token)
-    if only is not None:
-        claimed = claimed.filter(alumnus_id__in=only)
-    for alumnus_id in claimed.values_list("alumnus_id", flat=True):
-        s = state.get(alumnus_id, _AlumnusPush(reason="購読している端末がありません"))
+    for alumnus_id in only:
+        s = state.get(alumnus_id) or _AlumnusPush(reason="購読している端末がありません")
         report.pushes_sent += s.sent
         report.pushes_failed += s.failed
         report.pushes_expired += s.expired

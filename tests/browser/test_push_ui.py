@@ -267,6 +267,30 @@ def test_a_notification_click_opens_the_member_notice_in_the_feed(
         "body": "12月に仙台で交流会を開きます。",
         "tag": f"notice-{notice.pk}",
     }
+    # The same notice sent again (a worker killed before it recorded the first) replaces the
+    # shown notification through its tag: still one on the screen, the newer one.
+    first = page.evaluate(
+        "async () => (await (await navigator.serviceWorker.ready).getNotifications())[0].timestamp"
+    )
+    page.wait_for_timeout(20)
+    cdp.send(
+        "ServiceWorker.deliverPushMessage",
+        {
+            "origin": site,
+            "registrationId": registration["registrationId"],
+            "data": notice_push_bytes(notice=notice).decode("utf-8"),
+        },
+    )
+    assert (
+        wait_until(
+            page,
+            f"""async () => {{
+            const shown = await (await navigator.serviceWorker.ready).getNotifications();
+            return shown.length === 1 && shown[0].timestamp > {first} ? shown.length : null;
+        }}""",
+        )
+        == 1
+    )
     # Chromium cannot click a notification through CDP: dispatch the event a click sends.
     worker = next(w for w in page.context.service_workers if w.url == site + "/sw.js")
     worker.evaluate(
