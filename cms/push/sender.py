@@ -1,9 +1,8 @@
-"""Push messages encrypted by pywebpush and posted over one shared aiohttp session.
+"""Push messages sent with pywebpush's asynchronous sender over one shared aiohttp session.
 
-pywebpush's `WebPusher.encode` encrypts each message (RFC 8291 through `http_ece`); the request
-goes out on one shared aiohttp session with the headers of its push service made once: py_vapid's
-VAPID header (signed once per origin and reused while valid), TTL, Urgency, Content-Encoding and
-the message's Topic (RFC 8030 §5.4: a push service replaces a message it still holds with a
+pywebpush encrypts each message (RFC 8291 through `http_ece`) and posts it; py_vapid signs the
+VAPID token, made once per push-service origin and reused while valid. Each message carries its
+item's Topic (RFC 8030 §5.4: a push service replaces a message it still holds with a
 newer one of the same topic, so a message sent again after a crash replaces the first one
 instead of arriving twice). At most `concurrency_per_service` requests are in flight per push
 service. No database access here: the sending runs on its own event-loop thread and hands
@@ -229,7 +228,6 @@ async def _send_all(
     bound = max(1, options.concurrency_per_service)
     connector = aiohttp.TCPConnector(ssl=context, limit=0, limit_per_host=bound)
     timeout = aiohttp.ClientTimeout(total=options.timeout)
-    headers = _Headers(options)
     chunks = _Chunks(hand_over, chunk_size)
     # Push services set no cookies: no cookie jar to look up and update on every request.
     async with aiohttp.ClientSession(
@@ -239,7 +237,7 @@ async def _send_all(
         async def worker(origin: str, pending: deque[PushMessage]) -> None:
             while pending:
                 message = pending.popleft()
-                chunks.add(await _send_one(session, origin, message, headers, timeout))
+                chunks.add(await _send_one(session, origin, message, options, timeout))
 
         try:
             # The bound per push service: that many workers, each with one request in flight.
@@ -254,48 +252,27 @@ async def _send_all(
             chunks.flush()
 
 
-class _Headers:
-    """The request headers of each push service and topic, made once (the VAPID header is
-    renewed by `VapidHeaders` when it nears its expiry)."""
-
-    def __init__(self, options: SendOptions) -> None:
-        self.options = options
-        self._made: dict[tuple[str, str], tuple[dict[str, str], dict[str, str]]] = {}
-
-    def get(self, origin: str, topic: str) -> dict[str, str]:
-        vapid = self.options.vapid.for_origin(origin)
-        made = self._made.get((origin, topic))
-        if made is None or made[0] is not vapid:
-            headers = {
-                **vapid,
-                "TTL": str(self.options.ttl),
-                "Urgency": self.options.urgency,
-                "Content-Encoding": "aes128gcm",
-            }
-            if topic:
-                headers["Topic"] = topic
-            made = (vapid, headers)
-            self._made[(origin, topic)] = made
-        return made[1]
-
-
 async def _send_one(
     session: aiohttp.ClientSession,
     origin: str,
     message: PushMessage,
-    headers: _Headers,
+    options: SendOptions,
     timeout: aiohttp.ClientTimeout,
 ) -> PushOutcome:
     try:
         pusher = WebPusher(
-            {"endpoint": message.endpoint, "keys": {"p256dh": message.p256dh, "auth": message.auth}}
+            {
+                "endpoint": message.endpoint,
+                "keys": {"p256dh": message.p256dh, "auth": message.auth},
+            },
+            aiohttp_session=session,
         )
     except (WebPushException, ValueError, TypeError) as exc:
         return PushOutcome(message.key, Result.FAILED, reason=f"invalid subscription keys: {exc}")
-    request = (session, message.endpoint, headers.get(origin, message.topic), timeout)
-    status, retry_after, reason = await _post(pusher, message.payload, *request)
+    sending = (origin, options, timeout, message.topic)
+    status, retry_after, reason = await _post(pusher, message.payload, *sending)
     if status == 413 and message.short_payload != message.payload:
-        status, retry_after, reason = await _post(pusher, message.short_payload, *request)
+        status, retry_after, reason = await _post(pusher, message.short_payload, *sending)
     if status == 0:
         return PushOutcome(message.key, Result.FAILED, None, reason=reason)
     if status is not None and 200 <= status < 300:
@@ -316,23 +293,31 @@ async def _send_one(
 async def _post(
     pusher: WebPusher,
     payload: bytes,
-    session: aiohttp.ClientSession,
-    endpoint: str,
-    headers: dict[str, str],
+    origin: str,
+    options: SendOptions,
     timeout: aiohttp.ClientTimeout,
+    topic: str,
 ) -> tuple[int | None, str | None, str]:
     """(status, Retry-After, reason); status None when no answer came (timeout, reset), 0 when
     the message could not be made."""
+    headers = {**options.vapid.for_origin(origin), "Urgency": options.urgency}
+    if topic:
+        headers["Topic"] = topic
     try:
-        body = pusher.encode(payload, "aes128gcm")["body"]
+        response = await pusher.send_async(
+            payload,
+            headers,
+            ttl=options.ttl,
+            content_encoding="aes128gcm",
+            timeout=timeout,
+        )
     except (WebPushException, ValueError) as exc:
         return 0, None, f"encryption failed: {type(exc).__name__}"
-    try:
-        async with session.post(endpoint, data=body, headers=headers, timeout=timeout) as answer:
-            return answer.status, answer.headers.get("Retry-After"), f"HTTP {answer.status}"
     except TimeoutError:
         return None, None, "timeout"
     except aiohttp.ServerDisconnectedError:
         return None, None, "connection reset"
     except (aiohttp.ClientError, OSError) as exc:
         return None, None, f"connection error: {type(exc).__name__}"
+    assert isinstance(response, aiohttp.ClientResponse)
+    return response.status, response.headers.get("Retry-After"), f"HTTP {response.status}"
