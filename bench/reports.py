@@ -37,6 +37,7 @@ ITEMS_A_MONTH = 2
 CHUNK = 20_000
 REPORT_BUDGET = 30.0
 DASHBOARD_BUDGET = 1.0
+STATIC_STORAGE = "django.contrib.staticfiles.storage.StaticFilesStorage"
 
 
 def _database_ready() -> bool:
@@ -189,8 +190,9 @@ def _best(run: object, times: int = 3) -> tuple[float, object]:
 
 
 def _measure() -> None:
+    from django.conf import settings
     from django.contrib.auth import get_user_model
-    from django.test import Client
+    from django.test import Client, override_settings
     from django.utils import timezone
 
     from cms.reports.exports import report_files
@@ -216,8 +218,11 @@ def _measure() -> None:
         assert response.status_code == 200, response.status_code
         return len(response.content)
 
-    render()  # warm the template cache
-    dashboard_seconds, size = _best(render)
+    # The admin's styles by name (this run made no collectstatic manifest); nothing else changes.
+    storages = {**settings.STORAGES, "staticfiles": {"BACKEND": STATIC_STORAGE}}
+    with override_settings(STORAGES=storages):
+        render()  # warm the template cache
+        dashboard_seconds, size = _best(render)
     raw_seconds, raw_rows = _best(lambda: _raw_export(year.start, last.start, last.end))
     figures = month_figures(last)
     print(f"load average {_load()}", flush=True)

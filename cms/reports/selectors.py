@@ -10,8 +10,9 @@ analysis (`cms.analytics.Signal`). A month's active alumni are those of them wit
 signal in the month (a login, a page or notice opened, a survey answered, a chat post); those
 who signed in are counted from the login signals. Alumni who did not agree are not counted
 (their use is not recorded), so the dashboard states the number who agreed beside it. The raw
-signals are queried directly (one grouped COUNT(DISTINCT) per period), because
-`cms.analytics.selectors` offers per-person counts only.
+monthly counts kept per person (`SignalMonthly`, one row per person, month, type and kind)
+are queried directly (one grouped COUNT(DISTINCT) per period), because
+`cms.analytics.selectors` offers per-person counts only; they outlive the raw signals' purge.
 """
 
 import datetime as dt
@@ -36,7 +37,7 @@ from cms.alumni.models import (
     InvitationChannel,
     RegistrationChannel,
 )
-from cms.analytics.models import Signal, SignalType
+from cms.analytics.models import SignalMonthly, SignalType
 from cms.content.models import NoticePage
 from cms.groups.chat.models import Message
 from cms.push.models import Channel, Delivery, DeliveryStatus
@@ -206,12 +207,11 @@ def _registrants(period: Period) -> QuerySet[Alumnus]:
     return Alumnus.objects.filter(status=AlumnusStatus.ACTIVE, registered_at__lt=period.end_at)
 
 
-def _signals(period: Period) -> QuerySet[Signal]:
-    return Signal.objects.filter(
-        occurred_at__gte=period.start_at,
-        occurred_at__lt=period.end_at,
-        alumnus__status=AlumnusStatus.ACTIVE,
-    )
+def _signal_months(period: Period) -> QuerySet[SignalMonthly]:
+    """The kept monthly counts of the period's months (they outlive the raw signals' purge)."""
+    return SignalMonthly.objects.filter(
+        month__gte=period.start, month__lt=period.end, alumnus__status=AlumnusStatus.ACTIVE
+    ).order_by()
 
 
 def _sent(period: Period) -> QuerySet[Delivery]:
@@ -230,7 +230,7 @@ def summary_table(period: Period) -> Table:
     )
     total = registrants["total"]
     target = int(settings.ALUMNI_REGISTRATION_TARGET)
-    active = _signals(period).aggregate(
+    active = _signal_months(period).aggregate(
         people=Count("alumnus", distinct=True),
         logins=Count("alumnus", distinct=True, filter=Q(type=SignalType.LOGIN)),
     )
@@ -302,7 +302,7 @@ def funnel_table(period: Period) -> Table:
         _registrants(period).values("channel").annotate(n=Count("pk")).values_list("channel", "n")
     )
     active = dict(
-        _signals(period)
+        _signal_months(period)
         .values("alumnus__channel")
         .annotate(n=Count("alumnus", distinct=True))
         .values_list("alumnus__channel", "n")
@@ -335,9 +335,7 @@ def active_table(period: Period) -> Table:
     months = [month for month in year.months() if month < period.end]
     found = {
         row["month"]: row
-        for row in _by_month(
-            _signals(Period(year.start, period.end, "", "", "fiscal_year")), "occurred_at"
-        )
+        for row in _signal_months(Period(year.start, period.end, "", "", "fiscal_year"))
         .values("month")
         .annotate(
             people=Count("alumnus", distinct=True),
