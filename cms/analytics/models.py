@@ -151,6 +151,8 @@ class SignalMonthly(models.Model):
         constraints = [
             models.UniqueConstraint(fields=("alumnus", "month"), name="signal_monthly_person_month")
         ]
+        # HR's monthly figures read every person's row of a month (cms.reports).
+        indexes = [models.Index(fields=("month",), name="signal_monthly_month")]
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.alumnus_id}"
