@@ -493,19 +493,20 @@ def metrics_rows(metrics: dict[str, Any]) -> list[tuple[str, str, str]]:
 
 
 def reliability_bins(metrics: dict[str, Any]) -> list[dict[str, str]]:
-    """The reliability diagram as a table (for screen readers, and to read exact values)."""
-    bins = metrics.get("reliability") or metrics.get("reliability_bins") or []
+    """The reliability diagram as a table (for screen readers, and to read exact values):
+    each non-empty bin's mean predicted probability, observed rate and size."""
     rows = []
-    for item in bins:
-        if not isinstance(item, dict):
+    for item in metrics.get("reliability") or []:
+        count = item.get("n", item.get("count")) if isinstance(item, dict) else None
+        if not count:
             continue
-        predicted = item.get("predicted", item.get("mean_predicted"))
-        observed = item.get("observed", item.get("fraction_positive"))
+        predicted = item.get("mean_predicted", item.get("predicted"))
+        observed = item.get("observed")
         rows.append(
             {
                 "predicted": f"{predicted:.1%}" if isinstance(predicted, int | float) else "—",
                 "observed": f"{observed:.1%}" if isinstance(observed, int | float) else "—",
-                "count": str(item.get("count", item.get("n", "—"))),
+                "count": str(count),
             }
         )
     return rows
