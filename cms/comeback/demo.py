@@ -28,6 +28,7 @@ class DemoComebackReport:
     past: Season | None = None
     simulated: int = 0
     fitted: ModelVersion | None = None
+    activated: bool = False
     estimates: int = 0
     hire_dates_filled: int = 0
     problems: list[str] = field(default_factory=list)
@@ -73,6 +74,7 @@ def demo_comeback_load(*, today: dt.date | None = None) -> DemoComebackReport:
             report.problems.append(refused.message)
         else:
             model_version_activate(version=fitted, actor=None)
+            report.activated = True
     report.fitted = fitted
     report.estimates = comeback_scores_recompute(today=today)
     return report

@@ -81,14 +81,13 @@ def _count_label(code: str, n: int) -> str:
     return present if n else absent
 
 
-LABELS_FIXED = {
-    INTERCEPT: "基準（平均的な方）",
-    "age_under30": "年齢（30歳未満）",
-    "age_30s": "年齢（30代）",
-    "age_40s": "年齢（40代）",
-    "age_50plus": "年齢（50歳以上）",
-}
+LABELS_FIXED = {INTERCEPT: "基準（平均的な方）"}
+# (the person has it, the person has not): a fitted model's centred term speaks of both.
 LABELS_FLAG = {
+    "age_under30": ("年齢（30歳未満）", "年齢（30歳以上）"),
+    "age_30s": ("年齢（30代）", "年齢（30代以外）"),
+    "age_40s": ("年齢（40代）", "年齢（40代以外）"),
+    "age_50plus": ("年齢（50歳以上）", "年齢（50歳未満）"),
     "intent_yes": (
         "アンケートで県職員に戻ることに関心ありと回答",
         "アンケートで関心ありの回答なし",
@@ -123,7 +122,8 @@ def label_of(code: str, features: Features) -> str:
         present, absent = LABELS_FLAG[code]
         return present if features.values.get(code) else absent
     if code.startswith("dept:"):
-        return f"退職時の所属（{code.removeprefix('dept:')}）"
+        other = "" if features.values.get(code) else "以外"
+        return f"退職時の所属（{code.removeprefix('dept:')}{other}）"
     if code in LABELS_COUNTED:
         return LABELS_COUNTED[code](int(features.counts.get(code, 0)))
     return code

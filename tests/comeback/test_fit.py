@@ -1,7 +1,6 @@
 """Fitting on a simulated season: close to the true model, calibrated, additive, activated only
 through the audited service."""
 
-import datetime as dt
 import math
 
 import pytest
@@ -50,7 +49,7 @@ def test_fitted_estimates_add_up_for_every_person_and_skip_the_ineligible(
     model_version_activate(version=version, actor=admin_user)  # type: ignore[arg-type]
     assert model_version_active() == version
     assert AuditLogEntry.objects.filter(target="comeback_model", action="edit").count() == 1
-    comeback_scores_recompute(today=dt.date(2026, 3, 1))
+    comeback_scores_recompute(today=season.applications_open)  # season 2026 is coming
     by_person = {p.alumnus_id: p for p in cohort.people}
     rows = Estimate.objects.filter(alumnus_id__in=by_person)
     assert rows.count() == len(by_person)

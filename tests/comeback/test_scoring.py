@@ -147,3 +147,16 @@ def test_stopping_analysis_removes_the_scores_at_the_next_recompute() -> None:
     assert list(Estimate.objects.filter(alumnus=person).values_list("probability", "reason")) == [
         (None, NO_CONSENT)
     ]
+
+
+def test_a_band_or_department_term_of_someone_outside_it_says_so() -> None:
+    from cms.comeback.features import Features
+    from cms.comeback.scoring import label_of
+
+    thirties = Features(values={"age_30s": 1.0, "dept:土木部": 1.0})
+    fifties = Features(values={"age_50plus": 1.0})
+    assert label_of("age_30s", thirties) == "年齢（30代）"
+    assert label_of("age_30s", fifties) == "年齢（30代以外）"
+    assert label_of("age_50plus", thirties) == "年齢（50歳未満）"
+    assert label_of("dept:土木部", thirties) == "退職時の所属（土木部）"
+    assert label_of("dept:土木部", fifties) == "退職時の所属（土木部以外）"

@@ -31,7 +31,7 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"推計モデル: {report.fitted.label}（Brier {metrics['brier']:.4f}、"
                 f"ECE {metrics['ece']:.4f}、AUC {metrics['auc']:.3f}）"
-                + ("を使用中にしました" if report.fitted.is_active else "")
+                + ("を使用中にしました" if report.activated else "")
             )
         self.stdout.write(f"今日の推計: {report.estimates} 人分")
         for problem in report.problems:
