@@ -178,6 +178,18 @@ ESTIMATE_COLUMNS = [
 ]
 
 
+def estimates_ordered(queryset: QuerySet[Estimate], ordering: str) -> QuerySet[Estimate]:
+    """By one column (`-` first: descending), people without that value last on every
+    database (PostgreSQL puts NULL first when descending), then by name."""
+    field = ordering.lstrip("-")
+    expression = (
+        F(field).desc(nulls_last=True)
+        if ordering.startswith("-")
+        else F(field).asc(nulls_last=True)
+    )
+    return queryset.order_by(expression, "alumnus__family_name_kana", "pk")
+
+
 class EstimateListView(AuditedListingMixin, ReportView):
     """カムバック推計: the latest estimate of each registered alumnus (names: audited)."""
 
@@ -206,14 +218,7 @@ class EstimateListView(AuditedListingMixin, ReportView):
         return estimates_latest()
 
     def order_queryset(self, queryset: QuerySet[Estimate]) -> QuerySet[Estimate]:
-        ordering = self.ordering or self.default_ordering
-        field = ordering.lstrip("-")
-        expression = (
-            F(field).desc(nulls_last=True)
-            if ordering.startswith("-")
-            else F(field).asc(nulls_last=True)
-        )
-        return queryset.order_by(expression, "alumnus__family_name_kana", "pk")
+        return estimates_ordered(queryset, self.ordering or self.default_ordering)
 
     def decorate_paginated_queryset(self, object_list: Any) -> list[Estimate]:
         rows = list(object_list)
@@ -243,8 +248,13 @@ def estimates_export_view(request: HttpRequest, format_key: str) -> HttpResponse
     if format_key not in EXPORT_FORMATS:
         raise Http404
     label, writer = EXPORT_FORMATS[format_key]
+    orderings = {column.sort_key for column in ESTIMATE_COLUMNS if column.sort_key}
+    ordering = request.GET.get("ordering", "-probability")
+    if ordering.lstrip("-") not in orderings:
+        ordering = "-probability"
     filterset = EstimateFilterSet(request.GET, queryset=estimates_latest(), request=request)
-    estimates = list(filterset.qs if filterset.is_valid() else estimates_latest())
+    chosen = filterset.qs if filterset.is_valid() else estimates_latest()
+    estimates = list(estimates_ordered(chosen, ordering))
     exported = writer(rows=estimate_rows(estimates=estimates), policy=POLICY)
     detail = label
     if exported.replaced:
@@ -483,19 +493,20 @@ def metrics_rows(metrics: dict[str, Any]) -> list[tuple[str, str, str]]:
 
 
 def reliability_bins(metrics: dict[str, Any]) -> list[dict[str, str]]:
-    """The reliability diagram as a table (for screen readers, and to read exact values)."""
-    bins = metrics.get("reliability") or metrics.get("reliability_bins") or []
+    """The reliability diagram as a table (for screen readers, and to read exact values):
+    each non-empty bin's mean predicted probability, observed rate and size."""
     rows = []
-    for item in bins:
-        if not isinstance(item, dict):
+    for item in metrics.get("reliability") or []:
+        count = item.get("n", item.get("count")) if isinstance(item, dict) else None
+        if not count:
             continue
-        predicted = item.get("predicted", item.get("mean_predicted"))
-        observed = item.get("observed", item.get("fraction_positive"))
+        predicted = item.get("mean_predicted", item.get("predicted"))
+        observed = item.get("observed")
         rows.append(
             {
                 "predicted": f"{predicted:.1%}" if isinstance(predicted, int | float) else "—",
                 "observed": f"{observed:.1%}" if isinstance(observed, int | float) else "—",
-                "count": str(item.get("count", item.get("n", "—"))),
+                "count": str(count),
             }
         )
     return rows

@@ -334,7 +334,10 @@ def test_hr_sees_a_fitted_models_metrics_then_switches_to_it(django_user_model: 
             "base_rate": 0.07,
             "n": 2400,
             "folds": 5,
-            "reliability": [{"predicted": 0.05, "observed": 0.048, "count": 900}],
+            "reliability": [
+                {"lo": 0.0, "hi": 0.1, "n": 900, "mean_predicted": 0.05, "observed": 0.048},
+                {"lo": 0.9, "hi": 1.0, "n": 0, "mean_predicted": None, "observed": None},
+            ],
         },
         reliability_png=b"\x89PNG\r\n\x1a\n",
     )
