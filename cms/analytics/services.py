@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
@@ -225,6 +226,10 @@ def analysis_consent_set(*, alumnus: Alumnus, given: bool) -> Alumnus:
         alumnus.save(update_fields=["consent_analytics"])
         if not given:
             signals_erase(alumnus=alumnus)
+            for config in apps.get_app_configs():  # what other domains derived (the estimate)
+                stopped = getattr(config, "analysis_stopped", None)
+                if stopped is not None:
+                    stopped(alumnus=alumnus)
     return alumnus
 
 

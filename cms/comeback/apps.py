@@ -11,6 +11,16 @@ class ComebackConfig(AppConfig):
     label = "comeback"
     verbose_name = "カムバック推計"
 
+    def analysis_stopped(self, *, alumnus: object) -> None:
+        """The person stopped analysis (cms.analytics, in its transaction): their scores go at
+        once; the next recompute records only the reason."""
+        from cms.alumni.models import Alumnus
+
+        from .models import Estimate
+
+        assert isinstance(alumnus, Alumnus)
+        Estimate.objects.filter(alumnus=alumnus).delete()
+
     def ready(self) -> None:
         # The 自分のデータ provider of comeback-ui registers itself on import (as surveys' does);
         # the module comes with that branch, so it is imported when present.

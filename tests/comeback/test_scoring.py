@@ -149,6 +149,18 @@ def test_stopping_analysis_removes_the_scores_at_the_next_recompute() -> None:
     ]
 
 
+def test_stopping_analysis_removes_the_scores_at_once() -> None:
+    from cms.analytics.services import analysis_consent_set
+
+    SeasonFactory()
+    person = AlumnusFactory(consent_analytics=True, **FACTS)
+    comeback_scores_recompute(today=TODAY)
+    assert Estimate.objects.filter(alumnus=person, probability__isnull=False).exists()
+    analysis_consent_set(alumnus=person, given=False)
+    assert not Estimate.objects.filter(alumnus=person).exists()
+    assert comeback_estimate(alumnus=person).probability is None
+
+
 def test_a_band_or_department_term_of_someone_outside_it_says_so() -> None:
     from cms.comeback.features import Features
     from cms.comeback.scoring import label_of
