@@ -43,11 +43,27 @@ class AudienceGroupForm(WagtailAdminModelForm):
         help_text="情報提供への利用に同意した回答だけが対象です。選んだ選択肢のいずれかを回答した方が対象になります。",
     )
 
+    member_add = forms.ModelChoiceField(
+        label="メンバーを追加",
+        queryset=Alumnus.objects.none(),
+        required=False,
+        help_text="氏名・ふりがな・メールアドレスで探して選びます。保存すると追加されます。",
+    )
+    members_remove = forms.MultipleChoiceField(
+        label="個別に追加したメンバー（チェックした方を外す）",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         members = self.fields.get("members")
         if isinstance(members, forms.ModelMultipleChoiceField):
+            # Kept as hidden values (never a list of everybody to choose from): added one at a
+            # time with the chooser, taken out with the 「外す」 boxes.
             members.queryset = Alumnus.objects.filter(status=AlumnusStatus.ACTIVE)
+            members.widget = forms.MultipleHiddenInput()
+            self._members_fields()
         field = self.fields.get("answer_choice")
         if field is None:
             return
@@ -60,6 +76,26 @@ class AudienceGroupForm(WagtailAdminModelForm):
                 for option in group.answer_options
             ]
 
+    def _members_fields(self) -> None:
+        from .choosers import alumnus_chooser_viewset
+
+        add = self.fields["member_add"]
+        assert isinstance(add, forms.ModelChoiceField)
+        add.queryset = Alumnus.objects.filter(status=AlumnusStatus.ACTIVE)
+        add.widget = alumnus_chooser_viewset.widget_class()
+        remove = self.fields["members_remove"]
+        assert isinstance(remove, forms.MultipleChoiceField)
+        picked = self.instance.members.all() if self.instance.pk else Alumnus.objects.none()
+        remove.choices = [(str(alumnus.pk), str(alumnus)) for alumnus in picked]
+
+    def _members_cleaned(self, cleaned: dict[str, Any]) -> None:
+        members = list(cleaned.get("members") or [])
+        added = cleaned.get("member_add")
+        if added is not None and added not in members:
+            members.append(added)
+        removed = set(cleaned.get("members_remove") or [])
+        cleaned["members"] = [alumnus for alumnus in members if str(alumnus.pk) not in removed]
+
     def clean_answer_choice(self) -> list[str]:
         values: list[str] = self.cleaned_data.get("answer_choice") or []
         questions = {tuple(value.split(":")[:2]) for value in values}
@@ -69,6 +105,8 @@ class AudienceGroupForm(WagtailAdminModelForm):
 
     def clean(self) -> dict[str, Any]:
         cleaned: dict[str, Any] = super().clean()
+        if "members" in self.fields:
+            self._members_cleaned(cleaned)
         if "answer_choice" in self.fields and "answer_choice" in cleaned:
             values = cleaned["answer_choice"]
             group = self.instance

@@ -100,7 +100,15 @@ class AudienceGroup(PreviewableMixin, ClusterableModel):
         ),
         # Names of people: only for staff allowed to see alumni (the others see the count in
         # the preview); only approved alumni are offered.
-        FieldPanel("members", permission="alumni.view_alumnus"),
+        MultiFieldPanel(
+            [
+                FieldPanel("members", permission="alumni.view_alumnus"),
+                FieldPanel("members_remove", permission="alumni.view_alumnus"),
+                FieldPanel("member_add", permission="alumni.view_alumnus"),
+            ],
+            heading="個別に追加するメンバー",
+            permission="alumni.view_alumnus",
+        ),
     ]
 
     class Meta:

@@ -8,6 +8,7 @@ from wagtail.snippets.views.snippets import SnippetViewSet
 from cms.alumni.admin_views import AuditTarget
 from cms.alumni.models import Alumnus
 
+from .choosers import AlumnusChooserViewSet, alumnus_chooser_viewset
 from .forms import AudienceGroupForm
 from .models import AudienceGroup
 
@@ -29,3 +30,8 @@ register_snippet(AudienceGroupViewSet)
 @hooks.register("register_audit_targets")
 def register_audit_targets() -> dict[str, AuditTarget]:
     return {"audience_group_preview": AuditTarget("配信グループのプレビュー", Alumnus)}
+
+
+@hooks.register("register_admin_viewset")
+def register_alumnus_chooser() -> AlumnusChooserViewSet:
+    return alumnus_chooser_viewset

@@ -72,15 +72,51 @@ def test_staff_without_permission_to_see_alumni_get_the_count_and_no_names(
     assert not AuditLogEntry.objects.filter(target="audience_group_preview").exists()
 
 
-def test_the_editor_offers_approved_alumni_only(django_user_model: Any) -> None:
-    approved = AlumnusFactory(family_name="承認済")
-    pending = AlumnusFactory(family_name="審査中", status=AlumnusStatus.PENDING)
+CHOOSER = "/admin/groups/alumni-chooser/results/"
+
+
+def test_the_editor_lists_no_alumni_and_the_chooser_finds_approved_ones_as_hr_types(
+    django_user_model: Any,
+) -> None:
+    approved = AlumnusFactory(family_name="松島", family_name_kana="まつしま")
+    pending = AlumnusFactory(family_name="松島", status=AlumnusStatus.PENDING)
+    other = AlumnusFactory(family_name="蔵王")
     hr = _staff(django_user_model, DELIVERY_HR, ALUMNI_HR)
 
     editor = hr.get(ADD).content.decode()
+    found = hr.get(CHOOSER, {"q": "まつしま"}).content.decode()
 
-    assert f'value="{approved.pk}"' in editor
-    assert f'value="{pending.pk}"' not in editor
+    assert "松島" not in editor and "蔵王" not in editor
+    assert f"/admin/groups/alumni-chooser/chosen/{approved.pk}/" in found
+    assert f"/chosen/{pending.pk}/" not in found and f"/chosen/{other.pk}/" not in found
+
+
+def test_the_chooser_is_closed_to_staff_who_may_not_see_alumni(django_user_model: Any) -> None:
+    AlumnusFactory(family_name="松島")
+    delivery = _staff(django_user_model, DELIVERY_HR)
+
+    response = delivery.get(CHOOSER, {"q": "松島"})
+
+    assert response.status_code in {302, 403}  # the admin sends them back with a message
+    assert "松島" not in response.content.decode()
+
+
+def test_members_are_added_with_the_chooser_and_taken_out_with_their_box(
+    admin_client: Client,
+) -> None:
+    first, second = AlumnusFactory(), AlumnusFactory()
+    admin_client.post(ADD, {"name": "手で選ぶ", "member_add": first.pk})
+    group = AudienceGroup.objects.get()
+    edit = f"/admin/snippets/groups/audiencegroup/edit/{group.pk}/"
+    admin_client.post(edit, {"name": "手で選ぶ", "members": [first.pk], "member_add": second.pk})
+    assert set(group.members.all()) == {first, second}
+
+    admin_client.post(
+        edit,
+        {"name": "手で選ぶ", "members": [first.pk, second.pk], "members_remove": [first.pk]},
+    )
+
+    assert list(group.members.all()) == [second]
 
 
 def test_a_pending_applicant_picked_by_hand_is_never_previewed(admin_client: Client) -> None:
