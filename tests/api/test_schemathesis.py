@@ -2,7 +2,9 @@
 alumnus (session cookie + CSRF): no operation answers a 5xx, and every error is in the API's
 JSON shape ({"detail": "<Japanese>", "errors"?: {...}})."""
 
+import os
 import secrets
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -24,7 +26,7 @@ from tests.groups.factories import AlumnusFactory
 # Operations that end the very session the signed-in run uses; they are run signed out.
 ENDS_THE_SESSION = {("DELETE", "/api/v1/auth/session"), ("DELETE", "/api/v1/me")}
 EXAMPLES = settings(
-    max_examples=20,
+    max_examples=int(os.environ.get("API_FUZZ_EXAMPLES", "20")),
     derandomize=True,
     deadline=None,
     database=None,
@@ -114,10 +116,13 @@ def failures_of(schema: Any, base: str, session: requests.Session) -> list[str]:
             not_a_server_error(response)
             json_error_shape(response)
 
+        started = time.monotonic()
         try:
             run()
         except Exception as error:
             failures.append(f"{operation.method.upper()} {operation.path}: {error!r}"[:600])
+        if os.environ.get("API_FUZZ_VERBOSE"):
+            print(operation.method, operation.path, round(time.monotonic() - started, 1))
     return failures
 
 

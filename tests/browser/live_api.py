@@ -11,7 +11,6 @@ from django.core.servers.basehttp import WSGIServer
 from django.db import connections
 from django.test.testcases import LiveServerThread
 
-
 # Every request target (path?query) a live origin was sent, oldest first: what its access log
 # would hold. Tests look at the entries added while they ran.
 served_requests: list[str] = []
