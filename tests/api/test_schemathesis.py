@@ -2,7 +2,9 @@
 alumnus (session cookie + CSRF): no operation answers a 5xx, and every error is in the API's
 JSON shape ({"detail": "<Japanese>", "errors"?: {...}})."""
 
+import os
 import secrets
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,11 +14,12 @@ import schemathesis
 from django.conf import settings as django_settings
 from django.contrib.auth import SESSION_KEY
 from django.test import Client
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from schemathesis.generation.modes import GenerationMode
 from wagtail.models import Locale, Page
 
+from cms.push.services import vapid_key_create
 from tests.browser.live_api import pwa_api_origin
 from tests.content.factories import NoticeIndexPageFactory, NoticePageFactory, make_site
 from tests.groups.factories import AlumnusFactory
@@ -24,10 +27,11 @@ from tests.groups.factories import AlumnusFactory
 # Operations that end the very session the signed-in run uses; they are run signed out.
 ENDS_THE_SESSION = {("DELETE", "/api/v1/auth/session"), ("DELETE", "/api/v1/me")}
 EXAMPLES = settings(
-    max_examples=20,
+    max_examples=int(os.environ.get("API_FUZZ_EXAMPLES", "20")),
     derandomize=True,
     deadline=None,
     database=None,
+    phases=[Phase.explicit, Phase.generate],  # no shrinking: report the first failing case
     suppress_health_check=list(HealthCheck),
 )
 
@@ -40,12 +44,14 @@ def live_api(
     settings: Any,
     tmp_path: Any,
 ) -> Iterator[str]:
-    """The live origin (an empty dist/: only the API matters here), with a few notices."""
+    """The live origin (an empty dist/: only the API matters here), with a few notices and the
+    VAPID key a deployment makes (without it /push/key is a documented 503)."""
     (tmp_path / "dist").mkdir()
     with pwa_api_origin(tmp_path / "dist", settings) as base:
         if Page.get_first_root_node() is None:  # an earlier transactional test flushed it
             Locale.objects.get_or_create(language_code=settings.LANGUAGE_CODE)
             Page.add_root(instance=Page(title="Root", slug="root"))
+        vapid_key_create()
         index = NoticeIndexPageFactory(parent=make_site())
         for n in range(3):
             NoticePageFactory(parent=index, slug=f"notice-{n}")
@@ -61,11 +67,13 @@ def api_schema(live_api: str) -> Any:
     return schema
 
 
-def json_error_shape(response: requests.Response) -> None:
+def json_error_shape(response: Any) -> None:
     """Every 4xx/5xx under /api/ is JSON with a Japanese `detail` (and `errors` a mapping)."""
     if response.status_code < 400:
         return
-    content_type = response.headers.get("Content-Type", "")
+    headers = {name.lower(): value for name, value in response.headers.items()}
+    content_type = headers.get("content-type", "")
+    content_type = content_type[0] if isinstance(content_type, list) else content_type
     assert content_type.startswith("application/json"), (response.status_code, content_type)
     body = response.json()
     assert isinstance(body, dict) and isinstance(body.get("detail"), str), body
@@ -73,7 +81,7 @@ def json_error_shape(response: requests.Response) -> None:
     assert isinstance(body.get("errors", {}), dict), body
 
 
-def not_a_server_error(response: requests.Response) -> None:
+def not_a_server_error(response: Any) -> None:
     assert response.status_code < 500, (response.status_code, response.text[:500])
 
 
@@ -100,6 +108,8 @@ def failures_of(schema: Any, base: str, session: requests.Session) -> list[str]:
     failures = []
     for result in schema.get_all_operations():
         operation = result.ok()
+        if not operation.path.startswith(os.environ.get("API_FUZZ_ONLY", "/")):
+            continue
         if (operation.method.upper(), operation.path) in ENDS_THE_SESSION and session.cookies:
             continue
         cases = st.one_of(
@@ -114,10 +124,13 @@ def failures_of(schema: Any, base: str, session: requests.Session) -> list[str]:
             not_a_server_error(response)
             json_error_shape(response)
 
+        started = time.monotonic()
         try:
             run()
         except Exception as error:
             failures.append(f"{operation.method.upper()} {operation.path}: {error!r}"[:600])
+        if os.environ.get("API_FUZZ_VERBOSE"):
+            print(operation.method, operation.path, round(time.monotonic() - started, 1))
     return failures
 
 
