@@ -49,6 +49,10 @@ PERSONAL_RECORDS: tuple[PersonalRecords, ...] = (
     PersonalRecords("chat.Membership", "community_groups", CASCADE),
     PersonalRecords("chat.Message", "community_messages", ERASE_HOOK),
     PersonalRecords("chat.Report", "community_reports", CASCADE),
+    PersonalRecords("comeback.Estimate", "comeback_estimates", CASCADE),
+    PersonalRecords("comeback.Outcome", "comeback_outcomes", CASCADE),
+    PersonalRecords("comeback.ReminderPreference", "comeback_reminders", CASCADE),
+    PersonalRecords("comeback.ReminderSent", "comeback_reminders_sent", CASCADE),
 )
 
 
@@ -138,6 +142,35 @@ def _signal_months(alumnus: Alumnus) -> list[dict[str, Any]]:
     return _rows(months, ("month", *dict.fromkeys(counts)))
 
 
+def _comeback_estimates(alumnus: Alumnus) -> list[dict[str, Any]]:
+    from cms.comeback.models import Estimate
+
+    estimates = Estimate.objects.filter(alumnus=alumnus).order_by("computed_on")
+    fields = ("computed_on", "probability", "band", "contributions", "eligible")
+    return _rows(estimates, (*fields, "window_closes_on", "reason", "changed"))
+
+
+def _comeback_outcomes(alumnus: Alumnus) -> list[dict[str, Any]]:
+    from cms.comeback.models import Outcome
+
+    outcomes = Outcome.objects.filter(alumnus=alumnus).order_by("season__year")
+    return _rows(outcomes, ("season__year", "applied", "hired", "recorded_at"))
+
+
+def _comeback_reminders(alumnus: Alumnus) -> list[dict[str, Any]]:
+    from cms.comeback.models import ReminderPreference
+
+    preferences = ReminderPreference.objects.filter(alumnus=alumnus)
+    return _rows(preferences, ("opted_in", "updated_at"))
+
+
+def _comeback_reminders_sent(alumnus: Alumnus) -> list[dict[str, Any]]:
+    from cms.comeback.models import ReminderSent
+
+    sent = ReminderSent.objects.filter(alumnus=alumnus).order_by("sent_at")
+    return _rows(sent, ("kind", "key", "channel", "sent_at"))
+
+
 # The parts of `alumnus_export` read here, by key; an app that is not installed is skipped.
 EXPORTERS: dict[str, tuple[str, Callable[[Alumnus], list[dict[str, Any]]]]] = {
     "login_codes": ("alumni", _login_codes),
@@ -147,6 +180,10 @@ EXPORTERS: dict[str, tuple[str, Callable[[Alumnus], list[dict[str, Any]]]]] = {
     "survey_answers": ("surveys", _survey_answers),
     "signals": ("analytics", _signals),
     "signal_months": ("analytics", _signal_months),
+    "comeback_estimates": ("comeback", _comeback_estimates),
+    "comeback_outcomes": ("comeback", _comeback_outcomes),
+    "comeback_reminders": ("comeback", _comeback_reminders),
+    "comeback_reminders_sent": ("comeback", _comeback_reminders_sent),
 }
 
 

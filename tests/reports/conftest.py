@@ -3,14 +3,21 @@ channels, invitations, signals, deliveries, a survey and chat posts, plus data o
 
 import datetime as dt
 import uuid
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 import pytest
 from django.utils import timezone
 
 from cms.alumni.models import Alumnus, AlumnusStatus, Invitation, RosterEntry
-from cms.analytics.models import Signal, SignalMonthly, SignalType
+from cms.analytics.models import (
+    MONTHLY_TYPE_FIELDS,
+    MONTHLY_VIEW_FIELDS,
+    MONTHLY_VIEW_TYPES,
+    Signal,
+    SignalMonthly,
+    SignalType,
+)
 from cms.groups.chat.models import Message
 from cms.push.models import Delivery, DeliveryStatus
 from cms.reports.periods import Period, month_period
@@ -80,13 +87,15 @@ def seeded(db: None) -> SeededMonth:
         Signal(alumnus=letter[0], type=SignalType.LOGIN, occurred_at=at(dt.date(2026, 9, 20))),
     ]
     Signal.objects.bulk_create(signals)
-    monthly: Counter[tuple[int, dt.date, str, str]] = Counter()
+    monthly: defaultdict[tuple[int, dt.date], Counter[str]] = defaultdict(Counter)
     for signal in signals:  # what the signals' service keeps per person and month
         month = timezone.localtime(signal.occurred_at).date().replace(day=1)
-        monthly[(signal.alumnus_id, month, signal.type, signal.content_kind)] += signal.count
+        counts = monthly[(signal.alumnus_id, month)]
+        counts[MONTHLY_TYPE_FIELDS[signal.type]] += signal.count
+        if signal.type in MONTHLY_VIEW_TYPES:
+            counts[MONTHLY_VIEW_FIELDS.get(signal.content_kind, "views_page")] += signal.count
     SignalMonthly.objects.bulk_create(
-        SignalMonthly(alumnus_id=a, month=m, type=t, content_kind=k, count=n)
-        for (a, m, t, k), n in monthly.items()
+        SignalMonthly(alumnus_id=a, month=m, **counts) for (a, m), counts in monthly.items()
     )
 
     index = NoticeIndexPageFactory(parent=home)
