@@ -28,7 +28,6 @@ demo: install
 	$(MANAGE) load_demo_push
 	$(MANAGE) load_demo_chat
 	$(MANAGE) load_demo_survey
-	$(MANAGE) demo_totp --enrol
 	$(MANAGE) collectstatic --noinput -v 0
 	$(MANAGE) build_pwa
 	@scripts/demo-serve "$(HOST)" "$(PORT)"
