@@ -4,5 +4,4 @@ pytest_plugins = [
     "tests.fixtures.smtp",
     "tests.fixtures.push_service",
     "tests.fixtures.database",
-    "tests.fixtures.staff_otp",
 ]

@@ -71,8 +71,6 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    "django_otp",
-    "django_otp.plugins.otp_totp",
 ]
 
 MIDDLEWARE = [
@@ -85,8 +83,6 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "cms.alumni.sessions.AlumniSessionRenewalMiddleware",
-    "django_otp.middleware.OTPMiddleware",
-    "cms.staff_otp.StaffSecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
@@ -225,8 +221,6 @@ WAGTAILADMIN_USER_LOGIN_FORM = "cms.staff_login.ThrottledLoginForm"
 STAFF_LOGIN_FAILURES_PER_USER_NETWORK = 5
 STAFF_LOGIN_FAILURES_PER_NETWORK = 20
 STAFF_LOGIN_FAILURES_PER_DAY = int(env("STAFF_LOGIN_FAILURES_PER_DAY", "20"))
-# The second factor (cms/staff_otp.py): the name authenticator apps show for this site.
-OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", "みやぎアルムナイネットワーク 管理画面")
 
 # Wagtail
 WAGTAIL_SITE_NAME = SITE_NAME

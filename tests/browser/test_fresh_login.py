@@ -52,8 +52,9 @@ def test_export_after_a_day_asks_for_a_new_code_and_comes_back(
     [mail] = smtp.wait_for(1)
     found = re.search(r"確認コード: (\d{6})", text_body(mail))
     assert found is not None
-    page.locator("#code-form input[name=code]").fill(found.group(1))
-    page.locator("#code-form button[type=submit]").click()
+    page.locator("#code-form").wait_for(state="visible")
+    page.fill("#login-code", found.group(1))
+    page.get_by_role("button", name="ログイン", exact=True).click()
     page.wait_for_url("**/app/profile/")
     page.locator("#account").wait_for(state="visible")
 
