@@ -220,6 +220,7 @@ TASKS = {
 WAGTAILADMIN_USER_LOGIN_FORM = "cms.staff_login.ThrottledLoginForm"
 STAFF_LOGIN_FAILURES_PER_USER_NETWORK = 5
 STAFF_LOGIN_FAILURES_PER_NETWORK = 20
+# Failed staff sign-ins of one username in a day before it is locked until the next day.
 STAFF_LOGIN_FAILURES_PER_DAY = int(env("STAFF_LOGIN_FAILURES_PER_DAY", "20"))
 
 # Wagtail
