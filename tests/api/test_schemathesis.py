@@ -27,7 +27,7 @@ from tests.groups.factories import AlumnusFactory
 # Operations that end the very session the signed-in run uses; they are run signed out.
 ENDS_THE_SESSION = {("DELETE", "/api/v1/auth/session"), ("DELETE", "/api/v1/me")}
 EXAMPLES = settings(
-    max_examples=int(os.environ.get("API_FUZZ_EXAMPLES", "20")),
+    max_examples=int(os.environ.get("API_FUZZ_EXAMPLES", "10")),
     derandomize=True,
     deadline=None,
     database=None,
