@@ -276,7 +276,7 @@ COMEBACK = (
         ),
         purpose=COMEBACK_PURPOSE,
         retention=RETENTION_REGISTERED
-        + "。分析を停止すると、それまでの推計も次の夜間の計算で削除します",
+        + "。分析への利用を止めると、それまでの推計もその時に削除します",
         visible_to=(SELF, ALUMNI_HR),
     ),
     PersonalDataFile(

@@ -231,8 +231,8 @@ def summary_table(period: Period) -> Table:
     total = registrants["total"]
     target = int(settings.ALUMNI_REGISTRATION_TARGET)
     active = _signal_months(period).aggregate(
-        people=Count("alumnus"),
-        logins=Count("alumnus", filter=Q(logins__gt=0)),
+        people=Count("alumnus", distinct=True),  # a period of many months
+        logins=Count("alumnus", distinct=True, filter=Q(logins__gt=0)),
     )
     sent = _sent(period)
     items = sent.values("alumnus_id", "item_id").distinct().count()

@@ -200,3 +200,24 @@ def test_pending_and_later_registrants_are_not_counted(seeded: SeededMonth) -> N
     assert Alumnus.objects.filter(status=AlumnusStatus.PENDING).count() == 1
     assert Alumnus.objects.filter(~Q(status=AlumnusStatus.PENDING)).count() == 24
     assert month_figures(seeded.period).table("summary").value("登録者数", "値") == 21
+
+
+def test_a_fiscal_years_active_people_are_counted_once_however_many_months(
+    seeded: SeededMonth,
+) -> None:
+    from cms.reports.periods import fiscal_year_of, fiscal_year_period
+    from cms.reports.selectors import fiscal_year_figures
+
+    year = fiscal_year_period(fiscal_year_of(seeded.period.start))
+    signals = Signal.objects.filter(occurred_at__gte=year.start_at, occurred_at__lt=year.end_at)
+    months_of: dict[int, set[tuple[int, int]]] = {}
+    for signal in signals:
+        months_of.setdefault(signal.alumnus_id, set()).add(
+            (signal.occurred_at.year, signal.occurred_at.month)
+        )
+    assert any(len(months) > 1 for months in months_of.values())  # someone active twice
+    table = fiscal_year_figures(year).table("summary")
+    assert table.value("利用した人（同意者のうち）", "値") == len(months_of)
+    assert table.value("ログインした人（同意者のうち）", "値") == len(
+        {s.alumnus_id for s in signals if s.type == SignalType.LOGIN}
+    )
