@@ -4,11 +4,10 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from django.apps import apps
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from wagtail.models import Page
@@ -49,27 +48,6 @@ class SignalEvent:
 
 def _month(at: dt.datetime) -> dt.date:
     return timezone.localtime(at).date().replace(day=1)
-
-
-def _upsert_counts(*, table: str, keys: tuple[str, ...], rows: Counter[tuple[object, ...]]) -> None:
-    """Add each row's count to its counter row, creating it when missing (SQLite and PostgreSQL)."""
-    if not rows:
-        return
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(name) for name in (*keys, "count"))
-    values = ", ".join(["(" + ", ".join(["%s"] * (len(keys) + 1)) + ")"] * len(rows))
-    params: list[Any] = []
-    for key, count in sorted(rows.items(), key=lambda item: str(item[0])):
-        params.extend([*key, count])
-    counter = f"{quote(table)}.{quote('count')}"
-    # Only our own quoted table and column names go into the text; the values are parameters.
-    sql = (
-        f"INSERT INTO {quote(table)} ({columns}) VALUES {values} "  # noqa: S608
-        f"ON CONFLICT ({', '.join(quote(name) for name in keys)}) "
-        f"DO UPDATE SET {quote('count')} = {counter} + excluded.{quote('count')}"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
 
 
 def page_kinds(*, page_ids: Iterable[int]) -> dict[int, str]:
@@ -136,14 +114,24 @@ def _monthly_add(*, alumnus: Alumnus, month: dt.date, counts: Counter[str]) -> N
 
 
 def _anonymous_views_count(*, events: list[SignalEvent], day: dt.date) -> None:
-    views: Counter[tuple[object, ...]] = Counter(
-        (day, event.content_kind, event.content_id)
+    """Add the views of someone who did not agree to analysis to the day's per-page counts: one
+    UPDATE per page in the usual case, and safe when two requests create a row at once."""
+    views: Counter[tuple[str, int]] = Counter(
+        (event.content_kind, event.content_id)
         for event in events
         if event.type in VIEW_TYPES and event.content_id is not None
     )
-    _upsert_counts(
-        table=PageViewCount._meta.db_table, keys=("day", "content_kind", "content_id"), rows=views
-    )
+    for (kind, content_id), count in sorted(views.items()):
+        rows = PageViewCount.objects.filter(day=day, content_kind=kind, content_id=content_id)
+        if rows.update(count=F("count") + count):
+            continue
+        try:
+            with transaction.atomic():
+                PageViewCount.objects.create(
+                    day=day, content_kind=kind, content_id=content_id, count=count
+                )
+        except IntegrityError:  # another request created it in between: add to theirs
+            rows.update(count=F("count") + count)
 
 
 def _without_repeated_opens(
