@@ -32,7 +32,8 @@ ADDRESS_TOP = 17 * mm
 ADDRESS_WIDTH = 80 * mm
 
 
-def _font() -> str:
+def pdf_font() -> str:
+    """The IPAex Gothic font registered with reportlab (embedded in every PDF we make)."""
     if FONT not in pdfmetrics.getRegisteredFontNames():
         pdfmetrics.registerFont(TTFont(FONT, settings.ALUMNI_LETTER_FONT))
     return FONT
@@ -55,7 +56,7 @@ def _wrap(text: str, *, width: float, size: float) -> list[str]:
 
 def letters_pdf(*, letters: Sequence[tuple[RosterEntry, str]]) -> bytes:
     """One page per person: address in the window, the code, and a QR of the registration URL."""
-    font = _font()
+    font = pdf_font()
     buffer = io.BytesIO()
     pdf = Canvas(buffer, pagesize=A4, pageCompression=1)
     pdf.setTitle(f"{settings.SITE_NAME} 登録のご案内")

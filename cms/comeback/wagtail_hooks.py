@@ -3,12 +3,12 @@ seasons, the import of who applied, the model versions) and the audit log's name
 
 from typing import Any
 
-from django.http import HttpRequest
 from django.urls import path, reverse
 from wagtail import hooks
 from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
 from wagtail.admin.viewsets.model import ModelViewSet
 
+from cms.admin_menu import ShownMenuItem, holding
 from cms.alumni.admin_views import AuditTarget
 from cms.alumni.models import Alumnus
 
@@ -99,23 +99,12 @@ def register_audit_targets() -> dict[str, AuditTarget]:
     }
 
 
-class PermissionMenuItem(MenuItem):
-    """A menu item shown to staff who hold `permission`."""
-
-    def __init__(self, label: str, url: str, permission: str, **kwargs: Any) -> None:
-        super().__init__(label, url, **kwargs)
-        self.permission = permission
-
-    def is_shown(self, request: HttpRequest) -> bool:
-        return bool(request.user.has_perm(self.permission))
-
-
 @hooks.register(MENU_HOOK)
 def menu_estimates() -> MenuItem:
-    return PermissionMenuItem(
+    return ShownMenuItem(
         "推計の一覧",
         reverse("comeback_estimates"),
-        admin_views.ESTIMATE_PERMISSION,
+        shown=holding(admin_views.ESTIMATE_PERMISSION),
         icon_name="view",
         order=10,
     )
@@ -123,10 +112,10 @@ def menu_estimates() -> MenuItem:
 
 @hooks.register(MENU_HOOK)
 def menu_seasons() -> MenuItem:
-    return PermissionMenuItem(
+    return ShownMenuItem(
         "募集年度",
         reverse(season_viewset.get_url_name("index")),
-        "comeback.view_season",
+        shown=holding("comeback.view_season"),
         icon_name="date",
         order=20,
     )
@@ -134,10 +123,10 @@ def menu_seasons() -> MenuItem:
 
 @hooks.register(MENU_HOOK)
 def menu_outcomes_import() -> MenuItem:
-    return PermissionMenuItem(
+    return ShownMenuItem(
         "応募結果の取り込み",
         reverse("comeback_outcomes_import"),
-        admin_views.OUTCOME_PERMISSION,
+        shown=holding(admin_views.OUTCOME_PERMISSION),
         icon_name="upload",
         order=30,
     )
@@ -145,10 +134,10 @@ def menu_outcomes_import() -> MenuItem:
 
 @hooks.register(MENU_HOOK)
 def menu_model_versions() -> MenuItem:
-    return PermissionMenuItem(
+    return ShownMenuItem(
         "推計モデル",
         reverse("comeback_model_versions"),
-        "comeback.view_modelversion",
+        shown=holding("comeback.view_modelversion"),
         icon_name="cogs",
         order=40,
     )

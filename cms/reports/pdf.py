@@ -13,8 +13,6 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import (
     Flowable,
     KeepTogether,
@@ -26,12 +24,12 @@ from reportlab.platypus import (
 )
 from reportlab.platypus import Table as PdfTable
 
+from cms.alumni.letters import pdf_font
 from cms.alumni.normalise import wareki
 
 from .exports import ReportFile
 from .selectors import Figures, Table
 
-FONT = "ReportGothic"
 PALETTE = (
     colors.HexColor("#1f4e79"),
     colors.HexColor("#c55a11"),
@@ -42,14 +40,8 @@ CHART_WIDTH = 170 * mm
 CHART_HEIGHT = 55 * mm
 
 
-def _font() -> str:
-    if FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(TTFont(FONT, settings.ALUMNI_LETTER_FONT))
-    return FONT
-
-
 def _styles() -> dict[str, ParagraphStyle]:
-    font = _font()
+    font = pdf_font()
     return {
         "title": ParagraphStyle("title", fontName=font, fontSize=20, leading=28, spaceAfter=12),
         "h1": ParagraphStyle("h1", fontName=font, fontSize=13, leading=18, spaceBefore=10),
@@ -75,7 +67,7 @@ def _data_table(table: Table, styles: dict[str, ParagraphStyle]) -> PdfTable:
     pdf_table.setStyle(
         TableStyle(
             [
-                ("FONT", (0, 0), (-1, -1), _font(), 8),
+                ("FONT", (0, 0), (-1, -1), pdf_font(), 8),
                 ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#808080")),
                 ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#DDEBF7")),
                 ("ALIGN", (1, 1), (-1, -1), "RIGHT"),
@@ -110,9 +102,9 @@ def _chart(table: Table) -> Drawing | None:
     chart.height = CHART_HEIGHT - 20 * mm
     chart.data = series
     chart.categoryAxis.categoryNames = [row.label for row in rows]
-    chart.categoryAxis.labels.fontName = _font()
+    chart.categoryAxis.labels.fontName = pdf_font()
     chart.categoryAxis.labels.fontSize = 6
-    chart.valueAxis.labels.fontName = _font()
+    chart.valueAxis.labels.fontName = pdf_font()
     chart.valueAxis.labels.fontSize = 6
     chart.valueAxis.valueMin = 0
     for index in range(len(series)):
@@ -123,7 +115,7 @@ def _chart(table: Table) -> Drawing | None:
             chart.bars[index].fillColor = color
     drawing.add(chart)
     legend = Legend()
-    legend.fontName = _font()
+    legend.fontName = pdf_font()
     legend.fontSize = 7
     legend.x, legend.y = 15 * mm, 4 * mm
     legend.alignment = "right"

@@ -14,6 +14,8 @@ from wagtail.admin.ui.components import Component
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
+from cms.admin_menu import ShownMenuItem
+
 from . import admin_views
 from .models import Incident
 from .periods import month_period
@@ -37,14 +39,15 @@ def register_urls() -> list[Any]:
     ]
 
 
-class ReportsMenuItem(MenuItem):
-    def is_shown(self, request: HttpRequest) -> bool:
-        return admin_views.may_see_reports(request.user)
-
-
 @hooks.register("register_admin_menu_item")
 def register_menu_item() -> MenuItem:
-    return ReportsMenuItem("実績と報告", reverse("reports_dashboard"), icon_name="table", order=90)
+    return ShownMenuItem(
+        "実績と報告",
+        reverse("reports_dashboard"),
+        shown=admin_views.may_see_reports,
+        icon_name="table",
+        order=90,
+    )
 
 
 class MonthFiguresPanel(Component):

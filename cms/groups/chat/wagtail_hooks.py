@@ -1,9 +1,7 @@
 """Community chat in the Wagtail admin: groups (snippets), the reports queue, members, log."""
 
-from collections.abc import Callable
 from typing import Any
 
-from django.http import HttpRequest
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
@@ -12,6 +10,8 @@ from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
 from wagtail.admin.ui.tables import Column
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
+
+from cms.admin_menu import ShownMenuItem
 
 from . import admin_views, selectors
 from .models import CommunityGroup
@@ -40,17 +40,6 @@ class CommunityGroupViewSet(SnippetViewSet):
 
 
 register_snippet(CommunityGroupViewSet)
-
-
-class ShownMenuItem(MenuItem):
-    """A menu item shown to whom `shown(user)` says."""
-
-    def __init__(self, *args: Any, shown: Callable[[Any], bool], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.shown = shown
-
-    def is_shown(self, request: HttpRequest) -> bool:
-        return self.shown(request.user)
 
 
 @hooks.register("register_admin_menu_item")
