@@ -1,4 +1,5 @@
-"""The member home's reads: what is new for one alumnus (notices, jobs, surveys, chat, eligibility).
+"""The member home's reads: what is new for one alumnus (notices, jobs, surveys, chat).
+The comeback clock has its own operation (GET /api/v1/me/comeback, `cms/comeback/api.py`).
 
 "Unread notices" are kept per device, in the server-side session (nothing in browser storage
 and no new table): a notice is unread when the alumnus may read it, it was first published in
@@ -9,15 +10,12 @@ window) and not yet answered by them.
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.contrib.sessions.backends.base import SessionBase
 from django.utils import timezone
 from wagtail.models import Page, Site
 
 from cms.alumni.models import Alumnus
-from cms.alumni.normalise import wareki
-from cms.alumni.selectors import eligibility_problems, eligibility_settings_get
 from cms.content.models import JobPage
 from cms.groups.chat.models import MembershipStatus
 from cms.groups.chat.selectors import groups_overview
@@ -51,14 +49,6 @@ class HomeSection:
     items: list[HomeItem] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class EligibilityWindow:
-    """The last day the alumnus is within HR's comeback-hiring rules, in both calendars."""
-
-    until: dt.date
-    wareki: str
-
-
 @dataclass
 class MemberHome:
     display_name: str
@@ -67,7 +57,6 @@ class MemberHome:
     jobs: HomeSection
     surveys: HomeSection
     chat: HomeSection
-    eligibility: EligibilityWindow | None
 
 
 # --- the session's memory of notices seen --------------------------------------------------
@@ -177,41 +166,6 @@ def _unread_chat(alumnus: Alumnus) -> HomeSection:
     )
 
 
-# --- the eligibility window ----------------------------------------------------------------
-
-
-def _years_after(day: dt.date, years: int) -> dt.date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February in a common year
-        return day.replace(year=day.year + years, day=28)
-
-
-def eligibility_window(*, alumnus: Alumnus, today: dt.date) -> EligibilityWindow | None:
-    """The last day HR's rules (years since leaving; age, when counted on the day itself) keep
-    the alumnus within comeback hiring; None when not known from the roster facts or when the
-    rules already exclude them. Checked against `eligibility_problems`, the rule itself."""
-    rules = eligibility_settings_get()
-    facts: dict[str, Any] = {
-        "birth_date": alumnus.birth_date,
-        "hired_on": alumnus.hired_on,
-        "retired_on": alumnus.retired_on,
-    }
-    if eligibility_problems(**facts, today=today):
-        return None
-    ends: list[dt.date] = []
-    if alumnus.retired_on:
-        ends.append(_years_after(alumnus.retired_on, rules.max_years_since_leaving))
-    if rules.max_age is not None and rules.age_reference_date is None:
-        ends.append(_years_after(alumnus.birth_date, rules.max_age + 1))
-    if not ends:
-        return None
-    until = min(ends) - dt.timedelta(days=1)
-    if until < today or not eligibility_problems(**facts, today=until + dt.timedelta(days=1)):
-        return None
-    return EligibilityWindow(until=until, wareki=wareki(until))
-
-
 # --- the home ------------------------------------------------------------------------------
 
 
@@ -230,5 +184,4 @@ def member_home(
         jobs=_open_jobs(today, root),
         surveys=_waiting_surveys(alumnus, now),
         chat=_unread_chat(alumnus),
-        eligibility=eligibility_window(alumnus=alumnus, today=today),
     )

@@ -25,11 +25,6 @@ class HomeSectionOutput(serializers.Serializer):
     items = HomeItemOutput(many=True)
 
 
-class EligibilityOutput(serializers.Serializer):
-    until = serializers.DateField()
-    wareki = serializers.CharField(help_text="和暦の日付（例: 令和13年3月30日）")
-
-
 class MemberHomeOutput(serializers.Serializer):
     display_name = serializers.CharField()
     initial = serializers.CharField()
@@ -39,7 +34,6 @@ class MemberHomeOutput(serializers.Serializer):
     jobs = HomeSectionOutput(help_text="募集中のカムバック採用")
     surveys = HomeSectionOutput(help_text="回答を受け付けているアンケート")
     chat = HomeSectionOutput(help_text="参加しているグループの未読メッセージ")
-    eligibility = EligibilityOutput(allow_null=True)
 
 
 class MemberHomeView(AlumniAPIView):
@@ -51,7 +45,7 @@ class MemberHomeView(AlumniAPIView):
             401: OpenApiResponse(AlumniMessageOutput, description="ログインしていない"),
             403: OpenApiResponse(AlumniMessageOutput, description="アルムナイではない"),
         },
-        summary="会員ホーム（未読のお知らせ・募集中の求人・アンケート・未読のメッセージ・対象期間）",
+        summary="会員ホーム（未読のお知らせ・募集中の求人・アンケート・未読のメッセージ）",
         operation_id="member_home",
     )
     def get(self, request: Request) -> Response:

@@ -8,8 +8,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from django.utils import timezone
 
-from cms.alumni.home import eligibility_window
-from cms.alumni.models import AlumnusStatus, EligibilitySettings
+from cms.alumni.models import AlumnusStatus
 from cms.alumni.normalise import wareki
 from cms.content.models import NoticeIndexPage, NoticePage
 from cms.surveys.selectors import survey_current_version
@@ -191,53 +190,6 @@ def test_home_refuses_staff_without_an_alumnus_and_a_pending_alumnus_with_403(
     response = client.get(URL)
     assert response.status_code == 403
     assert response.json()["detail"] == "登録済みのアルムナイとしてログインしてください。"
-
-
-def test_home_states_the_eligibility_window_from_roster_facts_and_hr_rules(
-    client: Client,
-) -> None:
-    settings = EligibilitySettings.load()
-    settings.max_years_since_leaving = 10
-    settings.max_age = 59
-    settings.age_reference_date = None
-    settings.save()
-    today = timezone.localdate()
-    retired = today.replace(year=today.year - 3, month=3, day=31)
-    _signed_in(
-        client, birth_date=dt.date(1990, 5, 1), hired_on=dt.date(2012, 4, 1), retired_on=retired
-    )
-    until = retired.replace(year=retired.year + 10) - dt.timedelta(days=1)
-    assert client.get(URL).json()["eligibility"] == {
-        "until": until.isoformat(),
-        "wareki": wareki(until),
-    }
-
-
-def test_eligibility_window_is_the_earlier_of_years_since_leaving_and_the_age_limit() -> None:
-    settings = EligibilitySettings.load()
-    settings.max_years_since_leaving = 10
-    settings.max_age = 59
-    settings.age_reference_date = None
-    settings.save()
-    alumnus = AlumnusFactory.build(
-        birth_date=dt.date(1970, 6, 15),
-        hired_on=dt.date(1995, 4, 1),
-        retired_on=dt.date(2024, 3, 31),
-    )
-    window = eligibility_window(alumnus=alumnus, today=dt.date(2026, 11, 1))
-    assert window is not None
-    assert window.until == dt.date(2030, 6, 14)  # the day before turning 60
-    assert window.wareki == "令和12年6月14日"
-
-
-def test_no_eligibility_window_without_a_retirement_date_limit_or_when_already_outside() -> None:
-    settings = EligibilitySettings.load()
-    settings.max_age = None
-    settings.save()
-    unknown = AlumnusFactory.build(retired_on=None)
-    assert eligibility_window(alumnus=unknown, today=dt.date(2026, 11, 1)) is None
-    outside = AlumnusFactory.build(retired_on=dt.date(2010, 3, 31))
-    assert eligibility_window(alumnus=outside, today=dt.date(2026, 11, 1)) is None
 
 
 def test_wareki_writes_reiwa_and_its_first_year() -> None:
