@@ -113,6 +113,8 @@ def main() -> None:
     from pywebpush import webpush
 
     django.setup()
+    from django.conf import settings
+
     from cms.push.sender import PushMessage, Result, SendOptions, VapidHeaders, push_topic
     from cms.push.services import push_send
 
@@ -144,7 +146,9 @@ def main() -> None:
         pem = vapid_key.private_pem().decode("ascii")
         subject = "mailto:bench@alumni.example.jp"
         print(
-            f"push service: {origin} (own process); {cpus} CPUs; "
+            f"push service: {origin} (own process); {cpus} CPUs; at most "
+            f"{settings.PUSH_CONCURRENCY_PER_SERVICE} requests in flight "
+            "(PUSH_CONCURRENCY_PER_SERVICE); "
             f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}",
             flush=True,
         )
@@ -185,7 +189,7 @@ def main() -> None:
             vapid=VapidHeaders(private_key_pem=pem, subject=subject),
             ttl=86400,
             urgency="normal",
-            concurrency_per_service=64,
+            concurrency_per_service=settings.PUSH_CONCURRENCY_PER_SERVICE,
             ca_file=ca_file,
         )
         sent = sum(
