@@ -7,8 +7,8 @@ newer one of the same topic, so a message sent again after a crash replaces the 
 instead of arriving twice). At most `concurrency_per_service` requests are in flight per push
 service. No database access here: the sending runs on its own event-loop thread and hands
 outcomes back to the caller in small chunks, so the caller records them as the answers come in.
-The event loop is uvloop's where it is installed (libuv; its TLS transport and scheduling take
-about a fifth less CPU a message than asyncio's own on this path), asyncio's otherwise.
+The event loop is uvloop's where it is installed (libuv: its TLS transport and scheduling take
+less CPU a message than asyncio's own, which is used otherwise).
 
 `stop_requested` (set when the worker process is asked to stop, see `cms.push.tasks`) makes the
 sending take no new message: those in flight are answered and handed over, and the caller hands
