@@ -43,6 +43,7 @@ from .sender import (
     VapidHeaders,
     push_topic,
     send_in_chunks,
+    stop_requested,
 )
 
 logger = logging.getLogger(__name__)
@@ -160,6 +161,11 @@ class FanOutReport:
     pushes_expired: int = 0
     emails_sent: int = 0
     retry_at: dt.datetime | None = None
+    interrupted: bool = False
+    """The worker was asked to stop: what it did not send was handed back, due now."""
+
+
+INTERRUPTED = "作業プロセスの停止で中断しました（次の作業プロセスが送ります）"
 
 
 @dataclass
@@ -483,8 +489,13 @@ def _push_send_recorded(*, run: _PushRun, options: SendOptions) -> None:
         run.retry = []
         waits: list[float] = []
         by_key = {m.key: m for m in pending}
+        answered: set[int] = set()
         for chunk in push_send(messages=pending, options=options):
             waits += run.record(chunk, by_key)
+            answered.update(o.key for o in chunk)
+        if stop_requested.is_set():
+            _hand_back_unsent(run=run, pending=pending, answered=answered)
+            return
         # Somebody already reached on another device needs no second try.
         pending = [m for m in run.retry if run.state[run.owner[m.key]].sent == 0]
         if not pending or max(waits) > settings.PUSH_INLINE_RETRY_MAX_SECONDS:
@@ -493,6 +504,23 @@ def _push_send_recorded(*, run: _PushRun, options: SendOptions) -> None:
         for m in pending:
             run.state[run.owner[m.key]].retry_after = None
             run.remaining[run.owner[m.key]] += 1
+
+
+def _hand_back_unsent(*, run: _PushRun, pending: list[PushMessage], answered: set[int]) -> None:
+    """The worker is stopping (a deploy): those with messages of this try not sent, and reached
+    on no device, go back to 再送待ち, due now (the try not counted when none of theirs went
+    out); the answers that came back are recorded already, so the next worker sends only what
+    this one did not."""
+    tried: set[int] = {run.owner[key] for key in answered}
+    for alumnus_id in {run.owner[m.key] for m in pending if m.key not in answered}:
+        alumnus = run.state[alumnus_id]
+        if alumnus.sent:
+            continue
+        if alumnus_id not in tried:
+            alumnus.attempts -= 1
+        alumnus.retry_after = 0.0
+        alumnus.reason = INTERRUPTED
+    run.report.interrupted = True
 
 
 def _settle_push(
@@ -547,6 +575,9 @@ def _settle_push(
 
 
 def _email_phase(*, target: _Target, audience: QuerySet[Alumnus], report: FanOutReport) -> None:
+    if stop_requested.is_set():
+        report.interrupted = True  # the next worker runs the whole fan-out, mail included
+        return
     # Push reached them, or is still being tried: no mail (yet).
     push_handled = (
         target.deliveries()
@@ -573,6 +604,9 @@ def _email_phase(*, target: _Target, audience: QuerySet[Alumnus], report: FanOut
     # the lease renewed. When the server itself fails, the rest wait for the retry untried.
     with MailBatch() as batch:
         for delivery in claimed:
+            if stop_requested.is_set():
+                report.interrupted = True  # the rest are handed back by `_release`
+                break
             attempts = delivery.attempts + 1
             failure = batch.send(_item_email(message=target.message, alumnus=delivery.alumnus))
             retry_at = _mail_outcome_record(
@@ -621,9 +655,11 @@ def _mail_outcome_record(
 
 
 def _release(*, token: str, report: FanOutReport) -> None:
-    """Hand back the deliveries of `token` not tried (the mail server failed first): 再送待ち
-    with the batch's retry time, their attempt counts unchanged."""
-    retry_at = report.retry_at or timezone.now()
+    """Hand back the deliveries of `token` not tried (the mail server failed first, or the
+    worker stops): 再送待ち with the batch's retry time (due now for the next worker), their
+    attempt counts unchanged."""
+    retry_at = None if report.interrupted else report.retry_at
+    retry_at = retry_at or timezone.now()
     Delivery.objects.filter(claim=token, status=DeliveryStatus.SENDING).update(
         status=DeliveryStatus.RETRY, retry_at=retry_at, claim="", claimed_until=None
     )

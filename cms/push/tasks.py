@@ -1,8 +1,19 @@
 """Background work of the push domain: the fan-out of one item (a notice, a survey) for one
-reason, scheduled again while some of it waits for a retry."""
+reason, scheduled again while some of it waits for a retry.
 
+A worker asked to stop while it runs a fan-out (SIGTERM: a deploy, `systemctl stop`) stops
+sending at once: the messages in flight are answered and recorded, the rest handed back and the
+fan-out queued again for the next worker; django-tasks-db's worker then exits after the task,
+as it does on SIGTERM. A SIGKILL cannot be handled: the lease and the sweeper take over.
+"""
+
+import contextlib
 import datetime as dt
 import logging
+import signal
+import threading
+from collections.abc import Callable, Iterator
+from types import FrameType
 from typing import Any
 
 from django.tasks import Task, default_task_backend, task
@@ -18,7 +29,11 @@ def item_fan_out_task(page_id: int, reason: str) -> dict[str, int]:
     """Send one item to its audience for `reason`; runs again when retries are due."""
     from .services import item_fan_out
 
-    report = item_fan_out(page_id=page_id, reason=reason)
+    with _stop_sending_on_shutdown():
+        report = item_fan_out(page_id=page_id, reason=reason)
+    if report.interrupted:
+        logger.warning("fan-out of page %s (%s) handed back: the worker stops", page_id, reason)
+        item_fan_out_task.enqueue(page_id, reason)
     if report.retry_at is not None:
         task_run_again(item_fan_out_task, report.retry_at, page_id, reason)
     return {
@@ -28,6 +43,39 @@ def item_fan_out_task(page_id: int, reason: str) -> dict[str, int]:
         "pushes_expired": report.pushes_expired,
         "emails_sent": report.emails_sent,
     }
+
+
+Handler = Callable[[int, FrameType | None], Any]
+
+
+@contextlib.contextmanager
+def _stop_sending_on_shutdown() -> Iterator[None]:
+    """While the block runs, SIGTERM and SIGINT also set `sender.stop_requested`, then go on to
+    the handler that was there (the worker's graceful shutdown: it finishes the task, then
+    exits). Only in the main thread of a process that handles them gracefully: elsewhere a
+    signal keeps its default effect."""
+    from .sender import stop_requested
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous: dict[signal.Signals, Handler] = {}
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        handler = signal.getsignal(signum)
+        if callable(handler) and handler is not signal.default_int_handler:
+            previous[signum] = handler
+
+            def stop(signum: int, frame: FrameType | None, handler: Handler = handler) -> None:
+                stop_requested.set()
+                handler(signum, frame)
+
+            signal.signal(signum, stop)
+    try:
+        yield
+    finally:
+        for number, kept in previous.items():
+            signal.signal(number, kept)
+        stop_requested.clear()
 
 
 def task_run_again(work: Task[Any, Any], retry_at: dt.datetime, *args: Any) -> None:

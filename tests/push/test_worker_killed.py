@@ -153,3 +153,57 @@ def test_killed_worker_is_finished_by_another_and_nobody_gets_the_notice_twice(
     )
     assert [len(sub.received) for sub in subs] == [1] * ALUMNI
     assert push_service.errors == []
+
+
+def test_worker_stopped_by_sigterm_records_what_it_sent_and_hands_back_the_rest(
+    real_commits: None,
+    notice_index: NoticeIndexPage,
+    vapid_key: VapidKey,
+    push_service: LocalPushService,
+    start_worker: Callable[[], subprocess.Popen[bytes]],
+    tmp_path: Path,
+) -> None:
+    notice = NoticePageFactory(parent=notice_index, live=True, notify_alumni=True)
+    subs = []
+    for alumnus in AlumnusFactory.create_batch(ALUMNI, consent_email=False):
+        sub = push_service.subscription()
+        PushSubscription.objects.create(
+            alumnus=alumnus, endpoint=sub.endpoint, p256dh=sub.p256dh, auth=sub.auth
+        )
+        subs.append(sub)
+    push_service.hold(after=10)  # ten answers, then the requests in flight wait
+    with override_settings(TASKS=DATABASE_QUEUE):
+        notice_fan_out_task.enqueue(notice.pk)
+    first = start_worker()
+    pushes = Delivery.objects.filter(item=notice, channel=Channel.PUSH)
+    wait_until(
+        lambda: pushes.filter(status=DeliveryStatus.SENT).count() == 10 and push_service.held > 0,
+        "the first ten recorded while the rest wait",
+    )
+    first.send_signal(signal.SIGTERM)  # what a deploy (systemctl stop, supervisor) sends
+    log = tmp_path / "worker-0.log"
+    wait_until(lambda: b"shutting down gracefully" in log.read_bytes(), "the worker to stop")
+    push_service.release()  # the requests in flight are answered now
+
+    # It records what was answered, sends nothing new (at most the four in flight went out),
+    # hands the rest back and exits by itself: nothing is left 「送信中」 for a lease to run out.
+    assert first.wait(timeout=60) == 0
+    in_flight = sum(len(sub.received) for sub in subs) - 10
+    assert 0 < in_flight <= 4
+    assert pushes.filter(status=DeliveryStatus.SENT).count() == 10 + in_flight
+    assert not pushes.filter(status=DeliveryStatus.SENDING).exists()
+    handed_back = pushes.filter(status=DeliveryStatus.RETRY)
+    assert handed_back.count() == ALUMNI - 10 - in_flight
+    assert set(handed_back.values_list("attempts", flat=True)) == {0}  # the try not counted
+    with override_settings(TASKS=DATABASE_QUEUE):
+        assert claims_sweep().deliveries == 0
+
+    # The next worker (after the deploy) takes the fan-out queued again, no sweeper needed.
+    start_worker()
+    wait_until(
+        lambda: pushes.filter(status=DeliveryStatus.SENT).count() == ALUMNI,
+        "the next worker to finish",
+    )
+    assert [len(sub.received) for sub in subs] == [1] * ALUMNI
+    assert push_service.accepted == ALUMNI
+    assert push_service.errors == []
