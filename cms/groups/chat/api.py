@@ -71,9 +71,7 @@ def message_data(message: Message, *, viewer_id: int) -> dict[str, Any]:
         "body": body,
         "created_at": message.created_at,
         "edited_at": message.edited_at,
-        "editable_until": selectors.editable_until(message.created_at)
-        if mine and state == "visible"
-        else None,
+        "editable_until": message.editable_until if mine and state == "visible" else None,
     }
 
 
