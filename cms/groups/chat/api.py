@@ -12,12 +12,12 @@ from rest_framework.response import Response
 
 from cms.alumni.api import AlumniAPIView
 from cms.alumni.permissions import IsAlumnus, request_alumnus
+from cms.alumni.serializers import AlumniMessageOutput as DetailOutput
 
 from . import selectors, services
 from .errors import NotFound
 from .models import MAX_ID, Membership, MembershipStatus, Message
 from .serializers import (
-    DetailOutput,
     GroupsOutput,
     HideInput,
     JoinInput,

@@ -115,7 +115,3 @@ class MessagesOutput(serializers.Serializer):
     changed = MessageOutput(many=True)
     has_more_before = serializers.BooleanField()
     has_more_after = serializers.BooleanField()
-
-
-class DetailOutput(serializers.Serializer):
-    detail = serializers.CharField()
