@@ -13,7 +13,8 @@ Three phases, same server, same run:
 Phases 1 and 2 compare throughput (their latencies only measure the queue of 200 clients on a
 saturated server). Phase 3 gives the latency of the realistic load: p50/p99 overall, per method
 and per 10 s, and the servers' CPU per request (Linux). Also printed: the load average
-(`uptime`; the machine is shared), errors, statuses and SQL queries per poll and post.
+(`uptime`; the machine is shared), errors, statuses, SQL queries per poll and post, whether
+the budgets of issue 19 are met, and how long the run took.
 
 Needs PostgreSQL on 127.0.0.1:5432 (user postgres, trust), whose database `alumni_bench_chat`
 is dropped and made afresh, and `redis-server` (started on a free port for the run, as the
@@ -457,6 +458,7 @@ def _queries(client: Client) -> tuple[int, int, int]:
 def main() -> None:
     # Production runs collectstatic; the API under test serves no static file, but WhiteNoise
     # warns at start when the directory is missing.
+    started = time.monotonic()
     (ROOT / "var" / "static").mkdir(parents=True, exist_ok=True)
     port, redis_port = _free_port(), _free_port()
     env = _server_env(port, redis_port)
@@ -528,7 +530,17 @@ def main() -> None:
             f"{changed_q}, post {post_q} (BEGIN and COMMIT included)",
             flush=True,
         )
-        print(f"at the end: {_load()}", flush=True)
+        p99 = _percentile(chat.latencies, 0.99) * 1000
+        print(
+            f"budgets (issue 19): chat p99 {p99:.0f} ms ≤ 150 ms: {'yes' if p99 <= 150 else 'NO'}; "
+            f"unchanged poll {poll_rate / bare_rate:.0%} ≥ 35 % of the bare view: "
+            f"{'yes' if poll_rate >= 0.35 * bare_rate else 'NO'}; errors {chat.errors}, lost {lost}, "
+            f"duplicated {duplicated + db_duplicates}",
+            flush=True,
+        )
+        print(
+            f"at the end: {_load()}; the bench took {time.monotonic() - started:.0f} s", flush=True
+        )
     finally:
         for process in (server, redis):
             os.killpg(process.pid, signal.SIGTERM)

@@ -11,8 +11,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.urls import reverse
-from django.utils.html import format_html
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.reports import ReportView
@@ -151,21 +149,11 @@ def _subject(entry: ModerationLogEntry) -> str:
 class UnhideColumn(Column):
     """A button that shows a hidden message again, on the entries that hid it."""
 
+    cell_template_name = "chat/admin/unhide_cell.html"
+
     def get_cell_context_data(self, instance: Any, parent_context: Any) -> dict[str, Any]:
         context: dict[str, Any] = super().get_cell_context_data(instance, parent_context)
-        message = instance.message
-        shown = instance.action != ModerationAction.HIDE or message is None or not message.hidden_at
-        context["value"] = (
-            ""
-            if shown
-            else format_html(
-                '<form method="post" action="{}"><input type="hidden" '
-                'name="csrfmiddlewaretoken" value="{}"><button type="submit" '
-                'class="button button-small button-secondary">非表示を解除</button></form>',
-                reverse("chat_message_unhide", args=[message.pk]),
-                get_token(parent_context["request"]),
-            )
-        )
+        context["csrf_token"] = get_token(parent_context["request"])
         return context
 
 

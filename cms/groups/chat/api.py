@@ -12,12 +12,12 @@ from rest_framework.response import Response
 
 from cms.alumni.api import AlumniAPIView
 from cms.alumni.permissions import IsAlumnus, request_alumnus
+from cms.alumni.serializers import AlumniMessageOutput as DetailOutput
 
 from . import selectors, services
 from .errors import NotFound
-from .models import MAX_ID, Membership, MembershipStatus, Message
+from .models import MAX_ID, Membership, Message
 from .serializers import (
-    DetailOutput,
     GroupsOutput,
     HideInput,
     JoinInput,
@@ -71,21 +71,7 @@ def message_data(message: Message, *, viewer_id: int) -> dict[str, Any]:
         "body": body,
         "created_at": message.created_at,
         "edited_at": message.edited_at,
-        "editable_until": selectors.editable_until(message.created_at)
-        if mine and state == "visible"
-        else None,
-    }
-
-
-def membership_data(membership: Membership) -> dict[str, Any]:
-    return {
-        "group": membership.group_id,
-        "group_name": membership.group.name,
-        "status": membership.status,
-        "role": membership.role,
-        "muted": membership.muted,
-        "can_post": membership.status == MembershipStatus.ACTIVE,
-        "house_rules": membership.group.house_rules,
+        "editable_until": message.editable_until if mine and state == "visible" else None,
     }
 
 
@@ -119,7 +105,7 @@ class GroupJoinView(ChatAPIView):
             alumnus=self.alumnus(),
             accept_rules=data.validated_data["accept_rules"],
         )
-        return Response(membership_data(membership))
+        return Response(MembershipOutput(membership).data)
 
 
 class GroupLeaveView(ChatAPIView):
@@ -141,7 +127,7 @@ class GroupMembershipView(ChatAPIView):
         membership = services.membership_set_muted(
             group_id=group_id, alumnus=self.alumnus(), muted=data.validated_data["muted"]
         )
-        return Response(membership_data(membership))
+        return Response(MembershipOutput(membership).data)
 
 
 class GroupMessagesView(ChatAPIView):
@@ -217,7 +203,7 @@ def _page(membership: Membership, query: dict[str, int]) -> dict[str, Any]:
     viewer = membership.alumnus_id
     return {
         "version": version,
-        "membership": membership_data(membership),
+        "membership": MembershipOutput(membership).data,
         "messages": [message_data(m, viewer_id=viewer) for m in page.messages],
         "changed": [message_data(m, viewer_id=viewer) for m in page.changed],
         "has_more_before": page.has_more_before,

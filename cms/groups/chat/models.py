@@ -1,5 +1,7 @@
 """Community groups, their members, messages, reports and the moderation log."""
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 
@@ -160,8 +162,9 @@ class Message(models.Model):
         return f"{self.group} #{self.pk}"
 
     @property
-    def is_visible(self) -> bool:
-        return self.deleted_at is None and self.hidden_at is None
+    def editable_until(self) -> dt.datetime:
+        """Its author may edit it until CHAT_EDIT_MINUTES after posting."""
+        return self.created_at + dt.timedelta(minutes=settings.CHAT_EDIT_MINUTES)
 
 
 class ReportStatus(models.TextChoices):

@@ -196,10 +196,6 @@ def _changes_all_new(rows: list[Message], since: int, version: int) -> bool:
     return len(stamped) == version - since
 
 
-def editable_until(created_at: dt.datetime) -> dt.datetime:
-    return created_at + dt.timedelta(minutes=settings.CHAT_EDIT_MINUTES)
-
-
 def staff_groups(user: Any) -> QuerySet[CommunityGroup]:
     """The groups a member of staff moderates: all of them with the moderation permission
     (the role 人事課（交流グループ）), else those they are named moderator of. Wagtail's roles
@@ -244,40 +240,30 @@ def moderation_log(*, user: Any) -> QuerySet[ModerationLogEntry]:
 def alumnus_chat_export(*, alumnus: Alumnus) -> dict[str, Any]:
     """The person's chat data for `GET /api/v1/me/export`."""
     return {
-        "community_groups": [
-            {
-                "group": m.group.name,
-                "status": m.status,
-                "role": m.role,
-                "muted": m.muted,
-                "rules_accepted_at": _iso(m.rules_accepted_at),
-                "joined_at": _iso(m.joined_at),
-            }
-            for m in alumnus.community_memberships.select_related("group").order_by("created_at")
-        ],
-        "community_messages": [
-            {
-                "id": message.pk,
-                "group": message.group.name,
-                "body": message.body,
-                "created_at": _iso(message.created_at),
-                "edited_at": _iso(message.edited_at),
-                "deleted_at": _iso(message.deleted_at),
-                "hidden_by_moderator": message.hidden_at is not None,
-            }
-            for message in alumnus.community_messages.select_related("group").order_by("pk")
-        ],
-        "community_reports": [
-            {
-                "message": report.message_id,
-                "reason": report.reason,
-                "status": report.status,
-                "created_at": _iso(report.created_at),
-            }
-            for report in alumnus.community_reports.order_by("pk")
-        ],
+        "community_groups": _plain_rows(
+            alumnus.community_memberships.order_by("created_at"),
+            *("group__name", "status", "role", "muted", "rules_accepted_at", "joined_at"),
+        ),
+        "community_messages": _plain_rows(
+            alumnus.community_messages.annotate(
+                hidden_by_moderator=Q(hidden_at__isnull=False)
+            ).order_by("pk"),
+            *("id", "group__name", "body", "created_at", "edited_at", "deleted_at"),
+            "hidden_by_moderator",
+        ),
+        "community_reports": _plain_rows(
+            alumnus.community_reports.order_by("pk"), "message", "reason", "status", "created_at"
+        ),
     }
 
 
-def _iso(value: dt.datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
+def _plain_rows(rows: QuerySet[Any], *lookups: str) -> list[dict[str, Any]]:
+    """Each row's `lookups` as JSON-ready data, named by their first part (`group__name` is
+    `group`); times in ISO 8601."""
+    return [
+        {
+            name.split("__")[0]: value.isoformat() if isinstance(value, dt.datetime) else value
+            for name, value in row.items()
+        }
+        for row in rows.values(*lookups)
+    ]

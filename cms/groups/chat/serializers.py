@@ -6,6 +6,8 @@ from django.core.validators import ProhibitNullCharactersValidator
 from rest_framework import serializers
 from rest_framework.fields import ProhibitSurrogateCharactersValidator  # type: ignore[attr-defined]
 
+from .models import Membership, MembershipStatus
+
 
 class MessageTextField(serializers.CharField):
     """The raw text; the service owns the rules (length, blank, characters) and their wording."""
@@ -86,14 +88,20 @@ class GroupsOutput(serializers.Serializer):
     joinable = JoinableGroupOutput(many=True)
 
 
-class MembershipOutput(serializers.Serializer):
-    group = serializers.IntegerField()
-    group_name = serializers.CharField()
-    status = serializers.CharField()
-    role = serializers.CharField()
-    muted = serializers.BooleanField()
-    can_post = serializers.BooleanField()
-    house_rules = serializers.CharField()
+class MembershipOutput(serializers.ModelSerializer):
+    """The reader's membership, as every answer about it shows it."""
+
+    group = serializers.IntegerField(source="group_id")
+    group_name = serializers.CharField(source="group.name")
+    can_post = serializers.SerializerMethodField()
+    house_rules = serializers.CharField(source="group.house_rules")
+
+    class Meta:
+        model = Membership
+        fields = ["group", "group_name", "status", "role", "muted", "can_post", "house_rules"]
+
+    def get_can_post(self, membership: Membership) -> bool:
+        return membership.status == MembershipStatus.ACTIVE
 
 
 class MessageOutput(serializers.Serializer):
@@ -115,7 +123,3 @@ class MessagesOutput(serializers.Serializer):
     changed = MessageOutput(many=True)
     has_more_before = serializers.BooleanField()
     has_more_after = serializers.BooleanField()
-
-
-class DetailOutput(serializers.Serializer):
-    detail = serializers.CharField()

@@ -88,13 +88,6 @@ def _message(message_id: int) -> Message:
     return message
 
 
-def _first_pk(rows: QuerySet[Any]) -> int:
-    pk = rows.values_list("pk", flat=True).first()
-    if pk is None:
-        raise NotFound()
-    return int(pk)
-
-
 # --- membership -------------------------------------------------------------------------------
 
 
@@ -280,7 +273,7 @@ def message_edit(*, message_id: int, alumnus: Alumnus, body: str) -> Message:
     message = _own_message(message_id=message_id, alumnus=alumnus)
     if message.hidden_at is not None:
         raise NotAllowed("非表示になったメッセージは編集できません。")
-    if timezone.now() > message.created_at + dt.timedelta(minutes=settings.CHAT_EDIT_MINUTES):
+    if timezone.now() > message.editable_until:
         raise NotAllowed(
             f"投稿から{settings.CHAT_EDIT_MINUTES}分を過ぎたメッセージは編集できません。"
         )
@@ -309,13 +302,10 @@ def message_report(*, message_id: int, alumnus: Alumnus, reason: str) -> tuple[R
     _membership(group_id=message.group_id, alumnus=alumnus)
     if message.author_id == alumnus.pk:
         raise ChatError("ご自分のメッセージは通報できません。")
-    try:
-        with transaction.atomic():
-            return Report.objects.get_or_create(
-                message=message, reporter=alumnus, defaults={"reason": reason.strip()[:500]}
-            )
-    except IntegrityError:
-        return Report.objects.get(message=message, reporter=alumnus), False
+    # get_or_create answers a parallel duplicate (the unique constraint) with the stored one.
+    return Report.objects.get_or_create(
+        message=message, reporter=alumnus, defaults={"reason": reason.strip()[:500]}
+    )
 
 
 # --- moderation -------------------------------------------------------------------------------
@@ -439,9 +429,10 @@ def member_suspend_and_hide(*, message_id: int, user: Any) -> None:
     """Suspend a message's author in its group and hide the message: both or neither."""
     message = _message(message_id)
     author = Membership.objects.filter(group_id=message.group_id, alumnus_id=message.author_id or 0)
+    member_id = author.values_list("pk", flat=True).first() or 0  # no author: 404
     with transaction.atomic():
         message_hide(message_id=message_id, user=user)
-        _suspend(*_member(group_id=message.group_id, member_id=_first_pk(author), user=user))
+        _suspend(*_member(group_id=message.group_id, member_id=member_id, user=user))
 
 
 def member_reinstate(*, group_id: int, member_id: int, user: Any) -> Membership:

@@ -42,38 +42,26 @@ class CommunityGroupViewSet(SnippetViewSet):
 register_snippet(CommunityGroupViewSet)
 
 
+# The chat's admin pages: label, URL name, icon, and who sees them in the menu.
+MENU = [
+    (
+        "交流グループ",
+        "wagtailsnippets_chat_communitygroup:list",
+        "group",
+        lambda user: user.has_perm("chat.view_communitygroup"),
+    ),
+    ("通報", "chat_reports", "warning", selectors.staff_may_moderate),
+    ("モデレーションの記録", "chat_moderation_log", "list-ul", selectors.staff_may_read_log),
+]
+
+
 @hooks.register("register_admin_menu_item")
 def menu_community() -> MenuItem:
-    return SubmenuMenuItem(
-        "グループでの交流",
-        Menu(
-            items=[
-                ShownMenuItem(
-                    "交流グループ",
-                    reverse("wagtailsnippets_chat_communitygroup:list"),
-                    icon_name="group",
-                    order=1,
-                    shown=lambda user: user.has_perm("chat.view_communitygroup"),
-                ),
-                ShownMenuItem(
-                    "通報",
-                    reverse("chat_reports"),
-                    icon_name="warning",
-                    order=2,
-                    shown=selectors.staff_may_moderate,
-                ),
-                ShownMenuItem(
-                    "モデレーションの記録",
-                    reverse("chat_moderation_log"),
-                    icon_name="list-ul",
-                    order=3,
-                    shown=selectors.staff_may_read_log,
-                ),
-            ]
-        ),
-        icon_name="group",
-        order=260,
-    )
+    items = [
+        ShownMenuItem(label, reverse(name), icon_name=icon, order=order, shown=shown)
+        for order, (label, name, icon, shown) in enumerate(MENU, start=1)
+    ]
+    return SubmenuMenuItem("グループでの交流", Menu(items=items), icon_name="group", order=260)
 
 
 @hooks.register("register_admin_urls")

@@ -6,7 +6,7 @@ from rest_framework.test import APIClient
 
 from cms.alumni.models import Alumnus
 from cms.groups.chat.models import CommunityGroup
-from tests.groups.chat.factories import CommunityGroupFactory, member_of
+from tests.groups.chat.factories import CommunityGroupFactory, MembershipFactory
 from tests.push.conftest import subscribe, vapid_key
 
 __all__ = ["subscribe", "vapid_key"]
@@ -19,7 +19,7 @@ def group() -> CommunityGroup:
 
 @pytest.fixture
 def me(group: CommunityGroup) -> Alumnus:
-    alumnus: Alumnus = member_of(group).alumnus
+    alumnus: Alumnus = MembershipFactory(group=group).alumnus
     return alumnus
 
 

@@ -17,7 +17,7 @@ from cms.groups.chat.models import (
     Report,
     ReportStatus,
 )
-from tests.groups.chat.factories import CommunityGroupFactory, member_of, post
+from tests.groups.chat.factories import CommunityGroupFactory, MembershipFactory, post
 
 pytestmark = pytest.mark.django_db
 
@@ -53,7 +53,10 @@ def test_hr_creates_a_group_in_the_admin_in_japanese(hr: Client) -> None:
 
 def test_reports_queue_lists_open_reports_and_hiding_resolves_and_logs(hr: Client) -> None:
     group = CommunityGroupFactory()
-    author, reporter = member_of(group).alumnus, member_of(group).alumnus
+    author, reporter = (
+        MembershipFactory(group=group).alumnus,
+        MembershipFactory(group=group).alumnus,
+    )
     message = post(group, author, "儲かる話があります")
     report = Report.objects.create(message=message, reporter=reporter, reason="勧誘")
 
@@ -76,9 +79,9 @@ def test_reports_queue_lists_open_reports_and_hiding_resolves_and_logs(hr: Clien
 
 def test_hr_suspends_the_author_from_the_queue(hr: Client) -> None:
     group = CommunityGroupFactory()
-    author = member_of(group)
+    author = MembershipFactory(group=group)
     message = post(group, author.alumnus, "しつこい勧誘")
-    report = Report.objects.create(message=message, reporter=member_of(group).alumnus)
+    report = Report.objects.create(message=message, reporter=MembershipFactory(group=group).alumnus)
     hr.post("/admin/chat/reports/", {"report": report.pk, "action": "suspend"})
     author.refresh_from_db()
     assert author.status == MembershipStatus.SUSPENDED
@@ -90,7 +93,7 @@ def test_hr_suspends_the_author_from_the_queue(hr: Client) -> None:
 
 def test_hr_approves_and_appoints_members(hr: Client) -> None:
     group = CommunityGroupFactory(join_policy="approval")
-    waiting = member_of(group, status=MembershipStatus.PENDING)
+    waiting = MembershipFactory(group=group, status=MembershipStatus.PENDING)
     page = hr.get(f"/admin/chat/groups/{group.pk}/members/")
     assert "参加を承認" in page.content.decode()
     hr.post(f"/admin/chat/groups/{group.pk}/members/", {"member": waiting.pk, "action": "approve"})
@@ -118,10 +121,10 @@ def test_a_staff_moderator_of_one_group_moderates_only_that_group(
     client = Client()
     client.force_login(user)
     for group in (mine, theirs):
-        author = member_of(group)
+        author = MembershipFactory(group=group)
         report = Report.objects.create(
             message=post(group, author.alumnus, f"{group.name}の投稿"),
-            reporter=member_of(group).alumnus,
+            reporter=MembershipFactory(group=group).alumnus,
         )
         client.post("/admin/chat/reports/", {"report": report.pk, "action": "hide"})
     assert list(
@@ -141,8 +144,8 @@ def test_a_role_member_without_is_staff_works_the_queue(django_user_model: Any) 
     client = Client()
     client.force_login(user)
     group = CommunityGroupFactory()
-    message = post(group, member_of(group).alumnus, "怪しい勧誘")
-    report = Report.objects.create(message=message, reporter=member_of(group).alumnus)
+    message = post(group, MembershipFactory(group=group).alumnus, "怪しい勧誘")
+    report = Report.objects.create(message=message, reporter=MembershipFactory(group=group).alumnus)
 
     assert "怪しい勧誘" in client.get("/admin/chat/reports/").content.decode()
     client.post("/admin/chat/reports/", {"report": report.pk, "action": "hide"})
@@ -158,11 +161,11 @@ def test_the_log_names_the_author_and_the_moderator_and_unhides(
     staff.first_name = "交流担当"
     staff.save()
     group = CommunityGroupFactory(name="山歩きの会")
-    author = member_of(group).alumnus
+    author = MembershipFactory(group=group).alumnus
     author.family_name, author.given_name = "蔵王", "大輔"
     author.save()
     message = post(group, author, "この道は通行止めです")
-    report = Report.objects.create(message=message, reporter=member_of(group).alumnus)
+    report = Report.objects.create(message=message, reporter=MembershipFactory(group=group).alumnus)
     hr.post("/admin/chat/reports/", {"report": report.pk, "action": "hide"})
 
     log = hr.get("/admin/chat/log/").content.decode()
@@ -185,7 +188,7 @@ def test_a_groups_staff_moderators_are_chosen_among_admin_users_not_only_is_staf
 
     moderator = django_user_model.objects.create_user(username="moderator", is_staff=False)
     moderator.groups.add(Group.objects.get(name="Moderators"))
-    alumnus_user = member_of(CommunityGroupFactory()).alumnus.user
+    alumnus_user = MembershipFactory(group=CommunityGroupFactory()).alumnus.user
     form = modelform_factory(CommunityGroup, fields=["staff_moderators"])()
 
     choices = list(form.fields["staff_moderators"].queryset)
@@ -198,7 +201,10 @@ def test_the_reports_queue_and_a_member_list_shown_to_staff_are_audited(hr: Clie
     from cms.alumni.models import AuditLogEntry
 
     group = CommunityGroupFactory()
-    author, reporter = member_of(group).alumnus, member_of(group).alumnus
+    author, reporter = (
+        MembershipFactory(group=group).alumnus,
+        MembershipFactory(group=group).alumnus,
+    )
     Report.objects.create(message=post(group, author, "通報される"), reporter=reporter)
 
     hr.get("/admin/chat/reports/")

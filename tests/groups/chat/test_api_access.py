@@ -17,7 +17,12 @@ from cms.groups.chat.models import (
     MembershipStatus,
     Message,
 )
-from tests.groups.chat.factories import AlumnusFactory, CommunityGroupFactory, member_of, post
+from tests.groups.chat.factories import (
+    AlumnusFactory,
+    CommunityGroupFactory,
+    MembershipFactory,
+    post,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +39,7 @@ class Scene:
 @pytest.fixture
 def scene() -> Scene:
     group = CommunityGroupFactory()
-    author = member_of(group)
+    author = MembershipFactory(group=group)
     return Scene(group, post(group, author.alumnus, "ほかの人の投稿"), author)
 
 
@@ -49,9 +54,9 @@ def client_as(role: str, group: CommunityGroup) -> APIClient:
         return client
     alumnus = AlumnusFactory()
     if role != "non_member":
-        member_of(
-            group,
-            alumnus,
+        MembershipFactory(
+            group=group,
+            alumnus=alumnus,
             status=MembershipStatus.SUSPENDED if role == "suspended" else MembershipStatus.ACTIVE,
             role=MembershipRole.MODERATOR if role == "moderator" else MembershipRole.MEMBER,
         )
@@ -160,7 +165,7 @@ def test_non_member_gets_the_same_404_as_for_a_group_that_does_not_exist(scene: 
 
 def test_pending_member_of_a_group_by_approval_cannot_read_it() -> None:
     group = CommunityGroupFactory(join_policy="approval")
-    member_of(group)  # somebody already inside
+    MembershipFactory(group=group)  # somebody already inside
     client = client_as("non_member", group)
     joined = client.post(f"/api/v1/groups/{group.pk}/join", {"accept_rules": True}, format="json")
     assert joined.json()["status"] == "pending"

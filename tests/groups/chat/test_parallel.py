@@ -12,7 +12,7 @@ from django.db import connection
 from django.test import Client
 
 from cms.groups.chat.models import CommunityGroup, Message
-from tests.groups.chat.factories import CommunityGroupFactory, member_of
+from tests.groups.chat.factories import CommunityGroupFactory, MembershipFactory
 
 RETRIES = 20
 
@@ -24,7 +24,7 @@ def test_twenty_parallel_retries_of_one_post_store_exactly_one_message(
     transactional_db: None,
 ) -> None:
     group = CommunityGroupFactory()
-    alumnus = member_of(group).alumnus
+    alumnus = MembershipFactory(group=group).alumnus
     signed_in = Client()
     signed_in.force_login(alumnus.user)
     cookies = signed_in.cookies

@@ -12,15 +12,15 @@ from rest_framework.test import APIClient
 
 from cms.groups.chat.models import Membership, Message, ModerationLogEntry, Report
 from cms.groups.chat.services import message_hide
-from tests.groups.chat.factories import CommunityGroupFactory, member_of, post
+from tests.groups.chat.factories import CommunityGroupFactory, MembershipFactory, post
 
 pytestmark = pytest.mark.django_db
 
 
 def test_export_contains_my_memberships_messages_and_reports() -> None:
     group = CommunityGroupFactory(name="山歩きの会")
-    me = member_of(group).alumnus
-    other = member_of(group).alumnus
+    me = MembershipFactory(group=group).alumnus
+    other = MembershipFactory(group=group).alumnus
     post(group, me, "週末に蔵王へ行きます")
     theirs = post(group, other, "いいですね")
     client = APIClient()
@@ -41,8 +41,8 @@ def test_export_contains_my_memberships_messages_and_reports() -> None:
 
 def test_account_deletion_erases_the_text_and_author_of_my_messages() -> None:
     group = CommunityGroupFactory()
-    me = member_of(group).alumnus
-    other = member_of(group).alumnus
+    me = MembershipFactory(group=group).alumnus
+    other = MembershipFactory(group=group).alumnus
     mine = post(group, me, "退会前の投稿")
     post(group, other, "残る投稿")
     client = APIClient()
@@ -68,8 +68,8 @@ def test_purge_deletes_what_is_older_than_the_retention_period(
     django_user_model: Any,
 ) -> None:
     group = CommunityGroupFactory()
-    author = member_of(group).alumnus
-    reporter = member_of(group).alumnus
+    author = MembershipFactory(group=group).alumnus
+    reporter = MembershipFactory(group=group).alumnus
     old, recent = post(group, author, "古い"), post(group, author, "新しい")
     Report.objects.create(message=old, reporter=reporter)
     hr = django_user_model.objects.create_user(username="hr", is_superuser=True)

@@ -13,7 +13,7 @@ from cms.alumni.models import Alumnus
 from cms.groups.chat.models import CommunityGroup, Membership, Message
 from cms.push.models import PushSubscription, VapidKey
 from tests.fixtures.push_service import LocalPushService, TestSubscription
-from tests.groups.chat.factories import CommunityGroupFactory, member_of, post
+from tests.groups.chat.factories import CommunityGroupFactory, MembershipFactory, post
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +39,7 @@ def posting(
 
 
 def away_member(group: CommunityGroup, **fields: Any) -> Alumnus:
-    alumnus: Alumnus = member_of(group).alumnus
+    alumnus: Alumnus = MembershipFactory(group=group).alumnus
     for name, value in {"consent_push": True, **fields}.items():
         setattr(alumnus, name, value)
     alumnus.save()
@@ -54,7 +54,7 @@ def test_a_member_away_gets_one_push_without_the_text_or_the_author(
     push_service: LocalPushService,
 ) -> None:
     phone = subscribe(away_member(group))
-    author = member_of(group).alumnus
+    author = MembershipFactory(group=group).alumnus
 
     posting(group, author, "秘密の話です")
 
@@ -80,7 +80,7 @@ def test_a_burst_of_messages_makes_one_push_per_person_per_interval(
     group: CommunityGroup, posting: Any, subscribe: Subscribe, vapid_key: VapidKey
 ) -> None:
     phone = subscribe(away_member(group))
-    author = member_of(group).alumnus
+    author = MembershipFactory(group=group).alumnus
     for n in range(5):
         posting(group, author, f"{n}件目")
     assert len(phone.received) == 1
@@ -100,7 +100,7 @@ def test_nothing_new_since_the_last_push_pushes_nothing_even_after_the_interval(
     from cms.groups.chat.services import chat_push_new_messages
 
     phone = subscribe(away_member(group))
-    posting(group, member_of(group).alumnus)
+    posting(group, MembershipFactory(group=group).alumnus)
     Membership.objects.filter(group=group).update(
         last_pushed_at=timezone.now() - dt.timedelta(days=1)
     )
@@ -131,10 +131,10 @@ def test_other_groups_have_their_own_interval(
 ) -> None:
     alumnus = away_member(group)
     second = CommunityGroupFactory()
-    member_of(second, alumnus)
+    MembershipFactory(group=second, alumnus=alumnus)
     phone = subscribe(alumnus)
-    posting(group, member_of(group).alumnus)
-    posting(second, member_of(second).alumnus)
+    posting(group, MembershipFactory(group=group).alumnus)
+    posting(second, MembershipFactory(group=second).alumnus)
     assert sorted(m.payload["notification"]["tag"] for m in phone.received) == [
         f"chat-{group.pk}",
         f"chat-{second.pk}",
@@ -146,7 +146,7 @@ def test_a_gone_subscription_is_deleted(
 ) -> None:
     alumnus = away_member(group)
     subscribe(alumnus, responses=(410,))
-    posting(group, member_of(group).alumnus)
+    posting(group, MembershipFactory(group=group).alumnus)
     assert not PushSubscription.objects.filter(alumnus=alumnus).exists()
 
 
@@ -161,5 +161,5 @@ def test_muting_through_the_api_stops_pushes(
     client.force_login(alumnus.user)
     response = client.patch(f"/api/v1/groups/{group.pk}/membership", {"muted": True}, format="json")
     assert response.json()["muted"] is True
-    posting(group, member_of(group).alumnus)
+    posting(group, MembershipFactory(group=group).alumnus)
     assert phone.received == []

@@ -13,7 +13,7 @@ import pytest
 from cms.alumni.models import Alumnus
 from cms.groups.chat import services
 from cms.groups.chat.models import CommunityGroup
-from tests.groups.chat.factories import member_of, post
+from tests.groups.chat.factories import MembershipFactory, post
 
 pytestmark = pytest.mark.django_db
 
@@ -78,7 +78,7 @@ def deferred_tasks(settings: Any) -> None:
 
 
 def _three_posts(group: CommunityGroup, me: Alumnus, capture: Any) -> None:
-    other = member_of(group).alumnus
+    other = MembershipFactory(group=group).alumnus
     with capture(execute=True):
         for author in (me, other, me):
             post(group, author, "続けて投稿")

@@ -14,7 +14,7 @@ from cms.groups.chat.services import chat_push_new_messages, chat_push_retry
 from cms.groups.chat.tasks import chat_push_retry_task, chat_push_task
 from cms.push.models import PushSubscription, VapidKey
 from tests.fixtures.push_service import HANG, RESET
-from tests.groups.chat.factories import member_of, post
+from tests.groups.chat.factories import MembershipFactory, post
 from tests.groups.chat.test_push import Subscribe, away_member
 
 pytestmark = pytest.mark.django_db
@@ -35,7 +35,7 @@ def test_server_error_reset_and_timeout_are_retried_and_the_push_arrives_once(
     group: CommunityGroup, subscribe: Subscribe, vapid_key: VapidKey, quick_retries: Any
 ) -> None:
     phone = subscribe(away_member(group), responses=(500, RESET, HANG, 201))
-    post(group, member_of(group).alumnus)
+    post(group, MembershipFactory(group=group).alumnus)
 
     report = chat_push_new_messages(group_id=group.pk)
 
@@ -50,7 +50,7 @@ def test_503_without_retry_after_is_tried_in_later_runs_counting_its_tries_then_
     quick_retries.PUSH_MAX_ATTEMPTS = 3
     quick_retries.PUSH_INLINE_RETRY_MAX_SECONDS = 0  # every retry is a later run
     phone = subscribe(away_member(group), responses=(503,))
-    post(group, member_of(group).alumnus)
+    post(group, MembershipFactory(group=group).alumnus)
     subscription_id = PushSubscription.objects.get(endpoint=phone.endpoint).pk
 
     first = chat_push_new_messages(group_id=group.pk)
@@ -69,7 +69,7 @@ def test_the_retry_is_queued_for_when_it_is_due_with_its_tries(
 ) -> None:
     quick_retries.PUSH_INLINE_RETRY_MAX_SECONDS = 0
     subscribe(away_member(group), responses=(503, 201))
-    post(group, member_of(group).alumnus)
+    post(group, MembershipFactory(group=group).alumnus)
 
     with override_settings(TASKS=DATABASE_QUEUE):
         chat_push_task.call(group.pk)
@@ -86,7 +86,7 @@ def test_a_member_who_read_meanwhile_gets_no_retried_push(
     quick_retries.PUSH_INLINE_RETRY_MAX_SECONDS = 0
     reader = away_member(group)
     phone = subscribe(reader, responses=(503, 201))
-    post(group, member_of(group).alumnus)
+    post(group, MembershipFactory(group=group).alumnus)
     first = chat_push_new_messages(group_id=group.pk)
     group.refresh_from_db()
     group.memberships.filter(alumnus=reader).update(last_read_message_id=group.last_message_id)

@@ -21,7 +21,6 @@ from tests.groups.chat.factories import (
     AlumnusFactory,
     CommunityGroupFactory,
     MembershipFactory,
-    member_of,
     post,
 )
 
@@ -34,7 +33,7 @@ def hr(django_user_model: Any) -> Any:
 
 
 def test_a_deleted_message_cannot_be_hidden_by_anyone(group: CommunityGroup, hr: Any) -> None:
-    message = post(group, member_of(group).alumnus, "消される")
+    message = post(group, MembershipFactory(group=group).alumnus, "消される")
     Message.objects.filter(pk=message.pk).update(deleted_at=timezone.now())
     with pytest.raises(NotFound):
         services.message_hide(message_id=message.pk, user=hr)
@@ -42,8 +41,8 @@ def test_a_deleted_message_cannot_be_hidden_by_anyone(group: CommunityGroup, hr:
 
 
 def test_suspend_and_hide_happen_together_or_not_at_all(group: CommunityGroup, hr: Any) -> None:
-    acting = member_of(group, role=MembershipRole.MODERATOR)
-    other_moderator = member_of(group, role=MembershipRole.MODERATOR)
+    acting = MembershipFactory(group=group, role=MembershipRole.MODERATOR)
+    other_moderator = MembershipFactory(group=group, role=MembershipRole.MODERATOR)
     message = post(group, other_moderator.alumnus, "違反")
 
     with pytest.raises(NotAllowed):  # the suspension is refused: the hide is rolled back with it
@@ -69,18 +68,18 @@ def test_only_staff_named_for_a_group_or_with_the_permission_may_moderate_it(
 def test_an_alumnus_moderates_only_as_an_active_moderator_of_the_group(
     group: CommunityGroup,
 ) -> None:
-    outsider = member_of(CommunityGroupFactory()).alumnus
+    outsider = MembershipFactory(group=CommunityGroupFactory()).alumnus
     with pytest.raises(NotFound):
         services.moderator_for(user=outsider.user, group_id=group.pk)
     with pytest.raises(NotAllowed):
-        services.moderator_for(user=member_of(group).alumnus.user, group_id=group.pk)
-    moderator = member_of(group, role=MembershipRole.MODERATOR)
+        services.moderator_for(user=MembershipFactory(group=group).alumnus.user, group_id=group.pk)
+    moderator = MembershipFactory(group=group, role=MembershipRole.MODERATOR)
     assert not services.moderator_for(user=moderator.alumnus.user, group_id=group.pk).by_staff
 
 
 def test_an_alumnus_moderator_cannot_suspend_another_moderator(group: CommunityGroup) -> None:
-    moderator = member_of(group, role=MembershipRole.MODERATOR)
-    other = member_of(group, role=MembershipRole.MODERATOR)
+    moderator = MembershipFactory(group=group, role=MembershipRole.MODERATOR)
+    other = MembershipFactory(group=group, role=MembershipRole.MODERATOR)
     with pytest.raises(NotAllowed):
         services.member_suspend(group_id=group.pk, member_id=other.pk, user=moderator.alumnus.user)
     assert Membership.objects.get(pk=other.pk).status == MembershipStatus.ACTIVE
@@ -128,7 +127,7 @@ def test_a_body_loses_bidi_overrides_and_isolates_but_keeps_lines_and_emoji() ->
 def test_account_deletion_calls_the_erasure(group: CommunityGroup) -> None:
     from cms.alumni.services import alumnus_delete
 
-    author = member_of(group).alumnus
+    author = MembershipFactory(group=group).alumnus
     message = post(group, author, "消えるべき文")
     version = CommunityGroup.objects.get(pk=group.pk).version
 
@@ -142,8 +141,10 @@ def test_posting_counts_a_day_of_chat_activity_only_with_consent_to_analysis() -
     from cms.analytics.models import Signal, SignalType
 
     group = CommunityGroupFactory()
-    agreed = member_of(group, AlumnusFactory(consent_analytics=True)).alumnus
-    declined = member_of(group, AlumnusFactory(consent_analytics=False)).alumnus
+    agreed = MembershipFactory(group=group, alumnus=AlumnusFactory(consent_analytics=True)).alumnus
+    declined = MembershipFactory(
+        group=group, alumnus=AlumnusFactory(consent_analytics=False)
+    ).alumnus
     for n in range(3):
         services.message_post(
             group_id=group.pk, alumnus=agreed, body=f"{n}", client_id=uuid.uuid4()
