@@ -1,10 +1,14 @@
 """Every screen and task at 1,000, 10,000 and 100,000 alumni (issue 17), on PostgreSQL.
 
-For each size a database `alumni_scale_bench_<N>` is populated through the ORM (bulk_create in
-chunks): alumni with departments, retirement years, regions, interests and consents, push
-subscriptions for about 40 %, ten audience groups (every rule kind, hand-picked members), 214
-notices over two years (a third for groups) and about 127 delivery records per alumnus. Then,
-in this process, through Django's test client where the task is a request:
+For each size a database `alumni_scale_bench_<N>` is populated: alumni with departments,
+retirement years, regions, interests and consents, push subscriptions for about 40 %, ten
+audience groups (every rule kind, hand-picked members), 214 notices over two years (a third for
+groups) through the ORM, and about 127 delivery records per alumnus (12.7 million at 100,000)
+with COPY in SCALE_BENCH_WORKERS processes (default 2; see `_populate_deliveries_of`). A
+population cut short goes on where it stopped when run again with SCALE_BENCH_REUSE=1, which
+also keeps a populated database: re-measuring 100,000 then takes minutes, not the hour of
+loading. `python -m bench scale --populate` only populates. Then, in this process, through
+Django's test client where the task is a request:
 
     feed            GET /api/v1/notices as an alumnus in interest groups
     notice          GET /api/v1/notices/<id> (a group notice)
@@ -16,15 +20,18 @@ in this process, through Django's test client where the task is a request:
     fan-out plan    claiming a notice's deliveries for every active alumnus (rolled back)
     roster import   1,000 rows (half new, half changed; rolled back)
 
-It prints the time (best of SCALE_BENCH_REPEAT, default 3; the digest once) and the number of
-SQL queries for each task and size, and the growth exponent log(t2/t1)/log(N2/N1) between the
-two largest sizes. The baseline of each task is its own time at the smallest size, measured in
-the same run. The machine's load average is printed with the figures (it is shared).
+Each figure is the median of SCALE_BENCH_REPEAT runs (default 3, after one warm-up run; the
+digest once) with the SQL queries of a run. The table gives, per task, time and queries at each
+size, the growth exponent log(t2/t1)/log(N2/N1) between the two largest sizes, the budget at
+100,000 and PASS/FAIL (within the budget; a request's query count the same at every size; the
+digest at most linear). Each size's figures are kept in var/bench-scale/<N>.json: with
+SCALE_BENCH_TABLE="1000,10000,100000" a run of one size prints the table with the others'
+figures from their last run (said so, with the load then). The machine's load average is
+printed with the figures (it is shared).
 
-SCALE_BENCH_SIZES (default "1000,10000,100000") picks the sizes; SCALE_BENCH_REUSE=1 keeps a
-database already populated at that size (loading 100,000 alumni with 12.7 million delivery
-records takes a long while); SCALE_BENCH_DIGEST_MAX (default 10000) skips the digest above that
-size and extrapolates it by the exponent measured below (said so in the output).
+SCALE_BENCH_SIZES (default "1000,10000,100000") picks the sizes; SCALE_BENCH_DIGEST_MAX
+(default 10000) skips the digest above that size and extrapolates it linearly from the largest
+size measured (said so in the output; the exponent says whether linear holds).
 """
 
 import datetime as dt
@@ -605,9 +612,8 @@ def _verdict(name: str, sizes: list[int], figures: dict[int, dict[str, tuple[flo
     if name not in BUDGETS or not measured:
         return "—"
     largest = figures[measured[-1]][name][0]
-    if name == "send_digest" and measured[-1] < sizes[-1] and len(measured) >= 2:
-        a, b = measured[-2], measured[-1]
-        largest *= sizes[-1] / b  # linear from the largest measured: O(N) is the budget
+    if name == "send_digest" and measured[-1] < sizes[-1]:
+        largest *= sizes[-1] / measured[-1]  # linear from the largest measured: O(N) is the budget
     ok = largest <= BUDGETS[name]
     if name in REQUESTS:
         ok = ok and len({figures[s][name][1] for s in measured}) == 1

@@ -361,15 +361,26 @@ def _claim(*, target: _Target, channel: str, alumnus_ids: Iterable[int]) -> str:
     bare ids per multi-row INSERT is the nearest it comes to a set-based insert.)"""
     ids = iter(alumnus_ids)
     item_id = target.page.pk
+    token = uuid.uuid4().hex
     while chunk := list(itertools.islice(ids, CLAIM_CHUNK)):
+        # Born claimed (one write per row, not an insert and then an update of every row);
+        # those that existed already are claimed below if they are due.
+        until = lease_end()
         Delivery.objects.bulk_create(
             [
-                Delivery(item_id=item_id, reason=target.reason, alumnus_id=pk, channel=channel)
+                Delivery(
+                    item_id=item_id,
+                    reason=target.reason,
+                    alumnus_id=pk,
+                    channel=channel,
+                    status=DeliveryStatus.SENDING,
+                    claim=token,
+                    claimed_until=until,
+                )
                 for pk in chunk
             ],
             ignore_conflicts=True,
         )
-    token = uuid.uuid4().hex
     target.deliveries().filter(channel=channel).filter(
         Q(status=DeliveryStatus.PENDING)
         | Q(status=DeliveryStatus.RETRY, retry_at__lte=timezone.now())
