@@ -29,7 +29,8 @@ SCALE_BENCH_TABLE="1000,10000,100000" a run of one size prints the table with th
 figures from their last run (said so, with the load then). The machine's load average is
 printed with the figures (it is shared).
 
-SCALE_BENCH_SIZES (default "1000,10000,100000") picks the sizes; SCALE_BENCH_DIGEST_MAX
+SCALE_BENCH_SIZES (default "1000,10000,100000") picks the sizes; SCALE_BENCH_TASKS (names
+separated by commas) measures only those tasks, the others keeping their last figures; SCALE_BENCH_DIGEST_MAX
 (default 10000) skips the digest above that size and extrapolates it linearly from the largest
 size measured (said so in the output; the exponent says whether linear holds).
 """
@@ -52,6 +53,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PG = "postgres://postgres@127.0.0.1:5432"
 SIZES = [int(s) for s in os.environ.get("SCALE_BENCH_SIZES", "1000,10000,100000").split(",")]
 REPEAT = int(os.environ.get("SCALE_BENCH_REPEAT", "3"))
+ONLY = [name for name in os.environ.get("SCALE_BENCH_TASKS", "").split(",") if name]
 DIGEST_MAX = int(os.environ.get("SCALE_BENCH_DIGEST_MAX", "10000"))
 CHUNK = 5_000
 DELIVERY_BATCH = 100_000  # rows per COPY (one transaction)
@@ -520,6 +522,8 @@ def _tasks(size: int) -> dict[str, tuple[Callable[[], Any], int, bool]]:
     }
     if size <= DIGEST_MAX:
         tasks["send_digest"] = (_digest, 1, True)
+    if ONLY:
+        return {name: task for name, task in tasks.items() if name in ONLY}
     return tasks
 
 
@@ -600,9 +604,12 @@ def _saved(size: int) -> dict[str, tuple[float, int]]:
 
 
 def _save(size: int, figures: dict[str, tuple[float, int]]) -> None:
+    """Keep `size`'s figures (those of tasks not run this time stay as they were)."""
     SAVED.mkdir(parents=True, exist_ok=True)
+    path = SAVED / f"{size}.json"
+    kept = json.loads(path.read_text())["figures"] if path.exists() else {}
     data = {"when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "load": _load()}
-    (SAVED / f"{size}.json").write_text(json.dumps(data | {"figures": figures}))
+    path.write_text(json.dumps(data | {"figures": kept | figures}))
 
 
 def _verdict(name: str, sizes: list[int], figures: dict[int, dict[str, tuple[float, int]]]) -> str:
@@ -671,6 +678,8 @@ def main() -> None:
         figures[size] = _run_size(size)
         if "populate" not in OPTIONS:
             _save(size, figures[size])
+            if ONLY:  # the other tasks' figures from their last run
+                figures[size] = _saved(size)
     if "populate" in OPTIONS:
         return
     table = [int(s) for s in os.environ.get("SCALE_BENCH_TABLE", "").split(",") if s] or SIZES
