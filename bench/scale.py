@@ -1,10 +1,14 @@
 """Every screen and task at 1,000, 10,000 and 100,000 alumni (issue 17), on PostgreSQL.
 
-For each size a database `alumni_scale_bench_<N>` is populated through the ORM (bulk_create in
-chunks): alumni with departments, retirement years, regions, interests and consents, push
-subscriptions for about 40 %, ten audience groups (every rule kind, hand-picked members), 214
-notices over two years (a third for groups) and about 127 delivery records per alumnus. Then,
-in this process, through Django's test client where the task is a request:
+For each size a database `alumni_scale_bench_<N>` is populated: alumni with departments,
+retirement years, regions, interests and consents, push subscriptions for about 40 %, ten
+audience groups (every rule kind, hand-picked members), 214 notices over two years (a third for
+groups) through the ORM, and about 127 delivery records per alumnus (12.7 million at 100,000)
+with COPY in SCALE_BENCH_WORKERS processes (default 2; see `_populate_deliveries_of`). A
+population cut short goes on where it stopped when run again with SCALE_BENCH_REUSE=1, which
+also keeps a populated database: re-measuring 100,000 then takes minutes, not the hour of
+loading. `python -m bench scale --populate` only populates. Then, in this process, through
+Django's test client where the task is a request:
 
     feed            GET /api/v1/notices as an alumnus in interest groups
     notice          GET /api/v1/notices/<id> (a group notice)
@@ -16,18 +20,23 @@ in this process, through Django's test client where the task is a request:
     fan-out plan    claiming a notice's deliveries for every active alumnus (rolled back)
     roster import   1,000 rows (half new, half changed; rolled back)
 
-It prints the time (best of SCALE_BENCH_REPEAT, default 3; the digest once) and the number of
-SQL queries for each task and size, and the growth exponent log(t2/t1)/log(N2/N1) between the
-two largest sizes. The baseline of each task is its own time at the smallest size, measured in
-the same run. The machine's load average is printed with the figures (it is shared).
+Each figure is the median of SCALE_BENCH_REPEAT runs (default 3, after one warm-up run; the
+digest once) with the SQL queries of a run. The table gives, per task, time and queries at each
+size, the growth exponent log(t2/t1)/log(N2/N1) between the two largest sizes, the budget at
+100,000 and PASS/FAIL (within the budget; a request's query count the same at every size; the
+digest at most linear). Each size's figures are kept in var/bench-scale/<N>.json: with
+SCALE_BENCH_TABLE="1000,10000,100000" a run of one size prints the table with the others'
+figures from their last run (said so, with the load then). The machine's load average is
+printed with the figures (it is shared).
 
-SCALE_BENCH_SIZES (default "1000,10000,100000") picks the sizes; SCALE_BENCH_REUSE=1 keeps a
-database already populated at that size (loading 100,000 alumni with 12.7 million delivery
-records takes a long while); SCALE_BENCH_DIGEST_MAX (default 10000) skips the digest above that
-size and extrapolates it by the exponent measured below (said so in the output).
+SCALE_BENCH_SIZES (default "1000,10000,100000") picks the sizes; SCALE_BENCH_TASKS (names
+separated by commas) measures only those tasks, the others keeping their last figures; SCALE_BENCH_DIGEST_MAX
+(default 10000) skips the digest above that size and extrapolates it linearly from the largest
+size measured (said so in the output; the exponent says whether linear holds).
 """
 
 import datetime as dt
+import json
 import math
 import os
 import random
@@ -38,12 +47,17 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from bench import OPTIONS
+
 ROOT = Path(__file__).resolve().parent.parent
 PG = "postgres://postgres@127.0.0.1:5432"
 SIZES = [int(s) for s in os.environ.get("SCALE_BENCH_SIZES", "1000,10000,100000").split(",")]
 REPEAT = int(os.environ.get("SCALE_BENCH_REPEAT", "3"))
+ONLY = [name for name in os.environ.get("SCALE_BENCH_TASKS", "").split(",") if name]
 DIGEST_MAX = int(os.environ.get("SCALE_BENCH_DIGEST_MAX", "10000"))
 CHUNK = 5_000
+DELIVERY_BATCH = 100_000  # rows per COPY (one transaction)
+WORKERS = int(os.environ.get("SCALE_BENCH_WORKERS", "2"))
 NOTICES = 214
 DELIVERIES_PER_ALUMNUS = 127
 DEPARTMENTS = [
@@ -91,7 +105,9 @@ def _env(size: int) -> dict[str, str]:
     }
 
 
-def _populated(size: int) -> bool:
+def _database_prepare(size: int) -> None:
+    """Keep the size's database when SCALE_BENCH_REUSE is set (a population cut short goes on
+    where it stopped), start from an empty one otherwise."""
     import psycopg
 
     with psycopg.connect(f"{PG}/postgres", autocommit=True) as admin:
@@ -99,10 +115,9 @@ def _populated(size: int) -> bool:
             "SELECT 1 FROM pg_database WHERE datname = %s", [_database(size)]
         ).fetchone()
         if exists and os.environ.get("SCALE_BENCH_REUSE"):
-            return True
+            return
         admin.execute(f'DROP DATABASE IF EXISTS "{_database(size)}" WITH (FORCE)')
         admin.execute(f'CREATE DATABASE "{_database(size)}"')
-    return False
 
 
 # --- population ------------------------------------------------------------------------------
@@ -112,47 +127,62 @@ def _chunks(count: int) -> list[range]:
     return [range(start, min(count, start + CHUNK)) for start in range(0, count, CHUNK)]
 
 
-def _populate_alumni(size: int, rng: random.Random) -> None:
+def _populate_alumni(size: int) -> None:
+    from django.contrib.auth import get_user_model
+    from django.db import transaction
+
+    from cms.alumni.models import Alumnus
+
+    # Users of a chunk cut short before its alumni were written (an older, untransacted run).
+    get_user_model().objects.filter(alumnus__isnull=True, is_superuser=False).delete()
+    done = Alumnus.objects.count()
+    for part in _chunks(size):
+        if part.stop <= done:
+            continue
+        with transaction.atomic():
+            _populate_alumni_chunk(part, random.Random(part.start))
+
+
+def _populate_alumni_chunk(part: range, rng: random.Random) -> None:
     from django.contrib.auth import get_user_model
 
     from cms.alumni.models import Alumnus, AlumnusStatus
     from cms.push.models import PushSubscription
 
     user_model = get_user_model()
-    for part in _chunks(size):
-        users = user_model.objects.bulk_create(user_model(username=f"a{n}") for n in part)
-        alumni = Alumnus.objects.bulk_create(
-            Alumnus(
-                user=user,
-                family_name=rng.choice(["佐藤", "鈴木", "高橋", "阿部", "千葉", "菅原"]),
-                given_name=f"名{n}",
-                family_name_kana=rng.choice(["さとう", "すずき", "たかはし", "あべ", "ちば"]),
-                given_name_kana=f"な{n}",
-                email=f"a{n}@example.jp",
-                birth_date=dt.date(rng.randint(1945, 1995), rng.randint(1, 12), rng.randint(1, 28)),
-                former_department=rng.choice(DEPARTMENTS),
-                retired_on=dt.date(rng.randint(1995, 2025), 3, 31),
-                current_region=rng.choice(REGIONS),
-                interests=rng.sample(INTERESTS, rng.randint(0, 4)),
-                status=AlumnusStatus.PENDING if rng.random() < 0.03 else AlumnusStatus.ACTIVE,
-                channel="email",
-                consent_email=rng.random() < 0.7,
-                consent_push=rng.random() < 0.5,
-                consent_analytics=rng.random() < 0.6,
-                privacy_notice_version="2026-04",
-            )
-            for n, user in zip(part, users, strict=True)
+    users = user_model.objects.bulk_create(user_model(username=f"a{n}") for n in part)
+    alumni = Alumnus.objects.bulk_create(
+        Alumnus(
+            user=user,
+            family_name=rng.choice(["佐藤", "鈴木", "高橋", "阿部", "千葉", "菅原"]),
+            given_name=f"名{n}",
+            family_name_kana=rng.choice(["さとう", "すずき", "たかはし", "あべ", "ちば"]),
+            given_name_kana=f"な{n}",
+            email=f"a{n}@example.jp",
+            birth_date=dt.date(rng.randint(1945, 1995), rng.randint(1, 12), rng.randint(1, 28)),
+            former_department=rng.choice(DEPARTMENTS),
+            retired_on=dt.date(rng.randint(1995, 2025), 3, 31),
+            current_region=rng.choice(REGIONS),
+            interests=rng.sample(INTERESTS, rng.randint(0, 4)),
+            status=AlumnusStatus.PENDING if rng.random() < 0.03 else AlumnusStatus.ACTIVE,
+            channel="email",
+            consent_email=rng.random() < 0.7,
+            consent_push=rng.random() < 0.5,
+            consent_analytics=rng.random() < 0.6,
+            privacy_notice_version="2026-04",
         )
-        PushSubscription.objects.bulk_create(
-            PushSubscription(
-                alumnus=alumnus,
-                endpoint=f"https://push.example.jp/{alumnus.pk}",
-                p256dh="BNc" + "x" * 84,
-                auth="a" * 22,
-            )
-            for alumnus in alumni
-            if alumnus.consent_push and rng.random() < 0.8
+        for n, user in zip(part, users, strict=True)
+    )
+    PushSubscription.objects.bulk_create(
+        PushSubscription(
+            alumnus=alumnus,
+            endpoint=f"https://push.example.jp/{alumnus.pk}",
+            p256dh="BNc" + "x" * 84,
+            auth="a" * 22,
         )
+        for alumnus in alumni
+        if alumnus.consent_push and rng.random() < 0.8
+    )
 
 
 def _populate_groups(rng: random.Random) -> list[Any]:
@@ -213,46 +243,111 @@ def _populate_notices(groups: list[Any], rng: random.Random) -> list[Any]:
     return notices
 
 
-def _populate_deliveries(notices: list[Any], rng: random.Random) -> None:
+def _populate_deliveries() -> None:
+    """About 127 deliveries per alumnus, in WORKERS processes over ranges of alumni, each
+    alumnus's own from a generator seeded by its id (the same rows whatever the split); a
+    worker stopped midway goes on after the last alumnus it wrote."""
+    import multiprocessing
+
+    from django.db import connection, connections
+
+    from cms.alumni.models import Alumnus
+    from cms.content.models import NoticePage
+    from cms.push.models import Delivery
+
+    # The random-order indexes are built once after the load, not maintained row by row.
+    existing = connection.introspection.get_constraints(connection.cursor(), "push_delivery")
+    with connection.schema_editor() as editor:
+        for index in Delivery._meta.indexes:
+            if index.name in existing:
+                editor.remove_index(Delivery, index)
+    notices = list(NoticePage.objects.values_list("pk", "first_published_at"))
+    ids = list(Alumnus.objects.order_by("pk").values_list("pk", flat=True))
+    step = math.ceil(len(ids) / WORKERS)
+    ranges = [(ids[i], ids[min(i + step, len(ids)) - 1]) for i in range(0, len(ids), step)]
+    connections.close_all()
+    with multiprocessing.get_context("fork").Pool(WORKERS) as pool:
+        pool.starmap(_populate_deliveries_of, [(first, last, notices) for first, last in ranges])
+    with connection.schema_editor() as editor:
+        for index in Delivery._meta.indexes:
+            editor.add_index(Delivery, index)
+
+
+def _populate_deliveries_of(first: int, last: int, notices: list[tuple[int, dt.datetime]]) -> None:
+    """The deliveries of the alumni `first`..`last`, written with PostgreSQL's COPY through
+    the connection's psycopg cursor: bulk_create costs about 120 µs of CPU a row here (12.7
+    million rows would not load in a session on a shared machine); COPY costs a tenth. The
+    columns and defaults come from the model, so the rows are what the ORM would write."""
+    from django.db import connection, connections, transaction
+    from django.db.models import Max
+    from django.utils import timezone
+
     from cms.alumni.models import Alumnus
     from cms.push.models import Channel, Delivery, DeliveryStatus
 
-    rows = list(Alumnus.objects.values_list("pk", "consent_push", "consent_email"))
-    buffer: list[Any] = []
-    for alumnus_id, push, mail in rows:
-        channel = Channel.PUSH if push else (Channel.EMAIL if mail else Channel.DIGEST)
-        for notice in rng.sample(notices, DELIVERIES_PER_ALUMNUS):
-            # Some alumni had nothing this month (the monitor's under-reached count).
-            if notice.first_published_at.month == dt.date.today().month and alumnus_id % 5 == 0:
-                continue
-            sent = rng.random() < 0.93
-            buffer.append(
-                Delivery(
-                    item_id=notice.pk,
-                    alumnus_id=alumnus_id,
-                    channel=channel,
-                    status=DeliveryStatus.SENT if sent else DeliveryStatus.FAILED,
-                    sent_at=notice.first_published_at if sent else None,
-                    pushes_sent=int(sent and push),
-                    opened_at=notice.first_published_at if rng.random() < 0.2 else None,
-                    attempts=1,
-                )
-            )
-        if len(buffer) >= 20_000:
-            Delivery.objects.bulk_create(buffer, ignore_conflicts=True)
-            buffer = []
-    Delivery.objects.bulk_create(buffer, ignore_conflicts=True)
+    connections.close_all()  # this process's own connection
+    mine = Delivery.objects.filter(alumnus__gte=first, alumnus__lte=last)
+    done = mine.aggregate(last=Max("alumnus_id"))["last"] or first - 1
+    fields = [f for f in Delivery._meta.concrete_fields if not f.primary_key]
+    defaults = {f.attname: f.get_default() for f in fields} | {"created_at": timezone.now()}
+    copy = f"COPY {Delivery._meta.db_table} ({', '.join(f.column for f in fields)}) FROM STDIN"
+    this_month = dt.date.today().month
+    alumni = list(
+        Alumnus.objects.filter(pk__gt=done, pk__lte=last)
+        .order_by("pk")
+        .values_list("pk", "consent_push", "consent_email")
+    )
+    for start in range(0, len(alumni), DELIVERY_BATCH // DELIVERIES_PER_ALUMNUS):
+        rows = []
+        for alumnus_id, push, mail in alumni[
+            start : start + DELIVERY_BATCH // DELIVERIES_PER_ALUMNUS
+        ]:
+            rng = random.Random(alumnus_id)
+            channel = Channel.PUSH if push else (Channel.EMAIL if mail else Channel.DIGEST)
+            for item_id, published in rng.sample(notices, DELIVERIES_PER_ALUMNUS):
+                # Some alumni had nothing this month (the monitor's under-reached count).
+                if published.month == this_month and alumnus_id % 5 == 0:
+                    continue
+                sent = rng.random() < 0.93
+                row = defaults | {
+                    "item_id": item_id,
+                    "alumnus_id": alumnus_id,
+                    "channel": channel,
+                    "status": DeliveryStatus.SENT if sent else DeliveryStatus.FAILED,
+                    "sent_at": published if sent else None,
+                    "pushes_sent": int(sent and push),
+                    "opened_at": published if rng.random() < 0.2 else None,
+                    "attempts": 1,
+                }
+                rows.append(tuple(row[f.attname] for f in fields))
+        with (
+            transaction.atomic(),
+            connection.cursor() as cursor,
+            cursor.cursor.copy(copy) as rows_in,
+        ):
+            for values in rows:
+                rows_in.write_row(values)
+    connections.close_all()
 
 
 def _populate(size: int) -> None:
+    """Populate (or go on populating) the size's database; the staff user created last marks a
+    complete one."""
     from django.contrib.auth import get_user_model
+    from django.db import transaction
+
+    from cms.groups.models import AudienceGroup
 
     rng = random.Random(size)
     started = time.perf_counter()
-    _populate_alumni(size, rng)
-    groups = _populate_groups(rng)
-    notices = _populate_notices(groups, rng)
-    _populate_deliveries(notices, rng)
+    _populate_alumni(size)
+    print(f"  alumni in {time.perf_counter() - started:.0f} s", flush=True)
+    if not AudienceGroup.objects.exists():
+        with transaction.atomic():
+            _populate_notices(_populate_groups(rng), rng)
+    print(f"  groups and notices in {time.perf_counter() - started:.0f} s", flush=True)
+    _populate_deliveries()
+    print(f"  deliveries in {time.perf_counter() - started:.0f} s", flush=True)
     get_user_model().objects.create_superuser("scale-hr", "hr@example.jp", "pw")
     subprocess.run(["psql", f"{PG}/{_database(size)}", "-qc", "VACUUM ANALYZE"], check=True)
     print(f"  populated {size:,} alumni in {time.perf_counter() - started:.0f} s", flush=True)
@@ -266,13 +361,16 @@ class _Rollback(Exception):
 
 
 def _measure(task: Callable[[], Any], *, repeat: int, rollback: bool = False) -> tuple[float, int]:
-    """Best time of `repeat` runs, and the queries of the last one."""
+    """The median time of `repeat` runs (after one unmeasured run that warms the caches when
+    repeating), and the queries of the last one."""
+    import statistics
+
     from django.db import connection, transaction
     from django.test.utils import CaptureQueriesContext
 
-    best = math.inf
+    times = []
     count = 0
-    for _ in range(repeat):
+    for _ in range(repeat + (repeat > 1)):
         with CaptureQueriesContext(connection) as queries:
             started = time.perf_counter()
             try:
@@ -282,9 +380,9 @@ def _measure(task: Callable[[], Any], *, repeat: int, rollback: bool = False) ->
                         raise _Rollback
             except _Rollback:
                 pass
-            best = min(best, time.perf_counter() - started)
+            times.append(time.perf_counter() - started)
         count = len(queries)
-    return best, count
+    return statistics.median(times[1:] if repeat > 1 else times), count
 
 
 def _get(client: Any, url: str) -> Callable[[], Any]:
@@ -424,6 +522,8 @@ def _tasks(size: int) -> dict[str, tuple[Callable[[], Any], int, bool]]:
     }
     if size <= DIGEST_MAX:
         tasks["send_digest"] = (_digest, 1, True)
+    if ONLY:
+        return {name: task for name, task in tasks.items() if name in ONLY}
     return tasks
 
 
@@ -431,7 +531,7 @@ def _run_size(size: int) -> dict[str, tuple[float, int]]:
     import django
 
     env = _env(size)
-    reuse = _populated(size)
+    _database_prepare(size)
     subprocess.run(
         [sys.executable, "manage.py", "migrate", "--noinput", "--skip-checks", "-v", "0"],
         cwd=ROOT,
@@ -445,8 +545,12 @@ def _run_size(size: int) -> dict[str, tuple[float, int]]:
 
     connections["default"].close()
     settings.DATABASES["default"]["NAME"] = _database(size)
-    if not reuse:
+    from django.contrib.auth import get_user_model
+
+    if not get_user_model().objects.filter(username="scale-hr").exists():
         _populate(size)
+    if "populate" in OPTIONS:
+        return {}
     results = {}
     for name, (task, repeat, rollback) in _tasks(size).items():
         results[name] = _measure(task, repeat=repeat, rollback=rollback)
@@ -464,36 +568,123 @@ def _exponent(small: tuple[int, float], large: tuple[int, float]) -> float:
     return math.log(max(t2, 1e-6) / max(t1, 1e-6)) / math.log(n2 / n1)
 
 
-def main() -> None:
-    print(f"{os.cpu_count()} CPUs, load average {_load()}; sizes {SIZES}", flush=True)
-    sys.path.insert(0, str(ROOT))
-    figures = {size: _run_size(size) for size in SIZES}
-    names = list(figures[SIZES[0]])
-    head = "".join(f"{f'{s:,}':>22}" for s in SIZES)
-    print(f"\n{'task':<20}{head}   exponent {SIZES[-2]:,}→{SIZES[-1]:,}" if len(SIZES) > 1 else "")
+# The budgets at 100,000 alumni (issue 17), in seconds; requests also keep their query count.
+BUDGETS: dict[str, float] = {
+    "feed": 0.1,
+    "notice": 0.1,
+    "group edit page": 1.0,
+    "group preview": 1.0,
+    "alumni list p.1": 1.0,
+    "roster list p.1": 1.0,
+    "delivery monitor": 1.0,
+    "fan-out planning": 5.0,
+    "send_digest": 30 * 60.0,
+}
+REQUESTS = {
+    "feed",
+    "notice",
+    "group edit page",
+    "group preview",
+    "alumni list p.1",
+    "roster list p.1",
+    "delivery monitor",
+}
+SAVED = ROOT / "var" / "bench-scale"
+
+
+def _saved(size: int) -> dict[str, tuple[float, int]]:
+    """The figures of `size` from an earlier run (SCALE_BENCH_TABLE lists sizes measured
+    apart, e.g. the largest on a quieter machine)."""
+    path = SAVED / f"{size}.json"
+    if not path.exists():
+        return {}
+    data = json.loads(path.read_text())
+    print(f"  {size:,}: figures of an earlier run ({data['when']}, load {data['load']})")
+    return {name: (t, q) for name, (t, q) in data["figures"].items()}
+
+
+def _save(size: int, figures: dict[str, tuple[float, int]]) -> None:
+    """Keep `size`'s figures (those of tasks not run this time stay as they were)."""
+    SAVED.mkdir(parents=True, exist_ok=True)
+    path = SAVED / f"{size}.json"
+    kept = json.loads(path.read_text())["figures"] if path.exists() else {}
+    data = {"when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "load": _load()}
+    path.write_text(json.dumps(data | {"figures": kept | figures}))
+
+
+def _verdict(name: str, sizes: list[int], figures: dict[int, dict[str, tuple[float, int]]]) -> str:
+    """PASS when the largest size is within the budget, a request ran as many queries at every
+    size, and the digest grows at most linearly (exponent ≤ 1.2 between the two largest)."""
+    measured = [s for s in sizes if name in figures[s]]
+    if name not in BUDGETS or not measured:
+        return "—"
+    largest = figures[measured[-1]][name][0]
+    if name == "send_digest" and measured[-1] < sizes[-1]:
+        largest *= sizes[-1] / measured[-1]  # linear from the largest measured: O(N) is the budget
+    ok = largest <= BUDGETS[name]
+    if name in REQUESTS:
+        ok = ok and len({figures[s][name][1] for s in measured}) == 1
+    if name == "send_digest" and len(measured) >= 2:
+        a, b = measured[-2], measured[-1]
+        ok = ok and _exponent((a, figures[a][name][0]), (b, figures[b][name][0])) <= 1.2
+    return "PASS" if ok else "FAIL"
+
+
+def _budget(name: str) -> str:
+    if name not in BUDGETS:
+        return "—"
+    seconds = BUDGETS[name]
+    return f"≤ {seconds / 60:.0f} min" if seconds >= 60 else f"≤ {seconds * 1000:.0f} ms"
+
+
+def _table(sizes: list[int], figures: dict[int, dict[str, tuple[float, int]]]) -> None:
+    names = list(dict.fromkeys(n for s in sizes for n in figures[s]))
+    head = "".join(f"{f'{s:,}':>22}" for s in sizes)
+    print(f"\n{'task':<20}{head}   {'exponent':>8}  {'budget':>9}  verdict")
     for name in names:
         cells = []
-        for size in SIZES:
+        for size in sizes:
             if name in figures[size]:
                 seconds, queries = figures[size][name]
                 cells.append(f"{seconds * 1000:>11.1f} ms {queries:>5} q")
             else:
                 cells.append(f"{'—':>22}")
-        exponent = ""
-        measured = [s for s in SIZES if name in figures[s]]
+        measured = [s for s in sizes if name in figures[s]]
+        exponent = "—"
         if len(measured) >= 2:
             a, b = measured[-2], measured[-1]
             exponent = f"{_exponent((a, figures[a][name][0]), (b, figures[b][name][0])):.2f}"
-            base = figures[SIZES[0]][name][0]
-            exponent += f" (×{figures[b][name][0] / base:.1f} of {SIZES[0]:,})"
-        print(f"{name:<20}{''.join(cells)}   {exponent}", flush=True)
-    digest_sizes = [s for s in SIZES if "send_digest" in figures[s]]
-    if len(digest_sizes) >= 2 and SIZES[-1] not in digest_sizes:
-        a, b = digest_sizes[-2], digest_sizes[-1]
-        k = _exponent((a, figures[a]["send_digest"][0]), (b, figures[b]["send_digest"][0]))
-        t = figures[b]["send_digest"][0] * (SIZES[-1] / b) ** k
         print(
-            f"send_digest at {SIZES[-1]:,}: not run; extrapolated from {b:,} by the measured "
-            f"exponent {k:.2f}: {t / 60:.1f} min",
+            f"{name:<20}{''.join(cells)}   {exponent:>8}  {_budget(name):>9}  "
+            f"{_verdict(name, sizes, figures)}",
             flush=True,
         )
+    digest_sizes = [s for s in sizes if "send_digest" in figures[s]]
+    if digest_sizes and sizes[-1] not in digest_sizes:
+        b = digest_sizes[-1]
+        t = figures[b]["send_digest"][0] * sizes[-1] / b
+        print(
+            f"send_digest at {sizes[-1]:,}: not run; {t / 60:.1f} min extrapolated linearly "
+            f"from its measured time at {b:,} (the exponent above says whether O(N) holds)",
+            flush=True,
+        )
+
+
+def main() -> None:
+    print(f"{os.cpu_count()} CPUs, load average {_load()}; sizes {SIZES}", flush=True)
+    sys.path.insert(0, str(ROOT))
+    figures = {}
+    for size in SIZES:
+        figures[size] = _run_size(size)
+        if "populate" not in OPTIONS:
+            _save(size, figures[size])
+            if ONLY:  # the other tasks' figures from their last run
+                figures[size] = _saved(size)
+    if "populate" in OPTIONS:
+        return
+    table = [int(s) for s in os.environ.get("SCALE_BENCH_TABLE", "").split(",") if s] or SIZES
+    for size in table:
+        if size not in figures:
+            figures[size] = _saved(size)
+    print(f"load average now {_load()}")
+    _table(sorted(table), figures)

@@ -121,6 +121,35 @@ class Delivery(models.Model):
                 name="delivery_sent_month_idx",
                 condition=models.Q(status="sent"),
             ),
+            # The delivery monitor, each from an index-only read of the notices it shows: the
+            # counts by item, channel and state (with what they sum), the different people
+            # reached, those who opened, and the reasons of what did not go.
+            models.Index(
+                fields=["item", "channel", "status"],
+                include=["pushes_sent", "pushes_failed", "pushes_expired", "claimed_until"],
+                name="delivery_item_state_idx",
+            ),
+            models.Index(
+                fields=["item", "alumnus"],
+                name="delivery_item_reached_idx",
+                condition=models.Q(status="sent"),
+            ),
+            models.Index(
+                fields=["item", "alumnus"],
+                name="delivery_item_opened_idx",
+                condition=models.Q(opened_at__isnull=False),
+            ),
+            # When the monthly digest last reached someone (the newest of a few per month).
+            models.Index(
+                fields=["sent_at"],
+                name="delivery_digest_sent_idx",
+                condition=models.Q(channel="digest", status="sent"),
+            ),
+            models.Index(
+                fields=["item", "channel", "last_error"],
+                name="delivery_item_error_idx",
+                condition=~models.Q(status="sent") & ~models.Q(last_error=""),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -363,17 +363,30 @@ CLAIM_CHUNK = 2_000  # deliveries inserted per statement when planning a fan-out
 def _claim(*, target: _Target, channel: str, alumnus_ids: Iterable[int]) -> str:
     """Create missing deliveries and claim the ones due; returns the claim token. The ids are
     read as they come (a values_list iterator does) and inserted in chunks, so planning holds
-    one chunk in memory, not the audience."""
+    one chunk in memory, not the audience. (Django's ORM has no INSERT ... SELECT; a chunk of
+    bare ids per multi-row INSERT is the nearest it comes to a set-based insert.)"""
     ids = iter(alumnus_ids)
+    item_id = target.page.pk
+    token = uuid.uuid4().hex
     while chunk := list(itertools.islice(ids, CLAIM_CHUNK)):
+        # Born claimed (one write per row, not an insert and then an update of every row);
+        # those that existed already are claimed below if they are due.
+        until = lease_end()
         Delivery.objects.bulk_create(
             [
-                Delivery(item=target.page, reason=target.reason, alumnus_id=pk, channel=channel)
+                Delivery(
+                    item_id=item_id,
+                    reason=target.reason,
+                    alumnus_id=pk,
+                    channel=channel,
+                    status=DeliveryStatus.SENDING,
+                    claim=token,
+                    claimed_until=until,
+                )
                 for pk in chunk
             ],
             ignore_conflicts=True,
         )
-    token = uuid.uuid4().hex
     target.deliveries().filter(channel=channel).filter(
         Q(status=DeliveryStatus.PENDING)
         | Q(status=DeliveryStatus.RETRY, retry_at__lte=timezone.now())
@@ -470,7 +483,11 @@ class _PushRun:
 
 
 def _push_phase(*, target: _Target, audience: QuerySet[Alumnus], report: FanOutReport) -> None:
-    alumni_ids = list(alumni_reachable_by_push(alumni=audience).values_list("pk", flat=True))
+    alumni_ids = (
+        alumni_reachable_by_push(alumni=audience)
+        .values_list("pk", flat=True)
+        .iterator(chunk_size=CLAIM_CHUNK)
+    )
     token = _claim(target=target, channel=Channel.PUSH, alumnus_ids=alumni_ids)
     run = _PushRun.of_claim(token=token, message=target.message, report=report)
     if run.owner:
