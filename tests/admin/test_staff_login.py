@@ -337,9 +337,13 @@ def test_a_superuser_resets_a_lost_phone_with_a_command(hr: Any) -> None:
     assert fresh.get("/admin/")["Location"].startswith("/admin/2fa/enrol/")
 
 
-def test_the_demo_accounts_sign_in_with_the_code_demo_totp_prints() -> None:
+def test_the_demo_accounts_sign_in_with_the_code_demo_totp_prints(settings: Any) -> None:
     call_command("load_demo", stdout=io.StringIO())
     call_command("load_demo_alumni", stdout=io.StringIO())
+    with pytest.raises(CommandError, match="デモ専用"):
+        call_command("demo_totp", "--enrol", stdout=io.StringIO())  # DEBUG off: a real site
+    assert not TOTPDevice.objects.exists()
+    settings.DEBUG = True
     call_command("demo_totp", "--enrol", stdout=io.StringIO())
     printed = io.StringIO()
     call_command("demo_totp", stdout=printed)

@@ -1,13 +1,15 @@
 """The demo's second factor: `--enrol` gives the demo's staff accounts an authenticator with a
-known key (demo only: `make demo` runs it); without it, prints each one's current code."""
+known key (demo only: `make demo` runs it; refused unless DEBUG is on, as a key anyone can
+derive must never guard a real site); without it, prints each one's current code."""
 
 import base64
 import hashlib
 import time
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -32,6 +34,11 @@ class Command(BaseCommand):
         parser.add_argument("--enrol", action="store_true", help="デモ用の認証アプリを登録する")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["enrol"] and not settings.DEBUG:
+            raise CommandError(
+                "--enrol はデモ専用です（DEBUG が有効なときだけ使えます）。"
+                "本番の職員は、最初のログインで自分の認証アプリを登録します。"
+            )
         users = get_user_model().objects.filter(
             username__in=[account.username for account in DEMO_ACCOUNTS]
         )
