@@ -306,6 +306,16 @@ def test_an_editor_without_personal_data_signs_in_with_the_password_alone(group:
     assert not TOTPDevice.objects.exists()
 
 
+def test_counts_without_names_need_no_second_factor() -> None:
+    user = get_user_model().objects.create_user("counter", password="pw-counter-123")
+    user.groups.add(Group.objects.get(name="Editors"))
+    user.user_permissions.add(Permission.objects.get(codename="view_estimate"))
+    client = Client()
+    client.post("/admin/login/", {"username": "counter", "password": "pw-counter-123"})
+
+    assert client.get("/admin/comeback/").status_code == 200
+
+
 def test_the_code_screens_send_elsewhere_who_is_not_signed_in_or_done() -> None:
     assert Client().get("/admin/2fa/verify/?next=/admin/")["Location"] == (
         "/admin/login/?next=/admin/"
