@@ -30,6 +30,7 @@ demo: install
 	$(MANAGE) load_demo_survey
 	$(MANAGE) load_demo_comeback
 	$(MANAGE) monthly_report --out var/reports -v 0
+	$(MANAGE) demo_totp --enrol
 	$(MANAGE) collectstatic --noinput -v 0
 	$(MANAGE) build_pwa
 	@scripts/demo-serve "$(HOST)" "$(PORT)"

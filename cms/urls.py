@@ -10,6 +10,7 @@ from cms.api_errors import api_not_found
 from cms.content.preview import preview as content_preview
 
 urlpatterns: list[URLPattern | URLResolver] = [
+    path("admin/2fa/", include("cms.staff_otp_views")),  # the staff second factor
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("api/v1/", include("cms.api")),

@@ -4,4 +4,5 @@ pytest_plugins = [
     "tests.fixtures.smtp",
     "tests.fixtures.push_service",
     "tests.fixtures.database",
+    "tests.fixtures.staff_otp",
 ]

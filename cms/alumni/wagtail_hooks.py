@@ -13,6 +13,7 @@ from wagtail.admin.views.generic import EditView, IndexView
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 
+from cms import converters  # noqa: F401  (registers <id:…>: ids beyond 64 bits are a 404)
 from cms.alumni import admin_views, selectors, services
 from cms.alumni.dev_mailbox import dev_mailbox_view
 from cms.alumni.models import ROSTER_FIELDS, Alumnus, AuditAction, RosterEntry
@@ -112,7 +113,7 @@ def register_urls() -> list[Any]:
         path("alumni/roster-import/", admin_views.roster_import_view, name="alumni_roster_import"),
         path("alumni/invitations/", admin_views.invitations_view, name="alumni_invitations"),
         path(
-            "alumni/invitations/<int:pk>/resend/",
+            "alumni/invitations/<id:pk>/resend/",
             admin_views.invitation_resend_view,
             name="alumni_invitation_resend",
         ),
@@ -130,7 +131,7 @@ def register_urls() -> list[Any]:
             "alumni/invitations/labels.csv", admin_views.labels_csv_view, name="alumni_labels_csv"
         ),
         path(
-            "alumni/invitations/withdrawn/<int:pk>/undo/",
+            "alumni/invitations/withdrawn/<id:pk>/undo/",
             admin_views.withdrawal_undo_view,
             name="alumni_withdrawal_undo",
         ),

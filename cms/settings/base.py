@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
 ]
 
 MIDDLEWARE = [
@@ -83,6 +85,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "cms.alumni.sessions.AlumniSessionRenewalMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "cms.staff_otp.StaffSecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
@@ -225,6 +229,10 @@ STAFF_LOGIN_FAILURES_PER_USER_NETWORK = 5
 STAFF_LOGIN_FAILURES_PER_NETWORK = 20
 # Failed staff sign-ins of one username in a day before it is locked until the next day.
 STAFF_LOGIN_FAILURES_PER_DAY = int(env("STAFF_LOGIN_FAILURES_PER_DAY", "20"))
+# The staff second factor (cms/staff_otp.py): the name authenticator apps show for this site;
+# wrong codes count toward the staff sign-in throttle above, not a pause of django-otp's own.
+OTP_TOTP_ISSUER = f"{SITE_NAME} 管理画面"
+OTP_TOTP_THROTTLE_FACTOR = 0
 
 # Wagtail
 WAGTAIL_SITE_NAME = SITE_NAME

@@ -1,11 +1,28 @@
 """Staff sign-in (#18 finding 4): /admin/login/ is throttled and locks an account out after a
-day's failures; Django's own admin is not mounted."""
+day's failures; staff who can see personal data give a second factor (TOTP); Django's own admin
+is not mounted."""
 
+import base64
+import io
+import logging
+import re
+from collections.abc import Iterator
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
+from django.core.management import CommandError, call_command
 from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from cms.alumni.models import ThrottleEvent
+from cms.staff_otp import open_paths
+from cms.staff_roles import ALUMNI_HR, CHAT_HR, DELIVERY_HR, role_grant
+from tests.fixtures.staff_otp import totp_code
+from tests.groups.chat.factories import CommunityGroupFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -54,3 +71,298 @@ def test_django_admin_is_not_mounted(hr: Any) -> None:
     client.force_login(hr)
 
     assert client.get("/django-admin/").status_code == 404
+
+
+def _secret_from(page: str) -> str:
+    found = re.search(r'id="totp-secret"[^>]*>([A-Z2-7= ]+)<', page)
+    assert found is not None
+    return found.group(1).replace(" ", "")
+
+
+def _code_from(page: str) -> str:
+    return totp_code(base64.b32decode(_secret_from(page)))
+
+
+def _next_code(device: TOTPDevice) -> str:
+    device.refresh_from_db()
+    return totp_code(device.bin_key, drift=device.drift, after=device.last_t)
+
+
+def _wrong(code: str) -> str:
+    return "000000" if code != "000000" else "111111"
+
+
+def _admin_paths() -> list[str]:
+    """Every screen under /admin/ (Wagtail's and ours: reports, exports, alumni lists …),
+    each path argument filled with a sample value."""
+
+    def walk(resolver: URLResolver, prefix: str) -> Iterator[str]:
+        for entry in resolver.url_patterns:
+            route = prefix + str(entry.pattern)
+            if isinstance(entry, URLResolver):
+                yield from walk(entry, route)
+            elif isinstance(entry, URLPattern):
+                yield route
+
+    paths = []
+    for route in walk(get_resolver(), "/"):
+        if route.startswith("/admin/") and not route.startswith(open_paths()):
+            filled = re.sub(r"\(\?P<\w+>[^)]*\)|<(\w+:)?\w+>", "1", route)  # path arguments
+            filled = filled.replace("^", "").replace("$", "").replace("\\.", ".")
+            paths.append(filled.replace(".*", "no-such-screen"))  # Wagtail's last route
+    return paths
+
+
+def test_every_admin_screen_waits_for_the_second_factor(hr: Any) -> None:
+    client = Client()
+    sign_in("pw-hr-123", "192.0.2.1", client)
+    paths = _admin_paths()
+    hr_screens = {
+        "/admin/alumni/approvals/",
+        "/admin/alumni/invitations/",
+        "/admin/alumni/invitations/labels.csv",
+        "/admin/alumni/invitations/letters.pdf",
+        "/admin/alumni/audit-log/",
+        "/admin/alumni_alumnus/",
+        "/admin/alumni_roster/",
+        "/admin/comeback/",
+        "/admin/comeback/estimates.1",
+        "/admin/comeback/people/1/",
+        "/admin/delivery-monitor/people/1/",
+        "/admin/analytics/people/1/",
+        "/admin/chat/groups/1/members/",
+        "/admin/surveys/1/responses.csv",
+        "/admin/reports/",
+        "/admin/reports/monthly/1/",
+    }
+
+    sent = {path: client.get(path) for path in paths}
+    sent_invitations = client.post("/admin/alumni/invitations/send/")
+
+    assert hr_screens <= set(paths)
+    for path, response in sent.items():
+        assert response.status_code == 302, path
+        assert response["Location"] == f"/admin/2fa/enrol/?next={quote(path)}", path
+    assert sent_invitations["Location"].startswith("/admin/2fa/enrol/")
+
+
+def test_with_an_app_enrolled_every_admin_screen_asks_for_its_code(hr: Any) -> None:
+    TOTPDevice.objects.create(user=hr, name="アプリ", confirmed=True)
+    client = Client()
+    sign_in("pw-hr-123", "192.0.2.1", client)
+
+    for path in _admin_paths():
+        response = client.get(f"{path}?q=1")
+        assert response["Location"] == f"/admin/2fa/verify/?next={quote(path + '?q=1')}", path
+
+
+def test_the_pages_parts_load_before_the_second_factor(hr: Any) -> None:
+    """The icons and the scripts' translations, which the code screen itself loads: Wagtail's
+    icons.js puts whatever /admin/sprite/ answers into the page (a redirect there drew the
+    whole screen, a second form with it, into the page)."""
+    client = Client()
+    sign_in("pw-hr-123", "192.0.2.1", client)
+
+    sprite = client.get("/admin/sprite/")
+    catalog = client.get("/admin/jsi18n/")
+    enrol = client.get("/admin/2fa/enrol/?next=/admin/")
+
+    assert sprite.status_code == 200 and "<svg" in sprite.content.decode()
+    assert "<form" not in sprite.content.decode()
+    assert catalog.status_code == 200 and "javascript" in catalog["Content-Type"]
+    assert enrol.content.decode().count('name="token"') == 1
+
+
+def test_hr_staff_enrol_an_authenticator_app_and_then_give_its_code(
+    hr: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    client = Client()
+    assert sign_in("pw-hr-123", "192.0.2.1", client).status_code == 302
+
+    to_enrol = client.get("/admin/alumni/approvals/")
+    enrol = client.get(to_enrol["Location"])
+    secret = _secret_from(enrol.content.decode())
+    device = TOTPDevice.objects.get(user=hr)
+    confirmed_at_first = device.confirmed
+    wrong = client.post(to_enrol["Location"], {"token": _wrong(_code_from(enrol.content.decode()))})
+    device.refresh_from_db()
+    confirmed_after_wrong = device.confirmed
+    done = client.post(to_enrol["Location"], {"token": _code_from(enrol.content.decode())})
+
+    assert to_enrol.status_code == 302
+    assert to_enrol["Location"] == "/admin/2fa/enrol/?next=/admin/alumni/approvals/"
+    page = enrol.content.decode()
+    assert re.search(r'<svg [^>]*class="segno"', page)  # the QR code, drawn in the page
+    assert base64.b32decode(secret) == device.bin_key
+    assert enrol["Cache-Control"].startswith("max-age=0") and "no-store" in enrol["Cache-Control"]
+    assert not confirmed_at_first and not confirmed_after_wrong
+    assert "確認コードが正しくありません" in wrong.content.decode()
+    assert 'aria-invalid="true" aria-describedby="id_token_helptext id_token_error"' in (
+        wrong.content.decode()
+    )
+    assert done.status_code == 302 and done["Location"] == "/admin/alumni/approvals/"
+    assert TOTPDevice.objects.get(user=hr).confirmed
+    assert client.get("/admin/alumni/approvals/").status_code == 200
+    for response in (to_enrol, enrol, wrong, done):
+        assert secret not in response.get("Location", "")
+    assert secret not in caplog.text and device.key not in caplog.text
+
+    # The next sign-in asks for the app's code before any screen.
+    later = Client()
+    sign_in("pw-hr-123", "192.0.2.1", later)
+    to_verify = later.get("/admin/")
+    refused = later.post(
+        "/admin/2fa/verify/", {"token": _wrong(_next_code(device)), "next": "/admin/"}
+    )
+    still_refused = later.get("/admin/")
+    verified = later.post("/admin/2fa/verify/", {"token": _next_code(device), "next": "/admin/"})
+
+    assert to_verify["Location"] == "/admin/2fa/verify/?next=/admin/"
+    assert "確認コードが正しくありません" in refused.content.decode()
+    assert still_refused.status_code == 302
+    assert verified.status_code == 302 and verified["Location"] == "/admin/"
+    assert later.get("/admin/").status_code == 200
+
+
+def test_a_code_in_another_shape_is_a_field_error_and_no_try(hr: Any) -> None:
+    TOTPDevice.objects.create(user=hr, name="アプリ", confirmed=True)
+    client = Client()
+    sign_in("pw-hr-123", "192.0.2.1", client)
+
+    answers = [
+        client.post("/admin/2fa/verify/", {"token": token, "next": "/admin/"})
+        for token in ("", "12345", "１２３４５６", "12a456", "1" * 5000)
+    ]
+
+    assert [a.status_code for a in answers] == [200] * 5
+    assert "確認コードを入力してください。" in answers[0].content.decode()
+    assert all("6 桁の数字で入力してください" in a.content.decode() for a in answers[1:])
+    assert not ThrottleEvent.objects.exists()
+
+
+def test_wrong_codes_count_toward_the_staff_throttle(hr: Any, settings: Any) -> None:
+    device = TOTPDevice.objects.create(user=hr, name="アプリ", confirmed=True)
+    client = Client()
+    sign_in("pw-hr-123", "192.0.2.1", client)
+
+    wrong = [
+        client.post(
+            "/admin/2fa/verify/",
+            {"token": _wrong(_next_code(device)), "next": "/admin/"},
+            REMOTE_ADDR="192.0.2.1",
+        )
+        for _ in range(settings.STAFF_LOGIN_FAILURES_PER_USER_NETWORK)
+    ]
+    right_but_locked = client.post(
+        "/admin/2fa/verify/",
+        {"token": _next_code(device), "next": "/admin/"},
+        REMOTE_ADDR="192.0.2.1",
+    )
+    password_locked = sign_in("pw-hr-123", "192.0.2.1")
+
+    assert all("確認コードが正しくありません" in w.content.decode() for w in wrong)
+    assert right_but_locked.status_code == 200
+    assert LOCKED in right_but_locked.content.decode()
+    assert client.get("/admin/").status_code == 302
+    assert LOCKED in password_locked.content.decode()
+
+
+@pytest.mark.parametrize("role", [ALUMNI_HR, DELIVERY_HR, CHAT_HR])
+def test_every_hr_role_needs_the_second_factor(role: str) -> None:
+    user = get_user_model().objects.create_user("clerk", password="pw-clerk-123")
+    role_grant(user, role)
+    user.user_permissions.add(Permission.objects.get(codename="access_admin"))
+    client = Client()
+    client.post("/admin/login/", {"username": "clerk", "password": "pw-clerk-123"})
+
+    assert client.get("/admin/")["Location"].startswith("/admin/2fa/enrol/")
+    assert client.get("/admin/reports/")["Location"].startswith("/admin/2fa/enrol/")
+
+
+def test_a_personal_data_permission_or_a_groups_moderation_needs_it_too() -> None:
+    by_permission = get_user_model().objects.create_user("viewer", password="pw-viewer-123")
+    by_permission.groups.add(Group.objects.get(name="Editors"))
+    by_permission.user_permissions.add(Permission.objects.get(codename="view_alumnus"))
+    moderator = get_user_model().objects.create_user("mod", password="pw-mod-123")
+    moderator.groups.add(Group.objects.get(name="Moderators"))
+    CommunityGroupFactory().staff_moderators.add(moderator)
+
+    for username, password in (("viewer", "pw-viewer-123"), ("mod", "pw-mod-123")):
+        client = Client()
+        client.post("/admin/login/", {"username": username, "password": password})
+        assert client.get("/admin/")["Location"].startswith("/admin/2fa/enrol/"), username
+
+
+@pytest.mark.parametrize("group", ["Editors", "Moderators"])
+def test_an_editor_without_personal_data_signs_in_with_the_password_alone(group: str) -> None:
+    user = get_user_model().objects.create_user("editor", password="pw-editor-123")
+    user.groups.add(Group.objects.get(name=group))
+    client = Client()
+    client.post("/admin/login/", {"username": "editor", "password": "pw-editor-123"})
+
+    assert client.get("/admin/").status_code == 200
+    assert client.get("/admin/2fa/verify/?next=/admin/pages/")["Location"] == "/admin/pages/"
+    assert not TOTPDevice.objects.exists()
+
+
+def test_counts_without_names_need_no_second_factor() -> None:
+    user = get_user_model().objects.create_user("counter", password="pw-counter-123")
+    user.groups.add(Group.objects.get(name="Editors"))
+    user.user_permissions.add(Permission.objects.get(codename="view_estimate"))
+    client = Client()
+    client.post("/admin/login/", {"username": "counter", "password": "pw-counter-123"})
+
+    assert client.get("/admin/comeback/").status_code == 200
+
+
+def test_the_code_screens_send_elsewhere_who_is_not_signed_in_or_done() -> None:
+    assert Client().get("/admin/2fa/verify/?next=/admin/")["Location"] == (
+        "/admin/login/?next=/admin/"
+    )
+    assert Client().get("/admin/2fa/enrol/?next=//evil.example/")["Location"] == (
+        "/admin/login/?next=/admin/"
+    )
+
+
+def test_a_superuser_resets_a_lost_phone_with_a_command(hr: Any) -> None:
+    clerk = get_user_model().objects.create_user("clerk", password="pw-clerk-123")
+    role_grant(clerk, ALUMNI_HR)
+    clerk.user_permissions.add(Permission.objects.get(codename="access_admin"))
+    TOTPDevice.objects.create(user=clerk, name="なくした電話", confirmed=True)
+    signed_in_before = Client()
+    signed_in_before.force_login(clerk)
+    assert signed_in_before.get("/admin/").status_code == 200
+
+    said = io.StringIO()
+    call_command("staff_otp_reset", "clerk", stdout=said)
+    with pytest.raises(CommandError, match="ユーザー名「nobody」のアカウントはありません"):
+        call_command("staff_otp_reset", "nobody")
+    fresh = Client()
+    fresh.post("/admin/login/", {"username": "clerk", "password": "pw-clerk-123"})
+
+    assert "clerk" in said.getvalue() and "登録し直します" in said.getvalue()
+    assert not TOTPDevice.objects.filter(user=clerk).exists()
+    assert signed_in_before.get("/admin/")["Location"].startswith("/admin/2fa/enrol/")
+    assert fresh.get("/admin/")["Location"].startswith("/admin/2fa/enrol/")
+
+
+def test_the_demo_accounts_sign_in_with_the_code_demo_totp_prints(settings: Any) -> None:
+    call_command("load_demo", stdout=io.StringIO())
+    call_command("load_demo_alumni", stdout=io.StringIO())
+    with pytest.raises(CommandError, match="デモ専用"):
+        call_command("demo_totp", "--enrol", stdout=io.StringIO())  # DEBUG off: a real site
+    assert not TOTPDevice.objects.exists()
+    settings.DEBUG = True
+    call_command("demo_totp", "--enrol", stdout=io.StringIO())
+    printed = io.StringIO()
+    call_command("demo_totp", stdout=printed)
+    found = re.search(r"hr-editor: 確認コード (\d{6})", printed.getvalue())
+    assert found is not None
+    client = Client()
+
+    client.post("/admin/login/", {"username": "hr-editor", "password": "demo-editor-2026"})
+    verified = client.post("/admin/2fa/verify/", {"token": found.group(1), "next": "/admin/"})
+
+    assert verified.status_code == 302
+    assert client.get("/admin/").status_code == 200

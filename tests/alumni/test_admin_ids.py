@@ -47,3 +47,36 @@ def test_approving_a_bad_alumnus_id_is_404(hr: Client, value: str) -> None:
 
 def test_a_missing_alumnus_id_is_404(hr: Client, settings: Any) -> None:
     assert hr.post("/admin/alumni/approvals/", {}).status_code == 404
+
+
+BEYOND_64_BITS = str(2**70)
+# The admin's own routes with an id in the path (cms/alumni/wagtail_hooks.py): the invitations'
+# resend and the withdrawal's undo, and the alumni and roster viewsets' screens.
+ID_ROUTES = [
+    ("post", "/admin/alumni/invitations/{}/resend/"),
+    ("get", "/admin/alumni/invitations/withdrawn/{}/undo/"),
+    ("post", "/admin/alumni/invitations/withdrawn/{}/undo/"),
+    ("get", "/admin/alumni_alumnus/edit/{}/"),
+    ("get", "/admin/alumni_alumnus/history/{}/"),
+    ("get", "/admin/alumni_alumnus/delete/{}/"),
+    ("get", "/admin/alumni_roster/edit/{}/"),
+    ("get", "/admin/alumni_roster/delete/{}/"),
+    ("get", "/admin/alumni_roster/history/{}/"),
+]
+
+
+@pytest.mark.parametrize("value", [BEYOND_64_BITS, "9" * 19, "abc", "-1", "1e3"])
+@pytest.mark.parametrize(("method", "route"), ID_ROUTES)
+def test_an_admin_route_with_no_id_in_its_path_is_404(
+    hr: Client, method: str, route: str, value: str
+) -> None:
+    response = getattr(hr, method)(route.format(value))
+
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize(("method", "route"), ID_ROUTES)
+def test_the_largest_id_of_an_admin_route_is_an_unknown_record(
+    hr: Client, method: str, route: str
+) -> None:
+    assert getattr(hr, method)(route.format("9" * 18)).status_code == 404

@@ -19,6 +19,7 @@ from wagtail.models import Locale, Page
 
 from tests.browser.live_api import pwa_api_origin
 from tests.fixtures.smtp import SMTPInbox
+from tests.fixtures.staff_otp import complete_second_factor
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -277,4 +278,5 @@ def admin_sign_in(page: Any, base: str, username: str, password: str) -> None:
     page.get_by_label("ユーザー名").fill(username)
     page.get_by_label("パスワード").fill(password)
     page.get_by_role("button", name="サインイン").click()
+    complete_second_factor(page, username)  # HR's roles and superusers: the authenticator code
     page.wait_for_url(f"{base}/admin/")

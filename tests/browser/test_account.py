@@ -18,6 +18,7 @@ from tests.alumni.factories import AlumnusFactory, RosterEntryFactory
 from tests.browser.conftest import BuiltSite, launch_chromium, wait_until
 from tests.browser.screens import PHONE, axe_violations, screenshot, small_tap_targets
 from tests.fixtures.smtp import SMTPInbox
+from tests.fixtures.staff_otp import complete_second_factor
 
 pytestmark = pytest.mark.browser
 DESKTOP = {"width": 1366, "height": 900}
@@ -92,6 +93,7 @@ def test_a_withdrawn_person_is_not_invited_again_by_send_to_all(
     admin.fill("#id_username", "hr-clerk")
     admin.fill("#id_password", "pw-clerk-2026")
     admin.locator("form button[type=submit]").first.click()
+    complete_second_factor(admin, "hr-clerk")
     admin.wait_for_url("**/admin/")
     admin.goto(pwa_api_server + "/admin/alumni/invitations/")
     assert "退会済みのため対象外: 1 人" in admin.inner_text("main")

@@ -30,6 +30,7 @@ from tests.browser.screens import screenshot
 from tests.browser.test_chat import in_browser_thread
 from tests.content.factories import NoticeIndexPageFactory, NoticePageFactory
 from tests.fixtures.smtp import SMTPInbox, text_body
+from tests.fixtures.staff_otp import complete_second_factor
 from tests.groups.factories import AlumnusFactory
 
 pytestmark = pytest.mark.browser
@@ -98,6 +99,7 @@ def admin_page(browser: Any, base: str, user: Any) -> Any:
     page.fill("#id_username", user.username)
     page.fill("#id_password", HR_PASSWORD)
     page.locator("form button[type=submit]").click()
+    complete_second_factor(page, user.username)
     page.wait_for_url(f"{base}/admin/")
     return page
 
