@@ -8,9 +8,11 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 # Each database's suite runs in this many pytest-xdist workers (whole files per worker: a file's
 # tests keep their order and module fixtures); the browser journeys wait on Chromium and the live
-# server much of the time, so two workers per database keep the two cores busy.
+# server much of the time, so two workers per database keep the two cores busy. Files are handed
+# out in pytest-django's order (--no-loadscope-reorder): database tests before the browser
+# journeys, whose session Playwright leaves the worker's thread looking like an async context.
 TEST_WORKERS ?= 2
-PYTEST_PARALLEL := -n $(TEST_WORKERS) --dist loadfile
+PYTEST_PARALLEL := -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 .PHONY: demo test install lint typecheck test-sqlite test-postgres bench clean
 
