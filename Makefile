@@ -6,6 +6,13 @@ MANAGE := $(PY) manage.py
 PG_URL ?= postgres://postgres@127.0.0.1:5432/alumni
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Each database's suite runs in this many pytest-xdist workers (whole files per worker: a file's
+# tests keep their order and module fixtures); the browser journeys wait on Chromium and the live
+# server much of the time, so two workers per database keep the two cores busy. Files are handed
+# out in pytest-django's order (--no-loadscope-reorder): database tests before the browser
+# journeys, whose session Playwright leaves the worker's thread looking like an async context.
+TEST_WORKERS ?= 2
+PYTEST_PARALLEL := -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 .PHONY: demo test install lint typecheck test-sqlite test-postgres bench clean
 
@@ -46,12 +53,12 @@ typecheck: install
 # side; --output-sync prints each run's output whole when it ends.
 test-sqlite: install
 	@mkdir -p var/sqlite
-	set -o pipefail; TEST_VAR_DIR=$(CURDIR)/var/sqlite $(VENV)/bin/pytest -p no:cacheprovider -q | tee var/pytest-sqlite.log
+	set -o pipefail; TEST_VAR_DIR=$(CURDIR)/var/sqlite $(VENV)/bin/pytest -p no:cacheprovider $(PYTEST_PARALLEL) -q | tee var/pytest-sqlite.log
 
 test-postgres: install
 	@scripts/ensure-postgres
 	@mkdir -p var/postgres
-	set -o pipefail; TEST_VAR_DIR=$(CURDIR)/var/postgres DATABASE_URL=$(PG_URL) $(VENV)/bin/pytest -p no:cacheprovider -q | tee var/pytest-postgres.log
+	set -o pipefail; TEST_VAR_DIR=$(CURDIR)/var/postgres DATABASE_URL=$(PG_URL) $(VENV)/bin/pytest -p no:cacheprovider $(PYTEST_PARALLEL) -q | tee var/pytest-postgres.log
 
 test: install
 	@scripts/system-deps

@@ -16,6 +16,9 @@ TASKS = {
 # Scratch files of one test run; `make test` gives the SQLite and the PostgreSQL runs their own,
 # so the two can run side by side.
 TEST_VAR_DIR = Path(env("TEST_VAR_DIR", str(BASE_DIR / "var")))  # noqa: F405
+# Under pytest-xdist each worker process (and what it starts) gets a directory of its own.
+if env("PYTEST_XDIST_WORKER", ""):
+    TEST_VAR_DIR = TEST_VAR_DIR / env("PYTEST_XDIST_WORKER")
 MEDIA_ROOT = TEST_VAR_DIR / "test-media"
 LOGGING["root"] = {"handlers": ["console"], "level": "WARNING"}  # noqa: F405
 WHITENOISE_AUTOREFRESH = True
