@@ -7,8 +7,6 @@ newer one of the same topic, so a message sent again after a crash replaces the 
 instead of arriving twice). At most `concurrency_per_service` requests are in flight per push
 service. No database access here: the sending runs on its own event-loop thread and hands
 outcomes back to the caller in small chunks, so the caller records them as the answers come in.
-The event loop is uvloop's where it is installed (libuv: its TLS transport and scheduling take
-less CPU a message than asyncio's own, which is used otherwise).
 
 `stop_requested` (set when the worker process is asked to stop, see `cms.push.tasks`) makes the
 sending take no new message: those in flight are answered and handed over, and the caller hands
@@ -32,11 +30,6 @@ from urllib.parse import urlsplit
 import aiohttp
 from py_vapid import Vapid02
 from pywebpush import WebPusher, WebPushException
-
-try:  # no uvloop on Windows: asyncio's own loop does the same, with more CPU a message
-    import uvloop
-except ImportError:  # pragma: no cover
-    uvloop = None  # type: ignore[assignment]
 
 logger = logging.getLogger(__name__)
 
@@ -185,10 +178,7 @@ def send_in_chunks(
 
     def run() -> None:
         try:
-            asyncio.run(
-                _send_all(messages, options, hand_over, chunk_size, idle),
-                loop_factory=None if uvloop is None else uvloop.new_event_loop,
-            )
+            asyncio.run(_send_all(messages, options, hand_over, chunk_size, idle))
         except BaseException as exc:  # handed to the caller's thread
             hand_over(exc)
         finally:
