@@ -26,6 +26,7 @@ import time
 import uuid
 from pathlib import Path
 
+from bench import staff_client
 from bench.chat import PG, _free_port, _server_env
 from bench.signals import DATABASE as SIGNALS_DATABASE
 from bench.signals import _load
@@ -192,7 +193,7 @@ def _best(run: object, times: int = 3) -> tuple[float, object]:
 def _measure() -> None:
     from django.conf import settings
     from django.contrib.auth import get_user_model
-    from django.test import Client, override_settings
+    from django.test import override_settings
     from django.utils import timezone
 
     from cms.reports.exports import report_files
@@ -209,8 +210,7 @@ def _measure() -> None:
     user, _ = get_user_model().objects.get_or_create(
         username="bench-reports-hr", defaults={"is_superuser": True, "is_staff": True}
     )
-    client = Client(HTTP_HOST="127.0.0.1")
-    client.force_login(user)
+    client = staff_client(user, HTTP_HOST="127.0.0.1")
     this_month = f"{timezone.localdate():%Y-%m}"
 
     def render() -> int:

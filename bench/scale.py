@@ -47,7 +47,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench import OPTIONS
+from bench import OPTIONS, staff_client
 
 ROOT = Path(__file__).resolve().parent.parent
 PG = "postgres://postgres@127.0.0.1:5432"
@@ -493,8 +493,7 @@ def _tasks(size: int) -> dict[str, tuple[Callable[[], Any], int, bool]]:
     from cms.groups.models import AudienceGroup
     from cms.groups.selectors import alumnus_group_ids
 
-    staff = Client()
-    staff.force_login(get_user_model().objects.get(username="scale-hr"))
+    staff = staff_client(get_user_model().objects.get(username="scale-hr"))
     group = AudienceGroup.objects.get(name=GROUPS[0]["name"])
     reader = next(
         a
