@@ -14,6 +14,7 @@ from urllib.parse import quote
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.db.models import QuerySet
 from django.test import override_settings
 
 from cms.content.models import NoticeIndexPage, NoticePage
@@ -99,13 +100,14 @@ def wait_until(check: Callable[[], bool], what: str, timeout: float = 90.0) -> N
         time.sleep(0.05)
 
 
-def test_killed_worker_is_finished_by_another_and_nobody_gets_the_notice_twice(
-    real_commits: None,
+def _fan_out_held_after_ten(
     notice_index: NoticeIndexPage,
-    vapid_key: VapidKey,
     push_service: LocalPushService,
     start_worker: Callable[[], subprocess.Popen[bytes]],
-) -> None:
+) -> tuple[NoticePage, list[Any], QuerySet[Delivery], subprocess.Popen[bytes]]:
+    """A notice's fan-out to ALUMNI subscriptions on a real worker, which gets ten answers and
+    records them (outcomes go down chunk by chunk as answers come back, not at the end) while
+    the rest of its requests wait in the push service."""
     notice = NoticePageFactory(parent=notice_index, live=True, notify_alumni=True)
     subs = []
     for alumnus in AlumnusFactory.create_batch(ALUMNI, consent_email=False):
@@ -114,17 +116,26 @@ def test_killed_worker_is_finished_by_another_and_nobody_gets_the_notice_twice(
             alumnus=alumnus, endpoint=sub.endpoint, p256dh=sub.p256dh, auth=sub.auth
         )
         subs.append(sub)
-    push_service.hold(after=10)  # the first worker gets ten answers, then none
+    push_service.hold(after=10)
     with override_settings(TASKS=DATABASE_QUEUE):
         notice_fan_out_task.enqueue(notice.pk)
-    first = start_worker()
+    worker = start_worker()
     pushes = Delivery.objects.filter(item=notice, channel=Channel.PUSH)
-
-    # Outcomes are recorded chunk by chunk as answers come back, not at the end.
     wait_until(
         lambda: pushes.filter(status=DeliveryStatus.SENT).count() == 10 and push_service.held > 0,
         "the first ten recorded while the rest wait",
     )
+    return notice, subs, pushes, worker
+
+
+def test_killed_worker_is_finished_by_another_and_nobody_gets_the_notice_twice(
+    real_commits: None,
+    notice_index: NoticeIndexPage,
+    vapid_key: VapidKey,
+    push_service: LocalPushService,
+    start_worker: Callable[[], subprocess.Popen[bytes]],
+) -> None:
+    notice, subs, pushes, first = _fan_out_held_after_ten(notice_index, push_service, start_worker)
     [figures] = notice_delivery_figures(notices=NoticePage.objects.filter(pk=notice.pk))
     assert figures.reached == 10  # the monitor sees what reached people while it goes on
     first.send_signal(signal.SIGKILL)  # an out-of-memory kill mid fan-out
@@ -163,23 +174,7 @@ def test_worker_stopped_by_sigterm_records_what_it_sent_and_hands_back_the_rest(
     start_worker: Callable[[], subprocess.Popen[bytes]],
     tmp_path: Path,
 ) -> None:
-    notice = NoticePageFactory(parent=notice_index, live=True, notify_alumni=True)
-    subs = []
-    for alumnus in AlumnusFactory.create_batch(ALUMNI, consent_email=False):
-        sub = push_service.subscription()
-        PushSubscription.objects.create(
-            alumnus=alumnus, endpoint=sub.endpoint, p256dh=sub.p256dh, auth=sub.auth
-        )
-        subs.append(sub)
-    push_service.hold(after=10)  # ten answers, then the requests in flight wait
-    with override_settings(TASKS=DATABASE_QUEUE):
-        notice_fan_out_task.enqueue(notice.pk)
-    first = start_worker()
-    pushes = Delivery.objects.filter(item=notice, channel=Channel.PUSH)
-    wait_until(
-        lambda: pushes.filter(status=DeliveryStatus.SENT).count() == 10 and push_service.held > 0,
-        "the first ten recorded while the rest wait",
-    )
+    _, subs, pushes, first = _fan_out_held_after_ten(notice_index, push_service, start_worker)
     first.send_signal(signal.SIGTERM)  # what a deploy (systemctl stop, supervisor) sends
     log = tmp_path / "worker-0.log"
     wait_until(lambda: b"shutting down gracefully" in log.read_bytes(), "the worker to stop")
