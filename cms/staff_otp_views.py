@@ -31,6 +31,14 @@ WRONG_CODE = (
 )
 
 
+class CodeInput(forms.TextInput):
+    """A code field that comes back empty after an error: a refused code is of no use again
+    (the next one is typed fresh), and the field is ready for it."""
+
+    def format_value(self, value: Any) -> str | None:
+        return None
+
+
 class TokenForm(forms.Form):
     """The authenticator app's code; the space some apps show in the middle may be typed."""
 
@@ -38,7 +46,7 @@ class TokenForm(forms.Form):
         label="確認コード（6 桁）",
         help_text="認証アプリに表示されている 6 桁の数字です（30 秒ごとに変わります）。",
         error_messages={"required": "確認コードを入力してください。"},
-        widget=forms.TextInput(
+        widget=CodeInput(
             attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": ""}
         ),
     )

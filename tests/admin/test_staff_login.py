@@ -220,6 +220,9 @@ def test_hr_staff_enrol_an_authenticator_app_and_then_give_its_code(
 
     assert to_verify["Location"] == "/admin/2fa/verify/?next=/admin/"
     assert "確認コードが正しくありません" in refused.content.decode()
+    assert re.search(
+        r'<input type="text" name="token"(?![^>]*value=)[^>]*>', refused.content.decode()
+    )
     assert still_refused.status_code == 302
     assert verified.status_code == 302 and verified["Location"] == "/admin/"
     assert later.get("/admin/").status_code == 200
