@@ -115,7 +115,7 @@ class Delivery(models.Model):
         ]
         indexes = [
             models.Index(fields=["sent_at"], name="delivery_sent_at_idx"),
-            # The monitor: who received something in a month (an index-only read of the month).
+            # The reports: what was sent in a month, and to whom (an index-only read of the month).
             models.Index(
                 fields=["sent_at", "alumnus"],
                 name="delivery_sent_month_idx",

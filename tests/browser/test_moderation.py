@@ -74,12 +74,21 @@ def test_the_moderator_hides_a_reported_message_from_the_queue(
         page.get_by_role("button", name="グループでの交流").click()
         page.get_by_role("link", name="モデレーションの記録").click()
         log = page.locator("table.listing").inner_text()
+        hidden_for_members = _bodies(member, group.pk)
+
+        # The log's own button takes the hiding back (the cell template of the log's listing).
+        log_row = page.get_by_role("row").filter(has_text="儲かる副業の話があります")
+        log_row.get_by_role("button", name="非表示を解除").click()
+        page.wait_for_url("**/admin/chat/log/")
+        unhidden = page.get_by_text("非表示を解除しました。").inner_text()
     finally:
         browser.close()
 
     assert queue_violations == []
     assert notice and emptied
     assert "モデレーター（moderator）" in log and "「儲かる副業の話があります」" in log
-    assert "儲かる副業の話があります" not in _bodies(member, group.pk)
+    assert "儲かる副業の話があります" not in hidden_for_members
+    assert unhidden
+    assert "儲かる副業の話があります" in _bodies(member, group.pk)
     message.refresh_from_db()
-    assert message.hidden_at is not None
+    assert message.hidden_at is None
