@@ -100,7 +100,8 @@ class StaffSecondFactorMiddleware:
         path_info = request.path_info
         if path_info.startswith(ADMIN_PREFIX) and not path_info.startswith(open_paths()):
             user: Any = request.user
-            if needs_second_factor(user) and not user.is_verified():
+            # is_verified() first: a verified session costs no query on each admin request.
+            if not user.is_verified() and needs_second_factor(user):
                 return redirect(second_factor_url(user, request.get_full_path()))
         return self.get_response(request)
 
