@@ -23,6 +23,10 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from cms.staff_roles import ROLES
 
 ADMIN_PREFIX = "/admin/"
+# What the second factor guards: the admin, and outside it what only a signed-in editor sees there
+# too — the drafts' preview and Wagtail's downloads of documents in private collections (both
+# mounted in cms/urls.py). A visitor who is not signed in is not asked for anything there.
+GUARDED_PREFIXES = (ADMIN_PREFIX, "/preview/", "/documents/")
 # Admin paths a signed-in user reaches before the second factor: signing in and out, the
 # factor's own screens, the password reset (which signs nobody in), and what every admin page
 # loads, personal data in none: the icons (icons.js fetches /admin/sprite/ and puts what it
@@ -98,7 +102,7 @@ class StaffSecondFactorMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         path_info = request.path_info
-        if path_info.startswith(ADMIN_PREFIX) and not path_info.startswith(open_paths()):
+        if path_info.startswith(GUARDED_PREFIXES) and not path_info.startswith(open_paths()):
             user: Any = request.user
             # is_verified() first: a verified session costs no query on each admin request.
             if not user.is_verified() and needs_second_factor(user):

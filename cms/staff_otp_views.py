@@ -23,7 +23,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from cms.alumni.errors import TooManyAttempts
 from cms.alumni.services import client_ip, throttle_check, throttle_count
 from cms.staff_login import LOCKED, staff_login_limits
-from cms.staff_otp import ADMIN_PREFIX, needs_second_factor
+from cms.staff_otp import ADMIN_PREFIX, GUARDED_PREFIXES, needs_second_factor
 
 DEVICE_NAME = "管理画面の認証アプリ"
 WRONG_CODE = (
@@ -63,7 +63,7 @@ def _next(request: HttpRequest) -> str:
     allowed = url_has_allowed_host_and_scheme(
         wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     )
-    return wanted if allowed and wanted.startswith(ADMIN_PREFIX) else ADMIN_PREFIX
+    return wanted if allowed and wanted.startswith(GUARDED_PREFIXES) else ADMIN_PREFIX
 
 
 def _elsewhere(request: HttpRequest) -> HttpResponse | None:

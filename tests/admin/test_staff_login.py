@@ -13,10 +13,12 @@ from urllib.parse import quote
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
+from django.core.files.base import ContentFile
 from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from wagtail.documents.models import Document
 
 from cms.alumni.models import ThrottleEvent
 from cms.staff_otp import open_paths
@@ -226,6 +228,30 @@ def test_hr_staff_enrol_an_authenticator_app_and_then_give_its_code(
     assert still_refused.status_code == 302
     assert verified.status_code == 302 and verified["Location"] == "/admin/"
     assert later.get("/admin/").status_code == 200
+
+
+def test_drafts_and_private_documents_wait_for_the_second_factor_too(hr: Any) -> None:
+    """The preview of a draft and Wagtail's document downloads are not under /admin/, but a
+    password alone must not open them either; a visitor not signed in is asked for nothing."""
+    document = Document.objects.create(
+        title="名簿の控え", file=ContentFile(b"kana,name\n", name="roster-copy.csv")
+    )
+    download = document.url
+    preview = "/preview/?content_type=content.noticepage&token=x"
+    device = TOTPDevice.objects.create(user=hr, name="アプリ", confirmed=True)
+    client = Client()
+    sign_in("pw-hr-123", "192.0.2.1", client)
+
+    waiting = {path: client.get(path) for path in (download, preview)}
+    verified = client.post("/admin/2fa/verify/", {"token": _next_code(device), "next": preview})
+    anonymous = Client().get(download)
+
+    for path, response in waiting.items():
+        assert response.status_code == 302, path
+        assert response["Location"] == f"/admin/2fa/verify/?next={quote(path)}", path
+    assert verified["Location"] == preview  # back to the draft, not to the dashboard
+    assert client.get(download).status_code == 200
+    assert anonymous.status_code == 200  # a public document, for anyone with its link
 
 
 def test_a_code_in_another_shape_is_a_field_error_and_no_try(hr: Any) -> None:
