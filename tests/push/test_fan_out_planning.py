@@ -78,9 +78,7 @@ def test_the_first_slice_reaches_the_push_service_before_the_last_slice_is_plann
     assert [len(sub.received) for sub in subs.values()] == [1] * 10
 
 
-def _planning_queries(
-    notice: NoticePage, monkeypatch: pytest.MonkeyPatch
-) -> tuple[int, int, int]:
+def _planning_queries(notice: NoticePage, monkeypatch: pytest.MonkeyPatch) -> tuple[int, int, int]:
     """The statements a fan-out ran before its first push went out (the INSERTs, the others)
     and the delivery rows there were then; the pushes then go out through the real sender."""
     seen: list[tuple[int, int, int]] = []
