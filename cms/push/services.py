@@ -379,46 +379,51 @@ class _Target:
 
 
 def _slices(*, target: _Target, audience: QuerySet[Alumnus]) -> Iterator[list[int]]:
-    """The ids of `audience` with something left to do (`_to_do`), in pk order, FAN_OUT_SLICE
-    at a time. Each slice is read when the one before is done (keyset: after its last pk), so
-    what that slice settled is already left out, and one query per slice finds the next."""
+    """The ids of `audience` with work left (`_to_do`), a slice at a time: the next
+    FAN_OUT_SLICE of the audience by pk (keyset: after the last one read), narrowed to those
+    with work left. Each slice is read when the one before is done, in two queries whose cost
+    is bounded by the slice, whatever the size of the audience or of the item's deliveries; a
+    slice with nothing left (a run over a finished part) is passed over without a write."""
     last = 0
     while ids := list(
-        _to_do(target=target, audience=audience)
-        .filter(pk__gt=last)
+        audience.filter(pk__gt=last)
         .order_by("pk")
         .values_list("pk", flat=True)[: settings.FAN_OUT_SLICE]
     ):
-        yield ids
         last = ids[-1]
+        if to_do := _to_do(target=target, ids=ids):
+            yield to_do
 
 
-def _to_do(*, target: _Target, audience: QuerySet[Alumnus]) -> QuerySet[Alumnus]:
-    """Those of `audience` the fan-out still has work for: reachable by push or by mail, and
-    with no push or mail delivery of the item (for its reason) that settles them or is in
-    other hands: sent; being sent (a stale claim comes back through the sweeper); waiting for
-    a retry not yet due (a deferred run takes it); a mail failed for good; a push failed for
+def _to_do(*, target: _Target, ids: list[int]) -> list[int]:
+    """Those of `ids` (ascending) the fan-out still has work for: reachable by push or by mail,
+    and with no push or mail delivery of the item (for its reason) that settles them or is in
+    other hands: sent; being sent (a stale claim comes back through the sweeper); waiting for a
+    retry not yet due (a deferred run takes it); a mail failed for good; a push failed for
     good or gone, to someone who takes no mail. (A digest that listed the item settles nothing
-    here.) Each is an index probe per alumnus read, not a pass over the item's deliveries, so
-    a slice costs the same at any size."""
-    one = Alumnus.objects.filter(pk=OuterRef("pk"))
-    by_push = Exists(alumni_reachable_by_push(alumni=one))
-    by_mail = Exists(alumni_reachable_by_email(alumni=one))
+    here.) Every subquery reads only the span of pks of `ids`, so that the database never
+    reads a whole table or all of an item's deliveries for one slice."""
+    span = Alumnus.objects.filter(pk__gte=ids[0], pk__lte=ids[-1])
+    by_push = alumni_reachable_by_push(alumni=span).order_by().values("pk")
+    by_mail = alumni_reachable_by_email(alumni=span).order_by().values("pk")
     theirs = target.deliveries().filter(
-        alumnus=OuterRef("pk"), channel__in=[Channel.PUSH, Channel.EMAIL]
+        alumnus_id__gte=ids[0], alumnus_id__lte=ids[-1], channel__in=[Channel.PUSH, Channel.EMAIL]
     )
     settled = theirs.filter(
         Q(status__in=[DeliveryStatus.SENT, DeliveryStatus.SENDING])
         | Q(status=DeliveryStatus.RETRY, retry_at__gt=timezone.now())
         | Q(channel=Channel.EMAIL, status=DeliveryStatus.FAILED)
-    )
+    ).values("alumnus_id")
     push_over = theirs.filter(
         channel=Channel.PUSH, status__in=[DeliveryStatus.FAILED, DeliveryStatus.EXPIRED]
-    )
-    return (
-        audience.filter(by_push | by_mail)
-        .exclude(Exists(settled))
-        .exclude(Exists(push_over) & ~by_mail)
+    ).values("alumnus_id")
+    return list(
+        Alumnus.objects.filter(pk__in=ids)
+        .filter(Q(pk__in=by_push) | Q(pk__in=by_mail))
+        .exclude(pk__in=settled)
+        .exclude(Q(pk__in=push_over) & ~Q(pk__in=by_mail))
+        .order_by("pk")
+        .values_list("pk", flat=True)
     )
 
 
