@@ -458,13 +458,13 @@ def _fan_out_slice_claims(target: Any, ids: list[int], *, mail: bool) -> int:
     from cms.push.services import FanOutReport, _claim, _PushRun
 
     alumni = Alumnus.objects.filter(pk__in=ids)
-    by_push = list(alumni_reachable_by_push(alumni=alumni).values_list("pk", flat=True))
+    by_push = list(alumni_reachable_by_push(alumni=alumni).order_by().values_list("pk", flat=True))
     token = _claim(target=target, channel=Channel.PUSH, new=by_push, slice_ids=ids)
     _PushRun.of_claim(token=token, message=target.message, report=FanOutReport())
     if not mail:
         return len(by_push)
     by_mail = alumni_reachable_by_email(alumni=alumni).exclude(pk__in=by_push)
-    new = list(by_mail.values_list("pk", flat=True))
+    new = list(by_mail.order_by().values_list("pk", flat=True))
     _claim(target=target, channel=Channel.EMAIL, new=new, slice_ids=ids)
     return len(by_push) + len(new)
 

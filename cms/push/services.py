@@ -549,7 +549,7 @@ def _push_phase(*, target: _Target, slice_ids: list[int], report: FanOutReport) 
     """One slice's pushes: its deliveries created and claimed, sent, and settled as answers
     come in (those claimed with no device left are settled as failed, for the mail)."""
     reachable = alumni_reachable_by_push(alumni=Alumnus.objects.filter(pk__in=slice_ids))
-    new = list(reachable.values_list("pk", flat=True))
+    new = list(reachable.order_by().values_list("pk", flat=True))  # (no sort by name)
     token = _claim(target=target, channel=Channel.PUSH, new=new, slice_ids=slice_ids)
     run = _PushRun.of_claim(token=token, message=target.message, report=report)
     if run.owner:
@@ -675,7 +675,7 @@ def _email_phase(
         ],
     )
     reachable = alumni_reachable_by_email(alumni=Alumnus.objects.filter(pk__in=slice_ids))
-    new = list(reachable.exclude(Exists(push_handled)).values_list("pk", flat=True))
+    new = list(reachable.exclude(Exists(push_handled)).order_by().values_list("pk", flat=True))
     token = _claim(target=target, channel=Channel.EMAIL, new=new, slice_ids=slice_ids)
     claimed = Delivery.objects.filter(claim=token).select_related("alumnus")
     # One connection for the slice; each mail's outcome is written as soon as it is known, and
