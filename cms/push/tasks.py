@@ -56,8 +56,8 @@ def _check_up_enqueue(page_id: int, reason: str) -> None:
     queues the fan-out again; but one killed between two slices (or between a slice's pushes
     and its mail) holds no claim, and nothing else would say the rest is still to do. This run
     does, before its first claim: the check-up finishes what a dead run left, takes a share of
-    a long one still going, and for a finished fan-out is one query that finds nothing (and
-    queues no further check-up)."""
+    a long one still going, and for a finished fan-out is the walk alone, which finds nothing
+    and queues no further check-up."""
     from .services import lease_end
 
     if default_task_backend.supports_defer:
