@@ -331,7 +331,7 @@ def item_fan_out(
     alumnus has at most one delivery per item, channel and reason, claimed before sending, so
     nobody gets it twice; and the walk passes over those with nothing left to do, so a run of
     a finished fan-out writes nothing (two reads per slice: 3.7 s at 100,000 on a busy machine,
-    where writing its rows again took 20 s).
+    where planning its rows afresh took 20 s).
     `started` is called once the run has found work, before its first claim (the task queues
     its check-up there).
     """
