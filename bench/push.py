@@ -407,6 +407,8 @@ def _stopped_run(
 ) -> None:
     """One fan-out whose worker gets signal `number` at half; prints what it took and the
     duplicates."""
+    from django.conf import settings
+
     from cms.push.models import Channel, Delivery, DeliveryStatus
     from cms.push.services import notice_push_bytes
     from cms.push.tasks import notice_fan_out_task
@@ -444,6 +446,7 @@ def _stopped_run(
         exited_at = time.perf_counter() - started
         accepted_at_exit = progress[0]
         left_sending = pushes.filter(status=DeliveryStatus.SENDING).count()
+        planned = pushes.count()  # the fan-out plans slice by slice: the rest has no row yet
         workers.append(_task_worker(ca_file, logs[1]))  # the supervisor or the deploy starts it
         while progress[1] < SUBSCRIPTIONS:
             if time.perf_counter() - started > 900 or workers[1].poll() is not None:
@@ -471,8 +474,9 @@ def _stopped_run(
         f"\n{number.name} at half: first message {first_at or 0:.1f} s after the enqueue "
         f"(worker start-up); {number.name} sent at {stopped_at:.1f} s with {accepted_at_signal} "
         f"accepted; the worker exited (code {code}) at {exited_at:.1f} s with {accepted_at_exit} "
-        f"accepted, leaving {left_sending} deliveries 送信中 (for a lease to run out); a new "
-        f"worker started then, sweep_claims run {sweeps} times",
+        f"accepted, leaving {left_sending} deliveries 送信中 (for a lease to run out) of "
+        f"{planned} planned so far (slices of {settings.FAN_OUT_SLICE}); a new worker started "
+        f"then, sweep_claims run {sweeps} times",
         flush=True,
     )
     print(

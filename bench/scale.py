@@ -17,7 +17,9 @@ Django's test client where the task is a request:
     alumni list     GET the alumni listing, page 1; roster list likewise
     monitor         GET the delivery monitor
     digest          send_digest for this month (locmem mail backend; rolled back after)
-    fan-out plan    claiming a notice's deliveries for every active alumnus (rolled back)
+    fan-out plan    a notice's fan-out to every active alumnus until its first slice is
+                    claimed and its pushes could go out (rolled back); "fan-out all slices":
+                    the claims of every slice, nothing sent (the work spread, not gone)
     roster import   1,000 rows (half new, half changed; rolled back)
 
 Each figure is the median of SCALE_BENCH_REPEAT runs (default 3, after one warm-up run; the
@@ -427,24 +429,80 @@ def _digest() -> None:
     digest_send(month=timezone.localdate().replace(day=1))
 
 
-def _fan_out_plan() -> None:
-    """Planning a members' notice for everyone it is for: its deliveries created and claimed."""
+def _fan_out_target() -> tuple[Any, Any]:
+    """A members' notice's fan-out for everyone it is for, and its audience; for a reason the
+    population has no delivery for, so every active alumnus has work left."""
     from cms.content.models import NoticePage
     from cms.groups.selectors import notice_audience
     from cms.push.items import DeliveryReason
-    from cms.push.models import Channel
-    from cms.push.services import CLAIM_CHUNK, _claim, _Target
+    from cms.push.services import _Target
 
     notice = NoticePage.objects.filter(visibility="members").order_by("-pk").first()
     assert notice is not None
     target = _Target(
         page=notice,
-        reason=DeliveryReason.REMINDER,  # a reason the population has no delivery for
+        reason=DeliveryReason.REMINDER,
         message=notice.delivery_message(DeliveryReason.PUBLISHED),
     )
-    audience = notice_audience(notice=notice).values_list("pk", flat=True)
-    _claim(
-        target=target, channel=Channel.EMAIL, alumnus_ids=audience.iterator(chunk_size=CLAIM_CHUNK)
+    return target, notice_audience(notice=notice)
+
+
+def _fan_out_slice_claims(target: Any, ids: list[int], *, mail: bool) -> int:
+    """What `item_fan_out` writes and reads for one slice before its pushes go out: the push
+    deliveries created and claimed and the messages built (`_push_phase` up to the sending);
+    with `mail`, also the mail deliveries of those push does not reach, as the slice's mail
+    phase claims them once all its pushes went out. The rows created."""
+    from cms.alumni.models import Alumnus
+    from cms.push.models import Channel
+    from cms.push.selectors import alumni_reachable_by_email, alumni_reachable_by_push
+    from cms.push.services import FanOutReport, _claim, _PushRun
+
+    alumni = Alumnus.objects.filter(pk__in=ids)
+    by_push = list(alumni_reachable_by_push(alumni=alumni).order_by().values_list("pk", flat=True))
+    token = _claim(target=target, channel=Channel.PUSH, new=by_push, slice_ids=ids)
+    _PushRun.of_claim(token=token, message=target.message, report=FanOutReport())
+    if not mail:
+        return len(by_push)
+    by_mail = alumni_reachable_by_email(alumni=alumni).exclude(pk__in=by_push)
+    new = list(by_mail.order_by().values_list("pk", flat=True))
+    _claim(target=target, channel=Channel.EMAIL, new=new, slice_ids=ids)
+    return len(by_push) + len(new)
+
+
+def _fan_out_plan() -> None:
+    """Planning a members' notice for everyone it is for, as the fan-out plans it: until its
+    first slice (FAN_OUT_SLICE alumni) is read, created and claimed and its pushes could go out
+    (the time the budget is for: the rest is planned slice by slice while pushes go out)."""
+    from cms.push.services import _slices
+
+    target, audience = _fan_out_target()
+    ids = next(_slices(target=target, audience=audience))
+    _fan_out_slice_claims(target, ids, mail=False)
+
+
+def _fan_out_all_slices() -> None:
+    """The same fan-out's claims over all its slices (push, and the mail of those push does
+    not reach), nothing sent: the whole planning work, spread over the fan-out, not gone.
+    Prints when the first slice was claimed, the slices and the rows."""
+    from django.conf import settings
+
+    from cms.push.services import _slices
+
+    started = time.perf_counter()
+    target, audience = _fan_out_target()
+    first = 0.0
+    rows = slices = 0
+    for ids in _slices(target=target, audience=audience):
+        rows += _fan_out_slice_claims(target, ids, mail=True)
+        slices += 1
+        first = first or time.perf_counter() - started
+    total = time.perf_counter() - started
+    print(
+        f"          fan-out of {audience.count():,} alumni in {slices} slices of "
+        f"{settings.FAN_OUT_SLICE:,}: first slice claimed at {first * 1000:.0f} ms, all "
+        f"{rows:,} deliveries created and claimed at {total * 1000:.0f} ms "
+        f"({total / max(rows, 1) * 1e6:.0f} µs a row)",
+        flush=True,
     )
 
 
@@ -517,6 +575,7 @@ def _tasks(size: int) -> dict[str, tuple[Callable[[], Any], int, bool]]:
         "roster list p.1": (_get(staff, "/admin/alumni_roster/"), REPEAT, False),
         "delivery monitor": (_get(staff, "/admin/delivery-monitor/"), REPEAT, False),
         "fan-out planning": (_fan_out_plan, REPEAT, True),
+        "fan-out all slices": (_fan_out_all_slices, 1, True),
         "roster import 1,000": (_roster_import(size), REPEAT, True),
     }
     if size <= DIGEST_MAX:

@@ -1,10 +1,11 @@
 """Background work of the push domain: the fan-out of one item (a notice, a survey) for one
-reason, scheduled again while some of it waits for a retry.
+reason, scheduled again while some of it waits for a retry, and checked up on after a lease.
 
 A worker asked to stop while it runs a fan-out (SIGTERM: a deploy, `systemctl stop`) stops
 sending at once: the messages in flight are answered and recorded, the rest handed back and the
 fan-out queued again for the next worker; django-tasks-db's worker then exits after the task,
-as it does on SIGTERM. A SIGKILL cannot be handled: the lease and the sweeper take over.
+as it does on SIGTERM. A SIGKILL cannot be handled: the lease and the sweeper take over, and the check-up each run
+queues once it has found work (see `_check_up_enqueue`) covers a worker killed between slices.
 """
 
 import contextlib
@@ -13,6 +14,7 @@ import logging
 import signal
 import threading
 from collections.abc import Callable, Iterator
+from functools import partial
 from types import FrameType
 from typing import Any
 
@@ -30,7 +32,9 @@ def item_fan_out_task(page_id: int, reason: str) -> dict[str, int]:
     from .services import item_fan_out
 
     with _stop_sending_on_shutdown():
-        report = item_fan_out(page_id=page_id, reason=reason)
+        report = item_fan_out(
+            page_id=page_id, reason=reason, started=partial(_check_up_enqueue, page_id, reason)
+        )
     if report.interrupted:
         logger.warning("fan-out of page %s (%s) handed back: the worker stops", page_id, reason)
         item_fan_out_task.enqueue(page_id, reason)
@@ -43,6 +47,21 @@ def item_fan_out_task(page_id: int, reason: str) -> dict[str, int]:
         "pushes_expired": report.pushes_expired,
         "emails_sent": report.emails_sent,
     }
+
+
+def _check_up_enqueue(page_id: int, reason: str) -> None:
+    """Queue the same fan-out to run once a lease from now (when the backend can defer).
+
+    A worker killed while it holds a slice leaves claims whose lease runs out, and the sweeper
+    queues the fan-out again; but one killed between two slices (or between a slice's pushes
+    and its mail) holds no claim, and nothing else would say the rest is still to do. This run
+    does, before its first claim: the check-up finishes what a dead run left, takes a share of
+    a long one still going, and for a finished fan-out is the walk alone, which finds nothing
+    and queues no further check-up."""
+    from .services import lease_end
+
+    if default_task_backend.supports_defer:
+        task_run_again(item_fan_out_task, lease_end(), page_id, reason)
 
 
 Handler = Callable[[int, FrameType | None], Any]
