@@ -347,6 +347,7 @@ def item_fan_out(
     audience = item.delivery_audience(reason)
     target = _Target(page=page, reason=reason, message=item.delivery_message(reason))
     mail_failed = False
+    walk_started = timezone.now()
     for number, ids in enumerate(_slices(target=target, audience=audience)):
         if stop_requested.is_set():
             report.interrupted = True  # the next worker goes on from here
@@ -359,6 +360,8 @@ def item_fan_out(
         )
         if report.interrupted:
             break
+    if not report.interrupted:
+        _settle_left_behind(target=target, due_by=walk_started)
     report.audience = audience.count()
     return report
 
@@ -402,14 +405,17 @@ def _to_do(*, target: _Target, ids: list[int]) -> list[int]:
     and with no push or mail delivery of the item (for its reason) that settles them or is in
     other hands: sent; being sent (a stale claim comes back through the sweeper); waiting for a
     retry not yet due (a deferred run takes it); a mail failed for good; a push failed for
-    good or gone, to someone who takes no mail. (A digest that listed the item settles nothing
-    here.) Every subquery reads only the span of pks of `ids`, so that the database never
+    good or gone, to someone who takes no mail; the item mailed (or being mailed) in their
+    monthly digest, which can run while a long fan-out has not reached their slice yet. Every
+    subquery reads only the span of pks of `ids`, so that the database never
     reads a whole table or all of an item's deliveries for one slice."""
     span = Alumnus.objects.filter(pk__gte=ids[0], pk__lte=ids[-1])
     by_push = alumni_reachable_by_push(alumni=span).order_by().values("pk")
     by_mail = alumni_reachable_by_email(alumni=span).order_by().values("pk")
     theirs = target.deliveries().filter(
-        alumnus_id__gte=ids[0], alumnus_id__lte=ids[-1], channel__in=[Channel.PUSH, Channel.EMAIL]
+        alumnus_id__gte=ids[0],
+        alumnus_id__lte=ids[-1],
+        channel__in=[Channel.PUSH, Channel.EMAIL, Channel.DIGEST],
     )
     settled = theirs.filter(
         Q(status__in=[DeliveryStatus.SENT, DeliveryStatus.SENDING])
@@ -426,6 +432,26 @@ def _to_do(*, target: _Target, ids: list[int]) -> list[int]:
         .exclude(Q(pk__in=push_over) & ~Q(pk__in=by_mail))
         .order_by("pk")
         .values_list("pk", flat=True)
+    )
+
+
+LEFT_BEHIND = "配信の対象から外れたため送りませんでした"
+
+
+def _settle_left_behind(*, target: _Target, due_by: dt.datetime) -> None:
+    """After a whole walk: push and mail deliveries of the item that were waiting (未送信, or
+    再送待ち due when the walk began) and that the walk had no work for belong to people who
+    left the audience or can no longer be reached on that channel since. Nothing would take
+    them again, so they are settled as not sent, with the reason, rather than shown to HR as
+    再送待ち for ever."""
+    target.deliveries().filter(channel__in=[Channel.PUSH, Channel.EMAIL]).filter(
+        Q(status=DeliveryStatus.PENDING) | Q(status=DeliveryStatus.RETRY, retry_at__lte=due_by)
+    ).update(
+        status=DeliveryStatus.FAILED,
+        last_error=LEFT_BEHIND,
+        retry_at=None,
+        claim="",
+        claimed_until=None,
     )
 
 
