@@ -17,6 +17,7 @@ from cms.groups.selectors import notice_audience
 from cms.push.items import DeliveryReason
 from cms.push.models import Channel, Delivery, DeliveryStatus
 from cms.push.selectors import alumni_under_reached, month_bounds, notice_delivery_figures
+from tests.alumni.factories import RosterEntryFactory
 from tests.groups.factories import AlumnusFactory, AudienceGroupFactory
 
 pytestmark = pytest.mark.django_db
@@ -107,7 +108,8 @@ def test_overlapping_groups_count_each_member_once_and_every_audience_matches_it
 ) -> None:
     """The audiences come from one grouped count of membership patterns: a member of both
     groups of a notice counts once, a rule on an empty field (no retirement date) counts
-    nobody, a hand-picked person counts, an alumnus not active counts nowhere."""
+    nobody, a hand-picked person counts, an alumnus not active counts nowhere, and a group
+    read from HR's roster leaves those without a roster entry in the other audiences."""
     both = AlumnusFactory(interests=["防災", "観光"], current_region="石巻市")
     AlumnusFactory(interests=["防災"], current_region="仙台市")
     AlumnusFactory(interests=["観光"], current_region="石巻市", retired_on=None)
@@ -117,6 +119,14 @@ def test_overlapping_groups_count_each_member_once_and_every_audience_matches_it
     ishinomaki = AudienceGroupFactory(name="石巻", regions="石巻市")
     retired = AudienceGroupFactory(name="2020年以降退職", retired_from_year=2020)
     retired.members.add(picked)
+    on_roster = AlumnusFactory(
+        interests=[],
+        current_region="大崎市",
+        roster_entry=RosterEntryFactory(former_department="土木部"),
+    )
+    roster = AudienceGroupFactory(
+        name="名簿で土木部", former_departments="土木部", hr_verified_only=True
+    )
     notices = [
         publish(title=title, slug=slug, notify_alumni=False, visibility=visibility)
         for title, slug, visibility in (
@@ -125,18 +135,22 @@ def test_overlapping_groups_count_each_member_once_and_every_audience_matches_it
             ("退職年", "c", Visibility.GROUPS),
             ("グループなし", "d", Visibility.GROUPS),
             ("会員", "e", Visibility.MEMBERS),
+            ("名簿で土木部", "f", Visibility.GROUPS),
         )
     ]
     notices[0].audience_groups.set([bousai, ishinomaki])
     notices[1].audience_groups.set([ishinomaki])
     notices[2].audience_groups.set([retired])
+    notices[5].audience_groups.set([roster])
     assert both in notice_audience(notice=notices[0])
+    assert list(notice_audience(notice=notices[5])) == [on_roster]
 
     figures = notice_delivery_figures(notices=notices)
 
-    # 防災 or 石巻: three of the four active; 石巻: two; retired since 2020: the two with a
-    # date (the factory's 2022) and the picked one without; no group: nobody; members: all.
-    assert [row.audience for row in figures] == [3, 2, 3, 0, 4]
+    # 防災 or 石巻: three of the five active; 石巻: two; retired since 2020: the three with a
+    # date (the factory's 2022) and the picked one without; no group: nobody; members: all
+    # five; 土木部 on the roster: the one with a roster entry.
+    assert [row.audience for row in figures] == [3, 2, 4, 0, 5, 1]
     assert [row.audience for row in figures] == [
         notice_audience(notice=notice).count() for notice in notices
     ]
