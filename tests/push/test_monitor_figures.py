@@ -4,6 +4,7 @@ notice or three), a person reached twice counts once, and a delivery left 送信
 counts as 停止, one within it as 再送待ち・送信中."""
 
 import datetime as dt
+import re
 from collections.abc import Callable
 
 import pytest
@@ -186,3 +187,24 @@ def test_the_under_reached_are_those_of_the_month_asked_for(
         under = html[html.index("data-under-reached") :]
         assert f"{expected} 人（一覧を見る）" in under
     assert set(alumni_under_reached(month=last_month)) == {this_month_only, never}
+
+
+def test_a_group_named_by_several_notices_is_evaluated_once_per_person(
+    publish: Publish,
+) -> None:
+    """The audiences' query reads each group's rule once, however many notices name the group
+    (the interest rule is a JSON read per position: evaluated per notice it was most of the
+    monitor's time at 100,000 alumni)."""
+    AlumnusFactory(interests=["防災"])
+    bousai = AudienceGroupFactory(name="防災", interests="防災")
+    notices = [_group_notice(publish, n, regions="石巻市") for n in range(1, 4)]
+    for notice in notices:
+        notice.audience_groups.add(bousai)
+
+    with CaptureQueriesContext(connection) as queries:
+        figures = notice_delivery_figures(notices=notices)
+
+    assert [row.audience for row in figures] == [1, 1, 1]
+    [audiences] = [q["sql"] for q in queries if 'FROM "alumni_alumnus"' in q["sql"]]
+    # The hand-picked members' subquery stands for one evaluation of the group.
+    assert len(re.findall(rf'"audiencegroup_id" = {bousai.pk}\b', audiences)) == 1
