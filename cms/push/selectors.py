@@ -190,7 +190,7 @@ def notices_audience_counts(*, notices: list[NoticePage]) -> dict[int, int]:
 
     The month's "received nothing" is not a flag here: in a grouped query it is a probe per
     alumnus, where its own query is a hash anti-join over the month's deliveries (at 100,000
-    alumni the flag made this query 0.5 s slower than both apart)."""
+    alumni, 1.5 s for the query with the flag against 0.9 s for the two apart, same load)."""
     from cms.groups.selectors import audience_group_filter
 
     today = timezone.localdate()
