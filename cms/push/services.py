@@ -405,17 +405,14 @@ def _to_do(*, target: _Target, ids: list[int]) -> list[int]:
     and with no push or mail delivery of the item (for its reason) that settles them or is in
     other hands: sent; being sent (a stale claim comes back through the sweeper); waiting for a
     retry not yet due (a deferred run takes it); a mail failed for good; a push failed for
-    good or gone, to someone who takes no mail; the item mailed (or being mailed) in their
-    monthly digest, which can run while a long fan-out has not reached their slice yet. Every
-    subquery reads only the span of pks of `ids`, so that the database never
+    good or gone, to someone who takes no mail. (A digest that listed the item settles nothing
+    here.) Every subquery reads only the span of pks of `ids`, so that the database never
     reads a whole table or all of an item's deliveries for one slice."""
     span = Alumnus.objects.filter(pk__gte=ids[0], pk__lte=ids[-1])
     by_push = alumni_reachable_by_push(alumni=span).order_by().values("pk")
     by_mail = alumni_reachable_by_email(alumni=span).order_by().values("pk")
     theirs = target.deliveries().filter(
-        alumnus_id__gte=ids[0],
-        alumnus_id__lte=ids[-1],
-        channel__in=[Channel.PUSH, Channel.EMAIL, Channel.DIGEST],
+        alumnus_id__gte=ids[0], alumnus_id__lte=ids[-1], channel__in=[Channel.PUSH, Channel.EMAIL]
     )
     settled = theirs.filter(
         Q(status__in=[DeliveryStatus.SENT, DeliveryStatus.SENDING])

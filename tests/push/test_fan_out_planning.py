@@ -21,7 +21,7 @@ from cms.content.models import NoticeIndexPage, NoticePage
 from cms.push import services
 from cms.push.items import DeliveryReason
 from cms.push.models import Channel, Delivery, DeliveryStatus, PushSubscription, VapidKey
-from cms.push.services import claims_sweep, digest_send, notice_fan_out
+from cms.push.services import claims_sweep, notice_fan_out
 from cms.push.tasks import item_fan_out_task
 from tests.content.factories import NoticePageFactory
 from tests.fixtures.push_service import TestSubscription
@@ -253,27 +253,6 @@ def test_with_the_mail_server_down_one_try_per_run_and_every_slice_waits_for_the
     assert sorted(mails.values_list("attempts", flat=True)) == [0] * (2 * SLICE - 1) + [1]
     assert report.retry_at is not None
     assert set(mails.values_list("retry_at", flat=True)) == {report.retry_at}
-
-
-def test_who_got_the_item_in_a_digest_before_the_fan_out_reached_them_gets_it_no_second_time(
-    notice: NoticePage, subscribe: Subscribe, vapid_key: VapidKey, smtp: SMTPInbox
-) -> None:
-    """The monthly digest can run while a long fan-out has not reached every slice yet (their
-    deliveries do not exist until then): the digest mailed them the item, so the fan-out sends
-    it by neither push nor mail."""
-    both = AlumnusFactory.create_batch(SLICE, consent_push=True, consent_email=True)
-    devices = {a.pk: subscribe(a) for a in both}
-    NoticePage.objects.filter(pk=notice.pk).update(first_published_at=timezone.now())
-
-    digest = digest_send(month=timezone.localdate().replace(day=1))
-    smtp.clear()
-    joined_since = AlumnusFactory(consent_push=False, consent_email=True)
-    report = notice_fan_out(notice_id=notice.pk)
-
-    assert digest.alumni_mailed == SLICE
-    assert [len(device.received) for device in devices.values()] == [0] * SLICE
-    assert [m["To"] for m in smtp.messages] == [joined_since.email]
-    assert report.pushes_sent == 0
 
 
 def test_a_retry_left_for_somebody_who_left_the_audience_is_settled_not_left_waiting(
