@@ -405,3 +405,9 @@ from corsheaders.defaults import default_headers  # noqa: E402
 
 CORS_ALLOW_HEADERS = (*default_headers, "if-none-match")
 CORS_EXPOSE_HEADERS = ["ETag"]
+
+# chat
+# Redis as the cache: Django's backend keeping one client per connection pool (cms/cache.py);
+# a chat poll reads its session from it on every request.
+if REDIS_URL:
+    CACHES["default"]["BACKEND"] = "cms.cache.RedisCache"
