@@ -1,24 +1,26 @@
 """Community chat at the app's pace, against gunicorn, PostgreSQL and Redis (loopback).
 
-Three phases, same server, same run:
+Four phases, same server, same run:
   1. baseline: a bare Django JSON view (routed only by the bench's own URLconf,
      bench/chat_urls.py, through bench/chat_settings.py), closed loop for CHAT_BENCH_SECONDS
      (default 20);
+  1b. the same view asking who is signed in (Django's session and user lookup): the floor of
+     any signed-in request, as long;
   2. unchanged poll: every client polls its group with If-None-Match (answered 304), as long;
   3. chat, for CHAT_BENCH_CHAT_SECONDS (default 60): every client polls every CHAT_BENCH_PACE
      seconds (default 3, the PWA's pace) and posts every POST_EVERY-th time (every 30 s; one
      post in RETRY_EVERY sent twice with the same client_id); afterwards every client catches
      up and we count lost and duplicated messages, in the database and in what each client
      received through polling.
-Phases 1 and 2 compare throughput (their latencies only measure the queue of 200 clients on a
+Phases 1, 1b and 2 compare throughput (their latencies only measure the queue of 200 clients on a
 saturated server). Phase 3 gives the latency of the realistic load: p50/p99 overall, per method
 and per 10 s, and the servers' CPU per request (Linux). Also printed: the load average
 (`uptime`; the machine is shared), errors, statuses, SQL queries per poll and post, whether
 the budgets of issue 19 are met, and how long the run took.
 
-Needs PostgreSQL on 127.0.0.1:5432 (user postgres, trust), whose database `alumni_bench_chat`
-is dropped and made afresh, and `redis-server` (started on a free port for the run, as the
-production cache). Other settings: CHAT_BENCH_CLIENTS, CHAT_BENCH_WORKERS / CHAT_BENCH_THREADS
+Needs PostgreSQL on 127.0.0.1:5432 (user postgres, trust), whose database CHAT_BENCH_DATABASE
+(default `alumni_bench_chat`) is dropped and made afresh, and `redis-server` (started on a free
+port for the run, as the production cache). Other settings: CHAT_BENCH_CLIENTS, CHAT_BENCH_WORKERS / CHAT_BENCH_THREADS
 (gunicorn; default CPUs + 1 workers × 8 threads), CHAT_BENCH_SLOWEST=1 (the slowest chat
 requests, with when they were sent).
 """
@@ -48,9 +50,11 @@ RETRY_EVERY = 5  # one post in five is sent a second time with the same client_i
 MAX_REQUESTS_PER_CLIENT = 100_000  # a bound on every loop, whatever the duration
 # The chat phase is paced like the PWA, which polls every 3 s while the chat is on screen.
 PACE = float(os.environ.get("CHAT_BENCH_PACE", "3.0"))
-DATABASE = "alumni_bench_chat"
+DATABASE = os.environ.get("CHAT_BENCH_DATABASE", "alumni_bench_chat")
 PG = "postgres://postgres@127.0.0.1:5432"
 ROOT = Path(__file__).resolve().parent.parent
+# Views routed only by bench/chat_urls.py: bare, and bare but asking who is signed in.
+BASELINES = {"bare": "/api/v1/bench/bare", "signed-in": "/api/v1/bench/signed-in"}
 
 
 def _free_port() -> int:
@@ -240,10 +244,9 @@ async def _run_phase(
                     tick += interval
                 if time.perf_counter() >= deadline:
                     break
-                if kind == "bare":
-                    await _call(
-                        conn, tally, "GET", "/api/v1/bench/bare", {"Cookie": client.cookie}, b""
-                    )
+                if kind in BASELINES:
+                    headers = {"Cookie": client.cookie}
+                    await _call(conn, tally, "GET", BASELINES[kind], headers, b"")
                 else:
                     if kind == "chat" and n % POST_EVERY == post_slot:
                         await _post(conn, client, tally)
@@ -494,6 +497,11 @@ def main() -> None:
         cpu_after = _cpu_seconds()
         bare_rate = _report("bare Django JSON view", bare, SECONDS)
         bare_cpu = _report_cpu(cpu_before, cpu_after, len(bare.latencies))
+        signed_in = asyncio.run(_run_phase(port, clients, "signed-in", SECONDS))
+        cpu_before = _cpu_seconds()
+        signed_in_rate = _report("the bare view asking who is signed in", signed_in, SECONDS)
+        signed_in_cpu = _report_cpu(cpu_after, cpu_before, len(signed_in.latencies))
+        cpu_after = cpu_before
         unchanged = asyncio.run(_run_phase(port, clients, "poll", SECONDS))
         cpu_before = _cpu_seconds()
         poll_rate = _report("unchanged poll (304)", unchanged, SECONDS)
@@ -510,12 +518,18 @@ def main() -> None:
             f"unchanged poll vs bare view: {poll_rate / bare_rate:.0%} of the bare view's throughput",
             flush=True,
         )
-        if bare_cpu and poll_cpu:
+        print(
+            f"  the signed-in floor: {signed_in_rate / bare_rate:.0%} of the bare view; the "
+            f"unchanged poll is {poll_rate / signed_in_rate:.0%} of that floor",
+            flush=True,
+        )
+        if bare_cpu and poll_cpu and signed_in_cpu:
             # On a shared machine, throughput follows the neighbours' load; CPU per request
             # (gunicorn, PostgreSQL and Redis together) much less so.
             print(
                 f"  by the servers' CPU per request: {bare_cpu / poll_cpu:.0%} "
-                f"({bare_cpu:.2f} ms bare, {poll_cpu:.2f} ms unchanged poll)",
+                f"({bare_cpu:.2f} ms bare, {signed_in_cpu:.2f} ms signed-in floor, "
+                f"{poll_cpu:.2f} ms unchanged poll)",
                 flush=True,
             )
         print(

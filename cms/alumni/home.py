@@ -17,7 +17,6 @@ from wagtail.models import Page, Site
 
 from cms.alumni.models import Alumnus
 from cms.content.models import JobPage
-from cms.groups.chat.models import MembershipStatus
 from cms.groups.chat.selectors import groups_overview
 from cms.groups.selectors import notices_for_alumnus
 from cms.surveys.selectors import surveys_waiting_for
@@ -152,15 +151,11 @@ def _waiting_surveys(alumnus: Alumnus, now: dt.datetime) -> HomeSection:
 
 
 def _unread_chat(alumnus: Alumnus) -> HomeSection:
-    groups = [
-        g
-        for g in groups_overview(alumnus=alumnus)["groups"]
-        if g["status"] != MembershipStatus.PENDING and g["unread"]
-    ]
+    groups = [g for g in groups_overview(alumnus=alumnus)["groups"] if g.unread]
     return HomeSection(
-        count=sum(g["unread"] for g in groups),
+        count=sum(g.unread for g in groups),
         items=[
-            HomeItem(g["name"], f"/app/chat/?group={g['id']}", count=g["unread"])
+            HomeItem(g.group.name, f"/app/chat/?group={g.group_id}", count=g.unread)
             for g in groups[:SHOWN]
         ],
     )

@@ -24,16 +24,12 @@ from .errors import ChatError, NotAllowed
 from .models import MAX_ID, CommunityGroup, ModerationAction, ModerationLogEntry, Report
 
 
-def _in_range(value: int) -> int:
-    """An id from the URL or a form fits a database id (64 bits), else 404, never a 500."""
-    if value > MAX_ID:
-        raise Http404
-    return value
-
-
 def _posted_id(request: HttpRequest, name: str) -> int:
+    """An id from a form that fits a database id (64 bits), else 404, never a 500."""
     raw = request.POST.get(name) or ""
-    return _in_range(int(raw) if raw.isdigit() else MAX_ID + 1)
+    if not raw.isdigit() or int(raw) > MAX_ID:
+        raise Http404
+    return int(raw)
 
 
 Actions = Mapping[str, tuple[Callable[..., object], str]]
@@ -95,7 +91,7 @@ def reports_view(request: HttpRequest) -> HttpResponse:
 
 def members_view(request: HttpRequest, group_id: int) -> HttpResponse:
     """Members of one group: approve requests, appoint moderators, suspend and reinstate."""
-    group = get_object_or_404(CommunityGroup, pk=_in_range(group_id))
+    group = get_object_or_404(CommunityGroup, pk=group_id)
     if not selectors.staff_groups(request.user).filter(pk=group.pk).exists():
         raise PermissionDenied
     if request.method == "POST":
@@ -111,7 +107,7 @@ def members_view(request: HttpRequest, group_id: int) -> HttpResponse:
 def message_unhide_view(request: HttpRequest, message_id: int) -> HttpResponse:
     if request.method == "POST":
         unhide: Actions = {"unhide": (services.message_unhide, "非表示を解除しました。")}
-        _act(request, unhide, message_id=_in_range(message_id))
+        _act(request, unhide, message_id=message_id)
     return redirect("chat_moderation_log")
 
 

@@ -9,6 +9,7 @@ from rest_framework import exceptions, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import Serializer
 
 from cms.alumni.api import AlumniAPIView
 from cms.alumni.permissions import IsAlumnus, request_alumnus
@@ -16,7 +17,7 @@ from cms.alumni.serializers import AlumniMessageOutput as DetailOutput
 
 from . import selectors, services
 from .errors import NotFound
-from .models import MAX_ID, Membership, Message
+from .models import Membership, Message
 from .serializers import (
     GroupsOutput,
     HideInput,
@@ -39,15 +40,10 @@ ERRORS = {
 
 
 class ChatAPIView(AlumniAPIView):
-    """Signed-in alumni only; `alumnus()` is the signed-in alumnus. An id in the URL beyond what
-    the database stores is a 404, like any id that does not exist."""
+    """Signed-in alumni only; `alumnus()` is the signed-in alumnus. Ids in the URL are at most
+    18 digits (`<id:…>`), so they fit the database."""
 
     permission_classes = [IsAlumnus]
-
-    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
-        super().initial(request, *args, **kwargs)
-        if any(value > MAX_ID for value in kwargs.values()):
-            raise NotFound()
 
 
 def message_data(message: Message, *, viewer_id: int) -> dict[str, Any]:
@@ -75,6 +71,12 @@ def message_data(message: Message, *, viewer_id: int) -> dict[str, Any]:
     }
 
 
+def _valid(serializer: type[Serializer], request: Request) -> dict[str, Any]:
+    data = serializer(data=request.data)
+    data.is_valid(raise_exception=True)
+    return dict(data.validated_data)
+
+
 def _shown(message_id: int, *, viewer_id: int) -> Response:
     message = selectors.messages_with_author().get(pk=message_id)
     return Response(message_data(message, viewer_id=viewer_id))
@@ -86,7 +88,7 @@ class GroupListView(ChatAPIView):
         summary="自分のグループ（未読数つき）と参加できるグループ",
     )
     def get(self, request: Request) -> Response:
-        response = Response(selectors.groups_overview(alumnus=self.alumnus()))
+        response = Response(GroupsOutput(selectors.groups_overview(alumnus=self.alumnus())).data)
         response["Cache-Control"] = "no-store"
         return response
 
@@ -98,12 +100,11 @@ class GroupJoinView(ChatAPIView):
         summary="グループに参加する（ルールへの同意が必要。承認制のグループは承認待ち）",
     )
     def post(self, request: Request, group_id: int) -> Response:
-        data = JoinInput(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = _valid(JoinInput, request)
         membership = services.membership_join(
             group_id=group_id,
             alumnus=self.alumnus(),
-            accept_rules=data.validated_data["accept_rules"],
+            accept_rules=data["accept_rules"],
         )
         return Response(MembershipOutput(membership).data)
 
@@ -122,10 +123,9 @@ class GroupMembershipView(ChatAPIView):
         summary="グループごとの通知のオン・オフ",
     )
     def patch(self, request: Request, group_id: int) -> Response:
-        data = MembershipInput(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = _valid(MembershipInput, request)
         membership = services.membership_set_muted(
-            group_id=group_id, alumnus=self.alumnus(), muted=data.validated_data["muted"]
+            group_id=group_id, alumnus=self.alumnus(), muted=data["muted"]
         )
         return Response(MembershipOutput(membership).data)
 
@@ -178,14 +178,13 @@ class GroupMessagesView(ChatAPIView):
         summary="投稿する（client_id が同じ再送は最初のメッセージを返す）",
     )
     def post(self, request: Request, group_id: int) -> Response:
-        data = MessagePostInput(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = _valid(MessagePostInput, request)
         alumnus = self.alumnus()
         posted = services.message_post(
             group_id=group_id,
             alumnus=alumnus,
-            body=data.validated_data["body"],
-            client_id=data.validated_data["client_id"],
+            body=data["body"],
+            client_id=data["client_id"],
             posts_per_minute=settings.CHAT_POSTS_PER_MINUTE,
         )
         message = posted.message
@@ -218,12 +217,9 @@ class MessageView(ChatAPIView):
         summary="自分のメッセージを編集する（投稿から一定時間内）",
     )
     def patch(self, request: Request, message_id: int) -> Response:
-        data = MessageEditInput(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = _valid(MessageEditInput, request)
         alumnus = self.alumnus()
-        services.message_edit(
-            message_id=message_id, alumnus=alumnus, body=data.validated_data["body"]
-        )
+        services.message_edit(message_id=message_id, alumnus=alumnus, body=data["body"])
         return _shown(message_id, viewer_id=alumnus.pk)
 
     @extend_schema(
@@ -241,10 +237,9 @@ class MessageReportView(ChatAPIView):
         summary="メッセージをモデレーターに通報する",
     )
     def post(self, request: Request, message_id: int) -> Response:
-        data = ReportInput(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = _valid(ReportInput, request)
         services.message_report(
-            message_id=message_id, alumnus=self.alumnus(), reason=data.validated_data["reason"]
+            message_id=message_id, alumnus=self.alumnus(), reason=data["reason"]
         )
         return Response(
             {"detail": "通報を受け付けました。モデレーターが確認します。"},
@@ -259,9 +254,8 @@ class MessageHideView(ChatAPIView):
         summary="メッセージを非表示にする（モデレーター）",
     )
     def post(self, request: Request, message_id: int) -> Response:
-        data = HideInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        note = data.validated_data["note"]
+        data = _valid(HideInput, request)
+        note = data["note"]
         services.message_hide(message_id=message_id, user=request.user, note=note)
         return _shown(message_id, viewer_id=self.alumnus().pk)
 

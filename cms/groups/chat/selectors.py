@@ -6,7 +6,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import (
+    Case,
+    Count,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 
 from cms.alumni.models import Alumnus, AlumnusStatus
@@ -103,44 +113,24 @@ def _unread(alumnus: Alumnus) -> Subquery:
     )
 
 
-def groups_overview(*, alumnus: Alumnus) -> dict[str, list[dict[str, Any]]]:
-    """My groups (with unread counts) and the ones I may join (with their house rules)."""
+def groups_overview(*, alumnus: Alumnus) -> dict[str, QuerySet[Any]]:
+    """My groups (with unread counts; none while pending) and the ones I may join."""
+    unread = Coalesce(_unread(alumnus), Value(0))
     memberships = (
         Membership.objects.filter(
             alumnus=alumnus, status__in=LISTED_STATUSES, group__is_active=True
         )
         .select_related("group")
-        .annotate(unread=Coalesce(_unread(alumnus), Value(0)))
+        .annotate(unread=Case(When(status=MembershipStatus.PENDING, then=0), default=unread))
         .order_by("group__name")
     )
-    mine = [
-        {
-            "id": m.group_id,
-            "name": m.group.name,
-            "description": m.group.description,
-            "status": m.status,
-            "role": m.role,
-            "muted": m.muted,
-            "unread": m.unread if m.status != MembershipStatus.PENDING else 0,
-        }
-        for m in memberships
-    ]
     closed = Membership.objects.filter(alumnus=alumnus).filter(
         Q(status__in=LISTED_STATUSES) | Q(suspended_at__isnull=False)
     )
-    joinable = [
-        {
-            "id": group.pk,
-            "name": group.name,
-            "description": group.description,
-            "join_policy": group.join_policy,
-            "house_rules": group.house_rules,
-        }
-        for group in CommunityGroup.objects.filter(is_active=True)
-        .exclude(pk__in=closed.values("group_id"))
-        .order_by("name")
-    ]
-    return {"groups": mine, "joinable": joinable}
+    joinable = CommunityGroup.objects.filter(is_active=True).exclude(
+        pk__in=closed.values("group_id")
+    )
+    return {"groups": memberships, "joinable": joinable.order_by("name")}
 
 
 def messages_with_author() -> QuerySet[Message]:

@@ -6,7 +6,7 @@ from django.core.validators import ProhibitNullCharactersValidator
 from rest_framework import serializers
 from rest_framework.fields import ProhibitSurrogateCharactersValidator  # type: ignore[attr-defined]
 
-from .models import Membership, MembershipStatus
+from .models import CommunityGroup, Membership, MembershipStatus
 
 
 class MessageTextField(serializers.CharField):
@@ -65,22 +65,21 @@ class HideInput(serializers.Serializer):
     note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
 
-class GroupOutput(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField()
-    description = serializers.CharField()
-    status = serializers.CharField()
-    role = serializers.CharField()
-    muted = serializers.BooleanField()
+class GroupOutput(serializers.ModelSerializer):
+    id = serializers.IntegerField(source="group_id")
+    name = serializers.CharField(source="group.name")
+    description = serializers.CharField(source="group.description")
     unread = serializers.IntegerField()
 
+    class Meta:
+        model = Membership
+        fields = ["id", "name", "description", "status", "role", "muted", "unread"]
 
-class JoinableGroupOutput(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField()
-    description = serializers.CharField()
-    join_policy = serializers.CharField()
-    house_rules = serializers.CharField()
+
+class JoinableGroupOutput(serializers.ModelSerializer):
+    class Meta:
+        model = CommunityGroup
+        fields = ["id", "name", "description", "join_policy", "house_rules"]
 
 
 class GroupsOutput(serializers.Serializer):

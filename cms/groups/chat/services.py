@@ -2,22 +2,20 @@
 may moderate, erasure, purge, and the push that tells members about new messages."""
 
 import datetime as dt
-import json
-import logging
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import IntegrityError, transaction
-from django.db.models import F, Min, Q, QuerySet
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from cms.alumni.models import Alumnus
 from cms.alumni.normalise import has_invisible_characters
 from cms.analytics.models import ContentKind, SignalType
 from cms.analytics.services import signal_record
+from cms.push.notify import NotifyReport, notify_enqueue, notify_retry, notify_waiting
 
 from .errors import ChatError, Conflict, NotAllowed, NotFound, TooManyPosts
 from .models import (
@@ -35,7 +33,6 @@ from .models import (
 )
 from .selectors import staff_groups
 
-logger = logging.getLogger(__name__)
 # Kept in a body: line ends, and the joiner inside emoji sequences (👨‍👩‍👧).
 _KEPT_INVISIBLE = frozenset("\n\u200d")
 
@@ -203,7 +200,7 @@ def message_post(
             CommunityGroup.objects.filter(pk=group_id).update(
                 version=F("version") + 1, last_message_id=message.pk
             )
-            transaction.on_commit(lambda: _push_enqueue(group_id=group_id))
+            transaction.on_commit(lambda: _push_enqueue(group_id))
     except IntegrityError:
         # A parallel retry with the same client_id committed first.
         winner = Message.objects.filter(author=alumnus, client_id=client_id).first()
@@ -216,46 +213,11 @@ def message_post(
     return Posted(message, True, membership.pk)
 
 
-def _push_enqueue(*, group_id: int) -> None:
-    from django.tasks import default_task_backend
-
+def _push_enqueue(group_id: int) -> None:
     from .tasks import chat_push_task
 
-    task = chat_push_task
     delay = settings.CHAT_PUSH_DELAY_SECONDS
-    if delay and default_task_backend.supports_defer:
-        # A task queued less than half the delay ago has not run yet and will see this message
-        # too (it pushes up to the group's last message when it runs): one task per group and
-        # half-delay, not one per message.
-        if push_batch_join(group_id=group_id, seconds=delay // 2):
-            return
-        # Members reading the chat right now mark the message read within a poll or two.
-        task = chat_push_task.using(run_after=timezone.now() + dt.timedelta(seconds=delay))
-    try:
-        task.enqueue(group_id=group_id)
-    except Exception:
-        # The message is stored; a missing push must not turn the post into an error.
-        logger.exception("chat push for group %s could not be queued", group_id)
-        push_batch_leave(group_id=group_id)
-
-
-def push_batch_join(*, group_id: int, seconds: int) -> bool:
-    """True when a push task for the group was queued within `seconds` (this post rides along
-    with it); otherwise marks one as queued now. Django's cache is shared by every process
-    with Redis (REDIS_URL); when it fails, each post queues its own push (it only saves work)."""
-    try:
-        return seconds >= 1 and not cache.add(f"chat:push-queued:{group_id}", 1, timeout=seconds)
-    except Exception as error:
-        logger.warning("chat: push batching unavailable: %s", error)
-        return False
-
-
-def push_batch_leave(*, group_id: int) -> None:
-    """Queuing the push failed: the next post queues one."""
-    try:
-        cache.delete(f"chat:push-queued:{group_id}")
-    except Exception as error:
-        logger.warning("chat: push batching unavailable: %s", error)
+    notify_enqueue(chat_push_task, key=f"chat:{group_id}", delay=delay, group_id=group_id)
 
 
 def _own_message(*, message_id: int, alumnus: Alumnus) -> Message:
@@ -504,18 +466,6 @@ def messages_purge(*, now: dt.datetime | None = None) -> dict[str, int]:
 # --- push for new messages --------------------------------------------------------------------
 
 
-@dataclass
-class ChatPushReport:
-    members: int = 0
-    pushes_sent: int = 0
-    pushes_failed: int = 0
-    pushes_expired: int = 0
-    next_run_at: dt.datetime | None = None
-    # Pushes left for a later try (subscription id, tries so far) and when it is due.
-    retry: list[tuple[int, int]] = field(default_factory=list)
-    retry_at: dt.datetime | None = None
-
-
 def chat_push_payload(*, group: CommunityGroup) -> dict[str, object]:
     """A Declarative Web Push message; never the text or the author (lock screens are public)."""
     return {
@@ -544,97 +494,26 @@ def _waiting(group: CommunityGroup) -> QuerySet[Membership]:
     )
 
 
-def chat_push_new_messages(*, group_id: int) -> ChatPushReport:
-    """Tell members with unread messages of a group, on their devices, that there is news.
-
-    At most one push per member and group within CHAT_PUSH_MIN_INTERVAL_SECONDS, only for
-    messages newer than the last push, never to the muted, never without push consent. Members
-    still inside the interval are reported in `next_run_at` (the task runs again then).
-    """
-    from cms.push.models import PushSubscription
-    from cms.push.services import PushNotConfigured, send_options
-
-    report = ChatPushReport()
+def chat_push_new_messages(*, group_id: int) -> NotifyReport:
+    """Tell members with unread messages of a group, on their devices, that there is news: at
+    most once per member within CHAT_PUSH_MIN_INTERVAL_SECONDS, only for messages newer than
+    the last push, never to the muted, never without push consent (cms.push.notify)."""
     group = CommunityGroup.objects.filter(pk=group_id, is_active=True).first()
     if group is None or group.last_message_id == 0:
-        return report
-    try:
-        send_options()
-    except PushNotConfigured:
-        logger.warning("chat push for group %s skipped: no VAPID key", group_id)
-        return report
-    now = timezone.now()
-    interval = dt.timedelta(seconds=settings.CHAT_PUSH_MIN_INTERVAL_SECONDS)
-    waiting = _waiting(group).filter(
-        last_pushed_message_id__lt=group.last_message_id,
-        alumnus__in=PushSubscription.objects.values("alumnus_id"),
+        return NotifyReport()
+    return notify_waiting(
+        waiting=_waiting(group),
+        newest=group.last_message_id,
+        interval=dt.timedelta(seconds=settings.CHAT_PUSH_MIN_INTERVAL_SECONDS),
+        payload=chat_push_payload(group=group),
     )
-    due = Q(last_pushed_at__isnull=True) | Q(last_pushed_at__lte=now - interval)
-    later = waiting.exclude(due).aggregate(first=Min("last_pushed_at"))["first"]
-    if later is not None:
-        report.next_run_at = later + interval
-    token = uuid.uuid4().hex
-    # The conditions are checked again by the UPDATE itself: two tasks never claim one member.
-    Membership.objects.filter(pk__in=list(waiting.filter(due).values_list("pk", flat=True))).filter(
-        due, last_pushed_message_id__lt=group.last_message_id
-    ).update(push_claim=token, last_pushed_at=now, last_pushed_message_id=group.last_message_id)
-    claimed = Membership.objects.filter(push_claim=token)
-    subscriptions = PushSubscription.objects.filter(alumnus_id__in=claimed.values("alumnus_id"))
-    report.members = claimed.count()
-    try:
-        _chat_push_send(group=group, subscriptions=subscriptions, attempts={}, report=report)
-    finally:
-        claimed.update(push_claim="")
-    return report
 
 
-def chat_push_retry(*, group_id: int, retry: list[tuple[int, int]]) -> ChatPushReport:
-    """Try again the pushes of a group that failed for a while (a 429, 5xx, timeout or reset),
-    with their tries so far: only to members who still have unread messages, are not muted
-    and still accept push. The same retry rule as notices (`push_retry_wait`)."""
-    from cms.push.models import PushSubscription
-    from cms.push.services import PushNotConfigured
-
-    report = ChatPushReport()
+def chat_push_retry(*, group_id: int, retry: list[tuple[int, int]]) -> NotifyReport:
+    """Try again the pushes of a group that failed for a while, to members still waiting."""
     group = CommunityGroup.objects.filter(pk=group_id, is_active=True).first()
     if group is None or not retry:
-        return report
-    attempts = dict(retry)
-    subscriptions = PushSubscription.objects.filter(
-        pk__in=list(attempts), alumnus_id__in=_waiting(group).values("alumnus_id")
+        return NotifyReport()
+    return notify_retry(
+        waiting=_waiting(group), retry=retry, payload=chat_push_payload(group=group)
     )
-    try:
-        _chat_push_send(group=group, subscriptions=subscriptions, attempts=attempts, report=report)
-    except PushNotConfigured:
-        logger.warning("chat push retry for group %s skipped: no VAPID key", group_id)
-    return report
-
-
-def _chat_push_send(
-    *,
-    group: CommunityGroup,
-    subscriptions: QuerySet[Any],
-    attempts: dict[int, int],
-    report: ChatPushReport,
-) -> None:
-    from cms.push.sender import PushMessage
-    from cms.push.services import push_send_retrying
-
-    payload = json.dumps(
-        chat_push_payload(group=group), ensure_ascii=False, separators=(",", ":")
-    ).encode()
-    messages = [
-        PushMessage(pk, endpoint, p256dh, auth, payload, payload)
-        for pk, endpoint, p256dh, auth in subscriptions.values_list(
-            "pk", "endpoint", "p256dh", "auth"
-        )
-    ]
-    report.members = report.members or len(messages)
-    if not messages:
-        return
-    outcome = push_send_retrying(messages=messages, attempts=attempts)
-    report.pushes_sent += len(outcome.sent)
-    report.pushes_expired += len(outcome.expired)
-    report.pushes_failed += len(outcome.failed)
-    report.retry = sorted(outcome.retry.items())
-    report.retry_at = outcome.retry_at

@@ -1,15 +1,11 @@
 """Background work of community chat: the push that tells members about new messages, and its
-retries (the push domain's retry rule)."""
+retries (cms.push.notify)."""
 
 import datetime as dt
-from typing import TYPE_CHECKING
 
 from django.tasks import default_task_backend, task
 
-from cms.push.tasks import task_run_again
-
-if TYPE_CHECKING:
-    from .services import ChatPushReport
+from cms.push.notify import notify_retry_later
 
 
 @task()
@@ -22,7 +18,8 @@ def chat_push_task(group_id: int) -> dict[str, int]:
         chat_push_task.using(run_after=report.next_run_at + dt.timedelta(seconds=1)).enqueue(
             group_id
         )
-    return _retry_later(group_id, report)
+    notify_retry_later(chat_push_retry_task, report, group_id)
+    return report.counts()
 
 
 @task()
@@ -32,16 +29,5 @@ def chat_push_retry_task(group_id: int, retry: list[list[int]]) -> dict[str, int
     from .services import chat_push_retry
 
     report = chat_push_retry(group_id=group_id, retry=[(pk, tries) for pk, tries in retry])
-    return _retry_later(group_id, report)
-
-
-def _retry_later(group_id: int, report: "ChatPushReport") -> dict[str, int]:
-    if report.retry and report.retry_at is not None:
-        retry = [list(pair) for pair in report.retry]
-        task_run_again(chat_push_retry_task, report.retry_at, group_id, retry)
-    return {
-        "members": report.members,
-        "pushes_sent": report.pushes_sent,
-        "pushes_failed": report.pushes_failed,
-        "pushes_expired": report.pushes_expired,
-    }
+    notify_retry_later(chat_push_retry_task, report, group_id)
+    return report.counts()

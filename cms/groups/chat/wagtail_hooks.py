@@ -11,6 +11,7 @@ from wagtail.admin.ui.tables import Column
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
+from cms import converters  # noqa: F401  (registers <id:…>)
 from cms.admin_menu import ShownMenuItem
 
 from . import admin_views, selectors
@@ -68,9 +69,9 @@ def menu_community() -> MenuItem:
 def register_urls() -> list[Any]:
     return [
         path("chat/reports/", admin_views.reports_view, name="chat_reports"),
-        path("chat/groups/<int:group_id>/members/", admin_views.members_view, name="chat_members"),
+        path("chat/groups/<id:group_id>/members/", admin_views.members_view, name="chat_members"),
         path(
-            "chat/messages/<int:message_id>/unhide/",
+            "chat/messages/<id:message_id>/unhide/",
             admin_views.message_unhide_view,
             name="chat_message_unhide",
         ),

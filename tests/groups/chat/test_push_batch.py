@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from cms.alumni.models import Alumnus
-from cms.groups.chat import services
 from cms.groups.chat.models import CommunityGroup
+from cms.push.notify import notify_batch_leave
 from tests.groups.chat.factories import MembershipFactory, post
 
 pytestmark = pytest.mark.django_db
@@ -57,12 +57,22 @@ def _use_redis(settings: Any, url: str) -> None:
     settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "cms.cache.RedisCache",  # as production (settings: REDIS_URL)
             "LOCATION": url,
             "KEY_PREFIX": f"test-{time.monotonic_ns()}",
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
     }
+
+
+def test_the_redis_cache_keeps_one_client_per_pool(redis_url: str, settings: Any) -> None:
+    """Django's backend builds a client on every call; ours reuses it (cms/cache.py)."""
+    from django.core.cache import caches
+
+    _use_redis(settings, redis_url)
+    cache = caches["default"]
+    assert cache.add("once", 1) and not cache.add("once", 2) and cache.get("once") == 1
+    assert cache._cache.get_client() is cache._cache.get_client(write=True)
 
 
 def _push_tasks() -> int:
@@ -95,7 +105,7 @@ def test_posts_within_half_the_push_delay_share_one_push_task(
     _use_redis(settings, redis_url)
     _three_posts(group, me, django_capture_on_commit_callbacks)
     assert _push_tasks() == 1
-    services.push_batch_leave(group_id=group.pk)  # as when half the delay has passed
+    notify_batch_leave(f"chat:{group.pk}")  # as when half the delay has passed
     with django_capture_on_commit_callbacks(execute=True):
         post(group, me, "しばらくして")
     assert _push_tasks() == 2
