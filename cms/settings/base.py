@@ -408,7 +408,6 @@ from corsheaders.defaults import default_headers  # noqa: E402
 CORS_ALLOW_HEADERS = (*default_headers, "if-none-match")
 CORS_EXPOSE_HEADERS = ["ETag"]
 
-# fan-out slices
 # A fan-out walks its audience this many alumni at a time, each slice planned, pushed and
 # mailed before the next is read (cms.push.services.item_fan_out): the first push goes out
 # after one slice's planning, and a worker that dies leaves at most one slice in its hands.
