@@ -8,7 +8,11 @@ the same load of the machine. Both send to the same push service, which runs in 
 (its CPU is shown apart and counted against neither) and checks every request (VAPID signature
 and claims, headers, body); it decrypts every 100th message with `http_ece` and compares it with
 the payload sent. The speed-up is given by wall time (messages a second) and by the sender's own
-CPU time a message.
+CPU time a message. The bound of requests in flight is PUSH_CONCURRENCY_PER_SERVICE (64), read
+from the environment like every setting: `PUSH_CONCURRENCY_PER_SERVICE=16 python -m bench push`
+measures what a smaller one costs (on loopback the answers come at once, so it costs little here;
+across the internet a push service's answers take tens of milliseconds, and one service's rate is
+at most the bound divided by that time).
 
 Then the same fan-out as production runs it, stopped at half, twice: the notice's fan-out task is
 taken by a real `manage.py task_worker` process (django-tasks-db's `db_worker`), which is sent

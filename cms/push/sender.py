@@ -15,6 +15,7 @@ back the ones never sent.
 
 import asyncio
 import email.utils
+import functools
 import logging
 import queue
 import re
@@ -101,6 +102,18 @@ class SendOptions:
     concurrency_per_service: int
     ca_file: str = ""
     timeout: float = 30.0
+
+
+@functools.cache
+def tls_context(ca_file: str = "") -> ssl.SSLContext:
+    """The TLS context of every send from this process (one per CA file): making one reads and
+    parses the system's CA bundle, some 10–20 ms of CPU, which a fan-out paid once per call and
+    a chat message's few pushes paid in full. An SSLContext is safe to share between threads
+    and event loops; a change to the CA bundle takes effect when the worker restarts."""
+    context = ssl.create_default_context()
+    if ca_file:
+        context.load_verify_locations(cafile=ca_file)
+    return context
 
 
 def origin_of(endpoint: str) -> str:
@@ -244,14 +257,13 @@ async def _send_all(
     chunk_size: int,
     idle: threading.Event | None = None,
 ) -> None:
-    context = ssl.create_default_context()
-    if options.ca_file:
-        context.load_verify_locations(cafile=options.ca_file)
     by_origin: dict[str, deque[PushMessage]] = {}
     for message in messages:
         by_origin.setdefault(origin_of(message.endpoint), deque()).append(message)
     bound = max(1, options.concurrency_per_service)
-    connector = aiohttp.TCPConnector(ssl=context, limit=0, limit_per_host=bound)
+    connector = aiohttp.TCPConnector(
+        ssl=tls_context(options.ca_file), limit=0, limit_per_host=bound
+    )
     timeout = aiohttp.ClientTimeout(total=options.timeout)
     chunks = _Chunks(hand_over, chunk_size, idle)
     # Push services set no cookies: no cookie jar to look up and update on every request.
