@@ -153,10 +153,6 @@ def groups_filter(*, groups: Iterable[AudienceGroup]) -> Q:
     return members
 
 
-def alumni_in_groups(*, groups: Iterable[AudienceGroup]) -> set[int]:
-    return set(Alumnus.objects.filter(groups_filter(groups=groups)).values_list("pk", flat=True))
-
-
 def alumnus_group_ids(*, alumnus: Alumnus) -> list[int]:
     """The audience groups `alumnus` belongs to now, in a fixed number of queries whatever the
     number of alumni: their hand-picked groups, then one query answering every group's rules

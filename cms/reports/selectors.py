@@ -43,7 +43,7 @@ from cms.groups.chat.models import Message
 from cms.push.models import Channel, Delivery, DeliveryStatus
 from cms.surveys.models import SurveyPage, SurveyResponse
 from cms.surveys.results import BELOW_SMALL, HIDDEN, SMALL_CELL, extended_table, suppress_table
-from cms.surveys.selectors import survey_audience_ids
+from cms.surveys.selectors import survey_audience
 
 from .models import Incident
 from .periods import Period, fiscal_year_of, fiscal_year_period, wareki_month
@@ -449,7 +449,7 @@ def surveys_table(period: Period) -> Table:
     )
     rows = []
     for survey in surveys:
-        audience = len(survey_audience_ids(survey=survey))
+        audience = survey_audience(survey=survey).count()
         answered = responses.get(survey.pk, 0)
         shown = answered >= SMALL_CELL
         rows.append(

@@ -7,7 +7,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from cms.alumni.models import Alumnus, AlumnusStatus
-from cms.groups.selectors import alumni_in_groups, alumnus_group_ids
+from cms.groups.selectors import alumnus_group_ids, groups_filter
 from cms.push.items import DeliveryReason
 
 from .errors import CLOSED, NOT_YET_OPEN
@@ -37,13 +37,17 @@ def survey_is_open(*, survey: SurveyPage, now: dt.datetime | None = None) -> boo
     return survey.live and survey_window_refusal(survey=survey, now=now) is None
 
 
-def survey_audience_ids(*, survey: SurveyPage) -> set[int]:
-    """Ids of the active alumni the survey is for: its groups' members, or every active member
-    when it names no group."""
+def survey_audience(*, survey: SurveyPage) -> QuerySet[Alumnus]:
+    """The active alumni the survey is for: its groups' members, or every active member when it
+    names no group (a queryset: the fan-out reads it a slice at a time)."""
+    active = Alumnus.objects.filter(status=AlumnusStatus.ACTIVE)
     groups = list(survey.audience_groups.all())
-    if not groups:
-        return set(Alumnus.objects.filter(status=AlumnusStatus.ACTIVE).values_list("pk", flat=True))
-    return alumni_in_groups(groups=groups)
+    return active.filter(groups_filter(groups=groups)) if groups else active
+
+
+def survey_audience_ids(*, survey: SurveyPage) -> set[int]:
+    """Ids of the active alumni the survey is for."""
+    return set(survey_audience(survey=survey).values_list("pk", flat=True))
 
 
 def _for_alumnus(alumnus: Alumnus) -> QuerySet[SurveyPage]:
@@ -133,14 +137,10 @@ def survey_delivery_audience(
     to notify; for the reminder, those of its audience who have not answered, once it is due.
     Nobody otherwise (a closed survey, no reminder set)."""
     now = now or timezone.now()
-    nobody = Alumnus.objects.none()
     if not survey_is_open(survey=survey, now=now):
-        return nobody
+        return Alumnus.objects.none()
     if reason == DeliveryReason.PUBLISHED and survey.notify_on_publish:
-        ids = survey_audience_ids(survey=survey)
-    elif reason == DeliveryReason.REMINDER and survey_reminder_due(survey=survey, now=now):
-        answered = set(survey.responses.values_list("alumnus_id", flat=True))
-        ids = survey_audience_ids(survey=survey) - answered
-    else:
-        return nobody
-    return Alumnus.objects.filter(pk__in=ids, status=AlumnusStatus.ACTIVE)
+        return survey_audience(survey=survey)
+    if reason == DeliveryReason.REMINDER and survey_reminder_due(survey=survey, now=now):
+        return survey_audience(survey=survey).exclude(pk__in=survey.responses.values("alumnus_id"))
+    return Alumnus.objects.none()
