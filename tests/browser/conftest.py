@@ -1,10 +1,12 @@
 """One built site served on loopback and one Chromium (persistent context) for the session."""
 
+import contextlib
+import queue
 import shutil
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from socketserver import ThreadingMixIn
@@ -187,6 +189,135 @@ def playwright_driver() -> Iterator[Any]:
 def launch_chromium(playwright: Any) -> Any:
     """A plain (non-persistent) Chromium, for contexts with their own device settings."""
     return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+
+
+@pytest.fixture(scope="session")
+def worker_chromium(built_site: BuiltSite, playwright_driver: Any) -> Iterator[Any]:
+    """One plain Chromium for the worker's session (a launch costs about a second of a busy
+    core); tests get it through `chromium`. The session's built site is made first: once
+    Playwright runs in this thread, Django takes the thread for an async context and that
+    fixture's database work would be refused."""
+    browser = launch_chromium(playwright_driver)
+    try:
+        yield browser
+    finally:
+        browser.close()
+
+
+@pytest.fixture
+def chromium(worker_chromium: Any) -> Iterator[Any]:
+    """The worker's plain Chromium for one test: each `new_context()` is fresh (no cookies,
+    storage or service workers shared with another context), and the contexts the test opened
+    are closed after it, so the next test starts from none."""
+    try:
+        yield worker_chromium
+    finally:
+        close_contexts(worker_chromium)
+
+
+def close_contexts(browser: Any) -> None:
+    """Closes every context of `browser`, keeping the browser itself (a context of a test
+    that failed half-way may already be gone)."""
+    for context in list(browser.contexts):
+        with contextlib.suppress(Exception):  # already closed with its page or its browser
+            context.close()
+
+
+class _BrowserThread:
+    """A thread with its own Playwright and Chromium that runs `in_browser_thread` scenarios one
+    after another for the whole session. A scenario runs beside the test's thread (which holds
+    the session's persistent context and its Playwright), and opens as many contexts as it
+    needs; they are closed after it, and so are the Django connections it opened in the thread
+    (a connection left open would keep PostgreSQL's test database from being dropped)."""
+
+    def __init__(self) -> None:
+        self.jobs: queue.Queue[Any] = queue.Queue()
+        self.stopping = False
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        from playwright.sync_api import sync_playwright
+
+        job: Any = None
+        try:
+            with sync_playwright() as playwright:
+                browser = None
+                while (job := self.jobs.get()) is not None:
+                    if browser is None or not browser.is_connected():
+                        browser = launch_chromium(playwright)
+                    self._run_one(browser, *job)
+                browser = browser if browser is not None and browser.is_connected() else None
+                if browser is not None:
+                    browser.close()
+        except BaseException as error:  # Playwright or Chromium did not start
+            while not self.stopping:  # each test that waits for the thread gets the error
+                if job is not None:
+                    job[1].append(error)
+                    job[2].set()
+                job = self.jobs.get()
+
+    @staticmethod
+    def _run_one(
+        browser: Any,
+        scenario: Callable[[Any], None],
+        failure: list[BaseException],
+        done: threading.Event,
+    ) -> None:
+        from django.db import connections
+
+        try:
+            scenario(browser)
+        except BaseException as error:  # re-raised in the test's thread
+            failure.append(error)
+        finally:
+            try:
+                close_contexts(browser)
+                connections.close_all()
+            except BaseException as error:  # reported to the test as well
+                failure.append(error)
+            done.set()
+
+    def run(self, scenario: Callable[[Any], None], timeout: float) -> bool:
+        """Runs `scenario(browser)` in the thread; False if it did not end within `timeout`."""
+        failure: list[BaseException] = []
+        done = threading.Event()
+        self.jobs.put((scenario, failure, done))
+        if not done.wait(timeout):
+            return False
+        if failure:
+            raise failure[0]
+        return True
+
+    def stop(self, wait: float = 30) -> None:
+        """Ends the thread once the scenario it runs (if any) is over."""
+        self.stopping = True
+        self.jobs.put(None)
+        self.thread.join(timeout=wait)
+
+
+_browser_thread: list[_BrowserThread] = []
+
+
+def in_browser_thread(scenario: Callable[[Any], None], timeout: float = 180.0) -> None:
+    """Runs `scenario(browser)` with a Chromium driven from a thread of its own: the session's
+    persistent context already holds this thread's Playwright, and one context per person
+    needs a browser that can open more than one. The thread and its Chromium are started once
+    per worker and kept (see `_BrowserThread`); a scenario that does not finish leaves its
+    thread behind and the next one gets a new thread."""
+    if not _browser_thread:
+        _browser_thread.append(_BrowserThread())
+    if not _browser_thread[0].run(scenario, timeout):
+        _browser_thread.pop().stop(wait=0)  # it ends once (if ever) its scenario does
+        raise AssertionError("the browser scenario did not finish")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _stop_browser_thread() -> Iterator[None]:
+    """Ends the worker's browser thread (its Chromium and Playwright) with the session."""
+    yield
+    while _browser_thread:
+        _browser_thread.pop().stop()
 
 
 @pytest.fixture(scope="session")

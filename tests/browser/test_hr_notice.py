@@ -25,9 +25,8 @@ from cms.content.models import (
 from cms.groups.models import AudienceGroup
 from cms.staff_roles import DELIVERY_HR, role_grant
 from tests.browser import live_api
-from tests.browser.conftest import wait_until
+from tests.browser.conftest import in_browser_thread, wait_until
 from tests.browser.screens import screenshot
-from tests.browser.test_chat import in_browser_thread
 from tests.content.factories import NoticeIndexPageFactory, NoticePageFactory
 from tests.fixtures.smtp import SMTPInbox, text_body
 from tests.fixtures.staff_otp import complete_second_factor

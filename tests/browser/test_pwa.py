@@ -12,7 +12,7 @@ import pytest
 from tests.browser.conftest import wait_until
 from tests.browser.screens import axe_violations
 
-from .conftest import BuiltSite, launch_chromium, serve
+from .conftest import BuiltSite, serve
 
 pytestmark = pytest.mark.browser
 
@@ -254,30 +254,26 @@ IPHONE_SAFARI = (
 
 
 def test_iphone_safari_shows_the_add_to_home_screen_guide_until_dismissed(
-    playwright_driver: Any, built_site: BuiltSite, page: Any
+    chromium: Any, built_site: BuiltSite, page: Any
 ) -> None:
     page.goto(built_site.url + "/")
     page.wait_for_load_state()
     assert page.locator("#ios-install").is_hidden()  # not on Chromium's own user agent
-    browser = launch_chromium(playwright_driver)
-    try:
-        iphone = browser.new_context(
-            user_agent=IPHONE_SAFARI,
-            viewport={"width": 390, "height": 844},
-            device_scale_factor=3,
-            is_mobile=True,
-            has_touch=True,
-            locale="ja-JP",
-        ).new_page()
-        iphone.goto(built_site.url + "/")
-        iphone.wait_for_load_state()
-        guide = iphone.locator("#ios-install")
-        assert guide.is_visible()
-        assert "ホーム画面に追加" in guide.inner_text()
-        iphone.get_by_role("button", name="閉じる").click()
-        assert guide.is_hidden()
-        iphone.reload()
-        iphone.wait_for_load_state()
-        assert iphone.locator("#ios-install").is_hidden()  # dismissed stays dismissed
-    finally:
-        browser.close()
+    iphone = chromium.new_context(
+        user_agent=IPHONE_SAFARI,
+        viewport={"width": 390, "height": 844},
+        device_scale_factor=3,
+        is_mobile=True,
+        has_touch=True,
+        locale="ja-JP",
+    ).new_page()
+    iphone.goto(built_site.url + "/")
+    iphone.wait_for_load_state()
+    guide = iphone.locator("#ios-install")
+    assert guide.is_visible()
+    assert "ホーム画面に追加" in guide.inner_text()
+    iphone.get_by_role("button", name="閉じる").click()
+    assert guide.is_hidden()
+    iphone.reload()
+    iphone.wait_for_load_state()
+    assert iphone.locator("#ios-install").is_hidden()  # dismissed stays dismissed
