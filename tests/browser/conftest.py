@@ -362,6 +362,24 @@ def wait_until(page: Any, script: str, arg: Any = None, timeout: float = 20.0) -
         page.wait_for_timeout(100)
 
 
+def service_worker_registration(page: Any, origin: str) -> tuple[Any, str]:
+    """A DevTools session on `page` and the id of the service worker registration of `origin`
+    (what ServiceWorker.deliverPushMessage needs), as soon as Chromium has reported it."""
+    cdp = page.context.new_cdp_session(page)
+    registrations: list[dict[str, Any]] = []
+    cdp.on(
+        "ServiceWorker.workerRegistrationUpdated",
+        lambda e: registrations.extend(e["registrations"]),
+    )
+    cdp.send("ServiceWorker.enable")
+    deadline = time.monotonic() + 20.0
+    while not (found := [r for r in registrations if r["scopeURL"] == origin + "/"]):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no service worker registration reported for {origin}")
+        page.wait_for_timeout(20)
+    return cdp, str(found[0]["registrationId"])
+
+
 # A live PWA + API origin with a really committed database (registration, chat).
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import wait_until
+from tests.browser.conftest import service_worker_registration, wait_until
 from tests.browser.screens import axe_violations
 
 from .conftest import BuiltSite, serve
@@ -54,15 +54,7 @@ def test_a_declarative_web_push_shows_a_notification_whose_click_opens_the_notic
 ) -> None:
     page.goto(built_site.url + "/")
     wait_for_service_worker(page)
-    cdp = page.context.new_cdp_session(page)
-    registrations: list[dict[str, Any]] = []
-    cdp.on(
-        "ServiceWorker.workerRegistrationUpdated",
-        lambda e: registrations.extend(e["registrations"]),
-    )
-    cdp.send("ServiceWorker.enable")
-    page.wait_for_timeout(200)  # let the registration event arrive
-    registration = next(r for r in registrations if r["scopeURL"] == built_site.url + "/")
+    cdp, registration_id = service_worker_registration(page, built_site.url)
     payload = {
         "web_push": 8030,
         "notification": {
@@ -78,7 +70,7 @@ def test_a_declarative_web_push_shows_a_notification_whose_click_opens_the_notic
             "ServiceWorker.deliverPushMessage",
             {
                 "origin": built_site.url,
-                "registrationId": registration["registrationId"],
+                "registrationId": registration_id,
                 "data": json.dumps(payload, ensure_ascii=False),
             },
         )
