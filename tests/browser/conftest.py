@@ -1,4 +1,7 @@
-"""One built site served on loopback and one Chromium (persistent context) for the session."""
+"""One built site served on loopback and, per pytest-xdist worker, the Chromiums of the session:
+a persistent context (`page`), a plain browser for tests with contexts of their own (`chromium`)
+and one driven from a thread of its own (`in_browser_thread`). Each is launched once per worker;
+a test gets fresh contexts and its contexts are closed after it."""
 
 import contextlib
 import queue
