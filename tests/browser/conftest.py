@@ -1,10 +1,9 @@
 """One built site served on loopback and, per pytest-xdist worker, the Chromiums of the session:
-a persistent context (`page`), a plain browser for tests with contexts of their own (`chromium`)
-and one driven from a thread of its own (`in_browser_thread`). Each is launched once per worker;
-a test gets fresh contexts and its contexts are closed after it."""
+a persistent context (`page`) and a plain browser for tests with contexts of their own
+(`chromium`), each launched once per worker; a test gets fresh contexts and its contexts are
+closed after it. `in_browser_thread` scenarios get a Chromium of their own."""
 
 import contextlib
-import queue
 import shutil
 import socket
 import threading
@@ -226,101 +225,33 @@ def close_contexts(browser: Any) -> None:
             context.close()
 
 
-class _BrowserThread:
-    """A thread with its own Playwright and Chromium that runs `in_browser_thread` scenarios one
-    after another for the whole session. A scenario runs beside the test's thread (which holds
-    the session's persistent context and its Playwright), and opens as many contexts as it
-    needs; they are closed after it, and so are the Django connections it opened in the thread
-    (a connection left open would keep PostgreSQL's test database from being dropped)."""
+def in_browser_thread(scenario: Callable[[Any], None], timeout: float = 180.0) -> None:
+    """Runs `scenario(browser)` with its own Playwright in a thread of its own: the session's
+    persistent context already holds this thread's Playwright, and one context per alumnus
+    needs a browser that can open more than one. (A Chromium kept for the worker's scenarios
+    was tried: Wagtail's editor then never reported an edit in a later journey on PostgreSQL.)"""
+    from playwright.sync_api import sync_playwright
 
-    def __init__(self) -> None:
-        self.jobs: queue.Queue[Any] = queue.Queue()
-        self.stopping = False
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
+    failure: list[BaseException] = []
 
-    def _serve(self) -> None:
-        from playwright.sync_api import sync_playwright
-
-        job: Any = None
+    def run() -> None:
         try:
             with sync_playwright() as playwright:
-                browser = None
-                while (job := self.jobs.get()) is not None:
-                    if browser is None or not browser.is_connected():
-                        browser = launch_chromium(playwright)
-                    self._run_one(browser, *job)
-                browser = browser if browser is not None and browser.is_connected() else None
-                if browser is not None:
+                browser = launch_chromium(playwright)
+                try:
+                    scenario(browser)
+                finally:
                     browser.close()
-        except BaseException as error:  # Playwright or Chromium did not start
-            while not self.stopping:  # each test that waits for the thread gets the error
-                if job is not None:
-                    job[1].append(error)
-                    job[2].set()
-                job = self.jobs.get()
-
-    @staticmethod
-    def _run_one(
-        browser: Any,
-        scenario: Callable[[Any], None],
-        failure: list[BaseException],
-        done: threading.Event,
-    ) -> None:
-        from django.db import connections
-
-        try:
-            scenario(browser)
         except BaseException as error:  # re-raised in the test's thread
             failure.append(error)
-        finally:
-            try:
-                close_contexts(browser)
-                connections.close_all()
-            except BaseException as error:  # reported to the test as well
-                failure.append(error)
-            done.set()
 
-    def run(self, scenario: Callable[[Any], None], timeout: float) -> bool:
-        """Runs `scenario(browser)` in the thread; False if it did not end within `timeout`."""
-        failure: list[BaseException] = []
-        done = threading.Event()
-        self.jobs.put((scenario, failure, done))
-        if not done.wait(timeout):
-            return False
-        if failure:
-            raise failure[0]
-        return True
-
-    def stop(self, wait: float = 30) -> None:
-        """Ends the thread once the scenario it runs (if any) is over."""
-        self.stopping = True
-        self.jobs.put(None)
-        self.thread.join(timeout=wait)
-
-
-_browser_thread: list[_BrowserThread] = []
-
-
-def in_browser_thread(scenario: Callable[[Any], None], timeout: float = 180.0) -> None:
-    """Runs `scenario(browser)` with a Chromium driven from a thread of its own: the session's
-    persistent context already holds this thread's Playwright, and one context per person
-    needs a browser that can open more than one. The thread and its Chromium are started once
-    per worker and kept (see `_BrowserThread`); a scenario that does not finish leaves its
-    thread behind and the next one gets a new thread."""
-    if not _browser_thread:
-        _browser_thread.append(_BrowserThread())
-    if not _browser_thread[0].run(scenario, timeout):
-        _browser_thread.pop().stop(wait=0)  # it ends once (if ever) its scenario does
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(timeout)
+    if worker.is_alive():
         raise AssertionError("the browser scenario did not finish")
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _stop_browser_thread() -> Iterator[None]:
-    """Ends the worker's browser thread (its Chromium and Playwright) with the session."""
-    yield
-    while _browser_thread:
-        _browser_thread.pop().stop()
+    if failure:
+        raise failure[0]
 
 
 @pytest.fixture(scope="session")
