@@ -1,10 +1,14 @@
-"""One built site served on loopback and one Chromium (persistent context) for the session."""
+"""One built site served on loopback and, per pytest-xdist worker, the Chromiums of the session:
+a persistent context (`page`) and a plain browser for tests with contexts of their own
+(`chromium`), each launched once per worker; a test gets fresh contexts and its contexts are
+closed after it. `in_browser_thread` scenarios get a Chromium of their own."""
 
+import contextlib
 import shutil
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from socketserver import ThreadingMixIn
@@ -190,6 +194,67 @@ def launch_chromium(playwright: Any) -> Any:
 
 
 @pytest.fixture(scope="session")
+def worker_chromium(built_site: BuiltSite, playwright_driver: Any) -> Iterator[Any]:
+    """One plain Chromium for the worker's session (a launch costs about a second of a busy
+    core); tests get it through `chromium`. The session's built site is made first: once
+    Playwright runs in this thread, Django takes the thread for an async context and that
+    fixture's database work would be refused."""
+    browser = launch_chromium(playwright_driver)
+    try:
+        yield browser
+    finally:
+        browser.close()
+
+
+@pytest.fixture
+def chromium(worker_chromium: Any) -> Iterator[Any]:
+    """The worker's plain Chromium for one test: each `new_context()` is fresh (no cookies,
+    storage or service workers shared with another context), and the contexts the test opened
+    are closed after it, so the next test starts from none."""
+    try:
+        yield worker_chromium
+    finally:
+        close_contexts(worker_chromium)
+
+
+def close_contexts(browser: Any) -> None:
+    """Closes every context of `browser`, keeping the browser itself (a context of a test
+    that failed half-way may already be gone)."""
+    for context in list(browser.contexts):
+        with contextlib.suppress(Exception):  # already closed with its page or its browser
+            context.close()
+
+
+def in_browser_thread(scenario: Callable[[Any], None], timeout: float = 180.0) -> None:
+    """Runs `scenario(browser)` with its own Playwright in a thread of its own: the session's
+    persistent context already holds this thread's Playwright, and one context per alumnus
+    needs a browser that can open more than one. (A Chromium kept for the worker's scenarios
+    was tried: Wagtail's editor then never reported an edit in a later journey on PostgreSQL.)"""
+    from playwright.sync_api import sync_playwright
+
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            with sync_playwright() as playwright:
+                browser = launch_chromium(playwright)
+                try:
+                    scenario(browser)
+                finally:
+                    browser.close()
+        except BaseException as error:  # re-raised in the test's thread
+            failure.append(error)
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(timeout)
+    if worker.is_alive():
+        raise AssertionError("the browser scenario did not finish")
+    if failure:
+        raise failure[0]
+
+
+@pytest.fixture(scope="session")
 def browser_context(
     built_site: BuiltSite, playwright_driver: Any, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Any]:
@@ -229,6 +294,24 @@ def wait_until(page: Any, script: str, arg: Any = None, timeout: float = 20.0) -
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {script} ({arg!r})")
         page.wait_for_timeout(100)
+
+
+def service_worker_registration(page: Any, origin: str) -> tuple[Any, str]:
+    """A DevTools session on `page` and the id of the service worker registration of `origin`
+    (what ServiceWorker.deliverPushMessage needs), as soon as Chromium has reported it."""
+    cdp = page.context.new_cdp_session(page)
+    registrations: list[dict[str, Any]] = []
+    cdp.on(
+        "ServiceWorker.workerRegistrationUpdated",
+        lambda e: registrations.extend(e["registrations"]),
+    )
+    cdp.send("ServiceWorker.enable")
+    deadline = time.monotonic() + 20.0
+    while not (found := [r for r in registrations if r["scopeURL"] == origin + "/"]):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no service worker registration reported for {origin}")
+        page.wait_for_timeout(20)
+    return cdp, str(found[0]["registrationId"])
 
 
 # A live PWA + API origin with a really committed database (registration, chat).

@@ -2,7 +2,6 @@
 invitation screen, 「すべての端末からログアウト」, and the export readable by a person."""
 
 import datetime as dt
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +14,7 @@ from django.utils import timezone
 from cms.alumni.models import Alumnus, Invitation, RosterEntry
 from cms.staff_roles import ALUMNI_HR, role_grant
 from tests.alumni.factories import AlumnusFactory, RosterEntryFactory
-from tests.browser.conftest import BuiltSite, launch_chromium, wait_until
+from tests.browser.conftest import wait_until
 from tests.browser.screens import PHONE, axe_violations, screenshot, small_tap_targets
 from tests.fixtures.smtp import SMTPInbox
 from tests.fixtures.staff_otp import complete_second_factor
@@ -29,18 +28,6 @@ STORED = """async () => {
   }
   return JSON.stringify([Object.entries(localStorage), Object.entries(sessionStorage), cached]);
 }"""
-
-
-@pytest.fixture
-def chromium(built_site: BuiltSite, playwright_driver: Any) -> Iterator[Any]:
-    """A browser of its own, so that each person gets a fresh context (no shared cookies).
-    The session's built site is made first: once Playwright runs in this thread, Django takes
-    the thread for an async context and that fixture's database work would be refused."""
-    browser = launch_chromium(playwright_driver)
-    try:
-        yield browser
-    finally:
-        browser.close()
 
 
 def signed_in_phone(browser: Any, base: str, alumnus: Alumnus) -> Any:

@@ -13,7 +13,6 @@ from tests.alumni.factories import AlumnusFactory
 from tests.browser.conftest import (
     ADMIN_VIEWPORT,
     admin_sign_in,
-    launch_chromium,
     wait_until,
 )
 from tests.browser.screens import axe_violations, screenshot
@@ -89,7 +88,7 @@ def _site() -> Any:
 def test_the_page_editor_is_japanese_also_where_its_javascript_draws(
     admin_static: None,
     pwa_api_server: str,
-    playwright_driver: Any,
+    chromium: Any,
     django_user_model: Any,
 ) -> None:
     notices = _site()
@@ -99,27 +98,23 @@ def test_the_page_editor_is_japanese_also_where_its_javascript_draws(
     )
     seen: dict[str, Any] = {}
 
-    browser = launch_chromium(playwright_driver)
-    try:
-        page = browser.new_context(locale="ja-JP", viewport=ADMIN_VIEWPORT).new_page()
-        page.add_init_script(WATCHING)
-        admin_sign_in(page, pwa_api_server, "hr-admin", PASSWORD)
-        for name, url in (
-            ("edit", f"/admin/pages/{notice.pk}/edit/"),
-            ("create", f"/admin/pages/add/content/noticepage/{notices.pk}/"),
-        ):
-            page.goto(f"{pwa_api_server}{url}")
-            page.get_by_role("button", name="すべて折りたたむ").wait_for(state="visible")
-            seen[f"{name}-opened"] = _english(page)
-            if name == "edit":
-                seen["autosaved"] = _edit_and_autosave(page)
-                seen["edit-autosaved"] = _english(page)
-            page.get_by_role("button", name="すべて折りたたむ").click()
-            page.get_by_role("button", name="すべて展開").wait_for(state="visible")
-            seen[f"{name}-collapsed"] = _english(page)
-            screenshot(page, f"admin-notice-{name}")
-    finally:
-        browser.close()
+    page = chromium.new_context(locale="ja-JP", viewport=ADMIN_VIEWPORT).new_page()
+    page.add_init_script(WATCHING)
+    admin_sign_in(page, pwa_api_server, "hr-admin", PASSWORD)
+    for name, url in (
+        ("edit", f"/admin/pages/{notice.pk}/edit/"),
+        ("create", f"/admin/pages/add/content/noticepage/{notices.pk}/"),
+    ):
+        page.goto(f"{pwa_api_server}{url}")
+        page.get_by_role("button", name="すべて折りたたむ").wait_for(state="visible")
+        seen[f"{name}-opened"] = _english(page)
+        if name == "edit":
+            seen["autosaved"] = _edit_and_autosave(page)
+            seen["edit-autosaved"] = _english(page)
+        page.get_by_role("button", name="すべて折りたたむ").click()
+        page.get_by_role("button", name="すべて展開").wait_for(state="visible")
+        seen[f"{name}-collapsed"] = _english(page)
+        screenshot(page, f"admin-notice-{name}")
 
     assert seen["autosaved"] == ["変更を自動保存しました。", "保存しました"]
     assert {key: texts for key, texts in seen.items() if key != "autosaved" and texts} == {}
@@ -128,7 +123,7 @@ def test_the_page_editor_is_japanese_also_where_its_javascript_draws(
 def test_the_delivery_monitors_drill_down_passes_axe(
     admin_static: None,
     pwa_api_server: str,
-    playwright_driver: Any,
+    chromium: Any,
     django_user_model: Any,
 ) -> None:
     notice = NoticePageFactory(parent=_site(), title="説明会")
@@ -139,24 +134,20 @@ def test_the_delivery_monitors_drill_down_passes_axe(
     django_user_model.objects.create_superuser("hr-admin", "hr-admin@example.jp", PASSWORD)
     violations: dict[str, Any] = {}
 
-    browser = launch_chromium(playwright_driver)
-    try:
-        page = browser.new_context(locale="ja-JP", viewport=ADMIN_VIEWPORT).new_page()
-        admin_sign_in(page, pwa_api_server, "hr-admin", PASSWORD)
-        page.goto(f"{pwa_api_server}/admin/delivery-monitor/")
-        violations["monitor"] = axe_violations(page)
-        page.get_by_label("氏名（漢字・ふりがな）またはメールアドレス").fill("鳴子")
-        page.get_by_role("button", name="探す").click()
-        page.wait_for_url("**/delivery-monitor/people/?q=*")
-        violations["search"] = axe_violations(page)
-        page.get_by_role("link", name="鳴子 陽子").click()
-        page.wait_for_url(f"**/delivery-monitor/people/{person.pk}/")
-        violations["person"] = axe_violations(page)
-        screenshot(page, "admin-delivery-person")
-        page.get_by_role("link", name="説明会").click()
-        page.wait_for_url(f"**/delivery-monitor/notices/{notice.pk}/")
-        violations["recipients"] = axe_violations(page)
-    finally:
-        browser.close()
+    page = chromium.new_context(locale="ja-JP", viewport=ADMIN_VIEWPORT).new_page()
+    admin_sign_in(page, pwa_api_server, "hr-admin", PASSWORD)
+    page.goto(f"{pwa_api_server}/admin/delivery-monitor/")
+    violations["monitor"] = axe_violations(page)
+    page.get_by_label("氏名（漢字・ふりがな）またはメールアドレス").fill("鳴子")
+    page.get_by_role("button", name="探す").click()
+    page.wait_for_url("**/delivery-monitor/people/?q=*")
+    violations["search"] = axe_violations(page)
+    page.get_by_role("link", name="鳴子 陽子").click()
+    page.wait_for_url(f"**/delivery-monitor/people/{person.pk}/")
+    violations["person"] = axe_violations(page)
+    screenshot(page, "admin-delivery-person")
+    page.get_by_role("link", name="説明会").click()
+    page.wait_for_url(f"**/delivery-monitor/notices/{notice.pk}/")
+    violations["recipients"] = axe_violations(page)
 
     assert violations == {name: [] for name in violations}

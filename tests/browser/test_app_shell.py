@@ -19,7 +19,7 @@ from cms.alumni.models import Alumnus
 from cms.content.models import ContactSettings, NoticeIndexPage, NoticePage, Visibility
 from cms.push.services import notice_push_bytes, vapid_key_create
 from tests.alumni.factories import AlumnusFactory
-from tests.browser.conftest import BuiltSite, wait_until
+from tests.browser.conftest import BuiltSite, service_worker_registration, wait_until
 from tests.browser.screens import PHONE, axe_violations, screenshot, small_tap_targets
 from tests.content.factories import (
     JobIndexPageFactory,
@@ -229,16 +229,8 @@ def test_an_alumnus_signs_in_lands_on_the_home_and_moves_through_every_tab_and_b
 
 
 def _registration(page: Any, url: str) -> dict[str, Any]:
-    cdp = page.context.new_cdp_session(page)
-    registrations: list[dict[str, Any]] = []
-    cdp.on(
-        "ServiceWorker.workerRegistrationUpdated",
-        lambda e: registrations.extend(e["registrations"]),
-    )
-    cdp.send("ServiceWorker.enable")
-    page.wait_for_timeout(200)
-    found = next(r for r in registrations if r["scopeURL"] == url + "/")
-    return {"cdp": cdp, "id": found["registrationId"]}
+    cdp, registration_id = service_worker_registration(page, url)
+    return {"cdp": cdp, "id": registration_id}
 
 
 def test_a_push_for_a_members_notice_opened_signed_out_returns_to_it_after_the_code_login(

@@ -10,7 +10,7 @@ from django.test import override_settings
 
 from cms.content.models import NoticeCategory
 from pwa_build.build import build
-from tests.browser.conftest import ADMIN_VIEWPORT, admin_sign_in, launch_chromium
+from tests.browser.conftest import ADMIN_VIEWPORT, admin_sign_in
 from tests.browser.screens import axe_violations, screenshot
 from tests.content.factories import NoticeIndexPageFactory, NoticePageFactory, make_site
 
@@ -22,7 +22,7 @@ PASSWORD = "hr-pass-2026"
 def test_hr_sees_the_page_that_failed_and_why(
     admin_static: None,
     pwa_api_server: str,
-    playwright_driver: Any,
+    chromium: Any,
     django_user_model: Any,
     tmp_path: Path,
 ) -> None:
@@ -46,25 +46,21 @@ def test_hr_sees_the_page_that_failed_and_why(
     assert [f.page_id for f in report.failures] == [notice.pk]
     django_user_model.objects.create_superuser("hr", password=PASSWORD, first_name="人事")
 
-    browser = launch_chromium(playwright_driver)
-    try:
-        page = browser.new_context(
-            locale="ja-JP", viewport=ADMIN_VIEWPORT, reduced_motion="reduce"
-        ).new_page()
-        admin_sign_in(page, pwa_api_server, "hr", PASSWORD)
-        page.get_by_role("link", name="サイト生成の失敗").click()
-        page.wait_for_url("**/admin/build-failures/")
-        row = page.get_by_role("row").filter(has_text="会場写真つきの説明会").inner_text()
-        list_violations = axe_violations(page)
-        screenshot(page, "admin-build-failures")
+    page = chromium.new_context(
+        locale="ja-JP", viewport=ADMIN_VIEWPORT, reduced_motion="reduce"
+    ).new_page()
+    admin_sign_in(page, pwa_api_server, "hr", PASSWORD)
+    page.get_by_role("link", name="サイト生成の失敗").click()
+    page.wait_for_url("**/admin/build-failures/")
+    row = page.get_by_role("row").filter(has_text="会場写真つきの説明会").inner_text()
+    list_violations = axe_violations(page)
+    screenshot(page, "admin-build-failures")
 
-        page.get_by_role("link", name="会場写真つきの説明会").click()
-        page.wait_for_url(f"**/admin/pages/{notice.pk}/edit/")
-        warning = page.get_by_text("サイトの生成に失敗しています").inner_text()
-        edit_violations = axe_violations(page)
-        screenshot(page, "admin-build-failure-editor")
-    finally:
-        browser.close()
+    page.get_by_role("link", name="会場写真つきの説明会").click()
+    page.wait_for_url(f"**/admin/pages/{notice.pk}/edit/")
+    warning = page.get_by_text("サイトの生成に失敗しています").inner_text()
+    edit_violations = axe_violations(page)
+    screenshot(page, "admin-build-failure-editor")
 
     assert "画像「説明会の会場」のファイルが見つからない" in row
     assert "/venue/" in row

@@ -1,8 +1,6 @@
 """Two alumni chat in two browser contexts (Chromium) against a live API; a message written
 offline is sent once when the connection is back; markup in messages stays inert text."""
 
-import threading
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -10,7 +8,7 @@ from django.db import connections
 from django.test import Client
 
 from cms.groups.chat.models import Membership, Message
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, wait_until
+from tests.browser.conftest import in_browser_thread, wait_until
 from tests.browser.screens import axe_violations
 from tests.groups.chat.factories import AlumnusFactory, CommunityGroupFactory, member_of
 
@@ -30,38 +28,13 @@ def session_cookie(alumnus: Any) -> str:
     return str(client.cookies["sessionid"].value)
 
 
-def in_browser_thread(scenario: Callable[[Any], None], timeout: float = 180.0) -> None:
-    """Runs `scenario(browser)` with its own Playwright in a thread of its own: the session's
-    persistent context already holds this thread's Playwright, and one context per alumnus
-    needs a browser that can open more than one."""
-    from playwright.sync_api import sync_playwright
-
-    failure: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(
-                    executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-                )
-                try:
-                    scenario(browser)
-                finally:
-                    browser.close()
-        except BaseException as error:  # re-raised in the test's thread
-            failure.append(error)
-
-    worker = threading.Thread(target=run, daemon=True)
-    worker.start()
-    worker.join(timeout)
-    if worker.is_alive():
-        raise AssertionError("the browser scenario did not finish")
-    if failure:
-        raise failure[0]
-
-
 SHOWN_TEXTS = "() => Array.from(document.querySelectorAll('#messages li:not(.is-pending) .chat-body')).map(n => n.textContent)"
 HAS_TEXT = f"(text) => ({SHOWN_TEXTS})().includes(text)"
+
+
+def next_poll(response: Any) -> bool:
+    """The conversation's poll for what came after the last message seen (every 3 s)."""
+    return response.request.method == "GET" and "/messages?after=" in response.url
 
 
 def test_two_alumni_chat_and_an_offline_message_arrives_once(pwa_api_server: str) -> None:
@@ -142,7 +115,8 @@ def test_two_alumni_chat_and_an_offline_message_arrives_once(pwa_api_server: str
         a.context.set_offline(False)
         wait_until(a, HAS_TEXT, "電波の届かない山の上から")
         wait_until(b, HAS_TEXT, "電波の届かない山の上から")
-        b.wait_for_timeout(3500)  # one more poll on each side
+        with a.expect_response(next_poll), b.expect_response(next_poll):
+            pass  # one more poll answered on each side: it must not bring the message again
         seen["b_texts"] = b.evaluate(SHOWN_TEXTS)
         seen["a_pending_left"] = a.locator("#messages li.is-pending").count()
 

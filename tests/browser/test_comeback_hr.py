@@ -15,8 +15,8 @@ from cms.alumni.models import AuditLogEntry
 from cms.comeback.models import ModelVersion, Outcome, Season
 from cms.staff_roles import ALUMNI_HR, role_grant
 from tests.alumni.factories import AlumnusFactory
+from tests.browser.conftest import in_browser_thread
 from tests.browser.screens import axe_violations, screenshot
-from tests.browser.test_chat import in_browser_thread
 from tests.browser.test_hr_notice import HR_PASSWORD, admin_page, migrated_content_back
 from tests.comeback.ui_builders import prior_version, stored_estimate
 

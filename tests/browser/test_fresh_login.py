@@ -14,7 +14,7 @@ from cms.alumni.sessions import SIGNED_IN_AT
 from tests.alumni.factories import AlumnusFactory
 from tests.browser.conftest import wait_until
 from tests.browser.screens import axe_violations, small_tap_targets
-from tests.browser.test_account import chromium, signed_in_phone  # noqa: F401 (fixture)
+from tests.browser.test_account import signed_in_phone
 from tests.fixtures.smtp import SMTPInbox, text_body
 
 pytestmark = pytest.mark.browser
@@ -22,7 +22,7 @@ pytestmark = pytest.mark.browser
 
 def test_export_after_a_day_asks_for_a_new_code_and_comes_back(
     pwa_api_server: str,
-    chromium: Any,  # noqa: F811
+    chromium: Any,
     smtp: SMTPInbox,
 ) -> None:
     alumnus = AlumnusFactory(family_name="宮城", given_name="花子", email="hanako@example.jp")

@@ -14,8 +14,8 @@ from cms.analytics.services import SignalEvent, signal_record, signals_store
 from cms.content.models import HomePage
 from cms.staff_roles import ALUMNI_HR, role_grant
 from tests.alumni.factories import AlumnusFactory
+from tests.browser.conftest import in_browser_thread
 from tests.browser.screens import axe_violations, screenshot
-from tests.browser.test_chat import in_browser_thread
 from tests.browser.test_hr_notice import HR_PASSWORD, admin_page, migrated_content_back
 
 pytestmark = pytest.mark.browser

@@ -12,9 +12,8 @@ from django.contrib.auth.models import Group
 from cms.groups.models import AudienceGroup
 from cms.groups.selectors import PREVIEW_PAGE_SIZE
 from cms.staff_roles import ALUMNI_HR, DELIVERY_HR, role_grant
-from tests.browser.conftest import ADMIN_VIEWPORT, admin_sign_in
+from tests.browser.conftest import ADMIN_VIEWPORT, admin_sign_in, in_browser_thread
 from tests.browser.screens import axe_violations
-from tests.browser.test_chat import in_browser_thread
 from tests.browser.test_hr_notice import HR_PASSWORD, migrated_content_back
 from tests.groups.factories import AlumnusFactory, AudienceGroupFactory
 

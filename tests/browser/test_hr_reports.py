@@ -15,8 +15,8 @@ from wagtail.models import Page
 from cms.push.models import Delivery, DeliveryStatus
 from cms.staff_roles import DELIVERY_HR, role_grant
 from tests.alumni.factories import AlumnusFactory
+from tests.browser.conftest import in_browser_thread
 from tests.browser.screens import axe_violations, screenshot
-from tests.browser.test_chat import in_browser_thread
 from tests.browser.test_hr_notice import HR_PASSWORD, PHONE, admin_page, migrated_content_back
 
 pytestmark = pytest.mark.browser

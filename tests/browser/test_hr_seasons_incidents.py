@@ -16,8 +16,8 @@ from cms.reports.models import Incident
 from cms.reports.periods import fiscal_year_period
 from cms.reports.selectors import fiscal_year_figures
 from cms.staff_roles import ALUMNI_HR, role_grant
+from tests.browser.conftest import in_browser_thread
 from tests.browser.screens import axe_violations, screenshot
-from tests.browser.test_chat import in_browser_thread
 from tests.browser.test_hr_notice import HR_PASSWORD, admin_page, migrated_content_back
 
 pytestmark = pytest.mark.browser

@@ -12,9 +12,8 @@ from cms.content.models import HomePage
 from cms.surveys.models import SurveyPage, SurveyResponse
 from cms.surveys.selectors import survey_current_version
 from cms.surveys.services import survey_response_save
-from tests.browser.conftest import wait_until
+from tests.browser.conftest import in_browser_thread, wait_until
 from tests.browser.screens import screenshot
-from tests.browser.test_chat import in_browser_thread
 from tests.browser.test_hr_notice import (
     HR_PASSWORD,
     admin_page,

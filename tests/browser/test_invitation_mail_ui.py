@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from cms.alumni.models import AuditLogEntry, Invitation
 from tests.alumni.factories import RosterEntryFactory
-from tests.browser.conftest import ADMIN_VIEWPORT, admin_sign_in, launch_chromium
+from tests.browser.conftest import ADMIN_VIEWPORT, admin_sign_in
 from tests.browser.screens import axe_violations, screenshot
 from tests.fixtures.smtp import SMTPInbox
 
@@ -21,7 +21,7 @@ PASSWORD = "hr-pass-2026"
 def test_hr_sees_why_an_invitation_failed_and_resends_it(
     admin_static: None,
     pwa_api_server: str,
-    playwright_driver: Any,
+    chromium: Any,
     django_user_model: Any,
     smtp: SMTPInbox,
 ) -> None:
@@ -41,26 +41,22 @@ def test_hr_sees_why_an_invitation_failed_and_resends_it(
     )
     django_user_model.objects.create_superuser("hr", password=PASSWORD, first_name="人事")
 
-    browser = launch_chromium(playwright_driver)
-    try:
-        page = browser.new_context(
-            locale="ja-JP", viewport=ADMIN_VIEWPORT, reduced_motion="reduce"
-        ).new_page()
-        admin_sign_in(page, pwa_api_server, "hr", PASSWORD)
-        page.get_by_role("link", name="招待", exact=True).first.click()
-        page.wait_for_url("**/admin/alumni/invitations/")
-        failed_row = page.get_by_role("row").filter(has_text="泉 健").inner_text()
-        stuck_row = page.get_by_role("row").filter(has_text="青葉 花子").inner_text()
-        list_violations = axe_violations(page)
-        screenshot(page, "admin-invitations-failed")
+    page = chromium.new_context(
+        locale="ja-JP", viewport=ADMIN_VIEWPORT, reduced_motion="reduce"
+    ).new_page()
+    admin_sign_in(page, pwa_api_server, "hr", PASSWORD)
+    page.get_by_role("link", name="招待", exact=True).first.click()
+    page.wait_for_url("**/admin/alumni/invitations/")
+    failed_row = page.get_by_role("row").filter(has_text="泉 健").inner_text()
+    stuck_row = page.get_by_role("row").filter(has_text="青葉 花子").inner_text()
+    list_violations = axe_violations(page)
+    screenshot(page, "admin-invitations-failed")
 
-        page.get_by_role("button", name="泉 健 さんへ招待メールを再送").click()
-        page.wait_for_url("**/admin/alumni/invitations/")
-        message = page.get_by_text("泉 健 さんへの招待メールを再送します").inner_text()
-        after = page.get_by_role("row").filter(has_text="泉 健").inner_text()
-        after_violations = axe_violations(page)
-    finally:
-        browser.close()
+    page.get_by_role("button", name="泉 健 さんへ招待メールを再送").click()
+    page.wait_for_url("**/admin/alumni/invitations/")
+    message = page.get_by_text("泉 健 さんへの招待メールを再送します").inner_text()
+    after = page.get_by_role("row").filter(has_text="泉 健").inner_text()
+    after_violations = axe_violations(page)
 
     assert "失敗" in failed_row and "ConnectionRefusedError" in failed_row and "5" in failed_row
     assert "停止（期限切れの送信中）" in stuck_row

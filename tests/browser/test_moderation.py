@@ -12,7 +12,6 @@ from cms.staff_roles import CHAT_HR, role_grant
 from tests.browser.conftest import (
     ADMIN_VIEWPORT,
     admin_sign_in,
-    launch_chromium,
 )
 from tests.browser.screens import axe_violations, screenshot
 from tests.groups.chat.factories import CommunityGroupFactory, member_of, post
@@ -33,7 +32,7 @@ def _bodies(client: APIClient, group_id: int) -> list[str]:
 def test_the_moderator_hides_a_reported_message_from_the_queue(
     admin_static: None,
     pwa_api_server: str,
-    playwright_driver: Any,
+    chromium: Any,
     django_user_model: Any,
 ) -> None:
     group = CommunityGroupFactory(name="子育て世代の会")
@@ -54,35 +53,31 @@ def test_the_moderator_hides_a_reported_message_from_the_queue(
     moderator.user_permissions.add(Permission.objects.get(codename="access_admin"))
     role_grant(moderator, CHAT_HR)
 
-    browser = launch_chromium(playwright_driver)
-    try:
-        page = browser.new_context(locale="ja-JP", viewport=ADMIN_VIEWPORT).new_page()
-        admin_sign_in(page, pwa_api_server, "moderator", PASSWORD)
+    page = chromium.new_context(locale="ja-JP", viewport=ADMIN_VIEWPORT).new_page()
+    admin_sign_in(page, pwa_api_server, "moderator", PASSWORD)
 
-        page.get_by_role("button", name="グループでの交流").click()
-        page.get_by_role("link", name="通報").click()
-        page.wait_for_url("**/admin/chat/reports/")
-        row = page.get_by_role("row").filter(has_text="儲かる副業の話があります")
-        assert "勧誘です" in row.inner_text()
-        queue_violations = axe_violations(page)
-        screenshot(page, "admin-chat-reports")
-        row.get_by_role("button", name="非表示にする").click()
-        page.wait_for_url("**/admin/chat/reports/")
-        notice = page.get_by_text("メッセージを非表示にしました。").inner_text()
-        emptied = page.get_by_text("未対応の通報はありません。").is_visible()
+    page.get_by_role("button", name="グループでの交流").click()
+    page.get_by_role("link", name="通報").click()
+    page.wait_for_url("**/admin/chat/reports/")
+    row = page.get_by_role("row").filter(has_text="儲かる副業の話があります")
+    assert "勧誘です" in row.inner_text()
+    queue_violations = axe_violations(page)
+    screenshot(page, "admin-chat-reports")
+    row.get_by_role("button", name="非表示にする").click()
+    page.wait_for_url("**/admin/chat/reports/")
+    notice = page.get_by_text("メッセージを非表示にしました。").inner_text()
+    emptied = page.get_by_text("未対応の通報はありません。").is_visible()
 
-        page.get_by_role("button", name="グループでの交流").click()
-        page.get_by_role("link", name="モデレーションの記録").click()
-        log = page.locator("table.listing").inner_text()
-        hidden_for_members = _bodies(member, group.pk)
+    page.get_by_role("button", name="グループでの交流").click()
+    page.get_by_role("link", name="モデレーションの記録").click()
+    log = page.locator("table.listing").inner_text()
+    hidden_for_members = _bodies(member, group.pk)
 
-        # The log's own button takes the hiding back (the cell template of the log's listing).
-        log_row = page.get_by_role("row").filter(has_text="儲かる副業の話があります")
-        log_row.get_by_role("button", name="非表示を解除").click()
-        page.wait_for_url("**/admin/chat/log/")
-        unhidden = page.get_by_text("非表示を解除しました。").inner_text()
-    finally:
-        browser.close()
+    # The log's own button takes the hiding back (the cell template of the log's listing).
+    log_row = page.get_by_role("row").filter(has_text="儲かる副業の話があります")
+    log_row.get_by_role("button", name="非表示を解除").click()
+    page.wait_for_url("**/admin/chat/log/")
+    unhidden = page.get_by_text("非表示を解除しました。").inner_text()
 
     assert queue_violations == []
     assert notice and emptied

@@ -20,7 +20,7 @@ from cms.content.models import NoticeIndexPage, NoticePage, Visibility
 from cms.push.models import Channel, Delivery, DeliveryStatus, PushSubscription, VapidKey
 from cms.push.services import notice_push_bytes, vapid_key_create
 from cms.push.validators import b64url_decode
-from tests.browser.conftest import wait_until
+from tests.browser.conftest import service_worker_registration, wait_until
 from tests.browser.live_api import pwa_api_origin
 from tests.content.factories import NoticePageFactory
 from tests.fixtures.push_service import LocalPushService
@@ -230,22 +230,14 @@ def test_a_notification_click_opens_the_member_notice_in_the_feed(
     assert page.locator("#feed-list .card-title").all_inner_texts() == ["土木部OB・OGの交流会"]
     wait_until(page, "() => navigator.serviceWorker.controller !== null")
 
-    cdp = page.context.new_cdp_session(page)
-    registrations: list[dict[str, Any]] = []
-    cdp.on(
-        "ServiceWorker.workerRegistrationUpdated",
-        lambda e: registrations.extend(e["registrations"]),
-    )
-    cdp.send("ServiceWorker.enable")
-    page.wait_for_timeout(200)
-    registration = next(r for r in registrations if r["scopeURL"] == site + "/")
+    cdp, registration_id = service_worker_registration(page, site)
     shown = None
     for _attempt in range(5):  # a worker still starting up may miss the first message
         cdp.send(
             "ServiceWorker.deliverPushMessage",
             {
                 "origin": site,
-                "registrationId": registration["registrationId"],
+                "registrationId": registration_id,
                 "data": notice_push_bytes(notice=notice).decode("utf-8"),
             },
         )
@@ -277,7 +269,7 @@ def test_a_notification_click_opens_the_member_notice_in_the_feed(
         "ServiceWorker.deliverPushMessage",
         {
             "origin": site,
-            "registrationId": registration["registrationId"],
+            "registrationId": registration_id,
             "data": notice_push_bytes(notice=notice).decode("utf-8"),
         },
     )

@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import wait_until
+from tests.browser.conftest import service_worker_registration, wait_until
 from tests.browser.screens import axe_violations
 
-from .conftest import BuiltSite, launch_chromium, serve
+from .conftest import BuiltSite, serve
 
 pytestmark = pytest.mark.browser
 
@@ -54,15 +54,7 @@ def test_a_declarative_web_push_shows_a_notification_whose_click_opens_the_notic
 ) -> None:
     page.goto(built_site.url + "/")
     wait_for_service_worker(page)
-    cdp = page.context.new_cdp_session(page)
-    registrations: list[dict[str, Any]] = []
-    cdp.on(
-        "ServiceWorker.workerRegistrationUpdated",
-        lambda e: registrations.extend(e["registrations"]),
-    )
-    cdp.send("ServiceWorker.enable")
-    page.wait_for_timeout(200)  # let the registration event arrive
-    registration = next(r for r in registrations if r["scopeURL"] == built_site.url + "/")
+    cdp, registration_id = service_worker_registration(page, built_site.url)
     payload = {
         "web_push": 8030,
         "notification": {
@@ -78,7 +70,7 @@ def test_a_declarative_web_push_shows_a_notification_whose_click_opens_the_notic
             "ServiceWorker.deliverPushMessage",
             {
                 "origin": built_site.url,
-                "registrationId": registration["registrationId"],
+                "registrationId": registration_id,
                 "data": json.dumps(payload, ensure_ascii=False),
             },
         )
@@ -254,30 +246,26 @@ IPHONE_SAFARI = (
 
 
 def test_iphone_safari_shows_the_add_to_home_screen_guide_until_dismissed(
-    playwright_driver: Any, built_site: BuiltSite, page: Any
+    chromium: Any, built_site: BuiltSite, page: Any
 ) -> None:
     page.goto(built_site.url + "/")
     page.wait_for_load_state()
     assert page.locator("#ios-install").is_hidden()  # not on Chromium's own user agent
-    browser = launch_chromium(playwright_driver)
-    try:
-        iphone = browser.new_context(
-            user_agent=IPHONE_SAFARI,
-            viewport={"width": 390, "height": 844},
-            device_scale_factor=3,
-            is_mobile=True,
-            has_touch=True,
-            locale="ja-JP",
-        ).new_page()
-        iphone.goto(built_site.url + "/")
-        iphone.wait_for_load_state()
-        guide = iphone.locator("#ios-install")
-        assert guide.is_visible()
-        assert "ホーム画面に追加" in guide.inner_text()
-        iphone.get_by_role("button", name="閉じる").click()
-        assert guide.is_hidden()
-        iphone.reload()
-        iphone.wait_for_load_state()
-        assert iphone.locator("#ios-install").is_hidden()  # dismissed stays dismissed
-    finally:
-        browser.close()
+    iphone = chromium.new_context(
+        user_agent=IPHONE_SAFARI,
+        viewport={"width": 390, "height": 844},
+        device_scale_factor=3,
+        is_mobile=True,
+        has_touch=True,
+        locale="ja-JP",
+    ).new_page()
+    iphone.goto(built_site.url + "/")
+    iphone.wait_for_load_state()
+    guide = iphone.locator("#ios-install")
+    assert guide.is_visible()
+    assert "ホーム画面に追加" in guide.inner_text()
+    iphone.get_by_role("button", name="閉じる").click()
+    assert guide.is_hidden()
+    iphone.reload()
+    iphone.wait_for_load_state()
+    assert iphone.locator("#ios-install").is_hidden()  # dismissed stays dismissed

@@ -21,7 +21,7 @@ from cms.content.models import JobPage, NoticePage, StandardPage
 from cms.push.models import Channel, Delivery, DeliveryStatus
 from cms.push.services import notice_push_bytes, vapid_key_create
 from tests.alumni.factories import AlumnusFactory
-from tests.browser.conftest import wait_until
+from tests.browser.conftest import service_worker_registration, wait_until
 from tests.browser.live_api import pwa_api_origin
 from tests.browser.screens import axe_violations, screenshot, small_tap_targets
 
@@ -198,21 +198,13 @@ def test_a_push_click_in_the_service_worker_records_an_open(page: Any, site: Liv
     page.context.grant_permissions(["notifications"], origin=site.url)
     page.goto(site.url + "/app/help/")
     wait_until(page, "() => navigator.serviceWorker.controller !== null")
-    cdp = page.context.new_cdp_session(page)
-    registrations: list[dict[str, Any]] = []
-    cdp.on(
-        "ServiceWorker.workerRegistrationUpdated",
-        lambda e: registrations.extend(e["registrations"]),
-    )
-    cdp.send("ServiceWorker.enable")
-    page.wait_for_timeout(200)
-    registration = next(r for r in registrations if r["scopeURL"] == site.url + "/")
+    cdp, registration_id = service_worker_registration(page, site.url)
     for _attempt in range(5):  # a worker still starting up may miss the first message
         cdp.send(
             "ServiceWorker.deliverPushMessage",
             {
                 "origin": site.url,
-                "registrationId": registration["registrationId"],
+                "registrationId": registration_id,
                 "data": notice_push_bytes(notice=site.notice).decode("utf-8"),
             },
         )

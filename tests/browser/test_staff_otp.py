@@ -10,7 +10,7 @@ import pytest
 from django.contrib.auth.models import Permission
 
 from cms.staff_roles import ALUMNI_HR, role_grant
-from tests.browser.conftest import ADMIN_VIEWPORT, launch_chromium
+from tests.browser.conftest import ADMIN_VIEWPORT
 from tests.browser.screens import PHONE, axe_violations, screenshot
 from tests.browser.screens import small_tap_targets as all_small_tap_targets
 from tests.fixtures.staff_otp import device_code, totp_code
@@ -65,43 +65,39 @@ def _give(page: Any, code: str, button: str) -> None:
 
 
 def test_first_sign_in_enrols_and_a_later_one_asks_for_the_code(
-    admin_static: None, pwa_api_server: str, playwright_driver: Any, hr_clerk: Any
+    admin_static: None, pwa_api_server: str, chromium: Any, hr_clerk: Any
 ) -> None:
     seen: dict[str, Any] = {}
-    browser = launch_chromium(playwright_driver)
-    try:
-        page = browser.new_context(locale="ja-JP", viewport=ADMIN_VIEWPORT).new_page()
-        _password(page, pwa_api_server)
-        page.wait_for_url("**/admin/2fa/enrol/?next=/admin/")
-        seen["enrol"] = page.evaluate(SHAPE)
-        seen["qr"] = page.get_by_role("img", name="認証アプリで読み取る QR コード").count()
-        secret = page.locator("#totp-secret").inner_text().replace(" ", "")
-        seen["enrol-axe"] = axe_violations(page)
-        screenshot(page, "admin-otp-enrol")
-        right = totp_code(base64.b32decode(secret))
-        _give(page, "000000" if right != "000000" else "111111", "設定を完了する")
-        page.wait_for_load_state()
-        seen["enrol-wrong"] = page.evaluate(SHAPE)
-        _give(page, totp_code(base64.b32decode(secret)), "設定を完了する")
-        page.wait_for_url(f"{pwa_api_server}/admin/")
-        seen["home"] = page.get_by_role("heading", level=1).first.inner_text()
-        page.context.close()
+    page = chromium.new_context(locale="ja-JP", viewport=ADMIN_VIEWPORT).new_page()
+    _password(page, pwa_api_server)
+    page.wait_for_url("**/admin/2fa/enrol/?next=/admin/")
+    seen["enrol"] = page.evaluate(SHAPE)
+    seen["qr"] = page.get_by_role("img", name="認証アプリで読み取る QR コード").count()
+    secret = page.locator("#totp-secret").inner_text().replace(" ", "")
+    seen["enrol-axe"] = axe_violations(page)
+    screenshot(page, "admin-otp-enrol")
+    right = totp_code(base64.b32decode(secret))
+    _give(page, "000000" if right != "000000" else "111111", "設定を完了する")
+    page.wait_for_load_state()
+    seen["enrol-wrong"] = page.evaluate(SHAPE)
+    _give(page, totp_code(base64.b32decode(secret)), "設定を完了する")
+    page.wait_for_url(f"{pwa_api_server}/admin/")
+    seen["home"] = page.get_by_role("heading", level=1).first.inner_text()
+    page.context.close()
 
-        later = browser.new_context(locale="ja-JP", viewport=ADMIN_VIEWPORT).new_page()
-        _password(later, pwa_api_server)
-        later.wait_for_url("**/admin/2fa/verify/?next=/admin/")
-        seen["verify"] = later.evaluate(SHAPE)
-        _give(later, "123456" if device_code("hr-clerk") != "123456" else "654321", "確認する")
-        later.wait_for_load_state()
-        seen["verify-wrong"] = later.evaluate(SHAPE)
-        seen["verify-axe"] = axe_violations(later)
-        screenshot(later, "admin-otp-verify-wrong")
-        _give(later, device_code("hr-clerk"), "確認する")
-        later.wait_for_url(f"{pwa_api_server}/admin/")
-        later.goto(f"{pwa_api_server}/admin/alumni/approvals/")
-        seen["approvals"] = later.url
-    finally:
-        browser.close()
+    later = chromium.new_context(locale="ja-JP", viewport=ADMIN_VIEWPORT).new_page()
+    _password(later, pwa_api_server)
+    later.wait_for_url("**/admin/2fa/verify/?next=/admin/")
+    seen["verify"] = later.evaluate(SHAPE)
+    _give(later, "123456" if device_code("hr-clerk") != "123456" else "654321", "確認する")
+    later.wait_for_load_state()
+    seen["verify-wrong"] = later.evaluate(SHAPE)
+    seen["verify-axe"] = axe_violations(later)
+    screenshot(later, "admin-otp-verify-wrong")
+    _give(later, device_code("hr-clerk"), "確認する")
+    later.wait_for_url(f"{pwa_api_server}/admin/")
+    later.goto(f"{pwa_api_server}/admin/alumni/approvals/")
+    seen["approvals"] = later.url
 
     one_field = {
         "autocomplete": "one-time-code",
@@ -125,30 +121,26 @@ def test_first_sign_in_enrols_and_a_later_one_asks_for_the_code(
 
 
 def test_the_code_screen_is_readable_on_a_phone(
-    admin_static: None, pwa_api_server: str, playwright_driver: Any, hr_clerk: Any
+    admin_static: None, pwa_api_server: str, chromium: Any, hr_clerk: Any
 ) -> None:
-    browser = launch_chromium(playwright_driver)
-    try:
-        page = browser.new_context(locale="ja-JP", viewport=PHONE).new_page()
-        _password(page, pwa_api_server)
-        page.wait_for_url("**/admin/2fa/enrol/**")
-        enrol = page.evaluate(SHAPE)
-        enrol_small = small_tap_targets(page)
-        screenshot(page, "admin-otp-enrol-390")
-        secret = page.locator("#totp-secret").inner_text().replace(" ", "")
-        _give(page, totp_code(base64.b32decode(secret)), "設定を完了する")
-        page.wait_for_url(f"{pwa_api_server}/admin/")
-        page.context.close()
+    page = chromium.new_context(locale="ja-JP", viewport=PHONE).new_page()
+    _password(page, pwa_api_server)
+    page.wait_for_url("**/admin/2fa/enrol/**")
+    enrol = page.evaluate(SHAPE)
+    enrol_small = small_tap_targets(page)
+    screenshot(page, "admin-otp-enrol-390")
+    secret = page.locator("#totp-secret").inner_text().replace(" ", "")
+    _give(page, totp_code(base64.b32decode(secret)), "設定を完了する")
+    page.wait_for_url(f"{pwa_api_server}/admin/")
+    page.context.close()
 
-        later = browser.new_context(locale="ja-JP", viewport=PHONE).new_page()
-        _password(later, pwa_api_server)
-        later.wait_for_url("**/admin/2fa/verify/**")
-        verify = later.evaluate(SHAPE)
-        verify_small = small_tap_targets(later)
-        verify_axe = axe_violations(later)
-        screenshot(later, "admin-otp-verify-390")
-    finally:
-        browser.close()
+    later = chromium.new_context(locale="ja-JP", viewport=PHONE).new_page()
+    _password(later, pwa_api_server)
+    later.wait_for_url("**/admin/2fa/verify/**")
+    verify = later.evaluate(SHAPE)
+    verify_small = small_tap_targets(later)
+    verify_axe = axe_violations(later)
+    screenshot(later, "admin-otp-verify-390")
 
     assert enrol["codeForms"] == verify["codeForms"] == 1
     assert not enrol["wide"] and not verify["wide"]

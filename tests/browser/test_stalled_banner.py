@@ -10,7 +10,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from cms.push.tasks import item_fan_out_task
-from tests.browser.conftest import ADMIN_VIEWPORT, admin_sign_in, launch_chromium
+from tests.browser.conftest import ADMIN_VIEWPORT, admin_sign_in
 from tests.browser.screens import axe_violations, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("built_site")]
@@ -24,7 +24,7 @@ DATABASE_QUEUE = {
 def test_hr_sees_that_delivery_has_stopped(
     admin_static: None,
     pwa_api_server: str,
-    playwright_driver: Any,
+    chromium: Any,
     django_user_model: Any,
     settings: Any,
 ) -> None:
@@ -36,9 +36,8 @@ def test_hr_sees_that_delivery_has_stopped(
     )
     django_user_model.objects.create_superuser("hr", password=PASSWORD, first_name="人事")
 
-    browser = launch_chromium(playwright_driver)
     try:
-        page = browser.new_context(
+        page = chromium.new_context(
             locale="ja-JP", viewport=ADMIN_VIEWPORT, reduced_motion="reduce"
         ).new_page()
         admin_sign_in(page, pwa_api_server, "hr", PASSWORD)
@@ -51,7 +50,6 @@ def test_hr_sees_that_delivery_has_stopped(
         on_monitor = page.get_by_text("配信の処理が止まっています").inner_text()
         monitor_violations = axe_violations(page)
     finally:
-        browser.close()
         DBTaskResult.objects.all().delete()
 
     assert "キュー: default、最も古い待ちタスク: 12分前" in on_dashboard

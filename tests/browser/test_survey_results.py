@@ -19,8 +19,8 @@ from cms.staff_roles import ALUMNI_HR, role_grant
 from cms.surveys.models import SurveyPage
 from cms.surveys.selectors import survey_current_version
 from cms.surveys.services import survey_response_save
+from tests.browser.conftest import in_browser_thread
 from tests.browser.screens import axe_violations, screenshot
-from tests.browser.test_chat import in_browser_thread
 from tests.browser.test_hr_notice import HR_PASSWORD, admin_page, migrated_content_back
 from tests.groups.factories import AlumnusFactory
 from tests.surveys.factories import SurveyPageFactory, question

@@ -79,3 +79,16 @@ def read_all(dist: Path) -> str:
         for f in dist.rglob("*")
         if f.is_file() and f.suffix not in {".png", ".ico"}
     )
+
+
+@pytest.fixture
+def committed(
+    django_beside_playwright: None,
+    migrated_data_left_behind: None,
+    transactional_db: None,
+    django_db_serialized_rollback: None,
+) -> None:
+    """The fresh process reads the database: what the test writes must be committed."""
+    from tests.browser.test_push_ui import _rows_of_data_migrations
+
+    _rows_of_data_migrations()

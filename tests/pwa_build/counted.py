@@ -1,9 +1,15 @@
 """A build that counts what it renders and which notices it reads in full: run in this process or
-as a fresh one (`python -m tests.pwa_build.counted`, printing its figures as JSON)."""
+as a fresh one (`python -m tests.pwa_build.counted [--full] [--workers N]`, printing its figures as
+JSON; `in_a_fresh_process`)."""
 
+import argparse
 import json
+import os
 import re
+import subprocess
+import sys
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -38,14 +44,42 @@ def counted_build(**options: Any) -> dict[str, Any]:
     return {
         "full": report.full,
         "written": sorted(report.written),
+        "unchanged": report.unchanged,
         "removed": sorted(report.removed),
         "rendered": dict(rendered),
         "read_in_full": sorted(read_in_full),
     }
 
 
+def in_a_fresh_process(dist: Path, *options: str) -> dict[str, Any]:
+    """`counted_build` into `dist` in a new Python process on the test database (what the test
+    wrote must be committed); its figures."""
+    from tests.push.test_worker_killed import database_url
+
+    env = os.environ | {
+        "DJANGO_SETTINGS_MODULE": "cms.settings.test",
+        "DATABASE_URL": database_url(),
+        "PWA_DIST_DIR": str(dist),
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.pwa_build.counted", *options],
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    figures: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return figures
+
+
 if __name__ == "__main__":
     import django
 
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--full", action="store_true")
+    parser.add_argument("--workers", type=int)
+    arguments = parser.parse_args()
     django.setup()
-    print(json.dumps(counted_build()))
+    print(json.dumps(counted_build(full=arguments.full, workers=arguments.workers)))

@@ -3,37 +3,18 @@
 the site a full build makes."""
 
 import filecmp
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
-import pytest
 from django.test import override_settings
 
 from cms.content.models import NoticePage
 from pwa_build.build import build
-from tests.push.test_worker_killed import database_url
 
 from .conftest import SiteTree
-from .counted import counted_build
+from .counted import counted_build, in_a_fresh_process
 from .test_incremental import publish_new_notice
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-
-
-@pytest.fixture
-def committed(
-    django_beside_playwright: None,
-    migrated_data_left_behind: None,
-    transactional_db: None,
-    django_db_serialized_rollback: None,
-) -> None:
-    """The fresh process reads the database: what the test writes must be committed."""
-    from tests.browser.test_push_ui import _rows_of_data_migrations
-
-    _rows_of_data_migrations()
 
 
 def same_files(one: Path, other: Path) -> list[str]:
@@ -47,25 +28,6 @@ def same_files(one: Path, other: Path) -> list[str]:
         or not (other / n).is_file()
         or not filecmp.cmp(one / n, other / n, shallow=False)
     )
-
-
-def in_a_fresh_process(dist: Path) -> dict[str, object]:
-    env = os.environ | {
-        "DJANGO_SETTINGS_MODULE": "cms.settings.test",
-        "DATABASE_URL": database_url(),
-        "PWA_DIST_DIR": str(dist),
-    }
-    done = subprocess.run(
-        [sys.executable, "-m", "tests.pwa_build.counted"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=True,
-    )
-    figures: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
-    return figures
 
 
 def test_a_fresh_process_builds_incrementally_and_its_site_equals_a_full_build(
