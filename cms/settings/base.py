@@ -158,9 +158,7 @@ CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     if not REDIS_URL
     else {
-        # Django's Redis backend keeping one client per connection pool (cms/cache.py): a chat
-        # poll reads its session from it on every request.
-        "BACKEND": "cms.cache.RedisCache",
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": REDIS_KEY_PREFIX,
         "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
