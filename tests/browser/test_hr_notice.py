@@ -112,24 +112,35 @@ def publish_from_editor(page: Any) -> None:
 
 
 def edit_title(page: Any, title: str) -> None:
-    """Type a new title once Wagtail watches the form for edits (it takes its starting point
-    about two seconds after load, and may take it again just after): done when Wagtail has
-    announced the edit (w-unsaved:add), which is what starts its autosave timer."""
-    page.evaluate(
-        """() => {
-            const form = document.getElementById('page-edit-form');
-            form.addEventListener('w-unsaved:watch-edits', () => { window.__watching = true; });
-            form.addEventListener('w-unsaved:add', () => { window.__edited = true; });
-        }"""
-    )
-    wait_until(page, "() => window.__watching === true")
-    for attempt in range(5):  # on a loaded machine Wagtail may take its starting point late
-        page.fill("#id_title", f"{title}{' ' * (attempt + 1)}")
+    """Type a new title once Wagtail watches the form for edits: done when Wagtail has announced
+    the edit (w-unsaved:add), which is what starts its autosave timer. Wagtail takes its starting
+    point about two seconds after load, and here takes it twice, some 40 ms apart: a title typed
+    between the two becomes the starting point, and no edit is ever seen (failed once in CI). So
+    the title is typed once no new starting point has come for a second; should the edit still
+    go unseen, the editor is loaded afresh (nothing was saved) and the title typed again."""
+    for _ in range(3):
+        page.evaluate(
+            """() => {
+                const form = document.getElementById('page-edit-form');
+                window.__starts = 0;
+                form.addEventListener('w-unsaved:watch-edits', () => {
+                    window.__starts += 1;
+                    window.__last_start = performance.now();
+                });
+                form.addEventListener('w-unsaved:add', () => { window.__edited = true; });
+            }"""
+        )
+        wait_until(
+            page, "() => window.__starts > 0 && performance.now() - window.__last_start > 1000"
+        )
         page.fill("#id_title", title)
         for _ in range(50):
             if page.evaluate("() => window.__edited === true"):
                 return
             page.wait_for_timeout(100)
+        starts = page.evaluate("() => window.__starts")
+        print(f"Wagtail did not see the edit (starting points taken: {starts}); reloading")
+        page.reload()
     raise AssertionError("Wagtail never saw the edit")
 
 
