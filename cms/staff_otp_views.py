@@ -2,7 +2,8 @@
 authenticator app (a QR code drawn by segno, the key in text) and the 6-digit code.
 
 Wrong codes count toward the staff sign-in throttle (cms/staff_login.py): while it is reached
-no code is checked, as no password is. The key is shown on the enrolment screen only (never
+no code is checked, as no password is. A right code completes the sign-in, and the browser
+gets the account's device cookie. The key is shown on the enrolment screen only (never
 in a URL or a log), on a page no cache may keep.
 """
 
@@ -22,7 +23,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from cms.alumni.errors import TooManyAttempts
 from cms.alumni.services import client_ip, throttle_check, throttle_count
-from cms.staff_login import LOCKED, staff_login_limits
+from cms.staff_login import LOCKED, staff_code_limits, trust_device
 from cms.staff_otp import ADMIN_PREFIX, GUARDED_PREFIXES, needs_second_factor
 
 DEVICE_NAME = "管理画面の認証アプリ"
@@ -81,7 +82,7 @@ def _check_code(request: HttpRequest, form: TokenForm, devices: list[TOTPDevice]
     session is verified with that device); otherwise the form carries the field's error."""
     if not form.is_valid():
         return False
-    limits = staff_login_limits(username=request.user.get_username(), ip=client_ip(request.META))
+    limits = staff_code_limits(username=request.user.get_username(), ip=client_ip(request.META))
     try:
         throttle_check(limits)
     except TooManyAttempts as refused:
@@ -101,6 +102,13 @@ def _check_code(request: HttpRequest, form: TokenForm, devices: list[TOTPDevice]
     return False
 
 
+def _signed_in(request: HttpRequest) -> HttpResponse:
+    """The sign-in is complete: onwards, and this browser is a trusted device of the account."""
+    response = redirect(_next(request))
+    trust_device(response, request.user.get_username())
+    return response
+
+
 @never_cache
 def verify_view(request: HttpRequest) -> HttpResponse:
     """The 6-digit code of the enrolled authenticator app, after the password."""
@@ -112,7 +120,7 @@ def verify_view(request: HttpRequest) -> HttpResponse:
         return redirect(f"{reverse('staff-otp-enrol')}?next={quote(_next(request))}")
     form = TokenForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and _check_code(request, form, devices):
-        return redirect(_next(request))
+        return _signed_in(request)
     return render(request, "staff_otp/verify.html", {"form": form, "next": _next(request)})
 
 
@@ -130,7 +138,7 @@ def enrol_view(request: HttpRequest) -> HttpResponse:
         device = TOTPDevice.objects.create(user=request.user, name=DEVICE_NAME, confirmed=False)
     form = TokenForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and _check_code(request, form, [device]):
-        return redirect(_next(request))
+        return _signed_in(request)
     secret = base64.b32encode(device.bin_key).decode()
     # Black on white with its quiet zone whatever the admin's theme; as wide as the form.
     qr_svg = segno.make(device.config_url, error="m").svg_inline(

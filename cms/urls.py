@@ -8,9 +8,11 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from cms.api_errors import api_not_found
 from cms.content.preview import preview as content_preview
+from cms.staff_login import StaffLoginView
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("admin/2fa/", include("cms.staff_otp_views")),  # the staff second factor
+    path("admin/login/", StaffLoginView.as_view(), name="staff-login"),  # before Wagtail's own
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("api/v1/", include("cms.api")),

@@ -229,6 +229,9 @@ STAFF_LOGIN_FAILURES_PER_USER_NETWORK = 5
 STAFF_LOGIN_FAILURES_PER_NETWORK = 20
 # Failed staff sign-ins of one username in a day before it is locked until the next day.
 STAFF_LOGIN_FAILURES_PER_DAY = int(env("STAFF_LOGIN_FAILURES_PER_DAY", "20"))
+# A browser that completed a staff sign-in keeps a device cookie this many days: with it, only
+# its own failures count (strangers' failures cannot lock its owner out; cms/staff_login.py).
+STAFF_LOGIN_DEVICE_DAYS = int(env("STAFF_LOGIN_DEVICE_DAYS", "90"))
 # The staff second factor (cms/staff_otp.py): the name authenticator apps show for this site;
 # wrong codes count toward the staff sign-in throttle above, not a pause of django-otp's own.
 OTP_TOTP_ISSUER = f"{SITE_NAME} 管理画面"

@@ -68,6 +68,104 @@ def test_a_days_failures_lock_the_account_out_everywhere(hr: Any, settings: Any)
     assert "_auth_user_id" not in locked.client.session
 
 
+def _signed_in_once(client: Client, ip: str) -> None:
+    """hr completes a sign-in (password and code) in this browser, then signs out."""
+    device = TOTPDevice.objects.get_or_create(user=get_user_model().objects.get(username="hr"))[0]
+    device.confirmed = True
+    device.save()
+    sign_in("pw-hr-123", ip, client)
+    done = client.post("/admin/2fa/verify/", {"token": _next_code(device)}, REMOTE_ADDR=ip)
+    assert done.status_code == 302
+    assert "staff_device" in done.cookies
+    cookie = done.cookies["staff_device"]
+    assert cookie["httponly"] and cookie["path"] == "/admin/"
+    assert "hr" not in cookie.value.split(":")[0]  # a random id and a keyed hash: no name
+    client.post("/admin/logout/", REMOTE_ADDR=ip)
+
+
+def test_a_strangers_failures_do_not_lock_out_a_browser_that_signed_in_before(
+    hr: Any, settings: Any
+) -> None:
+    settings.STAFF_LOGIN_FAILURES_PER_DAY = 4
+    own_browser = Client()
+    _signed_in_once(own_browser, "192.0.2.10")
+    for n in range(4):  # a stranger who knows the username, from four networks
+        sign_in("guess", f"2001:db8:{n + 1}::1")
+
+    fresh_browser = sign_in("pw-hr-123", "192.0.2.10")
+    again = sign_in("pw-hr-123", "192.0.2.10", own_browser)
+
+    assert LOCKED in fresh_browser.content.decode()
+    assert signed_in(again)
+    device = TOTPDevice.objects.get(user=hr)
+    code = own_browser.post("/admin/2fa/verify/", {"token": _next_code(device)})
+    assert code.status_code == 302  # the code step is not locked by the stranger either
+    assert own_browser.get("/admin/").status_code == 200
+
+
+def test_a_trusted_browser_still_gets_only_a_handful_of_wrong_passwords(
+    hr: Any, settings: Any
+) -> None:
+    browser = Client()
+    _signed_in_once(browser, "192.0.2.10")
+    for _ in range(settings.STAFF_LOGIN_FAILURES_PER_USER_NETWORK):
+        assert LOCKED not in sign_in("guess", "192.0.2.10", browser).content.decode()
+
+    locked = sign_in("pw-hr-123", "192.0.2.10", browser)
+
+    assert LOCKED in locked.content.decode()
+    assert "_auth_user_id" not in locked.client.session
+
+
+def test_a_device_cookie_counts_for_its_own_account_only_and_unaltered(
+    hr: Any, settings: Any
+) -> None:
+    settings.STAFF_LOGIN_FAILURES_PER_DAY = 4
+    get_user_model().objects.create_superuser("hr2", "hr2@example.jp", "pw-hr2-123")
+    browser = Client()
+    _signed_in_once(browser, "192.0.2.10")
+    for n in range(4):
+        browser.post(
+            "/admin/login/",
+            {"username": "hr2", "password": "guess"},
+            REMOTE_ADDR=f"2001:db8:{n + 1}::1",
+        )
+    tampered = Client()
+    tampered.cookies["staff_device"] = browser.cookies["staff_device"].value.replace(":", "x:", 1)
+
+    other_account = browser.post(
+        "/admin/login/", {"username": "hr2", "password": "pw-hr2-123"}, REMOTE_ADDR="192.0.2.10"
+    )
+    for n in range(4):
+        sign_in("guess", f"2001:db8:{n + 1}::1")
+    forged = sign_in("pw-hr-123", "192.0.2.10", tampered)
+
+    assert LOCKED in other_account.content.decode()
+    assert LOCKED in forged.content.decode()
+
+
+def test_an_editor_without_a_second_factor_gets_the_device_cookie_with_the_password(
+    settings: Any,
+) -> None:
+    settings.STAFF_LOGIN_FAILURES_PER_DAY = 4
+    user = get_user_model().objects.create_user("editor", password="pw-editor-123")
+    user.groups.add(Group.objects.get(name="Editors"))
+    browser = Client()
+    first = browser.post("/admin/login/", {"username": "editor", "password": "pw-editor-123"})
+    browser.post("/admin/logout/")
+    for n in range(4):
+        Client().post(
+            "/admin/login/",
+            {"username": "editor", "password": "guess"},
+            REMOTE_ADDR=f"2001:db8:{n + 1}::1",
+        )
+
+    again = browser.post("/admin/login/", {"username": "editor", "password": "pw-editor-123"})
+
+    assert "staff_device" in first.cookies
+    assert signed_in(again)
+
+
 def test_django_admin_is_not_mounted(hr: Any) -> None:
     client = Client()
     client.force_login(hr)
