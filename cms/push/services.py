@@ -909,6 +909,10 @@ def _digest_alumnus_send(
 
 
 def _claim_digest(*, notice_ids: list[int], alumnus: Alumnus) -> str:
+    """Create and claim one person's digest items, leaving out those received since their
+    batch was read (a fan-out running meanwhile can reach them between the two)."""
+    received = Delivery.objects.filter(alumnus=alumnus, item_id__in=notice_ids).filter(_received())
+    notice_ids = sorted(set(notice_ids) - set(received.values_list("item_id", flat=True)))
     Delivery.objects.bulk_create(
         [Delivery(item_id=pk, alumnus=alumnus, channel=Channel.DIGEST) for pk in notice_ids],
         ignore_conflicts=True,

@@ -105,3 +105,32 @@ def test_a_digest_run_during_the_fan_out_and_the_fan_out_reach_each_person_once(
         report = notice_fan_out(notice_id=notice.pk)
     assert (report.pushes_sent, report.emails_sent) == (0, 0)
     assert not any(q["sql"].lstrip().upper().startswith("INSERT") for q in again)
+
+
+def test_the_digest_leaves_out_what_the_fan_out_sent_after_the_digest_read_its_batch(
+    notice: NoticePage,
+    push_service: LocalPushService,
+    vapid_key: VapidKey,
+    smtp: SMTPInbox,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The digest reads what a batch of alumni received, then mails them one by one: the
+    fan-out can reach one of them in between. What it sent is no longer listed."""
+    devices = {}
+    for alumnus in AlumnusFactory.create_batch(2, consent_push=True, consent_email=True):
+        sub = push_service.subscription()
+        alumnus.push_subscriptions.create(endpoint=sub.endpoint, p256dh=sub.p256dh, auth=sub.auth)
+        devices[alumnus.pk] = sub
+    claim_digest = services._claim_digest
+
+    def fan_out_first(**kwargs: Any) -> str:
+        if not Delivery.objects.filter(item=notice, channel=Channel.PUSH).exists():
+            notice_fan_out(notice_id=notice.pk)
+        return claim_digest(**kwargs)
+
+    monkeypatch.setattr(services, "_claim_digest", fan_out_first)
+    digest = digest_send(month=timezone.localdate().replace(day=1))
+
+    assert [len(sub.received) for sub in devices.values()] == [1, 1]
+    assert (digest.alumni_mailed, smtp.messages) == (0, [])
+    assert not Delivery.objects.filter(item=notice, channel=Channel.DIGEST).exists()
