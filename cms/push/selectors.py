@@ -46,12 +46,14 @@ def alumni_reachable_by_email(*, alumni: QuerySet[Alumnus]) -> QuerySet[Alumnus]
     return alumni.filter(consent_email=True)
 
 
-def alumni_reachable_by_push_count() -> int:
-    """How many active alumni a push can reach now: the monitor says so, since a device is
-    registered only by its owner in the app (nobody has one in a fresh demo) and without any
-    every notice goes by mail."""
-    active = Alumnus.objects.filter(status=AlumnusStatus.ACTIVE)
-    return alumni_reachable_by_push(alumni=active).count()
+def push_reaches_anybody() -> bool:
+    """Whether a push can reach any active alumnus now. A device is registered only by its
+    owner, in the app (a fresh demo has none): without any, every notice goes by mail, and the
+    monitor says why it shows no push. A probe per alumnus (EXISTS, which PostgreSQL turns
+    into a semi-join that stops at the first): the rule's join with DISTINCT, even with a
+    LIMIT, hashed all the alumni first (0.25 s at 100,000, against 0.05 ms)."""
+    reachable = alumni_reachable_by_push(alumni=Alumnus.objects.filter(pk=OuterRef("pk")))
+    return Alumnus.objects.filter(status=AlumnusStatus.ACTIVE).filter(Exists(reachable)).exists()
 
 
 @dataclass(frozen=True)

@@ -25,13 +25,13 @@ from cms.content.models import NoticePage
 from .items import DeliveryReason
 from .models import Channel, Delivery, DeliveryStatus
 from .selectors import (
-    alumni_reachable_by_push_count,
     alumni_search_for_delivery,
     alumni_under_reached,
     deliveries_of_alumnus,
     deliveries_of_item,
     digest_last_sent,
     notice_delivery_figures,
+    push_reaches_anybody,
 )
 
 PERMISSION = "push.view_delivery"
@@ -55,7 +55,7 @@ def delivery_monitor(request: HttpRequest) -> HttpResponse:
         "push/delivery_monitor.html",
         {
             "rows": notice_delivery_figures(notices=notices),
-            "reachable_by_push": alumni_reachable_by_push_count(),
+            "push_reaches_anybody": push_reaches_anybody(),
             "month": month,
             "under_reached_count": alumni_under_reached(month=month).count(),
             "digest_last_sent": digest_last_sent(),
