@@ -46,6 +46,16 @@ def alumni_reachable_by_email(*, alumni: QuerySet[Alumnus]) -> QuerySet[Alumnus]
     return alumni.filter(consent_email=True)
 
 
+def push_reaches_anybody() -> bool:
+    """Whether a push can reach any active alumnus now. A device is registered only by its
+    owner, in the app (a fresh demo has none): without any, every notice goes by mail, and the
+    monitor says why it shows no push. A probe per alumnus (EXISTS, which PostgreSQL turns
+    into a semi-join that stops at the first): the rule's join with DISTINCT, even with a
+    LIMIT, hashed all the alumni first (0.25 s at 100,000, against 0.05 ms)."""
+    reachable = alumni_reachable_by_push(alumni=Alumnus.objects.filter(pk=OuterRef("pk")))
+    return Alumnus.objects.filter(status=AlumnusStatus.ACTIVE).filter(Exists(reachable)).exists()
+
+
 @dataclass(frozen=True)
 class NoticeReach:
     """How many alumni a notice is for, and by which channel its fan-out will reach them."""

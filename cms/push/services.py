@@ -405,15 +405,21 @@ def _to_do(*, target: _Target, ids: list[int]) -> list[int]:
     and with no push or mail delivery of the item (for its reason) that settles them or is in
     other hands: sent; being sent (a stale claim comes back through the sweeper); waiting for a
     retry not yet due (a deferred run takes it); a mail failed for good; a push failed for
-    good or gone, to someone who takes no mail. (A digest that listed the item settles nothing
-    here.) Every subquery reads only the span of pks of `ids`, so that the database never
-    reads a whole table or all of an item's deliveries for one slice."""
+    good or gone, to someone who takes no mail.
+
+    Nor those the monthly digest has told about the item (mailed, or being mailed) before the
+    walk began anything for them: the digest can run while a long walk has not reached their
+    slice yet, and lists the item as not received. A push or mail delivery begun before the
+    digest ran (waiting for its retry, or taken back from a dead worker) is still finished: the
+    digest counted it as not received, so it stays a message of its own.
+
+    Every subquery reads only the span of pks of `ids`, so that the database never reads a
+    whole table or all of an item's deliveries for one slice."""
     span = Alumnus.objects.filter(pk__gte=ids[0], pk__lte=ids[-1])
     by_push = alumni_reachable_by_push(alumni=span).order_by().values("pk")
     by_mail = alumni_reachable_by_email(alumni=span).order_by().values("pk")
-    theirs = target.deliveries().filter(
-        alumnus_id__gte=ids[0], alumnus_id__lte=ids[-1], channel__in=[Channel.PUSH, Channel.EMAIL]
-    )
+    of_span = target.deliveries().filter(alumnus_id__gte=ids[0], alumnus_id__lte=ids[-1])
+    theirs = of_span.filter(channel__in=[Channel.PUSH, Channel.EMAIL])
     settled = theirs.filter(
         Q(status__in=[DeliveryStatus.SENT, DeliveryStatus.SENDING])
         | Q(status=DeliveryStatus.RETRY, retry_at__gt=timezone.now())
@@ -422,13 +428,24 @@ def _to_do(*, target: _Target, ids: list[int]) -> list[int]:
     push_over = theirs.filter(
         channel=Channel.PUSH, status__in=[DeliveryStatus.FAILED, DeliveryStatus.EXPIRED]
     ).values("alumnus_id")
+    begun = theirs.filter(status__in=[DeliveryStatus.PENDING, DeliveryStatus.RETRY])
+    in_digest = of_span.filter(channel=Channel.DIGEST).filter(_received()).values("alumnus_id")
     return list(
         Alumnus.objects.filter(pk__in=ids)
         .filter(Q(pk__in=by_push) | Q(pk__in=by_mail))
         .exclude(pk__in=settled)
         .exclude(Q(pk__in=push_over) & ~Q(pk__in=by_mail))
+        .exclude(Q(pk__in=in_digest) & ~Q(pk__in=begun.values("alumnus_id")))
         .order_by("pk")
         .values_list("pk", flat=True)
+    )
+
+
+def _received() -> Q:
+    """Deliveries that count as received: sent, or being sent within their lease (a stale
+    「送信中」 was left by a dead worker and may never have gone out)."""
+    return Q(status=DeliveryStatus.SENT) | Q(
+        status=DeliveryStatus.SENDING, claimed_until__gt=timezone.now()
     )
 
 
@@ -843,10 +860,7 @@ def _digest_batch_send(
         Delivery.objects.filter(
             alumnus_id__in=[a.pk for a in alumni], item_id__in=[n.pk for n, _ in notices]
         )
-        .filter(
-            Q(status=DeliveryStatus.SENT)
-            | Q(status=DeliveryStatus.SENDING, claimed_until__gt=timezone.now())
-        )
+        .filter(_received())
         .values_list("alumnus_id", "item_id")
     ):
         received[alumnus_id].add(item_id)
@@ -895,6 +909,10 @@ def _digest_alumnus_send(
 
 
 def _claim_digest(*, notice_ids: list[int], alumnus: Alumnus) -> str:
+    """Create and claim one person's digest items, leaving out those received since their
+    batch was read (a fan-out running meanwhile can reach them between the two)."""
+    received = Delivery.objects.filter(alumnus=alumnus, item_id__in=notice_ids).filter(_received())
+    notice_ids = sorted(set(notice_ids) - set(received.values_list("item_id", flat=True)))
     Delivery.objects.bulk_create(
         [Delivery(item_id=pk, alumnus=alumnus, channel=Channel.DIGEST) for pk in notice_ids],
         ignore_conflicts=True,

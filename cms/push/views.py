@@ -31,6 +31,7 @@ from .selectors import (
     deliveries_of_item,
     digest_last_sent,
     notice_delivery_figures,
+    push_reaches_anybody,
 )
 
 PERMISSION = "push.view_delivery"
@@ -54,6 +55,7 @@ def delivery_monitor(request: HttpRequest) -> HttpResponse:
         "push/delivery_monitor.html",
         {
             "rows": notice_delivery_figures(notices=notices),
+            "push_reaches_anybody": push_reaches_anybody(),
             "month": month,
             "under_reached_count": alumni_under_reached(month=month).count(),
             "digest_last_sent": digest_last_sent(),

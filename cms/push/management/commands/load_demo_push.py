@@ -3,6 +3,10 @@
 The VAPID key pair, two audience groups, a few fictitious registered alumni who fall into them,
 and the HR editor's right to edit groups and read the delivery monitor. Running it again
 changes nothing.
+
+No demo alumnus has a push device: a device is registered only by its owner, in the app's
+通知の設定 (the browser subscribes at its own push service, which the server then calls), so the
+demo's notices go by mail, and the command and the delivery monitor say so.
 """
 
 from typing import Any
@@ -99,6 +103,12 @@ class Command(BaseCommand):
             "「土木部の退職者」を選び、「登録者に通知する」にチェックして公開します。"
             "メニューの「配信状況」で、誰にどの経路で届いたかを確認できます"
             "（デモのメールは var/mail/ に保存されます）。"
+        )
+        self.stdout.write(
+            "プッシュ通知: デモの登録者は通知を受け取る端末を登録していないため、お知らせは"
+            "メールで届きます（配信状況にもそう表示されます）。試すには、登録者としてアプリに"
+            "ログインし、「通知の設定」（/app/notifications/）で「通知を受け取る」を押します"
+            "（ブラウザーが自分のプッシュサービスに接続できる環境が必要です）。"
         )
 
     def _group(self, spec: dict[str, str]) -> bool:
