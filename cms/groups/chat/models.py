@@ -162,6 +162,13 @@ class Message(models.Model):
         return f"{self.group} #{self.pk}"
 
     @property
+    def state(self) -> str:
+        """What members see of it: its text ("visible") or a placeholder ("hidden", "deleted")."""
+        if self.deleted_at is not None:
+            return "deleted"
+        return "visible" if self.hidden_at is None else "hidden"
+
+    @property
     def editable_until(self) -> dt.datetime:
         """Its author may edit it until CHAT_EDIT_MINUTES after posting."""
         return self.created_at + dt.timedelta(minutes=settings.CHAT_EDIT_MINUTES)
