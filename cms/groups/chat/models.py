@@ -5,10 +5,6 @@ import datetime as dt
 from django.conf import settings
 from django.db import models
 
-# The largest id the database stores (a signed 64-bit integer): ids from outside beyond it are
-# answered 404, never passed to a query.
-MAX_ID = 2**63 - 1
-
 
 class JoinPolicy(models.TextChoices):
     OPEN = "open", "誰でも参加できる"
