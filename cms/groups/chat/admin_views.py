@@ -1,5 +1,6 @@
 """HR's moderation screens: the reports queue, members of a group, the moderation log."""
 
+import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -18,16 +19,17 @@ from wagtail.admin.views.reports import ReportView
 from cms.admin_listing import time_column
 from cms.alumni.models import Alumnus, AuditAction
 from cms.alumni.services import audit_log_record
+from cms.converters import IdConverter
 
 from . import selectors, services
 from .errors import ChatError, NotAllowed
-from .models import MAX_ID, CommunityGroup, ModerationAction, ModerationLogEntry, Report
+from .models import CommunityGroup, ModerationAction, ModerationLogEntry, Report
 
 
 def _posted_id(request: HttpRequest, name: str) -> int:
-    """An id from a form that fits a database id (64 bits), else 404, never a 500."""
+    """An id from a form, by the URLs' rule for ids (`<id:…>`, fits the database), else 404."""
     raw = request.POST.get(name) or ""
-    if not raw.isdigit() or int(raw) > MAX_ID:
+    if not re.fullmatch(IdConverter.regex, raw):
         raise Http404
     return int(raw)
 

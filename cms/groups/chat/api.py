@@ -4,6 +4,8 @@ CSRF; the rules live in services and selectors."""
 from typing import Any
 
 from django.conf import settings
+from django.http import HttpResponse
+from django.utils.cache import get_conditional_response
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.permissions import IsAuthenticated
@@ -17,7 +19,7 @@ from cms.alumni.serializers import AlumniMessageOutput as DetailOutput
 
 from . import selectors, services
 from .errors import NotFound
-from .models import Membership, Message
+from .models import Membership
 from .serializers import (
     GroupsOutput,
     HideInput,
@@ -46,40 +48,15 @@ class ChatAPIView(AlumniAPIView):
     permission_classes = [IsAlumnus]
 
 
-def message_data(message: Message, *, viewer_id: int) -> dict[str, Any]:
-    """A message as members see it: hidden or deleted ones keep their place, not their text."""
-    if message.deleted_at is not None:
-        state, body = "deleted", None
-    elif message.hidden_at is not None:
-        state, body = "hidden", None
-    else:
-        state, body = "visible", message.body
-    author = message.author
-    mine = author is not None and author.pk == viewer_id
-    return {
-        "id": message.pk,
-        "member_id": getattr(message, "member_id", None),
-        "author_name": "退会したメンバー"
-        if author is None
-        else f"{author.family_name} {author.given_name}",
-        "mine": mine,
-        "state": state,
-        "body": body,
-        "created_at": message.created_at,
-        "edited_at": message.edited_at,
-        "editable_until": message.editable_until if mine and state == "visible" else None,
-    }
-
-
 def _valid(serializer: type[Serializer], request: Request) -> dict[str, Any]:
     data = serializer(data=request.data)
     data.is_valid(raise_exception=True)
     return dict(data.validated_data)
 
 
-def _shown(message_id: int, *, viewer_id: int) -> Response:
+def _shown(message_id: int, *, viewer_id: int, code: int = status.HTTP_200_OK) -> Response:
     message = selectors.messages_with_author().get(pk=message_id)
-    return Response(message_data(message, viewer_id=viewer_id))
+    return Response(MessageOutput(message, context={"viewer_id": viewer_id}).data, status=code)
 
 
 class GroupListView(ChatAPIView):
@@ -147,7 +124,7 @@ class GroupMessagesView(ChatAPIView):
         responses={200: MessagesOutput, 304: None, **ERRORS},
         summary="メッセージ（既定は最新のページ。If-None-Match で変化がなければ 304）",
     )
-    def get(self, request: Request, group_id: int) -> Response:
+    def get(self, request: Request, group_id: int) -> HttpResponse:
         query = selectors.messages_cursors(request.query_params)
         membership = selectors.poll_membership(group_id=group_id, user_id=int(request.user.pk or 0))
         if membership is None:
@@ -155,11 +132,7 @@ class GroupMessagesView(ChatAPIView):
                 raise exceptions.PermissionDenied(IsAlumnus.message)
             raise NotFound()
         etag = selectors.messages_etag(membership=membership, query=query)
-        tags = request.headers.get("If-None-Match", "").split(",")
-        if etag in {tag.strip().removeprefix("W/") for tag in tags}:
-            response = Response(status=status.HTTP_304_NOT_MODIFIED)
-        else:
-            response = Response(_page(membership, query))
+        response = get_conditional_response(request, etag=etag) or _page(membership, query)
         response["ETag"] = etag
         response["Cache-Control"] = "private, no-cache"
         return response
@@ -180,34 +153,23 @@ class GroupMessagesView(ChatAPIView):
     def post(self, request: Request, group_id: int) -> Response:
         data = _valid(MessagePostInput, request)
         alumnus = self.alumnus()
-        posted = services.message_post(
+        message, created = services.message_post(
             group_id=group_id,
             alumnus=alumnus,
             body=data["body"],
             client_id=data["client_id"],
             posts_per_minute=settings.CHAT_POSTS_PER_MINUTE,
         )
-        message = posted.message
-        message.author, message.member_id = alumnus, posted.member_id  # type: ignore[attr-defined]
-        code = status.HTTP_201_CREATED if posted.created else status.HTTP_200_OK
-        return Response(message_data(message, viewer_id=alumnus.pk), status=code)
+        code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        return _shown(message.pk, viewer_id=alumnus.pk, code=code)
 
 
-def _page(membership: Membership, query: dict[str, int]) -> dict[str, Any]:
+def _page(membership: Membership, query: dict[str, int]) -> Response:
     """The poll's answer; reading the newest messages moves the reader's read mark."""
-    version = membership.group.version
-    page = selectors.messages_page(group_id=membership.group_id, version=version, **query)
+    page = selectors.messages_page(membership=membership, **query)
     if page.messages and "before" not in query:
         services.membership_mark_read(membership=membership, message_id=page.messages[-1].pk)
-    viewer = membership.alumnus_id
-    return {
-        "version": version,
-        "membership": MembershipOutput(membership).data,
-        "messages": [message_data(m, viewer_id=viewer) for m in page.messages],
-        "changed": [message_data(m, viewer_id=viewer) for m in page.changed],
-        "has_more_before": page.has_more_before,
-        "has_more_after": page.has_more_after,
-    }
+    return Response(MessagesOutput(page, context={"viewer_id": membership.alumnus_id}).data)
 
 
 class MessageView(ChatAPIView):

@@ -1,6 +1,11 @@
 """Community groups with two-way chat, nested in the groups domain as its own app."""
 
+from typing import TYPE_CHECKING, Any
+
 from django.apps import AppConfig
+
+if TYPE_CHECKING:
+    from cms.alumni.models import Alumnus
 
 
 class ChatConfig(AppConfig):
@@ -9,20 +14,14 @@ class ChatConfig(AppConfig):
     verbose_name = "グループでの交流"
     default_auto_field = "django.db.models.BigAutoField"
 
-    def alumnus_export(self, *, alumnus: object) -> dict[str, object]:
+    def alumnus_export(self, *, alumnus: "Alumnus") -> dict[str, Any]:
         """This domain's part of `GET /api/v1/me/export` (called by cms.alumni.selectors)."""
-        from cms.alumni.models import Alumnus
-
         from .selectors import alumnus_chat_export
 
-        assert isinstance(alumnus, Alumnus)
         return alumnus_chat_export(alumnus=alumnus)
 
-    def alumnus_erase(self, *, alumnus: object) -> None:
+    def alumnus_erase(self, *, alumnus: "Alumnus") -> None:
         """Account deletion's call, in its transaction: the person's posts lose text and author."""
-        from cms.alumni.models import Alumnus
-
         from .services import alumnus_messages_erase
 
-        assert isinstance(alumnus, Alumnus)
         alumnus_messages_erase(alumnus=alumnus)

@@ -5,10 +5,6 @@ import datetime as dt
 from django.conf import settings
 from django.db import models
 
-# The largest id the database stores (a signed 64-bit integer): ids from outside beyond it are
-# answered 404, never passed to a query.
-MAX_ID = 2**63 - 1
-
 
 class JoinPolicy(models.TextChoices):
     OPEN = "open", "誰でも参加できる"
@@ -160,6 +156,13 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.group} #{self.pk}"
+
+    @property
+    def state(self) -> str:
+        """What members see of it: its text ("visible") or a placeholder ("hidden", "deleted")."""
+        if self.deleted_at is not None:
+            return "deleted"
+        return "visible" if self.hidden_at is None else "hidden"
 
     @property
     def editable_until(self) -> dt.datetime:

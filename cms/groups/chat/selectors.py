@@ -145,6 +145,10 @@ def messages_with_author() -> QuerySet[Message]:
 
 @dataclass
 class MessagesPage:
+    """The poll's answer: the group's version, the reader's membership and a page."""
+
+    version: int
+    membership: Membership
     messages: list[Message]
     changed: list[Message] = field(default_factory=list)
     has_more_before: bool = False
@@ -153,27 +157,29 @@ class MessagesPage:
 
 def messages_page(
     *,
-    group_id: int,
-    version: int,
+    membership: Membership,
     after: int | None = None,
     before: int | None = None,
     since: int | None = None,
     limit: int | None = None,
 ) -> MessagesPage:
-    """A page in ascending order: the newest (default), older than `before`, or newer than
-    `after`; with `since` (a version), also the older messages changed after that version."""
+    """A page of the reader's group in ascending order: the newest (default), older than
+    `before`, or newer than `after`; with `since` (a version), also the older messages changed
+    after that version."""
     size = min(limit or settings.CHAT_PAGE_SIZE, settings.CHAT_PAGE_SIZE)
-    messages = messages_with_author().filter(group_id=group_id)
+    version = membership.group.version
+    messages = messages_with_author().filter(group_id=membership.group_id)
     if after is not None:
         rows = list(messages.filter(pk__gt=after).order_by("pk")[: size + 1])
-        page = MessagesPage(messages=rows[:size], has_more_after=len(rows) > size)
+        page = MessagesPage(version, membership, rows[:size], has_more_after=len(rows) > size)
         if since is not None and since < version and not _changes_all_new(rows, since, version):
             page.changed = list(messages.filter(pk__lte=after, revision__gt=since).order_by("pk"))
         return page
     if before is not None:
         messages = messages.filter(pk__lt=before)
     rows = list(messages.order_by("-pk")[: size + 1])
-    return MessagesPage(messages=rows[:size][::-1], has_more_before=len(rows) > size)
+    newest = rows[:size][::-1]
+    return MessagesPage(version, membership, newest, has_more_before=len(rows) > size)
 
 
 def _changes_all_new(rows: list[Message], since: int, version: int) -> bool:

@@ -1,12 +1,13 @@
 """Small input and output serializers of the chat API, one per operation."""
 
+import datetime as dt
 from typing import Any
 
 from django.core.validators import ProhibitNullCharactersValidator
 from rest_framework import serializers
 from rest_framework.fields import ProhibitSurrogateCharactersValidator  # type: ignore[attr-defined]
 
-from .models import CommunityGroup, Membership, MembershipStatus
+from .models import CommunityGroup, Membership, MembershipStatus, Message
 
 
 class MessageTextField(serializers.CharField):
@@ -104,15 +105,34 @@ class MembershipOutput(serializers.ModelSerializer):
 
 
 class MessageOutput(serializers.Serializer):
+    """A message as the reader sees it: hidden or deleted ones keep their place, not their text."""
+
+    # The context's `viewer_id` is the reader's alumnus id; `member_id` is annotated by
+    # selectors.messages_with_author.
+
     id = serializers.IntegerField()
     member_id = serializers.IntegerField(allow_null=True)
-    author_name = serializers.CharField()
-    mine = serializers.BooleanField()
+    author_name = serializers.SerializerMethodField()
+    mine = serializers.SerializerMethodField()
     state = serializers.ChoiceField(choices=["visible", "hidden", "deleted"])
-    body = serializers.CharField(allow_null=True)
+    body = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField()
     edited_at = serializers.DateTimeField(allow_null=True)
-    editable_until = serializers.DateTimeField(allow_null=True)
+    editable_until = serializers.SerializerMethodField()
+
+    def get_author_name(self, message: Message) -> str:
+        author = message.author
+        return "退会したメンバー" if author is None else f"{author.family_name} {author.given_name}"
+
+    def get_mine(self, message: Message) -> bool:
+        return message.author_id is not None and message.author_id == self.context["viewer_id"]
+
+    def get_body(self, message: Message) -> str | None:
+        return message.body if message.state == "visible" else None
+
+    def get_editable_until(self, message: Message) -> dt.datetime | None:
+        shown = message.state == "visible" and self.get_mine(message)
+        return message.editable_until if shown else None
 
 
 class MessagesOutput(serializers.Serializer):

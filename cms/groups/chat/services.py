@@ -8,7 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, QuerySet
+from django.db.models import F, Model, QuerySet
 from django.utils import timezone
 
 from cms.alumni.models import Alumnus
@@ -64,25 +64,27 @@ def _group_bump(*, group_id: int) -> int:
     return int(CommunityGroup.objects.values_list("version", flat=True).get(pk=group_id))
 
 
+def _found[M: Model](rows: QuerySet[M]) -> M:
+    """The row asked for, or 404: whoever may not see it learns nothing of it."""
+    row = rows.first()
+    if row is None:
+        raise NotFound()
+    return row
+
+
 def _membership(
     *, group_id: int, alumnus: Alumnus, statuses: tuple[str, ...] = READING_STATUSES
 ) -> Membership:
-    membership = (
-        Membership.objects.select_related("group")
-        .filter(group_id=group_id, alumnus=alumnus, status__in=statuses, group__is_active=True)
-        .first()
+    return _found(
+        Membership.objects.select_related("group").filter(
+            group_id=group_id, alumnus=alumnus, status__in=statuses, group__is_active=True
+        )
     )
-    if membership is None:
-        raise NotFound()
-    return membership
 
 
 def _message(message_id: int) -> Message:
     """A message that was not deleted, or 404."""
-    message = Message.objects.filter(pk=message_id, deleted_at__isnull=True).first()
-    if message is None:
-        raise NotFound()
-    return message
+    return _found(Message.objects.filter(pk=message_id, deleted_at__isnull=True))
 
 
 # --- membership -------------------------------------------------------------------------------
@@ -91,9 +93,7 @@ def _message(message_id: int) -> Message:
 def membership_join(*, group_id: int, alumnus: Alumnus, accept_rules: bool) -> Membership:
     """Join an open group at once, or ask to join one by approval; the house rules must be
     accepted. Joining again changes nothing; leaving does not lift a suspension."""
-    group = CommunityGroup.objects.filter(pk=group_id, is_active=True).first()
-    if group is None:
-        raise NotFound()
+    group = _found(CommunityGroup.objects.filter(pk=group_id, is_active=True))
     if not accept_rules:
         raise ChatError("グループのルールに同意してください。", field="accept_rules")
     now = timezone.now()
@@ -141,19 +141,10 @@ def membership_mark_read(*, membership: Membership, message_id: int) -> None:
 # --- messages ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Posted:
-    """A message as posted, whether it is new, and the author's membership (the API's answer)."""
-
-    message: Message
-    created: bool
-    member_id: int
-
-
-def _same_post(*, message: Message, group_id: int, member_id: int) -> Posted:
+def _same_post(*, message: Message, group_id: int) -> tuple[Message, bool]:
     if message.group_id != group_id:
         raise Conflict("この client_id は別のグループで使われています。", field="client_id")
-    return Posted(message, False, member_id)
+    return message, False
 
 
 def message_post(
@@ -163,8 +154,9 @@ def message_post(
     body: str,
     client_id: uuid.UUID,
     posts_per_minute: int | None = None,
-) -> Posted:
-    """Post a message; a retry with the same `client_id` returns the first one (not `created`).
+) -> tuple[Message, bool]:
+    """Post a message; returns it and whether it is new (like `get_or_create`): a retry with the
+    same `client_id` returns the first one.
 
     With `posts_per_minute` (the API passes CHAT_POSTS_PER_MINUTE), a post beyond that many by
     the same member within the last minute is refused (429, with when to try again); a retry
@@ -181,7 +173,7 @@ def message_post(
     text = message_body_clean(body)
     landed = Message.objects.filter(author=alumnus, client_id=client_id).first()
     if landed is not None:
-        return _same_post(message=landed, group_id=group_id, member_id=membership.pk)
+        return _same_post(message=landed, group_id=group_id)
     minute_ago = timezone.now() - dt.timedelta(minutes=1)
     recent = Message.objects.filter(author=alumnus, created_at__gt=minute_ago)
     if posts_per_minute is not None and recent.count() >= posts_per_minute:
@@ -206,11 +198,11 @@ def message_post(
         winner = Message.objects.filter(author=alumnus, client_id=client_id).first()
         if winner is None:
             raise
-        return _same_post(message=winner, group_id=group_id, member_id=membership.pk)
+        return _same_post(message=winner, group_id=group_id)
     membership_mark_read(membership=membership, message_id=message.pk)
     # How active the person is in the chat: a count a day, never what they wrote.
     signal_record(alumnus=alumnus, type=SignalType.CHAT_ACTIVE, content_kind=ContentKind.GROUP)
-    return Posted(message, True, membership.pk)
+    return message, True
 
 
 def _push_enqueue(group_id: int) -> None:
@@ -353,14 +345,11 @@ def report_dismiss(*, message_id: int, user: Any) -> None:
         _moderate(moderator, ModerationAction.DISMISS, message)
 
 
-def _member(*, group_id: int, member_id: int, user: Any) -> tuple[Membership, Moderator]:
+def _member(*, group_id: int, user: Any, **member: Any) -> tuple[Membership, Moderator]:
+    """A membership of the group (by `pk` or `alumnus_id`), and who acts on it."""
     moderator = moderator_for(user=user, group_id=group_id)
-    membership = (
-        Membership.objects.select_related("alumnus").filter(pk=member_id, group_id=group_id).first()
-    )
-    if membership is None:
-        raise NotFound()
-    return membership, moderator
+    rows = Membership.objects.select_related("alumnus").filter(group_id=group_id, **member)
+    return _found(rows), moderator
 
 
 def _suspend(membership: Membership, moderator: Moderator) -> Membership:
@@ -384,21 +373,20 @@ def _suspend(membership: Membership, moderator: Moderator) -> Membership:
 
 def member_suspend(*, group_id: int, member_id: int, user: Any) -> Membership:
     """Stop a member posting in the group (they still read it); only staff suspend moderators."""
-    return _suspend(*_member(group_id=group_id, member_id=member_id, user=user))
+    return _suspend(*_member(group_id=group_id, pk=member_id, user=user))
 
 
 def member_suspend_and_hide(*, message_id: int, user: Any) -> None:
     """Suspend a message's author in its group and hide the message: both or neither."""
     message = _message(message_id)
-    author = Membership.objects.filter(group_id=message.group_id, alumnus_id=message.author_id or 0)
-    member_id = author.values_list("pk", flat=True).first() or 0  # no author: 404
     with transaction.atomic():
         message_hide(message_id=message_id, user=user)
-        _suspend(*_member(group_id=message.group_id, member_id=member_id, user=user))
+        # An erased author (None) has no membership: 404, and the hide is rolled back.
+        _suspend(*_member(group_id=message.group_id, alumnus_id=message.author_id, user=user))
 
 
 def member_reinstate(*, group_id: int, member_id: int, user: Any) -> Membership:
-    membership, moderator = _member(group_id=group_id, member_id=member_id, user=user)
+    membership, moderator = _member(group_id=group_id, pk=member_id, user=user)
     if membership.suspended_at is None:
         return membership
     was = membership.status
@@ -412,7 +400,7 @@ def member_reinstate(*, group_id: int, member_id: int, user: Any) -> Membership:
 
 
 def member_approve(*, group_id: int, member_id: int, user: Any) -> Membership:
-    membership, moderator = _member(group_id=group_id, member_id=member_id, user=user)
+    membership, moderator = _member(group_id=group_id, pk=member_id, user=user)
     if membership.status != MembershipStatus.PENDING:
         raise ChatError("承認待ちのメンバーではありません。")
     return _moderate(
@@ -426,7 +414,7 @@ def member_approve(*, group_id: int, member_id: int, user: Any) -> Membership:
 
 def member_appoint_moderator(*, group_id: int, member_id: int, user: Any) -> Membership:
     """HR appoints an active member as a moderator of the group."""
-    membership, moderator = _member(group_id=group_id, member_id=member_id, user=user)
+    membership, moderator = _member(group_id=group_id, pk=member_id, user=user)
     if membership.status != MembershipStatus.ACTIVE:
         raise ChatError("参加中のメンバーだけをモデレーターにできます。")
     return _moderate(moderator, ModerationAction.APPOINT, membership, role=MembershipRole.MODERATOR)

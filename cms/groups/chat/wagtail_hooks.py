@@ -3,11 +3,9 @@
 from typing import Any
 
 from django.urls import path, reverse
-from django.utils.html import format_html
-from django.utils.safestring import SafeString
 from wagtail import hooks
 from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
-from wagtail.admin.ui.tables import Column
+from wagtail.admin.ui.tables import TitleColumn
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
@@ -16,13 +14,6 @@ from cms.admin_menu import ShownMenuItem
 
 from . import admin_views, selectors
 from .models import CommunityGroup
-
-
-class MembersLinkColumn(Column):
-    """A link from each group to its members (approve, appoint, suspend)."""
-
-    def get_value(self, instance: Any) -> SafeString:
-        return format_html('<a href="{}">メンバー</a>', reverse("chat_members", args=[instance.pk]))
 
 
 class CommunityGroupViewSet(SnippetViewSet):
@@ -35,7 +26,10 @@ class CommunityGroupViewSet(SnippetViewSet):
         "join_policy",
         "is_active",
         "created_at",
-        MembersLinkColumn("members", label="メンバー"),
+        # A link from each group to its members (approve, appoint, suspend).
+        TitleColumn(
+            "members", label="メンバー", url_name="chat_members", accessor=lambda _: "メンバー"
+        ),
     ]
     search_fields = ["name", "description"]
 

@@ -50,6 +50,7 @@ def member_of(group: CommunityGroup, alumnus: Alumnus | None = None, **fields: A
 
 def post(group: CommunityGroup, author: Alumnus, body: str = "こんにちは") -> Message:
     """A message posted through the service, as the API would."""
-    return services.message_post(
+    message, _ = services.message_post(
         group_id=group.pk, alumnus=author, body=body, client_id=uuid.uuid4()
-    ).message
+    )
+    return message

@@ -51,6 +51,12 @@ def test_hr_creates_a_group_in_the_admin_in_japanese(hr: Client) -> None:
     assert group.join_policy == "approval"
 
 
+def test_the_group_list_links_each_group_to_its_members(hr: Client) -> None:
+    group = CommunityGroupFactory()
+    listing = hr.get("/admin/snippets/chat/communitygroup/").content.decode()
+    assert f'href="/admin/chat/groups/{group.pk}/members/"' in listing
+
+
 def test_reports_queue_lists_open_reports_and_hiding_resolves_and_logs(hr: Client) -> None:
     group = CommunityGroupFactory()
     author, reporter = (
