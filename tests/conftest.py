@@ -8,6 +8,7 @@ pytest_plugins = [
     "tests.fixtures.smtp",
     "tests.fixtures.push_service",
     "tests.fixtures.database",
+    "tests.fixtures.database_template",
     "tests.fixtures.staff_otp",
 ]
 
