@@ -296,6 +296,41 @@ def wait_until(page: Any, script: str, arg: Any = None, timeout: float = 20.0) -
         page.wait_for_timeout(100)
 
 
+# Wagtail's page editor takes the form's starting point (w-unsaved:watch-edits) two seconds after
+# each time its w-unsaved controller connects while it has none, and it connects twice: again when
+# w-init takes itself off the form, a moment later (longer on a loaded machine). An edit made before
+# the last of those starting points becomes part of it and is never seen; `editor_watching` waits
+# for it. Added before the editor loads (`open_editor`), so no event goes unrecorded.
+_EDITOR_EVENTS = """(() => {
+  if (window.__editor) return;
+  const editor = (window.__editor = {connects: 0, awaited: 0, starts: 0, edited: false});
+  document.addEventListener('w-unsaved:ready', () => {
+    editor.connects += 1;
+    if (editor.starts === 0) editor.awaited += 1;  // a connect with no starting point yet sets one
+  });
+  document.addEventListener('w-unsaved:watch-edits', () => { editor.starts += 1; });
+  document.addEventListener('w-unsaved:add', () => { editor.edited = true; });
+})()"""
+
+
+def open_editor(page: Any, url: str) -> None:
+    """Opens Wagtail's page editor at `url` and returns once it watches the form for edits: every
+    starting point it set out to take is taken, so what is typed next is seen as an edit."""
+    page.add_init_script(_EDITOR_EVENTS)
+    page.goto(url)
+    wait_until(
+        page,
+        "() => window.__editor.starts > 0 && window.__editor.starts >= window.__editor.awaited",
+        timeout=60,
+    )
+
+
+def wait_for_edit_seen(page: Any) -> None:
+    """Until Wagtail has announced an edit in the editor opened with `open_editor` (w-unsaved:add,
+    which also starts its autosave timer)."""
+    wait_until(page, "() => window.__editor.edited", timeout=60)
+
+
 def service_worker_registration(page: Any, origin: str) -> tuple[Any, str]:
     """A DevTools session on `page` and the id of the service worker registration of `origin`
     (what ServiceWorker.deliverPushMessage needs), as soon as Chromium has reported it."""
