@@ -407,8 +407,11 @@ def admin_static(settings: Any) -> None:
 
 
 def admin_sign_in(page: Any, base: str, username: str, password: str) -> None:
-    """Signs in to the admin through its login form, as a member of staff does."""
-    page.goto(f"{base}/admin/login/")
+    """Signs in to the admin through its login form, as a member of staff does. The login page
+    may be the first admin page the live server serves, which took over Playwright's 30 s to
+    load at a load of 20–25 on 2 cores (Wagtail's admin loaded and its scripts and styles served
+    one request at a time): it gets two minutes."""
+    page.goto(f"{base}/admin/login/", timeout=120_000)
     page.get_by_label("ユーザー名").fill(username)
     page.get_by_label("パスワード").fill(password)
     page.get_by_role("button", name="サインイン").click()

@@ -25,11 +25,16 @@ from cms.content.models import (
 from cms.groups.models import AudienceGroup
 from cms.staff_roles import DELIVERY_HR, role_grant
 from tests.browser import live_api
-from tests.browser.conftest import in_browser_thread, open_editor, wait_for_edit_seen, wait_until
+from tests.browser.conftest import (
+    admin_sign_in,
+    in_browser_thread,
+    open_editor,
+    wait_for_edit_seen,
+    wait_until,
+)
 from tests.browser.screens import screenshot
 from tests.content.factories import NoticeIndexPageFactory, NoticePageFactory
 from tests.fixtures.smtp import SMTPInbox, text_body
-from tests.fixtures.staff_otp import complete_second_factor
 from tests.groups.factories import AlumnusFactory
 
 pytestmark = pytest.mark.browser
@@ -94,12 +99,7 @@ def hr(notices: NoticeIndexPage) -> Any:
 def admin_page(browser: Any, base: str, user: Any) -> Any:
     """HR signed in at /admin/login/ in a window of their own, 1366 px wide."""
     page = browser.new_context(locale="ja-JP", viewport=ADMIN).new_page()
-    page.goto(f"{base}/admin/login/")
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", HR_PASSWORD)
-    page.locator("form button[type=submit]").click()
-    complete_second_factor(page, user.username)
-    page.wait_for_url(f"{base}/admin/")
+    admin_sign_in(page, base, user.username, HR_PASSWORD)
     return page
 
 
