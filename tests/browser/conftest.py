@@ -296,6 +296,41 @@ def wait_until(page: Any, script: str, arg: Any = None, timeout: float = 20.0) -
         page.wait_for_timeout(100)
 
 
+# Wagtail's page editor takes the form's starting point (w-unsaved:watch-edits) two seconds after
+# each time its w-unsaved controller connects while it has none, and it connects twice: again when
+# w-init takes itself off the form, a moment later (longer on a loaded machine). An edit made before
+# the last of those starting points becomes part of it and is never seen; `editor_watching` waits
+# for it. Added before the editor loads (`open_editor`), so no event goes unrecorded.
+_EDITOR_EVENTS = """(() => {
+  if (window.__editor) return;
+  const editor = (window.__editor = {connects: 0, awaited: 0, starts: 0, edited: false});
+  document.addEventListener('w-unsaved:ready', () => {
+    editor.connects += 1;
+    if (editor.starts === 0) editor.awaited += 1;  // a connect with no starting point yet sets one
+  });
+  document.addEventListener('w-unsaved:watch-edits', () => { editor.starts += 1; });
+  document.addEventListener('w-unsaved:add', () => { editor.edited = true; });
+})()"""
+
+
+def open_editor(page: Any, url: str) -> None:
+    """Opens Wagtail's page editor at `url` and returns once it watches the form for edits: every
+    starting point it set out to take is taken, so what is typed next is seen as an edit."""
+    page.add_init_script(_EDITOR_EVENTS)
+    page.goto(url)
+    wait_until(
+        page,
+        "() => window.__editor.starts > 0 && window.__editor.starts >= window.__editor.awaited",
+        timeout=60,
+    )
+
+
+def wait_for_edit_seen(page: Any) -> None:
+    """Until Wagtail has announced an edit in the editor opened with `open_editor` (w-unsaved:add,
+    which also starts its autosave timer)."""
+    wait_until(page, "() => window.__editor.edited", timeout=60)
+
+
 def service_worker_registration(page: Any, origin: str) -> tuple[Any, str]:
     """A DevTools session on `page` and the id of the service worker registration of `origin`
     (what ServiceWorker.deliverPushMessage needs), as soon as Chromium has reported it."""
@@ -312,6 +347,22 @@ def service_worker_registration(page: Any, origin: str) -> tuple[Any, str]:
             raise AssertionError(f"no service worker registration reported for {origin}")
         page.wait_for_timeout(20)
     return cdp, str(found[0]["registrationId"])
+
+
+def deliver_push(page: Any, origin: str, data: str) -> None:
+    """Delivers a push message carrying `data` to the service worker of `origin` (open in `page`)
+    through DevTools, as the push service would, once the worker is activated: Chromium hands
+    the message to the worker, starting it if it sleeps, and the test waits for what it shows."""
+    wait_until(
+        page,
+        "async () => (await navigator.serviceWorker.ready).active.state === 'activated'",
+        timeout=60,
+    )
+    cdp, registration_id = service_worker_registration(page, origin)
+    cdp.send(
+        "ServiceWorker.deliverPushMessage",
+        {"origin": origin, "registrationId": registration_id, "data": data},
+    )
 
 
 # A live PWA + API origin with a really committed database (registration, chat).
@@ -356,8 +407,11 @@ def admin_static(settings: Any) -> None:
 
 
 def admin_sign_in(page: Any, base: str, username: str, password: str) -> None:
-    """Signs in to the admin through its login form, as a member of staff does."""
-    page.goto(f"{base}/admin/login/")
+    """Signs in to the admin through its login form, as a member of staff does. The login page
+    may be the first admin page the live server serves, which took over Playwright's 30 s to
+    load at a load of 20–25 on 2 cores (Wagtail's admin loaded and its scripts and styles served
+    one request at a time): it gets two minutes."""
+    page.goto(f"{base}/admin/login/", timeout=120_000)
     page.get_by_label("ユーザー名").fill(username)
     page.get_by_label("パスワード").fill(password)
     page.get_by_role("button", name="サインイン").click()

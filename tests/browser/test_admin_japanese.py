@@ -13,6 +13,8 @@ from tests.alumni.factories import AlumnusFactory
 from tests.browser.conftest import (
     ADMIN_VIEWPORT,
     admin_sign_in,
+    open_editor,
+    wait_for_edit_seen,
     wait_until,
 )
 from tests.browser.screens import axe_violations, screenshot
@@ -49,8 +51,6 @@ def _english(page: Any) -> list[str]:
     return english_ui(page.evaluate(SHOWN))
 
 
-# Wagtail's editor starts watching for edits a moment after it opens (then it autosaves).
-WATCHING = "document.addEventListener('w-unsaved:watch-edits', () => { window.__watching = true; })"
 AUTOSAVED = """() => {
   const indicator = document.querySelector('#w-autosave-indicator');
   const said = indicator && indicator.dataset.wTooltipContentValue;
@@ -59,21 +59,12 @@ AUTOSAVED = """() => {
 
 
 def _edit_and_autosave(page: Any) -> list[str]:
-    """Types in the title, as an editor does, once the editor watches for edits; returns what
-    the autosave indicator and its tooltip say when Wagtail has stored the change. (On a loaded
-    machine the editor may take its starting state again after the first keys: then the editor
-    types on.)"""
-    wait_until(page, "() => window.__watching === true", timeout=60)
-    title = page.locator("#id_title")
-    for attempt in range(5):
-        title.press("End")
-        page.keyboard.type("（追記）" if attempt == 0 else "。")
-        try:
-            return list(wait_until(page, AUTOSAVED, timeout=15))
-        except AssertionError:
-            continue
-    screenshot(page, "admin-notice-autosave-failed")
-    raise AssertionError("Wagtail never autosaved the edit")
+    """Types in the title of the editor opened with `open_editor`, as an editor does; returns
+    what the autosave indicator and its tooltip say when Wagtail has stored the change."""
+    page.locator("#id_title").press("End")
+    page.keyboard.type("（追記）")
+    wait_for_edit_seen(page)
+    return list(wait_until(page, AUTOSAVED, timeout=60))
 
 
 def _site() -> Any:
@@ -99,13 +90,12 @@ def test_the_page_editor_is_japanese_also_where_its_javascript_draws(
     seen: dict[str, Any] = {}
 
     page = chromium.new_context(locale="ja-JP", viewport=ADMIN_VIEWPORT).new_page()
-    page.add_init_script(WATCHING)
     admin_sign_in(page, pwa_api_server, "hr-admin", PASSWORD)
     for name, url in (
         ("edit", f"/admin/pages/{notice.pk}/edit/"),
         ("create", f"/admin/pages/add/content/noticepage/{notices.pk}/"),
     ):
-        page.goto(f"{pwa_api_server}{url}")
+        open_editor(page, f"{pwa_api_server}{url}")
         page.get_by_role("button", name="すべて折りたたむ").wait_for(state="visible")
         seen[f"{name}-opened"] = _english(page)
         if name == "edit":
