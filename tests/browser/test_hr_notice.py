@@ -341,3 +341,57 @@ def test_a_live_notice_stays_published_when_its_autosave_arrives_during_the_publ
             notices, live_notice, pwa_api_server, hr, in_flight.arrived, "hr-notice-overtaken"
         )
     assert_live_with_new_title(live_notice, seen)
+
+
+class FirstAutosaveHeld:
+    """Holds a new page's first autosave on the server once it has created the page, until
+    released: 公開 pressed while the autosave that creates the page is on its way."""
+
+    def __init__(self) -> None:
+        self.created = threading.Event()
+        self.release = threading.Event()
+
+    def after_create_page(self, request: HttpRequest, page: Page) -> None:
+        if not request.accepts("text/html") and not self.created.is_set():
+            self.created.set()
+            self.release.wait(timeout=60)
+
+
+def test_a_new_notice_published_while_its_first_autosave_is_on_its_way_is_made_once(
+    notices: NoticeIndexPage, pwa_api_server: str, hr: Any
+) -> None:
+    base = pwa_api_server
+    held = FirstAutosaveHeld()
+    issued: list[str] = []
+
+    def scenario(browser: Any) -> None:
+        page = admin_page(browser, base, hr)
+        page.on(
+            "request",
+            lambda r: (
+                issued.append(r.url) if r.method == "POST" and "/admin/pages/" in r.url else None
+            ),
+        )
+        open_editor(page, f"{base}/admin/pages/add/content/noticepage/{notices.pk}/")
+        page.fill("#id_title", "窓口時間変更のお知らせ")
+        page.fill("#id_summary", "12月から窓口の時間が変わります。")
+        page.locator("#id_category-chooser [data-chooser-action-choose]").click()
+        page.locator(".modal-content").get_by_role("link", name="イベント").click()
+        page.locator("#id_category-chooser .chooser__title").get_by_text("イベント").wait_for()
+        wait_for_edit_seen(page)
+        assert held.created.wait(timeout=60), "the autosave did not create the page"
+        publish_from_editor(page)
+        page.wait_for_timeout(1500)  # time for a publish sent at once to reach the server
+        held.release.set()
+        page.wait_for_url(f"{base}/admin/pages/{notices.pk}/", timeout=60_000)
+        screenshot(page, "hr-notice-new-published-after-autosave")
+
+    with hooks.register_temporarily("after_create_page", held.after_create_page):
+        in_browser_thread(scenario)
+
+    made = NoticePage.objects.filter(title="窓口時間変更のお知らせ")
+    assert made.count() == 1, issued
+    notice = made.get()
+    assert notice.live and not notice.has_unpublished_changes
+    add_posts = [url for url in issued if "/add/" in url]
+    assert len(add_posts) == 1, f"the page was created twice: {issued}"
