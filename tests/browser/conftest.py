@@ -349,22 +349,6 @@ def service_worker_registration(page: Any, origin: str) -> tuple[Any, str]:
     return cdp, str(found[0]["registrationId"])
 
 
-def deliver_push(page: Any, origin: str, data: str) -> None:
-    """Delivers a push message carrying `data` to the service worker of `origin` (open in `page`)
-    through DevTools, as the push service would, once the worker is activated: Chromium hands
-    the message to the worker, starting it if it sleeps, and the test waits for what it shows."""
-    wait_until(
-        page,
-        "async () => (await navigator.serviceWorker.ready).active.state === 'activated'",
-        timeout=60,
-    )
-    cdp, registration_id = service_worker_registration(page, origin)
-    cdp.send(
-        "ServiceWorker.deliverPushMessage",
-        {"origin": origin, "registrationId": registration_id, "data": data},
-    )
-
-
 # A live PWA + API origin with a really committed database (registration, chat).
 
 
