@@ -242,6 +242,10 @@ WAGTAIL_SITE_NAME = SITE_NAME
 WAGTAILADMIN_BASE_URL = env("WAGTAILADMIN_BASE_URL", API_ORIGIN)
 WAGTAILADMIN_PERMITTED_LANGUAGES = [("ja", "日本語")]
 WAGTAIL_I18N_ENABLED = False
+# Staff see every time in Japan's time zone, which is the employer's: the account page offers no
+# other. Wagtail's default list is every zone the system's tzdata names, which on Debian includes
+# "localtime" (a symlink), a name browsers refuse; the page's script failed on it.
+WAGTAIL_USER_TIME_ZONES = [TIME_ZONE]
 WAGTAIL_ENABLE_UPDATE_CHECK = False
 # No Gravatar: it would send a hash of each staff member's email address to a third party.
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
