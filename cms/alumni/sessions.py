@@ -42,8 +42,8 @@ class AlumniSessionRenewalMiddleware:
     """Renews alumni sessions on use (see `alumni_session_renew`); after SessionMiddleware,
     which then saves the session and re-sets its cookie.
 
-    Only a session the request already read is looked at: requests that never load it (a chat
-    poll by ticket checks the session in its own single query) cost nothing more."""
+    Only a session the request already read is looked at: requests that never load it (public
+    API reads, static files) cost nothing more."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
