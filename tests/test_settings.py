@@ -44,3 +44,13 @@ def test_check_deploy_is_clean_with_the_documented_variables() -> None:
     result = _manage("check", "--deploy", "--fail-level", "WARNING", extra_env=DOCUMENTED)
     assert result.returncode == 0, result.stderr + result.stdout
     assert "no issues" in result.stdout
+
+
+def test_the_registrant_target_is_the_deployments_own() -> None:
+    """Another employer's contract sets another target: it comes from the environment."""
+    shown = "from django.conf import settings; print(settings.ALUMNI_REGISTRATION_TARGET)"
+    result = _manage(
+        "shell", "-c", shown, extra_env={**DOCUMENTED, "ALUMNI_REGISTRATION_TARGET": "240"}
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "240"
