@@ -2,12 +2,19 @@
 
 from django.urls import register_converter
 
+ID_DIGITS = 18
+"""An id from outside (a URL, a form, a JSON body) has at most this many digits, so it always
+fits the database's 64-bit integer: a longer one is refused rather than overflowing the driver."""
+
+MAX_ID = 10**ID_DIGITS - 1
+"""The largest id taken from outside (`max_value` of an id in a request body)."""
+
 
 class IdConverter:
-    """`<id:name>`: a database id of at most 18 digits, so it always fits a 64-bit integer (a
-    longer one is an unknown path, 404, rather than an overflow in the database driver)."""
+    """`<id:name>`: a database id of at most `ID_DIGITS` digits (a longer one is an unknown
+    path, 404)."""
 
-    regex = "[0-9]{1,18}"
+    regex = f"[0-9]{{1,{ID_DIGITS}}}"
 
     def to_python(self, value: str) -> int:
         return int(value)

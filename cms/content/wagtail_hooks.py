@@ -19,6 +19,7 @@ from .admin_views import build_failures_results_view, build_failures_view
 from .forms import mark_autosave
 from .selectors import build_failure_of
 from .views import notice_reach
+from .viewsets import OneAtATimePageViewSet, page_viewset
 
 
 @hooks.register("before_serve_page")
@@ -47,6 +48,12 @@ def register_notice_reach_url() -> list[URLPattern]:
             name="content_build_failures_results",
         ),
     ]
+
+
+@hooks.register("register_admin_viewset")
+def register_page_viewset() -> OneAtATimePageViewSet:
+    """After Wagtail's default page viewset (its hook's order is -1), so this one replaces it."""
+    return page_viewset
 
 
 @hooks.register("register_admin_menu_item")

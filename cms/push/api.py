@@ -11,13 +11,12 @@ from rest_framework.response import Response
 
 from cms.alumni.permissions import IsAlumnus
 from cms.api_errors import ServiceAPIView
+from cms.converters import MAX_ID
 
 from . import services
 from .models import Channel
 from .selectors import vapid_key_current
 from .validators import auth_error, endpoint_error, p256dh_error
-
-MAX_ID = 2**63 - 1  # beyond, the database driver overflows
 
 
 class PushUnavailable(APIException):

@@ -10,6 +10,7 @@ from django.test import Client, RequestFactory
 
 from cms import urls as root_urls
 from cms.api_errors import server_error
+from cms.converters import MAX_ID
 from tests.content.factories import NoticeIndexPageFactory, NoticePageFactory, make_site
 from tests.groups.factories import AlumnusFactory
 
@@ -86,15 +87,16 @@ def test_ids_beyond_64_bits_are_404_or_400_not_overflows(alumnus_client: Client)
     index = NoticeIndexPageFactory(parent=make_site())
     NoticePageFactory(parent=index)
 
-    assert_json_error(alumnus_client.get(f"/api/v1/notices/{TOO_BIG_FOR_64_BITS}"), 404)
     assert_json_error(alumnus_client.get(f"/api/v1/notices/{2**63 - 1}"), 404)
     assert_json_error(alumnus_client.get(f"/api/v1/surveys/{TOO_BIG_FOR_64_BITS}"), 404)
-    opened = alumnus_client.post(
-        "/api/v1/push/opens",
-        {"notice": TOO_BIG_FOR_64_BITS, "channel": "push"},
-        content_type="application/json",
-    )
-    assert "notice" in assert_json_error(opened, 400)["errors"]
+    for too_long in (TOO_BIG_FOR_64_BITS, MAX_ID + 1):  # in a body as in a URL (cms.converters)
+        assert_json_error(alumnus_client.get(f"/api/v1/notices/{too_long}"), 404)
+        opened = alumnus_client.post(
+            "/api/v1/push/opens",
+            {"notice": too_long, "channel": "push"},
+            content_type="application/json",
+        )
+        assert "notice" in assert_json_error(opened, 400)["errors"]
 
 
 def _cursor(query: str) -> str:
