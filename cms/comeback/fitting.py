@@ -10,7 +10,11 @@ s = b + Σ w·z with z = (x − mean)/scale. Platt scaling maps s to a·s + c, s
 calibrated log-odds is (a·b + c) + Σ (a·w)·z: the calibrated weights are stored and each term is
 a contribution. Calibration is fitted on held-out (cross-validated) scores of the training data;
 the metrics come from outer folds in which the whole procedure (standardise, fit, calibrate) is
-refitted without the fold, so they are honest out-of-sample figures."""
+refitted without the fold, so they are honest out-of-sample figures.
+
+scikit-learn (with SciPy, about a second to import) and matplotlib are imported by the functions
+that use them: every process that loads Django imports this module (the admin's views), and most
+of them (a task worker, a build, a management command) never fit a model."""
 
 import datetime as dt
 import io
@@ -20,9 +24,6 @@ from typing import Any
 
 import numpy as np
 from django.conf import settings
-from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import roc_auc_score
-from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
 from cms.alumni.models import Alumnus, AlumnusStatus
 from cms.errors import ServiceError
@@ -101,6 +102,9 @@ def training_set(*, season: Season) -> TrainingSet:
 def fit_coefficients(x: np.ndarray, y: np.ndarray, codes: list[str]) -> dict[str, Any]:
     """Standardise, fit, calibrate (Platt on cross-validated scores) and fold the calibration
     into the coefficients of the contract's form."""
+    from sklearn.linear_model import LogisticRegression  # imported here: see the module docstring
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
     mean = x.mean(axis=0)
     scale = x.std(axis=0)
     scale[scale == 0] = 1.0
@@ -156,6 +160,8 @@ def reliability_bins(p: np.ndarray, y: np.ndarray, bins: int = BINS) -> list[dic
 
 def metrics_of(p: np.ndarray, y: np.ndarray) -> dict[str, Any]:
     """Brier, Brier skill against the base rate, ECE, AUC and the reliability bins."""
+    from sklearn.metrics import roc_auc_score  # imported here: see the module docstring
+
     base_rate = float(y.mean())
     brier = float(np.mean((p - y) ** 2))
     reference = base_rate * (1.0 - base_rate)
@@ -178,6 +184,8 @@ def metrics_of(p: np.ndarray, y: np.ndarray) -> dict[str, Any]:
 
 def held_out_predictions(data: TrainingSet) -> np.ndarray:
     """Out-of-fold probabilities: the whole procedure refitted without each fold."""
+    from sklearn.model_selection import StratifiedKFold  # imported here: see the module docstring
+
     p = np.zeros(len(data.y))
     folds = StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=SEED + 1)
     for train, test in folds.split(data.x, data.y):
