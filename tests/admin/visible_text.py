@@ -82,6 +82,9 @@ ENGLISH_UI = (
     "Write something",
     "Changes have been autosaved",
     "Minimap",
+    # Wagtail's default workflow is named after its group ("Moderators approval"), which the
+    # editor's action menu shows as 「… に提出する」.
+    "approval",
 )
 _PATTERN = re.compile(
     r"(?<![A-Za-z])("

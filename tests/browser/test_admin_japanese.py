@@ -1,5 +1,5 @@
 """HR's admin in Chromium at 1366 px: the page editor's parts that its JavaScript draws (the
-autosave banner, 「すべて折りたたむ」, the side panels, the block menus) are in Japanese, on
+autosave banner, 「すべて折りたたむ」, the side panels, the block menus, the action menu) are in Japanese, on
 creating and on editing a notice; the delivery monitor's new screens pass axe."""
 
 from typing import Any
@@ -98,6 +98,11 @@ def test_the_page_editor_is_japanese_also_where_its_javascript_draws(
         open_editor(page, f"{pwa_api_server}{url}")
         page.get_by_role("button", name="すべて折りたたむ").wait_for(state="visible")
         seen[f"{name}-opened"] = _english(page)
+        # The action menu: 公開, スケジュール, and submitting to the default workflow by its name.
+        page.get_by_role("button", name="他のアクション").click()
+        page.get_by_role("button", name="公開", exact=True).wait_for(state="visible")
+        seen[f"{name}-actions"] = _english(page)
+        page.keyboard.press("Escape")
         if name == "edit":
             seen["autosaved"] = _edit_and_autosave(page)
             seen["edit-autosaved"] = _english(page)
