@@ -38,6 +38,7 @@ from cms.alumni.models import (
 )
 from cms.alumni.roster import RosterFileError, roster_file_read
 from cms.alumni.services import RosterInvalid, roster_import
+from cms.converters import IdConverter
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 
@@ -74,7 +75,7 @@ class RosterUploadForm(forms.Form):
         return upload
 
 
-_ID = re.compile(r"[0-9]{1,18}")  # a database id that fits 64 bits
+_ID = re.compile(IdConverter.regex)  # a database id that fits 64 bits, as in `<id:…>`
 
 
 def _posted_ids(request: HttpRequest, name: str) -> list[int]:

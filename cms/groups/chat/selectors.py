@@ -20,6 +20,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from cms.alumni.models import Alumnus, AlumnusStatus
+from cms.converters import ID_DIGITS
 
 from .errors import ChatError
 from .models import (
@@ -86,7 +87,7 @@ def messages_cursors(params: Any) -> dict[str, int]:
         raw = params.get(name)
         if raw is None:
             continue
-        if not raw.isdigit() or len(raw) > 18:
+        if not raw.isdigit() or len(raw) > ID_DIGITS:
             raise ChatError("0 以上の整数で指定してください。", field=name)
         cursors[name] = int(raw)
     if "after" in cursors and "before" in cursors:
