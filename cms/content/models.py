@@ -366,6 +366,11 @@ class PressReleaseIndexPage(HeadlessPreviewMixin, Page):
         verbose_name = "報道発表一覧"
 
 
+def register_call_default() -> str:
+    """The call to register a new press release starts with: the employer's own (ORG_NAME)."""
+    return f"{settings.ORG_NAME}の元職員の方は、アルムナイネットワークにご登録ください。"
+
+
 class PressReleasePage(HeadlessPreviewMixin, Page):
     """A public landing page for the media and the public, with a call to register."""
 
@@ -378,7 +383,7 @@ class PressReleasePage(HeadlessPreviewMixin, Page):
     register_call = models.CharField(
         "登録の呼びかけ",
         max_length=120,
-        default="宮城県の元職員の方は、アルムナイネットワークにご登録ください。",
+        default=register_call_default,
     )
     og_image = models.ForeignKey(
         "wagtailimages.Image",

@@ -20,7 +20,7 @@ from cms.content.models import NoticeCategory, NoticeIndexPage, NoticePage, Visi
 from cms.groups.models import AudienceGroup
 from cms.groups.selectors import notice_audience
 from tests.content.editor import autosave, draft_notice, edit_url, form_as_shown, publish
-from tests.content.factories import NoticePageFactory
+from tests.content.factories import NoticePageFactory, PressReleaseIndexPageFactory, make_site
 from tests.groups.factories import AlumnusFactory
 
 pytestmark = pytest.mark.django_db
@@ -246,3 +246,14 @@ def test_every_page_type_saves_with_the_revision_safe_form() -> None:
         if not issubclass(m.get_edit_handler().get_form_class(), RevisionSafePageForm)
     ]
     assert unguarded == []
+
+
+def test_a_new_press_release_calls_on_the_employers_own_former_staff(
+    editor: Client, settings: Any
+) -> None:
+    """One deployment, one employer: the default call to register names ORG_NAME, not Miyagi."""
+    settings.ORG_NAME = "岩手県"
+    releases = PressReleaseIndexPageFactory(parent=make_site())
+    url = reverse("wagtailadmin_pages:add", args=["content", "pressreleasepage", releases.pk])
+    html = editor.get(url).content.decode()
+    assert "岩手県の元職員の方は、アルムナイネットワークにご登録ください。" in html
