@@ -101,6 +101,14 @@ def test_two_alumni_chat_and_an_offline_message_arrives_once(pwa_api_server: str
             "parseFloat(getComputedStyle(document.querySelector('.chat-body')).fontSize)"
         )
         seen["axe_chat"] = axe_violations(b)
+        # The narrowest phones with the text at 特大: the composer and 送信 stay on the screen.
+        b.set_viewport_size({"width": 320, "height": 640})
+        b.evaluate("document.documentElement.dataset.textSize = 'xlarge'")
+        seen["xlarge_320"] = b.evaluate(
+            """() => ({width: document.documentElement.scrollWidth,
+                send: document.querySelector('.chat-send').getBoundingClientRect().right <= 320})"""
+        )
+        b.evaluate("delete document.documentElement.dataset.textSize")
 
         # Offline: the text is kept, the page says so; back online it is sent once.
         a.context.set_offline(True)
@@ -132,6 +140,7 @@ def test_two_alumni_chat_and_an_offline_message_arrives_once(pwa_api_server: str
 
     assert seen["axe_groups"] == [] and seen["axe_chat"] == []
     assert seen["width"] <= 360 and seen["font"] >= 18
+    assert seen["xlarge_320"] == {"width": 320, "send": True}
     assert seen["refused"] == "ルールへの同意にチェックを入れてください。"
     assert seen["rules"].split() == ["勧誘は禁止です。", "丁寧な言葉で話しましょう。"]
     assert Membership.objects.get(group=group, alumnus=ichiro).status == "active"
