@@ -284,3 +284,36 @@ def test_a_conversation_opens_at_the_newest_message_above_a_composer_that_stays_
     assert seen["followed"] and seen["no_jump"] is True
     assert seen["kept_after_older"] is True and seen["first_above"] is False
     assert seen["axe_settings"] == [] and seen["small_settings"] == []
+
+
+def test_deleting_a_message_with_the_keyboard_keeps_the_focus_in_the_conversation_and_says_so(
+    pwa_api_server: str,
+) -> None:
+    from tests.groups.chat.factories import post
+
+    group = CommunityGroupFactory(name="釣りの会")
+    hanako = member_of(group).alumnus
+    post(group, hanako, "間違えて送ったメッセージ")
+    cookie = session_cookie(hanako)
+    seen: dict[str, Any] = {}
+
+    def scenario(browser: Any) -> None:
+        context = browser.new_context(locale="ja-JP", viewport={"width": 390, "height": 844})
+        context.add_cookies([{"name": "sessionid", "value": cookie, "url": pwa_api_server}])
+        page = context.new_page()
+        page.on("dialog", lambda dialog: dialog.accept())  # 「このメッセージを削除しますか？」
+        page.goto(f"{pwa_api_server}/app/chat/?group={group.pk}")
+        delete = page.locator("#messages").get_by_role("button", name="削除")
+        delete.focus()
+        page.keyboard.press("Enter")
+        page.locator("#messages .chat-removed").wait_for(state="visible")
+        seen["status"] = wait_until(
+            page, "() => document.getElementById('chat-status').textContent || false"
+        )
+        seen["focus"] = page.evaluate("document.activeElement.id")
+        context.close()
+
+    in_browser_thread(scenario)
+
+    assert seen["status"] == "メッセージを削除しました。"
+    assert seen["focus"] == "chat-scroll"  # the message list, not the top of the page

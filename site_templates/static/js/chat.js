@@ -251,6 +251,16 @@
       return item;
     }
 
+    // A removed message is drawn again without its buttons, the focused one included: focus
+    // would drop to the top of the page. It stays in the message list, and the change is said.
+    function removed(message) {
+      say("");  // said again when a second message goes
+      poll().then(function () {
+        say(message);
+        if (!document.activeElement || document.activeElement === document.body) scroller.focus({ preventScroll: true });
+      });
+    }
+
     function actions(message) {
       var box = element("div", "chat-actions");
       function button(label, handler) {
@@ -267,7 +277,7 @@
         button("削除", function () {
           if (!window.confirm("このメッセージを削除しますか？")) return;
           api("DELETE", "/messages/" + message.id).then(function (result) {
-            if (result.status === 204) poll(); else say(result.data.detail);
+            if (result.status === 204) removed("メッセージを削除しました。"); else say(result.data.detail);
           });
         });
       } else if (!message.mine) {
@@ -281,7 +291,7 @@
           button("非表示にする", function () {
             if (!window.confirm("このメッセージを非表示にしますか？記録に残ります。")) return;
             api("POST", "/messages/" + message.id + "/hide", {}).then(function (result) {
-              if (result.status === 200) poll(); else say(result.data.detail);
+              if (result.status === 200) removed("メッセージを非表示にしました。"); else say(result.data.detail);
             });
           });
         }
