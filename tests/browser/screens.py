@@ -54,6 +54,31 @@ def small_tap_targets(page: Any) -> list[str]:
     return list(page.evaluate(_SMALL_TARGETS, MIN_TAP))
 
 
+# WCAG's contrast ratio of an element's text on its own background, both faded by its opacity
+# over the white page: what axe does not measure on a disabled control.
+_TEXT_CONTRAST = """(el) => {
+  const style = getComputedStyle(el);
+  const alpha = parseFloat(style.opacity);
+  const shown = (colour) => colour.match(/[\\d.]+/g).slice(0, 3)
+    .map((v) => alpha * Number(v) + (1 - alpha) * 255);
+  const luminance = (rgb) => {
+    const [r, g, b] = rgb.map((v) => {
+      const c = v / 255;
+      return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const [light, dark] = [shown(style.color), shown(style.backgroundColor)].map(luminance)
+    .sort((a, b) => b - a);
+  return (light + 0.05) / (dark + 0.05);
+}"""
+
+
+def text_contrast(locator: Any) -> float:
+    """The contrast ratio of the element's text on its opaque background (opacity included)."""
+    return float(locator.evaluate(_TEXT_CONTRAST))
+
+
 def screenshot(page: Any, name: str) -> Path:
     """Writes `var/screenshots/<name>.png` (not committed) so a reviewer can look."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
