@@ -243,9 +243,11 @@ def test_a_conversation_opens_at_the_newest_message_above_a_composer_that_stays_
         wait_until(page, "() => !document.getElementById('jump-newest').hidden")
         seen["kept_reading"] = page.evaluate(MESSAGE_SHOWN, "メッセージ 11")
         seen["jump_small"] = small_tap_targets(page)
-        page.get_by_role("button", name="新しいメッセージ").click()
+        page.get_by_role("button", name="新しいメッセージ").focus()
+        page.keyboard.press("Enter")  # the button goes away: the focus stays in the list
         seen["after_jump"] = wait_until(page, MESSAGE_SHOWN, "読んでいる間に届いた")
         seen["jump_hidden"] = page.locator("#jump-newest").is_hidden()
+        seen["focus_after_jump"] = page.evaluate("document.activeElement.id")
 
         # At the bottom, the next message scrolls into view by itself.
         post(group, ichiro, "下で待っている間に届いた")
@@ -254,8 +256,10 @@ def test_a_conversation_opens_at_the_newest_message_above_a_composer_that_stays_
 
         # Older messages load above; the message read before stays where it was.
         page.evaluate("() => { document.getElementById('chat-scroll').scrollTop = 0; }")
-        page.get_by_role("button", name="以前のメッセージを読む").click()
+        page.get_by_role("button", name="以前のメッセージを読む").focus()
+        page.keyboard.press("Enter")
         wait_until(page, "() => document.querySelectorAll('#messages li').length === 62")
+        seen["focus_after_older"] = page.evaluate("document.activeElement.id")  # none left: gone
         seen["kept_after_older"] = page.evaluate(MESSAGE_SHOWN, "メッセージ 11")
         seen["first_above"] = page.evaluate(MESSAGE_SHOWN, "メッセージ 1")
 
@@ -281,6 +285,7 @@ def test_a_conversation_opens_at_the_newest_message_above_a_composer_that_stays_
     assert seen["composer_with_keyboard"] and seen["newest_with_keyboard"]
     assert seen["kept_reading"] is True
     assert seen["after_jump"] and seen["jump_hidden"] is True
+    assert seen["focus_after_jump"] == seen["focus_after_older"] == "chat-scroll"
     assert seen["followed"] and seen["no_jump"] is True
     assert seen["kept_after_older"] is True and seen["first_above"] is False
     assert seen["axe_settings"] == [] and seen["small_settings"] == []

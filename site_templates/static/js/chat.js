@@ -215,7 +215,14 @@
     function scrollToNewest() {
       scroller.scrollTop = scroller.scrollHeight;
       atBottom = true;
-      jump.hidden = true;
+      hideButton(jump);
+    }
+
+    // A button pressed from the keyboard that goes away leaves the focus in the message list,
+    // not at the top of the page.
+    function hideButton(button) {
+      if (document.activeElement === button) scroller.focus({ preventScroll: true });
+      button.hidden = true;
     }
 
     // The page is as tall as what is visible of it: the on-screen keyboard takes its part away
@@ -487,7 +494,7 @@
           shown[message.id] = node;
           state.firstId = message.id;
         });
-        $("load-older").hidden = !result.data.has_more_before;
+        if (!result.data.has_more_before) hideButton($("load-older"));
         // The message read before stays where it was (no scroll anchoring in every browser).
         scroller.scrollTop = scroller.scrollHeight - fromBottom;
       });
