@@ -12,9 +12,10 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 PHONE = {"width": 390, "height": 844}
 MIN_TAP = 44
 
-# Controls a finger must hit; links inside running text are exempt (WCAG 2.5.8's inline exception).
+# Controls a finger must hit, links on a line of their own (a.more) among them; links inside running
+# text are exempt (WCAG 2.5.8's inline exception).
 _SMALL_TARGETS = """(min) => Array.from(document.querySelectorAll(
-  'button, [role=button], input:not([type=hidden]), select, textarea, a.button, nav a, .tabbar a'
+  'button, [role=button], input:not([type=hidden]), select, textarea, a.button, a.more, nav a, .tabbar a'
 )).filter((el) => {
   const r = el.getBoundingClientRect();
   if (r.width === 0 && r.height === 0) return false;  // not shown
