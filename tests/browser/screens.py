@@ -75,6 +75,31 @@ _TEXT_CONTRAST = """(el) => {
 }"""
 
 
+# The focused element's outline against what it is drawn on (the first ancestor with a background):
+# WCAG 1.4.11 asks 3:1 for the focus indicator.
+_FOCUS_RING_CONTRAST = """() => {
+  const el = document.activeElement;
+  let under = el.parentElement;
+  while (under && getComputedStyle(under).backgroundColor.endsWith(', 0)')) under = under.parentElement;
+  const rgb = (colour) => colour.match(/[\\d.]+/g).slice(0, 3).map(Number);
+  const luminance = (c) => {
+    const [r, g, b] = c.map((v) => {
+      const x = v / 255;
+      return x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const ring = luminance(rgb(getComputedStyle(el).outlineColor));
+  const ground = luminance(rgb(under ? getComputedStyle(under).backgroundColor : 'rgb(255, 255, 255)'));
+  return (Math.max(ring, ground) + 0.05) / (Math.min(ring, ground) + 0.05);
+}"""
+
+
+def focus_ring_contrast(page: Any) -> float:
+    """The contrast ratio of the focused element's outline on the background around it."""
+    return float(page.evaluate(_FOCUS_RING_CONTRAST))
+
+
 def text_contrast(locator: Any) -> float:
     """The contrast ratio of the element's text on its opaque background (opacity included)."""
     return float(locator.evaluate(_TEXT_CONTRAST))

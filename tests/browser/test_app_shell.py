@@ -20,7 +20,13 @@ from cms.content.models import ContactSettings, NoticeIndexPage, NoticePage, Vis
 from cms.push.services import notice_push_bytes, vapid_key_create
 from tests.alumni.factories import AlumnusFactory
 from tests.browser.conftest import BuiltSite, service_worker_registration, wait_until
-from tests.browser.screens import PHONE, axe_violations, screenshot, small_tap_targets
+from tests.browser.screens import (
+    PHONE,
+    axe_violations,
+    focus_ring_contrast,
+    screenshot,
+    small_tap_targets,
+)
 from tests.content.factories import (
     JobIndexPageFactory,
     JobPageFactory,
@@ -354,10 +360,15 @@ def test_the_keyboard_focus_is_never_hidden_under_the_header_or_the_tab_bar(
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.textContent") == "本文へ移動"
     hidden = [page.evaluate(FOCUS_HIDDEN)]
+    faint: dict[str, float] = {}
     for _ in range(40):  # the header, the page, the footer and the tab bar
         page.keyboard.press("Tab")
         hidden.append(page.evaluate(FOCUS_HIDDEN))
+        ratio = focus_ring_contrast(page)
+        if ratio < 3:  # the focus ring, on the blue header too, is seen (WCAG 1.4.11)
+            faint[page.evaluate("document.activeElement.textContent.trim()")] = round(ratio, 2)
     assert [name for name in hidden if name] == []
+    assert faint == {}
 
 
 def test_the_text_size_is_kept_on_the_device_and_applies_to_every_page(
