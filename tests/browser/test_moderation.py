@@ -1,7 +1,7 @@
 """The moderator's journey in the admin (Chromium, 1366 px): signs in with the role the demo
 gives them (no is_staff), opens the reports queue from the menu, hides a message an alumnus
 reported through the API; the members' chat API no longer serves its text. The buttons of the
-members' and the approvals' rows name the person they act on."""
+reports', the members' and the approvals' rows name the message or the person they act on."""
 
 from typing import Any
 
@@ -64,6 +64,12 @@ def test_the_moderator_hides_a_reported_message_from_the_queue(
     assert "勧誘です" in row.inner_text()
     queue_violations = axe_violations(page)
     screenshot(page, "admin-chat-reports")
+    # Out of the table (a screen reader's list of buttons), each says which message and whom.
+    suspend = row.get_by_role("button", name=f"投稿者を停止して非表示（{author} さん）", exact=True)
+    described = row.get_by_role("button", name="非表示にする").evaluate(
+        "(b) => document.getElementById(b.getAttribute('aria-describedby'))?.textContent.trim()"
+    )
+    seen_in_row = (suspend.count(), described)
     row.get_by_role("button", name="非表示にする").click()
     page.wait_for_url("**/admin/chat/reports/")
     notice = page.get_by_text("メッセージを非表示にしました。").inner_text()
@@ -81,6 +87,7 @@ def test_the_moderator_hides_a_reported_message_from_the_queue(
     unhidden = page.get_by_text("非表示を解除しました。").inner_text()
 
     assert queue_violations == []
+    assert seen_in_row == (1, "儲かる副業の話があります")
     assert notice and emptied
     assert "モデレーター（moderator）" in log and "「儲かる副業の話があります」" in log
     assert "儲かる副業の話があります" not in hidden_for_members
