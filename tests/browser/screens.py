@@ -12,9 +12,10 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 PHONE = {"width": 390, "height": 844}
 MIN_TAP = 44
 
-# Controls a finger must hit; links inside running text are exempt (WCAG 2.5.8's inline exception).
+# Controls a finger must hit, links on a line of their own (a.more) among them; links inside running
+# text are exempt (WCAG 2.5.8's inline exception).
 _SMALL_TARGETS = """(min) => Array.from(document.querySelectorAll(
-  'button, [role=button], input:not([type=hidden]), select, textarea, a.button, nav a, .tabbar a'
+  'button, [role=button], input:not([type=hidden]), select, textarea, a.button, a.more, nav a, .tabbar a'
 )).filter((el) => {
   const r = el.getBoundingClientRect();
   if (r.width === 0 && r.height === 0) return false;  // not shown
@@ -52,6 +53,56 @@ def axe_violations(page: Any) -> list[Any]:
 def small_tap_targets(page: Any) -> list[str]:
     """Controls on screen smaller than 44 × 44 px (checkboxes count with their label)."""
     return list(page.evaluate(_SMALL_TARGETS, MIN_TAP))
+
+
+# WCAG's contrast ratio of an element's text on its own background, both faded by its opacity
+# over the white page: what axe does not measure on a disabled control.
+_TEXT_CONTRAST = """(el) => {
+  const style = getComputedStyle(el);
+  const alpha = parseFloat(style.opacity);
+  const shown = (colour) => colour.match(/[\\d.]+/g).slice(0, 3)
+    .map((v) => alpha * Number(v) + (1 - alpha) * 255);
+  const luminance = (rgb) => {
+    const [r, g, b] = rgb.map((v) => {
+      const c = v / 255;
+      return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const [light, dark] = [shown(style.color), shown(style.backgroundColor)].map(luminance)
+    .sort((a, b) => b - a);
+  return (light + 0.05) / (dark + 0.05);
+}"""
+
+
+# The focused element's outline against what it is drawn on (the first ancestor with a background):
+# WCAG 1.4.11 asks 3:1 for the focus indicator.
+_FOCUS_RING_CONTRAST = """() => {
+  const el = document.activeElement;
+  let under = el.parentElement;
+  while (under && getComputedStyle(under).backgroundColor.endsWith(', 0)')) under = under.parentElement;
+  const rgb = (colour) => colour.match(/[\\d.]+/g).slice(0, 3).map(Number);
+  const luminance = (c) => {
+    const [r, g, b] = c.map((v) => {
+      const x = v / 255;
+      return x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const ring = luminance(rgb(getComputedStyle(el).outlineColor));
+  const ground = luminance(rgb(under ? getComputedStyle(under).backgroundColor : 'rgb(255, 255, 255)'));
+  return (Math.max(ring, ground) + 0.05) / (Math.min(ring, ground) + 0.05);
+}"""
+
+
+def focus_ring_contrast(page: Any) -> float:
+    """The contrast ratio of the focused element's outline on the background around it."""
+    return float(page.evaluate(_FOCUS_RING_CONTRAST))
+
+
+def text_contrast(locator: Any) -> float:
+    """The contrast ratio of the element's text on its opaque background (opacity included)."""
+    return float(locator.evaluate(_TEXT_CONTRAST))
 
 
 def screenshot(page: Any, name: str) -> Path:

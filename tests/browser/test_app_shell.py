@@ -20,7 +20,13 @@ from cms.content.models import ContactSettings, NoticeIndexPage, NoticePage, Vis
 from cms.push.services import notice_push_bytes, vapid_key_create
 from tests.alumni.factories import AlumnusFactory
 from tests.browser.conftest import BuiltSite, service_worker_registration, wait_until
-from tests.browser.screens import PHONE, axe_violations, screenshot, small_tap_targets
+from tests.browser.screens import (
+    PHONE,
+    axe_violations,
+    focus_ring_contrast,
+    screenshot,
+    small_tap_targets,
+)
 from tests.content.factories import (
     JobIndexPageFactory,
     JobPageFactory,
@@ -136,6 +142,16 @@ def sign_in_with_code(page: Any, smtp: SMTPInbox) -> None:
     page.get_by_role("button", name="ログイン", exact=True).click()
 
 
+# Controls that stick out of the screen or clip their own text.
+HEADER_AND_TABS = (
+    ".site-header a, .site-header button:not([hidden]), .tabbar .tab, .tabbar .tab-label"
+)
+CUT_OFF = """([width, controls]) => Array.from(document.querySelectorAll(controls)).filter((el) => {
+    const r = el.getBoundingClientRect();
+    return r.left < 0 || r.right > width || el.scrollWidth > el.clientWidth + 1;
+}).map((el) => el.textContent)"""
+
+
 def tab(page: Any, name: str) -> Any:
     return page.locator("nav.tabbar a.tab").filter(has_text=name)
 
@@ -192,6 +208,13 @@ def test_an_alumnus_signs_in_lands_on_the_home_and_moves_through_every_tab_and_b
     account = page.locator("#account-link")
     assert account.get_attribute("href") == "/app/profile/"
     assert account.inner_text().split() == ["青", "マイページ", "（ログイン中）"]
+    # Text at twice its size (the phone's text setting): the header wraps, マイページ is not cut off.
+    page.evaluate("document.documentElement.style.fontSize = '200%'")
+    doubled = {"width": page.evaluate("document.documentElement.scrollWidth")}
+    header = ".site-header a, .site-header button:not([hidden])"
+    doubled["cut"] = page.evaluate(CUT_OFF, [PHONE["width"], header])
+    page.evaluate("document.documentElement.style.fontSize = ''")
+    assert doubled == {"width": PHONE["width"], "cut": []}
     checked(page, "app-home")
 
     visited = [("お知らせ", "/app/feed/"), ("求人", "/jobs/"), ("グループ", "/app/groups/")]
@@ -312,20 +335,40 @@ def test_the_public_header_and_the_tab_bar_are_never_cut_off(
     page.goto(built_site.url + "/")
     page.wait_for_load_state()
     assert page.evaluate("document.documentElement.scrollWidth") <= width
-    cut = page.evaluate(
-        """(width) => Array.from(document.querySelectorAll(
-            '.site-header a, .site-header button:not([hidden]), .tabbar .tab, .tabbar .tab-label'
-        )).filter((el) => {
-            const r = el.getBoundingClientRect();
-            return r.left < 0 || r.right > width || el.scrollWidth > el.clientWidth + 1;
-        }).map((el) => el.textContent)""",
-        width,
-    )
-    assert cut == []
+    assert page.evaluate(CUT_OFF, [width, HEADER_AND_TABS]) == []
     labels = page.locator(".tabbar .tab-label").all_inner_texts()
     assert labels == ["ホーム", "お知らせ", "求人", "グループ", "マイページ"]
     assert page.locator("#account-link").inner_text() == "ログイン"
     assert small_tap_targets(page) == []
+
+
+# The focused control, unless what is seen at its centre is the control itself: it is hidden (under
+# the sticky header or the fixed tab bar) or off the screen.
+FOCUS_HIDDEN = """() => {
+    const el = document.activeElement;
+    const r = el.getBoundingClientRect();
+    const seen = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+    return seen && (seen === el || el.contains(seen)) ? null : el.textContent.trim();
+}"""
+
+
+def test_the_keyboard_focus_is_never_hidden_under_the_header_or_the_tab_bar(
+    page: Any, built_site: BuiltSite
+) -> None:
+    page.set_viewport_size(PHONE)
+    page.goto(built_site.url + "/")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "本文へ移動"
+    hidden = [page.evaluate(FOCUS_HIDDEN)]
+    faint: dict[str, float] = {}
+    for _ in range(40):  # the header, the page, the footer and the tab bar
+        page.keyboard.press("Tab")
+        hidden.append(page.evaluate(FOCUS_HIDDEN))
+        ratio = focus_ring_contrast(page)
+        if ratio < 3:  # the focus ring, on the blue header too, is seen (WCAG 1.4.11)
+            faint[page.evaluate("document.activeElement.textContent.trim()")] = round(ratio, 2)
+    assert [name for name in hidden if name] == []
+    assert faint == {}
 
 
 def test_the_text_size_is_kept_on_the_device_and_applies_to_every_page(

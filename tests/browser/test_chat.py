@@ -101,6 +101,14 @@ def test_two_alumni_chat_and_an_offline_message_arrives_once(pwa_api_server: str
             "parseFloat(getComputedStyle(document.querySelector('.chat-body')).fontSize)"
         )
         seen["axe_chat"] = axe_violations(b)
+        # The narrowest phones with the text at 特大: the composer and 送信 stay on the screen.
+        b.set_viewport_size({"width": 320, "height": 640})
+        b.evaluate("document.documentElement.dataset.textSize = 'xlarge'")
+        seen["xlarge_320"] = b.evaluate(
+            """() => ({width: document.documentElement.scrollWidth,
+                send: document.querySelector('.chat-send').getBoundingClientRect().right <= 320})"""
+        )
+        b.evaluate("delete document.documentElement.dataset.textSize")
 
         # Offline: the text is kept, the page says so; back online it is sent once.
         a.context.set_offline(True)
@@ -132,6 +140,7 @@ def test_two_alumni_chat_and_an_offline_message_arrives_once(pwa_api_server: str
 
     assert seen["axe_groups"] == [] and seen["axe_chat"] == []
     assert seen["width"] <= 360 and seen["font"] >= 18
+    assert seen["xlarge_320"] == {"width": 320, "send": True}
     assert seen["refused"] == "ルールへの同意にチェックを入れてください。"
     assert seen["rules"].split() == ["勧誘は禁止です。", "丁寧な言葉で話しましょう。"]
     assert Membership.objects.get(group=group, alumnus=ichiro).status == "active"
@@ -234,9 +243,11 @@ def test_a_conversation_opens_at_the_newest_message_above_a_composer_that_stays_
         wait_until(page, "() => !document.getElementById('jump-newest').hidden")
         seen["kept_reading"] = page.evaluate(MESSAGE_SHOWN, "メッセージ 11")
         seen["jump_small"] = small_tap_targets(page)
-        page.get_by_role("button", name="新しいメッセージ").click()
+        page.get_by_role("button", name="新しいメッセージ").focus()
+        page.keyboard.press("Enter")  # the button goes away: the focus stays in the list
         seen["after_jump"] = wait_until(page, MESSAGE_SHOWN, "読んでいる間に届いた")
         seen["jump_hidden"] = page.locator("#jump-newest").is_hidden()
+        seen["focus_after_jump"] = page.evaluate("document.activeElement.id")
 
         # At the bottom, the next message scrolls into view by itself.
         post(group, ichiro, "下で待っている間に届いた")
@@ -245,8 +256,10 @@ def test_a_conversation_opens_at_the_newest_message_above_a_composer_that_stays_
 
         # Older messages load above; the message read before stays where it was.
         page.evaluate("() => { document.getElementById('chat-scroll').scrollTop = 0; }")
-        page.get_by_role("button", name="以前のメッセージを読む").click()
+        page.get_by_role("button", name="以前のメッセージを読む").focus()
+        page.keyboard.press("Enter")
         wait_until(page, "() => document.querySelectorAll('#messages li').length === 62")
+        seen["focus_after_older"] = page.evaluate("document.activeElement.id")  # none left: gone
         seen["kept_after_older"] = page.evaluate(MESSAGE_SHOWN, "メッセージ 11")
         seen["first_above"] = page.evaluate(MESSAGE_SHOWN, "メッセージ 1")
 
@@ -272,6 +285,40 @@ def test_a_conversation_opens_at_the_newest_message_above_a_composer_that_stays_
     assert seen["composer_with_keyboard"] and seen["newest_with_keyboard"]
     assert seen["kept_reading"] is True
     assert seen["after_jump"] and seen["jump_hidden"] is True
+    assert seen["focus_after_jump"] == seen["focus_after_older"] == "chat-scroll"
     assert seen["followed"] and seen["no_jump"] is True
     assert seen["kept_after_older"] is True and seen["first_above"] is False
     assert seen["axe_settings"] == [] and seen["small_settings"] == []
+
+
+def test_deleting_a_message_with_the_keyboard_keeps_the_focus_in_the_conversation_and_says_so(
+    pwa_api_server: str,
+) -> None:
+    from tests.groups.chat.factories import post
+
+    group = CommunityGroupFactory(name="釣りの会")
+    hanako = member_of(group).alumnus
+    post(group, hanako, "間違えて送ったメッセージ")
+    cookie = session_cookie(hanako)
+    seen: dict[str, Any] = {}
+
+    def scenario(browser: Any) -> None:
+        context = browser.new_context(locale="ja-JP", viewport={"width": 390, "height": 844})
+        context.add_cookies([{"name": "sessionid", "value": cookie, "url": pwa_api_server}])
+        page = context.new_page()
+        page.on("dialog", lambda dialog: dialog.accept())  # 「このメッセージを削除しますか？」
+        page.goto(f"{pwa_api_server}/app/chat/?group={group.pk}")
+        delete = page.locator("#messages").get_by_role("button", name="削除")
+        delete.focus()
+        page.keyboard.press("Enter")
+        page.locator("#messages .chat-removed").wait_for(state="visible")
+        seen["status"] = wait_until(
+            page, "() => document.getElementById('chat-status').textContent || false"
+        )
+        seen["focus"] = page.evaluate("document.activeElement.id")
+        context.close()
+
+    in_browser_thread(scenario)
+
+    assert seen["status"] == "メッセージを削除しました。"
+    assert seen["focus"] == "chat-scroll"  # the message list, not the top of the page

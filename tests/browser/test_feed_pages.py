@@ -1,5 +1,6 @@
 """The notice list at 390 px pages through the API's cursor: 20 notices first, 「さらに表示する」
-adds the rest once each, newest date first (then the newest page), and the button goes away at the end."""
+adds the rest once each, newest date first (then the newest page), and the button goes away at the end;
+pressed from the keyboard, the focus goes on to the first notice added."""
 
 import datetime as dt
 from typing import Any
@@ -47,13 +48,19 @@ def test_the_notice_list_shows_twenty_then_the_rest_once_each_newest_first(
     more.wait_for(state="visible")
     first = page.locator("#feed-list .card-title").all_inner_texts()
     checked(page, "app-feed-first-page")
-    more.click()
+    more.focus()
+    page.keyboard.press("Enter")  # as with a keyboard or a switch: the focus must not be lost
     page.locator("#feed-list .card-title").nth(EXTRA + 1).wait_for(state="visible")
     more.wait_for(state="hidden")
     titles = page.locator("#feed-list .card-title").all_inner_texts()
+    focused = page.evaluate(
+        "document.activeElement.closest('.card')?.querySelector('.card-title').textContent"
+        " ?? document.activeElement.tagName"
+    )
 
     assert len(first) == 20
     assert first[:2] == ["会員限定の個別相談会", "県庁見学会のご案内"]
     older = [f"過去のお知らせ {n:02d}" for n in range(EXTRA)]
     assert titles == first[:2] + older
     assert len(set(titles)) == EXTRA + 2
+    assert focused == titles[20]  # on the first notice added, not back at the top of the page

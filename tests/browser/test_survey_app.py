@@ -17,7 +17,13 @@ from cms.alumni.models import Alumnus
 from cms.surveys.models import SCALE_DEFAULT_CHOICES, SurveyPage, SurveyResponse
 from tests.alumni.factories import AlumnusFactory
 from tests.browser.conftest import wait_until
-from tests.browser.screens import PHONE, axe_violations, screenshot, small_tap_targets
+from tests.browser.screens import (
+    PHONE,
+    axe_violations,
+    screenshot,
+    small_tap_targets,
+    text_contrast,
+)
 from tests.content.factories import SurveyPageFactory, make_site, question
 from tests.fixtures.smtp import SMTPInbox, text_body
 from tests.surveys.factories import relabel, survey_edit_publish
@@ -186,6 +192,10 @@ def test_an_alumnus_answers_offline_in_the_middle_and_the_answers_are_sent_once_
     assert on_question(page, "勤務を始められる日") == "5 / 5"
     page.fill("#survey-answer", "令和9年4月1日")
     assert next_button(page).inner_text() == "回答を送信する"
+    # Disabled while the answers are being sent (seconds on a slow line): still readable.
+    next_button(page).evaluate("(button) => { button.disabled = true; }")
+    assert text_contrast(next_button(page)) >= 4.5
+    next_button(page).evaluate("(button) => { button.disabled = false; }")
     next_button(page).click()
     offline = page.locator("#survey-offline")
     offline.wait_for(state="visible")

@@ -215,7 +215,14 @@
     function scrollToNewest() {
       scroller.scrollTop = scroller.scrollHeight;
       atBottom = true;
-      jump.hidden = true;
+      hideButton(jump);
+    }
+
+    // A button pressed from the keyboard that goes away leaves the focus in the message list,
+    // not at the top of the page.
+    function hideButton(button) {
+      if (document.activeElement === button) scroller.focus({ preventScroll: true });
+      button.hidden = true;
     }
 
     // The page is as tall as what is visible of it: the on-screen keyboard takes its part away
@@ -251,6 +258,16 @@
       return item;
     }
 
+    // A removed message is drawn again without its buttons, the focused one included: focus
+    // would drop to the top of the page. It stays in the message list, and the change is said.
+    function removed(message) {
+      say("");  // said again when a second message goes
+      poll().then(function () {
+        say(message);
+        if (!document.activeElement || document.activeElement === document.body) scroller.focus({ preventScroll: true });
+      });
+    }
+
     function actions(message) {
       var box = element("div", "chat-actions");
       function button(label, handler) {
@@ -267,7 +284,7 @@
         button("削除", function () {
           if (!window.confirm("このメッセージを削除しますか？")) return;
           api("DELETE", "/messages/" + message.id).then(function (result) {
-            if (result.status === 204) poll(); else say(result.data.detail);
+            if (result.status === 204) removed("メッセージを削除しました。"); else say(result.data.detail);
           });
         });
       } else if (!message.mine) {
@@ -281,7 +298,7 @@
           button("非表示にする", function () {
             if (!window.confirm("このメッセージを非表示にしますか？記録に残ります。")) return;
             api("POST", "/messages/" + message.id + "/hide", {}).then(function (result) {
-              if (result.status === 200) poll(); else say(result.data.detail);
+              if (result.status === 200) removed("メッセージを非表示にしました。"); else say(result.data.detail);
             });
           });
         }
@@ -477,7 +494,7 @@
           shown[message.id] = node;
           state.firstId = message.id;
         });
-        $("load-older").hidden = !result.data.has_more_before;
+        if (!result.data.has_more_before) hideButton($("load-older"));
         // The message read before stays where it was (no scroll anchoring in every browser).
         scroller.scrollTop = scroller.scrollHeight - fromBottom;
       });

@@ -94,11 +94,15 @@
   // `next` is the API's own link to the following page; its query string is all we send back.
   function loadPage(next) {
     var more = $("feed-more");
+    // The button is hidden while the page loads, and with it the focus of one who pressed it:
+    // the focus goes on to the first notice added, not back to the top of the page.
+    var pressed = document.activeElement === more;
     $("feed-more-row").hidden = true;
     api("GET", "/notices" + (next ? new URL(next, window.location.href).search : "")).then(function (result) {
       if (result.status !== 200) { status(result.data.detail || "お知らせを読み込めませんでした。", true); return; }
       var list = $("feed-list");
-      result.data.results.forEach(function (item) { list.appendChild(card(item)); });
+      var added = result.data.results.map(function (item) { return list.appendChild(card(item)); });
+      if (pressed && added.length) added[0].querySelector("a").focus();
       if (!list.children.length) status("まだお知らせはありません。", false);
       if (result.data.next) {
         $("feed-more-row").hidden = false;
