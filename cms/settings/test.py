@@ -1,7 +1,16 @@
 """Settings for the test suite: fast hashing, tasks run in-process unless a test says otherwise."""
 
+import os
+
 from .base import *  # noqa: F403
 from .base import env
+
+# One OpenBLAS thread (numpy, scikit-learn's fits in cms.comeback): with a thread per core, each
+# process's idle BLAS threads spin waiting for work, CPU the other test processes on the same cores
+# then lack (tests/comeback/test_fit.py and test_commands.py took 25.0-25.7 s of CPU with two
+# threads, 24.1-24.3 s with one, the test database's migration included). Set before numpy is
+# first imported (Django's apps import it), and inherited by the processes the tests start.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 SECRET_KEY = "test-only-not-secret-" + "x" * 40
 ALLOWED_HOSTS = ["*"]
@@ -28,7 +37,6 @@ PWA_DIST_DIR = Path(env("PWA_DIST_DIR", str(TEST_VAR_DIR / "test-dist")))  # noq
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # A file (one per test process), not shared-cache memory: tests with real threads then lock
     # and wait like the demo's database does (WAL, busy timeout) instead of failing at once.
-    import os
     import tempfile
 
     DATABASES["default"]["TEST"] = {  # noqa: F405

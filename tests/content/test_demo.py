@@ -1,11 +1,14 @@
 """`load_demo`: builds the demo tree on an empty database, changes nothing the second time,
 and keeps what an editor changed."""
 
+from collections.abc import Iterator
 from io import StringIO
+from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.db import transaction
 from wagtail.models import Page, Site
 
 from cms.content.models import (
@@ -19,13 +22,25 @@ from cms.content.models import (
 from cms.content.selectors import JobStatus
 from cms.surveys.models import SurveyPage
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo_loaded")]
 
 
 def _load() -> str:
     out = StringIO()
     call_command("load_demo", stdout=out)
     return out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def demo_loaded(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
+    """`load_demo` run once on the empty (migrated) database for the whole module, in a
+    transaction rolled back after its last test; each test starts from the loaded demo and what
+    it changes is rolled back after it (its savepoint), as a test's own load was. The first load
+    is most of a test's CPU (about 2 s of each), and every test began with one."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        _load()
+        yield
+        transaction.set_rollback(True)
 
 
 def _counts() -> dict[str, int]:
@@ -37,7 +52,6 @@ def _counts() -> dict[str, int]:
 
 
 def test_load_demo_builds_the_expected_tree() -> None:
-    _load()
     home = HomePage.objects.get()
     assert Site.objects.get(is_default_site=True).root_page_id == home.pk
     notices = NoticePage.objects.live()
@@ -73,7 +87,6 @@ def test_load_demo_builds_the_expected_tree() -> None:
 
 
 def test_second_run_changes_nothing() -> None:
-    _load()
     before = _counts()
     output = _load()
     assert _counts() == before
@@ -82,7 +95,6 @@ def test_second_run_changes_nothing() -> None:
 
 
 def test_editor_changes_survive_a_second_run() -> None:
-    _load()
     editor = get_user_model().objects.get(username="hr-editor")
     notice = NoticePage.objects.get(slug="comeback-faq")
     notice.title = "編集者が直したタイトル"
@@ -95,7 +107,6 @@ def test_editor_changes_survive_a_second_run() -> None:
 
 
 def test_demo_hr_editor_can_create_and_publish_notices() -> None:
-    _load()
     editor = get_user_model().objects.get(username="hr-editor")
     notice = NoticePage.objects.get(slug="comeback-faq")
     permissions = notice.permissions_for_user(editor)
@@ -105,7 +116,6 @@ def test_demo_hr_editor_can_create_and_publish_notices() -> None:
 
 
 def test_load_demo_fills_the_help_desk_once_and_keeps_hr_changes() -> None:
-    _load()
     contact = ContactSettings.load()
     assert contact.phone == "022-211-0000"
     contact.phone = "022-000-1111"
@@ -115,7 +125,6 @@ def test_load_demo_fills_the_help_desk_once_and_keeps_hr_changes() -> None:
 
 
 def test_every_demo_job_has_conditions_a_way_to_apply_and_a_contact() -> None:
-    _load()
     jobs = list(JobPage.objects.live())
     assert jobs
     for job in jobs:
@@ -127,7 +136,6 @@ def test_every_demo_job_has_conditions_a_way_to_apply_and_a_contact() -> None:
 
 
 def test_a_demo_loaded_before_job_details_gets_them_on_the_next_run() -> None:
-    _load()
     JobPage.objects.update(
         pay_and_benefits="", working_pattern="", apply_url="", application_form=None
     )
