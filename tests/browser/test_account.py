@@ -187,3 +187,26 @@ def test_export_prints_with_japanese_labels_and_downloads_a_csv(
     stored = str(page.evaluate(STORED))
     assert "/api/" not in stored and "宮城" not in stored and "hanako" not in stored
     phone.close()
+
+
+def test_a_sentence_typed_as_an_interest_is_refused_next_to_the_field_in_japanese(
+    pwa_api_server: str, chromium: Any
+) -> None:
+    alumnus = registered(RosterEntryFactory(email="hanako@example.jp"))
+    phone = signed_in_phone(chromium, pwa_api_server, alumnus)
+    page = phone.new_page()
+    page.goto(pwa_api_server + "/app/profile/")
+    page.locator("#account").wait_for(state="visible")
+    wait_until(page, "() => document.getElementById('p-email').value !== ''")
+    sentence = "介護、子育て支援や高齢者福祉に関わる仕事をしながら地域のまちづくりに関する活動にも参加したいと考えています。"
+
+    page.fill("#p-interests", sentence)
+    page.locator("#account").get_by_role("button", name="保存する").click()
+
+    message = page.locator("#pe-interests")
+    message.wait_for(state="visible")
+    assert message.inner_text() == "2 番目: この項目が50文字より長くならないようにしてください。"
+    assert page.input_value("#p-interests") == sentence  # what was typed is still there
+    alumnus.refresh_from_db()
+    assert alumnus.interests == []
+    phone.close()
