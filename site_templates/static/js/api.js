@@ -9,7 +9,17 @@
   var csrfToken = "";
   var NO_HEADERS = { get: function () { return ""; } };
 
+  // A change sent with no token yet (the page was opened offline, so the session was never
+  // asked) would be refused as forbidden (403) once back online: ask for the token first.
   function call(method, path, body, extraHeaders) {
+    if (method === "GET" || csrfToken) return send(method, path, body, extraHeaders);
+    return session(true).then(function (result) {
+      if (result.status === 0) return result;
+      return send(method, path, body, extraHeaders);
+    });
+  }
+
+  function send(method, path, body, extraHeaders) {
     var headers = { Accept: "application/json" };
     if (body !== undefined) headers["Content-Type"] = "application/json";
     if (method !== "GET" && csrfToken) headers["X-CSRFToken"] = csrfToken;
@@ -37,7 +47,7 @@
   var asked = null;
   function session(fresh) {
     if (asked && !fresh) return asked;
-    asked = call("GET", "/auth/session").then(function (result) {
+    asked = send("GET", "/auth/session").then(function (result) {
       csrfToken = (result.data && result.data.csrf_token) || "";
       if (result.status !== 200) asked = null; // offline or failed: ask again next time
       return result;
