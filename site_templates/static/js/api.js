@@ -55,5 +55,16 @@
     return asked;
   }
 
-  window.AlumniAPI = { call: call, session: session };
+  // A members' screen opened with no connection cannot know who is signed in: when the session
+  // answer is the network failure, `box` says so (not 「ログインしてください」 to someone who is
+  // signed in) and the screen loads again once the connection is back. True when offline.
+  function offlineAtLoad(result, box) {
+    if (result.status !== 0) return false;
+    box.textContent = result.data.detail;
+    box.hidden = false;
+    window.addEventListener("online", function () { window.location.reload(); }, { once: true });
+    return true;
+  }
+
+  window.AlumniAPI = { call: call, session: session, offlineAtLoad: offlineAtLoad };
 })();
