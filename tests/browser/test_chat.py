@@ -190,6 +190,35 @@ def test_a_message_written_in_a_chat_opened_offline_is_sent_once_back_online(
     assert Message.objects.filter(group=group, body="圏外で開いた画面から").count() == 1
 
 
+SEND_BUTTON_RIGHT = "() => document.querySelector('.chat-send').getBoundingClientRect().right"
+
+
+@pytest.mark.parametrize(("width", "text_size"), [(390, "xlarge"), (320, "standard")])
+def test_the_send_button_stays_on_screen_at_the_largest_text_size_and_on_a_small_phone(
+    pwa_api_server: str, width: int, text_size: str
+) -> None:
+    group = CommunityGroupFactory(name="山歩きの会")
+    cookie = session_cookie(member_of(group).alumnus)
+    seen: dict[str, Any] = {}
+
+    def scenario(browser: Any) -> None:
+        context = browser.new_context(locale="ja-JP", viewport={"width": width, "height": 700})
+        context.add_cookies([{"name": "sessionid", "value": cookie, "url": pwa_api_server}])
+        page = context.new_page()
+        page.goto(f"{pwa_api_server}/app/")
+        page.locator(f"button[data-text-size={text_size}]").click()  # 文字の大きさ
+        page.goto(f"{pwa_api_server}/app/chat/?group={group.pk}")
+        page.locator("#chat-room").wait_for(state="visible")
+        seen["send_right"] = page.evaluate(SEND_BUTTON_RIGHT)
+        seen["page_width"] = page.evaluate("document.documentElement.scrollWidth")
+        context.close()
+
+    in_browser_thread(scenario)
+
+    assert seen["send_right"] <= width
+    assert seen["page_width"] <= width
+
+
 # The conversation as a messaging app: newest at the bottom, the composer above the keyboard.
 
 MESSAGE_SHOWN = """(text) => {
