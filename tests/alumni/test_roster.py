@@ -132,6 +132,16 @@ def test_two_rows_with_one_email_address_are_a_bad_row_not_two_invitations_to_on
     assert roster.errors == [(3, "メールアドレスが 2 行目と重複しています")]
 
 
+def test_an_address_too_long_for_the_letters_window_is_a_bad_row() -> None:
+    address = "宮城県仙台市青葉区本町三丁目8番1号" + "ロイヤルガーデンレジデンス" * 6
+    row = f"A004,登米,四郎,とめ,しろう,1980-01-01,,,,,980-8570,{address}"
+
+    roster = roster_file_read(filename="r.csv", content=csv_bytes([ROWS[0], row], "utf-8"))
+
+    [(line, reason)] = roster.errors
+    assert line == 3 and "住所" in reason and "窓に収まりません" in reason
+
+
 def test_kana_columns_headed_furigana_first_are_recognised() -> None:
     content = "職員番号,姓,名,ふりがな（姓）,フリガナ(名),生年月日\r\nA010,宮城,花子,みやぎ,はなこ,1980-01-01\r\n"
 
