@@ -43,7 +43,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         "detail": _MESSAGES_JA.get(response.status_code, "エラーが発生しました。")
     }
     if isinstance(exc, exceptions.ValidationError):
-        body["errors"] = data if isinstance(data, dict) else {"non_field_errors": data}
+        fields = data if isinstance(data, dict) else {"non_field_errors": data}
+        body["errors"] = {name: _messages(value) for name, value in fields.items()}
     elif (
         isinstance(data, dict)
         and isinstance(data.get("detail"), str)
@@ -52,6 +53,27 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         body["detail"] = data["detail"]
     response.data = body
     return response
+
+
+def _messages(value: Any) -> list[str]:
+    """A field's errors as the flat list of messages the contract promises. A list's item (its
+    index as the key, from a ListField's child) or a nested field names where it is: the PWA
+    shows the list as text, and an object there read 「[object Object]」."""
+    if isinstance(value, dict):
+        return [
+            f"{_item_name(key)}: {message}"
+            for key, inner in value.items()
+            for message in _messages(inner)
+        ]
+    if isinstance(value, list | tuple):
+        if all(isinstance(item, str) for item in value):
+            return [str(item) for item in value]
+        return _messages({index: item for index, item in enumerate(value) if item})
+    return [str(value)]
+
+
+def _item_name(key: Any) -> str:
+    return f"{int(key) + 1} 番目" if str(key).isdigit() else str(key)
 
 
 def _is_japanese(text: str) -> bool:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape, quoteattr
 
 from django.conf import settings
+from django.utils.encoding import iri_to_uri
 
 if TYPE_CHECKING:  # the dev server imports this module before Django is set up
     from .content import Entry, SiteContent
@@ -62,9 +63,11 @@ def sitemap(entries: "Iterable[Entry]", extra_paths: Iterable[str]) -> bytes:
     lines.append('<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">')
     base = escape(base)
     for entry in entries:
-        lines.append(f"<url><loc>{base}{escape(entry.path)}</loc>{entry.lastmod}</url>")
+        # The sitemap protocol wants URLs percent-encoded: a page with a Japanese slug (Wagtail
+        # makes one from a Japanese title) is listed as /press/%E5%AE%AE…/, not as raw text.
+        lines.append(f"<url><loc>{base}{escape(iri_to_uri(entry.path))}</loc>{entry.lastmod}</url>")
     for path in extra_paths:
-        lines.append(f"<url><loc>{escape(base + path)}</loc></url>")
+        lines.append(f"<url><loc>{escape(base + iri_to_uri(path))}</loc></url>")
     lines.append("</urlset>")
     return "\n".join(lines).encode()
 

@@ -30,6 +30,9 @@ LINE = 6.5 * mm
 ADDRESS_LEFT = 25 * mm
 ADDRESS_TOP = 17 * mm
 ADDRESS_WIDTH = 80 * mm
+# The address in 11 pt on up to three lines, or in BODY size on four; with the postal code
+# above and the name below, four lines still sit inside the window.
+ADDRESS_SIZES = ((11, 3, 5.5 * mm), (BODY, 4, 5 * mm))
 
 
 def pdf_font() -> str:
@@ -109,13 +112,32 @@ def _address_block(pdf: Canvas, *, entry: RosterEntry, font: str) -> None:
     pdf.setFont(font, BODY)
     pdf.drawString(ADDRESS_LEFT, y, f"〒{entry.postal_code}")
     y -= 6 * mm
-    pdf.setFont(font, 11)
-    for line in _wrap(entry.address, width=ADDRESS_WIDTH, size=11)[:3]:
+    size, lines, leading = _address_layout(entry.address)
+    pdf.setFont(font, size)
+    for line in lines:
         pdf.drawString(ADDRESS_LEFT, y, line)
-        y -= 5.5 * mm
+        y -= leading
     y -= 2 * mm
     pdf.setFont(font, 14)
     pdf.drawString(ADDRESS_LEFT, y, f"{entry.family_name} {entry.given_name} 様")
+
+
+def _address_layout(address: str) -> tuple[float, list[str], float]:
+    """The address's font size, lines and line spacing: the largest size at which it fits the
+    window; an address longer than that is cut at the window's edge (address_fits_window)."""
+    pdf_font()
+    for size, most, leading in ADDRESS_SIZES:
+        lines = _wrap(address, width=ADDRESS_WIDTH, size=size)
+        if len(lines) <= most:
+            return size, lines, leading
+    return size, lines[:most], leading
+
+
+def address_fits_window(address: str) -> bool:
+    """Whether the whole address can be printed inside the envelope's window."""
+    pdf_font()
+    size, most, _ = ADDRESS_SIZES[-1]
+    return len(_wrap(address, width=ADDRESS_WIDTH, size=size)) <= most
 
 
 def _invitation_block(pdf: Canvas, *, code: str, url: str, today: dt.date, font: str) -> float:

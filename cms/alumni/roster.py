@@ -26,10 +26,22 @@ _HEADERS = {
     "名": "given_name",
     "姓かな": "family_name_kana",
     "姓ふりがな": "family_name_kana",
+    "姓フリガナ": "family_name_kana",
     "姓カナ": "family_name_kana",
+    "ふりがな姓": "family_name_kana",
+    "フリガナ姓": "family_name_kana",
+    "かな姓": "family_name_kana",
+    "カナ姓": "family_name_kana",
+    "セイ": "family_name_kana",
     "名かな": "given_name_kana",
     "名ふりがな": "given_name_kana",
+    "名フリガナ": "given_name_kana",
     "名カナ": "given_name_kana",
+    "ふりがな名": "given_name_kana",
+    "フリガナ名": "given_name_kana",
+    "かな名": "given_name_kana",
+    "カナ名": "given_name_kana",
+    "メイ": "given_name_kana",
     "生年月日": "birth_date",
     "退職時の所属": "former_department",
     "所属": "former_department",
@@ -82,9 +94,14 @@ def roster_file_read(*, filename: str, content: bytes) -> RosterFile:
     columns = [_HEADERS.get(_header_key(cell)) for cell in header]
     missing = [name for name in REQUIRED if name not in columns]
     if missing:
-        raise RosterFileError("必須の列がありません: " + "、".join(missing))
+        raise RosterFileError(
+            "必須の列がありません: "
+            + "、".join(_LABELS[name] for name in missing)
+            + "（1 行目の見出しを確認してください）"
+        )
     result = RosterFile()
     seen: dict[str, int] = {}
+    seen_emails: dict[str, int] = {}
     for number, cells in enumerate(body, start=2):
         if all(_blank(cell) for cell in cells):
             continue
@@ -99,7 +116,16 @@ def roster_file_read(*, filename: str, content: bytes) -> RosterFile:
                 (number, f"職員番号が {seen[values['staff_number']]} 行目と重複しています")
             )
             continue
+        # One address, one account (Alumnus.email is unique): the second person invited at the
+        # same address could never register with it.
+        if values["email"] in seen_emails:
+            result.errors.append(
+                (number, f"メールアドレスが {seen_emails[values['email']]} 行目と重複しています")
+            )
+            continue
         seen[values["staff_number"]] = number
+        if values["email"]:
+            seen_emails[values["email"]] = number
         result.rows.append(RosterRow(line=number, values=values))
     if not result.rows and not result.errors:
         raise RosterFileError("データの行がありません")
@@ -127,7 +153,16 @@ def _csv_rows(content: bytes) -> Iterable[Sequence[Any]]:
                 raise RosterFileError(
                     "文字コードを判別できません（UTF-8 または Shift_JIS で保存してください）"
                 ) from None
-    return list(csv.reader(io.StringIO(text)))
+    reader = csv.reader(io.StringIO(text))
+    try:
+        return list(reader)
+    except csv.Error:
+        # The csv module's limit on one cell (131,072 characters): in a roster only reached when
+        # a stray double quote runs on to the end of the file, turning the rest into one cell.
+        raise RosterFileError(
+            f"{reader.line_num} 行目付近で CSV として読めなくなりました。"
+            '引用符（"）の閉じ忘れや、長すぎる欄がないか確認してください'
+        ) from None
 
 
 def _xlsx_rows(content: bytes) -> Iterable[Sequence[Any]]:
@@ -195,6 +230,11 @@ def _check_cell(name: str, cell: Any) -> Any:
         value = normalise_name(text)
         if len(value) > (200 if name == "address" else 50):
             raise ValueError("長すぎます")
+        from cms.alumni.letters import address_fits_window  # letters -> services -> roster
+
+        if name == "address" and not address_fits_window(value):
+            # The letter's address would be cut at the envelope's window and go astray.
+            raise ValueError("長すぎて案内状の宛名の窓に収まりません（全角で約 80 文字まで）")
         return value
     value = normalise_text(text)
     if name == "staff_number" and not re.fullmatch(r"[0-9A-Za-z-]{1,20}", value):

@@ -44,6 +44,19 @@ def test_roster_upload_with_bad_rows_lists_them_and_offers_no_confirm(hr: Client
     assert not RosterUpload.objects.exists() and not RosterEntry.objects.exists()
 
 
+def test_roster_upload_with_a_stray_quote_in_a_long_file_is_a_form_error_not_a_500(
+    hr: Client,
+) -> None:
+    rows = [ROWS[0], 'A004,"登米,四郎,とめ,しろう,1980-01-01,,,,,,', *[ROWS[1]] * 2000]
+    upload = SimpleUploadedFile("roster.csv", csv_bytes(rows, "cp932"))
+
+    response = hr.post("/admin/alumni/roster-import/", {"file": upload})
+
+    assert response.status_code == 200
+    assert "引用符" in response.content.decode()
+    assert not RosterUpload.objects.exists() and not RosterEntry.objects.exists()
+
+
 def test_alumni_list_searches_and_writes_the_audit_log(hr: Client) -> None:
     wanted = AlumnusFactory(family_name="石巻")
     AlumnusFactory(family_name="気仙沼")

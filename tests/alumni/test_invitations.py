@@ -184,3 +184,19 @@ def test_letters_are_readable_and_give_hr_phone_number_for_people_without_a_smar
     text = page.extract_text()
     assert "022-211-2222" in text and "スマートフォンやパソコンをお持ちでない方" in text
     assert "平日 8時30分〜17時15分" in text and "総務部 人事課" in text
+
+
+LONG_ADDRESS = (
+    "宮城県仙台市青葉区本町三丁目8番1号 宮城県庁舎東棟ハイツ・ロイヤルガーデンレジデンス"
+    "仙台青葉通り壱番館 1203号室 株式会社ほにゃらら気付 山田様方"
+)
+
+
+def test_a_long_address_is_printed_whole_in_the_window_not_cut_after_three_lines() -> None:
+    entry = RosterEntryFactory(email="", address=LONG_ADDRESS)
+    letters = services.invitation_issue_letters(entries=[entry], actor=None)
+
+    page = PdfReader(io.BytesIO(letters_pdf(letters=letters))).pages[0]
+
+    assert "山田様方" in page.extract_text()  # the 気付/様方 the postman delivers by
+    assert min(size for _, size in _text_sizes(page)) >= 10.5

@@ -9,7 +9,7 @@ from django.core.management import CommandError, call_command
 from openpyxl import Workbook
 
 from cms.alumni.models import RosterEntry
-from cms.alumni.roster import roster_file_read
+from cms.alumni.roster import RosterFileError, roster_file_read
 from cms.alumni.services import RosterInvalid, roster_import
 
 pytestmark = pytest.mark.django_db
@@ -120,6 +120,54 @@ def test_a_file_with_bad_rows_writes_nothing_and_names_every_bad_row() -> None:
     assert "見えない文字" in reasons[5]
     assert "重複" in reasons[6]
     assert RosterEntry.objects.count() == 0
+
+
+def test_two_rows_with_one_email_address_are_a_bad_row_not_two_invitations_to_one_mailbox() -> None:
+    rows = [
+        ROWS[0],
+        "A004,登米,四郎,とめ,しろう,1980-01-01,,,,Hanako@Example.jp,,",
+    ]
+    roster = roster_file_read(filename="r.csv", content=csv_bytes(rows, "utf-8"))
+
+    assert roster.errors == [(3, "メールアドレスが 2 行目と重複しています")]
+
+
+def test_an_address_too_long_for_the_letters_window_is_a_bad_row() -> None:
+    address = "宮城県仙台市青葉区本町三丁目8番1号" + "ロイヤルガーデンレジデンス" * 6
+    row = f"A004,登米,四郎,とめ,しろう,1980-01-01,,,,,980-8570,{address}"
+
+    roster = roster_file_read(filename="r.csv", content=csv_bytes([ROWS[0], row], "utf-8"))
+
+    [(line, reason)] = roster.errors
+    assert line == 3 and "住所" in reason and "窓に収まりません" in reason
+
+
+def test_kana_columns_headed_furigana_first_are_recognised() -> None:
+    content = "職員番号,姓,名,ふりがな（姓）,フリガナ(名),生年月日\r\nA010,宮城,花子,みやぎ,はなこ,1980-01-01\r\n"
+
+    roster = roster_file_read(filename="r.csv", content=content.encode("cp932"))
+
+    assert roster.is_valid
+    assert roster.rows[0].values["given_name_kana"] == "はなこ"
+
+
+def test_missing_columns_are_named_as_hr_heads_them() -> None:
+    content = "職員番号,姓,名,生年月日\r\nA010,宮城,花子,1980-01-01\r\n".encode("cp932")
+
+    with pytest.raises(RosterFileError) as refused:
+        roster_file_read(filename="r.csv", content=content)
+
+    assert "姓（かな）、名（かな）" in str(refused.value)
+    assert "kana" not in str(refused.value)
+
+
+def test_a_stray_quote_that_runs_past_the_csv_cell_limit_is_named_not_a_crash() -> None:
+    rows = [ROWS[0], 'A004,"登米,四郎,とめ,しろう,1980-01-01,,,,,,', *[ROWS[1]] * 2000]
+
+    with pytest.raises(RosterFileError) as refused:
+        roster_file_read(filename="r.csv", content=csv_bytes(rows, "cp932"))
+
+    assert "引用符" in str(refused.value)
 
 
 def test_import_roster_command_imports_and_reports(tmp_path: Path) -> None:

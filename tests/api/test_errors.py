@@ -144,3 +144,33 @@ def test_a_server_error_under_the_api_answers_json(settings: Any) -> None:
     assert response.status_code == 500
     assert "エラー" in json.loads(response.content)["detail"]
     assert not html["Content-Type"].startswith("application/json")
+
+
+def test_a_too_long_item_of_a_list_field_is_a_flat_japanese_message_naming_the_item(
+    alumnus_client: Client,
+) -> None:
+    interests = [
+        "介護",
+        "子育て支援や高齢者福祉に関わる仕事と地域のまちづくりに関する活動をしたいと考えています。"
+        * 2,
+    ]
+
+    response = alumnus_client.patch(
+        "/api/v1/me", {"interests": interests}, content_type="application/json"
+    )
+
+    body = assert_json_error(response, 400)
+    assert body["errors"] == {
+        "interests": ["2 番目: この項目が50文字より長くならないようにしてください。"]
+    }
+
+
+def test_too_many_items_in_a_list_field_is_a_japanese_message(alumnus_client: Client) -> None:
+    interests = [f"分野{number}" for number in range(21)]
+
+    response = alumnus_client.patch(
+        "/api/v1/me", {"interests": interests}, content_type="application/json"
+    )
+
+    body = assert_json_error(response, 400)
+    assert body["errors"] == {"interests": ["20 件以内にしてください。"]}

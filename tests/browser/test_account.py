@@ -187,3 +187,63 @@ def test_export_prints_with_japanese_labels_and_downloads_a_csv(
     stored = str(page.evaluate(STORED))
     assert "/api/" not in stored and "宮城" not in stored and "hanako" not in stored
     phone.close()
+
+
+def test_a_sentence_typed_as_an_interest_is_refused_next_to_the_field_in_japanese(
+    pwa_api_server: str, chromium: Any
+) -> None:
+    alumnus = registered(RosterEntryFactory(email="hanako@example.jp"))
+    phone = signed_in_phone(chromium, pwa_api_server, alumnus)
+    page = phone.new_page()
+    page.goto(pwa_api_server + "/app/profile/")
+    page.locator("#account").wait_for(state="visible")
+    wait_until(page, "() => document.getElementById('p-email').value !== ''")
+    sentence = "介護、子育て支援や高齢者福祉に関わる仕事をしながら地域のまちづくりに関する活動にも参加したいと考えています。"
+
+    page.fill("#p-interests", sentence)
+    page.locator("#account").get_by_role("button", name="保存する").click()
+
+    message = page.locator("#pe-interests")
+    message.wait_for(state="visible")
+    assert message.inner_text() == "2 番目: この項目が50文字より長くならないようにしてください。"
+    assert page.input_value("#p-interests") == sentence  # what was typed is still there
+    alumnus.refresh_from_db()
+    assert alumnus.interests == []
+    phone.close()
+
+
+OFFLINE_SCREENS = [
+    ("/app/mydata/", "#mydata-error", "#mydata-signed-out"),
+    ("/app/groups/", "#chat-status", "#signed-out"),
+    ("/app/feed/", "#feed-status", "#feed-signed-out"),
+    ("/app/profile/", "#profile-error", "#signed-out"),
+]
+
+
+def test_a_members_screen_opened_offline_says_so_instead_of_asking_to_sign_in(
+    pwa_api_server: str, chromium: Any
+) -> None:
+    alumnus = registered(RosterEntryFactory(email="hanako@example.jp"))
+    phone = signed_in_phone(chromium, pwa_api_server, alumnus)
+    page = phone.new_page()
+    page.goto(pwa_api_server + "/app/")
+    wait_until(page, "() => navigator.serviceWorker.controller !== null")
+    for path, _, _ in OFFLINE_SCREENS:  # opened once online: the service worker keeps them
+        page.goto(pwa_api_server + path)
+        page.wait_for_load_state("networkidle")
+
+    phone.set_offline(True)
+    seen: dict[str, tuple[str, bool]] = {}
+    for path, message, signed_out in OFFLINE_SCREENS:
+        page.goto(pwa_api_server + path)
+        page.locator(message).wait_for(state="visible")
+        seen[path] = (page.inner_text(message), page.locator(signed_out).is_visible())
+    phone.set_offline(False)  # マイページ loads by itself once the connection is back
+    page.locator("#account").wait_for(state="visible")
+    wait_until(page, "() => document.getElementById('p-email').value === 'hanako@example.jp'")
+    phone.close()
+
+    assert seen == {
+        path: ("通信できませんでした。接続を確認してください。", False)
+        for path, _, _ in OFFLINE_SCREENS
+    }

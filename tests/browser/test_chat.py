@@ -160,6 +160,45 @@ def test_two_alumni_chat_and_an_offline_message_arrives_once(pwa_api_server: str
     assert Message.objects.get(body__startswith="<img").body == HOSTILE_SHOWN
 
 
+def test_a_message_written_in_a_chat_opened_offline_is_sent_once_back_online(
+    pwa_api_server: str,
+) -> None:
+    """Opened with no connection (the service worker serves the screen), the page never got its
+    CSRF token: the message kept in the outbox must still be sent when the connection is back,
+    not refused as 「この操作は許可されていません。」."""
+    group = CommunityGroupFactory(name="山歩きの会")
+    hanako = member_of(group).alumnus
+    cookie = session_cookie(hanako)
+    chat_url = f"{pwa_api_server}/app/chat/?group={group.pk}"
+    seen: dict[str, Any] = {}
+
+    def scenario(browser: Any) -> None:
+        context = browser.new_context(locale="ja-JP", viewport={"width": 390, "height": 844})
+        context.add_cookies([{"name": "sessionid", "value": cookie, "url": pwa_api_server}])
+        page = context.new_page()
+        page.goto(chat_url)
+        page.locator("#chat-room").wait_for(state="visible")
+        wait_until(page, "() => navigator.serviceWorker.controller !== null")
+
+        context.set_offline(True)
+        page.reload()
+        page.locator("#connection").wait_for(state="visible")
+        page.fill("#chat-body", "圏外で開いた画面から")
+        page.get_by_role("button", name="送信").click()
+        page.locator("#messages li.is-pending").wait_for()
+        context.set_offline(False)
+        wait_until(page, HAS_TEXT, "圏外で開いた画面から")
+        seen["error"] = page.locator("#chat-error").inner_text()
+        seen["left_in_composer"] = page.input_value("#chat-body")
+        context.close()
+
+    in_browser_thread(scenario)
+
+    assert seen["error"] == ""
+    assert seen["left_in_composer"] == ""
+    assert Message.objects.filter(group=group, body="圏外で開いた画面から").count() == 1
+
+
 # The conversation as a messaging app: newest at the bottom, the composer above the keyboard.
 
 MESSAGE_SHOWN = """(text) => {

@@ -111,6 +111,12 @@ def test_an_xlsx_without_an_applied_column_means_everyone_listed_applied(people:
         (b"PK\x03\x04broken", "list.xlsx", "Excel"),
         ("氏名,住所\r\n宮城 花子,仙台市\r\n".encode(), "list.csv", "列が必要です"),
         ("職員番号,氏名\r\n".encode(), "list.csv", "データの行がありません"),
+        # A stray quote turns the rest of a long list into one cell past the csv module's limit.
+        (
+            ('職員番号,氏名\r\nA001,"宮城 花子\r\n' + "A002,仙台 次郎\r\n" * 12000).encode(),
+            "list.csv",
+            "引用符",
+        ),
     ],
 )
 def test_a_bad_file_is_refused_in_japanese_and_nothing_changes(

@@ -135,6 +135,21 @@ def test_service_worker_precaches_the_shell_with_revisions(site_tree: SiteTree, 
     assert 'addEventListener("push"' in sw and "notificationclick" in sw
 
 
+def test_a_page_with_a_japanese_slug_is_listed_percent_encoded_in_the_sitemap(
+    site_tree: SiteTree, dist: Path
+) -> None:
+    NoticePageFactory(parent=site_tree.notices, slug="説明会のご案内", title="説明会のご案内")
+
+    build(full=True)
+
+    sitemap = (dist / "sitemap.xml").read_text()
+    base = settings.PWA_BASE_URL
+    encoded = "%E8%AA%AC%E6%98%8E%E4%BC%9A%E3%81%AE%E3%81%94%E6%A1%88%E5%86%85"
+    assert f"<loc>{base}/notices/{encoded}/</loc>" in sitemap
+    assert "説明会" not in sitemap
+    assert (dist / "notices/説明会のご案内/index.html").is_file()
+
+
 def test_sitemap_feed_and_meta_use_the_base_url(site_tree: SiteTree, dist: Path) -> None:
     build(full=True)
     base = settings.PWA_BASE_URL

@@ -14,6 +14,13 @@
     return window.AlumniAPI.session().then(function (result) { return result.data; });
   }
 
+  // The session state of a screen that needs a sign-in, or null when there is no connection.
+  function sessionOrOffline(box) {
+    return window.AlumniAPI.session().then(function (result) {
+      return window.AlumniAPI.offlineAtLoad(result, box) ? null : result.data;
+    });
+  }
+
   function showStatus(form, message, isError) {
     var box = form.querySelector("[data-status]");
     if (!box) return;
@@ -250,7 +257,8 @@
 
   function setupProfile(form) {
     var signedOut = document.getElementById("signed-out");
-    refreshSession().then(function (state) {
+    sessionOrOffline(document.getElementById("profile-error")).then(function (state) {
+      if (!state) return;
       if (!state.signed_in) { signedOut.hidden = false; return; }
       document.getElementById("account").hidden = false;
       document.getElementById("session-days").textContent = String(state.session_days || "");
@@ -312,7 +320,8 @@
   }
 
   function setupExport() {
-    refreshSession().then(function (state) {
+    sessionOrOffline(document.getElementById("export-error")).then(function (state) {
+      if (!state) return;
       if (!state.signed_in) { document.getElementById("signed-out").hidden = false; return; }
       api("GET", "/me/export/readable").then(function (result) {
         if (window.AlumniApp.freshLogin(document.getElementById("export-error"), result)) return;

@@ -9,7 +9,17 @@
   var csrfToken = "";
   var NO_HEADERS = { get: function () { return ""; } };
 
+  // A change sent with no token yet (the page was opened offline, so the session was never
+  // asked) would be refused as forbidden (403) once back online: ask for the token first.
   function call(method, path, body, extraHeaders) {
+    if (method === "GET" || csrfToken) return send(method, path, body, extraHeaders);
+    return session(true).then(function (result) {
+      if (result.status === 0) return result;
+      return send(method, path, body, extraHeaders);
+    });
+  }
+
+  function send(method, path, body, extraHeaders) {
     var headers = { Accept: "application/json" };
     if (body !== undefined) headers["Content-Type"] = "application/json";
     if (method !== "GET" && csrfToken) headers["X-CSRFToken"] = csrfToken;
@@ -37,7 +47,7 @@
   var asked = null;
   function session(fresh) {
     if (asked && !fresh) return asked;
-    asked = call("GET", "/auth/session").then(function (result) {
+    asked = send("GET", "/auth/session").then(function (result) {
       csrfToken = (result.data && result.data.csrf_token) || "";
       if (result.status !== 200) asked = null; // offline or failed: ask again next time
       return result;
@@ -45,5 +55,16 @@
     return asked;
   }
 
-  window.AlumniAPI = { call: call, session: session };
+  // A members' screen opened with no connection cannot know who is signed in: when the session
+  // answer is the network failure, `box` says so (not 「ログインしてください」 to someone who is
+  // signed in) and the screen loads again once the connection is back. True when offline.
+  function offlineAtLoad(result, box) {
+    if (result.status !== 0) return false;
+    box.textContent = result.data.detail;
+    box.hidden = false;
+    window.addEventListener("online", function () { window.location.reload(); }, { once: true });
+    return true;
+  }
+
+  window.AlumniAPI = { call: call, session: session, offlineAtLoad: offlineAtLoad };
 })();

@@ -87,8 +87,9 @@
   // --- the group list -----------------------------------------------------------------------
 
   function setupGroups() {
-    session().then(function (signedIn) {
-      if (!signedIn) { $("signed-out").hidden = false; return; }
+    window.AlumniAPI.session().then(function (result) {
+      if (window.AlumniAPI.offlineAtLoad(result, $("chat-status"))) return;
+      if (!(result.status === 200 && result.data.signed_in)) { $("signed-out").hidden = false; return; }
       $("group-lists").hidden = false;
       loadGroups();
     });

@@ -150,6 +150,7 @@
     if (!document.querySelector("[data-feed-screen]")) return;
     var params = new URLSearchParams(window.location.search);
     window.AlumniAPI.session().then(function (state) {
+      if (window.AlumniAPI.offlineAtLoad(state, $("feed-status"))) return;
       if (!state.data.signed_in) { $("feed-signed-out").hidden = false; return; }
       var id = params.get("notice");
       if (id && /^[0-9]+$/.test(id)) showNotice(id, params.get("via") || "");

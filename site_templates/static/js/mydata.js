@@ -57,6 +57,7 @@
     $("mydata-csv").href = base + "?format=csv";
     $("mydata-json").href = base + "?format=json";
     window.AlumniAPI.session().then(function (state) {
+      if (window.AlumniAPI.offlineAtLoad(state, $("mydata-error"))) return;
       if (!state.data.signed_in) { $("mydata-signed-out").hidden = false; return; }
       load();
     });

@@ -116,6 +116,10 @@
       return;
     }
     window.AlumniAPI.session().then(function (state) {
+      if (window.AlumniAPI.offlineAtLoad(state, $("push-status"))) {
+        $("push-status").className = "form-status form-status--error";
+        return null;
+      }
       if (!state.data.signed_in) {
         $("push-signed-out").hidden = false;
         return null;
