@@ -62,7 +62,14 @@
     if (result.status !== 0) return false;
     box.textContent = result.data.detail;
     box.hidden = false;
-    window.addEventListener("online", function () { window.location.reload(); }, { once: true });
+    // Not when the person is already on the way to another page: the page being left can get
+    // "online" while the next one loads (seen in Chromium with the network emulated offline),
+    // and its reload then took them back to it. Not once: a stray event must not use it up.
+    var leaving = false;
+    window.addEventListener("beforeunload", function () { leaving = true; });
+    window.addEventListener("online", function () {
+      if (!leaving && navigator.onLine) window.location.reload();
+    });
     return true;
   }
 
