@@ -112,9 +112,9 @@ def _address_block(pdf: Canvas, *, entry: RosterEntry, font: str) -> None:
     pdf.setFont(font, BODY)
     pdf.drawString(ADDRESS_LEFT, y, f"〒{entry.postal_code}")
     y -= 6 * mm
-    size, lines, leading = _address_layout(entry.address)
+    size, lines, most, leading = _address_layout(entry.address)
     pdf.setFont(font, size)
-    for line in lines:
+    for line in lines[:most]:  # an address too long for the window is cut at its edge
         pdf.drawString(ADDRESS_LEFT, y, line)
         y -= leading
     y -= 2 * mm
@@ -122,22 +122,21 @@ def _address_block(pdf: Canvas, *, entry: RosterEntry, font: str) -> None:
     pdf.drawString(ADDRESS_LEFT, y, f"{entry.family_name} {entry.given_name} 様")
 
 
-def _address_layout(address: str) -> tuple[float, list[str], float]:
-    """The address's font size, lines and line spacing: the largest size at which it fits the
-    window; an address longer than that is cut at the window's edge (address_fits_window)."""
+def _address_layout(address: str) -> tuple[float, list[str], int, float]:
+    """The address's font size, its lines, how many lines the window holds at that size, and
+    the line spacing: the largest size at which it fits, else the smallest."""
     pdf_font()
     for size, most, leading in ADDRESS_SIZES:
         lines = _wrap(address, width=ADDRESS_WIDTH, size=size)
         if len(lines) <= most:
-            return size, lines, leading
-    return size, lines[:most], leading
+            return size, lines, most, leading
+    return size, lines, most, leading
 
 
 def address_fits_window(address: str) -> bool:
     """Whether the whole address can be printed inside the envelope's window."""
-    pdf_font()
-    size, most, _ = ADDRESS_SIZES[-1]
-    return len(_wrap(address, width=ADDRESS_WIDTH, size=size)) <= most
+    _, lines, most, _ = _address_layout(address)
+    return len(lines) <= most
 
 
 def _invitation_block(pdf: Canvas, *, code: str, url: str, today: dt.date, font: str) -> float:

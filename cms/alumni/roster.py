@@ -230,11 +230,12 @@ def _check_cell(name: str, cell: Any) -> Any:
         value = normalise_name(text)
         if len(value) > (200 if name == "address" else 50):
             raise ValueError("長すぎます")
-        from cms.alumni.letters import address_fits_window  # letters -> services -> roster
+        if name == "address":
+            from cms.alumni.letters import address_fits_window  # letters -> services -> roster
 
-        if name == "address" and not address_fits_window(value):
-            # The letter's address would be cut at the envelope's window and go astray.
-            raise ValueError("長すぎて案内状の宛名の窓に収まりません（全角で約 80 文字まで）")
+            if not address_fits_window(value):
+                # The letter's address would be cut at the envelope's window and go astray.
+                raise ValueError("長すぎて案内状の宛名の窓に収まりません（全角で約 80 文字まで）")
         return value
     value = normalise_text(text)
     if name == "staff_number" and not re.fullmatch(r"[0-9A-Za-z-]{1,20}", value):
