@@ -39,6 +39,7 @@ from .selectors import (
     comeback_estimate,
     estimate_as_result,
     estimates_latest,
+    estimates_listed,
     model_version_active,
 )
 
@@ -215,7 +216,7 @@ class EstimateListView(AuditedListingMixin, ReportView):
         return super().dispatch(request, *args, **kwargs)
 
     def get_base_queryset(self) -> QuerySet[Estimate]:
-        return estimates_latest()
+        return estimates_listed()
 
     def order_queryset(self, queryset: QuerySet[Estimate]) -> QuerySet[Estimate]:
         return estimates_ordered(queryset, self.ordering or self.default_ordering)
@@ -234,6 +235,7 @@ class EstimateListView(AuditedListingMixin, ReportView):
         query = self.request.GET.copy()
         query.pop("p", None)
         context.update(model_context())
+        context["not_listed"] = estimates_latest().filter(alumnus__consent_analytics=False).count()
         suffix = f"?{query.urlencode()}" if query else ""
         context["exports"] = [
             (label, reverse("comeback_export", args=[key]) + suffix)
@@ -252,8 +254,8 @@ def estimates_export_view(request: HttpRequest, format_key: str) -> HttpResponse
     ordering = request.GET.get("ordering", "-probability")
     if ordering.lstrip("-") not in orderings:
         ordering = "-probability"
-    filterset = EstimateFilterSet(request.GET, queryset=estimates_latest(), request=request)
-    chosen = filterset.qs if filterset.is_valid() else estimates_latest()
+    filterset = EstimateFilterSet(request.GET, queryset=estimates_listed(), request=request)
+    chosen = filterset.qs if filterset.is_valid() else estimates_listed()
     estimates = list(estimates_ordered(chosen, ordering))
     exported = writer(rows=estimate_rows(estimates=estimates), policy=POLICY)
     detail = label
