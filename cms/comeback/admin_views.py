@@ -318,6 +318,15 @@ def _contributions(result: Any) -> list[dict[str, Any]]:
     ]
 
 
+def focus_first_error(form: forms.Form) -> None:
+    """The screen comes back with the focus on the first field in error, so a keyboard or
+    screen-reader user lands on it (and hears its message) instead of at the top of the page."""
+    for name in form.fields:
+        if name in form.errors:
+            form.fields[name].widget.attrs["autofocus"] = True
+            return
+
+
 def _outcome_recorded(request: HttpRequest, form: OutcomeForm, alumnus: Alumnus) -> bool:
     """Record through the service (its rules); a refusal becomes the form's field error."""
     try:
@@ -349,6 +358,7 @@ def person_view(request: HttpRequest, alumnus_id: int) -> HttpResponse:
                 request, f"{alumnus} さんの{form.cleaned_data['season']}の応募結果を記録しました。"
             )
             return redirect("comeback_person", alumnus_id=alumnus.pk)
+        focus_first_error(form)
     result = comeback_estimate(alumnus=alumnus)
     audit_log_record(
         actor=request.user,
@@ -469,6 +479,7 @@ def outcomes_import_view(request: HttpRequest) -> HttpResponse:
                     season=season,
                     upload=_sealed(season, upload.name, content) if preview.matched else "",
                 )
+    focus_first_error(context["form"])
     return TemplateResponse(request, "comeback/admin/outcomes_import.html", context)
 
 
