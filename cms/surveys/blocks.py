@@ -106,8 +106,18 @@ class _QuestionBlock(blocks.StructBlock):
         return []
 
 
+class OptionBlock(blocks.CharBlock):
+    """One option of a choice or scale question. A ListBlock item shows its label only as the
+    heading of the item's panel, tied to nothing, so the text box had no name for a screen
+    reader (axe: label); the widget names it 選択肢 itself."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.field.widget.attrs["aria-label"] = "選択肢"
+
+
 def _options_block(**kwargs: Any) -> blocks.ListBlock:
-    return blocks.ListBlock(blocks.CharBlock(label="選択肢", max_length=200), **kwargs)
+    return blocks.ListBlock(OptionBlock(label="選択肢", max_length=200), **kwargs)
 
 
 class SingleChoiceBlock(_QuestionBlock):
