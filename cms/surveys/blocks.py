@@ -315,7 +315,23 @@ class QuestionsBlock(blocks.StreamBlock):
                     for index, fields in errors.items()
                 }
             )
+        _conditions_by_text(list(cleaned))
         return cleaned
+
+
+def _conditions_by_text(questions: Sequence[Any]) -> None:
+    """A condition typed as a question's number is kept as that question's text. The number is
+    a position: moving a question later would point the condition at another question without a
+    word (two 5段階 questions share their options, so nothing would even fail to resolve). The
+    text stays with its question; relabelling it is refused on the next save, at this field."""
+    for index, child in enumerate(questions):
+        asked = _plain(child.value.get("show_if_question"))
+        if not asked.isdigit():
+            continue
+        label = str(questions[int(asked) - 1].value.get("label") or "")
+        earlier = [_plain(q.value.get("label")) for q in questions[:index]]
+        if not _plain(label).isdigit() and earlier.count(_plain(label)) == 1:
+            child.value["show_if_question"] = label
 
 
 def questions_schema(questions: Iterable[Any]) -> dict[str, Any]:
