@@ -295,7 +295,7 @@ def _history(alumnus: Alumnus) -> list[dict[str, Any]]:
     )
     return [
         {
-            "computed_on": row.computed_on,
+            "computed_on": wareki(row.computed_on),
             "band": row.get_band_display() if row.band else "—",
             "probability": percent(row.probability),
             "model": row.model_version.label if row.model_version else "—",
@@ -376,6 +376,7 @@ def person_view(request: HttpRequest, alumnus_id: int) -> HttpResponse:
             "result": result,
             "probability": percent(result.probability),
             "window": window_text(result.eligibility.window_closes_on),
+            "computed_on": wareki(result.computed_on) if result.computed_on else "—",
             "contributions": _contributions(result),
             "log_odds_total": f"{sum(c.log_odds for c in result.contributions):+.3f}",
             "history": _history(alumnus),

@@ -16,6 +16,7 @@ from openpyxl import load_workbook
 from wagtail.admin.menu import admin_menu
 
 from cms.alumni.models import AuditAction, AuditLogEntry
+from cms.alumni.normalise import wareki
 from cms.analytics.services import analysis_consent_set
 from cms.comeback.admin_views import POLICY
 from cms.comeback.models import ModelVersion, Outcome, Season
@@ -163,6 +164,9 @@ def test_the_person_panel_shows_every_contribution_the_window_and_the_history(
         assert label in html
     assert "+1.200" in html and "-0.900" in html
     assert "区分が低から高に上がりました" in html and "4.0%" in html
+    # 計算日 and the history in 和暦, as the window is
+    assert f"<dd>{wareki(today)}</dd>" in html
+    assert f"<td>{wareki(today - dt.timedelta(days=1))}</td>" in html
     assert POLICY in html
     entry = AuditLogEntry.objects.get(target="comeback_person")
     assert entry.record_ids == [str(alumnus.pk)]
