@@ -39,6 +39,7 @@ from .selectors import (
     comeback_estimate,
     estimate_as_result,
     estimates_latest,
+    estimates_listed,
     model_version_active,
 )
 
@@ -215,7 +216,7 @@ class EstimateListView(AuditedListingMixin, ReportView):
         return super().dispatch(request, *args, **kwargs)
 
     def get_base_queryset(self) -> QuerySet[Estimate]:
-        return estimates_latest()
+        return estimates_listed()
 
     def order_queryset(self, queryset: QuerySet[Estimate]) -> QuerySet[Estimate]:
         return estimates_ordered(queryset, self.ordering or self.default_ordering)
@@ -234,6 +235,7 @@ class EstimateListView(AuditedListingMixin, ReportView):
         query = self.request.GET.copy()
         query.pop("p", None)
         context.update(model_context())
+        context["not_listed"] = estimates_latest().filter(alumnus__consent_analytics=False).count()
         suffix = f"?{query.urlencode()}" if query else ""
         context["exports"] = [
             (label, reverse("comeback_export", args=[key]) + suffix)
@@ -252,8 +254,8 @@ def estimates_export_view(request: HttpRequest, format_key: str) -> HttpResponse
     ordering = request.GET.get("ordering", "-probability")
     if ordering.lstrip("-") not in orderings:
         ordering = "-probability"
-    filterset = EstimateFilterSet(request.GET, queryset=estimates_latest(), request=request)
-    chosen = filterset.qs if filterset.is_valid() else estimates_latest()
+    filterset = EstimateFilterSet(request.GET, queryset=estimates_listed(), request=request)
+    chosen = filterset.qs if filterset.is_valid() else estimates_listed()
     estimates = list(estimates_ordered(chosen, ordering))
     exported = writer(rows=estimate_rows(estimates=estimates), policy=POLICY)
     detail = label
@@ -293,7 +295,7 @@ def _history(alumnus: Alumnus) -> list[dict[str, Any]]:
     )
     return [
         {
-            "computed_on": row.computed_on,
+            "computed_on": wareki(row.computed_on),
             "band": row.get_band_display() if row.band else "—",
             "probability": percent(row.probability),
             "model": row.model_version.label if row.model_version else "—",
@@ -314,6 +316,15 @@ def _contributions(result: Any) -> list[dict[str, Any]]:
         }
         for c in sorted(result.contributions, key=lambda c: -abs(c.log_odds))
     ]
+
+
+def focus_first_error(form: forms.Form) -> None:
+    """The screen comes back with the focus on the first field in error, so a keyboard or
+    screen-reader user lands on it (and hears its message) instead of at the top of the page."""
+    for name in form.fields:
+        if name in form.errors:
+            form.fields[name].widget.attrs["autofocus"] = True
+            return
 
 
 def _outcome_recorded(request: HttpRequest, form: OutcomeForm, alumnus: Alumnus) -> bool:
@@ -347,6 +358,7 @@ def person_view(request: HttpRequest, alumnus_id: int) -> HttpResponse:
                 request, f"{alumnus} さんの{form.cleaned_data['season']}の応募結果を記録しました。"
             )
             return redirect("comeback_person", alumnus_id=alumnus.pk)
+        focus_first_error(form)
     result = comeback_estimate(alumnus=alumnus)
     audit_log_record(
         actor=request.user,
@@ -364,6 +376,7 @@ def person_view(request: HttpRequest, alumnus_id: int) -> HttpResponse:
             "result": result,
             "probability": percent(result.probability),
             "window": window_text(result.eligibility.window_closes_on),
+            "computed_on": wareki(result.computed_on) if result.computed_on else "—",
             "contributions": _contributions(result),
             "log_odds_total": f"{sum(c.log_odds for c in result.contributions):+.3f}",
             "history": _history(alumnus),
@@ -467,6 +480,7 @@ def outcomes_import_view(request: HttpRequest) -> HttpResponse:
                     season=season,
                     upload=_sealed(season, upload.name, content) if preview.matched else "",
                 )
+    focus_first_error(context["form"])
     return TemplateResponse(request, "comeback/admin/outcomes_import.html", context)
 
 

@@ -96,14 +96,30 @@ def _flag(cell: str, *, default: bool) -> bool:
     raise ValueError(f"「{cell}」を はい/いいえ として読めません（○ または空欄で書いてください）")
 
 
+def _refuse_run_on_cell(rows: list[Any]) -> None:
+    """No column of this list holds a line break; in a CSV one means a stray double quote that
+    joined the following lines into one cell, rows that would otherwise be silently lost."""
+    for number, row in enumerate(rows, start=1):
+        if any("\n" in str(cell) or "\r" in str(cell) for cell in row):
+            raise OutcomeFileError(
+                f"{number} 行目の欄が次の行まで続いています。"
+                '引用符（"）の閉じ忘れがないか確認してください',
+                field="file",
+            )
+
+
 def _table(*, filename: str, data: bytes) -> tuple[list[str | None], list[list[str]]]:
+    is_xlsx = data[:2] == b"PK" or filename.lower().endswith(".xlsx")
     try:
-        if data[:2] == b"PK" or filename.lower().endswith(".xlsx"):
-            rows = list(_xlsx_rows(data))
-        else:
-            rows = list(_csv_rows(data))
+        rows = list(_xlsx_rows(data) if is_xlsx else _csv_rows(data))
     except RosterFileError as error:
         raise OutcomeFileError(str(error), field="file") from None
+    except UnicodeDecodeError:  # a UTF-8 BOM before text in another encoding
+        raise OutcomeFileError(
+            "文字コードを判別できません（UTF-8 または Shift_JIS で保存してください）", field="file"
+        ) from None
+    if not is_xlsx:
+        _refuse_run_on_cell(rows)
     if not rows:
         raise OutcomeFileError("ファイルが空です", field="file")
     header, *body = rows

@@ -21,6 +21,7 @@ __all__ = [
     "current_season",
     "eligibility_of",
     "estimates_latest",
+    "estimates_listed",
     "model_version_active",
     "window_closing_within",
 ]
@@ -150,6 +151,13 @@ def estimates_latest() -> QuerySet[Estimate]:
         .select_related("alumnus", "model_version__season")
         .order_by("-probability", "alumnus__family_name_kana", "alumnus__given_name_kana")
     )
+
+
+def estimates_listed() -> QuerySet[Estimate]:
+    """HR's per-person list and its exports: the latest estimates of those who allow analysis.
+    A person who stopped it (or never agreed) is not listed by name, not even as 「推計しない」:
+    a list of who refused would itself be a profile of them; they are only counted."""
+    return estimates_latest().filter(alumnus__consent_analytics=True)
 
 
 def comeback_band_counts() -> dict[str, int]:

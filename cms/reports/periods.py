@@ -87,16 +87,29 @@ def fiscal_year_period(year: int) -> Period:
     )
 
 
+# A period ends on the first day after it, which the date type must hold: 9999年12月 ended in
+# year 10000 and the screen was a 500.
+FIRST_YEAR, LAST_YEAR = 2000, 9998
+
+
 def parse_month(text: str) -> Period:
     """`YYYY-MM` -> the month; PeriodError (Japanese) otherwise."""
     found = MONTH_PATTERN.match(text.strip())
-    if not found or not 1 <= int(found.group(2)) <= 12 or int(found.group(1)) < 2000:
-        raise PeriodError(f"月は YYYY-MM の形で指定してください（例: 2026-11）。指定: {text!r}")
+    if not found or not 1 <= int(found.group(2)) <= 12:
+        raise PeriodError(f"月は YYYY-MM の形で指定してください（例: 2026-11）。指定:「{text}」")
+    if not FIRST_YEAR <= int(found.group(1)) <= LAST_YEAR:
+        raise PeriodError(
+            f"月は {FIRST_YEAR}-01 から {LAST_YEAR}-12 までで指定してください。指定:「{text}」"
+        )
     return month_period(dt.date(int(found.group(1)), int(found.group(2)), 1))
 
 
 def parse_fiscal_year(text: str) -> Period:
     """`YYYY` -> the fiscal year starting in April of that year; PeriodError otherwise."""
-    if not FISCAL_YEAR_PATTERN.match(text.strip()) or int(text) < 2000:
-        raise PeriodError(f"年度は西暦4桁で指定してください（例: 2026）。指定: {text!r}")
+    if not FISCAL_YEAR_PATTERN.match(text.strip()):
+        raise PeriodError(f"年度は西暦4桁で指定してください（例: 2026）。指定:「{text}」")
+    if not FIRST_YEAR <= int(text) <= LAST_YEAR:
+        raise PeriodError(
+            f"年度は {FIRST_YEAR} から {LAST_YEAR} までで指定してください。指定:「{text}」"
+        )
     return fiscal_year_period(int(text))

@@ -62,6 +62,7 @@ def _common_tail() -> list[tuple[str, blocks.Block]]:
                 help_text=(
                     "前の質問の回答によってこの質問を表示するときだけ入力します。"
                     "その質問の番号（上から 1、2…）か、質問文をそのまま入力してください。"
+                    "番号は保存すると質問文に置き換わります（質問を並べ替えても条件が変わりません）。"
                 ),
             ),
         ),
@@ -106,8 +107,18 @@ class _QuestionBlock(blocks.StructBlock):
         return []
 
 
+class OptionBlock(blocks.CharBlock):
+    """One option of a choice or scale question. A ListBlock item shows its label only as the
+    heading of the item's panel, tied to nothing, so the text box had no name for a screen
+    reader (axe: label); the widget names it 選択肢 itself."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.field.widget.attrs["aria-label"] = "選択肢"
+
+
 def _options_block(**kwargs: Any) -> blocks.ListBlock:
-    return blocks.ListBlock(blocks.CharBlock(label="選択肢", max_length=200), **kwargs)
+    return blocks.ListBlock(OptionBlock(label="選択肢", max_length=200), **kwargs)
 
 
 class SingleChoiceBlock(_QuestionBlock):
@@ -305,7 +316,23 @@ class QuestionsBlock(blocks.StreamBlock):
                     for index, fields in errors.items()
                 }
             )
+        _conditions_by_text(list(cleaned))
         return cleaned
+
+
+def _conditions_by_text(questions: Sequence[Any]) -> None:
+    """A condition typed as a question's number is kept as that question's text. The number is
+    a position: moving a question later would point the condition at another question without a
+    word (two 5段階 questions share their options, so nothing would even fail to resolve). The
+    text stays with its question; relabelling it is refused on the next save, at this field."""
+    for index, child in enumerate(questions):
+        asked = _plain(child.value.get("show_if_question"))
+        if not asked.isdigit():
+            continue
+        label = str(questions[int(asked) - 1].value.get("label") or "")
+        earlier = [_plain(q.value.get("label")) for q in questions[:index]]
+        if not _plain(label).isdigit() and earlier.count(_plain(label)) == 1:
+            child.value["show_if_question"] = label
 
 
 def questions_schema(questions: Iterable[Any]) -> dict[str, Any]:

@@ -75,6 +75,19 @@ def test_staff_with_the_alumni_role_see_each_person_and_it_is_audited(
     assert ("signal_person", [str(reader.pk)]) in targets
 
 
+def test_a_person_who_stopped_the_analysis_shows_no_counts_that_read_as_not_using(
+    pages: SitePages, django_user_model: Any
+) -> None:
+    stopped = AlumnusFactory(consent_analytics=False, family_name="七ヶ浜", given_name="止")
+    client = _staff(django_user_model, "hr-stopped", alumni_role=True)
+
+    body = client.get(f"/admin/analytics/people/{stopped.pk}/").content.decode()
+
+    assert "ログインや閲覧は記録していません" in body
+    assert "data-logins" not in body and "data-views" not in body
+    assert "月ごとのログイン回数" not in body
+
+
 def test_other_staff_see_only_totals_per_page(pages: SitePages, django_user_model: Any) -> None:
     reader = _activity(pages)
     client = _staff(django_user_model, "editor", alumni_role=False)

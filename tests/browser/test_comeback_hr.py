@@ -43,8 +43,13 @@ def test_hr_filters_opens_a_person_imports_outcomes_and_switches_the_model(
         selection_on=dt.date(2026, 12, 13),
         appointment_on=dt.date(2027, 4, 1),
     )
-    high = AlumnusFactory(family_name="青葉", given_name="花子", birth_date=dt.date(1985, 6, 1))
-    low = AlumnusFactory(family_name="泉", given_name="健")
+    high = AlumnusFactory(
+        family_name="青葉",
+        given_name="花子",
+        birth_date=dt.date(1985, 6, 1),
+        consent_analytics=True,
+    )
+    low = AlumnusFactory(family_name="泉", given_name="健", consent_analytics=True)
     stored_estimate(
         high,
         probability=0.3,

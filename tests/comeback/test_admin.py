@@ -16,8 +16,11 @@ from openpyxl import load_workbook
 from wagtail.admin.menu import admin_menu
 
 from cms.alumni.models import AuditAction, AuditLogEntry
+from cms.alumni.normalise import wareki
+from cms.analytics.services import analysis_consent_set
 from cms.comeback.admin_views import POLICY
 from cms.comeback.models import ModelVersion, Outcome, Season
+from cms.comeback.selectors import NO_CONSENT
 from tests.alumni.factories import AlumnusFactory
 from tests.comeback.ui_builders import prior_version, staff_client, stored_estimate
 
@@ -28,12 +31,17 @@ LOGINS = ("logins_3m", "直近3か月のログイン5回", 0.5)
 INTENT = ("intent_no", "アンケートで今は考えていないと回答", -0.9)
 
 
+def _consenting(**fields: Any) -> Any:
+    """An alumnus who allows analysis (only such a person is ever scored)."""
+    return AlumnusFactory(consent_analytics=True, **fields)
+
+
 def _people() -> dict[str, Any]:
     version = prior_version()
-    high = AlumnusFactory(family_name="青葉", given_name="花子", former_department="土木部")
-    medium = AlumnusFactory(family_name="泉", given_name="健", former_department="総務部")
-    low = AlumnusFactory(family_name="宮城", given_name="次郎", former_department="土木部")
-    outside = AlumnusFactory(family_name="若林", given_name="静", former_department="土木部")
+    high = _consenting(family_name="青葉", given_name="花子", former_department="土木部")
+    medium = _consenting(family_name="泉", given_name="健", former_department="総務部")
+    low = _consenting(family_name="宮城", given_name="次郎", former_department="土木部")
+    outside = _consenting(family_name="若林", given_name="静", former_department="土木部")
     stored_estimate(high, probability=0.3, version=version, reasons=(JOBS, LOGINS, INTENT))
     stored_estimate(medium, probability=0.08, version=version, reasons=(LOGINS,))
     stored_estimate(low, probability=0.02, version=version, reasons=(INTENT,))
@@ -93,7 +101,7 @@ def test_the_list_sorts_by_name_and_puts_people_without_an_estimate_last(
 
 def test_each_page_of_the_list_audits_exactly_the_people_it_shows(django_user_model: Any) -> None:
     version = prior_version()
-    everyone = [AlumnusFactory(given_name=f"人{n:02d}") for n in range(53)]
+    everyone = [_consenting(given_name=f"人{n:02d}") for n in range(53)]
     for n, alumnus in enumerate(everyone):
         stored_estimate(alumnus, probability=0.01 + n / 100, version=version)
     client = staff_client(django_user_model, "hr-pages")
@@ -156,6 +164,9 @@ def test_the_person_panel_shows_every_contribution_the_window_and_the_history(
         assert label in html
     assert "+1.200" in html and "-0.900" in html
     assert "区分が低から高に上がりました" in html and "4.0%" in html
+    # 計算日 and the history in 和暦, as the window is
+    assert f"<dd>{wareki(today)}</dd>" in html
+    assert f"<td>{wareki(today - dt.timedelta(days=1))}</td>" in html
     assert POLICY in html
     entry = AuditLogEntry.objects.get(target="comeback_person")
     assert entry.record_ids == [str(alumnus.pk)]
@@ -209,6 +220,32 @@ def test_the_export_has_the_policy_every_filtered_row_and_is_audited(
     assert sheet is not None
     assert sheet["A1"].value == POLICY
     assert sheet.max_row == 2 + len(people)
+
+
+def test_a_person_who_stopped_the_analysis_is_neither_listed_nor_exported(
+    django_user_model: Any,
+) -> None:
+    people = _people()
+    stopped = _consenting(family_name="七ヶ浜", given_name="止")
+    stored_estimate(stopped, probability=0.4, version=prior_version(active=False))
+    analysis_consent_set(alumnus=stopped, given=False)  # stops it: the score goes
+    stored_estimate(stopped, probability=None, reason=NO_CONSENT)  # tonight's recompute
+    never = AlumnusFactory(family_name="松島", given_name="否", consent_analytics=False)
+    stored_estimate(never, probability=None, eligible=False, reason="採用日が不明のため")
+    client = staff_client(django_user_model, "hr-stopped")
+
+    html = client.get(LIST).content.decode()
+    exported = client.get("/admin/comeback/estimates.csv").content.decode("utf-8-sig")
+    by_band = client.get(f"{LIST}?band=none").content.decode()
+
+    for shown in (html, exported, by_band):
+        assert str(stopped) not in shown and str(never) not in shown
+    assert _names(html, people) == ["high", "medium", "low", "outside"]
+    assert "この一覧と出力にも載せません（2 人）" in html
+    audited = AuditLogEntry.objects.filter(target__in=["comeback_estimates", "comeback_export"])
+    assert {str(stopped.pk), str(never.pk)}.isdisjoint(
+        {pk for entry in audited for pk in entry.record_ids}
+    )
 
 
 def test_a_season_with_dates_out_of_order_gets_a_field_error(django_user_model: Any) -> None:

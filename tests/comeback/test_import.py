@@ -111,6 +111,14 @@ def test_an_xlsx_without_an_applied_column_means_everyone_listed_applied(people:
         (b"PK\x03\x04broken", "list.xlsx", "Excel"),
         ("氏名,住所\r\n宮城 花子,仙台市\r\n".encode(), "list.csv", "列が必要です"),
         ("職員番号,氏名\r\n".encode(), "list.csv", "データの行がありません"),
+        # A BOM says UTF-8 but the text after it was saved in CP932.
+        (b"\xef\xbb\xbf" + "職員番号,応募\r\nA001,○\r\n".encode("cp932"), "list.csv", "文字コード"),
+        # A stray quote in a short list joins the next rows into one cell: refused, with its row.
+        (
+            '職員番号,応募\r\nA001,○\r\nA002,"○\r\nA003,○\r\n'.encode(),
+            "list.csv",
+            "3 行目の欄が次の行まで続いています",
+        ),
         # A stray quote turns the rest of a long list into one cell past the csv module's limit.
         (
             ('職員番号,氏名\r\nA001,"宮城 花子\r\n' + "A002,仙台 次郎\r\n" * 12000).encode(),

@@ -75,6 +75,21 @@ def test_a_bad_month_gives_a_japanese_message(db: None, django_user_model: Any) 
     assert client.get("/admin/reports/completion/pdf/?year=令和8").status_code == 400
 
 
+def test_a_month_or_year_past_the_calendar_is_refused_not_a_500(
+    db: None, django_user_model: Any
+) -> None:
+    client = _staff(django_user_model, "hr", hr=True)
+    page = client.get("/admin/reports/?month=9999-12")
+    assert page.status_code == 400
+    html = page.content.decode()
+    assert "月は 2000-01 から 9998-12 までで指定してください" in html
+    assert 'aria-describedby="report-month-error"' in html and 'id="report-month-error"' in html
+    assert client.get("/admin/reports/monthly/csv/?month=9999-12").status_code == 400
+    year = client.get("/admin/reports/completion/pdf/?year=9999")
+    assert year.status_code == 400
+    assert "年度は 2000 から 9998 までで指定してください" in year.content.decode()
+
+
 def test_hr_downloads_the_monthly_xlsx_and_csvs(
     seeded: SeededMonth, django_user_model: Any
 ) -> None:

@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from cms.surveys.blocks import QuestionsBlock
+from cms.surveys.blocks import SCALE_DEFAULT_CHOICES, QuestionsBlock, questions_schema
 from cms.surveys.models import SurveyPage, SurveyResponse, SurveyVersion
 from tests.groups.factories import AlumnusFactory
 from tests.surveys.factories import SurveyPageFactory, make_site, question
@@ -103,3 +103,19 @@ def test_condition_that_does_not_resolve_gets_a_field_error(
 def test_repeated_options_get_a_field_error() -> None:
     raw = [question("single", "両立できる制度は必要ですか", ["必要", "必要", "必要ない"])]
     assert _errors(raw) == {0: {"options": "同じ選択肢が2つ以上あります。"}}
+
+
+def test_a_condition_typed_as_a_number_follows_its_question_when_questions_move() -> None:
+    block = QuestionsBlock()
+    pay = question("scale", "給与を重視しますか", SCALE_DEFAULT_CHOICES)
+    workplace = question("scale", "職場の受け入れを重視しますか", SCALE_DEFAULT_CHOICES)
+    wish = question("long_text", "ご要望", show_if_question="2", show_if_answers="重視する")
+    saved = block.get_prep_value(block.clean(block.to_python([pay, workplace, wish])))
+    for position, child in enumerate(saved):
+        child["id"] = child.get("id") or f"q{position}"
+    assert saved[2]["value"]["show_if_question"] == "職場の受け入れを重視しますか"
+
+    moved = block.clean(block.to_python([saved[1], saved[0], saved[2]]))  # 職場 moved to the top
+
+    condition = questions_schema(moved)["questions"][2]["condition"]
+    assert condition["question"] == saved[1]["id"]  # still 職場の受け入れ, not 給与
