@@ -41,6 +41,12 @@ and not kept: session settings that skip aiohttp's automatic headers and decompr
 instructions), hand-over chunks of 50 instead of 10 (about −1 %, and it would leave more
 answers unrecorded at a kill); the cyclic GC ran 5 collections a 3,000-message fan-out. What
 is ours is too small to move the ratio: it is set by pywebpush, aiohttp and asyncio's TLS.
+
+The raw duplicates after SIGKILL follow the bound of requests in flight: 68 and 70 with 64,
+17 with PUSH_CONCURRENCY_PER_SERVICE=16 (2026-11-30; the kill lands as a slice's last answers
+come in). Those are messages the push service accepted whose answers the killed worker had not
+read yet; the hand-over adds 1–6. RFC 8030 gives a sender no way to learn of them, so with
+at-least-once delivery they cannot reach 0 raw; the Topic makes them replace the first copy.
 """
 
 import json
