@@ -85,3 +85,26 @@ def test_the_chat_title_keeps_lines_of_six_characters_or_more_with_text_at_200_p
     title = page.evaluate(TITLE)
     assert title["per_line"] >= 6 and title["lines"] <= 2 and not title["beside_back"]
     screenshot(page, "chat-text-200")
+
+
+HEADER_BOTTOM_AFTER_SCROLL = """() => {
+  window.scrollTo(0, 600);
+  return document.querySelector('.site-header').getBoundingClientRect().bottom;
+}"""
+
+
+def test_a_header_wrapped_by_text_at_200_percent_scrolls_away_instead_of_covering_the_screen(
+    pwa_api_server: str, chatting: tuple[Any, int]
+) -> None:
+    page, _ = chatting
+    page.goto(pwa_api_server + "/app/profile/")
+    page.locator("#account").wait_for(state="visible")
+    # At the standard size the header (56 px) stays at the top while the page scrolls.
+    assert page.evaluate(HEADER_BOTTOM_AFTER_SCROLL) > 0
+    page.evaluate("window.scrollTo(0, 0)")
+
+    page.evaluate(DOUBLE)
+
+    # Three rows, a fifth of the screen: it goes up with the page; it stayed, over the fields.
+    wait_until(page, "() => document.querySelector('.site-header').offsetHeight > 844 / 5")
+    wait_until(page, f"() => ({HEADER_BOTTOM_AFTER_SCROLL})() <= 0")
