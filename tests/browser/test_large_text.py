@@ -108,3 +108,21 @@ def test_a_header_wrapped_by_text_at_200_percent_scrolls_away_instead_of_coverin
     # Three rows, a fifth of the screen: it goes up with the page; it stayed, over the fields.
     wait_until(page, "() => document.querySelector('.site-header').offsetHeight > 844 / 5")
     wait_until(page, f"() => ({HEADER_BOTTOM_AFTER_SCROLL})() <= 0")
+
+
+def test_a_conversation_with_text_at_200_percent_gives_the_messages_the_header_s_place(
+    pwa_api_server: str, chatting: tuple[Any, int]
+) -> None:
+    page, group = chatting
+    page.goto(f"{pwa_api_server}/app/chat/?group={group}")
+    page.locator("#chat-room").wait_for(state="visible")
+    assert page.locator(".site-header").is_visible()  # the standard size: as before
+
+    page.evaluate(DOUBLE)
+
+    # The header's three rows (222 px) left the messages about 280 px of 844: two lines.
+    wait_until(page, "() => document.getElementById('chat-scroll').offsetHeight > 844 * 0.5")
+    assert page.locator(".site-header").is_hidden()
+    assert page.get_by_role("link", name="一覧").is_visible()  # the way back to the screens
+    page.wait_for_timeout(500)  # hiding the header must not make it come back
+    assert page.locator(".site-header").is_hidden()
