@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 import segno
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
@@ -20,6 +21,9 @@ from cms.alumni.services import registration_url
 from cms.content.models import ContactSettings
 
 FONT = "IPAexGothic"
+# What IPAex Gothic lacks is drawn in IPAmj Mincho (the 文字情報基盤 font made for the names in Japan's
+# registers): 𠮷 (U+20BB7, つちよし) of 𠮷田 printed as a blank before.
+FALLBACK_FONT = "IPAmjMincho"
 # Older readers: nothing on the letter is smaller than BODY (the URL and code included).
 BODY = 10.5
 LINE = 6.5 * mm
@@ -42,16 +46,62 @@ def pdf_font() -> str:
     return FONT
 
 
+def _fallback_font() -> str:
+    """IPAmj Mincho registered with reportlab, the first time a letter needs it."""
+    if FALLBACK_FONT not in pdfmetrics.getRegisteredFontNames():
+        path = settings.ALUMNI_LETTER_FALLBACK_FONT
+        try:
+            font = TTFont(FALLBACK_FONT, path)
+        except OSError as error:  # a character would print as a blank: refuse instead
+            raise ImproperlyConfigured(
+                f"ALUMNI_LETTER_FALLBACK_FONT ({path}) を開けません"
+                "（Debian: apt-get install fonts-ipamj-mincho）"
+            ) from error
+        pdfmetrics.registerFont(font)
+    return FALLBACK_FONT
+
+
+def _runs(text: str) -> list[tuple[str, str]]:
+    """`text` cut into runs of one font each: the letter's font wherever it has the character,
+    the fallback font for the rest."""
+    has = pdfmetrics.getFont(pdf_font()).face.charToGlyph
+    runs: list[tuple[str, str]] = []
+    for ch in text:
+        font = FONT if ord(ch) in has else _fallback_font()
+        if runs and runs[-1][0] == font:
+            runs[-1] = (font, runs[-1][1] + ch)
+        else:
+            runs.append((font, ch))
+    return runs
+
+
+def _width(text: str, size: float) -> float:
+    return sum(pdfmetrics.stringWidth(run, font, size) for font, run in _runs(text))
+
+
+def _draw(pdf: Canvas, x: float, y: float, text: str, size: float, *, right: bool = False) -> None:
+    """`text` at (x, y) in `size` points, each character in a font that has it; `right`: ending
+    at x."""
+    if right:
+        x -= _width(text, size)
+    line = pdf.beginText(x, y)
+    for font, run in _runs(text):
+        line.setFont(font, size)
+        line.textOut(run)
+    pdf.drawText(line)
+
+
 def _wrap(text: str, *, width: float, size: float) -> list[str]:
     """Japanese text broken into lines that fit `width` (no spaces to break at)."""
     lines: list[str] = []
-    current = ""
+    current, used = "", 0.0
     for ch in text:
-        if pdfmetrics.stringWidth(current + ch, FONT, size) > width:
+        advance = _width(ch, size)  # no kerning: a line is as wide as its characters
+        if used + advance > width and current:
             lines.append(current)
-            current = ch
-        else:
-            current += ch
+            current, used = "", 0.0
+        current += ch
+        used += advance
     if current:
         lines.append(current)
     return lines
@@ -59,7 +109,6 @@ def _wrap(text: str, *, width: float, size: float) -> list[str]:
 
 def letters_pdf(*, letters: Sequence[tuple[RosterEntry, str]]) -> bytes:
     """One page per person: address in the window, the code, and a QR of the registration URL."""
-    font = pdf_font()
     buffer = io.BytesIO()
     pdf = Canvas(buffer, pagesize=A4, pageCompression=1)
     pdf.setTitle(f"{settings.SITE_NAME} 登録のご案内")
@@ -67,7 +116,7 @@ def letters_pdf(*, letters: Sequence[tuple[RosterEntry, str]]) -> bytes:
     today = timezone.localdate()
     contact = ContactSettings.load()
     for entry, code in letters:
-        _letter_page(pdf, entry=entry, code=code, today=today, contact=contact, font=font)
+        _letter_page(pdf, entry=entry, code=code, today=today, contact=contact)
         pdf.showPage()
     pdf.save()
     return buffer.getvalue()
@@ -80,46 +129,41 @@ def _letter_page(
     code: str,
     today: dt.date,
     contact: ContactSettings,
-    font: str,
 ) -> None:
     width, height = A4
     url = registration_url(code=code)
-    _address_block(pdf, entry=entry, font=font)
-    pdf.setFont(font, BODY)
-    pdf.drawRightString(width - 20 * mm, height - 20 * mm, f"{today:%Y年%-m月%-d日}")
-    pdf.drawRightString(
-        width - 20 * mm, height - 26 * mm, f"{settings.ORG_NAME} {contact.department}"
-    )
-    y = _invitation_block(pdf, code=code, url=url, today=today, font=font)
-    _contact_block(pdf, contact=contact, top=y - 6 * mm, font=font)
+    _address_block(pdf, entry=entry)
+    _draw(pdf, width - 20 * mm, height - 20 * mm, f"{today:%Y年%-m月%-d日}", BODY, right=True)
+    department = f"{settings.ORG_NAME} {contact.department}"
+    _draw(pdf, width - 20 * mm, height - 26 * mm, department, BODY, right=True)
+    y = _invitation_block(pdf, code=code, url=url, today=today)
+    _contact_block(pdf, contact=contact, top=y - 6 * mm)
 
     qr = segno.make(url, error="m")
     png = io.BytesIO()
     qr.save(png, kind="png", scale=8, border=4)
     png.seek(0)
     pdf.drawImage(ImageReader(png), width - 65 * mm, height - 165 * mm, 45 * mm, 45 * mm)
-    pdf.setFont(font, BODY)
-    pdf.drawString(
+    _draw(
+        pdf,
         20 * mm,
         18 * mm,
         "お心当たりのない場合や、ご不要の場合は、このお手紙を破棄してください。",
+        BODY,
     )
 
 
-def _address_block(pdf: Canvas, *, entry: RosterEntry, font: str) -> None:
+def _address_block(pdf: Canvas, *, entry: RosterEntry) -> None:
     """The postal address and name, placed for a window envelope."""
     y = A4[1] - ADDRESS_TOP
-    pdf.setFont(font, BODY)
-    pdf.drawString(ADDRESS_LEFT, y, f"〒{entry.postal_code}")
+    _draw(pdf, ADDRESS_LEFT, y, f"〒{entry.postal_code}", BODY)
     y -= 6 * mm
     size, lines, most, leading = _address_layout(entry.address)
-    pdf.setFont(font, size)
     for line in lines[:most]:  # an address too long for the window is cut at its edge
-        pdf.drawString(ADDRESS_LEFT, y, line)
+        _draw(pdf, ADDRESS_LEFT, y, line, size)
         y -= leading
     y -= 2 * mm
-    pdf.setFont(font, 14)
-    pdf.drawString(ADDRESS_LEFT, y, f"{entry.family_name} {entry.given_name} 様")
+    _draw(pdf, ADDRESS_LEFT, y, f"{entry.family_name} {entry.given_name} 様", 14)
 
 
 def _address_layout(address: str) -> tuple[float, list[str], int, float]:
@@ -139,13 +183,11 @@ def address_fits_window(address: str) -> bool:
     return len(lines) <= most
 
 
-def _invitation_block(pdf: Canvas, *, code: str, url: str, today: dt.date, font: str) -> float:
+def _invitation_block(pdf: Canvas, *, code: str, url: str, today: dt.date) -> float:
     """The invitation text, the code and the URL; returns the height where it ends."""
     y = A4[1] - 100 * mm
-    pdf.setFont(font, 16)
-    pdf.drawString(20 * mm, y, f"「{settings.SITE_NAME}」ご登録のご案内")
+    _draw(pdf, 20 * mm, y, f"「{settings.SITE_NAME}」ご登録のご案内", 16)
     y -= 12 * mm
-    pdf.setFont(font, BODY)
     body = (
         "退職された職員の皆さまと県をつなぐネットワークを開設しました。"
         "カムバック採用の情報やお知らせをスマートフォンでお受け取りいただけます。"
@@ -153,56 +195,49 @@ def _invitation_block(pdf: Canvas, *, code: str, url: str, today: dt.date, font:
         "登録の際に生年月日を確認します。"
     )
     for line in _wrap(body, width=120 * mm, size=BODY):
-        pdf.drawString(20 * mm, y, line)
+        _draw(pdf, 20 * mm, y, line, BODY)
         y -= LINE
     y -= 4 * mm
-    pdf.setFont(font, 12)
-    pdf.drawString(20 * mm, y, "招待コード")
+    _draw(pdf, 20 * mm, y, "招待コード", 12)
     y -= 10 * mm
-    pdf.setFont(font, 20)
-    pdf.drawString(20 * mm, y, code)
+    _draw(pdf, 20 * mm, y, code, 20)
     y -= 8 * mm
-    pdf.setFont(font, BODY)
     expires = today + dt.timedelta(days=settings.ALUMNI_INVITATION_VALID_DAYS)
-    pdf.drawString(20 * mm, y, f"有効期限: {expires:%Y年%-m月%-d日}　一度だけ使えます。")
+    _draw(pdf, 20 * mm, y, f"有効期限: {expires:%Y年%-m月%-d日}　一度だけ使えます。", BODY)
     y -= 9 * mm
-    pdf.drawString(20 * mm, y, "登録用の URL")
+    _draw(pdf, 20 * mm, y, "登録用の URL", BODY)
     y -= LINE
     for line in _wrap(url, width=170 * mm, size=BODY):
-        pdf.drawString(20 * mm, y, line)
+        _draw(pdf, 20 * mm, y, line, BODY)
         y -= LINE
     return y
 
 
-def _contact_block(pdf: Canvas, *, contact: ContactSettings, top: float, font: str) -> None:
+def _contact_block(pdf: Canvas, *, contact: ContactSettings, top: float) -> None:
     """HR's help desk, with the phone number large: people without a smartphone register with
     HR's help by phone."""
     y = top
-    pdf.setFont(font, 12)
-    pdf.drawString(20 * mm, y, "お問い合わせ")
+    _draw(pdf, 20 * mm, y, "お問い合わせ", 12)
     y -= LINE
-    pdf.setFont(font, BODY)
     for line in _wrap(
         "スマートフォンやパソコンをお持ちでない方、登録の方法がわからない方は、"
         "お電話でお問い合わせください。ご登録をお手伝いします。",
         width=170 * mm,
         size=BODY,
     ):
-        pdf.drawString(20 * mm, y, line)
+        _draw(pdf, 20 * mm, y, line, BODY)
         y -= LINE
-    pdf.drawString(20 * mm, y, f"{settings.ORG_NAME} {contact.department}")
+    _draw(pdf, 20 * mm, y, f"{settings.ORG_NAME} {contact.department}", BODY)
     y -= 8 * mm
     if contact.phone:
-        pdf.setFont(font, 16)
-        pdf.drawString(20 * mm, y, f"電話 {contact.phone}")
+        _draw(pdf, 20 * mm, y, f"電話 {contact.phone}", 16)
         y -= 8 * mm
-        pdf.setFont(font, BODY)
     details = [
         f"受付時間 {contact.hours}" if contact.hours else "",
         f"メール {contact.email}" if contact.email else "",
     ]
     if any(details):
-        pdf.drawString(20 * mm, y, "　".join(part for part in details if part))
+        _draw(pdf, 20 * mm, y, "　".join(part for part in details if part), BODY)
 
 
 def address_labels_csv(*, entries: Sequence[RosterEntry]) -> bytes:

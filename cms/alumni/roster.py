@@ -216,6 +216,12 @@ def _check_row(raw: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
+def roster_value_check(name: str, value: Any) -> Any:
+    """One roster column's value as the import keeps it (normalised), or ValueError saying why
+    not in Japanese: the import's rule for a cell, and HR's edit form's for a field."""
+    return _check_cell(name, value)
+
+
 def _check_cell(name: str, cell: Any) -> Any:
     if name in {"birth_date", "hired_on", "retired_on"}:
         if isinstance(cell, dt.date):

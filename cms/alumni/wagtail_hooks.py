@@ -4,6 +4,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import QuerySet
+from django.forms import ModelForm, modelform_factory
 from django.http import HttpRequest, HttpResponse
 from django.urls import path, reverse
 from wagtail import hooks
@@ -16,6 +17,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from cms import converters  # noqa: F401  (registers <id:…>: ids beyond 64 bits are a 404)
 from cms.alumni import admin_views, selectors, services
 from cms.alumni.dev_mailbox import dev_mailbox_view
+from cms.alumni.forms import RosterEntryForm
 from cms.alumni.models import ROSTER_FIELDS, Alumnus, AuditAction, RosterEntry
 
 
@@ -93,6 +95,15 @@ class RosterEntryViewSet(ModelViewSet):
     ]
     # Every column of the roster but the staff number it is keyed by.
     form_fields = [name for name in ROSTER_FIELDS if name != "staff_number"]
+
+    def get_form_class(self, for_update: bool = False) -> type[ModelForm[RosterEntry]]:
+        """Wagtail's model form, checked by the roster import's rules (`RosterEntryForm`)."""
+        return modelform_factory(
+            self.model,
+            form=RosterEntryForm,
+            formfield_callback=self.formfield_for_dbfield,
+            fields=self.form_fields,
+        )
 
 
 class AlumniGroup(ViewSetGroup):

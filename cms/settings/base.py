@@ -388,6 +388,11 @@ API_MAX_JSON_DEPTH = 32  # lists and objects in a request body; ours nest 3 deep
 ALUMNI_LETTER_FONT = env(
     "ALUMNI_LETTER_FONT", "/usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf"
 )
+# The font for what the letter's font lacks (𠮷 of 𠮷田): IPAmj Mincho, Debian's
+# fonts-ipamj-mincho.
+ALUMNI_LETTER_FALLBACK_FONT = env(
+    "ALUMNI_LETTER_FALLBACK_FONT", "/usr/share/fonts/truetype/ipamj/ipamjm.ttf"
+)
 
 # PWA build
 # Publishing, unpublishing, moving or deleting a live page queues an incremental build of dist/.

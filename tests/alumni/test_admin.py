@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from cms.alumni.models import AuditLogEntry, Invitation, RosterEntry, RosterUpload
+from cms.alumni.models import ROSTER_FIELDS, AuditLogEntry, Invitation, RosterEntry, RosterUpload
 from tests.alumni.factories import AlumnusFactory, RosterEntryFactory
 from tests.alumni.test_roster import ROWS, csv_bytes
 
@@ -136,3 +136,48 @@ def test_opening_a_roster_entry_in_the_admin_is_audited(hr: Client) -> None:
 
     assert hr.get(f"/admin/alumni_roster/edit/{entry.pk}/").status_code == 200
     assert AuditLogEntry.objects.get(target="rosterentry").record_ids == [str(entry.pk)]
+
+
+def _roster_form(entry: RosterEntry, **changed: str) -> dict[str, str]:
+    """What HR's edit form of `entry` posts, with `changed` typed over it."""
+    fields = {
+        name: "" if getattr(entry, name) is None else str(getattr(entry, name))
+        for name in ROSTER_FIELDS
+        if name != "staff_number"
+    }
+    return fields | changed
+
+
+def test_an_address_too_long_for_the_letters_window_is_refused_by_hrs_edit_form(
+    hr: Client,
+) -> None:
+    entry = RosterEntryFactory(address="宮城県仙台市青葉区本町三丁目8番1号")
+    too_long = (
+        "宮城県仙台市青葉区本町三丁目8番1号 " + "ロイヤルガーデンレジデンス仙台青葉通り壱番館" * 4
+    )
+
+    response = hr.post(
+        f"/admin/alumni_roster/edit/{entry.pk}/", _roster_form(entry, address=too_long)
+    )
+
+    # Next to the field, in Japanese, and nothing saved: the letter would have cut it.
+    assert response.status_code == 200
+    assert response.context["form"].errors == {
+        "address": ["長すぎて案内状の宛名の窓に収まりません（全角で約 80 文字まで）"]
+    }
+    entry.refresh_from_db()
+    assert entry.address == "宮城県仙台市青葉区本町三丁目8番1号"
+
+
+def test_hrs_edit_form_keeps_a_value_as_the_roster_import_would(hr: Client) -> None:
+    entry = RosterEntryFactory(postal_code="980-8570")
+
+    response = hr.post(
+        f"/admin/alumni_roster/edit/{entry.pk}/",
+        _roster_form(entry, postal_code="９８１０００１", address="宮城県仙台市泉区泉中央１－１"),
+    )
+
+    assert response.status_code == 302
+    entry.refresh_from_db()
+    assert entry.postal_code == "981-0001"
+    assert entry.address.startswith("宮城県仙台市泉区泉中央")

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 import zxingcpp
+from fontTools.ttLib import TTFont
 from PIL import Image
 from pypdf import PdfReader
 
@@ -200,3 +201,51 @@ def test_a_long_address_is_printed_whole_in_the_window_not_cut_after_three_lines
 
     assert "山田様方" in page.extract_text()  # the 気付/様方 the postman delivers by
     assert min(size for _, size in _text_sizes(page)) >= 10.5
+
+
+def _glyphs_drawn_for(page: Any, char: str) -> list[tuple[str, int, bool]]:
+    """Each embedded font of `page` that has a code for `char` (read from its ToUnicode map):
+    its name, the number of contours of the glyph at that code in the embedded font file, and
+    whether that glyph is the font's .notdef (the blank or box of a missing character)."""
+    wanted = {f"{ord(char):04X}", char.encode("utf-16-be").hex().upper()}
+    found: list[tuple[str, int, bool]] = []
+    for ref in page["/Resources"]["/Font"].values():
+        font = ref.get_object()
+        if "/ToUnicode" not in font:
+            continue
+        to_unicode = font["/ToUnicode"].get_object().get_data().decode("latin-1")
+        codes = [
+            int(code, 16)
+            for code, text in re.findall(r"<([0-9A-F]{2})> <([0-9A-F]+)>", to_unicode)
+            if text in wanted
+        ]
+        if not codes:
+            continue
+        file = font["/FontDescriptor"].get_object()["/FontFile2"].get_object().get_data()
+        embedded = TTFont(io.BytesIO(file))
+        glyphs = embedded["glyf"]
+        notdef = glyphs[".notdef"].getCoordinates(glyphs)[0]
+        for code in codes:
+            glyph = glyphs[embedded["cmap"].getcmap(1, 0).cmap[code]]
+            coordinates = glyph.getCoordinates(glyphs)[0] if glyph.numberOfContours else []
+            found.append((str(font["/BaseFont"]), glyph.numberOfContours, coordinates == notdef))
+    return found
+
+
+def test_tsuchiyoshi_in_a_name_and_an_address_is_printed_from_an_embedded_font_not_left_blank() -> (
+    None
+):
+    entry = RosterEntryFactory(
+        email="",
+        family_name="𠮷田",
+        given_name="花子",
+        address="宮城県仙台市青葉区𠮷成一丁目1番1号",
+    )
+    letters = services.invitation_issue_letters(entries=[entry], actor=None)
+
+    page = PdfReader(io.BytesIO(letters_pdf(letters=letters))).pages[0]
+
+    # IPAex Gothic has no 𠮷: it comes from IPAmj Mincho, embedded, a real outline.
+    [(font, contours, is_notdef)] = _glyphs_drawn_for(page, "\U00020bb7")
+    assert font.endswith("+IPAmjMincho") and contours > 0 and not is_notdef
+    assert _glyphs_drawn_for(page, "田")[0][0].endswith("+IPAexGothic")  # the rest as before

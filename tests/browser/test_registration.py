@@ -131,7 +131,7 @@ def test_register_from_the_invitation_link_then_log_in_with_the_mailed_code(
 
     # 削除: refused until confirmed, then the account is gone and the session ended.
     page.get_by_role("button", name="退会する").click()
-    assert "確認のチェック" in page.locator("#delete-form [data-status]").inner_text()
+    assert "確認のチェック" in page.locator("#pe-confirm_delete").inner_text()
     assert Alumnus.objects.exists()
     page.check("#confirm-delete")
     page.get_by_role("button", name="退会する").click()

@@ -192,10 +192,10 @@ def test_an_alumnus_answers_offline_in_the_middle_and_the_answers_are_sent_once_
     assert on_question(page, "勤務を始められる日") == "5 / 5"
     page.fill("#survey-answer", "令和9年4月1日")
     assert next_button(page).inner_text() == "回答を送信する"
-    # Disabled while the answers are being sent (seconds on a slow line): still readable.
-    next_button(page).evaluate("(button) => { button.disabled = true; }")
+    # Busy while the answers are being sent (seconds on a slow line): still readable.
+    next_button(page).evaluate("(button) => { button.setAttribute('aria-busy', 'true'); }")
     assert text_contrast(next_button(page)) >= 4.5
-    next_button(page).evaluate("(button) => { button.disabled = false; }")
+    next_button(page).evaluate("(button) => { button.removeAttribute('aria-busy'); }")
     next_button(page).click()
     offline = page.locator("#survey-offline")
     offline.wait_for(state="visible")

@@ -4,10 +4,19 @@
 (function () {
   "use strict";
   var api = window.AlumniAPI.call;
+  var onSubmit = window.AlumniAPI.onSubmit;
+  var onPress = window.AlumniAPI.onPress;
 
   // The shell's clean-up after any sign-out (member-only caches, notifications); see app.js.
   function clearMemberData() {
     return window.AlumniApp && window.AlumniApp.signedOut ? window.AlumniApp.signedOut() : Promise.resolve();
+  }
+
+  // Goes to `url`; the promise never settles, so the control that sent stays busy while the
+  // next page loads (a tap meanwhile would send again from a page being left).
+  function leaveFor(url) {
+    window.location.assign(url);
+    return new Promise(function () { return undefined; });
   }
 
   function refreshSession() {
@@ -105,11 +114,10 @@
       }
       if (result.data.version) form.elements.privacy_notice_version.value = result.data.version;
     });
-    form.addEventListener("submit", function (event) {
-      event.preventDefault();
+    onSubmit(form, function () {
       clearErrors(form);
       showStatus(form, "", false);
-      api("POST", "/registrations", values(form)).then(function (result) {
+      return api("POST", "/registrations", values(form)).then(function (result) {
         if (result.status === 201) {
           form.hidden = true;
           var done = document.getElementById("register-done");
@@ -138,11 +146,10 @@
     refreshSession().then(function (state) {
       if (state.signed_in && !fresh) window.location.replace(afterLogin); // signed in already: go on
     });
-    emailForm.addEventListener("submit", function (event) {
-      event.preventDefault();
+    onSubmit(emailForm, function () {
       clearErrors(emailForm);
       email = emailForm.elements.email.value;
-      api("POST", "/auth/code", { email: email }).then(function (result) {
+      return api("POST", "/auth/code", { email: email }).then(function (result) {
         if (result.status === 202) {
           emailForm.hidden = true;
           codeForm.hidden = false;
@@ -161,17 +168,16 @@
       emailForm.hidden = false;
       emailForm.elements.email.focus();
     });
-    codeForm.addEventListener("submit", function (event) {
-      event.preventDefault();
+    onSubmit(codeForm, function () {
       clearErrors(codeForm);
-      api("POST", "/auth/session", { email: email, code: codeForm.elements.code.value }).then(
+      return api("POST", "/auth/session", { email: email, code: codeForm.elements.code.value }).then(
         function (result) {
           if (result.status === 200) {
             // Back to the screen a link named (a notice, a chat …), else the member home.
-            window.location.assign(afterLogin);
-          } else {
-            showErrors(codeForm, result);
+            return leaveFor(afterLogin);
           }
+          showErrors(codeForm, result);
+          return undefined;
         }
       );
     });
@@ -239,8 +245,8 @@
       ask(false);
       button.focus();
     });
-    document.getElementById("sessions-end-confirm").addEventListener("click", function () {
-      api("DELETE", "/auth/sessions").then(function (result) {
+    onPress(document.getElementById("sessions-end-confirm"), function () {
+      return api("DELETE", "/auth/sessions").then(function (result) {
         if (result.status !== 200) {
           say(status, result.data.detail || "ログアウトできませんでした。もう一度お試しください。", true);
           return;
@@ -264,36 +270,34 @@
       document.getElementById("session-days").textContent = String(state.session_days || "");
       api("GET", "/me").then(function (result) { fillProfile(form, result.data); });
     });
-    form.addEventListener("submit", function (event) {
-      event.preventDefault();
+    onSubmit(form, function () {
       clearErrors(form);
       var data = values(form);
       data.interests = data.interests.split(/[、,]/).map(function (s) { return s.trim(); }).filter(Boolean);
-      api("PATCH", "/me", data).then(function (result) {
+      return api("PATCH", "/me", data).then(function (result) {
         if (result.status === 200) { fillProfile(form, result.data); showStatus(form, "保存しました。", false); }
         else showErrors(form, result);
       });
     });
     var confirmForm = document.getElementById("email-confirm-form");
-    confirmForm.addEventListener("submit", function (event) {
-      event.preventDefault();
+    onSubmit(confirmForm, function () {
       clearErrors(confirmForm);
-      api("POST", "/me/email/confirm", { code: confirmForm.elements.code.value }).then(function (result) {
+      return api("POST", "/me/email/confirm", { code: confirmForm.elements.code.value }).then(function (result) {
         if (result.status === 200) { fillProfile(form, result.data); showStatus(form, "メールアドレスを変更しました。", false); }
         else showErrors(confirmForm, result);
       });
     });
     var exportStatus = document.getElementById("export-status");
-    document.getElementById("export-csv-button").addEventListener("click", function () {
-      download("/me/export.csv", "my-data.csv").then(function (ok) {
+    onPress(document.getElementById("export-csv-button"), function () {
+      return download("/me/export.csv", "my-data.csv").then(function (ok) {
         if (window.AlumniApp.freshLogin(exportStatus, ok)) return;
         if (ok === true) say(exportStatus, "CSV ファイルをダウンロードしました（Excel などで開けます）。", false);
         else say(exportStatus, "ダウンロードできませんでした。通信状態を確かめて、もう一度お試しください。", true);
       });
     });
     setupSessionsEnd();
-    document.getElementById("export-button").addEventListener("click", function () {
-      api("GET", "/me/export").then(function (result) {
+    onPress(document.getElementById("export-button"), function () {
+      return api("GET", "/me/export").then(function (result) {
         if (window.AlumniApp.freshLogin(exportStatus, result)) return;
         var blob = new Blob([JSON.stringify(result.data, null, 2)], { type: "application/json" });
         var link = document.getElementById("export-link");
@@ -303,19 +307,22 @@
       });
     });
     var deleteForm = document.getElementById("delete-form");
-    deleteForm.addEventListener("submit", function (event) {
-      event.preventDefault();
+    onSubmit(deleteForm, function () {
+      clearErrors(deleteForm);
       if (!deleteForm.elements.confirm_delete.checked) {
-        showStatus(deleteForm, "確認のチェックを入れてください。", true);
-        return;
+        // Next to the box, which is marked invalid and described by it (as every field error).
+        showErrors(deleteForm, { data: { errors: { confirm_delete: "退会する場合は、確認のチェックを入れてください。" } } });
+        return undefined;
       }
-      api("DELETE", "/me").then(function (result) {
-        if (result.status === 204) clearMemberData().then(function () { window.location.assign("/app/login/?deleted=1"); });
-        else if (!window.AlumniApp.freshLogin(deleteForm.querySelector("[data-status]"), result)) showStatus(deleteForm, result.data.detail, true);
+      showStatus(deleteForm, "", false);
+      return api("DELETE", "/me").then(function (result) {
+        if (result.status === 204) return clearMemberData().then(function () { return leaveFor("/app/login/?deleted=1"); });
+        if (!window.AlumniApp.freshLogin(deleteForm.querySelector("[data-status]"), result)) showStatus(deleteForm, result.data.detail, true);
+        return undefined;
       });
     });
-    document.getElementById("logout-button").addEventListener("click", function () {
-      api("DELETE", "/auth/session").then(clearMemberData).then(function () { window.location.assign("/app/login/"); });
+    onPress(document.getElementById("logout-button"), function () {
+      return api("DELETE", "/auth/session").then(clearMemberData).then(function () { return leaveFor("/app/login/"); });
     });
   }
 

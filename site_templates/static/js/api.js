@@ -73,5 +73,57 @@
     return true;
   }
 
-  window.AlumniAPI = { call: call, session: session, offlineAtLoad: offlineAtLoad };
+  // Every control that changes data sends once. While what `work` sent is in flight, `control`
+  // (the button tapped) is aria-disabled and aria-busy, and a second tap or Enter sends nothing:
+  // a double tap on 登録する sent two registrations, and the second one's refusal went unseen.
+  // Whatever the answer, the control is released (an error can be corrected and sent again).
+  // Not `disabled`: that takes the keyboard focus off the button. `work` returns the promise of
+  // what it sent, or nothing when it sent nothing. True when `work` ran.
+  function sendOnce(control, work) {
+    if (control.getAttribute("aria-busy") === "true") return false;
+    control.setAttribute("aria-busy", "true");
+    control.setAttribute("aria-disabled", "true");
+    var release = function () {
+      control.removeAttribute("aria-busy");
+      control.removeAttribute("aria-disabled");
+    };
+    var sent;
+    try { sent = work(); } catch (error) { release(); throw error; }
+    Promise.resolve(sent).then(release, release);
+    return true;
+  }
+
+  // A page left from a control that stays busy until the next page loads (a sign-in, 退会),
+  // shown again by 戻る from the back/forward cache: its controls work again.
+  window.addEventListener("pageshow", function (event) {
+    if (!event.persisted) return;
+    document.querySelectorAll('[aria-busy="true"][aria-disabled="true"]').forEach(function (control) {
+      control.removeAttribute("aria-busy");
+      control.removeAttribute("aria-disabled");
+    });
+  });
+
+  // A form that changes data: its submit is handled here (never the browser's own), and
+  // `work(form)` runs as `sendOnce` from the submit button that was used.
+  function onSubmit(form, work) {
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var button = event.submitter || form.querySelector('[type="submit"]') || form;
+      sendOnce(button, function () { return work(form); });
+    });
+  }
+
+  // A button that changes data by itself (not in a form): `work()` runs as `sendOnce`.
+  function onPress(button, work) {
+    button.addEventListener("click", function () { sendOnce(button, work); });
+  }
+
+  window.AlumniAPI = {
+    call: call,
+    session: session,
+    offlineAtLoad: offlineAtLoad,
+    sendOnce: sendOnce,
+    onSubmit: onSubmit,
+    onPress: onPress,
+  };
 })();

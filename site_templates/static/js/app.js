@@ -332,8 +332,27 @@
     });
   }
 
+  // The header stays at the top while it is small. Text at 200 % wraps it to three rows (190 of
+  // 844 px on a 390 px phone): kept there, it hid a fifth of every screen, and what the focus
+  // scrolled to could sit under it (the scroll padding is 5rem). Then it scrolls with the page
+  // (html.header-scrolls; a conversation, which does not scroll, leaves it out: chat.css).
+  function setupHeader() {
+    var header = document.querySelector(".site-header");
+    if (!header) return;
+    var fit = function () {
+      // Not shown (the chat hides a tall header): its height says nothing, the state stays.
+      if (!header.getClientRects().length) return;
+      var tall = header.getBoundingClientRect().height > window.innerHeight / 5;
+      document.documentElement.classList.toggle("header-scrolls", tall);
+    };
+    if ("ResizeObserver" in window) new window.ResizeObserver(fit).observe(header);
+    window.addEventListener("resize", fit);
+    fit();
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     setupBack();
+    setupHeader();
     setupTextSize();
     followSession();
   });

@@ -160,14 +160,13 @@
       show.hidden = true;
       box.focus();
     });
-    form.addEventListener("submit", function (event) {
-      event.preventDefault();
+    window.AlumniAPI.onSubmit(form, function () {
       if (!box.checked) {
         error.textContent = "ルールへの同意にチェックを入れてください。";
         error.hidden = false;
-        return;
+        return undefined;
       }
-      api("POST", "/groups/" + group.id + "/join", { accept_rules: true }).then(function (result) {
+      return api("POST", "/groups/" + group.id + "/join", { accept_rules: true }).then(function (result) {
         if (result.status === 200 && result.data.status === "active") {
           window.location.assign("/app/chat/?group=" + encodeURIComponent(group.id));
         } else if (result.status === 200) {
@@ -271,10 +270,11 @@
 
     function actions(message) {
       var box = element("div", "chat-actions");
+      // Each sends once at a time (the PWA's one way); `handler` returns what it sent.
       function button(label, handler) {
         var b = element("button", "", label);
         b.type = "button";
-        b.addEventListener("click", handler);
+        window.AlumniAPI.onPress(b, handler);
         box.appendChild(b);
       }
       var canPost = state.membership && state.membership.can_post;
@@ -283,22 +283,22 @@
           button("編集", function () { startEdit(message); });
         }
         button("削除", function () {
-          if (!window.confirm("このメッセージを削除しますか？")) return;
-          api("DELETE", "/messages/" + message.id).then(function (result) {
+          if (!window.confirm("このメッセージを削除しますか？")) return undefined;
+          return api("DELETE", "/messages/" + message.id).then(function (result) {
             if (result.status === 204) removed("メッセージを削除しました。"); else say(result.data.detail);
           });
         });
       } else if (!message.mine) {
         button("通報", function () {
-          if (!window.confirm("このメッセージをモデレーターに通報しますか？")) return;
-          api("POST", "/messages/" + message.id + "/report", { reason: "" }).then(function (result) {
+          if (!window.confirm("このメッセージをモデレーターに通報しますか？")) return undefined;
+          return api("POST", "/messages/" + message.id + "/report", { reason: "" }).then(function (result) {
             say(result.data.detail);
           });
         });
         if (state.membership && state.membership.role === "moderator" && state.membership.status === "active") {
           button("非表示にする", function () {
-            if (!window.confirm("このメッセージを非表示にしますか？記録に残ります。")) return;
-            api("POST", "/messages/" + message.id + "/hide", {}).then(function (result) {
+            if (!window.confirm("このメッセージを非表示にしますか？記録に残ります。")) return undefined;
+            return api("POST", "/messages/" + message.id + "/hide", {}).then(function (result) {
               if (result.status === 200) removed("メッセージを非表示にしました。"); else say(result.data.detail);
             });
           });
@@ -461,16 +461,16 @@
       timer = null;
     }
 
-    $("send-form").addEventListener("submit", function (event) {
-      event.preventDefault();
+    // 送信 is busy until the message has gone (or waits in the outbox, offline): a second tap
+    // meanwhile found the box emptied and said 「メッセージを入力してください」.
+    window.AlumniAPI.onSubmit($("send-form"), function () {
       showError("");
       var text = textarea.value;
-      if (!text.trim()) { showError("メッセージを入力してください。"); textarea.focus(); return; }
+      if (!text.trim()) { showError("メッセージを入力してください。"); textarea.focus(); return undefined; }
       if (state.editing !== null) {
-        api("PATCH", "/messages/" + state.editing, { body: text }).then(function (result) {
+        return api("PATCH", "/messages/" + state.editing, { body: text }).then(function (result) {
           if (result.status === 200) { place(result.data); stopEdit(); } else showError(result.data.detail);
         });
-        return;
       }
       var items = outbox();
       items.push({ client_id: newClientId(), body: text });
@@ -479,7 +479,7 @@
       count();
       renderOutbox();
       scrollToNewest();
-      flush();
+      return flush();
     });
     textarea.addEventListener("input", count);
     $("cancel-edit").addEventListener("click", stopEdit);
@@ -514,9 +514,9 @@
         else say(result.data.detail);
       });
     });
-    $("leave").addEventListener("click", function () {
-      if (!window.confirm("このグループから退出しますか？")) return;
-      api("POST", base + "/leave").then(function (result) {
+    window.AlumniAPI.onPress($("leave"), function () {
+      if (!window.confirm("このグループから退出しますか？")) return undefined;
+      return api("POST", base + "/leave").then(function (result) {
         if (result.status === 204) window.location.assign("/app/groups/"); else say(result.data.detail);
       });
     });

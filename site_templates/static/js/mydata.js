@@ -61,20 +61,21 @@
       if (!state.data.signed_in) { $("mydata-signed-out").hidden = false; return; }
       load();
     });
-    $("analysis-toggle").addEventListener("click", function () {
+    // A double tap must not turn the analysis on and straight off again (deleting the record).
+    window.AlumniAPI.onPress($("analysis-toggle"), function () {
       var wanted = $("analysis-toggle").getAttribute("data-analysis") !== "on";
       var status = $("analysis-status");
-      api("PATCH", "/me/consents", { analysis: wanted }).then(function (result) {
+      return api("PATCH", "/me/consents", { analysis: wanted }).then(function (result) {
         if (result.status !== 200) {
           status.textContent = result.data.detail || "変更できませんでした。";
           status.className = "form-status form-status--error";
-          return;
+          return undefined;
         }
         status.className = "form-status";
         status.textContent = wanted
           ? "分析への利用に同意しました。次の操作から記録します。"
           : "分析への利用を止め、これまでの記録を削除しました。";
-        load().then(function () { status.focus(); });
+        return load().then(function () { status.focus(); });
       });
     });
   }

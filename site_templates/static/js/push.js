@@ -48,12 +48,11 @@
     return navigator.serviceWorker.ready;
   }
 
+  // Run from 通知を受け取る as the PWA's other sends (js/api.js onPress): once at a time.
   function subscribe(publicKey) {
-    var button = $("push-subscribe");
-    button.disabled = true;
     status("", false);
     // The permission prompt comes from this tap and nothing else.
-    Notification.requestPermission().then(function (permission) {
+    return Notification.requestPermission().then(function (permission) {
       if (permission !== "granted") {
         show(false);
         status(permission === "denied"
@@ -79,15 +78,11 @@
     }).catch(function () {
       show(false);
       status("通知を登録できませんでした。時間をおいて、もう一度お試しください。", true);
-    }).finally(function () {
-      button.disabled = false;
     });
   }
 
   function unsubscribe() {
-    var button = $("push-unsubscribe");
-    button.disabled = true;
-    registration().then(function (reg) {
+    return registration().then(function (reg) {
       return reg.pushManager.getSubscription();
     }).then(function (subscription) {
       if (!subscription) return null;
@@ -99,8 +94,6 @@
       status("この端末の通知を止めました。", false);
     }, function () {
       status("通知を止められませんでした。時間をおいて、もう一度お試しください。", true);
-    }).finally(function () {
-      button.disabled = false;
     });
   }
 
@@ -129,8 +122,8 @@
           status(key.data.detail || "現在、通知の登録を受け付けていません。", true);
           return;
         }
-        $("push-subscribe").addEventListener("click", function () { subscribe(key.data.public_key); });
-        $("push-unsubscribe").addEventListener("click", unsubscribe);
+        window.AlumniAPI.onPress($("push-subscribe"), function () { return subscribe(key.data.public_key); });
+        window.AlumniAPI.onPress($("push-unsubscribe"), unsubscribe);
         return registration().then(function (reg) {
           return reg.pushManager.getSubscription();
         }).then(function (subscription) {

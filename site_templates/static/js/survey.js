@@ -394,22 +394,24 @@
     $("survey-done-heading").focus();
   }
 
+  // Once at a time, from 回答を送信する (the PWA's one way: busy until the answer comes), whether
+  // the person tapped it or the connection came back.
   function send() {
     if (state.sending) return;
     if (!navigator.onLine) { waitForConnection(); return; }
-    state.sending = true;
-    state.waiting = false;
-    $("survey-offline").hidden = true;
-    $("survey-next").disabled = true;
-    status("送信しています…");
-    window.AlumniAPI.call("PUT", "/surveys/" + state.id + "/response", payload()).then(function (result) {
-      state.sending = false;
-      $("survey-next").disabled = false;
-      if (result.status === 0) { waitForConnection(); return; } // sent again once back online
-      if (result.status === 200 || result.status === 201) { state.response = result.data; thanks(); return; }
-      if (result.status === 400) { showErrors(result.data); return; }
-      if (result.status === 409) { reload(result.data.detail); return; }
-      status(result.data.detail || "送信できませんでした。", "error");
+    window.AlumniAPI.sendOnce($("survey-next"), function () {
+      state.sending = true;
+      state.waiting = false;
+      $("survey-offline").hidden = true;
+      status("送信しています…");
+      return window.AlumniAPI.call("PUT", "/surveys/" + state.id + "/response", payload()).then(function (result) {
+        state.sending = false;
+        if (result.status === 0) { waitForConnection(); return; } // sent again once back online
+        if (result.status === 200 || result.status === 201) { state.response = result.data; thanks(); return; }
+        if (result.status === 400) { showErrors(result.data); return; }
+        if (result.status === 409) { reload(result.data.detail); return; }
+        status(result.data.detail || "送信できませんでした。", "error");
+      });
     });
   }
 
