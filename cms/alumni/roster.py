@@ -1,5 +1,6 @@
 """Reading HR's roster file (CSV in UTF-8, UTF-8 with BOM or CP932; XLSX) into checked rows."""
 
+import codecs
 import csv
 import datetime as dt
 import io
@@ -141,18 +142,20 @@ def _blank(cell: Any) -> bool:
 
 
 def _csv_rows(content: bytes) -> Iterable[Sequence[Any]]:
-    if content.startswith(b"\xef\xbb\xbf"):
-        text = content[3:].decode("utf-8")
-    else:
+    # A BOM says UTF-8; text after it saved in CP932 (an editor that keeps the BOM of the file it
+    # opened) is refused like any other undecodable file, not read as CP932 with the BOM inside
+    # the first heading.
+    encodings = ("utf-8-sig",) if content.startswith(codecs.BOM_UTF8) else ("utf-8", "cp932")
+    for encoding in encodings:
         try:
-            text = content.decode("utf-8")
+            text = content.decode(encoding)
+            break
         except UnicodeDecodeError:
-            try:
-                text = content.decode("cp932")
-            except UnicodeDecodeError:
-                raise RosterFileError(
-                    "文字コードを判別できません（UTF-8 または Shift_JIS で保存してください）"
-                ) from None
+            continue
+    else:
+        raise RosterFileError(
+            "文字コードを判別できません（UTF-8 または Shift_JIS で保存してください）"
+        )
     reader = csv.reader(io.StringIO(text))
     try:
         return list(reader)

@@ -114,10 +114,6 @@ def _table(*, filename: str, data: bytes) -> tuple[list[str | None], list[list[s
         rows = list(_xlsx_rows(data) if is_xlsx else _csv_rows(data))
     except RosterFileError as error:
         raise OutcomeFileError(str(error), field="file") from None
-    except UnicodeDecodeError:  # a UTF-8 BOM before text in another encoding
-        raise OutcomeFileError(
-            "文字コードを判別できません（UTF-8 または Shift_JIS で保存してください）", field="file"
-        ) from None
     if not is_xlsx:
         _refuse_run_on_cell(rows)
     if not rows:

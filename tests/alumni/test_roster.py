@@ -151,6 +151,16 @@ def test_kana_columns_headed_furigana_first_are_recognised() -> None:
     assert roster.rows[0].values["given_name_kana"] == "はなこ"
 
 
+def test_a_bom_before_cp932_text_is_an_encoding_error_not_a_crash() -> None:
+    # An editor kept the BOM of a UTF-8 file and saved the text in Shift_JIS.
+    content = b"\xef\xbb\xbf" + csv_bytes(ROWS, "cp932")
+
+    with pytest.raises(RosterFileError) as refused:
+        roster_file_read(filename="r.csv", content=content)
+
+    assert "文字コードを判別できません" in str(refused.value)
+
+
 def test_missing_columns_are_named_as_hr_heads_them() -> None:
     content = "職員番号,姓,名,生年月日\r\nA010,宮城,花子,1980-01-01\r\n".encode("cp932")
 
