@@ -87,7 +87,9 @@ def django_beside_playwright() -> Iterator[None]:
 
 @pytest.fixture
 def site(
+    migrated_data_left_behind: None,
     transactional_db: None,
+    django_db_serialized_rollback: None,
     settings: Any,
     tmp_path: Path,
 ) -> Iterator[str]:

@@ -58,7 +58,13 @@ def django_beside_playwright() -> Iterator[None]:
 
 
 @pytest.fixture
-def site(transactional_db: None, settings: Any, tmp_path: Path) -> Iterator[LiveSite]:
+def site(
+    migrated_data_left_behind: None,
+    transactional_db: None,
+    django_db_serialized_rollback: None,
+    settings: Any,
+    tmp_path: Path,
+) -> Iterator[LiveSite]:
     """The PWA built from a notice, a job posting, a press release and a standard page, served
     with /api/v1/ on one loopback origin."""
     from pwa_build.build import build
