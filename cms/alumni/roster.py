@@ -206,7 +206,7 @@ def _check_row(raw: dict[str, Any]) -> dict[str, Any]:
             values[name] = None if name in {"hired_on", "retired_on"} else ""
             continue
         try:
-            values[name] = _check_cell(name, cell)
+            values[name] = roster_value_check(name, cell)
         except (ValueError, ValidationError) as error:
             message = error.messages[0] if isinstance(error, ValidationError) else str(error)
             reasons.append(f"{label}: {message}")
@@ -219,13 +219,9 @@ def _check_row(raw: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-def roster_value_check(name: str, value: Any) -> Any:
+def roster_value_check(name: str, cell: Any) -> Any:
     """One roster column's value as the import keeps it (normalised), or ValueError saying why
     not in Japanese: the import's rule for a cell, and HR's edit form's for a field."""
-    return _check_cell(name, value)
-
-
-def _check_cell(name: str, cell: Any) -> Any:
     if name in {"birth_date", "hired_on", "retired_on"}:
         if isinstance(cell, dt.date):
             return parse_japanese_date(cell)

@@ -38,8 +38,8 @@ from .selectors import (
     comeback_band_counts,
     comeback_estimate,
     estimate_as_result,
-    estimates_latest,
     estimates_listed,
+    estimates_not_listed_count,
     model_version_active,
 )
 
@@ -235,7 +235,7 @@ class EstimateListView(AuditedListingMixin, ReportView):
         query = self.request.GET.copy()
         query.pop("p", None)
         context.update(model_context())
-        context["not_listed"] = estimates_latest().filter(alumnus__consent_analytics=False).count()
+        context["not_listed"] = estimates_not_listed_count()
         suffix = f"?{query.urlencode()}" if query else ""
         context["exports"] = [
             (label, reverse("comeback_export", args=[key]) + suffix)

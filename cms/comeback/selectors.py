@@ -22,6 +22,7 @@ __all__ = [
     "eligibility_of",
     "estimates_latest",
     "estimates_listed",
+    "estimates_not_listed_count",
     "model_version_active",
     "window_closing_within",
 ]
@@ -158,6 +159,11 @@ def estimates_listed() -> QuerySet[Estimate]:
     A person who stopped it (or never agreed) is not listed by name, not even as 「推計しない」:
     a list of who refused would itself be a profile of them; they are only counted."""
     return estimates_latest().filter(alumnus__consent_analytics=True)
+
+
+def estimates_not_listed_count() -> int:
+    """How many latest estimates `estimates_listed` leaves out: the list says so, with no names."""
+    return estimates_latest().filter(alumnus__consent_analytics=False).count()
 
 
 def comeback_band_counts() -> dict[str, int]:
