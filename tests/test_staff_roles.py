@@ -3,7 +3,6 @@
 import pytest
 from django.contrib.auth.models import Group
 from django.core.management import call_command
-
 from wagtail.models import GroupApprovalTask, GroupPagePermission
 
 from cms.staff_roles import PAGE_EDITORS, PAGE_PUBLISHERS, ROLES, WAGTAIL_PAGE_GROUPS
