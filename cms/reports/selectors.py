@@ -313,7 +313,11 @@ def funnel_table(period: Period) -> Table:
         Row(
             CHANNEL_LABELS[channel],
             (
-                (people_cell(invited.get(channel, 0)) if channel in InvitationChannel else Cell(None)),
+                (
+                    people_cell(invited.get(channel, 0))
+                    if channel in InvitationChannel
+                    else Cell(None)
+                ),
                 people_cell(registered.get(channel, 0)),
                 people_cell(active.get(channel, 0)),
             ),
