@@ -181,7 +181,7 @@ def test_a_month_without_data_gives_zeros(db: None) -> None:
     assert summary.value("届いた項目（登録者1人あたり）", "値") == 0
     assert figures.table("surveys").rows == ()
     assert all(
-        cell.text in {"0", BELOW_SMALL, "0.00", "0.0%"}
+        cell.text in {"0", BELOW_SMALL, "0.00", "0.0%", "—"}  # —: nobody invites the uninvited
         for table in figures.tables
         for row in table.rows
         for cell in row.cells
