@@ -3,8 +3,8 @@
 They are made, and their permissions brought up to date, after each `migrate` (post_migrate,
 connected in cms.alumni's app config), so a new prefecture's site needs no hand-built groups: an
 administrator puts each member of staff in the roles they need (管理画面 → 設定 → ユーザー), on
-top of Wagtail's own "Editors" (write pages) or "Moderators" (also publish). The demo puts its
-accounts in them the same way (`role_grant`).
+top of Wagtail's own page groups, 「編集者」 (write pages) or 「公開担当者」 (also publish). The
+demo puts its accounts in them the same way (`role_grant`).
 """
 
 from typing import Any
@@ -14,6 +14,13 @@ from django.contrib.auth.management import create_permissions
 from django.contrib.auth.models import AbstractUser, Group, Permission
 from django.db.models import Q
 from django.utils import translation
+
+# Wagtail's own groups, which its migrations make as "Editors" and "Moderators" (and find by those
+# names); cms/content/migrations/0009_japanese_page_group_names gives them these names. Not
+# 「モデレーター」: in this admin that word is the moderator of a chat group.
+PAGE_EDITORS = "編集者"
+PAGE_PUBLISHERS = "公開担当者"
+WAGTAIL_PAGE_GROUPS = {"Editors": PAGE_EDITORS, "Moderators": PAGE_PUBLISHERS}
 
 ALUMNI_HR = "人事課（アルムナイ）"
 DELIVERY_HR = "人事課（配信）"

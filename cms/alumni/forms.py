@@ -2,14 +2,14 @@
 
 from typing import Any
 
-from django import forms
 from django.core.exceptions import ValidationError
+from wagtail.admin.forms import WagtailAdminModelForm
 
 from cms.alumni.models import RosterEntry
 from cms.alumni.roster import roster_value_check
 
 
-class RosterEntryForm(forms.ModelForm):
+class RosterEntryForm(WagtailAdminModelForm):
     """A value typed by hand meets the rule a cell of HR's file meets (`roster_value_check`):
     an address too long for the envelope's window was saved here and printed cut on the letter,
     which the import would have refused."""

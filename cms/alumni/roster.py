@@ -60,7 +60,8 @@ _HEADERS.update({name: name for name in FIELDS})
 REQUIRED = tuple(
     name for name in ROSTER_FIELDS if not getattr(RosterEntry._meta.get_field(name), "blank", True)
 )
-_POSTAL = re.compile(r"^(\d{3})-?(\d{4})$")
+# A dash as typed in Japanese (the long-vowel mark ー among them) and a leading 〒 are kept out.
+_POSTAL = re.compile(r"^〒?\s*(\d{3})[-‐‑–—―−ー]?(\d{4})$")
 
 
 @dataclass(frozen=True)

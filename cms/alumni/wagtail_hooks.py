@@ -4,17 +4,18 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import QuerySet
-from django.forms import ModelForm, modelform_factory
 from django.http import HttpRequest, HttpResponse
 from django.urls import path, reverse
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.components import Component
+from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.generic import EditView, IndexView
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 
 from cms import converters  # noqa: F401  (registers <id:…>: ids beyond 64 bits are a 404)
+from cms.admin_forms import field_panels
 from cms.alumni import admin_views, selectors, services
 from cms.alumni.dev_mailbox import dev_mailbox_view
 from cms.alumni.forms import RosterEntryForm
@@ -72,7 +73,9 @@ class AlumnusViewSet(ModelViewSet):
         "channel": ["exact"],
     }
     search_fields = ["family_name", "given_name", "family_name_kana", "given_name_kana", "email"]
-    form_fields = ["family_name", "given_name", "family_name_kana", "given_name_kana", "status"]
+    edit_handler = field_panels(
+        ["family_name", "given_name", "family_name_kana", "given_name_kana", "status"]
+    )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Alumnus]:
         return Alumnus.objects.all()
@@ -84,7 +87,16 @@ class RosterEntryViewSet(ModelViewSet):
     menu_label = "名簿"
     index_view_class = AuditedIndexView
     edit_view_class = AuditedEditView
-    list_display = ["staff_number", "__str__", "former_department", "retired_on", "email"]
+    # The name beside the staff number (its string repeats the number under the heading 「名簿」).
+    list_display = [
+        "staff_number",
+        Column(
+            "name", label="氏名", accessor=lambda entry: f"{entry.family_name} {entry.given_name}"
+        ),
+        "former_department",
+        "retired_on",
+        "email",
+    ]
     list_filter = {"former_department": ["exact"], "retired_on": ["year"]}
     search_fields = [
         "staff_number",
@@ -94,16 +106,11 @@ class RosterEntryViewSet(ModelViewSet):
         "given_name_kana",
     ]
     # Every column of the roster but the staff number it is keyed by.
-    form_fields = [name for name in ROSTER_FIELDS if name != "staff_number"]
-
-    def get_form_class(self, for_update: bool = False) -> type[ModelForm[RosterEntry]]:
-        """Wagtail's model form, checked by the roster import's rules (`RosterEntryForm`)."""
-        return modelform_factory(
-            self.model,
-            form=RosterEntryForm,
-            formfield_callback=self.formfield_for_dbfield,
-            fields=self.form_fields,
-        )
+    # Checked by the roster import's rules (`RosterEntryForm`).
+    edit_handler = field_panels(
+        [name for name in ROSTER_FIELDS if name != "staff_number"],
+        base_form_class=RosterEntryForm,
+    )
 
 
 class AlumniGroup(ViewSetGroup):

@@ -8,6 +8,7 @@ from wagtail import hooks
 from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
 from wagtail.admin.viewsets.model import ModelViewSet
 
+from cms.admin_forms import field_panels
 from cms.admin_menu import ShownMenuItem, holding
 from cms.alumni.admin_views import AuditTarget
 from cms.alumni.models import Alumnus
@@ -32,17 +33,19 @@ class SeasonViewSet(ModelViewSet):
         "selection_on",
         "appointment_on",
     ]
-    form_fields = [
-        "year",
-        "applications_open",
-        "applications_close",
-        "selection_on",
-        "appointment_on",
-        "min_service_years",
-        "max_years_since_leaving",
-        "min_age",
-        "max_age",
-    ]
+    edit_handler = field_panels(
+        [
+            "year",
+            "applications_open",
+            "applications_close",
+            "selection_on",
+            "appointment_on",
+            "min_service_years",
+            "max_years_since_leaving",
+            "min_age",
+            "max_age",
+        ]
+    )
 
 
 season_viewset = SeasonViewSet("comeback_season")

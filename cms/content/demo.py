@@ -17,6 +17,7 @@ from django.utils import timezone
 from wagtail.documents.models import Document
 from wagtail.models import Page, Site
 
+from cms.staff_roles import PAGE_EDITORS, PAGE_PUBLISHERS
 from cms.surveys.blocks import demo_questions
 from cms.surveys.models import SurveyPage
 
@@ -47,11 +48,11 @@ class DemoAccount:
     label: str
 
 
-# Demo only: `make demo` prints these. Wagtail's own groups: "Editors" write and submit pages,
-# "Moderators" also publish, which HR's editors do themselves.
+# Demo only: `make demo` prints these. Wagtail's own groups: 「編集者」 write and submit pages,
+# 「公開担当者」 also publish, which HR's editors do themselves.
 DEMO_ACCOUNTS = (
-    DemoAccount("hr-editor", "demo-editor-2026", ("Editors", "Moderators"), "人事課 編集者"),
-    DemoAccount("moderator", "demo-moderator-2026", ("Moderators",), "モデレーター"),
+    DemoAccount("hr-editor", "demo-editor-2026", (PAGE_EDITORS, PAGE_PUBLISHERS), "人事課 編集者"),
+    DemoAccount("moderator", "demo-moderator-2026", (PAGE_PUBLISHERS,), "モデレーター"),
 )
 
 

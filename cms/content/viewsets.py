@@ -1,9 +1,10 @@
 """The page admin's views where they differ from Wagtail's: a new page is created under its
-parent one request at a time."""
+parent one request at a time, and the page search counts its results as pages."""
 
 from django.db import transaction
 from django.http import HttpRequest, HttpResponseBase
 from wagtail.admin.views.pages.create import CreateView
+from wagtail.admin.views.pages.search import SearchView
 from wagtail.admin.viewsets.pages import PageViewSet
 from wagtail.models import Page
 
@@ -43,12 +44,24 @@ class OneAtATimeCreateView(CreateView):
             )
 
 
+class PageSearchView(SearchView):
+    """Wagtail's page search, its results counted as pages.
+
+    Wagtail 8's search view has no model, so the heading of its results named none: the
+    admin read 「31 件のNoneのうち 1～20 件目」. It now reads 「31 件のページのうち」."""
+
+    verbose_name = Page._meta.verbose_name
+    verbose_name_plural = Page._meta.verbose_name_plural
+
+
 class OneAtATimePageViewSet(PageViewSet):
-    """Wagtail's views of every page type, with the create view above. Registered for
-    `Page`, it takes the place of Wagtail's default page viewset (registered before it)."""
+    """Wagtail's views of every page type, with the create view and the search above.
+    Registered for `Page`, it takes the place of Wagtail's default page viewset (registered
+    before it)."""
 
     model = Page
     add_view_class = OneAtATimeCreateView
+    search_view_class = PageSearchView
 
 
 page_viewset = OneAtATimePageViewSet()

@@ -49,7 +49,10 @@ def _base_name(figures: Figures) -> str:
 
 def csv_value(cell: Cell) -> str:
     """What a CSV cell holds: the number Excel reads as a number (no thousands separator; a rate
-    as 12.5%), or 「5未満」/「秘匿」."""
+    as 12.5%), 「5未満」/「秘匿」, or nothing where there is no number to give (「—」 on screen, a
+    character Shift_JIS does not have)."""
+    if cell.value is None and cell.state is None:
+        return ""
     return cell.text.replace(",", "")
 
 

@@ -307,16 +307,22 @@ def funnel_table(period: Period) -> Table:
         .annotate(n=Count("alumnus", distinct=True))
         .values_list("alumnus__channel", "n")
     )
+    # Those who registered without an invitation have their row too (no one invited them: 「—」),
+    # so the registered column adds up to the registrants of the summary.
     rows = tuple(
         Row(
             CHANNEL_LABELS[channel],
             (
-                people_cell(invited.get(channel, 0)),
+                (
+                    people_cell(invited.get(channel, 0))
+                    if channel in InvitationChannel
+                    else Cell(None)
+                ),
                 people_cell(registered.get(channel, 0)),
                 people_cell(active.get(channel, 0)),
             ),
         )
-        for channel in InvitationChannel
+        for channel in RegistrationChannel
     )
     return Table(
         "funnel",

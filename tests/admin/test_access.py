@@ -9,12 +9,19 @@ from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.test import Client
 
-from cms.staff_roles import ALUMNI_HR, CHAT_HR, DELIVERY_HR, role_grant
+from cms.staff_roles import (
+    ALUMNI_HR,
+    CHAT_HR,
+    DELIVERY_HR,
+    PAGE_EDITORS,
+    PAGE_PUBLISHERS,
+    role_grant,
+)
 from tests.groups.chat.factories import CommunityGroupFactory
 
 pytestmark = pytest.mark.django_db
 
-# Screen → the role that opens it (Wagtail's "Editors" alone opens none of them).
+# Screen → the role that opens it (Wagtail's 編集者 alone opens none of them).
 SCREENS = {
     "/admin/chat/reports/": CHAT_HR,
     "/admin/chat/log/": CHAT_HR,
@@ -50,7 +57,7 @@ def _opens(client: Client, url: str) -> bool:
 @pytest.mark.parametrize("role", ROLES, ids=lambda role: role or "editor-only")
 def test_each_role_opens_its_screens_and_no_other(role: str | None, django_user_model: Any) -> None:
     user = django_user_model.objects.create_user("staff-member", is_staff=False)
-    user.groups.add(Group.objects.get(name="Editors"))
+    user.groups.add(Group.objects.get(name=PAGE_EDITORS))
     if role:
         role_grant(user, role)
     client = _signed_in(user)
@@ -62,7 +69,7 @@ def test_each_role_opens_its_screens_and_no_other(role: str | None, django_user_
 
 def test_a_staff_moderator_of_a_group_opens_the_queue_and_the_log(django_user_model: Any) -> None:
     user = django_user_model.objects.create_user("group-moderator", is_staff=False)
-    user.groups.add(Group.objects.get(name="Moderators"))
+    user.groups.add(Group.objects.get(name=PAGE_PUBLISHERS))
     CommunityGroupFactory().staff_moderators.add(user)
     client = _signed_in(user)
     assert _opens(client, "/admin/chat/reports/") and _opens(client, "/admin/chat/log/")

@@ -20,7 +20,7 @@ from wagtail.models import Page, get_page_models
 
 from cms.alumni.services import audit_log_record
 from cms.groups.chat.models import Report
-from cms.staff_roles import ALUMNI_HR, CHAT_HR, DELIVERY_HR, role_grant
+from cms.staff_roles import ALUMNI_HR, CHAT_HR, DELIVERY_HR, PAGE_EDITORS, role_grant
 from cms.surveys.selectors import survey_current_version
 from cms.surveys.services import survey_response_save
 from tests.admin.visible_text import english_ui, visible_texts
@@ -90,7 +90,7 @@ def data(django_user_model: Any) -> dict[str, Any]:
     hr = django_user_model.objects.create_superuser(
         "hr-admin", "hr-admin@example.jp", "pw", first_name="人事", last_name="花子"
     )
-    hr.groups.add(Group.objects.get(name="Editors"))
+    hr.groups.add(Group.objects.get(name=PAGE_EDITORS))
     for role in (ALUMNI_HR, DELIVERY_HR, CHAT_HR):
         role_grant(hr, role)
     audit_log_record(actor=hr, action="view", target="alumnus", record_ids=[alumnus.pk])
@@ -211,6 +211,7 @@ def test_every_screen_the_project_adds_is_in_japanese(data: dict[str, Any]) -> N
         "/admin/images/",
         "/admin/documents/",
         "/admin/users/",
+        "/admin/groups/",
         "/admin/reports/site-history/",
         f"/admin/surveys/{data['survey'].pk}/",
         "/admin/analytics/",
@@ -240,6 +241,16 @@ def test_the_page_editor_of_every_page_type_is_in_japanese(data: dict[str, Any])
         found[url] = english_ui(visible_texts(response.content.decode()))
 
     assert {url: texts for url, texts in found.items() if texts} == {}
+
+
+def test_the_page_search_counts_its_results_as_pages(data: dict[str, Any]) -> None:
+    client = Client()
+    client.force_login(data["hr"])
+    for url in ("/admin/pages/search/?q=説明会", "/admin/pages/search/?q=説明会&search_all=1"):
+        texts = visible_texts(client.get(url).content.decode())
+        heading = [text for text in texts if "件目" in text]
+        assert heading and all("件のページのうち" in text for text in heading), (url, heading)
+        assert english_ui(texts) == [], url
 
 
 def test_the_word_list_catches_english_ui_and_leaves_content_alone() -> None:

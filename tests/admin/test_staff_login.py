@@ -22,7 +22,14 @@ from wagtail.documents.models import Document
 
 from cms.alumni.models import ThrottleEvent
 from cms.staff_otp import open_paths
-from cms.staff_roles import ALUMNI_HR, CHAT_HR, DELIVERY_HR, role_grant
+from cms.staff_roles import (
+    ALUMNI_HR,
+    CHAT_HR,
+    DELIVERY_HR,
+    PAGE_EDITORS,
+    PAGE_PUBLISHERS,
+    role_grant,
+)
 from tests.fixtures.staff_otp import totp_code
 from tests.groups.chat.factories import CommunityGroupFactory
 
@@ -149,7 +156,7 @@ def test_an_editor_without_a_second_factor_gets_the_device_cookie_with_the_passw
 ) -> None:
     settings.STAFF_LOGIN_FAILURES_PER_DAY = 4
     user = get_user_model().objects.create_user("editor", password="pw-editor-123")
-    user.groups.add(Group.objects.get(name="Editors"))
+    user.groups.add(Group.objects.get(name=PAGE_EDITORS))
     browser = Client()
     first = browser.post("/admin/login/", {"username": "editor", "password": "pw-editor-123"})
     browser.post("/admin/logout/")
@@ -409,10 +416,10 @@ def test_every_hr_role_needs_the_second_factor(role: str) -> None:
 
 def test_a_personal_data_permission_or_a_groups_moderation_needs_it_too() -> None:
     by_permission = get_user_model().objects.create_user("viewer", password="pw-viewer-123")
-    by_permission.groups.add(Group.objects.get(name="Editors"))
+    by_permission.groups.add(Group.objects.get(name=PAGE_EDITORS))
     by_permission.user_permissions.add(Permission.objects.get(codename="view_alumnus"))
     moderator = get_user_model().objects.create_user("mod", password="pw-mod-123")
-    moderator.groups.add(Group.objects.get(name="Moderators"))
+    moderator.groups.add(Group.objects.get(name=PAGE_PUBLISHERS))
     CommunityGroupFactory().staff_moderators.add(moderator)
 
     for username, password in (("viewer", "pw-viewer-123"), ("mod", "pw-mod-123")):
@@ -421,7 +428,7 @@ def test_a_personal_data_permission_or_a_groups_moderation_needs_it_too() -> Non
         assert client.get("/admin/")["Location"].startswith("/admin/2fa/enrol/"), username
 
 
-@pytest.mark.parametrize("group", ["Editors", "Moderators"])
+@pytest.mark.parametrize("group", [PAGE_EDITORS, PAGE_PUBLISHERS])
 def test_an_editor_without_personal_data_signs_in_with_the_password_alone(group: str) -> None:
     user = get_user_model().objects.create_user("editor", password="pw-editor-123")
     user.groups.add(Group.objects.get(name=group))
@@ -435,7 +442,7 @@ def test_an_editor_without_personal_data_signs_in_with_the_password_alone(group:
 
 def test_counts_without_names_need_no_second_factor() -> None:
     user = get_user_model().objects.create_user("counter", password="pw-counter-123")
-    user.groups.add(Group.objects.get(name="Editors"))
+    user.groups.add(Group.objects.get(name=PAGE_EDITORS))
     user.user_permissions.add(Permission.objects.get(codename="view_estimate"))
     client = Client()
     client.post("/admin/login/", {"username": "counter", "password": "pw-counter-123"})

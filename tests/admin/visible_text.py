@@ -82,6 +82,9 @@ ENGLISH_UI = (
     "Write something",
     "Changes have been autosaved",
     "Minimap",
+    # Wagtail's own groups as its migrations name them (the user and group screens).
+    "Editors",
+    "Moderators",
     # Wagtail's default workflow is named after its group ("Moderators approval"), which the
     # editor's action menu shows as 「… に提出する」.
     "approval",

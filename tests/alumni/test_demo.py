@@ -11,6 +11,7 @@ from django.test import Client
 
 from cms.alumni import services
 from cms.alumni.models import RosterEntry
+from cms.staff_roles import PAGE_EDITORS
 from tests.alumni.factories import RosterEntryFactory
 
 pytestmark = pytest.mark.django_db
@@ -38,7 +39,7 @@ def test_demo_roster_is_imported_once_and_explains_how_to_invite() -> None:
 
 def test_the_demo_hr_editor_may_send_invitations(client: Client) -> None:
     editor = get_user_model().objects.create_user("hr-editor", password="pw")
-    editor.groups.add(Group.objects.get(name="Editors"))
+    editor.groups.add(Group.objects.get(name=PAGE_EDITORS))
     load_demo_alumni()
     client.force_login(editor)
 

@@ -9,7 +9,7 @@ from django.core.management import CommandError, call_command
 from openpyxl import Workbook
 
 from cms.alumni.models import RosterEntry
-from cms.alumni.roster import RosterFileError, roster_file_read
+from cms.alumni.roster import RosterFileError, roster_file_read, roster_value_check
 from cms.alumni.services import RosterInvalid, roster_import
 
 pytestmark = pytest.mark.django_db
@@ -140,6 +140,28 @@ def test_an_address_too_long_for_the_letters_window_is_a_bad_row() -> None:
 
     [(line, reason)] = roster.errors
     assert line == 3 and "住所" in reason and "窓に収まりません" in reason
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "9808570",
+        "980-8570",
+        "９８０－８５７０",
+        "980ー8570",
+        "980−8570",
+        "〒980-8570",
+        "〒 9808570",
+    ],
+)
+def test_a_postcode_typed_the_japanese_ways_is_kept_as_980_8570(typed: str) -> None:
+    assert roster_value_check("postal_code", typed) == "980-8570"
+
+
+@pytest.mark.parametrize("typed", ["980-857", "98-08570", "980--8570", "〒〒9808570"])
+def test_a_postcode_without_seven_digits_is_refused(typed: str) -> None:
+    with pytest.raises(ValueError, match="7 桁で入力してください"):
+        roster_value_check("postal_code", typed)
 
 
 def test_kana_columns_headed_furigana_first_are_recognised() -> None:

@@ -11,7 +11,7 @@ from cms.alumni.models import AuditLogEntry
 from cms.analytics.inventory import inventory_entries
 from cms.analytics.models import ContentKind, SignalType
 from cms.analytics.services import SignalEvent, signal_record, signals_store
-from cms.staff_roles import ALUMNI_HR, role_grant
+from cms.staff_roles import ALUMNI_HR, PAGE_EDITORS, role_grant
 from tests.admin.visible_text import visible_texts
 from tests.alumni.factories import AlumnusFactory
 from tests.analytics.conftest import SitePages
@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 def _staff(django_user_model: Any, name: str, *, alumni_role: bool) -> Client:
     user = django_user_model.objects.create_user(name, f"{name}@example.jp", "pw")
     user.user_permissions.add(Permission.objects.get(codename="access_admin"))
-    user.groups.add(Group.objects.get(name="Editors"))
+    user.groups.add(Group.objects.get(name=PAGE_EDITORS))
     if alumni_role:
         role_grant(user, ALUMNI_HR)
     client = Client()

@@ -13,7 +13,7 @@ from django.contrib.auth.models import Group
 
 from cms.alumni.models import AuditLogEntry
 from cms.comeback.models import ModelVersion, Outcome, Season
-from cms.staff_roles import ALUMNI_HR, role_grant
+from cms.staff_roles import ALUMNI_HR, PAGE_EDITORS, role_grant
 from tests.alumni.factories import AlumnusFactory
 from tests.browser.conftest import in_browser_thread
 from tests.browser.screens import axe_violations, screenshot
@@ -69,7 +69,7 @@ def test_hr_filters_opens_a_person_imports_outcomes_and_switches_the_model(
         "氏名,生年月日,応募\n青葉 花子,1985-06-01,○\n山田 太郎,1970-01-01,○\n", encoding="utf-8-sig"
     )
     hr = get_user_model().objects.create_user("hr-comeback", password=HR_PASSWORD)
-    hr.groups.add(Group.objects.get(name="Editors"))
+    hr.groups.add(Group.objects.get(name=PAGE_EDITORS))
     role_grant(hr, ALUMNI_HR)
     seen: dict[str, Any] = {}
 

@@ -12,7 +12,7 @@ from cms.alumni.models import AuditLogEntry
 from cms.analytics.models import ContentKind, SignalType
 from cms.analytics.services import SignalEvent, signal_record, signals_store
 from cms.content.models import HomePage
-from cms.staff_roles import ALUMNI_HR, role_grant
+from cms.staff_roles import ALUMNI_HR, PAGE_EDITORS, role_grant
 from tests.alumni.factories import AlumnusFactory
 from tests.browser.conftest import in_browser_thread
 from tests.browser.screens import axe_violations, screenshot
@@ -40,7 +40,7 @@ def test_hr_opens_activity_from_the_menu_and_reads_one_person(
     )
     AlumnusFactory(consent_analytics=False, family_name="泉", given_name="健")
     hr = get_user_model().objects.create_user("hr-activity", password=HR_PASSWORD)
-    hr.groups.add(Group.objects.get(name="Editors"))
+    hr.groups.add(Group.objects.get(name=PAGE_EDITORS))
     role_grant(hr, ALUMNI_HR)
     seen: dict[str, Any] = {}
 

@@ -11,7 +11,7 @@ from django.contrib.auth.models import Group
 
 from cms.groups.models import AudienceGroup
 from cms.groups.selectors import PREVIEW_PAGE_SIZE
-from cms.staff_roles import ALUMNI_HR, DELIVERY_HR, role_grant
+from cms.staff_roles import ALUMNI_HR, DELIVERY_HR, PAGE_EDITORS, role_grant
 from tests.browser.conftest import ADMIN_VIEWPORT, admin_sign_in, in_browser_thread
 from tests.browser.screens import axe_violations
 from tests.browser.test_hr_notice import HR_PASSWORD, migrated_content_back
@@ -31,7 +31,7 @@ def region_alumni(admin_static: None, pwa_api_server: str) -> None:
 
 def _staff(username: str, *roles: str) -> Any:
     user = get_user_model().objects.create_user(username, password=HR_PASSWORD)
-    user.groups.add(Group.objects.get(name="Editors"))
+    user.groups.add(Group.objects.get(name=PAGE_EDITORS))
     for role in roles:
         role_grant(user, role)
     return user

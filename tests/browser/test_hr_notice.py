@@ -23,7 +23,7 @@ from cms.content.models import (
     Visibility,
 )
 from cms.groups.models import AudienceGroup
-from cms.staff_roles import DELIVERY_HR, role_grant
+from cms.staff_roles import DELIVERY_HR, PAGE_EDITORS, PAGE_PUBLISHERS, role_grant
 from tests.browser import live_api
 from tests.browser.conftest import (
     admin_sign_in,
@@ -57,7 +57,7 @@ def threaded_server(monkeypatch: pytest.MonkeyPatch, settings: Any) -> None:
 
 def migrated_content_back() -> None:
     """What the migrations wrote and an earlier browser test's flush may have taken: the
-    default notice categories, Wagtail's Editors and Moderators with their page permissions."""
+    default notice categories, Wagtail's 編集者 and 公開担当者 with their page permissions."""
     categories = importlib.import_module("cms.content.migrations.0002_default_categories")
     for name, slug, order in categories.DEFAULT_CATEGORIES:
         NoticeCategory.objects.get_or_create(
@@ -66,8 +66,8 @@ def migrated_content_back() -> None:
     root = Page.get_first_root_node()
     access = Permission.objects.get(content_type__app_label="wagtailadmin", codename="access_admin")
     for name, actions in (
-        ("Editors", ("add", "change")),
-        ("Moderators", ("add", "change", "publish")),
+        (PAGE_EDITORS, ("add", "change")),
+        (PAGE_PUBLISHERS, ("add", "change", "publish")),
     ):
         group, _ = Group.objects.get_or_create(name=name)
         group.permissions.add(access)
@@ -87,11 +87,11 @@ def notices(threaded_server: None, pwa_api_server: str) -> NoticeIndexPage:
 
 @pytest.fixture
 def hr(notices: NoticeIndexPage) -> Any:
-    """Like the demo's hr-editor: Wagtail's Editors and Moderators, and HR's delivery role."""
+    """Like the demo's hr-editor: Wagtail's 編集者 and 公開担当者, and HR's delivery role."""
     user = get_user_model().objects.create_user(
         "hr-editor", password=HR_PASSWORD, first_name="人事", last_name="花子"
     )
-    user.groups.add(*Group.objects.filter(name__in=["Editors", "Moderators"]))
+    user.groups.add(*Group.objects.filter(name__in=[PAGE_EDITORS, PAGE_PUBLISHERS]))
     role_grant(user, DELIVERY_HR)
     return user
 

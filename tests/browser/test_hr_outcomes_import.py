@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
 from cms.comeback.models import Outcome, Season
-from cms.staff_roles import ALUMNI_HR, role_grant
+from cms.staff_roles import ALUMNI_HR, PAGE_EDITORS, role_grant
 from tests.alumni.factories import AlumnusFactory, RosterEntryFactory
 from tests.browser.conftest import in_browser_thread
 from tests.browser.screens import axe_violations
@@ -55,7 +55,7 @@ def test_refused_files_name_their_error_on_the_focused_field_and_record_nothing(
     right = tmp_path / "応募者.csv"
     right.write_bytes("職員番号,応募\r\nA001,○\r\nA002,○\r\n".encode("cp932"))
     hr = get_user_model().objects.create_user("hr-import", password=HR_PASSWORD)
-    hr.groups.add(Group.objects.get(name="Editors"))
+    hr.groups.add(Group.objects.get(name=PAGE_EDITORS))
     role_grant(hr, ALUMNI_HR)
     seen: dict[str, Any] = {}
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 from wagtail.models import Page
 
 from cms.push.models import Delivery, DeliveryStatus
-from cms.staff_roles import DELIVERY_HR, role_grant
+from cms.staff_roles import DELIVERY_HR, PAGE_EDITORS, role_grant
 from tests.alumni.factories import AlumnusFactory
 from tests.browser.conftest import in_browser_thread
 from tests.browser.screens import axe_violations, screenshot
@@ -40,7 +40,7 @@ def test_hr_reads_the_dashboard_and_downloads_the_reports(
         for a in alumni[:6]
     )
     hr = get_user_model().objects.create_user("hr-reports", password=HR_PASSWORD)
-    hr.groups.add(Group.objects.get(name="Editors"))
+    hr.groups.add(Group.objects.get(name=PAGE_EDITORS))
     role_grant(hr, DELIVERY_HR)
     month = f"{timezone.localdate():%Y-%m}"
     seen: dict[str, Any] = {}

@@ -15,7 +15,7 @@ from cms.comeback.models import Season
 from cms.reports.models import Incident
 from cms.reports.periods import fiscal_year_period
 from cms.reports.selectors import fiscal_year_figures
-from cms.staff_roles import ALUMNI_HR, role_grant
+from cms.staff_roles import ALUMNI_HR, PAGE_EDITORS, role_grant
 from tests.browser.conftest import in_browser_thread
 from tests.browser.screens import axe_violations, screenshot
 from tests.browser.test_hr_notice import HR_PASSWORD, admin_page, migrated_content_back
@@ -35,7 +35,7 @@ def test_hr_adds_a_season_after_fixing_the_dates_the_form_refuses(
     base = pwa_api_server
     migrated_content_back()
     hr = get_user_model().objects.create_user("hr-seasons", password=HR_PASSWORD)
-    hr.groups.add(Group.objects.get(name="Editors"))
+    hr.groups.add(Group.objects.get(name=PAGE_EDITORS))
     role_grant(hr, ALUMNI_HR)
     seen: dict[str, Any] = {}
 

@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
 from cms.content.models import HomePage
+from cms.staff_roles import PAGE_EDITORS, PAGE_PUBLISHERS
 from cms.surveys.models import SurveyPage, SurveyResponse
 from cms.surveys.selectors import survey_current_version
 from cms.surveys.services import survey_response_save
@@ -57,7 +58,7 @@ def editor(answered_survey: SurveyPage) -> Any:
     user = get_user_model().objects.create_user(
         "hr-editor", password=HR_PASSWORD, first_name="人事", last_name="花子"
     )
-    user.groups.add(*Group.objects.filter(name__in=["Editors", "Moderators"]))
+    user.groups.add(*Group.objects.filter(name__in=[PAGE_EDITORS, PAGE_PUBLISHERS]))
     return user
 
 

@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
 from cms.content.models import HomePage
-from cms.staff_roles import ALUMNI_HR, role_grant
+from cms.staff_roles import ALUMNI_HR, PAGE_EDITORS, PAGE_PUBLISHERS, role_grant
 from cms.surveys.models import SurveyPage
 from cms.surveys.selectors import survey_current_version
 from cms.surveys.services import survey_response_save
@@ -66,7 +66,7 @@ def test_hr_removes_moves_and_adds_to_an_answered_survey_with_named_fields(
         targeting_consent=[],
     )
     hr = get_user_model().objects.create_user("hr-survey-edit", password=HR_PASSWORD)
-    hr.groups.add(*Group.objects.filter(name__in=["Editors", "Moderators"]))
+    hr.groups.add(*Group.objects.filter(name__in=[PAGE_EDITORS, PAGE_PUBLISHERS]))
     role_grant(hr, ALUMNI_HR)
     seen: dict[str, Any] = {}
 

@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 
 from cms.alumni.models import AuditLogEntry
 from cms.content.models import HomePage
-from cms.staff_roles import ALUMNI_HR, role_grant
+from cms.staff_roles import ALUMNI_HR, PAGE_EDITORS, role_grant
 from cms.surveys.models import SurveyPage
 from cms.surveys.selectors import survey_current_version
 from cms.surveys.services import survey_response_save
@@ -69,7 +69,7 @@ def hr(answered_survey: SurveyPage) -> Any:
     user = get_user_model().objects.create_user(
         "hr-results", password=HR_PASSWORD, first_name="人事", last_name="花子"
     )
-    user.groups.add(Group.objects.get(name="Editors"))
+    user.groups.add(Group.objects.get(name=PAGE_EDITORS))
     role_grant(user, ALUMNI_HR)
     return user
 

@@ -8,11 +8,15 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
+from cms.alumni.models import Alumnus, RegistrationChannel
 from cms.comeback import demo
 from cms.comeback.models import Estimate, ModelKind, ModelVersion, Season
 from cms.comeback.selectors import comeback_band_counts, current_season
 from cms.comeback.simulation import cohort_simulate, season_of_year
+from cms.reports.periods import month_period
+from cms.reports.selectors import month_figures
 from tests.alumni.factories import AlumnusFactory
 
 pytestmark = pytest.mark.django_db
@@ -71,5 +75,11 @@ def test_the_demo_has_a_season_a_fitted_active_model_and_estimates(
     assert report.fitted.season == Season.objects.get(year=2027)
     counts = comeback_band_counts()
     assert counts["high"] + counts["medium"] + counts["low"] > 50
+    # The simulated people were never invited: registered without an invitation (approved by
+    # HR), not "by e-mail invitation" with no invitation behind it.
+    assert not Alumnus.objects.exclude(channel=RegistrationChannel.OPEN).exists()
+    funnel = month_figures(month_period(timezone.localdate())).table("funnel")
+    assert funnel.value("メールでの招待", "登録した人") is None  # none: fewer than 5 shown so
+    assert funnel.value("その他（招待なし）", "登録した人") == Alumnus.objects.count()
     again = demo.demo_comeback_load(today=today)
     assert again.simulated == 0 and ModelVersion.objects.filter(kind=ModelKind.FITTED).count() == 1

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from cms.alumni.models import Alumnus
 from cms.comeback.models import Estimate, ModelVersion
-from cms.staff_roles import ALUMNI_HR, role_grant
+from cms.staff_roles import ALUMNI_HR, PAGE_EDITORS, role_grant
 
 PRIOR_INTERCEPT = -2.75
 
@@ -62,10 +62,10 @@ def stored_estimate(
 
 
 def staff_client(django_user_model: Any, name: str, *, alumni_role: bool = True) -> Client:
-    """A member of staff signed in to the admin (Wagtail's Editors, plus the alumni HR role)."""
+    """A member of staff signed in to the admin (Wagtail's 編集者, plus the alumni HR role)."""
     user = django_user_model.objects.create_user(name, f"{name}@example.jp", "pw")
     user.user_permissions.add(Permission.objects.get(codename="access_admin"))
-    user.groups.add(Group.objects.get(name="Editors"))
+    user.groups.add(Group.objects.get(name=PAGE_EDITORS))
     if alumni_role:
         role_grant(user, ALUMNI_HR)
     client = Client()

@@ -9,16 +9,16 @@ from django.test import Client
 
 from cms.content.models import NoticeIndexPage
 from cms.groups.models import AudienceGroup
-from cms.staff_roles import DELIVERY_HR, role_grant
+from cms.staff_roles import DELIVERY_HR, PAGE_EDITORS, PAGE_PUBLISHERS, role_grant
 from tests.content.factories import NoticeIndexPageFactory, make_site
 from tests.groups.factories import AlumnusFactory, AudienceGroupFactory
 
 
 @pytest.fixture
 def hr(db: None) -> Any:
-    """A member of HR as the demo's hr-editor: Wagtail's Editors and Moderators, HR's roles."""
+    """A member of HR as the demo's hr-editor: Wagtail's 編集者 and 公開担当者, HR's roles."""
     user = get_user_model().objects.create_user("hr-editor", password="pw")
-    user.groups.add(*Group.objects.filter(name__in=["Editors", "Moderators"]))
+    user.groups.add(*Group.objects.filter(name__in=[PAGE_EDITORS, PAGE_PUBLISHERS]))
     role_grant(user, DELIVERY_HR)
     return user
 

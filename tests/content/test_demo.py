@@ -20,6 +20,7 @@ from cms.content.models import (
     StandardPage,
 )
 from cms.content.selectors import JobStatus
+from cms.staff_roles import PAGE_EDITORS, PAGE_PUBLISHERS
 from cms.surveys.models import SurveyPage
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo_loaded")]
@@ -80,9 +81,14 @@ def test_load_demo_builds_the_expected_tree() -> None:
         "privacy",
         "terms",
     }
-    assert get_user_model().objects.get(username="hr-editor").groups.filter(name="Editors").exists()
     assert (
-        get_user_model().objects.get(username="moderator").groups.filter(name="Moderators").exists()
+        get_user_model().objects.get(username="hr-editor").groups.filter(name=PAGE_EDITORS).exists()
+    )
+    assert (
+        get_user_model()
+        .objects.get(username="moderator")
+        .groups.filter(name=PAGE_PUBLISHERS)
+        .exists()
     )
 
 

@@ -13,7 +13,7 @@ from django.test import Client
 from cms.alumni.models import AlumnusStatus, AuditLogEntry
 from cms.groups.models import AudienceGroup
 from cms.groups.selectors import PREVIEW_PAGE_SIZE, audience_group_members
-from cms.staff_roles import ALUMNI_HR, DELIVERY_HR, role_grant
+from cms.staff_roles import ALUMNI_HR, DELIVERY_HR, PAGE_EDITORS, role_grant
 from tests.alumni.factories import RosterEntryFactory
 from tests.groups.factories import AlumnusFactory, AudienceGroupFactory
 
@@ -25,7 +25,7 @@ ADD = "/admin/snippets/groups/audiencegroup/add/"
 
 def _staff(django_user_model: Any, *roles: str) -> Client:
     user = django_user_model.objects.create_user(f"staff-{len(roles)}-{roles[-1]}")
-    user.groups.add(Group.objects.get(name="Editors"))
+    user.groups.add(Group.objects.get(name=PAGE_EDITORS))
     for role in roles:
         role_grant(user, role)
     client = Client()

@@ -15,7 +15,7 @@ from cms.alumni.models import AuditAction, AuditLogEntry
 from cms.content.models import NoticePage
 from cms.push.models import Channel, Delivery, DeliveryStatus, VapidKey
 from cms.push.services import delivery_open_record
-from cms.staff_roles import DELIVERY_HR, role_grant
+from cms.staff_roles import DELIVERY_HR, PAGE_EDITORS, role_grant
 from tests.admin.visible_text import visible_texts
 from tests.fixtures.push_service import TestSubscription
 from tests.fixtures.smtp import SMTPInbox, text_body
@@ -104,7 +104,7 @@ def delivery_hr(django_user_model: Any) -> Client:
     user = django_user_model.objects.create_user(
         "delivery-clerk", first_name="配信担当", is_staff=False
     )
-    user.groups.add(Group.objects.get(name="Editors"))
+    user.groups.add(Group.objects.get(name=PAGE_EDITORS))
     role_grant(user, DELIVERY_HR)
     client = Client()
     client.force_login(user)
@@ -205,7 +205,7 @@ def test_the_drill_down_is_closed_to_staff_without_the_delivery_role(
     person = AlumnusFactory()
     notice = publish()
     user = django_user_model.objects.create_user("editor-only")
-    user.groups.add(Group.objects.get(name="Editors"))
+    user.groups.add(Group.objects.get(name=PAGE_EDITORS))
     client = Client()
     client.force_login(user)
     for url in (

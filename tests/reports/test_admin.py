@@ -11,7 +11,7 @@ from django.test import Client
 
 from cms.reports.models import Incident
 from cms.reports.selectors import month_figures
-from cms.staff_roles import DELIVERY_HR, role_grant
+from cms.staff_roles import DELIVERY_HR, PAGE_EDITORS, role_grant
 from tests.admin.visible_text import english_ui, visible_texts
 
 from .conftest import SeededMonth
@@ -20,7 +20,7 @@ from .conftest import SeededMonth
 def _staff(django_user_model: Any, name: str, *, hr: bool) -> Client:
     user = django_user_model.objects.create_user(name, f"{name}@example.jp", "pw")
     user.user_permissions.add(Permission.objects.get(codename="access_admin"))
-    user.groups.add(Group.objects.get(name="Editors"))
+    user.groups.add(Group.objects.get(name=PAGE_EDITORS))
     if hr:
         role_grant(user, DELIVERY_HR)
     client = Client()

@@ -72,6 +72,19 @@ def test_funnel_counts_invited_registered_and_active_by_channel(seeded: SeededMo
     assert table.rows[1].cells[2].text == BELOW_SMALL  # 3 letter alumni active
 
 
+def test_funnel_has_a_row_for_those_registered_without_an_invitation(seeded: SeededMonth) -> None:
+    table = month_figures(seeded.period).table("funnel")
+    assert [row.label for row in table.rows] == [
+        "メールでの招待",
+        "郵送での招待",
+        "その他（招待なし）",
+    ]
+    uninvited = table.rows[2]
+    assert [cell.text for cell in uninvited.cells] == ["—", BELOW_SMALL, BELOW_SMALL]  # 2 open
+    # The registered column holds every registrant of the summary (12 + 7 + 2).
+    assert len(_registrants(seeded.period.end_at)) == 12 + 7 + len(seeded.open)
+
+
 def test_registrations_by_month_and_channel(seeded: SeededMonth) -> None:
     table = month_figures(seeded.period).table("registrations")
     assert [row.label for row in table.rows][-3:] == ["令和8年9月", "令和8年10月", "合計"]
@@ -168,7 +181,7 @@ def test_a_month_without_data_gives_zeros(db: None) -> None:
     assert summary.value("届いた項目（登録者1人あたり）", "値") == 0
     assert figures.table("surveys").rows == ()
     assert all(
-        cell.text in {"0", BELOW_SMALL, "0.00", "0.0%"}
+        cell.text in {"0", BELOW_SMALL, "0.00", "0.0%", "—"}  # —: nobody invites the uninvited
         for table in figures.tables
         for row in table.rows
         for cell in row.cells

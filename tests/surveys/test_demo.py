@@ -6,7 +6,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from cms.alumni.models import Alumnus
+from cms.alumni.models import Alumnus, RegistrationChannel
 from cms.surveys.models import SurveyPage, SurveyResponse
 from cms.surveys.selectors import survey_current_version
 
@@ -35,6 +35,10 @@ def test_demo_survey_has_the_topics_types_and_a_condition_and_thirty_answers() -
 
     assert "新しい回答 30 件" in _load_survey()
     assert SurveyResponse.objects.filter(survey=survey, version=version).count() == 30
+    # Nobody invited the respondents: they registered without an invitation (approved by HR).
+    respondents = Alumnus.objects.filter(survey_responses__survey=survey)
+    assert set(respondents.values_list("channel", flat=True)) == {RegistrationChannel.OPEN}
+    assert not respondents.filter(roster_entry__isnull=False).exists()
     alumni, answers = (
         Alumnus.objects.count(),
         list(SurveyResponse.objects.order_by("pk").values_list("answers", flat=True)),

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cms.alumni.models import AuditLogEntry
-from cms.staff_roles import ALUMNI_HR, role_grant
+from cms.staff_roles import ALUMNI_HR, PAGE_EDITORS, PAGE_PUBLISHERS, role_grant
 from cms.surveys.models import SurveyPage
 from cms.surveys.results import questionnaire_catalogue, survey_results
 from cms.surveys.selectors import survey_current_version
@@ -141,7 +141,7 @@ def _client(user: Any) -> Client:
 @pytest.fixture
 def hr(django_user_model: Any) -> Any:
     user = django_user_model.objects.create_user("hr-survey", password="pw")
-    user.groups.add(Group.objects.get(name="Editors"))
+    user.groups.add(Group.objects.get(name=PAGE_EDITORS))
     role_grant(user, ALUMNI_HR)
     return user
 
@@ -149,7 +149,7 @@ def hr(django_user_model: Any) -> Any:
 @pytest.fixture
 def editor(django_user_model: Any) -> Any:
     user = django_user_model.objects.create_user("editor-survey", password="pw")
-    user.groups.add(Group.objects.get(name="Editors"))
+    user.groups.add(Group.objects.get(name=PAGE_EDITORS))
     return user
 
 
@@ -187,8 +187,8 @@ def test_staff_without_page_or_alumni_rights_cannot_open_the_results(
     django_user_model: Any, answered: SurveyPage
 ) -> None:
     user = django_user_model.objects.create_user("other", password="pw")
-    user.groups.add(Group.objects.get(name="Moderators"))
-    Group.objects.get(name="Moderators").page_permissions.all().delete()
+    user.groups.add(Group.objects.get(name=PAGE_PUBLISHERS))
+    Group.objects.get(name=PAGE_PUBLISHERS).page_permissions.all().delete()
 
     response = _client(user).get(reverse("surveys_results", args=[answered.pk]))
 

@@ -17,6 +17,7 @@ from cms.groups.chat.models import (
     Report,
     ReportStatus,
 )
+from cms.staff_roles import PAGE_PUBLISHERS
 from tests.groups.chat.factories import CommunityGroupFactory, MembershipFactory, post
 
 pytestmark = pytest.mark.django_db
@@ -145,7 +146,7 @@ def test_a_role_member_without_is_staff_works_the_queue(django_user_model: Any) 
     from cms.staff_roles import CHAT_HR, role_grant
 
     user = django_user_model.objects.create_user(username="moderator", is_staff=False)
-    user.groups.add(Group.objects.get(name="Moderators"))
+    user.groups.add(Group.objects.get(name=PAGE_PUBLISHERS))
     role_grant(user, CHAT_HR)
     client = Client()
     client.force_login(user)
@@ -193,7 +194,7 @@ def test_a_groups_staff_moderators_are_chosen_among_admin_users_not_only_is_staf
     from django.forms.models import modelform_factory
 
     moderator = django_user_model.objects.create_user(username="moderator", is_staff=False)
-    moderator.groups.add(Group.objects.get(name="Moderators"))
+    moderator.groups.add(Group.objects.get(name=PAGE_PUBLISHERS))
     alumnus_user = MembershipFactory(group=CommunityGroupFactory()).alumnus.user
     form = modelform_factory(CommunityGroup, fields=["staff_moderators"])()
 
