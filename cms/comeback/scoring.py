@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from .features import Features
+from .features import AGE_BANDS, AGE_OLDEST, Features
 
 INTERCEPT = "intercept"
 PRIOR_LABEL = "事前設定による推計"
@@ -129,8 +129,34 @@ def label_of(code: str, features: Features) -> str:
     return code
 
 
+# The codes of one attribute (a fitted model gives each band and each department a term of its own,
+# and the person has at most one of them): their terms are summed into one contribution named by
+# what the person has, 「年齢（40代）」, not listed as what they are not (「年齢（30歳以上）」
+# 「年齢（30代以外）」「年齢（50歳未満）」). The sum, and so logit(p), is unchanged.
+ATTRIBUTES = {
+    **{code: "age" for code, _, _ in AGE_BANDS},
+    AGE_OLDEST: "age",
+    "intent_yes": "intent",
+    "intent_no": "intent",
+}
+ATTRIBUTE_NONE = {"age": "年齢（不明）", "intent": "アンケートで関心の有無の回答なし"}
+
+
+def attribute_of(code: str) -> str:
+    """The attribute a one-hot code belongs to (`age`, `intent`, `dept`), or the code itself."""
+    return "dept" if code.startswith("dept:") else ATTRIBUTES.get(code, code)
+
+
+def _attribute_label(attribute: str, features: Features) -> str:
+    if attribute == "dept":
+        return f"退職時の所属（{features.department or '不明'}）"
+    present = [c for c, x in features.values.items() if x and attribute_of(c) == attribute]
+    return label_of(present[0], features) if present else ATTRIBUTE_NONE[attribute]
+
+
 def contributions_of(*, coefficients: dict[str, Any], features: Features) -> list[Contribution]:
-    """Every term of the person's log-odds, the intercept first (zero terms are left out)."""
+    """Every term of the person's log-odds, the intercept first, one term an attribute (zero
+    terms are left out)."""
     found = [
         Contribution(
             code=INTERCEPT,
@@ -138,11 +164,21 @@ def contributions_of(*, coefficients: dict[str, Any], features: Features) -> lis
             log_odds=float(coefficients["intercept"]),
         )
     ]
+    terms: dict[str, list[float]] = {}
     for code, term in coefficients["features"].items():
         x = features.values.get(code, 0.0)
         value = float(term["weight"]) * (x - float(term["mean"])) / float(term["scale"])
-        if value != 0.0:
-            found.append(Contribution(code=code, label=label_of(code, features), log_odds=value))
+        terms.setdefault(attribute_of(code), []).append(value)
+    for code, values in terms.items():
+        value = math.fsum(values)
+        if value == 0.0:
+            continue
+        label = (
+            _attribute_label(code, features)
+            if code in {*ATTRIBUTES.values(), "dept"}
+            else label_of(code, features)
+        )
+        found.append(Contribution(code=code, label=label, log_odds=value))
     return found
 
 

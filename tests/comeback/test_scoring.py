@@ -172,3 +172,47 @@ def test_a_band_or_department_term_of_someone_outside_it_says_so() -> None:
     assert label_of("age_50plus", thirties) == "年齢（50歳未満）"
     assert label_of("dept:土木部", thirties) == "退職時の所属（土木部）"
     assert label_of("dept:土木部", fifties) == "退職時の所属（土木部以外）"
+
+
+def test_a_fitted_models_bands_read_as_one_term_of_what_the_person_has() -> None:
+    """A fitted model centres every band and department: someone in their 40s got 「年齢（30歳
+    以上）」「年齢（30代以外）」「年齢（50歳未満）」 as three reasons. They are one term now."""
+    from cms.comeback.features import Features
+    from cms.comeback.scoring import contributions_of, probability_of, top_reasons
+
+    def centred(weight: float, mean: float) -> dict[str, float]:
+        return {"weight": weight, "mean": mean, "scale": 1.0}
+
+    coefficients = {
+        "intercept": -2.5,
+        "features": {
+            "age_under30": centred(0.4, 0.2),
+            "age_30s": centred(0.3, 0.3),
+            "age_50plus": centred(-0.6, 0.2),
+            "dept:土木部": centred(0.5, 0.3),
+            "dept:農政部": centred(-0.2, 0.4),
+            "intent_yes": centred(1.5, 0.1),
+            "intent_no": centred(-1.2, 0.1),
+            "logins_3m": centred(0.3, 1.0),
+        },
+    }
+    person = Features(
+        values={"age_40s": 1.0, "dept:総務部": 1.0, "logins_3m": 2.0},
+        counts={"logins_3m": 2},
+        department="総務部",
+    )
+    found = contributions_of(coefficients=coefficients, features=person)
+    labels = {c.code: c.label for c in found}
+    assert labels == {
+        "intercept": "基準（平均的な方）",
+        "age": "年齢（40代）",
+        "dept": "退職時の所属（総務部）",
+        "intent": "アンケートで関心の有無の回答なし",
+        "logins_3m": "直近3か月のログイン2回",
+    }
+    terms = {c.code: c.log_odds for c in found}
+    assert terms["age"] == pytest.approx(-0.4 * 0.2 - 0.3 * 0.3 + 0.6 * 0.2)
+    assert terms["dept"] == pytest.approx(-0.5 * 0.3 + 0.2 * 0.4)
+    z = -2.5 + terms["age"] + terms["dept"] + (-1.5 * 0.1 + 1.2 * 0.1) + 0.3 * (2.0 - 1.0)
+    assert probability_of(found) == pytest.approx(1 / (1 + math.exp(-z)))
+    assert not any("以外" in r or "未満" in r for r in top_reasons(found, limit=10))
