@@ -71,8 +71,9 @@
     });
   }
 
+  // Japan time on every phone (a message's time is the same for everyone in the group).
   var timeFormat = new Intl.DateTimeFormat("ja-JP", {
-    month: "long", day: "numeric", hour: "2-digit", minute: "2-digit",
+    timeZone: "Asia/Tokyo", month: "long", day: "numeric", hour: "2-digit", minute: "2-digit",
   });
 
   function newClientId() {
