@@ -92,3 +92,36 @@ def test_the_composer_keeps_a_usable_field_and_send_button_with_text_at_200_perc
     assert axe_violations(page) == []
     assert small_tap_targets(page) == []
     screenshot(page, "chat-composer-text-200")
+
+
+def test_the_push_setting_says_when_this_phone_gets_no_pushes_and_never_shows_a_change_not_made(
+    pwa_api_server: str, chromium: Any
+) -> None:
+    alumnus = registered(RosterEntryFactory(email="hanako@example.jp"))
+    group = CommunityGroupFactory(name="アルムナイ交流広場")
+    membership = member_of(group, alumnus)
+    phone = signed_in_phone(chromium, pwa_api_server, alumnus)
+    page = phone.new_page()
+    page.goto(f"{pwa_api_server}/app/chat/?group={group.pk}")
+    page.locator("#chat-room").wait_for(state="visible")
+    page.locator("#chat-settings summary").click()
+
+    # Ticked, on a phone that never turned pushes on: nothing would arrive; the note says so.
+    box = page.get_by_label("新しいメッセージをプッシュ通知で知らせる")
+    wait_until(page, "() => document.getElementById('notify').checked")  # the membership read
+    note = page.locator("#notify-device")
+    note.wait_for(state="visible")
+    assert note.get_by_role("link", name="通知の設定").get_attribute("href") == (
+        "/app/notifications/"
+    )
+    assert box.get_attribute("aria-describedby") == "notify-device"
+    assert axe_violations(page) == []
+
+    # Offline, unticking changes nothing on the server: the box stays ticked and says why.
+    phone.set_offline(True)
+    box.click()
+    wait_until(page, "() => document.getElementById('notify').checked")
+    assert page.inner_text("#chat-status") == "通信できませんでした。接続を確認してください。"
+    phone.set_offline(False)
+    membership.refresh_from_db()
+    assert not membership.muted
