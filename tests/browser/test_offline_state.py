@@ -66,3 +66,35 @@ def test_offline_the_header_says_so_and_leads_to_the_pages_kept_on_the_device(
     assert page.locator("#account-link").get_attribute("href") == "/app/profile/"
     stored = str(page.evaluate(STORED))
     assert "宮城" not in stored and "hanako" not in stored and "/api/" not in stored
+
+
+def test_offline_sign_out_and_the_json_export_say_they_failed_instead_of_pretending(
+    pwa_api_server: str, chromium: Any
+) -> None:
+    alumnus = registered(RosterEntryFactory(email="hanako@example.jp"))
+    phone = signed_in_phone(chromium, pwa_api_server, alumnus)
+    page = phone.new_page()
+    page.goto(pwa_api_server + "/app/profile/")
+    page.locator("#account").wait_for(state="visible")
+    wait_until(page, "() => document.getElementById('p-email').value !== ''")
+
+    phone.set_offline(True)
+    page.get_by_role("button", name="JSON 形式のデータを用意する").click()
+    status = page.locator("#export-status.form-status--error")
+    status.wait_for()
+    # It offered the error itself as my-data.json.
+    assert status.inner_text() == "通信できませんでした。接続を確認してください。"
+    assert page.locator("#export-link").is_hidden()
+
+    page.get_by_role("button", name="ログアウト", exact=True).click()
+    failed = page.locator("#logout-status.form-status--error")
+    failed.wait_for()
+    # It went to the login screen while the session went on.
+    assert failed.inner_text() == "通信できませんでした。接続を確認してください。"
+    assert page.url == pwa_api_server + "/app/profile/"
+    assert page.evaluate("document.activeElement.id") == "logout-status"
+
+    phone.set_offline(False)
+    page.get_by_role("button", name="ログアウト", exact=True).click()
+    page.wait_for_url(pwa_api_server + "/app/login/")
+    wait_until(page, f"() => ({ACCOUNT})() === 'ログイン'")
