@@ -120,6 +120,7 @@
       return api("POST", "/registrations", values(form)).then(function (result) {
         if (result.status === 201) {
           form.hidden = true;
+          document.getElementById("register-login").hidden = true;
           var done = document.getElementById("register-done");
           done.hidden = false;
           done.querySelector("[data-pending]").hidden = result.data.status !== "pending";
