@@ -93,6 +93,13 @@ def _label(field: Any, key: str) -> str:
     return name if name and not name.isascii() else key
 
 
+def _mapping(value: dict[str, Any]) -> str:
+    if "label" in value and "log_odds" in value:
+        # A factor of the comeback estimate: its words and its weight, not its internal code.
+        return f"{value['label']}（{float(value['log_odds']):+.2f}）"
+    return "、".join(f"{k}: {_value(None, v)}" for k, v in value.items())
+
+
 def _value(field: Any, value: Any) -> str:
     if value is None or value == "":
         return ""
@@ -100,11 +107,8 @@ def _value(field: Any, value: Any) -> str:
         return "はい" if value else "いいえ"
     if isinstance(value, list):
         return "、".join(_value(field, item) for item in value)
-    if isinstance(value, dict) and "label" in value and "log_odds" in value:
-        # A factor of the comeback estimate: its words and its weight, not its internal code.
-        return f"{value['label']}（{float(value['log_odds']):+.2f}）"
     if isinstance(value, dict):
-        return "、".join(f"{k}: {_value(None, v)}" for k, v in value.items())
+        return _mapping(value)
     choices = dict(getattr(field, "flatchoices", None) or [])
     if value in choices:
         return str(choices[value])

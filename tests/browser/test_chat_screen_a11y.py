@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from cms.groups.chat.models import Message
+from cms.groups.chat.models import Membership, Message
 from tests.alumni.factories import RosterEntryFactory
 from tests.browser.conftest import wait_until
 from tests.browser.screens import PHONE, axe_violations, screenshot, small_tap_targets
@@ -27,14 +27,20 @@ def session_cookie(alumnus: Any) -> str:
     return str(client.cookies["sessionid"].value)
 
 
-def test_message_times_are_japan_time_on_a_phone_set_to_los_angeles(
-    pwa_api_server: str, chromium: Any
-) -> None:
+@pytest.fixture
+def membership(pwa_api_server: str) -> Membership:
+    """An alumnus in アルムナイ交流広場, where a friend wrote one message."""
     alumnus = registered(RosterEntryFactory(email="hanako@example.jp"))
-    group = CommunityGroupFactory(name="山歩きの会")
-    member_of(group, alumnus)
-    friend = member_of(group).alumnus
-    message = post(group, friend, "今度の日曜に泉ヶ岳へ行きませんか")
+    group = CommunityGroupFactory(name="アルムナイ交流広場")
+    post(group, member_of(group).alumnus, "今度の日曜に泉ヶ岳へ行きませんか")
+    return member_of(group, alumnus)
+
+
+def test_message_times_are_japan_time_on_a_phone_set_to_los_angeles(
+    pwa_api_server: str, chromium: Any, membership: Membership
+) -> None:
+    alumnus, group = membership.alumnus, membership.group
+    message = Message.objects.get(group=group)
     # 00:30 UTC on 3 November is 09:30 on the 3rd in Japan, 16:30 on the 2nd in Los Angeles.
     Message.objects.filter(pk=message.pk).update(
         created_at=dt.datetime(2026, 11, 3, 0, 30, tzinfo=dt.UTC)
@@ -71,14 +77,10 @@ COMPOSER = """() => {
 
 
 def test_the_composer_keeps_a_usable_field_and_send_button_with_text_at_200_percent(
-    pwa_api_server: str, chromium: Any
+    pwa_api_server: str, chromium: Any, membership: Membership
 ) -> None:
-    alumnus = registered(RosterEntryFactory(email="hanako@example.jp"))
-    group = CommunityGroupFactory(name="アルムナイ交流広場")
-    member_of(group, alumnus)
-    post(group, member_of(group).alumnus, "はじめまして")
-    page = signed_in_phone(chromium, pwa_api_server, alumnus).new_page()
-    page.goto(f"{pwa_api_server}/app/chat/?group={group.pk}")
+    page = signed_in_phone(chromium, pwa_api_server, membership.alumnus).new_page()
+    page.goto(f"{pwa_api_server}/app/chat/?group={membership.group_id}")
     page.locator("#chat-room").wait_for(state="visible")
 
     page.evaluate(DOUBLE)
@@ -95,14 +97,11 @@ def test_the_composer_keeps_a_usable_field_and_send_button_with_text_at_200_perc
 
 
 def test_the_push_setting_says_when_this_phone_gets_no_pushes_and_never_shows_a_change_not_made(
-    pwa_api_server: str, chromium: Any
+    pwa_api_server: str, chromium: Any, membership: Membership
 ) -> None:
-    alumnus = registered(RosterEntryFactory(email="hanako@example.jp"))
-    group = CommunityGroupFactory(name="アルムナイ交流広場")
-    membership = member_of(group, alumnus)
-    phone = signed_in_phone(chromium, pwa_api_server, alumnus)
+    phone = signed_in_phone(chromium, pwa_api_server, membership.alumnus)
     page = phone.new_page()
-    page.goto(f"{pwa_api_server}/app/chat/?group={group.pk}")
+    page.goto(f"{pwa_api_server}/app/chat/?group={membership.group_id}")
     page.locator("#chat-room").wait_for(state="visible")
     page.locator("#chat-settings summary").click()
 

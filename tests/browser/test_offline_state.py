@@ -9,7 +9,7 @@ import pytest
 from tests.alumni.factories import RosterEntryFactory
 from tests.browser.conftest import wait_until
 from tests.browser.screens import axe_violations, screenshot, small_tap_targets
-from tests.browser.test_account import STORED, registered, signed_in_phone
+from tests.browser.test_account import STORED, profile_opened, registered, signed_in_phone
 from tests.content.factories import NoticeIndexPageFactory, NoticePageFactory, make_site
 
 pytestmark = pytest.mark.browser
@@ -72,11 +72,7 @@ def test_offline_sign_out_and_the_json_export_say_they_failed_instead_of_pretend
     pwa_api_server: str, chromium: Any
 ) -> None:
     alumnus = registered(RosterEntryFactory(email="hanako@example.jp"))
-    phone = signed_in_phone(chromium, pwa_api_server, alumnus)
-    page = phone.new_page()
-    page.goto(pwa_api_server + "/app/profile/")
-    page.locator("#account").wait_for(state="visible")
-    wait_until(page, "() => document.getElementById('p-email').value !== ''")
+    phone, page = profile_opened(chromium, pwa_api_server, alumnus)
 
     phone.set_offline(True)
     page.get_by_role("button", name="JSON 形式のデータを用意する").click()
