@@ -26,6 +26,10 @@ SECTION_MODELS = {
     "survey_answers": "surveys.SurveyResponse",
     "signals": "analytics.Signal",
     "signal_months": "analytics.SignalMonthly",
+    "comeback_estimates": "comeback.Estimate",
+    "comeback_outcomes": "comeback.Outcome",
+    "comeback_reminders": "comeback.ReminderPreference",
+    "comeback_reminders_sent": "comeback.ReminderSent",
 }
 SECTION_TITLES = {
     "profile": "登録情報",
@@ -41,6 +45,10 @@ SECTION_TITLES = {
     "survey_answers": "アンケートへの回答",
     "signals": "利用状況の記録",
     "signal_months": "利用状況の月別回数",
+    "comeback_estimates": "カムバック採用への応募の見込み（推計）",
+    "comeback_outcomes": "カムバック採用の応募結果",
+    "comeback_reminders": "カムバック採用のお知らせの希望",
+    "comeback_reminders_sent": "送信したカムバック採用のお知らせ",
 }
 OTHER_TITLE = "その他"
 # Keys that are not a model field of the same name.
@@ -57,6 +65,7 @@ LABELS = {
     "item": "お知らせ・アンケート",
     "name": "グループ名",
     "survey": "アンケート",
+    "season__year": "募集年度",
 }
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
@@ -84,6 +93,13 @@ def _label(field: Any, key: str) -> str:
     return name if name and not name.isascii() else key
 
 
+def _mapping(value: dict[str, Any]) -> str:
+    if "label" in value and "log_odds" in value:
+        # A factor of the comeback estimate: its words and its weight, not its internal code.
+        return f"{value['label']}（{float(value['log_odds']):+.2f}）"
+    return "、".join(f"{k}: {_value(None, v)}" for k, v in value.items())
+
+
 def _value(field: Any, value: Any) -> str:
     if value is None or value == "":
         return ""
@@ -92,7 +108,7 @@ def _value(field: Any, value: Any) -> str:
     if isinstance(value, list):
         return "、".join(_value(field, item) for item in value)
     if isinstance(value, dict):
-        return "、".join(f"{k}: {_value(None, v)}" for k, v in value.items())
+        return _mapping(value)
     choices = dict(getattr(field, "flatchoices", None) or [])
     if value in choices:
         return str(choices[value])

@@ -117,3 +117,33 @@ def test_dates_are_written_in_japan_time() -> None:
         jst_datetime(timezone.make_aware(dt.datetime(2026, 11, 29, 23, 30), dt.UTC))
         == "2026年11月30日 08時30分"
     )
+
+
+def test_the_comeback_estimate_reads_in_japanese_without_internal_names(
+    signed_in: APIClient, alumnus: Alumnus
+) -> None:
+    from cms.comeback.models import Band, Estimate
+
+    Estimate.objects.create(
+        alumnus=alumnus,
+        computed_on=dt.date(2026, 11, 30),
+        probability=0.035,
+        band=Band.LOW,
+        contributions=[
+            {"code": "intercept", "label": "基準（平均的な方）", "log_odds": -2.99},
+            {"code": "chat_active_3m", "label": "直近3か月にグループへ投稿", "log_odds": 0.16},
+        ],
+        eligible=True,
+    )
+
+    sections = signed_in.get("/api/v1/me/export/readable").json()["sections"]
+
+    assert all(not section["title"].isascii() for section in sections)
+    [estimate] = next(s for s in sections if s["key"] == "comeback_estimates")["records"]
+    assert all(not row["name"].isascii() for row in estimate)
+    rows = {row["name"]: row["value"] for row in estimate}
+    assert (
+        rows["要因（対数オッズ）"]
+        == "基準（平均的な方）（-2.99）、直近3か月にグループへ投稿（+0.16）"
+    )
+    assert "intercept" not in str(rows)

@@ -41,6 +41,16 @@ def signed_in_phone(browser: Any, base: str, alumnus: Alumnus) -> Any:
     return context
 
 
+def profile_opened(browser: Any, base: str, alumnus: Alumnus) -> tuple[Any, Any]:
+    """A signed-in phone (context) and its page on マイページ, the person's data filled in."""
+    phone = signed_in_phone(browser, base, alumnus)
+    page = phone.new_page()
+    page.goto(base + "/app/profile/")
+    page.locator("#account").wait_for(state="visible")
+    wait_until(page, "() => document.getElementById('p-email').value !== ''")
+    return phone, page
+
+
 def registered(entry: RosterEntry, **fields: Any) -> Alumnus:
     Invitation.objects.create(
         roster_entry=entry, channel="email", delivery="sent", used_at=timezone.now()
@@ -193,11 +203,7 @@ def test_a_sentence_typed_as_an_interest_is_refused_next_to_the_field_in_japanes
     pwa_api_server: str, chromium: Any
 ) -> None:
     alumnus = registered(RosterEntryFactory(email="hanako@example.jp"))
-    phone = signed_in_phone(chromium, pwa_api_server, alumnus)
-    page = phone.new_page()
-    page.goto(pwa_api_server + "/app/profile/")
-    page.locator("#account").wait_for(state="visible")
-    wait_until(page, "() => document.getElementById('p-email').value !== ''")
+    phone, page = profile_opened(chromium, pwa_api_server, alumnus)
     sentence = "介護、子育て支援や高齢者福祉に関わる仕事をしながら地域のまちづくりに関する活動にも参加したいと考えています。"
 
     page.fill("#p-interests", sentence)

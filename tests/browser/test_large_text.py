@@ -1,6 +1,7 @@
 """An alumnus with the phone's text at 200 % on a 390 px screen, in Chromium against a live API:
 the tab bar's unread badge beside the tab's name, not over it; the chat's title on lines of its
-own, not one character per line."""
+own, not one character per line; the disclosure's tables and the checkboxes' labels with lines a
+person can read."""
 
 from typing import Any
 
@@ -8,7 +9,7 @@ import pytest
 
 from tests.alumni.factories import RosterEntryFactory
 from tests.browser.conftest import wait_until
-from tests.browser.screens import screenshot
+from tests.browser.screens import axe_violations, screenshot, small_tap_targets
 from tests.browser.test_account import registered, signed_in_phone
 from tests.groups.chat.factories import CommunityGroupFactory, member_of, post
 
@@ -126,3 +127,51 @@ def test_a_conversation_with_text_at_200_percent_gives_the_messages_the_header_s
     assert page.get_by_role("link", name="一覧").is_visible()  # the way back to the screens
     page.wait_for_timeout(500)  # hiding the header must not make it come back
     assert page.locator(".site-header").is_hidden()
+
+
+# The narrowest text box of the selector's elements, in characters of its own text a line.
+FEWEST_CHARACTERS = """(selector) => Math.min(...Array.from(document.querySelectorAll(selector))
+  .filter((el) => el.getClientRects().length)
+  .map((el) => {
+    const style = getComputedStyle(el);
+    const inner = el.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+    return Math.floor(inner / parseFloat(style.fontSize));
+  }))"""
+PAGE_WIDTH = "() => document.documentElement.scrollWidth"
+
+
+def test_the_disclosure_tables_keep_readable_lines_with_text_at_200_percent(
+    pwa_api_server: str, chatting: tuple[Any, int]
+) -> None:
+    page, _ = chatting
+    page.goto(pwa_api_server + "/app/export/")
+    page.locator("#export").wait_for(state="visible")
+    # At the standard size: 項目 beside 内容, as a table.
+    assert page.evaluate(FEWEST_CHARACTERS, ".export-table th") >= 5
+    assert page.locator(".export-table th").first.bounding_box()["x"] < 100  # type: ignore[index]
+
+    page.evaluate(DOUBLE)
+
+    # Beside each other they held two characters a line (「生年／月日」 over three lines); each
+    # 項目 now stands above its 内容, both the width of the screen.
+    assert page.evaluate(FEWEST_CHARACTERS, ".export-table th, .export-table td") >= 8
+    assert page.evaluate(PAGE_WIDTH) <= 390
+    assert axe_violations(page) == []
+    screenshot(page, "export-text-200")
+
+
+def test_checkbox_labels_keep_readable_lines_with_text_at_200_percent(
+    pwa_api_server: str, chatting: tuple[Any, int]
+) -> None:
+    page, _ = chatting
+    page.goto(pwa_api_server + "/app/profile/")
+    page.locator("#account").wait_for(state="visible")
+
+    page.evaluate(DOUBLE)
+
+    # In the consent fieldset a label kept four characters a line beside a 56 px box.
+    assert page.evaluate(FEWEST_CHARACTERS, ".account-form .check label") >= 6
+    assert page.evaluate(PAGE_WIDTH) <= 390
+    assert small_tap_targets(page) == []
+    assert axe_violations(page) == []
+    screenshot(page, "profile-text-200")

@@ -71,12 +71,16 @@ def test_register_from_the_invitation_link_then_log_in_with_the_mailed_code(
     status = page.locator("#register-form [data-status]")
     wait_until(page, "() => document.querySelector('#register-form .form-status--error')")
     assert "生年月日が正しくありません" in status.inner_text()
+    # The same refusal meets someone who registered already (a code works once): the way to
+    # the login is on the screen.
+    assert page.locator("#register-login").get_by_role("link", name="ログイン").is_visible()
     page.screenshot(path=str(tmp_path / "register-error.png"), full_page=True)
     assert not Alumnus.objects.exists()
 
     page.fill("#f-birth_date", "1985-04-01")
     page.get_by_role("button", name="登録する").click()
     page.locator("#register-done").wait_for(state="visible")
+    assert page.locator("#register-login").is_hidden()  # 「ログインする」 in the message instead
     alumnus = Alumnus.objects.get()
     assert alumnus.email == "hanako.b@example.jp"
     assert alumnus.consent_email and not alumnus.consent_push

@@ -336,3 +336,31 @@ def test_the_public_survey_page_has_no_form_and_leads_through_the_login_into_the
     page.wait_for_url(f"{survey_site.url}/app/survey/?id={survey_site.survey.pk}")
     wait_until(page, SHOWN, "survey-intro")
     assert page.locator("h1").inner_text() == "カムバック採用に関するアンケート"
+
+
+def test_survey_dates_are_japan_time_on_a_phone_set_to_los_angeles(
+    survey_site: SurveySite, chromium: Any
+) -> None:
+    # 15:30 UTC on 15 January is 00:30 on the 16th in Japan, 07:30 on the 15th in Los Angeles.
+    closes = dt.datetime(timezone.now().year + 1, 1, 15, 15, 30, tzinfo=dt.UTC)
+    SurveyPage.objects.filter(pk=survey_site.survey.pk).update(closes_at=closes)
+    context = chromium.new_context(
+        locale="ja-JP", viewport=PHONE, timezone_id="America/Los_Angeles"
+    )
+    client = Client()
+    client.force_login(survey_site.alumnus.user)
+    context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": survey_site.url}]
+    )
+    page = context.new_page()
+
+    page.goto(survey_site.url + "/app/surveys/")
+    listed = page.locator(".card-meta").first
+    listed.wait_for()
+    day = dt.date(closes.year, 1, 16)
+    weekday = "月火水木金土日"[day.weekday()]
+    assert listed.inner_text() == f"回答期限 {closes.year}年1月16日（{weekday}）"
+
+    page.goto(f"{survey_site.url}/app/survey/?id={survey_site.survey.pk}")
+    wait_until(page, "() => document.body.innerText.includes('まで')")
+    assert f"{closes.year}年1月16日（{weekday}） 0:30まで" in page.inner_text("main")

@@ -120,6 +120,7 @@
       return api("POST", "/registrations", values(form)).then(function (result) {
         if (result.status === 201) {
           form.hidden = true;
+          document.getElementById("register-login").hidden = true;
           var done = document.getElementById("register-done");
           done.hidden = false;
           done.querySelector("[data-pending]").hidden = result.data.status !== "pending";
@@ -299,6 +300,11 @@
     onPress(document.getElementById("export-button"), function () {
       return api("GET", "/me/export").then(function (result) {
         if (window.AlumniApp.freshLogin(exportStatus, result)) return;
+        if (result.status !== 200) {
+          // Offline it offered the error itself as my-data.json.
+          say(exportStatus, result.data.detail || "データを用意できませんでした。もう一度お試しください。", true);
+          return;
+        }
         var blob = new Blob([JSON.stringify(result.data, null, 2)], { type: "application/json" });
         var link = document.getElementById("export-link");
         link.href = URL.createObjectURL(blob);
@@ -321,8 +327,17 @@
         return undefined;
       });
     });
+    // Signed out only when the server says so: offline it showed the login screen while the
+    // session went on (the next visit was signed in again).
+    var logoutStatus = document.getElementById("logout-status");
     onPress(document.getElementById("logout-button"), function () {
-      return api("DELETE", "/auth/session").then(clearMemberData).then(function () { return leaveFor("/app/login/"); });
+      return api("DELETE", "/auth/session").then(function (result) {
+        if (result.status >= 200 && result.status < 300) {
+          return clearMemberData().then(function () { return leaveFor("/app/login/"); });
+        }
+        say(logoutStatus, result.data.detail || "ログアウトできませんでした。もう一度お試しください。", true);
+        return undefined;
+      });
     });
   }
 

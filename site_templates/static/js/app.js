@@ -16,6 +16,19 @@
     return parts[0] + "年" + parts[1] + "月" + parts[2] + "日（" + WEEKDAYS[day] + "）";
   };
 
+  // An instant from the API (ISO 8601 with its offset) as it reads in Japan, whatever zone the
+  // phone is set to (a phone abroad or set to another zone showed chat and survey times hours
+  // off): {date: "2026-11-03", hour: 9, minute: 5}.
+  var JAPAN_TIME = new Intl.DateTimeFormat("en-US", {
+    timeZone: "Asia/Tokyo", year: "numeric", month: "2-digit", day: "2-digit",
+    hour: "2-digit", minute: "2-digit", hourCycle: "h23",
+  });
+  App.japanTime = function (iso) {
+    var parts = {};
+    JAPAN_TIME.formatToParts(new Date(iso)).forEach(function (part) { parts[part.type] = part.value; });
+    return { date: parts.year + "-" + parts.month + "-" + parts.day, hour: Number(parts.hour), minute: Number(parts.minute) };
+  };
+
   // An element with a class and its text (always as text, never parsed as markup).
   App.el = function (tag, className, text) {
     var node = document.createElement(tag);
@@ -277,10 +290,35 @@
   // Asks the counts again and redraws the badges (a screen that changed one: a survey sent).
   App.refreshBadges = function () { showBadges(true); };
 
+  // No connection when the page opened: nobody can tell whether the person is signed in (the
+  // header said ログイン to someone who was, and nothing about the sign-in is kept on the
+  // device to know better). The header says オフライン and leads to the offline page, which
+  // lists what this device keeps to read; once the connection is back, the state is asked again.
+  function showOffline() {
+    var account = $("account-link");
+    if (!account) return;
+    account.setAttribute("data-offline", "");
+    account.setAttribute("href", "/offline/");
+    $("account-label").textContent = "オフライン";
+    if (window.location.pathname === "/offline/") account.setAttribute("aria-current", "page");
+    else account.removeAttribute("aria-current");
+  }
+
+  function leaveOffline() {
+    var account = $("account-link");
+    if (!account || !account.hasAttribute("data-offline")) return;
+    account.removeAttribute("data-offline");
+    account.removeAttribute("aria-current");
+    account.setAttribute("href", "/app/login/");
+    $("account-label").textContent = "ログイン";
+  }
+
   function followSession() {
     if (!window.AlumniAPI || document.querySelector(".preview-banner")) return;
     window.AlumniAPI.session().then(function (result) {
-      if (result.status !== 200) return; // offline: the page says so; nothing to change
+      if (result.status === 0) { showOffline(); return; }
+      if (result.status !== 200) return;
+      leaveOffline();
       if (result.data.signed_in) { showSignedIn(); return; }
       if (document.body.hasAttribute("data-member-screen")) {
         window.location.replace(App.loginUrl());
@@ -289,6 +327,12 @@
       App.signedOut();
     });
   }
+
+  // Back online after a page opened offline: the header learns the sign-in state then.
+  window.addEventListener("online", function () {
+    var account = $("account-link");
+    if (account && account.hasAttribute("data-offline")) followSession();
+  });
 
   // --- the installed app's back control, the text size -----------------------------------
 

@@ -71,8 +71,9 @@
     });
   }
 
+  // Japan time on every phone (a message's time is the same for everyone in the group).
   var timeFormat = new Intl.DateTimeFormat("ja-JP", {
-    month: "long", day: "numeric", hour: "2-digit", minute: "2-digit",
+    timeZone: "Asia/Tokyo", month: "long", day: "numeric", hour: "2-digit", minute: "2-digit",
   });
 
   function newClientId() {
@@ -342,6 +343,22 @@
       });
     }
 
+    // 「プッシュ通知で知らせる」 reaches only devices that receive pushes: ticked on a phone
+    // that never turned them on, it promised what could not arrive. There a note says so and
+    // leads to 通知の設定.
+    function showPushDevice() {
+      var note = $("notify-device");
+      var show = function (subscribed) {
+        note.hidden = subscribed;
+        if (subscribed) $("notify").removeAttribute("aria-describedby");
+        else $("notify").setAttribute("aria-describedby", "notify-device");
+      };
+      if (!("serviceWorker" in navigator) || !("PushManager" in window)) { show(false); return; }
+      navigator.serviceWorker.ready.then(function (registration) {
+        return registration.pushManager.getSubscription();
+      }).then(function (subscription) { show(Boolean(subscription)); }, function () { show(false); });
+    }
+
     function applyMembership(membership) {
       state.membership = membership;
       $("suspended").hidden = membership.can_post;
@@ -509,11 +526,19 @@
     window.addEventListener("resize", fitViewport);
     fitViewport();
     $("notify").addEventListener("change", function () {
-      api("PATCH", base + "/membership", { muted: !$("notify").checked }).then(function (result) {
-        if (result.status === 200) say(result.data.muted ? "このグループの通知をオフにしました。" : "このグループの通知をオンにしました。");
-        else say(result.data.detail);
+      var box = $("notify");
+      api("PATCH", base + "/membership", { muted: !box.checked }).then(function (result) {
+        if (result.status === 200) {
+          box.checked = !result.data.muted;
+          say(result.data.muted ? "このグループの通知をオフにしました。" : "このグループの通知をオンにしました。");
+          return;
+        }
+        // Not changed (offline, refused): the box shows the setting as it still is.
+        box.checked = !box.checked;
+        say(result.data.detail);
       });
     });
+    showPushDevice();
     window.AlumniAPI.onPress($("leave"), function () {
       if (!window.confirm("このグループから退出しますか？")) return undefined;
       return api("POST", base + "/leave").then(function (result) {

@@ -140,18 +140,18 @@
     ["survey-intro", "survey-form", "survey-done"].forEach(function (id) { $(id).hidden = id !== part; });
   }
 
-  function localDay(iso) {
-    var moment = new Date(iso);
+  // A survey's opening or closing moment in Japan time (the time only when it is not midnight).
+  function japanDay(iso) {
+    var moment = window.AlumniApp.japanTime(iso);
     var pad = function (n) { return (n < 10 ? "0" : "") + n; };
-    var day = window.AlumniApp.jaDate(moment.getFullYear() + "-" + pad(moment.getMonth() + 1) + "-" + pad(moment.getDate()));
-    var time = moment.getHours() || moment.getMinutes() ? " " + moment.getHours() + ":" + pad(moment.getMinutes()) : "";
-    return day + time;
+    var time = moment.hour || moment.minute ? " " + moment.hour + ":" + pad(moment.minute) : "";
+    return window.AlumniApp.jaDate(moment.date) + time;
   }
 
   function period(survey) {
     if (!survey.opens_at && !survey.closes_at) return "";
-    return "回答の受付：" + (survey.opens_at ? localDay(survey.opens_at) : "") + "〜" +
-      (survey.closes_at ? localDay(survey.closes_at) + "まで" : "");
+    return "回答の受付：" + (survey.opens_at ? japanDay(survey.opens_at) : "") + "〜" +
+      (survey.closes_at ? japanDay(survey.closes_at) + "まで" : "");
   }
 
   function showIntro() {
@@ -162,7 +162,7 @@
     var answered = $("survey-answered");
     answered.hidden = !state.response;
     if (state.response) {
-      answered.textContent = "回答済みです（" + localDay(state.response.updated_at || state.response.submitted_at) + "）。" +
+      answered.textContent = "回答済みです（" + japanDay(state.response.updated_at || state.response.submitted_at) + "）。" +
         (survey.is_open ? "受付が終わるまで修正できます。" : "");
     }
     var start = $("survey-start");

@@ -6,10 +6,9 @@
   "use strict";
   var $ = function (id) { return document.getElementById(id); };
 
+  // The day, in Japan time, of an instant the API gives.
   function day(iso) {
-    var moment = new Date(iso);
-    var pad = function (n) { return (n < 10 ? "0" : "") + n; };
-    return window.AlumniApp.jaDate(moment.getFullYear() + "-" + pad(moment.getMonth() + 1) + "-" + pad(moment.getDate()));
+    return window.AlumniApp.jaDate(window.AlumniApp.japanTime(iso).date);
   }
 
   function meta(survey) {
