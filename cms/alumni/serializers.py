@@ -58,7 +58,14 @@ class EmailAddressField(serializers.CharField):
 class JapaneseDateField(serializers.DateField):
     """A date as ISO 8601, or as written in Japan (1985/4/1, 昭和60年4月1日, S60.4.1)."""
 
+    default_error_messages = {"required": "日付を入力してください。"}
+
     def to_internal_value(self, value: Any) -> Any:
+        if isinstance(value, str) and not value.strip():
+            # Left empty (not "in a wrong format"): a required date asks for itself.
+            if self.required:
+                self.fail("required")
+            return None
         if isinstance(value, str) and len(value) <= 20:
             try:
                 return parse_japanese_date(value)

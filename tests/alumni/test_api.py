@@ -175,6 +175,18 @@ def test_era_birth_date_is_accepted(client: APIClient) -> None:
     assert response.status_code == 201
 
 
+def test_an_empty_birth_date_is_asked_for_not_called_a_wrong_format(client: APIClient) -> None:
+    code = letter_code()
+
+    response = client.post(
+        "/api/v1/registrations", registration(code, birth_date=" "), format="json"
+    )
+
+    assert response.status_code == 400
+    assert response.json()["errors"]["birth_date"] == ["日付を入力してください。"]
+    assert not Alumnus.objects.exists()
+
+
 def test_full_width_copy_of_an_existing_email_is_refused(client: APIClient) -> None:
     AlumnusFactory(email="hanako@example.jp")
     code = letter_code()
