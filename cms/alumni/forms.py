@@ -1,12 +1,28 @@
 """HR's edit form of a roster entry: the roster import's rules, field by field."""
 
+import datetime as dt
 from typing import Any
 
+from django import forms
 from django.core.exceptions import ValidationError
 from wagtail.admin.forms import WagtailAdminModelForm
 
 from cms.alumni.models import RosterEntry
+from cms.alumni.normalise import parse_japanese_date
 from cms.alumni.roster import roster_value_check
+
+
+class JapaneseDateFormField(forms.DateField):
+    """A date as the admin's picker writes it, or as HR's file may (1988/5/12, 昭和63年5月12日,
+    S63.5.12): the import takes those, so the form that corrects its rows does too."""
+
+    def to_python(self, value: Any) -> dt.date | None:
+        if isinstance(value, str) and value.strip():
+            try:
+                return parse_japanese_date(value)
+            except ValueError:
+                pass
+        return super().to_python(value)
 
 
 class RosterEntryForm(WagtailAdminModelForm):
@@ -17,6 +33,9 @@ class RosterEntryForm(WagtailAdminModelForm):
     class Meta:
         model = RosterEntry
         fields: tuple[str, ...] = ()
+        field_classes = {
+            name: JapaneseDateFormField for name in ("birth_date", "hired_on", "retired_on")
+        }
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or self.cleaned_data

@@ -1,5 +1,6 @@
 """HR's admin: roster upload → preview → confirm, lists that write the audit log, dashboard."""
 
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -181,3 +182,31 @@ def test_hrs_edit_form_keeps_a_value_as_the_roster_import_would(hr: Client) -> N
     entry.refresh_from_db()
     assert entry.postal_code == "981-0001"
     assert entry.address.startswith("宮城県仙台市泉区泉中央")
+
+
+def test_hrs_edit_form_takes_a_date_in_the_japanese_era_as_the_import_does(hr: Client) -> None:
+    entry = RosterEntryFactory()
+
+    response = hr.post(
+        f"/admin/alumni_roster/edit/{entry.pk}/",
+        _roster_form(entry, birth_date="昭和63年5月12日", retired_on="R8.3.31"),
+    )
+
+    assert response.status_code == 302
+    entry.refresh_from_db()
+    assert entry.birth_date == dt.date(1988, 5, 12)
+    assert entry.retired_on == dt.date(2026, 3, 31)
+
+
+def test_hrs_edit_form_refuses_a_date_it_cannot_read_beside_the_field(hr: Client) -> None:
+    entry = RosterEntryFactory()
+    before = entry.birth_date
+
+    response = hr.post(
+        f"/admin/alumni_roster/edit/{entry.pk}/", _roster_form(entry, birth_date="昭和99年")
+    )
+
+    assert response.status_code == 200
+    assert list(response.context["form"].errors) == ["birth_date"]
+    entry.refresh_from_db()
+    assert entry.birth_date == before

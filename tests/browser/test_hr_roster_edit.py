@@ -1,8 +1,10 @@
 """HR corrects a roster entry in Chromium through the admin's real edit form (名簿 → 編集,
 RosterEntryForm): an address too long for the letter's envelope window is refused on its field,
 in Japanese, with the rest of the entry kept as typed; a postcode typed in full-width digits
-with a long dash is saved as the import would keep it (980-8570)."""
+with a long dash is saved as the import would keep it (980-8570), and a birth date typed in the
+Japanese era (昭和63年5月12日) as the date it is."""
 
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -68,6 +70,7 @@ def test_hr_edits_a_roster_entry_address_refused_on_its_field_postcode_normalise
             "postal_code", "address"
         ).get(pk=entry.pk)
         page.get_by_role("textbox", name=ADDRESS_LABEL).fill(FITS)
+        page.get_by_role("textbox", name="生年月日").fill("昭和63年5月12日")
         page.get_by_role("button", name="保存").click()
         page.wait_for_load_state()
         seen["after save"] = page.locator(".messages").inner_text()
@@ -84,3 +87,4 @@ def test_hr_edits_a_roster_entry_address_refused_on_its_field_postcode_normalise
     assert "青葉 花子" in seen["after save"]
     entry.refresh_from_db()
     assert (entry.postal_code, entry.address) == ("980-8570", "宮城県仙台市青葉区本町三丁目8番1号")
+    assert entry.birth_date == dt.date(1988, 5, 12)
