@@ -19,9 +19,8 @@ def test_migration_keeps_notice_deliveries_as_published_items(
     alumnus = AlumnusFactory()
     before = [("push", "0003_i12_delivery_last_error")]
     after = [("push", "0004_delivery_item_reason")]
-    # Each step hands the project state it ends with to the next (rendering the whole project's
-    # models again at every step was most of the test's time); a new executor reads the
-    # migrations applied since.
+    # Each step starts from the project state the last one ended with, instead of building it
+    # again from the whole migration history; a new executor reads the migrations applied since.
     state = MigrationExecutor(connection).migrate(before)
     state.apps.get_model("push", "Delivery").objects.create(
         notice_id=notice.pk, alumnus_id=alumnus.pk, channel="push", status="sent"
