@@ -53,7 +53,7 @@ class SiteEnvironment(Environment):
                 return obj[attribute]
             except KeyError:
                 return self.undefined(obj=obj, name=attribute)
-        return super().getattr(obj, attribute)
+        return Environment.getattr(self, obj, attribute)
 
 
 def environment(**options: Any) -> Environment:
