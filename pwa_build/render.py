@@ -70,47 +70,36 @@ class Tab:
     badge: str = ""
 
 
-def tabs(path: str, content: SiteContent) -> list[Tab]:
-    """ホーム・お知らせ・求人・グループ・マイページ, the one current for `path` marked."""
-    notices = content.notice_index.path if content.notice_index else ""
-    jobs = content.job_index.path if content.job_index else ""
+def _tab_current(path: str, notices: str, jobs: str) -> tuple[bool, ...]:
+    """Which of the five tabs is the current one for `path`."""
 
     def under(*prefixes: str) -> bool:
         return any(prefix and path.startswith(prefix) for prefix in prefixes)
 
+    return (
+        path in ("/", "/app/") or under("/app/surveys/", "/app/survey/"),
+        under(notices, "/app/feed/"),
+        under(jobs),
+        under("/app/groups/", "/app/chat/"),
+        under("/app/profile/", "/app/notifications/"),
+    )
+
+
+def _tab_list(notices: str, jobs: str, current: tuple[bool, ...]) -> list[Tab]:
+    home, notice, job, groups, mypage = current
     found = [
-        Tab(
-            "home",
-            "ホーム",
-            "/",
-            "/app/",
-            path in ("/", "/app/") or under("/app/surveys/", "/app/survey/"),
-            badge="surveys",
-        ),
+        Tab("home", "ホーム", "/", "/app/", home, badge="surveys"),
         Tab(
             "notices",
             "お知らせ",
             notices or "/app/feed/",
             "/app/feed/",
-            under(notices, "/app/feed/"),
+            notice,
             badge="notices",
         ),
-        Tab("jobs", "求人", jobs, jobs, under(jobs)),
-        Tab(
-            "groups",
-            "グループ",
-            "/app/groups/",
-            "/app/groups/",
-            under("/app/groups/", "/app/chat/"),
-            badge="chat",
-        ),
-        Tab(
-            "mypage",
-            "マイページ",
-            "/app/profile/",
-            "/app/profile/",
-            under("/app/profile/", "/app/notifications/"),
-        ),
+        Tab("jobs", "求人", jobs, jobs, job),
+        Tab("groups", "グループ", "/app/groups/", "/app/groups/", groups, badge="chat"),
+        Tab("mypage", "マイページ", "/app/profile/", "/app/profile/", mypage),
     ]
     return [tab for tab in found if tab.href]
 
@@ -211,6 +200,26 @@ class Renderer:
             tuple(sorted(content.contact.items())),
         )
         """What the frame of every page (header, tab bar, footer) shows: in every fingerprint."""
+        self.contact = contact_view(content.contact)
+        self.index_paths = {
+            kind: entry.path if entry else ""
+            for kind, entry in (
+                ("notices", content.notice_index),
+                ("jobs", content.job_index),
+                ("press", content.press_index),
+            )
+        }
+        self._tab_lists: dict[tuple[bool, ...], list[Tab]] = {}
+        """The tab bar for each current tab: made once per build, not per page."""
+
+    def tabs(self, path: str) -> list[Tab]:
+        """ホーム・お知らせ・求人・グループ・マイページ, the one current for `path` marked."""
+        notices, jobs = self.index_paths["notices"], self.index_paths["jobs"]
+        current = _tab_current(path, notices, jobs)
+        found = self._tab_lists.get(current)
+        if found is None:
+            found = self._tab_lists[current] = _tab_list(notices, jobs, current)
+        return found
 
     def render(
         self,
@@ -227,17 +236,10 @@ class Renderer:
         context.update(
             site=self.site,
             nav=self.nav,
-            tabs=tabs(path, self.content),
+            tabs=self.tabs(path),
             footer_links=self.footer_links,
-            contact=contact_view(self.content.contact),
-            index_paths={
-                kind: entry.path if entry else ""
-                for kind, entry in (
-                    ("notices", self.content.notice_index),
-                    ("jobs", self.content.job_index),
-                    ("press", self.content.press_index),
-                )
-            },
+            contact=self.contact,
+            index_paths=self.index_paths,
             current_path=path,
             canonical=absolute(path),
             meta={
