@@ -1,6 +1,6 @@
 // The offline page: the public pages this device keeps for reading without a connection (what
 // the service worker stored, listed from its cache with their titles). Public pages only: the
-// worker never keeps anything personal or members-only, and nothing is written here.
+// worker never keeps anything personal or for members only, and nothing is written here.
 "use strict";
 (function () {
   var PAGES_CACHE = "pages-v1"; // the service worker's cache of public pages (sw.js)
