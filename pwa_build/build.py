@@ -338,31 +338,15 @@ def _write_all(
     outputs: list[Output],
     renderer: Renderer,
     new_dir: Path,
+    made: set[Path],
     progress: Progress | None,
     failed: Failed,
 ) -> Iterator[tuple[Output, dict[str, str]]]:
-    root, made = str(new_dir), set[str]()
     for output, data, used in _render_all(outputs, renderer, progress, failed):
-        _write_new(root, output.path, data, made)
+        target = new_dir / output.path
+        _mkdir(target.parent, made)
+        target.write_bytes(data)
         yield output, used
-
-
-def _write_new(root: str, path: str, data: bytes, made: set[str]) -> None:
-    """Writes `path` of a full build into its new directory, which is not served until it is
-    swapped in whole (so no temporary name per file). Plain `os` calls on strings: one
-    directory and one file per page of ten thousand, where pathlib objects and a buffered file
-    (with its `fstat`, `isatty` and `lseek`) cost more than the write itself."""
-    directory = path.rpartition("/")[0]
-    if directory not in made:
-        os.makedirs(os.path.join(root, directory), exist_ok=True)
-        made.add(directory)
-    fd = os.open(os.path.join(root, path), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
-    try:
-        view = memoryview(data)
-        while view:  # a short write (a full disk) ends with the next one raising OSError
-            view = view[os.write(fd, view) :]
-    finally:
-        os.close(fd)
 
 
 def _copy_media(
@@ -521,7 +505,7 @@ def _render_chunk(
     """In a worker: renders and writes outputs[start:stop]; returns their image copies and
     the pages that could not be rendered."""
     outputs, pages, renderer, new_dir = _jobs[-1]
-    root, made = str(new_dir), set[str]()
+    made: set[Path] = set()
     result = []
     failed: Failed = {}
     with connection.execute_wrapper(_no_queries):
@@ -530,7 +514,9 @@ def _render_chunk(
             data = _render_page(output, renderer, pages, failed)
             if data is None:
                 continue
-            _write_new(root, output.path, data, made)
+            target = new_dir / output.path
+            _mkdir(target.parent, made)
+            target.write_bytes(data)
             result.append((index, renderer.resolved.take_used()))
     return result, failed
 
@@ -749,7 +735,7 @@ def _full_build(
         if workers > 1:
             written = _render_parallel(plan.outputs, renderer, new_dir, workers, progress, failed)
         else:
-            written = _write_all(plan.outputs, renderer, new_dir, progress, failed)
+            written = _write_all(plan.outputs, renderer, new_dir, made, progress, failed)
         for output, used in written:
             if used:
                 media[output.path] = sorted(used)

@@ -37,25 +37,6 @@ def _privacy_notice() -> dict[str, Any]:
     return privacy_notice_data()
 
 
-_DICT_ATTRIBUTES = frozenset(dir(dict))
-
-
-class SiteEnvironment(Environment):
-    """Jinja2's environment, with `{{ site.name }}` on a plain dict looked up as an item at
-    once. Jinja tries the attribute first and falls back to the item on AttributeError: for
-    the site, meta and contact dicts every page shows, that is an exception raised and caught
-    per lookup, a few dozen per page. A plain dict has no attributes but its methods, so the
-    outcome is Jinja's own: the item, or undefined (`site.items` is still the method)."""
-
-    def getattr(self, obj: Any, attribute: str) -> Any:
-        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
-            try:
-                return obj[attribute]
-            except KeyError:
-                return self.undefined(obj=obj, name=attribute)
-        return Environment.getattr(self, obj, attribute)
-
-
 def environment(**options: Any) -> Environment:
     options.setdefault("autoescape", select_autoescape(default=True, default_for_string=True))
     options.setdefault("trim_blocks", True)
@@ -63,7 +44,7 @@ def environment(**options: Any) -> Environment:
     # The site has a few dozen templates: a plain dict keeps them all, where the default
     # least-recently-used cache takes a lock and reorders a queue on every include.
     options.setdefault("cache_size", -1)
-    env = SiteEnvironment(**options)  # autoescape is set just above
+    env = Environment(**options)  # noqa: S701 (autoescape is set just above)
     env.globals["asset"] = asset
     env.globals["site_info"] = site_globals
     env.filters["ja_date"] = ja_date
