@@ -5,7 +5,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import minify_html
 from django.conf import settings
 from django.template import engines
 from django.utils import timezone
@@ -28,16 +27,6 @@ PAGER_NEIGHBOURS = 2
 def jinja_environment() -> Environment:
     """The very environment Django's Jinja2 backend uses for `site_templates/`."""
     return engines["jinja2"].env  # type: ignore[attr-defined]
-
-
-def minify(html: str) -> bytes:
-    return minify_html.minify(
-        html,
-        keep_closing_tags=True,
-        keep_html_and_head_opening_tags=True,
-        minify_css=False,
-        minify_js=False,
-    ).encode()
 
 
 def _fast_asset() -> Callable[[str], str]:
@@ -253,7 +242,7 @@ class Renderer:
             home_path="/",
         )
         context["asset"] = self.asset
-        return minify(self.env.get_template(template).render(context))
+        return self.env.get_template(template).render(context).encode()
 
     # Pages of the page tree --------------------------------------------------------------
 

@@ -43,7 +43,7 @@ def test_a_draft_change_shows_in_preview_and_not_in_dist_until_published(
     assert "unsafe-inline" not in preview["Content-Security-Policy"]
     # the same template and layout as the build writes
     live = (dist / "notices/open-day/index.html").read_text()
-    assert "class=article" in live and "class=article" in html
+    assert 'class="article"' in live and 'class="article"' in html
     assert "プレビューで見る新しいタイトル" not in live
 
     build()

@@ -51,8 +51,8 @@ def test_every_page_has_hr_contact_help_and_the_standard_pages_in_its_footer(
         html = page.read_text()
         footer = html[html.index("<footer") :]
         assert "総務部 人事課 人材確保班" in footer, page
-        assert "href=tel:022-211-0000" in footer, page
-        assert "href=mailto:jinji@example.jp" in footer, page
+        assert 'href="tel:022-211-0000"' in footer, page
+        assert 'href="mailto:jinji@example.jp"' in footer, page
         assert "平日 8時30分〜17時15分" in footer, page
         for path, title in (
             ("/faq/", "よくあるご質問"),
@@ -60,8 +60,8 @@ def test_every_page_has_hr_contact_help_and_the_standard_pages_in_its_footer(
             ("/terms/", "利用規約"),
             ("/app/help/", "ヘルプ"),
         ):
-            assert f"<a href={path}>{title}</a>" in footer, (page, path)
-        assert "data-text-size=xlarge" in footer, page
+            assert f'<a href="{path}">{title}</a>' in footer, (page, path)
+        assert 'data-text-size="xlarge"' in footer, page
 
 
 def test_a_change_of_the_contact_queues_a_build_that_rewrites_every_page(
@@ -89,13 +89,14 @@ def test_the_tab_bar_marks_the_current_tab_and_member_links(
 
     def tabs(page: str) -> list[tuple[str, str, bool]]:
         html = (dist / page).read_text()
-        bar = html[html.index("class=tabbar") : html.index("</nav>", html.index("class=tabbar"))]
+        start = html.index('class="tabbar"')
+        bar = html[start : html.index("</nav>", start)]
         found = []
-        for attrs, inner in re.findall(r"<a ([^>]*class=tab [^>]*)>(.*?)</a>", bar):
-            href = re.search(r"(?:^| )href=([^ >]+)", attrs)
-            label = re.search(r"<span class=tab-label>([^<]+)</span>", inner)
+        for attrs, inner in re.findall(r'<a ([^>]*class="tab"[^>]*)>(.*?)</a>', bar, re.S):
+            href = re.search(r'(?:^| )href="([^"]+)"', attrs)
+            label = re.search(r'<span class="tab-label">([^<]+)</span>', inner)
             assert href is not None and label is not None
-            found.append((label.group(1), href.group(1), "aria-current=page" in attrs))
+            found.append((label.group(1), href.group(1), 'aria-current="page"' in attrs))
         return found
 
     assert tabs("index.html") == [
@@ -112,12 +113,12 @@ def test_the_tab_bar_marks_the_current_tab_and_member_links(
         ("グループ", "/app/groups/", True)
     ]
     # A conversation fills the screen, like a messaging app: no tab bar under its composer.
-    assert "class=tabbar" not in (dist / "app/chat/index.html").read_text()
+    assert 'class="tabbar"' not in (dist / "app/chat/index.html").read_text()
     assert [t for t in tabs("app/index.html") if t[2]] == [("ホーム", "/", True)]
     home = (dist / "app/index.html").read_text()
-    assert "data-member-href=/app/ " in home and "data-member-href=/app/feed/ " in home
-    assert "data-badge=notices" in home and "data-badge=chat" in home
-    assert "data-badge=surveys" in home  # on the ホーム tab: the surveys waiting
+    assert 'data-member-href="/app/"' in home and 'data-member-href="/app/feed/"' in home
+    assert 'data-badge="notices"' in home and 'data-badge="chat"' in home
+    assert 'data-badge="surveys"' in home  # on the ホーム tab: the surveys waiting
     assert "<body data-member-screen>" in home
     for screen in ("feed", "groups", "chat", "profile", "notifications", "surveys", "survey"):
         assert "<body data-member-screen>" in (dist / f"app/{screen}/index.html").read_text()
@@ -129,7 +130,7 @@ def test_the_text_size_script_runs_before_the_first_paint(site_tree: SiteTree, d
     build(full=True)
     html = (dist / "index.html").read_text()
     head = html[: html.index("</head>")]
-    found = re.search(r"<script src=(/assets/js/textsize\.[0-9a-f]+\.js)([^>]*)>", head)
+    found = re.search(r'<script src="(/assets/js/textsize\.[0-9a-f]+\.js)"([^>]*)>', head)
     assert found is not None
     assert "defer" not in found.group(2) and "async" not in found.group(2)
 
