@@ -1,13 +1,16 @@
 """The edit forms of the admin's model viewsets, laid out by Wagtail's panels: dates in 和暦 and
-the focus on the first refused field."""
+the focus on the first refused field; Draftail's rich text editor named for a screen reader."""
 
 import datetime as dt
+import json
 from collections.abc import Sequence
 from typing import Any
 
 from django import forms
+from django.core.serializers.json import DjangoJSONEncoder
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, ObjectList
+from wagtail.admin.rich_text import DraftailRichTextArea
 
 from cms.alumni.normalise import parse_japanese_date, wareki
 
@@ -76,3 +79,22 @@ def field_panels(
     field template never gives the error and the help text, so a screen reader announced
     neither (HR heard 「退職時の住所 無効」 without why). A FieldPanel ties both to the field."""
     return ObjectList([FieldPanel(name) for name in names], base_form_class=base_form_class)
+
+
+class LabelledDraftailRichTextArea(DraftailRichTextArea):
+    """Wagtail's Draftail editor with an accessible name (`WAGTAILADMIN_RICH_TEXT_EDITORS`).
+
+    Wagtail's field label points (`for`) at the hidden input that carries the value, not at the
+    editable area, so a screen reader announced 「編集可能なテキスト」 without saying which field
+    (選考方法 or 申込方法): the editor is labelled by the field's label (`<id>-label`), or in a
+    StreamField, where the block has no label element, by the block's own label (the option
+    `ariaLabel`, set by `LabelledRichTextBlock`). Draftail takes both as options of its own."""
+
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        context: dict[str, Any] = super().get_context(name, value, attrs)
+        if "ariaLabel" not in self.options and attrs and attrs.get("id"):
+            options = {**self.options, "ariaLabelledBy": f"{attrs['id']}-label"}
+            context["widget"]["attrs"]["data-w-init-detail-value"] = json.dumps(
+                options, cls=DjangoJSONEncoder
+            )
+        return context
