@@ -1,4 +1,4 @@
-"""gunicorn's settings for the demo server (scripts/demo-serve): logs to the terminal."""
+"""gunicorn's settings (scripts/demo-serve, and the README's systemd unit): logs to stdout."""
 
 accesslog = "-"
 errorlog = "-"
