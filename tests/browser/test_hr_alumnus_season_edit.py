@@ -15,25 +15,12 @@ from cms.alumni.models import Alumnus
 from cms.comeback.models import Season
 from cms.staff_roles import ALUMNI_HR, PAGE_EDITORS, role_grant
 from tests.browser.conftest import in_browser_thread
-from tests.browser.screens import axe_violations
+from tests.browser.screens import axe_violations, refused_field
 from tests.browser.test_hr_notice import HR_PASSWORD, admin_page, migrated_content_back
+from tests.comeback.factories import SeasonFactory
 from tests.groups.factories import AlumnusFactory
 
 pytestmark = pytest.mark.browser
-
-# A field's state, read in the page: its error, what it is described by, whether it is marked
-# invalid and whether it has the focus.
-_FIELD_STATE = """(id) => {
-  const input = document.getElementById(id);
-  const described = (input.getAttribute('aria-describedby') || '').split(' ').filter(Boolean);
-  const field = input.closest('[data-field-wrapper], .w-field__wrapper') || input.parentElement;
-  return {
-    invalid: input.getAttribute('aria-invalid'),
-    described: described.map((d) => document.getElementById(d)?.innerText.trim() ?? '!' + d),
-    error: field.querySelector('.error-message')?.innerText.trim() ?? null,
-    focused: document.activeElement === input,
-  };
-}"""
 
 
 def _hr(username: str) -> Any:
@@ -63,7 +50,7 @@ def test_hr_edits_an_alumnus_kana_in_kanji_refused_on_its_field(
         page.locator("#id_given_name_kana").fill("花子")  # kanji, not kana
         page.get_by_role("button", name="保存").click()
         page.wait_for_load_state()
-        seen["refused"] = page.evaluate(_FIELD_STATE, "id_given_name_kana")
+        seen["refused"] = refused_field(page, "#id_given_name_kana")
         seen["family name kept"] = page.locator("#id_family_name").input_value()
         seen["axe"] = axe_violations(page)
         seen["stored while refused"] = Alumnus.objects.values_list(
@@ -94,13 +81,7 @@ def test_hr_edits_a_season_in_wareki_a_date_out_of_order_refused_on_its_field(
 ) -> None:
     base = pwa_api_server
     migrated_content_back()
-    season = Season.objects.create(
-        year=2027,
-        applications_open=dt.date(2026, 10, 20),
-        applications_close=dt.date(2026, 10, 31),
-        selection_on=dt.date(2026, 12, 13),
-        appointment_on=dt.date(2027, 4, 1),
-    )
+    season = SeasonFactory(year=2027)
     hr = _hr("hr-season-edit")
     seen: dict[str, Any] = {}
 
@@ -114,7 +95,7 @@ def test_hr_edits_a_season_in_wareki_a_date_out_of_order_refused_on_its_field(
         page.locator("#id_selection_on").fill("令和8年10月1日")  # before the close
         page.get_by_role("button", name="保存").click()
         page.wait_for_load_state()
-        seen["refused"] = page.evaluate(_FIELD_STATE, "id_selection_on")
+        seen["refused"] = refused_field(page, "#id_selection_on")
         seen["opening kept"] = page.locator("#id_applications_open").input_value()
         seen["axe"] = axe_violations(page)
         seen["stored while refused"] = Season.objects.values_list(
