@@ -36,6 +36,7 @@ from cms.alumni.models import (
     RosterEntry,
     RosterUpload,
 )
+from cms.alumni.normalise import wareki
 from cms.alumni.roster import RosterFileError, roster_file_read
 from cms.alumni.services import RosterInvalid, roster_import
 from cms.converters import IdConverter
@@ -94,6 +95,29 @@ def _posted_id(request: HttpRequest, name: str) -> int:
     return ids[0]
 
 
+PREVIEW_ROWS = 5  # rows of the file shown as read, before HR confirms the import
+
+
+def _row_as_read(values: dict[str, Any]) -> dict[str, str]:
+    """A row of HR's file as it will be stored, for the preview: half-width kana, full-width
+    digits and 和暦 or 西暦 dates are shown as read, before anything is written."""
+
+    def day(name: str) -> str:
+        value = values.get(name)
+        return wareki(value) if value else "—"
+
+    return {
+        "staff_number": values["staff_number"],
+        "name": f"{values['family_name']} {values['given_name']}",
+        "kana": f"{values['family_name_kana']} {values['given_name_kana']}",
+        "birth_date": day("birth_date"),
+        "retired_on": day("retired_on"),
+        "email": values.get("email") or "—",
+        "address": " ".join(filter(None, (values.get("postal_code"), values.get("address"))))
+        or "—",
+    }
+
+
 @needs_permission("alumni.add_rosterentry")
 def roster_import_view(request: HttpRequest) -> HttpResponse:
     """Step 1: upload; step 2: preview with every bad row; step 3: confirm (one transaction)."""
@@ -132,7 +156,12 @@ def roster_import_view(request: HttpRequest) -> HttpResponse:
                     upload = RosterUpload.objects.create(
                         filename=upload_file.name, content=content, uploaded_by=staff(request)
                     )
-                context.update(roster=roster, preview=preview, upload=upload)
+                context.update(
+                    roster=roster,
+                    preview=preview,
+                    upload=upload,
+                    rows_read=[_row_as_read(row.values) for row in roster.rows[:PREVIEW_ROWS]],
+                )
     return TemplateResponse(request, "alumni/admin/roster_import.html", context)
 
 

@@ -1,31 +1,17 @@
-"""HR's edit form of a roster entry: the roster import's rules, field by field."""
+"""HR's edit forms of former staff: a roster entry (the roster import's rules, field by field)
+and a registered alumnus (the rules the app's profile form keeps)."""
 
-import datetime as dt
 from typing import Any
 
-from django import forms
 from django.core.exceptions import ValidationError
-from wagtail.admin.forms import WagtailAdminModelForm
 
-from cms.alumni.models import RosterEntry
-from cms.alumni.normalise import parse_japanese_date
+from cms.admin_forms import AdminModelForm, japanese_dates
+from cms.alumni.models import Alumnus, RosterEntry
+from cms.alumni.normalise import normalise_kana, normalise_name
 from cms.alumni.roster import roster_value_check
 
 
-class JapaneseDateFormField(forms.DateField):
-    """A date as the admin's picker writes it, or as HR's file may (1988/5/12, 昭和63年5月12日,
-    S63.5.12): the import takes those, so the form that corrects its rows does too."""
-
-    def to_python(self, value: Any) -> dt.date | None:
-        if isinstance(value, str) and value.strip():
-            try:
-                return parse_japanese_date(value)
-            except ValueError:
-                pass
-        return super().to_python(value)
-
-
-class RosterEntryForm(WagtailAdminModelForm):
+class RosterEntryForm(AdminModelForm):
     """A value typed by hand meets the rule a cell of HR's file meets (`roster_value_check`):
     an address too long for the envelope's window was saved here and printed cut on the letter,
     which the import would have refused."""
@@ -33,9 +19,7 @@ class RosterEntryForm(WagtailAdminModelForm):
     class Meta:
         model = RosterEntry
         fields: tuple[str, ...] = ()
-        field_classes = {
-            name: JapaneseDateFormField for name in ("birth_date", "hired_on", "retired_on")
-        }
+        field_classes = japanese_dates("birth_date", "hired_on", "retired_on")
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or self.cleaned_data
@@ -49,3 +33,24 @@ class RosterEntryForm(WagtailAdminModelForm):
                 message = error.messages if isinstance(error, ValidationError) else [str(error)]
                 self.add_error(name, message)
         return cleaned
+
+
+class AlumnusForm(AdminModelForm):
+    """A name and its reading by the rules of the person's own profile in the app: HR's form
+    saved a reading typed in kanji (花子 as 名（ふりがな）), which the app refuses."""
+
+    class Meta:
+        model = Alumnus
+        fields: tuple[str, ...] = ()
+
+    def clean_family_name(self) -> str:
+        return normalise_name(self.cleaned_data["family_name"])
+
+    def clean_given_name(self) -> str:
+        return normalise_name(self.cleaned_data["given_name"])
+
+    def clean_family_name_kana(self) -> str:
+        return normalise_kana(self.cleaned_data["family_name_kana"])
+
+    def clean_given_name_kana(self) -> str:
+        return normalise_kana(self.cleaned_data["given_name_kana"])

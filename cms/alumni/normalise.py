@@ -33,6 +33,17 @@ def normalise_name(value: str) -> str:
     return re.sub(r"\s+", " ", text)
 
 
+_KANA = re.compile(r"^[\u3041-\u309f\u30a0-\u30ff ]+$")
+
+
+def normalise_kana(value: str) -> str:
+    """A name's reading: a name (`normalise_name`) written in hiragana or katakana only."""
+    text = normalise_name(value)
+    if not _KANA.match(text):
+        raise ValidationError("ふりがなで入力してください。", code="kana")
+    return text
+
+
 def normalise_email(value: str) -> str:
     """An email address: NFKC (a full-width copy equals the original), trimmed, lower case."""
     if has_invisible_characters(value.strip()):

@@ -1,6 +1,5 @@
 """Small input and output serializers of the alumni API, one pair per operation."""
 
-import re
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -8,12 +7,11 @@ from rest_framework import serializers
 
 from cms.alumni.normalise import (
     normalise_email,
+    normalise_kana,
     normalise_name,
     normalise_text,
     parse_japanese_date,
 )
-
-_KANA = re.compile(r"^[\u3041-\u309f\u30a0-\u30ff ]+$")
 
 
 def _django_to_drf(error: DjangoValidationError) -> serializers.ValidationError:
@@ -38,9 +36,10 @@ class NameField(serializers.CharField):
 class KanaField(NameField):
     def to_internal_value(self, data: Any) -> str:
         value = super().to_internal_value(data)
-        if not _KANA.match(value):
-            raise serializers.ValidationError("ふりがなで入力してください。")
-        return value
+        try:
+            return normalise_kana(value)
+        except DjangoValidationError as error:
+            raise _django_to_drf(error) from None
 
 
 class EmailAddressField(serializers.CharField):

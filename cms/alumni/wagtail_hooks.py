@@ -18,7 +18,7 @@ from cms import converters  # noqa: F401  (registers <id:…>: ids beyond 64 bit
 from cms.admin_forms import field_panels
 from cms.alumni import admin_views, selectors, services
 from cms.alumni.dev_mailbox import dev_mailbox_view
-from cms.alumni.forms import RosterEntryForm
+from cms.alumni.forms import AlumnusForm, RosterEntryForm
 from cms.alumni.models import ROSTER_FIELDS, Alumnus, AuditAction, RosterEntry
 
 
@@ -74,7 +74,8 @@ class AlumnusViewSet(ModelViewSet):
     }
     search_fields = ["family_name", "given_name", "family_name_kana", "given_name_kana", "email"]
     edit_handler = field_panels(
-        ["family_name", "given_name", "family_name_kana", "given_name_kana", "status"]
+        ["family_name", "given_name", "family_name_kana", "given_name_kana", "status"],
+        base_form_class=AlumnusForm,
     )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Alumnus]:

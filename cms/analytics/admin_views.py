@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from cms.alumni.models import Alumnus, AuditAction
 from cms.alumni.services import audit_log_record
+from cms.reports.periods import wareki_month
 
 from .inventory import inventory_entries
 from .models import (
@@ -36,10 +37,12 @@ def activity_view(request: HttpRequest) -> HttpResponse:
     """Views per page for every member of staff; the activity of each consenting alumnus for
     staff with the alumni permission (that listing is written to the audit log)."""
     since = timezone.localdate() - dt.timedelta(days=TOTALS_DAYS)
+    # A person's counts are kept a month at a time: the months that hold the 90 days, said so.
+    people_since = since.replace(day=1)
     people: list[dict[str, object]] = []
     if _may_see_people(request):
         month = timezone.localdate().replace(day=1)
-        months = SignalMonthly.objects.filter(month__gte=since.replace(day=1))
+        months = SignalMonthly.objects.filter(month__gte=people_since)
         every_type = sum((F(field) for field in MONTHLY_TYPE_FIELDS.values()), Value(0))
         views_only = sum((F(field) for field in MONTHLY_VIEW_FIELDS.values()), Value(0))
         rows = (
@@ -85,6 +88,8 @@ def activity_view(request: HttpRequest) -> HttpResponse:
             "days": TOTALS_DAYS,
             "people": people,
             "may_see_people": _may_see_people(request),
+            "people_since": wareki_month(people_since),
+            "people_shown": PEOPLE_SHOWN,
         },
     )
 

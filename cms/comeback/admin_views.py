@@ -25,6 +25,7 @@ from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.admin.views.reports import ReportView
 
+from cms.admin_forms import focus_first_error
 from cms.alumni.admin_views import AuditedListingMixin
 from cms.alumni.models import Alumnus, AuditAction
 from cms.alumni.normalise import wareki
@@ -316,15 +317,6 @@ def _contributions(result: Any) -> list[dict[str, Any]]:
         }
         for c in sorted(result.contributions, key=lambda c: -abs(c.log_odds))
     ]
-
-
-def focus_first_error(form: forms.Form) -> None:
-    """The screen comes back with the focus on the first field in error, so a keyboard or
-    screen-reader user lands on it (and hears its message) instead of at the top of the page."""
-    for name in form.fields:
-        if name in form.errors:
-            form.fields[name].widget.attrs["autofocus"] = True
-            return
 
 
 def _outcome_recorded(request: HttpRequest, form: OutcomeForm, alumnus: Alumnus) -> bool:

@@ -3,20 +3,45 @@ seasons, the import of who applied, the model versions) and the audit log's name
 
 from typing import Any
 
+from django.db import models
 from django.urls import path, reverse
 from wagtail import hooks
 from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
+from wagtail.admin.ui.tables import Column
 from wagtail.admin.viewsets.model import ModelViewSet
 
-from cms.admin_forms import field_panels
+from cms.admin_forms import AdminModelForm, field_panels, japanese_dates
 from cms.admin_menu import ShownMenuItem, holding
 from cms.alumni.admin_views import AuditTarget
 from cms.alumni.models import Alumnus
+from cms.alumni.normalise import wareki
 
 from . import admin_views
 from .models import Season
 
 MENU_HOOK = "register_comeback_menu_item"
+SEASON_DATES = ("applications_open", "applications_close", "selection_on", "appointment_on")
+
+
+class SeasonForm(AdminModelForm):
+    """A season's dates typed and shown in 和暦, as its name (令和9年度) is."""
+
+    class Meta:
+        model = Season
+        fields: tuple[str, ...] = ()
+        field_classes = japanese_dates(*SEASON_DATES)
+
+
+def wareki_column(name: str) -> Column:
+    """A date column of a listing in 和暦 (the season's own name is in 和暦 beside it)."""
+    field = Season._meta.get_field(name)
+    assert isinstance(field, models.DateField)
+    return Column(
+        name,
+        label=field.verbose_name,
+        accessor=lambda season: wareki(getattr(season, name)),
+        sort_key=name,
+    )
 
 
 class SeasonViewSet(ModelViewSet):
@@ -26,25 +51,17 @@ class SeasonViewSet(ModelViewSet):
     icon = "date"
     menu_label = "募集年度"
     add_to_admin_menu = False
-    list_display = [
-        "__str__",
-        "applications_open",
-        "applications_close",
-        "selection_on",
-        "appointment_on",
-    ]
+    list_display = ["__str__", *(wareki_column(name) for name in SEASON_DATES)]
     edit_handler = field_panels(
         [
             "year",
-            "applications_open",
-            "applications_close",
-            "selection_on",
-            "appointment_on",
+            *SEASON_DATES,
             "min_service_years",
             "max_years_since_leaving",
             "min_age",
             "max_age",
-        ]
+        ],
+        base_form_class=SeasonForm,
     )
 
 

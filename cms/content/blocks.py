@@ -1,5 +1,9 @@
 """StreamField blocks of the body of notices, press releases and standard pages."""
 
+from functools import cached_property
+from typing import Any
+
+from django import forms
 from wagtail import blocks
 from wagtail.images.blocks import ImageBlock
 
@@ -36,8 +40,24 @@ def image_block() -> ImageBlock:
     return block
 
 
+class LabelledRichTextBlock(blocks.RichTextBlock):
+    """A rich text block whose editor a screen reader names by the block's label (本文): in a
+    StreamField the editor has no label element of its own to point at."""
+
+    @cached_property
+    def field(self) -> forms.CharField:
+        field: forms.CharField = super().field
+        field.widget.options = {**field.widget.options, "ariaLabel": str(self.label)}
+        return field
+
+    def deconstruct(self) -> tuple[str, tuple[Any, ...], dict[str, Any]]:
+        # Stored as the RichTextBlock it is: the name is for the editor, not the data.
+        _path, args, kwargs = super().deconstruct()
+        return "wagtail.blocks.RichTextBlock", args, kwargs
+
+
 class BodyBlock(blocks.StreamBlock):
-    paragraph = blocks.RichTextBlock(
+    paragraph = LabelledRichTextBlock(
         label="本文",
         features=["h2", "h3", "bold", "ol", "ul", "link", "document-link"],
     )

@@ -249,6 +249,10 @@ WAGTAIL_USER_TIME_ZONES = [TIME_ZONE]
 WAGTAIL_ENABLE_UPDATE_CHECK = False
 # No Gravatar: it would send a hash of each staff member's email address to a third party.
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
+# Draftail, its editor named by the field's label for a screen reader (Wagtail's is nameless).
+WAGTAILADMIN_RICH_TEXT_EDITORS = {
+    "default": {"WIDGET": "cms.admin_forms.LabelledDraftailRichTextArea"}
+}
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_EXTENSIONS = ["csv", "pdf", "txt", "xlsx", "docx"]
 WAGTAIL_HEADLESS_PREVIEW = {

@@ -9,6 +9,7 @@ from django.apps import apps
 from django.conf import settings
 from django.utils import translation
 from django.utils.translation.trans_real import DjangoTranslation
+from wagtail.models import Page
 
 from tests.admin.catalogs import Entry, po_entries
 
@@ -78,3 +79,13 @@ def test_no_string_of_the_admins_javascript_is_left_in_english() -> None:
     admin = Path(apps.get_app_config("wagtailadmin").path) / "locale"
     catalog = DjangoTranslation("ja", domain="djangojs", localedirs=[str(admin)])
     assert _untranslated(_wagtail_strings("djangojs"), catalog) == []
+
+
+def test_the_title_and_slug_help_says_what_each_field_does_here() -> None:
+    # Wagtail's own Japanese: 「一般公開のもとで表示したいページタイトル」 and an example at
+    # http://domain.com/blog/[my-slug]/, neither of which said what the field does in this site.
+    with translation.override("ja"):
+        title = str(Page._meta.get_field("title").help_text)
+        slug = str(Page._meta.get_field("slug").help_text)
+    assert title == "アプリとサイトで、このページの見出しと一覧に表示される題名です。"
+    assert "domain.com" not in slug and "アドレス（URL）の末尾" in slug

@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from cms.alumni.models import ROSTER_FIELDS, AuditLogEntry, Invitation, RosterEntry, RosterUpload
+from tests.admin.visible_text import visible_texts
 from tests.alumni.factories import AlumnusFactory, RosterEntryFactory
 from tests.alumni.test_roster import ROWS, csv_bytes
 
@@ -33,6 +34,21 @@ def test_roster_upload_previews_then_imports_on_confirm(hr: Client) -> None:
     assert confirm.status_code == 302
     assert RosterEntry.objects.count() == 3
     assert not RosterUpload.objects.exists()
+
+
+def test_roster_preview_shows_the_rows_as_read_before_anything_is_stored(hr: Client) -> None:
+    # The preview gave only counts (新規 3 件): HR confirmed a CP932 file without seeing how its
+    # half-width kana and 和暦 dates were read.
+    upload = SimpleUploadedFile("roster.csv", csv_bytes(ROWS, "cp932"))
+
+    text = " ".join(
+        visible_texts(hr.post("/admin/alumni/roster-import/", {"file": upload}).content.decode())
+    )
+
+    assert "A003 石巻 三郎 イシノマキ さぶろう 平成2年12月24日 令和5年3月31日" in text
+    assert "A002 仙台 次郎 せんだい じろう 昭和60年4月1日 令和4年3月31日 — 980-0811" in text
+    assert "hanako@example.jp 980-8570 仙台市青葉区本町3-8-1" in text
+    assert RosterEntry.objects.count() == 0
 
 
 def test_roster_upload_with_bad_rows_lists_them_and_offers_no_confirm(hr: Client) -> None:

@@ -1,16 +1,20 @@
 """HR's 利用状況 and 個人情報ファイル簿 in the admin: per person only with the alumni permission,
 each such view in the audit log; totals per page for every member of staff."""
 
+import datetime as dt
 from typing import Any
 
 import pytest
 from django.contrib.auth.models import Group, Permission
 from django.test import Client
+from django.utils import timezone
 
 from cms.alumni.models import AuditLogEntry
+from cms.analytics.admin_views import PEOPLE_SHOWN
 from cms.analytics.inventory import inventory_entries
 from cms.analytics.models import ContentKind, SignalType
 from cms.analytics.services import SignalEvent, signal_record, signals_store
+from cms.reports.periods import wareki_month
 from cms.staff_roles import ALUMNI_HR, PAGE_EDITORS, role_grant
 from tests.admin.visible_text import visible_texts
 from tests.alumni.factories import AlumnusFactory
@@ -73,6 +77,22 @@ def test_staff_with_the_alumni_role_see_each_person_and_it_is_audited(
     targets = list(AuditLogEntry.objects.values_list("target", "record_ids"))
     assert ("signal_people", [str(reader.pk)]) in targets
     assert ("signal_person", [str(reader.pk)]) in targets
+
+
+def test_the_people_listing_says_the_months_it_counts_and_how_many_it_shows(
+    pages: SitePages, django_user_model: Any
+) -> None:
+    # A person's counts are monthly: the listing said 「直近 90 日」 while it added up to four
+    # calendar months, and showed the 200 most active people as if they were everyone.
+    _activity(pages)
+    client = _staff(django_user_model, "hr-period", alumni_role=True)
+    first_month = (timezone.localdate() - dt.timedelta(days=90)).replace(day=1)
+
+    text = " ".join(visible_texts(client.get("/admin/analytics/").content.decode()))
+
+    assert f"登録者ごとの利用状況（分析に同意した方、{wareki_month(first_month)}から）" in text
+    assert f"利用の多い順に {PEOPLE_SHOWN} 人まで" in text
+    assert f"{wareki_month(first_month)}1日からの数です" in text
 
 
 def test_a_person_who_stopped_the_analysis_shows_no_counts_that_read_as_not_using(

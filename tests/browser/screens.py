@@ -50,6 +50,25 @@ def axe_violations(page: Any) -> list[Any]:
     return [(v["id"], [n["target"] for n in v["nodes"]]) for v in result["violations"]]
 
 
+# A form field's state after a refused submit: whether it is marked invalid, the texts its
+# aria-describedby names, the error shown in its wrapper and whether it has the focus.
+_FIELD_STATE = """(input) => {
+  const described = (input.getAttribute('aria-describedby') || '').split(' ').filter(Boolean);
+  const field = input.closest('[data-field-wrapper], .w-field__wrapper') || input.parentElement;
+  return {
+    invalid: input.getAttribute('aria-invalid'),
+    described: described.map((id) => document.getElementById(id)?.innerText.trim() ?? '!' + id),
+    error: field.querySelector('.error-message')?.innerText.trim() ?? null,
+    focused: document.activeElement === input,
+  };
+}"""
+
+
+def refused_field(page: Any, selector: str) -> dict[str, Any]:
+    """How an admin form's field refused on submit reads to a person and a screen reader."""
+    return dict(page.locator(selector).evaluate(_FIELD_STATE))
+
+
 def small_tap_targets(page: Any) -> list[str]:
     """Controls on screen smaller than 44 × 44 px (checkboxes count with their label)."""
     return list(page.evaluate(_SMALL_TARGETS, MIN_TAP))

@@ -15,7 +15,7 @@ from cms.alumni.models import RosterEntry
 from cms.staff_roles import ALUMNI_HR, PAGE_EDITORS, role_grant
 from tests.alumni.factories import RosterEntryFactory
 from tests.browser.conftest import in_browser_thread
-from tests.browser.screens import axe_violations
+from tests.browser.screens import axe_violations, refused_field
 from tests.browser.test_hr_notice import HR_PASSWORD, admin_page, migrated_content_back
 
 pytestmark = pytest.mark.browser
@@ -24,20 +24,6 @@ POSTCODE_LABEL = "郵便番号"
 # Within the field's 200 characters, too long for the window of the letter's envelope.
 TOO_LONG = "宮城県仙台市青葉区本町三丁目八番一号" * 6
 FITS = "宮城県仙台市青葉区本町三丁目８番１号"
-
-# The address field's state, read in the page: what it is described by and whether it is
-# marked invalid.
-_ADDRESS_STATE = """(label) => {
-  const input = [...document.querySelectorAll('input, textarea')].find(
-    (el) => el.labels && [...el.labels].some((l) => l.innerText.trim().startsWith(label)));
-  const described = (input.getAttribute('aria-describedby') || '').split(' ').filter(Boolean);
-  const field = input.closest('[data-field-wrapper], .w-field__wrapper') || input.parentElement;
-  return {
-    invalid: input.getAttribute('aria-invalid'),
-    described: described.map((id) => document.getElementById(id)?.innerText.trim() ?? '!' + id),
-    error: field.querySelector('.error-message')?.innerText.trim() ?? null,
-  };
-}"""
 
 
 def test_hr_edits_a_roster_entry_address_refused_on_its_field_postcode_normalised(
@@ -63,7 +49,7 @@ def test_hr_edits_a_roster_entry_address_refused_on_its_field_postcode_normalise
         page.get_by_role("textbox", name=ADDRESS_LABEL).fill(TOO_LONG)
         page.get_by_role("button", name="保存").click()
         page.wait_for_load_state()
-        seen["refused"] = page.evaluate(_ADDRESS_STATE, ADDRESS_LABEL)
+        seen["refused"] = refused_field(page, "#id_address")
         seen["postcode kept"] = page.get_by_role("textbox", name=POSTCODE_LABEL).input_value()
         seen["axe"] = axe_violations(page)
         seen["stored while refused"] = RosterEntry.objects.values_list(
@@ -81,6 +67,7 @@ def test_hr_edits_a_roster_entry_address_refused_on_its_field_postcode_normalise
     assert seen["refused"]["invalid"] == "true"
     assert seen["refused"]["error"] == message
     assert any(message in text for text in seen["refused"]["described"])
+    assert seen["refused"]["focused"]
     assert seen["postcode kept"] == "９８０ー８５７０"
     assert seen["axe"] == []
     assert seen["stored while refused"] == ("", "")
