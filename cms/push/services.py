@@ -25,6 +25,7 @@ from cms.alumni.models import Alumnus
 from cms.content.models import NoticePage
 from cms.errors import ServiceError
 from cms.mailing import MailBatch, MailFailure, mail_retry_at, retry_delay
+from cms.worker_stop import stop_requested
 
 from .items import DeliverableItem, DeliveryMessage, DeliveryReason, url_with_via
 from .models import Channel, Delivery, DeliveryStatus, PushSubscription, VapidKey
@@ -42,7 +43,6 @@ from .sender import (
     VapidHeaders,
     push_topic,
     send_in_chunks,
-    stop_requested,
 )
 
 logger = logging.getLogger(__name__)
@@ -840,6 +840,8 @@ class DigestReport:
     alumni_mailed: int = 0
     items: int = 0
     retry_at: dt.datetime | None = None
+    interrupted: bool = False
+    """The worker was asked to stop: those not mailed yet are left for the next run."""
 
 
 DIGEST_BATCH = 500  # alumni read, and mailed over one connection to the mail server, at a time
@@ -872,7 +874,7 @@ def digest_send(*, month: dt.date) -> DigestReport:
     while batch_alumni := list(alumni.filter(pk__gt=last)[:DIGEST_BATCH]):
         last = batch_alumni[-1].pk
         if _digest_batch_send(alumni=batch_alumni, notices=notices, month=month, report=report):
-            break  # the mail server failed: the others get no rows yet, the next run finds them
+            break  # the others get no rows yet: the next run finds them
     return report
 
 
@@ -883,7 +885,8 @@ def _digest_batch_send(
     month: dt.date,
     report: DigestReport,
 ) -> bool:
-    """Mail one batch of alumni their digest over one connection; True when the server failed."""
+    """Mail one batch of alumni their digest over one connection; True when the run stops
+    here: the mail server failed, or the worker is asked to stop (`report.interrupted`)."""
     received: dict[int, set[int]] = defaultdict(set)
     for alumnus_id, item_id in (
         Delivery.objects.filter(
@@ -895,6 +898,9 @@ def _digest_batch_send(
         received[alumnus_id].add(item_id)
     with MailBatch() as batch:
         for alumnus in alumni:
+            if stop_requested.is_set():
+                report.interrupted = True
+                return True
             candidates = [
                 notice
                 for notice, audience in notices

@@ -13,8 +13,8 @@ from cms.alumni.models import Alumnus
 from cms.content.models import NoticeIndexPage, NoticePage
 from cms.push import services
 from cms.push.models import Channel, Delivery, DeliveryStatus, VapidKey
-from cms.push.sender import stop_requested
 from cms.push.services import digest_send, notice_fan_out
+from cms.worker_stop import stop_requested
 from tests.content.factories import NoticePageFactory
 from tests.fixtures.push_service import LocalPushService
 from tests.fixtures.smtp import SMTPInbox, text_body

@@ -14,8 +14,7 @@ from django.utils import timezone
 from cms.content.models import NoticeIndexPage
 from cms.push import services
 from cms.push.models import Channel, Delivery, DeliveryStatus
-from cms.push.sender import stop_requested
-from cms.push.tasks import _stop_sending_on_shutdown
+from cms.worker_stop import stop_requested, stop_requests_heard
 from tests.content.factories import NoticePageFactory
 from tests.fixtures.smtp import SMTPInbox
 from tests.groups.factories import AlumnusFactory
@@ -38,7 +37,7 @@ def test_sigterm_during_a_fan_out_stops_the_sending_and_reaches_the_workers_hand
         received.append(signum)
 
     signal.signal(signal.SIGTERM, graceful_shutdown)
-    with _stop_sending_on_shutdown():
+    with stop_requests_heard():
         assert not stop_requested.is_set()
         os.kill(os.getpid(), signal.SIGTERM)
         assert stop_requested.is_set()
@@ -50,7 +49,7 @@ def test_sigterm_during_a_fan_out_stops_the_sending_and_reaches_the_workers_hand
 
 def test_a_process_without_a_graceful_handler_keeps_the_default(sigterm_kept: None) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    with _stop_sending_on_shutdown():
+    with stop_requests_heard():
         assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
 
 
