@@ -808,11 +808,16 @@ def _mail_outcome_record(
 def _release(*, token: str, report: FanOutReport) -> None:
     """Hand back the deliveries of `token` not tried (the mail server failed first, or the
     worker stops): 再送待ち with the batch's retry time (due now for the next worker), their
-    attempt counts unchanged."""
+    attempt counts unchanged; when the worker stops, with that reason for the monitor, as
+    the pushes it hands back have."""
+    why = {"last_error": INTERRUPTED} if report.interrupted else {}
     retry_at = None if report.interrupted else report.retry_at
-    retry_at = retry_at or timezone.now()
     Delivery.objects.filter(claim=token, status=DeliveryStatus.SENDING).update(
-        status=DeliveryStatus.RETRY, retry_at=retry_at, claim="", claimed_until=None
+        status=DeliveryStatus.RETRY,
+        retry_at=retry_at or timezone.now(),
+        claim="",
+        claimed_until=None,
+        **why,
     )
 
 
