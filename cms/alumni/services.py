@@ -52,6 +52,7 @@ from cms.alumni.selectors import (
 from cms.analytics.models import SignalType
 from cms.analytics.services import signal_record, signals_erase
 from cms.mailing import MailBatch, MailFailure, mail_retry_at, retry_delay
+from cms.worker_stop import stop_requested
 
 logger = logging.getLogger(__name__)
 User = get_user_model()
@@ -253,11 +254,13 @@ def invitation_run_start(
 @dataclass
 class InvitationMailReport:
     """What a run of invitation mails did: how many ended in each state, and which invitations
-    wait for a retry at `retry_at` (a failed try, or untried because the mail server failed)."""
+    wait for a retry at `retry_at` (a failed try, or untried because the mail server failed),
+    and which were handed back untried because the worker stops (`handed_back`, due now)."""
 
     outcome: dict[str, int] = field(default_factory=dict)
     retry_ids: list[int] = field(default_factory=list)
     retry_at: dt.datetime | None = None
+    handed_back: list[int] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, int]:
         return dict(self.outcome)
@@ -279,10 +282,14 @@ def invitation_emails_send(*, invitation_ids: list[int]) -> InvitationMailReport
 
     A failed try leaves the invitation 再送待ち with a growing pause, 失敗 after
     MAIL_MAX_ATTEMPTS tries (its attempts kept across runs). When the server itself fails,
-    the rest of the batch is not tried now and waits for the same retry."""
+    the rest of the batch is not tried now and waits for the same retry; when the worker is
+    asked to stop, the rest is handed back untried (`report.handed_back`)."""
     report = InvitationMailReport()
     with MailBatch() as batch:
         for position, invitation_id in enumerate(invitation_ids):
+            if stop_requested.is_set():
+                report.handed_back = invitation_ids[position:]
+                break
             state, failure = _invitation_email_send(invitation_id=invitation_id, batch=batch)
             report.outcome[state] = report.outcome.get(state, 0) + 1
             if state == InvitationDelivery.RETRY:

@@ -8,13 +8,18 @@ from django.tasks import task
 from django.utils import timezone
 
 from cms.alumni import services
+from cms.worker_stop import stop_requests_heard
 
 MAIL_QUEUE = "mail"
 logger = logging.getLogger(__name__)
 
 
 def _retry_later(report: services.InvitationMailReport) -> dict[str, int]:
-    """Queue the invitations that wait for a retry, to run when it is due."""
+    """Queue the invitations handed back by a worker that stops, to run now, and those that
+    wait for a retry, to run when it is due."""
+    if report.handed_back:
+        logger.warning("invitations: %d handed back, the worker stops", len(report.handed_back))
+        invitation_emails_send.enqueue(invitation_ids=report.handed_back)
     if report.retry_at is not None and report.retry_ids:
         if invitation_emails_send.get_backend().supports_defer:
             run_after = report.retry_at + dt.timedelta(seconds=1)
@@ -30,13 +35,17 @@ def _retry_later(report: services.InvitationMailReport) -> dict[str, int]:
 def invitation_emails_send(*, invitation_ids: list[int]) -> dict[str, int]:
     """Send each queued or due invitation once over one connection; those that wait for a
     retry are queued again for when it is due. Rerunning it sends nothing twice."""
-    return _retry_later(services.invitation_emails_send(invitation_ids=invitation_ids))
+    with stop_requests_heard():
+        report = services.invitation_emails_send(invitation_ids=invitation_ids)
+    return _retry_later(report)
 
 
 @task(queue_name=MAIL_QUEUE)
 def invitation_batch_send(*, entry_ids: list[int], actor_id: int | None) -> dict[str, int]:
     """One batch of 「未送信の全員に招待メールを送る」: its own transaction, then its mails."""
-    return _retry_later(services.invitation_batch_send(entry_ids=entry_ids, actor_id=actor_id))
+    with stop_requests_heard():
+        report = services.invitation_batch_send(entry_ids=entry_ids, actor_id=actor_id)
+    return _retry_later(report)
 
 
 @task(queue_name=MAIL_QUEUE)

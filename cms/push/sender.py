@@ -8,7 +8,7 @@ instead of arriving twice). At most `concurrency_per_service` requests are in fl
 service. No database access here: the sending runs on its own event-loop thread and hands
 outcomes back to the caller in small chunks, so the caller records them as the answers come in.
 
-`stop_requested` (set when the worker process is asked to stop, see `cms.push.tasks`) makes the
+`stop_requested` (set when the worker process is asked to stop, see `cms.worker_stop`) makes the
 sending take no new message: those in flight are answered and handed over, and the caller hands
 back the ones never sent.
 """
@@ -31,6 +31,8 @@ from urllib.parse import urlsplit
 import aiohttp
 from py_vapid import Vapid02
 from pywebpush import WebPusher, WebPushException
+
+from cms.worker_stop import stop_requested
 
 logger = logging.getLogger(__name__)
 
@@ -140,9 +142,6 @@ def send_all(messages: Sequence[PushMessage], options: SendOptions) -> list[Push
     outcomes = {o.key: o for chunk in send_in_chunks(messages, options) for o in chunk}
     return [outcomes[m.key] for m in messages]
 
-
-stop_requested = threading.Event()
-"""Set when this process is asked to stop (a deploy's SIGTERM): no new message is sent."""
 
 CHUNK_SIZE = 50
 CHUNK_WAIT = 0.02

@@ -25,6 +25,7 @@ from cms.alumni.models import Alumnus
 from cms.content.models import NoticePage
 from cms.errors import ServiceError
 from cms.mailing import MailBatch, MailFailure, mail_retry_at, retry_delay
+from cms.worker_stop import stop_requested
 
 from .items import DeliverableItem, DeliveryMessage, DeliveryReason, url_with_via
 from .models import Channel, Delivery, DeliveryStatus, PushSubscription, VapidKey
@@ -42,7 +43,6 @@ from .sender import (
     VapidHeaders,
     push_topic,
     send_in_chunks,
-    stop_requested,
 )
 
 logger = logging.getLogger(__name__)
@@ -413,6 +413,8 @@ def _to_do(*, target: _Target, ids: list[int]) -> list[int]:
     digest ran (waiting for its retry, or taken back from a dead worker) is still finished: the
     digest counted it as not received, so it stays a message of its own.
 
+    Read when the slice is, to pass over a slice with nothing left, and again by `_claim`
+    under a lock the digest takes too: the digest can claim the item for someone in between.
     Every subquery reads only the span of pks of `ids`, so that the database never reads a
     whole table or all of an item's deliveries for one slice."""
     span = Alumnus.objects.filter(pk__gte=ids[0], pk__lte=ids[-1])
@@ -469,34 +471,58 @@ def _settle_left_behind(*, target: _Target, due_by: dt.datetime) -> None:
     )
 
 
-def _claim(*, target: _Target, channel: str, new: list[int], slice_ids: list[int]) -> str:
-    """Create the deliveries of the alumni in `new` (one multi-row INSERT; those that exist
-    already are left as they are) and claim the due ones of the slice's alumni (a retry, a
-    hand-back); returns the claim token."""
+def _claim(
+    *, target: _Target, channel: str, candidates: QuerySet[Alumnus], slice_ids: list[int]
+) -> str:
+    """Create the deliveries of the `candidates` (of the slice) the fan-out still has work for
+    (one multi-row INSERT; those that exist already are left as they are) and claim the due
+    ones of the slice's alumni (a retry, a hand-back); returns the claim token.
+
+    Who still has work is checked again here (`_to_do`), in the transaction that claims and
+    holding the slice's alumni (`_alumni_lock`), as the digest claims a person's items
+    (`_claim_digest`): the slice was read, and its pushes sent before its mail, while the
+    digest could claim the item for some of them. Whichever of the two claims first, the
+    other's check sees it, so nobody gets an item by both."""
     token = uuid.uuid4().hex
     until = lease_end()
-    if new:
-        # Born claimed: one write per row, not an insert and then an update of every row.
-        Delivery.objects.bulk_create(
-            [
-                Delivery(
-                    item_id=target.page.pk,
-                    reason=target.reason,
-                    alumnus_id=pk,
-                    channel=channel,
-                    status=DeliveryStatus.SENDING,
-                    claim=token,
-                    claimed_until=until,
-                )
-                for pk in new
-            ],
-            ignore_conflicts=True,
-        )
-    target.deliveries().filter(channel=channel, alumnus_id__in=slice_ids).filter(
-        Q(status=DeliveryStatus.PENDING)
-        | Q(status=DeliveryStatus.RETRY, retry_at__lte=timezone.now())
-    ).update(status=DeliveryStatus.SENDING, claim=token, claimed_until=until)
+    with transaction.atomic():
+        _alumni_lock(slice_ids)
+        to_do = _to_do(target=target, ids=slice_ids)
+        new = list(candidates.filter(pk__in=to_do).order_by().values_list("pk", flat=True))
+        if new:
+            # Born claimed: one write per row, not an insert and then an update of every row.
+            Delivery.objects.bulk_create(
+                [
+                    Delivery(
+                        item_id=target.page.pk,
+                        reason=target.reason,
+                        alumnus_id=pk,
+                        channel=channel,
+                        status=DeliveryStatus.SENDING,
+                        claim=token,
+                        claimed_until=until,
+                    )
+                    for pk in new
+                ],
+                ignore_conflicts=True,
+            )
+        target.deliveries().filter(channel=channel, alumnus_id__in=slice_ids).filter(
+            Q(status=DeliveryStatus.PENDING)
+            | Q(status=DeliveryStatus.RETRY, retry_at__lte=timezone.now())
+        ).update(status=DeliveryStatus.SENDING, claim=token, claimed_until=until)
     return token
+
+
+def _alumni_lock(ids: list[int]) -> None:
+    """Hold the rows of the alumni `ids` (ascending) until the transaction ends: the fan-out and
+    the digest each check and claim a person's item under it, one after the other. (SQLite
+    has no row locks: its writing transactions, begun IMMEDIATE, already run one at a time.)"""
+    list(
+        Alumnus.objects.select_for_update(no_key=True)
+        .filter(pk__in=ids)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
 
 
 def lease_end() -> dt.datetime:
@@ -591,8 +617,7 @@ def _push_phase(*, target: _Target, slice_ids: list[int], report: FanOutReport) 
     """One slice's pushes: its deliveries created and claimed, sent, and settled as answers
     come in (those claimed with no device left are settled as failed, for the mail)."""
     reachable = alumni_reachable_by_push(alumni=Alumnus.objects.filter(pk__in=slice_ids))
-    new = list(reachable.order_by().values_list("pk", flat=True))  # (no sort by name)
-    token = _claim(target=target, channel=Channel.PUSH, new=new, slice_ids=slice_ids)
+    token = _claim(target=target, channel=Channel.PUSH, candidates=reachable, slice_ids=slice_ids)
     run = _PushRun.of_claim(token=token, message=target.message, report=report)
     if run.owner:
         _push_send_recorded(run=run, options=send_options())
@@ -717,8 +742,12 @@ def _email_phase(
         ],
     )
     reachable = alumni_reachable_by_email(alumni=Alumnus.objects.filter(pk__in=slice_ids))
-    new = list(reachable.exclude(Exists(push_handled)).order_by().values_list("pk", flat=True))
-    token = _claim(target=target, channel=Channel.EMAIL, new=new, slice_ids=slice_ids)
+    token = _claim(
+        target=target,
+        channel=Channel.EMAIL,
+        candidates=reachable.exclude(Exists(push_handled)),
+        slice_ids=slice_ids,
+    )
     claimed = Delivery.objects.filter(claim=token).select_related("alumnus")
     # One connection for the slice; each mail's outcome is written as soon as it is known, and
     # the lease renewed. When the server itself fails, the rest wait for the retry untried.
@@ -779,11 +808,16 @@ def _mail_outcome_record(
 def _release(*, token: str, report: FanOutReport) -> None:
     """Hand back the deliveries of `token` not tried (the mail server failed first, or the
     worker stops): 再送待ち with the batch's retry time (due now for the next worker), their
-    attempt counts unchanged."""
+    attempt counts unchanged; when the worker stops, with that reason for the monitor, as
+    the pushes it hands back have."""
+    why = {"last_error": INTERRUPTED} if report.interrupted else {}
     retry_at = None if report.interrupted else report.retry_at
-    retry_at = retry_at or timezone.now()
     Delivery.objects.filter(claim=token, status=DeliveryStatus.SENDING).update(
-        status=DeliveryStatus.RETRY, retry_at=retry_at, claim="", claimed_until=None
+        status=DeliveryStatus.RETRY,
+        retry_at=retry_at or timezone.now(),
+        claim="",
+        claimed_until=None,
+        **why,
     )
 
 
@@ -811,6 +845,8 @@ class DigestReport:
     alumni_mailed: int = 0
     items: int = 0
     retry_at: dt.datetime | None = None
+    interrupted: bool = False
+    """The worker was asked to stop: those not mailed yet are left for the next run."""
 
 
 DIGEST_BATCH = 500  # alumni read, and mailed over one connection to the mail server, at a time
@@ -843,7 +879,7 @@ def digest_send(*, month: dt.date) -> DigestReport:
     while batch_alumni := list(alumni.filter(pk__gt=last)[:DIGEST_BATCH]):
         last = batch_alumni[-1].pk
         if _digest_batch_send(alumni=batch_alumni, notices=notices, month=month, report=report):
-            break  # the mail server failed: the others get no rows yet, the next run finds them
+            break  # the others get no rows yet: the next run finds them
     return report
 
 
@@ -854,7 +890,8 @@ def _digest_batch_send(
     month: dt.date,
     report: DigestReport,
 ) -> bool:
-    """Mail one batch of alumni their digest over one connection; True when the server failed."""
+    """Mail one batch of alumni their digest over one connection; True when the run stops
+    here: the mail server failed, or the worker is asked to stop (`report.interrupted`)."""
     received: dict[int, set[int]] = defaultdict(set)
     for alumnus_id, item_id in (
         Delivery.objects.filter(
@@ -866,6 +903,9 @@ def _digest_batch_send(
         received[alumnus_id].add(item_id)
     with MailBatch() as batch:
         for alumnus in alumni:
+            if stop_requested.is_set():
+                report.interrupted = True
+                return True
             candidates = [
                 notice
                 for notice, audience in notices
@@ -910,18 +950,27 @@ def _digest_alumnus_send(
 
 def _claim_digest(*, notice_ids: list[int], alumnus: Alumnus) -> str:
     """Create and claim one person's digest items, leaving out those received since their
-    batch was read (a fan-out running meanwhile can reach them between the two)."""
-    received = Delivery.objects.filter(alumnus=alumnus, item_id__in=notice_ids).filter(_received())
-    notice_ids = sorted(set(notice_ids) - set(received.values_list("item_id", flat=True)))
-    Delivery.objects.bulk_create(
-        [Delivery(item_id=pk, alumnus=alumnus, channel=Channel.DIGEST) for pk in notice_ids],
-        ignore_conflicts=True,
-    )
+    batch was read (a fan-out running meanwhile can reach them between the two). The check
+    and the claim are one transaction holding the person (`_alumni_lock`), as the fan-out's
+    claim of a slice is (`_claim`): neither can claim an item for them between the other's
+    check and its claim."""
     token = uuid.uuid4().hex
-    Delivery.objects.filter(alumnus=alumnus, item_id__in=notice_ids, channel=Channel.DIGEST).filter(
-        Q(status=DeliveryStatus.PENDING)
-        | Q(status=DeliveryStatus.RETRY, retry_at__lte=timezone.now())
-    ).update(status=DeliveryStatus.SENDING, claim=token, claimed_until=lease_end())
+    with transaction.atomic():
+        _alumni_lock([alumnus.pk])
+        received = Delivery.objects.filter(alumnus=alumnus, item_id__in=notice_ids).filter(
+            _received()
+        )
+        notice_ids = sorted(set(notice_ids) - set(received.values_list("item_id", flat=True)))
+        Delivery.objects.bulk_create(
+            [Delivery(item_id=pk, alumnus=alumnus, channel=Channel.DIGEST) for pk in notice_ids],
+            ignore_conflicts=True,
+        )
+        Delivery.objects.filter(
+            alumnus=alumnus, item_id__in=notice_ids, channel=Channel.DIGEST
+        ).filter(
+            Q(status=DeliveryStatus.PENDING)
+            | Q(status=DeliveryStatus.RETRY, retry_at__lte=timezone.now())
+        ).update(status=DeliveryStatus.SENDING, claim=token, claimed_until=lease_end())
     return token
 
 

@@ -1,25 +1,23 @@
 """Background work of the push domain: the fan-out of one item (a notice, a survey) for one
-reason, scheduled again while some of it waits for a retry, and checked up on after a lease.
+reason, scheduled again while some of it waits for a retry, and checked up on after a lease;
+the monthly digest.
 
-A worker asked to stop while it runs a fan-out (SIGTERM: a deploy, `systemctl stop`) stops
-sending at once: the messages in flight are answered and recorded, the rest handed back and the
-fan-out queued again for the next worker; django-tasks-db's worker then exits after the task,
-as it does on SIGTERM. A SIGKILL cannot be handled: the lease and the sweeper take over, and the check-up each run
-queues once it has found work (see `_check_up_enqueue`) covers a worker killed between slices.
+A worker asked to stop while it runs a fan-out or the digest (SIGTERM: a deploy, `systemctl
+stop`) stops sending at once (`cms.worker_stop`): the messages in flight are answered and
+recorded, the rest handed back and the task queued again for the next worker. A SIGKILL cannot
+be handled: the lease and the sweeper take over, and the check-up each fan-out run queues once
+it has found work (see `_check_up_enqueue`) covers a worker killed between slices.
 """
 
-import contextlib
 import datetime as dt
 import logging
-import signal
-import threading
-from collections.abc import Callable, Iterator
 from functools import partial
-from types import FrameType
 from typing import Any
 
 from django.tasks import Task, default_task_backend, task
 from django.utils import timezone
+
+from cms.worker_stop import stop_requests_heard
 
 from .items import DeliveryReason
 
@@ -31,7 +29,7 @@ def item_fan_out_task(page_id: int, reason: str) -> dict[str, int]:
     """Send one item to its audience for `reason`; runs again when retries are due."""
     from .services import item_fan_out
 
-    with _stop_sending_on_shutdown():
+    with stop_requests_heard():
         report = item_fan_out(
             page_id=page_id, reason=reason, started=partial(_check_up_enqueue, page_id, reason)
         )
@@ -64,39 +62,6 @@ def _check_up_enqueue(page_id: int, reason: str) -> None:
         task_run_again(item_fan_out_task, lease_end(), page_id, reason)
 
 
-Handler = Callable[[int, FrameType | None], Any]
-
-
-@contextlib.contextmanager
-def _stop_sending_on_shutdown() -> Iterator[None]:
-    """While the block runs, SIGTERM and SIGINT also set `sender.stop_requested`, then go on to
-    the handler that was there (the worker's graceful shutdown: it finishes the task, then
-    exits). Only in the main thread of a process that handles them gracefully: elsewhere a
-    signal keeps its default effect."""
-    from .sender import stop_requested
-
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous: dict[signal.Signals, Handler] = {}
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        handler = signal.getsignal(signum)
-        if callable(handler) and handler is not signal.default_int_handler:
-            previous[signum] = handler
-
-            def stop(signum: int, frame: FrameType | None, handler: Handler = handler) -> None:
-                stop_requested.set()
-                handler(signum, frame)
-
-            signal.signal(signum, stop)
-    try:
-        yield
-    finally:
-        for number, kept in previous.items():
-            signal.signal(number, kept)
-        stop_requested.clear()
-
-
 def task_run_again(work: Task[Any, Any], retry_at: dt.datetime, *args: Any) -> None:
     """Queue `work` again to run just after `retry_at` (when the backend can defer)."""
     if default_task_backend.supports_defer:
@@ -116,7 +81,11 @@ def digest_send_task(month: str) -> dict[str, int]:
     for a retry."""
     from .services import digest_send
 
-    report = digest_send(month=dt.date.fromisoformat(month))
+    with stop_requests_heard():
+        report = digest_send(month=dt.date.fromisoformat(month))
+    if report.interrupted:
+        logger.warning("digest of %s handed back: the worker stops", month)
+        digest_send_task.enqueue(month)
     if report.retry_at is not None:
         task_run_again(digest_send_task, report.retry_at, month)
     return {"alumni_mailed": report.alumni_mailed, "items": report.items}

@@ -13,8 +13,8 @@ from cms.alumni.models import Alumnus
 from cms.content.models import NoticeIndexPage, NoticePage
 from cms.push import services
 from cms.push.models import Channel, Delivery, DeliveryStatus, VapidKey
-from cms.push.sender import stop_requested
 from cms.push.services import digest_send, notice_fan_out
+from cms.worker_stop import stop_requested
 from tests.content.factories import NoticePageFactory
 from tests.fixtures.push_service import LocalPushService
 from tests.fixtures.smtp import SMTPInbox, text_body
@@ -134,3 +134,69 @@ def test_the_digest_leaves_out_what_the_fan_out_sent_after_the_digest_read_its_b
     assert [len(sub.received) for sub in devices.values()] == [1, 1]
     assert (digest.alumni_mailed, smtp.messages) == (0, [])
     assert not Delivery.objects.filter(item=notice, channel=Channel.DIGEST).exists()
+
+
+# --- the digest claiming between the fan-out's check and its claim, and the other way round --
+
+
+def _people(push_service: LocalPushService, *kinds: tuple[bool, bool, int]) -> list[Any]:
+    """Alumni with (consent_push, consent_email, push answer) each; a device for push ones."""
+    people = []
+    for consent_push, consent_email, answer in kinds:
+        alumnus = AlumnusFactory(consent_push=consent_push, consent_email=consent_email)
+        sub = None
+        if consent_push:
+            sub = push_service.subscription(responses=(answer,))
+            alumnus.push_subscriptions.create(
+                endpoint=sub.endpoint, p256dh=sub.p256dh, auth=sub.auth
+            )
+        people.append((alumnus, sub))
+    return people
+
+
+def _times_reached(notice: NoticePage, smtp: SMTPInbox, people: list[Any]) -> list[int]:
+    """How many times each person got the notice: pushes delivered and mails that name it."""
+    return [
+        (len(sub.received) if sub else 0)
+        + sum(notice.title in text_body(m) for m in smtp.to(alumnus.email))
+        for alumnus, sub in people
+    ]
+
+
+@pytest.mark.parametrize("gap", ["_push_phase", "_email_phase"])
+def test_a_digest_claiming_after_the_fan_out_checked_a_slice_is_not_overtaken(
+    gap: str,
+    notice: NoticePage,
+    push_service: LocalPushService,
+    vapid_key: VapidKey,
+    smtp: SMTPInbox,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The digest runs after the walk read a slice and found work for everybody, before the
+    slice's pushes are claimed (or after them, before its mail is): whoever the digest told
+    gets nothing from the fan-out, and the others get the fan-out's message once."""
+    people = _people(
+        push_service,
+        (True, True, 201),  # push and mail
+        (True, True, 410),  # a device that is gone, and mail
+        (False, True, 201),  # mail only
+        (True, False, 201),  # push only (in the second slice)
+    )
+    phase = getattr(services, gap)
+
+    def digest_first(**kwargs: Any) -> Any:
+        if not Delivery.objects.filter(item=notice, channel=Channel.DIGEST).exists():
+            digest_send(month=timezone.localdate().replace(day=1))
+        return phase(**kwargs)
+
+    monkeypatch.setattr(services, gap, digest_first)
+    notice_fan_out(notice_id=notice.pk)
+
+    assert _times_reached(notice, smtp, people) == [1, 1, 1, 1]
+    digest = Delivery.objects.filter(item=notice, channel=Channel.DIGEST, status="sent")
+    mailed = sorted(digest.values_list("alumnus_id", flat=True))
+    if gap == "_push_phase":  # before any push: the digest told everybody who takes mail
+        assert mailed == sorted(a.pk for a, _ in people if a.consent_email)
+    else:  # after the pushes: those push reached are left out of the digest
+        assert mailed == [people[1][0].pk, people[2][0].pk]
+    assert not Delivery.objects.filter(item=notice, channel=Channel.EMAIL).exists()

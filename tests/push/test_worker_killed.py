@@ -1,19 +1,14 @@
 """A worker killed mid fan-out (SIGKILL, a real `task_worker` process): its lease runs out, the
 sweeper queues the rest, a new worker finishes it, and every alumnus gets the notice once."""
 
-import os
 import signal
 import subprocess
-import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
-import pytest
 from django.core.management import call_command
-from django.db import connection
 from django.db.models import QuerySet
 from django.test import override_settings
 
@@ -25,82 +20,9 @@ from cms.push.tasks import notice_fan_out_task
 from tests.content.factories import NoticePageFactory
 from tests.fixtures.push_service import LocalPushService
 from tests.groups.factories import AlumnusFactory
+from tests.push.conftest import DATABASE_QUEUE, LEASE, wait_until
 
-ROOT = Path(__file__).resolve().parent.parent.parent
-DATABASE_QUEUE = {
-    "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "pwa", "mail"]}
-}
-# An idle worker looks for a task five times a second (at twenty it spent about 7 % of a core
-# between the tasks, while the test waits for a lease to run out); each test's fan-out is queued
-# before its first worker starts, so no poll stands between the start and the work.
-WORKER_OPTIONS = ["--queue-name", "default", "--interval", "0.2", "--no-startup-delay"]
-LEASE = 2
 ALUMNI = 24
-
-
-@pytest.fixture
-def real_commits(
-    django_beside_playwright: None,
-    migrated_data_left_behind: None,
-    transactional_db: None,
-    django_db_serialized_rollback: None,
-) -> None:
-    """The workers are other processes: what the test writes must be committed (after an
-    earlier transactional test flushed Wagtail's root page, it is put back)."""
-    from tests.browser.test_push_ui import _rows_of_data_migrations
-
-    _rows_of_data_migrations()
-
-
-def database_url() -> str:
-    s = connection.settings_dict
-    if s["ENGINE"].endswith("sqlite3"):
-        return f"sqlite:///{s['NAME']}"
-    password = f":{quote(s['PASSWORD'])}" if s.get("PASSWORD") else ""
-    return f"postgres://{s['USER']}{password}@{s['HOST']}:{s['PORT'] or 5432}/{s['NAME']}"
-
-
-@pytest.fixture
-def start_worker(push_service: LocalPushService, tmp_path: Path) -> Iterator[Callable[[], Any]]:
-    started: list[subprocess.Popen[bytes]] = []
-    env = os.environ | {
-        "DJANGO_SETTINGS_MODULE": "cms.settings.test",
-        "DATABASE_URL": database_url(),
-        "TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
-        "PUSH_CA_FILE": str(push_service.ca_file),
-        "DELIVERY_LEASE_SECONDS": str(LEASE),
-        "PUSH_CONCURRENCY_PER_SERVICE": "4",
-    }
-
-    def start() -> subprocess.Popen[bytes]:
-        log = (tmp_path / f"worker-{len(started)}.log").open("wb")
-        process = subprocess.Popen(
-            [sys.executable, "manage.py", "task_worker", *WORKER_OPTIONS],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        started.append(process)
-        return process
-
-    yield start
-    for process in started:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-
-
-def wait_until(check: Callable[[], bool], what: str, timeout: float = 90.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
 
 
 def _fan_out_held_after_ten(

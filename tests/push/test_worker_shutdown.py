@@ -14,8 +14,8 @@ from django.utils import timezone
 from cms.content.models import NoticeIndexPage
 from cms.push import services
 from cms.push.models import Channel, Delivery, DeliveryStatus
-from cms.push.sender import stop_requested
-from cms.push.tasks import _stop_sending_on_shutdown
+from cms.push.selectors import item_channel_states
+from cms.worker_stop import stop_requested, stop_requests_heard
 from tests.content.factories import NoticePageFactory
 from tests.fixtures.smtp import SMTPInbox
 from tests.groups.factories import AlumnusFactory
@@ -38,7 +38,7 @@ def test_sigterm_during_a_fan_out_stops_the_sending_and_reaches_the_workers_hand
         received.append(signum)
 
     signal.signal(signal.SIGTERM, graceful_shutdown)
-    with _stop_sending_on_shutdown():
+    with stop_requests_heard():
         assert not stop_requested.is_set()
         os.kill(os.getpid(), signal.SIGTERM)
         assert stop_requested.is_set()
@@ -50,7 +50,7 @@ def test_sigterm_during_a_fan_out_stops_the_sending_and_reaches_the_workers_hand
 
 def test_a_process_without_a_graceful_handler_keeps_the_default(sigterm_kept: None) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    with _stop_sending_on_shutdown():
+    with stop_requests_heard():
         assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
 
 
@@ -79,6 +79,10 @@ def test_mails_not_sent_when_the_worker_stops_are_handed_back_due_now(
     handed_back = mails.filter(status=DeliveryStatus.RETRY)
     assert handed_back.count() == 2
     assert all(d.attempts == 0 and d.retry_at <= timezone.now() for d in handed_back)
+    # The delivery monitor says why they wait (as for pushes handed back).
+    [email] = item_channel_states(item=notice)
+    assert (email.sent, email.retrying, email.stuck) == (1, 2, 0)
+    assert email.reasons == [(services.INTERRUPTED, 2)]
 
     services.notice_fan_out(notice_id=notice.pk)  # the next worker
     assert [len(smtp.to(a.email)) for a in alumni] == [1, 1, 1]

@@ -54,7 +54,7 @@ def counted_build(**options: Any) -> dict[str, Any]:
 def in_a_fresh_process(dist: Path, *options: str) -> dict[str, Any]:
     """`counted_build` into `dist` in a new Python process on the test database (what the test
     wrote must be committed); its figures."""
-    from tests.push.test_worker_killed import database_url
+    from tests.push.conftest import database_url
 
     env = os.environ | {
         "DJANGO_SETTINGS_MODULE": "cms.settings.test",
