@@ -342,3 +342,46 @@ def test_deleting_a_message_with_the_keyboard_keeps_the_focus_in_the_conversatio
 
     assert seen["status"] == "メッセージを削除しました。"
     assert seen["focus"] == "chat-scroll"  # the message list, not the top of the page
+
+
+def test_editing_a_message_gives_back_what_was_being_written_and_keeps_the_focus(
+    pwa_api_server: str, chromium: Any
+) -> None:
+    from tests.groups.chat.factories import post
+
+    group = CommunityGroupFactory(name="釣りの会")
+    hanako = member_of(group).alumnus
+    post(group, hanako, "明日は晴れの予報です")
+    context = chromium.new_context(
+        locale="ja-JP", viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
+    )
+    context.add_cookies(
+        [{"name": "sessionid", "value": session_cookie(hanako), "url": pwa_api_server}]
+    )
+    page = context.new_page()
+    page.goto(f"{pwa_api_server}/app/chat/?group={group.pk}")
+    composer = page.locator("#chat-body")
+    composer.fill("港の写真を送ります")  # being written, not sent yet
+    edit = page.locator("#messages").get_by_role("button", name="編集")
+
+    edit.focus()
+    page.keyboard.press("Enter")
+    assert composer.input_value() == "明日は晴れの予報です"
+    page.get_by_role("button", name="やめる").focus()
+    page.keyboard.press("Enter")
+    # The text being written was emptied; the focus fell to the top of the page.
+    seen = {"draft": composer.input_value(), "focus": page.evaluate("document.activeElement.id")}
+
+    edit.click()
+    composer.fill("明日は雨の予報です")
+    page.get_by_role("button", name="送信").click()
+    wait_until(page, HAS_TEXT, "明日は雨の予報です")
+    seen["draft_after_edit"] = composer.input_value()
+    context.close()
+
+    assert seen == {
+        "draft": "港の写真を送ります",
+        "focus": "chat-body",
+        "draft_after_edit": "港の写真を送ります",
+    }
+    assert Message.objects.get().body == "明日は雨の予報です"

@@ -190,7 +190,7 @@
     var groupId = new URLSearchParams(window.location.search).get("group") || "";
     if (!/^\d+$/.test(groupId)) { $("not-found").hidden = false; return; }
     var base = "/groups/" + groupId;
-    var state = { etag: "", version: null, lastId: 0, firstId: null, membership: null, editing: null };
+    var state = { etag: "", version: null, lastId: 0, firstId: null, membership: null, editing: null, draft: "" };
     var shown = {};
     var timer = null;
     var sending = false;
@@ -450,7 +450,10 @@
       if (follow) scrollToNewest();
     }
 
+    // What was being written when 編集 was tapped is put aside and given back when the edit is
+    // saved or dropped: the composer was emptied and the unsent text lost.
     function startEdit(message) {
+      if (state.editing === null) state.draft = textarea.value;
       state.editing = message.id;
       textarea.value = message.body;
       $("editing").hidden = false;
@@ -461,7 +464,8 @@
     function stopEdit() {
       state.editing = null;
       $("editing").hidden = true;
-      textarea.value = "";
+      textarea.value = state.draft;
+      state.draft = "";
       count();
     }
 
@@ -499,7 +503,8 @@
       return flush();
     });
     textarea.addEventListener("input", count);
-    $("cancel-edit").addEventListener("click", stopEdit);
+    // やめる goes away with the edit: the focus goes on to the composer, not to the page's top.
+    $("cancel-edit").addEventListener("click", function () { stopEdit(); textarea.focus(); });
     $("load-older").addEventListener("click", function () {
       api("GET", base + "/messages?before=" + state.firstId).then(function (result) {
         if (result.status !== 200) { say(result.data.detail); return; }
