@@ -129,7 +129,6 @@ def test_a_conversation_with_text_at_200_percent_gives_the_messages_the_header_s
     assert page.locator(".site-header").is_hidden()
 
 
-
 MESSAGES_HEIGHT = "() => document.getElementById('chat-scroll').getBoundingClientRect().height"
 
 
@@ -153,6 +152,7 @@ def test_a_long_message_being_written_at_200_percent_leaves_the_messages_nearly_
     page.set_viewport_size({"width": 390, "height": 480})
     wait_until(page, f"() => ({MESSAGES_HEIGHT})() >= 480 / 4")
     screenshot(page, "chat-composing-text-200")
+
 
 # The narrowest text box of the selector's elements, in characters of its own text a line.
 FEWEST_CHARACTERS = """(selector) => Math.min(...Array.from(document.querySelectorAll(selector))
