@@ -171,7 +171,10 @@
         if (result.status === 200 && result.data.status === "active") {
           window.location.assign("/app/chat/?group=" + encodeURIComponent(group.id));
         } else if (result.status === 200) {
+          // The list is drawn again without the button pressed: the focus goes to what was
+          // said, not to the top of the page.
           say("参加を申し込みました。承認されると会話に参加できます。");
+          $("chat-status").focus();
           loadGroups();
         } else {
           error.textContent = result.data.detail;
