@@ -91,6 +91,14 @@ self.addEventListener("message", (event) => {
         )
       )
     );
+  } else if (data.type === "SAVED_PAGES" && event.ports && event.ports[0]) {
+    // The offline page's list: the addresses of the public pages kept for reading, asked of
+    // the worker, which alone knows its cache (the page had the cache's name written twice).
+    event.waitUntil(
+      caches.open(PAGES_NAME).then((cache) => cache.keys()).then((requests) => {
+        event.ports[0].postMessage({ type: "SAVED_PAGES", urls: requests.map((request) => request.url) });
+      })
+    );
   } else if (data.type === "CLEAR_MEMBER") {
     // Signed out: nothing member-only stays, not even a notification showing a notice title.
     event.waitUntil(

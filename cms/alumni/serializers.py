@@ -70,7 +70,9 @@ class JapaneseDateField(serializers.DateField):
                 return parse_japanese_date(value)
             except ValueError:
                 pass
-        raise serializers.ValidationError("日付の形式が正しくありません（例: 1985-04-01）。")
+        raise serializers.ValidationError(
+            "日付の形式が正しくありません（例: 昭和35年4月1日、1960/4/1）。"
+        )
 
 
 class PlainTextField(serializers.CharField):

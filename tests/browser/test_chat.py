@@ -314,22 +314,35 @@ def test_a_conversation_opens_at_the_newest_message_above_a_composer_that_stays_
     assert seen["axe_settings"] == [] and seen["small_settings"] == []
 
 
-def test_deleting_a_message_with_the_keyboard_keeps_the_focus_in_the_conversation_and_says_so(
-    pwa_api_server: str, chromium: Any
-) -> None:
+def own_message_on_screen(pwa_api_server: str, chromium: Any, body: str) -> tuple[Any, Any]:
+    """A 390 px phone (context, page) showing 釣りの会, where the signed-in member wrote `body`."""
     from tests.groups.chat.factories import post
 
     group = CommunityGroupFactory(name="釣りの会")
     hanako = member_of(group).alumnus
-    post(group, hanako, "間違えて送ったメッセージ")
-    cookie = session_cookie(hanako)
-    seen: dict[str, Any] = {}
-
-    context = chromium.new_context(locale="ja-JP", viewport={"width": 390, "height": 844})
-    context.add_cookies([{"name": "sessionid", "value": cookie, "url": pwa_api_server}])
-    page = context.new_page()
-    page.on("dialog", lambda dialog: dialog.accept())  # 「このメッセージを削除しますか？」
+    post(group, hanako, body)
+    context, page = phone_signed_in(pwa_api_server, chromium, hanako)
     page.goto(f"{pwa_api_server}/app/chat/?group={group.pk}")
+    return context, page
+
+
+def phone_signed_in(pwa_api_server: str, chromium: Any, alumnus: Any) -> tuple[Any, Any]:
+    """A 390 px touch phone (context, page) where `alumnus` is signed in."""
+    context = chromium.new_context(
+        locale="ja-JP", viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
+    )
+    context.add_cookies(
+        [{"name": "sessionid", "value": session_cookie(alumnus), "url": pwa_api_server}]
+    )
+    return context, context.new_page()
+
+
+def test_deleting_a_message_with_the_keyboard_keeps_the_focus_in_the_conversation_and_says_so(
+    pwa_api_server: str, chromium: Any
+) -> None:
+    context, page = own_message_on_screen(pwa_api_server, chromium, "間違えて送ったメッセージ")
+    seen: dict[str, Any] = {}
+    page.on("dialog", lambda dialog: dialog.accept())  # 「このメッセージを削除しますか？」
     delete = page.locator("#messages").get_by_role("button", name="削除")
     delete.focus()
     page.keyboard.press("Enter")
@@ -342,3 +355,55 @@ def test_deleting_a_message_with_the_keyboard_keeps_the_focus_in_the_conversatio
 
     assert seen["status"] == "メッセージを削除しました。"
     assert seen["focus"] == "chat-scroll"  # the message list, not the top of the page
+
+
+def test_editing_a_message_gives_back_what_was_being_written_and_keeps_the_focus(
+    pwa_api_server: str, chromium: Any
+) -> None:
+    context, page = own_message_on_screen(pwa_api_server, chromium, "明日は晴れの予報です")
+    composer = page.locator("#chat-body")
+    composer.fill("港の写真を送ります")  # being written, not sent yet
+    edit = page.locator("#messages").get_by_role("button", name="編集")
+
+    edit.focus()
+    page.keyboard.press("Enter")
+    assert composer.input_value() == "明日は晴れの予報です"
+    page.get_by_role("button", name="やめる").focus()
+    page.keyboard.press("Enter")
+    # The text being written was emptied; the focus fell to the top of the page.
+    seen = {"draft": composer.input_value(), "focus": page.evaluate("document.activeElement.id")}
+
+    edit.click()
+    composer.fill("明日は雨の予報です")
+    page.get_by_role("button", name="送信").click()
+    wait_until(page, HAS_TEXT, "明日は雨の予報です")
+    seen["draft_after_edit"] = composer.input_value()
+    context.close()
+
+    assert seen == {
+        "draft": "港の写真を送ります",
+        "focus": "chat-body",
+        "draft_after_edit": "港の写真を送ります",
+    }
+    assert Message.objects.get().body == "明日は雨の予報です"
+
+
+def test_asking_to_join_a_group_with_the_keyboard_leaves_the_focus_on_what_happened(
+    pwa_api_server: str, chromium: Any
+) -> None:
+    CommunityGroupFactory(name="山歩きの会", join_policy="approval")
+    context, page = phone_signed_in(pwa_api_server, chromium, AlumnusFactory())
+    page.goto(f"{pwa_api_server}/app/groups/")
+    page.get_by_role("button", name="ルールを読んで参加する").focus()
+    page.keyboard.press("Enter")
+    page.keyboard.press("Space")  # ルールを読み、守ることに同意します
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")  # 参加を申し込む
+    page.locator("#my-groups").get_by_text("承認待ち").wait_for()
+
+    # The list was drawn again without the button: the focus fell to the top of the page.
+    focused = page.evaluate("[document.activeElement.id, document.activeElement.textContent]")
+    context.close()
+
+    assert focused == ["chat-status", "参加を申し込みました。承認されると会話に参加できます。"]
+    assert Membership.objects.get().status == "pending"

@@ -61,3 +61,27 @@ def test_export_after_a_day_asks_for_a_new_code_and_comes_back(
     page.get_by_role("button", name="JSON 形式のデータを用意する").click()
     page.locator("#export-link").wait_for(state="visible")
     phone.close()
+
+
+def test_a_download_of_my_data_a_day_later_asks_for_a_new_code_in_japanese(
+    pwa_api_server: str, chromium: Any
+) -> None:
+    alumnus = AlumnusFactory(family_name="宮城", given_name="花子", email="hanako@example.jp")
+    phone = signed_in_phone(chromium, pwa_api_server, alumnus)
+    page = phone.new_page()
+    page.goto(pwa_api_server + "/app/mydata/")
+    page.locator("#mydata").wait_for(state="visible")
+    # The screen stays open (the installed app is kept in memory) until the next day.
+    [cookie] = [c for c in phone.cookies() if c["name"] == "sessionid"]
+    session = import_module(settings.SESSION_ENGINE).SessionStore(session_key=cookie["value"])
+    session[SIGNED_IN_AT] = (timezone.now() - dt.timedelta(hours=25)).isoformat()
+    session.save()
+
+    page.get_by_text("CSV をダウンロード（Excel 用）").click()
+
+    # A link to the API: its refusal came as a file or as raw JSON on a page of its own.
+    status = page.locator("#mydata-download-status")
+    status.get_by_role("link", name="確認コードでログインし直す").wait_for()
+    assert "もう一度メールの確認コードでログイン" in status.inner_text()
+    assert page.evaluate("document.activeElement.id") == "mydata-download-status"
+    assert page.url == pwa_api_server + "/app/mydata/"

@@ -129,6 +129,31 @@ def test_a_conversation_with_text_at_200_percent_gives_the_messages_the_header_s
     assert page.locator(".site-header").is_hidden()
 
 
+MESSAGES_HEIGHT = "() => document.getElementById('chat-scroll').getBoundingClientRect().height"
+
+
+def test_a_long_message_being_written_at_200_percent_leaves_the_messages_nearly_half_the_screen(
+    pwa_api_server: str, chatting: tuple[Any, int]
+) -> None:
+    page, group = chatting
+    page.goto(f"{pwa_api_server}/app/chat/?group={group}")
+    page.locator("#chat-room").wait_for(state="visible")
+    page.evaluate(DOUBLE)
+    wait_until(page, "() => document.querySelector('.site-header').offsetHeight === 0")
+
+    page.locator("#chat-body").fill("泉ヶ岳の登山口までは、バスで行けます。" * 20)
+
+    # The composer grew to 253 px and the title took two lines: 270 px of 844 were left for
+    # the messages, two lines of them.
+    wait_until(page, "() => document.getElementById('chat-body').scrollTop > 0")
+    assert page.evaluate(MESSAGES_HEIGHT) >= 844 * 0.45
+    # The on-screen keyboard up (the visible part of the screen about 480 px): the messages
+    # kept 16 px.
+    page.set_viewport_size({"width": 390, "height": 480})
+    wait_until(page, f"() => ({MESSAGES_HEIGHT})() >= 480 / 4")
+    screenshot(page, "chat-composing-text-200")
+
+
 # The narrowest text box of the selector's elements, in characters of its own text a line.
 FEWEST_CHARACTERS = """(selector) => Math.min(...Array.from(document.querySelectorAll(selector))
   .filter((el) => el.getClientRects().length)

@@ -68,6 +68,31 @@ def test_offline_the_header_says_so_and_leads_to_the_pages_kept_on_the_device(
     assert "宮城" not in stored and "hanako" not in stored and "/api/" not in stored
 
 
+# What the offline page asks the service worker (it alone names its cache): null when no answer.
+SAVED_PAGES = """() => new Promise((resolve) => {
+  setTimeout(() => resolve(null), 3000);
+  const channel = new MessageChannel();
+  channel.port1.onmessage = (event) => resolve(event.data.urls);
+  navigator.serviceWorker.controller.postMessage({type: 'SAVED_PAGES'}, [channel.port2]);
+})"""
+
+
+def test_the_service_worker_tells_the_offline_page_which_pages_it_keeps(
+    notice_site: str, chromium: Any
+) -> None:
+    context = chromium.new_context(locale="ja-JP", viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.goto(notice_site + "/")
+    wait_until(page, "() => navigator.serviceWorker.controller !== null")
+    page.goto(notice_site + "/notices/open-day/")
+
+    # The offline page read the cache by a name written a second time in offline.js.
+    saved = page.evaluate(SAVED_PAGES)
+    context.close()
+
+    assert saved is not None and notice_site + "/notices/open-day/" in saved
+
+
 def test_offline_sign_out_and_the_json_export_say_they_failed_instead_of_pretending(
     pwa_api_server: str, chromium: Any
 ) -> None:

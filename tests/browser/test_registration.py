@@ -144,3 +144,48 @@ def test_register_from_the_invitation_link_then_log_in_with_the_mailed_code(
     assert not Alumnus.objects.exists()
     page.goto(pwa_api_server + "/app/profile/")
     page.wait_for_url("**/app/login/?next=%2Fapp%2Fprofile%2F")
+
+
+def test_a_retiree_types_the_birth_date_in_wareki_from_the_letter_on_a_390_px_phone(
+    pwa_api_server: str, chromium: Any
+) -> None:
+    from tests.alumni.factories import letter_code_for
+
+    entry = RosterEntryFactory(
+        email="ichiro.s@example.jp",
+        family_name="白石",
+        given_name="一郎",
+        birth_date=dt.date(1980, 5, 12),
+        retired_on=dt.date.today() - dt.timedelta(days=400),
+    )
+    code = letter_code_for(entry)
+    context = chromium.new_context(
+        locale="ja-JP", viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
+    )
+    page = context.new_page()
+    page.goto(f"{pwa_api_server}/app/register/#code={code}")
+    wait_until(page, "() => document.querySelectorAll('#purposes li').length > 0")
+    page.fill("#f-family_name", "白石")
+    page.fill("#f-given_name", "一郎")
+    page.fill("#f-family_name_kana", "しろいし")
+    page.fill("#f-given_name_kana", "いちろう")
+    page.fill("#f-email", "ichiro.s@example.jp")
+    page.check("#f-accept_privacy_notice")
+    birth = page.locator("#f-birth_date")
+    # A calendar picker that opened at today (and refused 昭和55年… as typed) before.
+    birth.fill("昭和55年5月")
+    page.get_by_role("button", name="登録する").click()
+    error = page.locator("#e-birth_date")
+    error.wait_for(state="visible")
+    seen = {"error": error.inner_text(), "invalid": birth.get_attribute("aria-invalid")}
+
+    birth.fill("昭和55年5月12日")
+    page.get_by_role("button", name="登録する").click()
+    page.locator("#register-done").wait_for(state="visible")
+    context.close()
+
+    assert seen == {
+        "error": "日付の形式が正しくありません（例: 昭和35年4月1日、1960/4/1）。",
+        "invalid": "true",
+    }
+    assert Alumnus.objects.get().roster_entry == entry

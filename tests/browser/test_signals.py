@@ -254,7 +254,10 @@ def test_my_data_shows_my_views_and_stopping_deletes_them(page: Any, site: LiveS
     assert "県庁見学会のご案内" in text and "土木技師の募集" in text
     assert "利用目的" in text and "保存期間" in text
     assert "削除" in page.locator("#analysis-stop-effect").inner_text()
-    assert page.locator("#mydata-csv").get_attribute("href").endswith("/api/v1/me/data?format=csv")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="CSV をダウンロード（Excel 用）").click()
+    assert download.value.suggested_filename.startswith("my-data-")
+    assert download.value.suggested_filename.endswith(".csv")
     assert axe_violations(page) == []
     assert small_tap_targets(page) == []
     screenshot(page, "mydata")

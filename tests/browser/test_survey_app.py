@@ -364,3 +364,35 @@ def test_survey_dates_are_japan_time_on_a_phone_set_to_los_angeles(
     page.goto(f"{survey_site.url}/app/survey/?id={survey_site.survey.pk}")
     wait_until(page, "() => document.body.innerText.includes('まで')")
     assert f"{closes.year}年1月16日（{weekday}） 0:30まで" in page.inner_text("main")
+
+
+# Whether the element's box is wholly inside the visible screen.
+ON_SCREEN = """(selector) => {
+  const box = document.querySelector(selector).getBoundingClientRect();
+  return box.top >= 0 && box.bottom <= window.innerHeight;
+}"""
+
+
+def test_with_text_at_200_percent_and_the_largest_size_a_question_and_its_error_open_in_view(
+    survey_site: SurveySite, phone: Any
+) -> None:
+    page = phone
+    sign_in(page, survey_site)
+    page.goto(f"{survey_site.url}/app/survey/?id={survey_site.survey.pk}")
+    page.evaluate("document.documentElement.style.fontSize = '200%'")
+    page.get_by_role("button", name="特大").click()  # the app's own text size
+    page.get_by_role("button", name="回答を始める").click()
+    on_question(page, "応募を考えたことはありますか")
+
+    # At the top of the page the header and the title filled the screen down to the
+    # question's first line; its choices were out of sight.
+    seen = {
+        "progress": page.evaluate(ON_SCREEN, "#survey-progress-text"),
+        "first_choice": page.evaluate(ON_SCREEN, "#survey-question label"),
+    }
+    next_button(page).click()  # nothing chosen
+    page.locator("#survey-error").wait_for(state="visible")
+    seen["error"] = page.evaluate(ON_SCREEN, "#survey-error")
+    screenshot(page, "survey-error-text-200")
+
+    assert seen == {"progress": True, "first_choice": True, "error": True}

@@ -198,32 +198,6 @@
     if (profile.pending_email) pending.textContent = "新しいアドレス（" + profile.pending_email + "）に確認コードを送りました。";
   }
 
-  // A file the API answers (the CSV), fetched with the session cookie and handed to the
-  // browser as a download from memory: never a URL with data in it, never the SW's cache.
-  function apiUrl(path) {
-    var meta = document.querySelector('meta[name="api-origin"]');
-    return ((meta && meta.content) || "").replace(/\/$/, "") + "/api/v1" + path;
-  }
-
-  function download(path, fallbackName) {
-    return fetch(apiUrl(path), { credentials: "include", cache: "no-store" }).then(function (response) {
-      if (!response.ok) {
-        return response.json().then(function (data) { return { status: response.status, data: data }; }, function () { return false; });
-      }
-      var named = /filename="([^"]+)"/.exec(response.headers.get("Content-Disposition") || "");
-      return response.blob().then(function (blob) {
-        var link = document.createElement("a");
-        link.href = URL.createObjectURL(blob);
-        link.download = named ? named[1] : fallbackName;
-        link.hidden = true;
-        document.body.appendChild(link);
-        link.click();
-        window.setTimeout(function () { URL.revokeObjectURL(link.href); link.remove(); }, 1000);
-        return true;
-      });
-    }, function () { return false; });
-  }
-
   function say(box, message, isError) {
     box.textContent = message;
     box.className = "form-status " + (isError ? "form-status--error" : "form-status--ok");
@@ -290,11 +264,7 @@
     });
     var exportStatus = document.getElementById("export-status");
     onPress(document.getElementById("export-csv-button"), function () {
-      return download("/me/export.csv", "my-data.csv").then(function (ok) {
-        if (window.AlumniApp.freshLogin(exportStatus, ok)) return;
-        if (ok === true) say(exportStatus, "CSV ファイルをダウンロードしました（Excel などで開けます）。", false);
-        else say(exportStatus, "ダウンロードできませんでした。通信状態を確かめて、もう一度お試しください。", true);
-      });
+      return window.AlumniApp.download("/me/export.csv", "my-data.csv", exportStatus);
     });
     setupSessionsEnd();
     onPress(document.getElementById("export-button"), function () {

@@ -186,6 +186,42 @@
     return true;
   };
 
+  // A file the API answers (a CSV, a JSON download), fetched with the session cookie and handed
+  // to the browser as a download from memory: never a URL with data in it, never the worker's
+  // cache. What happened is said in `box`: done, a new sign-in wanted (freshLogin), or failed.
+  // A plain link to the API showed its refusal as raw JSON (in the installed app, with no way
+  // back) and offline the browser's own error.
+  App.download = function (path, fallbackName, box) {
+    var meta = document.querySelector('meta[name="api-origin"]');
+    var url = ((meta && meta.content) || "").replace(/\/$/, "") + "/api/v1" + path;
+    var say = function (message, isError) {
+      box.textContent = message;
+      box.className = "form-status " + (isError ? "form-status--error" : "form-status--ok");
+      box.hidden = false;
+      box.focus();
+    };
+    return fetch(url, { credentials: "include", cache: "no-store" }).then(function (response) {
+      if (!response.ok) {
+        return response.json().then(function (data) { return { status: response.status, data: data }; }, function () { return false; });
+      }
+      var named = /filename="([^"]+)"/.exec(response.headers.get("Content-Disposition") || "");
+      return response.blob().then(function (blob) {
+        var link = document.createElement("a");
+        link.href = URL.createObjectURL(blob);
+        link.download = named ? named[1] : fallbackName;
+        link.hidden = true;
+        document.body.appendChild(link);
+        link.click();
+        window.setTimeout(function () { URL.revokeObjectURL(link.href); link.remove(); }, 1000);
+        return true;
+      });
+    }, function () { return false; }).then(function (ok) {
+      if (App.freshLogin(box, ok)) return;
+      if (ok === true) say("ファイルをダウンロードしました。", false);
+      else say("ダウンロードできませんでした。通信状態を確かめて、もう一度お試しください。", true);
+    });
+  };
+
   function isMemberOnly(url) {
     return url.pathname.indexOf("/api/") === 0 || url.pathname.indexOf("/admin/") === 0 || url.search !== "";
   }

@@ -171,7 +171,10 @@
         if (result.status === 200 && result.data.status === "active") {
           window.location.assign("/app/chat/?group=" + encodeURIComponent(group.id));
         } else if (result.status === 200) {
+          // The list is drawn again without the button pressed: the focus goes to what was
+          // said, not to the top of the page.
           say("参加を申し込みました。承認されると会話に参加できます。");
+          $("chat-status").focus();
           loadGroups();
         } else {
           error.textContent = result.data.detail;
@@ -190,7 +193,7 @@
     var groupId = new URLSearchParams(window.location.search).get("group") || "";
     if (!/^\d+$/.test(groupId)) { $("not-found").hidden = false; return; }
     var base = "/groups/" + groupId;
-    var state = { etag: "", version: null, lastId: 0, firstId: null, membership: null, editing: null };
+    var state = { etag: "", version: null, lastId: 0, firstId: null, membership: null, editing: null, draft: "" };
     var shown = {};
     var timer = null;
     var sending = false;
@@ -450,7 +453,10 @@
       if (follow) scrollToNewest();
     }
 
+    // What was being written when 編集 was tapped is put aside and given back when the edit is
+    // saved or dropped: the composer was emptied and the unsent text lost.
     function startEdit(message) {
+      if (state.editing === null) state.draft = textarea.value;
       state.editing = message.id;
       textarea.value = message.body;
       $("editing").hidden = false;
@@ -461,7 +467,8 @@
     function stopEdit() {
       state.editing = null;
       $("editing").hidden = true;
-      textarea.value = "";
+      textarea.value = state.draft;
+      state.draft = "";
       count();
     }
 
@@ -499,7 +506,8 @@
       return flush();
     });
     textarea.addEventListener("input", count);
-    $("cancel-edit").addEventListener("click", stopEdit);
+    // やめる goes away with the edit: the focus goes on to the composer, not to the page's top.
+    $("cancel-edit").addEventListener("click", function () { stopEdit(); textarea.focus(); });
     $("load-older").addEventListener("click", function () {
       api("GET", base + "/messages?before=" + state.firstId).then(function (result) {
         if (result.status !== 200) { say(result.data.detail); return; }

@@ -52,10 +52,11 @@
 
   function setup() {
     if (!document.querySelector("[data-mydata-screen]")) return;
-    var meta = document.querySelector('meta[name="api-origin"]');
-    var base = ((meta && meta.content) || "").replace(/\/$/, "") + "/api/v1/me/data";
-    $("mydata-csv").href = base + "?format=csv";
-    $("mydata-json").href = base + "?format=json";
+    [["mydata-csv", "csv"], ["mydata-json", "json"]].forEach(function (pair) {
+      window.AlumniAPI.onPress($(pair[0]), function () {
+        return window.AlumniApp.download("/me/data?format=" + pair[1], "my-data." + pair[1], $("mydata-download-status"));
+      });
+    });
     window.AlumniAPI.session().then(function (state) {
       if (window.AlumniAPI.offlineAtLoad(state, $("mydata-error"))) return;
       if (!state.data.signed_in) { $("mydata-signed-out").hidden = false; return; }

@@ -264,6 +264,9 @@
     error.textContent = messages.join(" ");
     error.hidden = !messages.length;
     described.push("survey-error");
+    // Above the choices, under the question: below them, with text at 200 %, it was out of
+    // sight when the question was shown again to be answered.
+    group.appendChild(error);
     if (choice) {
       group.setAttribute("aria-describedby", described.join(" "));
       choiceInputs(question, group);
@@ -271,7 +274,6 @@
     } else {
       textInput(question, group, described.join(" "));
     }
-    group.appendChild(error);
     box.appendChild(group);
     if (!choice && messages.length) group.querySelector(".survey-input").setAttribute("aria-invalid", "true");
     if (question.targeting) {
@@ -294,14 +296,19 @@
   }
 
   // Shows `question`; focus goes to it (a screen reader reads the question), or to its first
-  // control when it carries an error.
+  // control when it carries an error. The screen starts at the message above the question
+  // when there is one, else at the progress (「2 / 6」): at the top of the page, with text at
+  // 200 %, the header and the survey's title filled the screen down to the question's first
+  // line, and a field with its error was scrolled out of sight.
   function go(question) {
     state.current = question.id;
     show("survey-form");
     renderQuestion(question);
     var invalid = document.querySelector('#survey-question [aria-invalid="true"]');
-    (invalid || $("survey-question")).focus();
-    window.scrollTo(0, 0);
+    var said = $("survey-status").textContent ? $("survey-status") : document.querySelector(".survey-progress");
+    said.scrollIntoView({ block: "start" });
+    if (invalid) invalid.focus();
+    else $("survey-question").focus({ preventScroll: true });
   }
 
   // Reads what is on screen into the answers (kept in memory only).
