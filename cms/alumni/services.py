@@ -449,6 +449,15 @@ def invitation_issue_letters(
 REFUSED_CODE_OR_BIRTH_DATE = "招待コードまたは生年月日が正しくありません。"
 
 
+def _ask_hr() -> str:
+    """Where a refused person can ask: HR's contact, as every page's お問い合わせ shows it."""
+    from cms.content.models import ContactSettings
+
+    contact = ContactSettings.load()
+    phone = f"（電話 {contact.phone}）" if contact.phone else ""
+    return f"ご不明な点は、{contact.department}{phone}へお問い合わせください。"
+
+
 def registration_create(
     *,
     invitation_code: str | None,
@@ -512,7 +521,7 @@ def registration_create(
             channel = RegistrationChannel.OPEN
             status = AlumnusStatus.PENDING
         if problems:
-            raise AlumniError("登録の対象外です。" + problems[0])
+            raise AlumniError("登録の対象外です。" + problems[0] + _ask_hr())
         if Alumnus.objects.filter(email=email).exists():
             raise AlumniError("このメールアドレスは登録に使えません。", field="email")
         user = User.objects.create_user(username=f"alumnus-{uuid.uuid4().hex}")

@@ -16,6 +16,7 @@ from cms.alumni.models import (
     Invitation,
     OneTimeCode,
 )
+from cms.content.models import ContactSettings
 from tests.alumni.factories import AlumnusFactory, RosterEntryFactory
 from tests.fixtures.smtp import SMTPInbox, text_body
 
@@ -274,6 +275,14 @@ def test_ineligible_person_is_refused(client: APIClient) -> None:
     response = client.post("/api/v1/registrations", registration(code), format="json")
 
     assert response.status_code == 400 and "勤続年数" in response.json()["detail"]
+    # Whom to ask: the refused person is told HR's contact, as HR set it.
+    ContactSettings.objects.update_or_create(
+        pk=ContactSettings.load().pk,
+        defaults={"department": "総務部 人事課 人材確保班", "phone": "022-211-0000"},
+    )
+    again = client.post("/api/v1/registrations", registration(code), format="json").json()
+    assert "総務部 人事課 人材確保班（電話 022-211-0000）へお問い合わせください" in again["detail"]
+    assert not Alumnus.objects.exists()
 
 
 def test_login_code_request_answers_202_for_unknown_addresses_and_sends_nothing(
