@@ -461,7 +461,7 @@ def _settle_left_behind(*, target: _Target, due_by: dt.datetime) -> None:
     them again, so they are settled as not sent, with the reason, rather than shown to HR as
     再送待ち for ever."""
     target.deliveries().filter(channel__in=[Channel.PUSH, Channel.EMAIL]).filter(
-        Q(status=DeliveryStatus.PENDING) | Q(status=DeliveryStatus.RETRY, retry_at__lte=due_by)
+        _due(due_by)
     ).update(
         status=DeliveryStatus.FAILED,
         last_error=LEFT_BEHIND,
@@ -507,8 +507,7 @@ def _claim(
                 ignore_conflicts=True,
             )
         target.deliveries().filter(channel=channel, alumnus_id__in=slice_ids).filter(
-            Q(status=DeliveryStatus.PENDING)
-            | Q(status=DeliveryStatus.RETRY, retry_at__lte=timezone.now())
+            _due(timezone.now())
         ).update(status=DeliveryStatus.SENDING, claim=token, claimed_until=until)
     return token
 
@@ -523,6 +522,11 @@ def _alumni_lock(ids: list[int]) -> None:
         .order_by("pk")
         .values_list("pk", flat=True)
     )
+
+
+def _due(at: dt.datetime) -> Q:
+    """Deliveries waiting to be sent at `at`: never tried, or their retry is due."""
+    return Q(status=DeliveryStatus.PENDING) | Q(status=DeliveryStatus.RETRY, retry_at__lte=at)
 
 
 def lease_end() -> dt.datetime:
@@ -967,10 +971,9 @@ def _claim_digest(*, notice_ids: list[int], alumnus: Alumnus) -> str:
         )
         Delivery.objects.filter(
             alumnus=alumnus, item_id__in=notice_ids, channel=Channel.DIGEST
-        ).filter(
-            Q(status=DeliveryStatus.PENDING)
-            | Q(status=DeliveryStatus.RETRY, retry_at__lte=timezone.now())
-        ).update(status=DeliveryStatus.SENDING, claim=token, claimed_until=lease_end())
+        ).filter(_due(timezone.now())).update(
+            status=DeliveryStatus.SENDING, claim=token, claimed_until=lease_end()
+        )
     return token
 
 

@@ -199,9 +199,7 @@
   }
 
   function say(box, message, isError) {
-    box.textContent = message;
-    box.className = "form-status " + (isError ? "form-status--error" : "form-status--ok");
-    box.focus();
+    window.AlumniApp.say(box, message, isError);
   }
 
   function setupSessionsEnd() {

@@ -119,6 +119,7 @@
   }
 
   window.AlumniAPI = {
+    url: function (path) { return BASE + path; }, // for a download (App.download)
     call: call,
     session: session,
     offlineAtLoad: offlineAtLoad,

@@ -186,21 +186,21 @@
     return true;
   };
 
+  // A message in a status box (form-status), shown and given the focus so it is read out.
+  App.say = function (box, message, isError) {
+    box.textContent = message;
+    box.className = "form-status " + (isError ? "form-status--error" : "form-status--ok");
+    box.hidden = false;
+    box.focus();
+  };
+
   // A file the API answers (a CSV, a JSON download), fetched with the session cookie and handed
   // to the browser as a download from memory: never a URL with data in it, never the worker's
   // cache. What happened is said in `box`: done, a new sign-in wanted (freshLogin), or failed.
   // A plain link to the API showed its refusal as raw JSON (in the installed app, with no way
   // back) and offline the browser's own error.
   App.download = function (path, fallbackName, box) {
-    var meta = document.querySelector('meta[name="api-origin"]');
-    var url = ((meta && meta.content) || "").replace(/\/$/, "") + "/api/v1" + path;
-    var say = function (message, isError) {
-      box.textContent = message;
-      box.className = "form-status " + (isError ? "form-status--error" : "form-status--ok");
-      box.hidden = false;
-      box.focus();
-    };
-    return fetch(url, { credentials: "include", cache: "no-store" }).then(function (response) {
+    return fetch(window.AlumniAPI.url(path), { credentials: "include", cache: "no-store" }).then(function (response) {
       if (!response.ok) {
         return response.json().then(function (data) { return { status: response.status, data: data }; }, function () { return false; });
       }
@@ -217,8 +217,8 @@
       });
     }, function () { return false; }).then(function (ok) {
       if (App.freshLogin(box, ok)) return;
-      if (ok === true) say("ファイルをダウンロードしました。", false);
-      else say("ダウンロードできませんでした。通信状態を確かめて、もう一度お試しください。", true);
+      if (ok === true) App.say(box, "ファイルをダウンロードしました。", false);
+      else App.say(box, "ダウンロードできませんでした。通信状態を確かめて、もう一度お試しください。", true);
     });
   };
 
