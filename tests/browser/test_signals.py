@@ -262,8 +262,38 @@ def test_my_data_shows_my_views_and_stopping_deletes_them(page: Any, site: LiveS
     assert small_tap_targets(page) == []
     screenshot(page, "mydata")
 
-    page.get_by_role("button", name="分析への利用を止める（記録を削除）").click()
+    # Stopping asks first, saying what goes; やめる sends nothing and deletes nothing.
+    stop = page.get_by_role("button", name="分析への利用を止める（記録を削除）")
+    confirm = page.locator("#analysis-confirm")
+    patches = []
+    page.on("request", lambda r: patches.append(r.url) if r.method == "PATCH" else None)
+    stop.click()
+    confirm.wait_for(state="visible")
+    assert "これまでの記録を削除しますか" in confirm.inner_text()
+    assert "元に戻せません" in confirm.inner_text()
+    assert stop.get_attribute("aria-expanded") == "true"
+    assert page.evaluate("document.activeElement.id") == "analysis-confirm-question"
+    assert axe_violations(page) == []
+    assert small_tap_targets(page) == []
+    screenshot(page, "mydata-stop-confirm")
+    page.get_by_role("button", name="やめる").click()
+    confirm.wait_for(state="hidden")
+    assert page.evaluate("document.activeElement.id") == "analysis-toggle"
+    assert "削除していません" in page.locator("#analysis-status").inner_text()
+    page.keyboard.press("Enter")  # opened again from the keyboard, closed with Escape
+    confirm.wait_for(state="visible")
+    page.keyboard.press("Escape")
+    confirm.wait_for(state="hidden")
+    page.wait_for_timeout(300)
+    assert patches == []
+    assert Signal.objects.filter(alumnus=alumnus).count() >= 2
+    alumnus.refresh_from_db()
+    assert alumnus.consent_analytics
+
+    stop.click()
+    page.get_by_role("button", name="止めて削除する").click()
     page.get_by_role("button", name="分析への利用に同意する").wait_for(state="visible")
+    assert confirm.is_hidden()
     assert "削除しました" in page.locator("#analysis-status").inner_text()
     assert "ありません" in page.locator('[data-section="signals"]').inner_text()
     assert not Signal.objects.filter(alumnus=alumnus).exists()
