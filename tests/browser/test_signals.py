@@ -2,6 +2,7 @@
 one origin: the page-view beacon, a push click in the service worker, a mail link, the same-
 origin-only rule over every page type, and 「自分のデータ」 with its analysis switch."""
 
+import datetime as dt
 import importlib
 import time
 from collections.abc import Iterator
@@ -242,7 +243,7 @@ def test_a_push_click_in_the_service_worker_records_an_open(page: Any, site: Liv
 
 def test_my_data_shows_my_views_and_stopping_deletes_them(page: Any, site: LiveSite) -> None:
     page.context.clear_cookies()
-    alumnus = sign_in(page, site, consent_analytics=True)
+    alumnus = sign_in(page, site, consent_analytics=True, birth_date=dt.date(1985, 4, 1))
     read(page, site, site.notice.url)
     read(page, site, site.job.url)
     page.goto(site.url + "/app/mydata/")
@@ -253,6 +254,9 @@ def test_my_data_shows_my_views_and_stopping_deletes_them(page: Any, site: LiveS
     text = signals.inner_text()
     assert "県庁見学会のご案内" in text and "土木技師の募集" in text
     assert "利用目的" in text and "保存期間" in text
+    # 生年月日 in 和暦 as the home and the registration write it, the Western year beside it.
+    born = page.locator('[data-section="profile"] tr', has_text="生年月日").locator("td")
+    assert born.inner_text() == "昭和60年（1985年）4月1日"
     assert "削除" in page.locator("#analysis-stop-effect").inner_text()
     with page.expect_download() as download:
         page.get_by_role("button", name="CSV をダウンロード（Excel 用）").click()
