@@ -259,6 +259,7 @@ def test_conditions_skip_a_question_a_server_error_shows_at_its_question_and_a_c
     bar = page.get_by_role("progressbar")
     assert bar.get_attribute("aria-valuetext") == "5問中 1問目の追加の質問"
     assert (bar.get_attribute("aria-valuenow"), bar.get_attribute("aria-valuemax")) == ("1", "5")
+    checked(page, "survey-added-question")
     page.fill("#survey-answer", "介護との両立")
     page.get_by_role("button", name="戻る").click()
     on_question(page, "応募を考えたことはありますか")
