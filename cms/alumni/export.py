@@ -1,4 +1,5 @@
-"""The person's data (開示) in words a person reads: Japanese labels, JST dates, CSV for Excel."""
+"""The person's data (開示) in words a person reads: Japanese labels, JST times, dates in 和暦 with
+the Western year beside them, CSV for Excel."""
 
 import csv
 import datetime as dt
@@ -9,6 +10,8 @@ from typing import Any
 from django.apps import apps
 from django.db import models
 from django.utils import timezone
+
+from cms.alumni.normalise import wareki_with_year
 
 # Which model describes the records of each part of `alumnus_export`: its fields' Japanese
 # names and choices label the values. Parts of apps that are not installed are skipped.
@@ -115,7 +118,7 @@ def _value(field: Any, value: Any) -> str:
     if isinstance(value, str) and _ISO_DATETIME.match(value):
         return jst_datetime(dt.datetime.fromisoformat(value))
     if isinstance(value, str) and _ISO_DATE.match(value):
-        return f"{dt.date.fromisoformat(value):%Y年%-m月%-d日}"
+        return wareki_with_year(dt.date.fromisoformat(value))
     return str(value)
 
 

@@ -65,14 +65,26 @@ _ERAS: list[tuple[tuple[str, ...], dt.date, dt.date | None]] = [
 ]
 
 
-def wareki(day: dt.date) -> str:
-    """2031-03-31 -> 令和13年3月31日: the Japanese calendar public offices write (the eras
-    above; before Meiji the Western year)."""
+def _wareki_year(day: dt.date) -> str:
+    """2031-03-31 -> 令和13年 (the eras above; before Meiji the Western year)."""
     for (era, _letter), start, _end in reversed(_ERAS):
         if day >= start:
             year = day.year - start.year + 1
-            return f"{era}{'元' if year == 1 else year}年{day.month}月{day.day}日"
-    return f"{day.year}年{day.month}月{day.day}日"
+            return f"{era}{'元' if year == 1 else year}年"
+    return f"{day.year}年"
+
+
+def wareki(day: dt.date) -> str:
+    """2031-03-31 -> 令和13年3月31日: the Japanese calendar public offices write."""
+    return f"{_wareki_year(day)}{day.month}月{day.day}日"
+
+
+def wareki_with_year(day: dt.date) -> str:
+    """1980-05-12 -> 昭和55年（1980年）5月12日: the 和暦 with the Western year beside it, as
+    official forms print a date a person may count in either (a birth date)."""
+    year, western = _wareki_year(day), f"{day.year}年"
+    beside = "" if year == western else f"（{western}）"
+    return f"{year}{beside}{day.month}月{day.day}日"
 
 
 _WAREKI = re.compile(

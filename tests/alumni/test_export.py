@@ -59,7 +59,7 @@ def test_csv_export_opens_in_excel_with_japanese_labels_and_jst_dates(
     rows = csv_rows(response.content)
     assert rows[0] == ["区分", "項目", "内容"]
     assert ["登録情報", "姓", "宮城"] in rows
-    assert ["登録情報", "生年月日", "1985年4月1日"] in rows
+    assert ["登録情報", "生年月日", "昭和60年（1985年）4月1日"] in rows
     assert ["登録情報", "登録日時", "2026年11月29日 14時05分"] in rows
     assert ["登録情報", "メールでのお知らせ", "はい"] in rows
     assert ["登録情報", "状態", "登録済み"] in rows

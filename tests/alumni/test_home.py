@@ -9,7 +9,7 @@ from django.test import Client
 from django.utils import timezone
 
 from cms.alumni.models import AlumnusStatus
-from cms.alumni.normalise import wareki
+from cms.alumni.normalise import wareki, wareki_with_year
 from cms.content.models import NoticeIndexPage, NoticePage
 from cms.surveys.selectors import survey_current_version
 from cms.surveys.services import survey_response_save
@@ -196,6 +196,12 @@ def test_wareki_writes_reiwa_and_its_first_year() -> None:
     assert wareki(dt.date(2031, 3, 31)) == "令和13年3月31日"
     assert wareki(dt.date(2019, 5, 1)) == "令和元年5月1日"
     assert wareki(dt.date(2019, 4, 30)) == "平成31年4月30日"
+
+
+def test_wareki_with_year_puts_the_western_year_beside_the_era() -> None:
+    assert wareki_with_year(dt.date(1980, 5, 12)) == "昭和55年（1980年）5月12日"
+    assert wareki_with_year(dt.date(1989, 1, 8)) == "平成元年（1989年）1月8日"
+    assert wareki_with_year(dt.date(1860, 1, 1)) == "1860年1月1日"
 
 
 def test_home_operation_is_in_the_openapi_schema(client: Client) -> None:

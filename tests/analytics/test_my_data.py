@@ -2,6 +2,7 @@
 retention; JSON and CSV downloads."""
 
 import csv
+import datetime as dt
 import io
 import json
 import uuid
@@ -114,6 +115,13 @@ def test_recent_signals_are_listed_with_their_page_and_purpose(pages: SitePages)
     job = next(row for row in rows if row["種類"] == "求人情報の閲覧")
     assert job["対象"] == pages.job.title
     assert "推計" in job["利用目的"]
+
+
+def test_birth_date_is_shown_in_wareki_with_the_western_year(db: None) -> None:
+    alumnus: Alumnus = AlumnusFactory(birth_date=dt.date(1980, 5, 12))
+    sections = {s["key"]: s for s in signed_in(alumnus).get("/api/v1/me/data").json()["sections"]}
+    profile = {row["name"]: row["value"] for row in sections["profile"]["records"][0]}
+    assert profile["生年月日"] == "昭和55年（1980年）5月12日"
 
 
 def test_csv_download_has_a_bom_and_each_rows_purpose(pages: SitePages) -> None:

@@ -173,7 +173,9 @@ def test_export_prints_with_japanese_labels_and_downloads_a_csv(
     assert download.value.suggested_filename.startswith("my-data-")
     assert content.startswith("\ufeff".encode())
     text = content.decode("utf-8-sig")
-    assert text.startswith("区分,項目,内容") and "登録情報,生年月日,1985年4月1日" in text
+    assert (
+        text.startswith("区分,項目,内容") and "登録情報,生年月日,昭和60年（1985年）4月1日" in text
+    )
     page.locator("#export-status.form-status--ok").wait_for()
 
     # The printable page.
@@ -181,7 +183,15 @@ def test_export_prints_with_japanese_labels_and_downloads_a_csv(
     page.wait_for_url("**/app/export/")
     page.locator("#export").wait_for(state="visible")
     sheet = page.inner_text("#export-sections")
-    for label in ("登録情報", "姓", "宮城", "生年月日", "1985年4月1日", "職員番号", "A100"):
+    for label in (
+        "登録情報",
+        "姓",
+        "宮城",
+        "生年月日",
+        "昭和60年（1985年）4月1日",
+        "職員番号",
+        "A100",
+    ):
         assert label in sheet
     assert "メールでのお知らせ\tはい" in sheet
     assert "family_name" not in sheet and "consent_email" not in sheet

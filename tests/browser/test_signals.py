@@ -2,6 +2,7 @@
 one origin: the page-view beacon, a push click in the service worker, a mail link, the same-
 origin-only rule over every page type, and 「自分のデータ」 with its analysis switch."""
 
+import datetime as dt
 import importlib
 import time
 from collections.abc import Iterator
@@ -242,7 +243,7 @@ def test_a_push_click_in_the_service_worker_records_an_open(page: Any, site: Liv
 
 def test_my_data_shows_my_views_and_stopping_deletes_them(page: Any, site: LiveSite) -> None:
     page.context.clear_cookies()
-    alumnus = sign_in(page, site, consent_analytics=True)
+    alumnus = sign_in(page, site, consent_analytics=True, birth_date=dt.date(1985, 4, 1))
     read(page, site, site.notice.url)
     read(page, site, site.job.url)
     page.goto(site.url + "/app/mydata/")
@@ -253,6 +254,9 @@ def test_my_data_shows_my_views_and_stopping_deletes_them(page: Any, site: LiveS
     text = signals.inner_text()
     assert "県庁見学会のご案内" in text and "土木技師の募集" in text
     assert "利用目的" in text and "保存期間" in text
+    # 生年月日 in 和暦 as the home and the registration write it, the Western year beside it.
+    born = page.locator('[data-section="profile"] tr', has_text="生年月日").locator("td")
+    assert born.inner_text() == "昭和60年（1985年）4月1日"
     assert "削除" in page.locator("#analysis-stop-effect").inner_text()
     with page.expect_download() as download:
         page.get_by_role("button", name="CSV をダウンロード（Excel 用）").click()
@@ -262,8 +266,38 @@ def test_my_data_shows_my_views_and_stopping_deletes_them(page: Any, site: LiveS
     assert small_tap_targets(page) == []
     screenshot(page, "mydata")
 
-    page.get_by_role("button", name="分析への利用を止める（記録を削除）").click()
+    # Stopping asks first, saying what goes; やめる sends nothing and deletes nothing.
+    stop = page.get_by_role("button", name="分析への利用を止める（記録を削除）")
+    confirm = page.locator("#analysis-confirm")
+    patches = []
+    page.on("request", lambda r: patches.append(r.url) if r.method == "PATCH" else None)
+    stop.click()
+    confirm.wait_for(state="visible")
+    assert "これまでの記録を削除しますか" in confirm.inner_text()
+    assert "元に戻せません" in confirm.inner_text()
+    assert stop.get_attribute("aria-expanded") == "true"
+    assert page.evaluate("document.activeElement.id") == "analysis-confirm-question"
+    assert axe_violations(page) == []
+    assert small_tap_targets(page) == []
+    screenshot(page, "mydata-stop-confirm")
+    page.get_by_role("button", name="やめる").click()
+    confirm.wait_for(state="hidden")
+    assert page.evaluate("document.activeElement.id") == "analysis-toggle"
+    assert "削除していません" in page.locator("#analysis-status").inner_text()
+    page.keyboard.press("Enter")  # opened again from the keyboard, closed with Escape
+    confirm.wait_for(state="visible")
+    page.keyboard.press("Escape")
+    confirm.wait_for(state="hidden")
+    page.wait_for_timeout(300)
+    assert patches == []
+    assert Signal.objects.filter(alumnus=alumnus).count() >= 2
+    alumnus.refresh_from_db()
+    assert alumnus.consent_analytics
+
+    stop.click()
+    page.get_by_role("button", name="止めて削除する").click()
     page.get_by_role("button", name="分析への利用に同意する").wait_for(state="visible")
+    assert confirm.is_hidden()
     assert "削除しました" in page.locator("#analysis-status").inner_text()
     assert "ありません" in page.locator('[data-section="signals"]').inner_text()
     assert not Signal.objects.filter(alumnus=alumnus).exists()

@@ -163,6 +163,8 @@ def test_an_alumnus_answers_offline_in_the_middle_and_the_answers_are_sent_once_
     page.wait_for_url(f"**/app/survey/?id={survey_site.survey.pk}")
     wait_until(page, SHOWN, "survey-intro")
     assert "応募を考えるときに大切なこと" in page.locator("#survey-intro-text").inner_text()
+    count = "質問は全5問です。答えによっては、追加の質問があります。"
+    assert page.locator("#survey-count").inner_text() == count
     page.get_by_role("button", name="回答を始める").click()
 
     # The follow-up question shows only after 「ある」 or 「条件による」: five questions.
@@ -248,10 +250,16 @@ def test_conditions_skip_a_question_a_server_error_shows_at_its_question_and_a_c
     on_question(page, "応募を考えたことはありますか")
     next_button(page).click()  # nothing chosen: the required question says so
     assert page.locator("#survey-error").inner_text() == "この質問には回答が必要です。"
+    # The total a person was told stays 5: the follow-up is an added question at question 1,
+    # not a sixth one that comes and goes with the answer.
     page.get_by_label("ある", exact=True).check()
-    assert page.locator("#survey-progress-text").inner_text() == "1 / 6"
+    assert page.locator("#survey-progress-text").inner_text() == "1 / 5"
     next_button(page).click()
-    assert on_question(page, "両立に必要な配慮") == "2 / 6"
+    assert on_question(page, "両立に必要な配慮") == "1 / 5（追加の質問）"
+    bar = page.get_by_role("progressbar")
+    assert bar.get_attribute("aria-valuetext") == "5問中 1問目の追加の質問"
+    assert (bar.get_attribute("aria-valuenow"), bar.get_attribute("aria-valuemax")) == ("1", "5")
+    checked(page, "survey-added-question")
     page.fill("#survey-answer", "介護との両立")
     page.get_by_role("button", name="戻る").click()
     on_question(page, "応募を考えたことはありますか")

@@ -204,20 +204,9 @@
 
   function setupSessionsEnd() {
     var button = document.getElementById("sessions-end-button");
-    var confirmBox = document.getElementById("sessions-confirm");
     var status = document.getElementById("sessions-status");
-    function ask(open) {
-      confirmBox.hidden = !open;
-      button.setAttribute("aria-expanded", open ? "true" : "false");
-    }
-    button.addEventListener("click", function () {
-      ask(true);
-      document.getElementById("sessions-end-confirm").focus();
-    });
-    document.getElementById("sessions-end-cancel").addEventListener("click", function () {
-      ask(false);
-      button.focus();
-    });
+    var step = window.AlumniApp.confirmStep(button, document.getElementById("sessions-confirm"));
+    button.addEventListener("click", step.open);
     onPress(document.getElementById("sessions-end-confirm"), function () {
       return api("DELETE", "/auth/sessions").then(function (result) {
         if (result.status !== 200) {

@@ -194,6 +194,40 @@
     box.focus();
   };
 
+  // A second, explicit step before something that cannot be undone (すべての端末からログアウト,
+  // 分析への利用を止めて記録を削除): `box` (hidden until asked) says what will happen and holds
+  // the action and its やめる button ([data-confirm-cancel]). Opening it puts the focus on its
+  // question ([data-confirm-question], read out first), not on the action: a second tap in the
+  // same place, or Enter, must not do it unread. やめる or Escape closes it with nothing done and
+  // the focus back on `trigger`, then calls `cancelled` if given. Returns {open, close}.
+  App.confirmStep = function (trigger, box, cancelled) {
+    trigger.setAttribute("aria-controls", box.id);
+    function set(open) {
+      box.hidden = !open;
+      trigger.setAttribute("aria-expanded", open ? "true" : "false");
+    }
+    function cancel() {
+      set(false);
+      trigger.focus();
+      if (cancelled) cancelled();
+    }
+    box.querySelector("[data-confirm-cancel]").addEventListener("click", cancel);
+    box.addEventListener("keydown", function (event) {
+      if (event.key === "Escape") cancel();
+    });
+    set(false);
+    return {
+      open: function () {
+        set(true);
+        var question = box.querySelector("[data-confirm-question]");
+        question.setAttribute("tabindex", "-1");
+        question.scrollIntoView({ block: "center" });
+        question.focus({ preventScroll: true });
+      },
+      close: function () { set(false); },
+    };
+  };
+
   // A file the API answers (a CSV, a JSON download), fetched with the session cookie and handed
   // to the browser as a download from memory: never a URL with data in it, never the worker's
   // cache. What happened is said in `box`: done, a new sign-in wanted (freshLogin), or failed.

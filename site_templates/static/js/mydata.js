@@ -7,6 +7,7 @@
   var $ = function (id) { return document.getElementById(id); };
 
   var el = function (tag, text) { return window.AlumniApp.el(tag, "", text); };
+  var stopStep = null; // the second step before stopping (and deleting), App.confirmStep
 
   // Each section says why it is held and for how long.
   function purposeOf(block, section) {
@@ -28,10 +29,14 @@
     list.textContent = "";
     consent.analysis_purposes.forEach(function (text) { list.appendChild(el("li", text)); });
     $("analysis-stop-effect").textContent = consent.stopping_analysis;
+    $("analysis-confirm-what").textContent = consent.stopping_analysis;
     var toggle = $("analysis-toggle");
     toggle.textContent = consent.analysis ? "分析への利用を止める（記録を削除）" : "分析への利用に同意する";
     toggle.className = consent.analysis ? "button button-danger" : "button";
     toggle.setAttribute("data-analysis", consent.analysis ? "on" : "off");
+    // Only stopping opens the second step; agreeing expands nothing.
+    stopStep.close();
+    if (!consent.analysis) toggle.removeAttribute("aria-expanded");
   }
 
   function load() {
@@ -57,15 +62,16 @@
         return window.AlumniApp.download("/me/data?format=" + pair[1], "my-data." + pair[1], $("mydata-download-status"));
       });
     });
-    window.AlumniAPI.session().then(function (state) {
-      if (window.AlumniAPI.offlineAtLoad(state, $("mydata-error"))) return;
-      if (!state.data.signed_in) { $("mydata-signed-out").hidden = false; return; }
-      load();
+    // Agreeing is one tap; stopping deletes the record, so it asks first (止めて削除する /
+    // やめる) and nothing is sent unless the person confirms. A double tap must not turn the
+    // analysis on and straight off again either.
+    var toggle = $("analysis-toggle");
+    var status = $("analysis-status");
+    stopStep = window.AlumniApp.confirmStep(toggle, $("analysis-confirm"), function () {
+      status.className = "form-status";
+      status.textContent = "やめました。記録は削除していません。";
     });
-    // A double tap must not turn the analysis on and straight off again (deleting the record).
-    window.AlumniAPI.onPress($("analysis-toggle"), function () {
-      var wanted = $("analysis-toggle").getAttribute("data-analysis") !== "on";
-      var status = $("analysis-status");
+    function consentSet(wanted) {
       return api("PATCH", "/me/consents", { analysis: wanted }).then(function (result) {
         if (result.status !== 200) {
           status.textContent = result.data.detail || "変更できませんでした。";
@@ -78,6 +84,18 @@
           : "分析への利用を止め、これまでの記録を削除しました。";
         return load().then(function () { status.focus(); });
       });
+    }
+    window.AlumniAPI.onPress(toggle, function () {
+      status.textContent = "";
+      if (toggle.getAttribute("data-analysis") !== "on") return consentSet(true);
+      stopStep.open();
+      return undefined;
+    });
+    window.AlumniAPI.onPress($("analysis-stop-confirm"), function () { return consentSet(false); });
+    window.AlumniAPI.session().then(function (state) {
+      if (window.AlumniAPI.offlineAtLoad(state, $("mydata-error"))) return;
+      if (!state.data.signed_in) { $("mydata-signed-out").hidden = false; return; }
+      load();
     });
   }
 

@@ -158,6 +158,7 @@
     var survey = state.survey;
     state.current = "";
     $("survey-period").textContent = period(survey);
+    $("survey-count").textContent = countText();
     showRich($("survey-intro-text"), survey.intro, "");
     var answered = $("survey-answered");
     answered.hidden = !state.response;
@@ -225,16 +226,32 @@
     multiple: "あてはまるものをすべて選んでください。",
   };
 
-  // 「3 / 8」 and the bar; the total follows the answers (a condition can add or drop one).
+  // 「3 / 8」 and the bar count the questions every person is asked: a question that shows only
+  // for some answers is a 追加の質問 at the place of the question before it, so the total a
+  // person was told never moves (it went 12 -> 13 as an answer brought a question in, and back).
+  function asked(question) { return !question.condition; }
+
+  function questionCount() {
+    return Math.max(1, state.survey.questions.filter(asked).length);
+  }
+
   function progress(question) {
-    var list = shown();
-    var position = list.indexOf(question) + 1;
-    $("survey-progress-text").textContent = position + " / " + list.length;
+    var total = questionCount();
+    var upTo = state.survey.questions.slice(0, state.survey.questions.indexOf(question) + 1);
+    var position = Math.max(1, upTo.filter(asked).length);
+    var extra = !asked(question);
+    $("survey-progress-text").textContent = position + " / " + total + (extra ? "（追加の質問）" : "");
     var bar = $("survey-progress");
-    bar.setAttribute("aria-valuemax", String(list.length));
+    bar.setAttribute("aria-valuemax", String(total));
     bar.setAttribute("aria-valuenow", String(position));
-    bar.setAttribute("aria-valuetext", list.length + "問中 " + position + "問目");
-    $("survey-progress-fill").style.width = Math.round((position / list.length) * 100) + "%";
+    bar.setAttribute("aria-valuetext", total + "問中 " + position + "問目" + (extra ? "の追加の質問" : ""));
+    $("survey-progress-fill").style.width = Math.round((position / total) * 100) + "%";
+  }
+
+  // 「質問は全8問です。」 before starting, and that some answers bring an added question.
+  function countText() {
+    var extras = state.survey.questions.length - state.survey.questions.filter(asked).length;
+    return "質問は全" + questionCount() + "問です。" + (extras ? "答えによっては、追加の質問があります。" : "");
   }
 
   function renderQuestion(question) {
