@@ -24,6 +24,14 @@ from tests.browser.test_hr_notice import HR_PASSWORD, PHONE, admin_page, migrate
 pytestmark = pytest.mark.browser
 
 
+def _hr(name: str) -> Any:
+    """A member of HR's delivery role, who sees 実績と報告."""
+    hr = get_user_model().objects.create_user(name, password=HR_PASSWORD)
+    hr.groups.add(Group.objects.get(name=PAGE_EDITORS))
+    role_grant(hr, DELIVERY_HR)
+    return hr
+
+
 def test_hr_reads_the_dashboard_and_downloads_the_reports(
     admin_static: None, pwa_api_server: str
 ) -> None:
@@ -41,9 +49,7 @@ def test_hr_reads_the_dashboard_and_downloads_the_reports(
         )
         for a in alumni[:6]
     )
-    hr = get_user_model().objects.create_user("hr-reports", password=HR_PASSWORD)
-    hr.groups.add(Group.objects.get(name=PAGE_EDITORS))
-    role_grant(hr, DELIVERY_HR)
+    hr = _hr("hr-reports")
     month = f"{timezone.localdate():%Y-%m}"
     seen: dict[str, Any] = {}
 
@@ -101,9 +107,7 @@ def test_hr_cannot_read_a_hidden_month_off_its_total(
     made = [AlumnusFactory(channel="email") for _ in range(12)]
     made += [AlumnusFactory(channel="open") for _ in range(2)]
     Alumnus.objects.filter(pk__in=[a.pk for a in made]).update(registered_at=timezone.now())
-    hr = get_user_model().objects.create_user("hr-hidden", password=HR_PASSWORD)
-    hr.groups.add(Group.objects.get(name=PAGE_EDITORS))
-    role_grant(hr, DELIVERY_HR)
+    hr = _hr("hr-hidden")
     seen: dict[str, Any] = {}
 
     def scenario(browser: Any) -> None:
