@@ -16,6 +16,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
+from cms.alumni.export import inert_cell
 from cms.alumni.models import RosterEntry
 from cms.alumni.services import registration_url
 from cms.content.models import ContactSettings
@@ -245,11 +246,12 @@ LABEL_HEADINGS = ("郵便番号", "住所", "氏名", "職員番号")
 
 
 def _label_row(entry: RosterEntry) -> list[str]:
+    """One label's cells, each shown by Excel as text (never run as a formula)."""
     return [
         f"〒{entry.postal_code}" if entry.postal_code else "",
-        entry.address,
-        f"{entry.family_name} {entry.given_name} 様",
-        entry.staff_number,
+        inert_cell(entry.address),
+        inert_cell(f"{entry.family_name} {entry.given_name} 様"),
+        inert_cell(entry.staff_number),
     ]
 
 

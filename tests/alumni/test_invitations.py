@@ -149,6 +149,15 @@ def test_address_labels_csv_opens_in_excel_with_postal_code_address_and_name() -
     assert rows[1][:3] == ["〒980-8570", entry.address, "宮城 花子 様"]
 
 
+def test_an_address_label_excel_would_run_as_a_formula_stays_text() -> None:
+    entry = RosterEntryFactory(email="", address='=HYPERLINK("http://example.com")')
+
+    labels = address_labels_csv(entries=[entry], shift_jis=True)
+
+    rows = list(csv.reader(io.StringIO(labels.content.decode("cp932"))))
+    assert rows[1][1] == '\'=HYPERLINK("http://example.com")'
+
+
 def test_address_labels_for_excel_are_shift_jis_and_name_what_it_cannot_hold() -> None:
     """髙 is in Shift_JIS (CP932) and stays; 𠮷 is not: it becomes 〓, said in `replaced` and
     by `labels_beyond_shift_jis` for that one person, and the UTF-8 file keeps it."""
