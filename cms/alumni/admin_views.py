@@ -26,7 +26,7 @@ from wagtail.admin.views.reports import ReportView
 
 from cms.admin_listing import time_column
 from cms.alumni import selectors, services
-from cms.alumni.letters import address_labels_csv, letters_pdf
+from cms.alumni.letters import address_labels_csv, labels_beyond_shift_jis, letters_pdf
 from cms.alumni.models import (
     Alumnus,
     AlumnusStatus,
@@ -178,12 +178,14 @@ def invitations_view(request: HttpRequest) -> HttpResponse:
         invitations = invitations.filter(delivery=delivery)
     page = list(invitations[:500])
     withdrawn = list(selectors.roster_entries_withdrawn()[:500])
+    beyond_shift_jis = labels_beyond_shift_jis(entries=_label_entries())
     services.audit_log_record(
         actor=staff(request),
         action=AuditAction.VIEW,
         target="invitations",
         record_ids=[invitation.roster_entry_id for invitation in page]
-        + [entry.pk for entry in withdrawn],
+        + [entry.pk for entry in withdrawn]
+        + [entry.pk for entry, _ in beyond_shift_jis],
     )
     return TemplateResponse(
         request,
@@ -191,6 +193,7 @@ def invitations_view(request: HttpRequest) -> HttpResponse:
         {
             "invitations": page,
             "withdrawn": withdrawn,
+            "beyond_shift_jis": beyond_shift_jis,
             "withdrawn_reason": selectors.WITHDRAWN_REASON,
             "to_email": selectors.roster_entries_to_invite(channel="email").count(),
             "to_letter": selectors.roster_entries_to_invite(channel="letter").count(),
@@ -294,9 +297,9 @@ def withdrawal_undo_view(request: HttpRequest, pk: int) -> HttpResponse:
     return TemplateResponse(request, "alumni/admin/withdrawal_undo.html", {"entry": entry})
 
 
-@needs_permission("alumni.view_invitation")
-def labels_csv_view(request: HttpRequest) -> HttpResponse:
-    entries = list(
+def _label_entries() -> list[RosterEntry]:
+    """Whom the address labels are for: those with a letter invitation not yet used."""
+    return list(
         RosterEntry.objects.filter(
             invitations__channel="letter",
             invitations__retired_at__isnull=True,
@@ -304,18 +307,23 @@ def labels_csv_view(request: HttpRequest) -> HttpResponse:
             withdrawn_at__isnull=True,
         ).distinct()
     )
+
+
+@needs_permission("alumni.view_invitation")
+def labels_csv_view(request: HttpRequest, shift_jis: bool = False) -> HttpResponse:
+    """「宛名ラベル」: UTF-8 with a BOM, or Shift_JIS for Excel and label software that read only
+    that (characters it lacks become 〓; the invitations page names whose labels, beforehand)."""
+    entries = _label_entries()
+    labels = address_labels_csv(entries=entries, shift_jis=shift_jis)
     services.audit_log_record(
         actor=staff(request),
         action=AuditAction.EXPORT,
         target="labels",
         record_ids=[entry.pk for entry in entries],
+        detail=f"置き換えた文字: {labels.replaced_text}" if labels.replaced else "",
     )
-    response = HttpResponse(
-        address_labels_csv(entries=entries), content_type="text/csv; charset=utf-8"
-    )
-    response["Content-Disposition"] = (
-        f'attachment; filename="labels-{timezone.localdate():%Y%m%d}.csv"'
-    )
+    response = HttpResponse(labels.content, content_type=labels.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{labels.filename}"'
     response["Cache-Control"] = "no-store"
     return response
 

@@ -16,9 +16,11 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
+from cms.alumni.export import inert_cell
 from cms.alumni.models import RosterEntry
 from cms.alumni.services import registration_url
 from cms.content.models import ContactSettings
+from cms.surveys.exports import ExportFile, cp932_safe, csv_file, replacements_text
 
 FONT = "IPAexGothic"
 # What IPAex Gothic lacks is drawn in IPAmj Mincho (the 文字情報基盤 font made for the names in Japan's
@@ -240,18 +242,39 @@ def _contact_block(pdf: Canvas, *, contact: ContactSettings, top: float) -> None
         _draw(pdf, 20 * mm, y, "　".join(part for part in details if part), BODY)
 
 
-def address_labels_csv(*, entries: Sequence[RosterEntry]) -> bytes:
-    """Address labels as Excel opens them (UTF-8 with BOM)."""
+LABEL_HEADINGS = ("郵便番号", "住所", "氏名", "職員番号")
+
+
+def _label_row(entry: RosterEntry) -> list[str]:
+    """One label's cells, each shown by Excel as text (never run as a formula)."""
+    return [
+        f"〒{entry.postal_code}" if entry.postal_code else "",
+        inert_cell(entry.address),
+        inert_cell(f"{entry.family_name} {entry.given_name} 様"),
+        inert_cell(entry.staff_number),
+    ]
+
+
+def address_labels_csv(*, entries: Sequence[RosterEntry], shift_jis: bool = False) -> ExportFile:
+    """Address labels as Excel opens them: UTF-8 with a BOM, or (`shift_jis`, for Excel and
+    label software that read only Shift_JIS) CP932, where a character it lacks (𠮷) becomes 〓
+    and is listed in `replaced` (see `labels_beyond_shift_jis`)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(["郵便番号", "住所", "氏名", "職員番号"])
+    writer.writerow(LABEL_HEADINGS)
+    writer.writerows(_label_row(entry) for entry in entries)
+    stem = f"labels-{timezone.localdate():%Y%m%d}"
+    return csv_file(
+        out.getvalue(), name=f"{stem}_SJIS.csv" if shift_jis else f"{stem}.csv", shift_jis=shift_jis
+    )
+
+
+def labels_beyond_shift_jis(*, entries: Sequence[RosterEntry]) -> list[tuple[RosterEntry, str]]:
+    """The entries whose label the Shift_JIS file cannot hold as written, each with what it
+    replaces (「𠮷→〓」): HR is told before downloading, to use the UTF-8 file or mend them."""
+    found = []
     for entry in entries:
-        writer.writerow(
-            [
-                f"〒{entry.postal_code}" if entry.postal_code else "",
-                entry.address,
-                f"{entry.family_name} {entry.given_name} 様",
-                entry.staff_number,
-            ]
-        )
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+        _text, replaced = cp932_safe("".join(_label_row(entry)))
+        if replaced:
+            found.append((entry, replacements_text(replaced)))
+    return found

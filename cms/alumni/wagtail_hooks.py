@@ -150,6 +150,12 @@ def register_urls() -> list[Any]:
             "alumni/invitations/labels.csv", admin_views.labels_csv_view, name="alumni_labels_csv"
         ),
         path(
+            "alumni/invitations/labels-sjis.csv",
+            admin_views.labels_csv_view,
+            {"shift_jis": True},
+            name="alumni_labels_csv_sjis",
+        ),
+        path(
             "alumni/invitations/withdrawn/<id:pk>/undo/",
             admin_views.withdrawal_undo_view,
             name="alumni_withdrawal_undo",

@@ -13,7 +13,7 @@ from openpyxl.styles import Font
 
 from cms.alumni.export import inert_cell
 from cms.alumni.normalise import wareki
-from cms.surveys.exports import CSV_TYPE, XLSX_TYPE, ExportFile, cp932_safe
+from cms.surveys.exports import XLSX_TYPE, ExportFile, csv_file
 
 from .models import Estimate
 from .selectors import estimate_as_result
@@ -108,15 +108,11 @@ def _csv(rows: Sequence[Sequence[Cell]], policy: str) -> str:
 
 
 def export_csv_utf8(*, rows: Sequence[Sequence[Cell]], policy: str) -> ExportFile:
-    content = ("\ufeff" + _csv(rows, policy)).encode("utf-8")
-    return ExportFile(f"{_title()}.csv", f"{CSV_TYPE}; charset=utf-8", content)
+    return csv_file(_csv(rows, policy), name=f"{_title()}.csv", shift_jis=False)
 
 
 def export_csv_cp932(*, rows: Sequence[Sequence[Cell]], policy: str) -> ExportFile:
-    text, replaced = cp932_safe(_csv(rows, policy))
-    return ExportFile(
-        f"{_title()}_SJIS.csv", f"{CSV_TYPE}; charset=Shift_JIS", text.encode("cp932"), replaced
-    )
+    return csv_file(_csv(rows, policy), name=f"{_title()}_SJIS.csv", shift_jis=True)
 
 
 # Keyed by the download's file extension (the URL ends with it).

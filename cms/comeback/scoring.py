@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from .features import AGE_BANDS, AGE_OLDEST, Features
+from .features import AGE_BANDS, AGE_OLDEST, RECENT_MONTHS, YEAR_MONTHS, Features
 
 INTERCEPT = "intercept"
 PRIOR_LABEL = "事前設定による推計"
@@ -68,9 +68,20 @@ def band_of(probability: float | None) -> str:
     return "medium" if probability >= MEDIUM_FROM else "low"
 
 
+def _logins_label(features: Features) -> str:
+    """A login signal is a sign-in with the code from the mail (cms.analytics); someone who
+    stays signed in (ALUMNI_SESSION_DAYS) uses the service without one. So no login is said
+    beside their use, never as 「ログインなし」 next to 「今月も利用あり」."""
+    n = int(features.counts.get("logins_3m", 0))
+    if n:
+        return f"直近3か月に確認コードでログイン{n}回"
+    if int(features.counts.get("inactive_months", YEAR_MONTHS)) < RECENT_MONTHS:
+        return "直近3か月は確認コードでのログインなし（ログインしたまま利用）"
+    return "直近3か月の利用なし"
+
+
 def _count_label(code: str, n: int) -> str:
     texts = {
-        "logins_3m": (f"直近3か月のログイン{n}回", "直近3か月のログインなし"),
         "job_views_3m": (f"求人情報を直近3か月で{n}回閲覧", "直近3か月に求人情報の閲覧なし"),
         "notice_opens_3m": (
             f"お知らせを直近3か月で{n}回表示",
@@ -105,7 +116,6 @@ def _inactive_label(months: int) -> str:
 
 
 LABELS_COUNTED = {
-    "logins_3m": lambda n: _count_label("logins_3m", n),
     "job_views_3m": lambda n: _count_label("job_views_3m", n),
     "notice_opens_3m": lambda n: _count_label("notice_opens_3m", n),
     "inactive_months": _inactive_label,
@@ -124,6 +134,8 @@ def label_of(code: str, features: Features) -> str:
     if code.startswith("dept:"):
         other = "" if features.values.get(code) else "以外"
         return f"退職時の所属（{code.removeprefix('dept:')}{other}）"
+    if code == "logins_3m":
+        return _logins_label(features)
     if code in LABELS_COUNTED:
         return LABELS_COUNTED[code](int(features.counts.get(code, 0)))
     return code

@@ -10,12 +10,11 @@ import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
 from cms.alumni.export import inert_cell
-from cms.surveys.exports import cp932_safe
+from cms.surveys.exports import csv_file
 
 from .selectors import Cell, Figures, Table
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-CSV_TYPE = "text/csv"
 WESTERN_MONTH = "月（西暦）"
 EXCEL_CHART_TYPES = {
     "column": ("column", None),
@@ -78,18 +77,17 @@ def csv_text(figures: Figures) -> str:
     return out.getvalue()
 
 
+def _csv_report(figures: Figures, *, name: str, shift_jis: bool) -> ReportFile:
+    file = csv_file(csv_text(figures), name=name, shift_jis=shift_jis)
+    return ReportFile(file.filename, file.content_type, file.content)
+
+
 def csv_utf8(figures: Figures) -> ReportFile:
-    content = ("\ufeff" + csv_text(figures)).encode("utf-8")
-    return ReportFile(f"{_base_name(figures)}_utf8.csv", f"{CSV_TYPE}; charset=utf-8", content)
+    return _csv_report(figures, name=f"{_base_name(figures)}_utf8.csv", shift_jis=False)
 
 
 def csv_cp932(figures: Figures) -> ReportFile:
-    text, _replaced = cp932_safe(csv_text(figures))
-    return ReportFile(
-        f"{_base_name(figures)}_cp932.csv",
-        f"{CSV_TYPE}; charset=Shift_JIS",
-        text.encode("cp932"),
-    )
+    return _csv_report(figures, name=f"{_base_name(figures)}_cp932.csv", shift_jis=True)
 
 
 # --- XLSX ----------------------------------------------------------------------------------------

@@ -241,11 +241,13 @@ def summary_table(period: Period) -> Table:
         Row("登録者数", (Cell(total),)),
         Row("目標", (Cell(target),)),
         Row("目標に対する割合", (_rate(total, target),)),
-        Row("分析に同意した登録者", (Cell(registrants["consenting"]),)),
-        Row("利用した人（同意者のうち）", (Cell(active["people"]),)),
-        Row("ログインした人（同意者のうち）", (Cell(active["logins"]),)),
+        # The people counts follow the tables' rule: a month's 利用した人 under 5 is 「5未満」 in
+        # 月間利用者数, so it is here too.
+        Row("分析に同意した登録者", (people_cell(registrants["consenting"]),)),
+        Row("利用した人（同意者のうち）", (people_cell(active["people"]),)),
+        Row("ログインした人（同意者のうち）", (people_cell(active["logins"]),)),
         Row("届いた項目（登録者1人あたり）", (_ratio(items, total),)),
-        Row("1件以上届いた登録者", (Cell(reached),)),
+        Row("1件以上届いた登録者", (people_cell(reached),)),
     )
     return Table(
         "summary",

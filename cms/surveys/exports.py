@@ -71,7 +71,12 @@ class ExportFile:
     @property
     def replaced_text(self) -> str:
         """「〜→～、😀→〓」: what the admin and the audit log say."""
-        return "、".join(f"{old}→{new}" for old, new in self.replaced.items())
+        return replacements_text(self.replaced)
+
+
+def replacements_text(replaced: dict[str, str]) -> str:
+    """「〜→～、😀→〓」 of what `cp932_safe` replaced."""
+    return "、".join(f"{old}→{new}" for old, new in replaced.items())
 
 
 RESPONSE_COLUMNS = (
@@ -285,8 +290,7 @@ def export_csv_utf8(
 ) -> ExportFile:
     """The 「回答」 table as CSV in UTF-8 with a BOM (Excel then reads it as UTF-8)."""
     headings, rows = export_table(catalogue=catalogue, records=records, today=today)
-    content = ("\ufeff" + _csv(headings, rows)).encode("utf-8")
-    return ExportFile(f"{title}.csv", f"{CSV_TYPE}; charset=utf-8", content)
+    return csv_file(_csv(headings, rows), name=f"{title}.csv", shift_jis=False)
 
 
 def cp932_safe(text: str) -> tuple[str, dict[str, str]]:
@@ -306,6 +310,15 @@ def cp932_safe(text: str) -> tuple[str, dict[str, str]]:
     return "".join(out), replaced
 
 
+def csv_file(text: str, *, name: str, shift_jis: bool) -> ExportFile:
+    """CSV text as Excel on Windows opens it, the one way every export writes one: UTF-8 with a
+    BOM, or (`shift_jis`) CP932 with every character it cannot hold replaced and listed."""
+    if not shift_jis:
+        return ExportFile(name, f"{CSV_TYPE}; charset=utf-8", ("\ufeff" + text).encode("utf-8"))
+    safe, replaced = cp932_safe(text)
+    return ExportFile(name, f"{CSV_TYPE}; charset=Shift_JIS", safe.encode("cp932"), replaced)
+
+
 def export_csv_cp932(
     *,
     title: str,
@@ -316,10 +329,7 @@ def export_csv_cp932(
     """The 「回答」 table as CSV in CP932 (older Excel and other office software): every
     character it cannot hold is replaced, and `replaced` lists them."""
     headings, rows = export_table(catalogue=catalogue, records=records, today=today)
-    text, replaced = cp932_safe(_csv(headings, rows))
-    return ExportFile(
-        f"{title}_SJIS.csv", f"{CSV_TYPE}; charset=Shift_JIS", text.encode("cp932"), replaced
-    )
+    return csv_file(_csv(headings, rows), name=f"{title}_SJIS.csv", shift_jis=True)
 
 
 EXPORT_FORMATS = {

@@ -374,9 +374,16 @@ def _can_change(
     table: Sequence[Sequence[int]], suppression: Suppression, cell: Cell, step: int, threshold: int
 ) -> bool:
     """Whether another table, agreeing with all that is shown, has `cell` different by `step`
-    (in its signed value): a cycle of hidden cells through it that can absorb the change."""
+    (in its signed value): a cycle of hidden cells through it that can absorb the change.
+
+    A 「秘匿」 cell's cycle runs through other 「秘匿」 cells only: were it absorbed by 「5未満」
+    cells alone, the line's total minus its shown cells would give it to within a few people
+    (a reader takes a 「5未満」 beside a busy month for about 0), and a month row's 「秘匿」
+    could be read off its 合計."""
     last_row, last_column = len(table) - 1, len(table[0]) - 1
-    hidden = suppression.below | suppression.hidden
+    hidden = (
+        suppression.hidden if cell in suppression.hidden else suppression.below | suppression.hidden
+    )
 
     def fits(c: Cell, delta: int) -> bool:
         low, high = _bounds(c, suppression, threshold)
@@ -415,7 +422,8 @@ def derivable_cells(
     table: Sequence[Sequence[int]], suppression: Suppression, *, threshold: int = SMALL_CELL
 ) -> list[Cell]:
     """The hidden cells whose value follows from what is shown (the other cells, the totals,
-    and that a 「5未満」 is 0–4 and a 「秘匿」 at least 5)."""
+    and that a 「5未満」 is 0–4 and a 「秘匿」 at least 5), and the 「秘匿」 cells that only
+    「5未満」 cells keep from following (see `_can_change`)."""
     hidden = sorted(suppression.below | suppression.hidden)
     return [
         cell

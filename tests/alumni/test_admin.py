@@ -96,6 +96,29 @@ def test_letters_pdf_download_issues_codes_and_is_audited(hr: Client) -> None:
     assert AuditLogEntry.objects.filter(action="export", target="letters").exists()
 
 
+def test_hr_is_told_before_downloading_which_labels_shift_jis_cannot_hold(hr: Client) -> None:
+    """The invitations page names the person whose label the Excel (Shift_JIS) file changes;
+    that file downloads in CP932 and its audit entry says what it replaced."""
+    yoshida = RosterEntryFactory(email="", family_name="𠮷田", given_name="花子")
+    RosterEntryFactory(email="", family_name="髙橋", given_name="一郎")
+    hr.post("/admin/alumni/invitations/letters.pdf")
+
+    page = hr.get("/admin/alumni/invitations/").content.decode()
+    response = hr.get("/admin/alumni/invitations/labels-sjis.csv")
+
+    warning = " ".join(
+        visible_texts(page.split("data-labels-beyond-sjis", 1)[1].split("</div>")[0])
+    )
+    assert f"{yoshida.staff_number} 𠮷田 花子 さん（𠮷→〓）" in warning
+    assert "髙橋" not in warning
+    assert response["Content-Type"] == "text/csv; charset=Shift_JIS"
+    assert response["Content-Disposition"].endswith('_SJIS.csv"')
+    assert "〓田 花子 様" in response.content.decode("cp932")
+    entry = AuditLogEntry.objects.get(action="export", target="labels")
+    assert entry.detail == "置き換えた文字: 𠮷→〓"
+    assert len(entry.record_ids) == 2
+
+
 def test_send_invitations_from_the_admin_queues_and_sends(
     hr: Client, smtp: Any, django_capture_on_commit_callbacks: Any
 ) -> None:

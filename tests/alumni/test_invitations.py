@@ -12,7 +12,7 @@ from PIL import Image
 from pypdf import PdfReader
 
 from cms.alumni import codes, services
-from cms.alumni.letters import address_labels_csv, letters_pdf
+from cms.alumni.letters import address_labels_csv, labels_beyond_shift_jis, letters_pdf
 from cms.alumni.models import Invitation, LetterPrint
 from cms.alumni.selectors import invitation_find_usable
 from cms.alumni.tasks import invitation_emails_send
@@ -141,11 +141,40 @@ def test_address_labels_csv_opens_in_excel_with_postal_code_address_and_name() -
         email="", family_name="宮城", given_name="花子", postal_code="980-8570"
     )
 
-    content = address_labels_csv(entries=[entry])
+    labels = address_labels_csv(entries=[entry])
 
-    assert content.startswith("\ufeff".encode())
-    rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
+    assert labels.content.startswith("\ufeff".encode())
+    assert labels.content_type == "text/csv; charset=utf-8"
+    rows = list(csv.reader(io.StringIO(labels.content.decode("utf-8-sig"))))
     assert rows[1][:3] == ["〒980-8570", entry.address, "宮城 花子 様"]
+
+
+def test_an_address_label_excel_would_run_as_a_formula_stays_text() -> None:
+    entry = RosterEntryFactory(email="", address='=HYPERLINK("http://example.com")')
+
+    labels = address_labels_csv(entries=[entry], shift_jis=True)
+
+    rows = list(csv.reader(io.StringIO(labels.content.decode("cp932"))))
+    assert rows[1][1] == '\'=HYPERLINK("http://example.com")'
+
+
+def test_address_labels_for_excel_are_shift_jis_and_name_what_it_cannot_hold() -> None:
+    """髙 is in Shift_JIS (CP932) and stays; 𠮷 is not: it becomes 〓, said in `replaced` and
+    by `labels_beyond_shift_jis` for that one person, and the UTF-8 file keeps it."""
+    takahashi = RosterEntryFactory(email="", family_name="髙橋", given_name="一郎")
+    yoshida = RosterEntryFactory(email="", family_name="𠮷田", given_name="花子")
+
+    sjis = address_labels_csv(entries=[takahashi, yoshida], shift_jis=True)
+    utf8 = address_labels_csv(entries=[takahashi, yoshida])
+
+    assert sjis.content_type == "text/csv; charset=Shift_JIS"
+    assert sjis.filename.endswith("_SJIS.csv")
+    rows = list(csv.reader(io.StringIO(sjis.content.decode("cp932"))))
+    assert rows[0] == ["郵便番号", "住所", "氏名", "職員番号"]
+    assert [row[2] for row in rows[1:]] == ["髙橋 一郎 様", "〓田 花子 様"]
+    assert sjis.replaced == {"𠮷": "〓"}
+    assert labels_beyond_shift_jis(entries=[takahashi, yoshida]) == [(yoshida, "𠮷→〓")]
+    assert "𠮷田 花子 様" in utf8.content.decode("utf-8-sig")
 
 
 def _text_sizes(page: Any) -> list[tuple[str, float]]:

@@ -12,17 +12,29 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
 from cms.alumni.models import AuditLogEntry
+from cms.analytics.models import ContentKind, SignalType
+from cms.analytics.services import SignalEvent, signals_store
 from cms.comeback.models import ModelVersion, Outcome, Season
+from cms.comeback.services import comeback_scores_recompute
 from cms.staff_roles import ALUMNI_HR, PAGE_EDITORS, role_grant
 from tests.alumni.factories import AlumnusFactory
 from tests.browser.conftest import in_browser_thread
 from tests.browser.screens import axe_violations, screenshot
 from tests.browser.test_hr_notice import HR_PASSWORD, admin_page, migrated_content_back
-from tests.comeback.ui_builders import prior_version, stored_estimate
+from tests.comeback.factories import SeasonFactory
+from tests.comeback.ui_builders import fitted_version_of_use, prior_version, stored_estimate
 
 pytestmark = pytest.mark.browser
 JOBS = ("job_views_3m", "求人情報を直近3か月で3回閲覧", 1.2)
 INTENT = ("intent_no", "アンケートで今は考えていないと回答", -0.9)
+
+
+def _hr(name: str) -> Any:
+    """A member of HR's alumni role, who sees 「カムバック推計」."""
+    hr = get_user_model().objects.create_user(name, password=HR_PASSWORD)
+    hr.groups.add(Group.objects.get(name=PAGE_EDITORS))
+    role_grant(hr, ALUMNI_HR)
+    return hr
 
 
 def _open_menu_item(page: Any, name: str) -> None:
@@ -68,9 +80,7 @@ def test_hr_filters_opens_a_person_imports_outcomes_and_switches_the_model(
     applicants.write_text(
         "氏名,生年月日,応募\n青葉 花子,1985-06-01,○\n山田 太郎,1970-01-01,○\n", encoding="utf-8-sig"
     )
-    hr = get_user_model().objects.create_user("hr-comeback", password=HR_PASSWORD)
-    hr.groups.add(Group.objects.get(name=PAGE_EDITORS))
-    role_grant(hr, ALUMNI_HR)
+    hr = _hr("hr-comeback")
     seen: dict[str, Any] = {}
 
     def scenario(browser: Any) -> None:
@@ -130,3 +140,44 @@ def test_hr_filters_opens_a_person_imports_outcomes_and_switches_the_model(
     assert Outcome.objects.get().alumnus == high
     fitted.refresh_from_db()
     assert fitted.is_active
+
+
+def test_hr_reads_that_someone_who_stays_signed_in_used_the_service(
+    admin_static: None, pwa_api_server: str
+) -> None:
+    """青葉 stayed signed in and read pages in the month: her panel does not say
+    「直近3か月のログインなし」 beside 「今月も利用あり」 but that she used it signed in."""
+    base = pwa_api_server
+    migrated_content_back()
+    today = dt.date(2026, 6, 15)
+    SeasonFactory()
+    fitted_version_of_use()
+    aoba = AlumnusFactory(
+        family_name="青葉",
+        given_name="花子",
+        consent_analytics=True,
+        hired_on=dt.date(2010, 4, 1),
+        retired_on=dt.date(2020, 3, 31),
+        birth_date=dt.date(1985, 5, 10),
+    )
+    signals_store(
+        alumnus=aoba,
+        events=[SignalEvent(type=SignalType.PAGE_VIEW, content_kind=ContentKind.PAGE)] * 2,
+        at=dt.datetime(2026, 6, 15, 12, tzinfo=dt.UTC),
+    )
+    comeback_scores_recompute(today=today)
+    hr = _hr("hr-comeback-use")
+    seen: dict[str, Any] = {}
+
+    def scenario(browser: Any) -> None:
+        page = admin_page(browser, base, hr)
+        _open_menu_item(page, "推計の一覧")
+        page.locator("#listing-results").get_by_role("link", name="青葉 花子").click()
+        page.wait_for_url(f"{base}/admin/comeback/people/{aoba.pk}/")
+        seen["person"] = page.locator("main").inner_text()
+
+    in_browser_thread(scenario)
+
+    assert "今月も利用あり" in seen["person"]
+    assert "直近3か月は確認コードでのログインなし（ログインしたまま利用）" in seen["person"]
+    assert "直近3か月のログインなし" not in seen["person"]

@@ -27,7 +27,7 @@ from tests.comeback.ui_builders import prior_version, staff_client, stored_estim
 pytestmark = pytest.mark.django_db
 LIST = "/admin/comeback/"
 JOBS = ("job_views_3m", "求人情報を直近3か月で3回閲覧", 1.2)
-LOGINS = ("logins_3m", "直近3か月のログイン5回", 0.5)
+LOGINS = ("logins_3m", "直近3か月に確認コードでログイン5回", 0.5)
 INTENT = ("intent_no", "アンケートで今は考えていないと回答", -0.9)
 
 

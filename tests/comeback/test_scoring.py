@@ -20,6 +20,7 @@ from cms.comeback.selectors import (
 from cms.comeback.services import comeback_scores_recompute
 from tests.alumni.factories import AlumnusFactory
 from tests.comeback.factories import SeasonFactory
+from tests.comeback.ui_builders import fitted_version_of_use
 
 pytestmark = pytest.mark.django_db
 TODAY = dt.date(2026, 6, 15)
@@ -208,7 +209,7 @@ def test_a_fitted_models_bands_read_as_one_term_of_what_the_person_has() -> None
         "age": "年齢（40代）",
         "dept": "退職時の所属（総務部）",
         "intent": "アンケートで関心の有無の回答なし",
-        "logins_3m": "直近3か月のログイン2回",
+        "logins_3m": "直近3か月に確認コードでログイン2回",
     }
     terms = {c.code: c.log_odds for c in found}
     assert terms["age"] == pytest.approx(-0.4 * 0.2 - 0.3 * 0.3 + 0.6 * 0.2)
@@ -216,3 +217,27 @@ def test_a_fitted_models_bands_read_as_one_term_of_what_the_person_has() -> None
     z = -2.5 + terms["age"] + terms["dept"] + (-1.5 * 0.1 + 1.2 * 0.1) + 0.3 * (2.0 - 1.0)
     assert probability_of(found) == pytest.approx(1 / (1 + math.exp(-z)))
     assert not any("以外" in r or "未満" in r for r in top_reasons(found, limit=10))
+
+
+def test_a_person_who_stays_signed_in_is_not_said_to_have_no_logins_beside_their_use() -> None:
+    """A login signal is a sign-in with the mailed code. 青葉 stayed signed in and read pages
+    this month: her estimate says so, not 「直近3か月のログインなし」 beside 「今月も利用あり」;
+    泉 did nothing for a year: 「直近3か月の利用なし」. (A fitted model's centred term speaks of
+    the count even when it is 0.)"""
+    SeasonFactory()
+    fitted_version_of_use()
+    aoba = AlumnusFactory(consent_analytics=True, **FACTS)
+    izumi = AlumnusFactory(consent_analytics=True, **FACTS)
+    signals_store(
+        alumnus=aoba,
+        events=[SignalEvent(type=SignalType.PAGE_VIEW, content_kind=ContentKind.PAGE)] * 2,
+        at=_at(TODAY),
+    )
+    comeback_scores_recompute(today=TODAY)
+
+    used = {c.code: c.label for c in comeback_estimate(alumnus=aoba).contributions}
+    idle = {c.code: c.label for c in comeback_estimate(alumnus=izumi).contributions}
+    assert used["inactive_months"] == "今月も利用あり"
+    assert used["logins_3m"] == "直近3か月は確認コードでのログインなし（ログインしたまま利用）"
+    assert idle["inactive_months"] == "この1年の利用なし"
+    assert idle["logins_3m"] == "直近3か月の利用なし"

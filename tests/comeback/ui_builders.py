@@ -23,6 +23,23 @@ def prior_version(*, active: bool = True) -> ModelVersion:
     return version
 
 
+def fitted_version_of_use() -> ModelVersion:
+    """An active fitted model of logins and months without use, centred as a fit centres them:
+    its logins term speaks of the count even when it is 0."""
+    version: ModelVersion = ModelVersion.objects.create(
+        kind="fitted",
+        coefficients={
+            "intercept": -2.5,
+            "features": {
+                "logins_3m": {"weight": 0.3, "mean": 0.5, "scale": 1.0},
+                "inactive_months": {"weight": -0.08, "mean": 6.0, "scale": 1.0},
+            },
+        },
+        is_active=True,
+    )
+    return version
+
+
 def stored_estimate(
     alumnus: Alumnus,
     *,
