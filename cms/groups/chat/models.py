@@ -68,6 +68,8 @@ class MembershipRole(models.TextChoices):
 
 # Members who may read the group (a suspended member reads but may not post).
 READING_STATUSES = (MembershipStatus.ACTIVE, MembershipStatus.SUSPENDED)
+# Members whose group is listed as theirs (and who may leave it): readers and those waiting.
+LISTED_STATUSES = (*READING_STATUSES, MembershipStatus.PENDING)
 
 
 class Membership(models.Model):

@@ -19,6 +19,7 @@ from cms.push.notify import NotifyReport, notify_enqueue, notify_retry, notify_w
 
 from .errors import ChatError, Conflict, NotAllowed, NotFound, TooManyPosts
 from .models import (
+    LISTED_STATUSES,
     READING_STATUSES,
     CommunityGroup,
     JoinPolicy,
@@ -115,8 +116,7 @@ def membership_join(*, group_id: int, alumnus: Alumnus, accept_rules: bool) -> M
 
 
 def membership_leave(*, group_id: int, alumnus: Alumnus) -> None:
-    statuses = (*READING_STATUSES, MembershipStatus.PENDING)
-    membership = _membership(group_id=group_id, alumnus=alumnus, statuses=statuses)
+    membership = _membership(group_id=group_id, alumnus=alumnus, statuses=LISTED_STATUSES)
     membership.status = MembershipStatus.LEFT
     membership.role = MembershipRole.MEMBER
     membership.save(update_fields=["status", "role"])
