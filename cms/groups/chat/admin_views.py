@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.utils.text import Truncator
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.reports import ReportView
@@ -125,10 +126,8 @@ def _actor(entry: ModerationLogEntry) -> str:
 def _subject(entry: ModerationLogEntry) -> str:
     """What was acted on, as a person reads it: the member, or the message and its author."""
     if entry.message is not None:
-        author = entry.message.author
-        body = entry.message.body or "（削除されたメッセージ）"
-        excerpt = body if len(body) <= 40 else f"{body[:40]}…"
-        return f"「{excerpt}」（投稿者：{author or '退会したメンバー'}）"
+        excerpt = Truncator(entry.message.body or "（削除されたメッセージ）").chars(41)
+        return f"「{excerpt}」（投稿者：{entry.message.author_name}）"
     if entry.membership is not None:
         return f"{entry.membership.alumnus}（メンバー）"
     return "—"

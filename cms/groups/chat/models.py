@@ -167,6 +167,11 @@ class Message(models.Model):
         return "visible" if self.hidden_at is None else "hidden"
 
     @property
+    def author_name(self) -> str:
+        """Who wrote it, as members and moderators read it (an erased author has no name)."""
+        return "退会したメンバー" if self.author is None else str(self.author)
+
+    @property
     def editable_until(self) -> dt.datetime:
         """Its author may edit it until CHAT_EDIT_MINUTES after posting."""
         return self.created_at + dt.timedelta(minutes=settings.CHAT_EDIT_MINUTES)

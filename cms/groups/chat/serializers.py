@@ -109,17 +109,13 @@ class MessageOutput(serializers.Serializer):
 
     id = serializers.IntegerField()
     member_id = serializers.IntegerField(allow_null=True)
-    author_name = serializers.SerializerMethodField()
+    author_name = serializers.CharField()
     mine = serializers.SerializerMethodField()
     state = serializers.ChoiceField(choices=["visible", "hidden", "deleted"])
     body = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField()
     edited_at = serializers.DateTimeField(allow_null=True)
     editable_until = serializers.SerializerMethodField()
-
-    def get_author_name(self, message: Message) -> str:
-        author = message.author
-        return "退会したメンバー" if author is None else f"{author.family_name} {author.given_name}"
 
     def get_mine(self, message: Message) -> bool:
         return message.author_id is not None and message.author_id == self.context["viewer_id"]
