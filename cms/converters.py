@@ -1,5 +1,9 @@
-"""Path converters shared by the project's URLconfs; importing this module registers them."""
+"""Ids from outside: the path converter shared by the project's URLconfs (importing this module
+registers it), and ids posted by the admin's forms."""
 
+import re
+
+from django.http import Http404, HttpRequest
 from django.urls import register_converter
 
 ID_DIGITS = 18
@@ -24,3 +28,19 @@ class IdConverter:
 
 
 register_converter(IdConverter, "id")
+
+
+def posted_ids(request: HttpRequest, name: str) -> list[int]:
+    """The record ids a form posted under `name`; a value that is no id names no record (404)
+    rather than reaching the database as a string or an overflowing number."""
+    values = request.POST.getlist(name)
+    if not all(re.fullmatch(IdConverter.regex, value) for value in values):
+        raise Http404("そのような記録はありません。")
+    return [int(value) for value in values]
+
+
+def posted_id(request: HttpRequest, name: str) -> int:
+    ids = posted_ids(request, name)
+    if len(ids) != 1:
+        raise Http404("そのような記録はありません。")
+    return ids[0]

@@ -1,6 +1,5 @@
 """HR's admin screens: roster import with preview, invitations, letters, approvals, audit log."""
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
@@ -14,7 +13,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
@@ -39,7 +38,7 @@ from cms.alumni.models import (
 from cms.alumni.normalise import wareki
 from cms.alumni.roster import RosterFileError, roster_file_read
 from cms.alumni.services import RosterInvalid, roster_import
-from cms.converters import IdConverter
+from cms.converters import posted_id, posted_ids
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 
@@ -76,25 +75,6 @@ class RosterUploadForm(forms.Form):
         return upload
 
 
-_ID = re.compile(IdConverter.regex)  # a database id that fits 64 bits, as in `<id:…>`
-
-
-def _posted_ids(request: HttpRequest, name: str) -> list[int]:
-    """The record ids a form posted under `name`; a value that is no id names no record (404)
-    rather than reaching the database as a string or an overflowing number."""
-    values = request.POST.getlist(name)
-    if not all(_ID.fullmatch(value) for value in values):
-        raise Http404("そのような記録はありません。")
-    return [int(value) for value in values]
-
-
-def _posted_id(request: HttpRequest, name: str) -> int:
-    ids = _posted_ids(request, name)
-    if len(ids) != 1:
-        raise Http404("そのような記録はありません。")
-    return ids[0]
-
-
 PREVIEW_ROWS = 5  # rows of the file shown as read, before HR confirms the import
 
 
@@ -124,7 +104,7 @@ def roster_import_view(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {"form": RosterUploadForm()}
     if request.method == "POST" and "confirm" in request.POST:
         upload = get_object_or_404(
-            RosterUpload, pk=_posted_id(request, "confirm"), uploaded_by=staff(request)
+            RosterUpload, pk=posted_id(request, "confirm"), uploaded_by=staff(request)
         )
         try:
             roster = roster_file_read(filename=upload.filename, content=bytes(upload.content))
@@ -220,7 +200,7 @@ def _refused(request: HttpRequest, entries: Any) -> bool:
 @require_POST
 @needs_permission("alumni.add_invitation")
 def invitations_send_view(request: HttpRequest) -> HttpResponse:
-    ids = _posted_ids(request, "entry")
+    ids = posted_ids(request, "entry")
     entries = selectors.roster_entries_to_invite(channel="email")
     if ids:
         entries = RosterEntry.objects.filter(pk__in=ids)
@@ -259,7 +239,7 @@ def invitation_resend_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @needs_permission("alumni.add_invitation")
 def letters_pdf_view(request: HttpRequest) -> HttpResponse:
-    ids = _posted_ids(request, "entry")
+    ids = posted_ids(request, "entry")
     entries = (
         RosterEntry.objects.filter(pk__in=ids)
         if ids
@@ -332,7 +312,7 @@ def labels_csv_view(request: HttpRequest, shift_jis: bool = False) -> HttpRespon
 def approvals_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         alumnus = get_object_or_404(
-            Alumnus, pk=_posted_id(request, "alumnus"), status=AlumnusStatus.PENDING
+            Alumnus, pk=posted_id(request, "alumnus"), status=AlumnusStatus.PENDING
         )
         services.alumnus_approve(alumnus=alumnus, actor=staff(request))
         messages.success(request, f"{alumnus} さんの登録を承認しました。")

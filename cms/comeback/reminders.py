@@ -23,7 +23,7 @@ from cms.alumni.normalise import wareki
 from cms.mailing import MailBatch
 from cms.push.models import PushSubscription
 from cms.push.sender import PushMessage
-from cms.push.services import PushNotConfigured, push_send_retrying
+from cms.push.services import PushNotConfigured, declarative_push, push_send_retrying
 
 from .models import ReminderKind, ReminderPreference, ReminderSent, Season
 from .person import add_months, remaining_text
@@ -132,17 +132,12 @@ def _push(reminder: Reminder) -> bool:
     if not reminder.alumnus.consent_push or not subscriptions.exists():
         return False
     payload = json.dumps(
-        {
-            "web_push": 8030,
-            "notification": {
-                "title": reminder.title,
-                "body": reminder.body,
-                "navigate": _app_url(),
-                "lang": "ja",
-                "dir": "ltr",
-                "tag": f"comeback-{reminder.kind}",
-            },
-        },
+        declarative_push(
+            title=reminder.title,
+            body=reminder.body,
+            navigate=_app_url(),
+            tag=f"comeback-{reminder.kind}",
+        ),
         ensure_ascii=False,
         separators=(",", ":"),
     ).encode()

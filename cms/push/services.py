@@ -126,19 +126,25 @@ def notice_url(*, notice: NoticePage, via: str) -> str:
     return url_with_via(notice.delivery_message(DeliveryReason.PUBLISHED).url, via)
 
 
+def declarative_push(
+    *, title: str, body: str, navigate: str, tag: str, **more: object
+) -> dict[str, object]:
+    """A Declarative Web Push message in Japanese: the notification shown, and where a tap
+    leads (`navigate`); `more` adds members such as `app_badge` or `data`."""
+    notification = {"title": title, "body": body, "navigate": navigate, "lang": "ja", "dir": "ltr"}
+    return {"web_push": 8030, "notification": {**notification, "tag": tag, **more}}
+
+
 def item_push_payload(*, message: DeliveryMessage, short: bool = False) -> dict[str, object]:
     """The Declarative Web Push message; `short` for a service that refused the full one (413)."""
-    notification: dict[str, object] = {
-        "title": message.title[:60] if short else message.title,
-        "body": "" if short else message.summary,
-        "navigate": url_with_via(message.url, "push"),
-        "lang": "ja",
-        "dir": "ltr",
-        "tag": message.tag,
-        "app_badge": "1",
-        "data": message.data,
-    }
-    return {"web_push": 8030, "notification": notification}
+    return declarative_push(
+        title=message.title[:60] if short else message.title,
+        body="" if short else message.summary,
+        navigate=url_with_via(message.url, "push"),
+        tag=message.tag,
+        app_badge="1",
+        data=message.data,
+    )
 
 
 def item_push_bytes(*, message: DeliveryMessage, short: bool = False) -> bytes:

@@ -1,6 +1,5 @@
 """HR's moderation screens: the reports queue, members of a group, the moderation log."""
 
-import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -8,10 +7,11 @@ import django_filters
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.utils.text import Truncator
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.reports import ReportView
@@ -19,20 +19,11 @@ from wagtail.admin.views.reports import ReportView
 from cms.admin_listing import time_column
 from cms.alumni.models import Alumnus, AuditAction
 from cms.alumni.services import audit_log_record
-from cms.converters import IdConverter
+from cms.converters import posted_id
 
 from . import selectors, services
 from .errors import ChatError, NotAllowed
 from .models import CommunityGroup, ModerationAction, ModerationLogEntry, Report
-
-
-def _posted_id(request: HttpRequest, name: str) -> int:
-    """An id from a form, by the URLs' rule for ids (`<id:…>`, fits the database), else 404."""
-    raw = request.POST.get(name) or ""
-    if not re.fullmatch(IdConverter.regex, raw):
-        raise Http404
-    return int(raw)
-
 
 Actions = Mapping[str, tuple[Callable[..., object], str]]
 
@@ -83,7 +74,7 @@ def reports_view(request: HttpRequest) -> HttpResponse:
     if not selectors.staff_may_moderate(request.user):
         raise PermissionDenied
     if request.method == "POST":
-        report = get_object_or_404(Report, pk=_posted_id(request, "report"))
+        report = get_object_or_404(Report, pk=posted_id(request, "report"))
         _act(request, REPORT_ACTIONS, message_id=report.message_id)
         return redirect("chat_reports")
     reports = list(selectors.reports_open(user=request.user))
@@ -97,7 +88,7 @@ def members_view(request: HttpRequest, group_id: int) -> HttpResponse:
     if not selectors.staff_groups(request.user).filter(pk=group.pk).exists():
         raise PermissionDenied
     if request.method == "POST":
-        _act(request, MEMBER_ACTIONS, group_id=group.pk, member_id=_posted_id(request, "member"))
+        _act(request, MEMBER_ACTIONS, group_id=group.pk, member_id=posted_id(request, "member"))
         return redirect("chat_members", group_id=group.pk)
     members = list(group.memberships.select_related("alumnus").order_by("status", "created_at"))
     _audit(request, "chat_members", [member.alumnus for member in members])
@@ -135,10 +126,8 @@ def _actor(entry: ModerationLogEntry) -> str:
 def _subject(entry: ModerationLogEntry) -> str:
     """What was acted on, as a person reads it: the member, or the message and its author."""
     if entry.message is not None:
-        author = entry.message.author
-        body = entry.message.body or "（削除されたメッセージ）"
-        excerpt = body if len(body) <= 40 else f"{body[:40]}…"
-        return f"「{excerpt}」（投稿者：{author or '退会したメンバー'}）"
+        excerpt = Truncator(entry.message.body or "（削除されたメッセージ）").chars(41)
+        return f"「{excerpt}」（投稿者：{entry.message.author_name}）"
     if entry.membership is not None:
         return f"{entry.membership.alumnus}（メンバー）"
     return "—"

@@ -13,7 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import Serializer
 
-from cms.alumni.api import AlumniAPIView
+from cms.alumni import api as alumni_api
 from cms.alumni.permissions import IsAlumnus, request_alumnus
 from cms.alumni.serializers import AlumniMessageOutput as DetailOutput
 
@@ -34,14 +34,14 @@ from .serializers import (
 )
 
 ERRORS = {
-    400: OpenApiResponse(DetailOutput, description="入力の誤り（detail と errors）"),
-    401: OpenApiResponse(DetailOutput, description="ログインしていない"),
+    **alumni_api.ERRORS,
+    **alumni_api.SIGNED_IN,
     403: OpenApiResponse(DetailOutput, description="許可されていない操作（投稿停止中など）"),
     404: OpenApiResponse(DetailOutput, description="グループのメンバーではない、または存在しない"),
 }
 
 
-class ChatAPIView(AlumniAPIView):
+class ChatAPIView(alumni_api.AlumniAPIView):
     """Signed-in alumni only; `alumnus()` is the signed-in alumnus. Ids in the URL are at most
     18 digits (`<id:…>`), so they fit the database."""
 
@@ -216,8 +216,7 @@ class MessageHideView(ChatAPIView):
         summary="メッセージを非表示にする（モデレーター）",
     )
     def post(self, request: Request, message_id: int) -> Response:
-        data = _valid(HideInput, request)
-        note = data["note"]
+        note = _valid(HideInput, request)["note"]
         services.message_hide(message_id=message_id, user=request.user, note=note)
         return _shown(message_id, viewer_id=self.alumnus().pk)
 

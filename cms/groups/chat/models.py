@@ -68,6 +68,8 @@ class MembershipRole(models.TextChoices):
 
 # Members who may read the group (a suspended member reads but may not post).
 READING_STATUSES = (MembershipStatus.ACTIVE, MembershipStatus.SUSPENDED)
+# Members whose group is listed as theirs (and who may leave it): readers and those waiting.
+LISTED_STATUSES = (*READING_STATUSES, MembershipStatus.PENDING)
 
 
 class Membership(models.Model):
@@ -163,6 +165,11 @@ class Message(models.Model):
         if self.deleted_at is not None:
             return "deleted"
         return "visible" if self.hidden_at is None else "hidden"
+
+    @property
+    def author_name(self) -> str:
+        """Who wrote it, as members and moderators read it (an erased author has no name)."""
+        return "退会したメンバー" if self.author is None else str(self.author)
 
     @property
     def editable_until(self) -> dt.datetime:

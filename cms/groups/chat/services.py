@@ -16,9 +16,11 @@ from cms.alumni.normalise import has_invisible_characters
 from cms.analytics.models import ContentKind, SignalType
 from cms.analytics.services import signal_record
 from cms.push.notify import NotifyReport, notify_enqueue, notify_retry, notify_waiting
+from cms.push.services import declarative_push
 
 from .errors import ChatError, Conflict, NotAllowed, NotFound, TooManyPosts
 from .models import (
+    LISTED_STATUSES,
     READING_STATUSES,
     CommunityGroup,
     JoinPolicy,
@@ -115,8 +117,7 @@ def membership_join(*, group_id: int, alumnus: Alumnus, accept_rules: bool) -> M
 
 
 def membership_leave(*, group_id: int, alumnus: Alumnus) -> None:
-    statuses = (*READING_STATUSES, MembershipStatus.PENDING)
-    membership = _membership(group_id=group_id, alumnus=alumnus, statuses=statuses)
+    membership = _membership(group_id=group_id, alumnus=alumnus, statuses=LISTED_STATUSES)
     membership.status = MembershipStatus.LEFT
     membership.role = MembershipRole.MEMBER
     membership.save(update_fields=["status", "role"])
@@ -456,18 +457,13 @@ def messages_purge(*, now: dt.datetime | None = None) -> dict[str, int]:
 
 def chat_push_payload(*, group: CommunityGroup) -> dict[str, object]:
     """A Declarative Web Push message; never the text or the author (lock screens are public)."""
-    return {
-        "web_push": 8030,
-        "notification": {
-            "title": group.name,
-            "body": "新しいメッセージがあります。",
-            "navigate": f"{settings.PWA_BASE_URL}/app/chat/?group={group.pk}",
-            "lang": "ja",
-            "dir": "ltr",
-            "tag": f"chat-{group.pk}",
-            "data": {"group": group.pk},
-        },
-    }
+    return declarative_push(
+        title=group.name,
+        body="新しいメッセージがあります。",
+        navigate=f"{settings.PWA_BASE_URL}/app/chat/?group={group.pk}",
+        tag=f"chat-{group.pk}",
+        data={"group": group.pk},
+    )
 
 
 def _waiting(group: CommunityGroup) -> QuerySet[Membership]:

@@ -1,11 +1,10 @@
 """Background work of community chat: the push that tells members about new messages, and its
 retries (cms.push.notify)."""
 
-import datetime as dt
-
-from django.tasks import default_task_backend, task
+from django.tasks import task
 
 from cms.push.notify import notify_retry_later
+from cms.push.tasks import task_run_again
 
 
 @task()
@@ -14,10 +13,8 @@ def chat_push_task(group_id: int) -> dict[str, int]:
     from .services import chat_push_new_messages
 
     report = chat_push_new_messages(group_id=group_id)
-    if report.next_run_at is not None and default_task_backend.supports_defer:
-        chat_push_task.using(run_after=report.next_run_at + dt.timedelta(seconds=1)).enqueue(
-            group_id
-        )
+    if report.next_run_at is not None:
+        task_run_again(chat_push_task, report.next_run_at, group_id)
     notify_retry_later(chat_push_retry_task, report, group_id)
     return report.counts()
 

@@ -1,15 +1,17 @@
 """Chat pushes are retried like notice pushes (push_send's one retry rule): 5xx, resets and
 timeouts in the same run, a 503 without Retry-After in later runs with its tries counted, and
-never to a member who read the messages meanwhile (local push service)."""
+never to a member who read the messages meanwhile (local push service). A member still inside
+the push interval is pushed by a run queued for when it ends."""
 
 import datetime as dt
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.test import override_settings
 from django_tasks_db.models import DBTaskResult
 
-from cms.groups.chat.models import CommunityGroup
+from cms.groups.chat.models import CommunityGroup, Membership
 from cms.groups.chat.services import chat_push_new_messages, chat_push_retry
 from cms.groups.chat.tasks import chat_push_retry_task, chat_push_task
 from cms.push.models import PushSubscription, VapidKey
@@ -96,3 +98,26 @@ def test_a_member_who_read_meanwhile_gets_no_retried_push(
     assert again.members == 0
     assert [a.status for a in phone.attempts] == [503]
     assert phone.received == []
+
+
+def test_a_member_inside_the_interval_is_pushed_by_a_run_queued_for_when_it_ends(
+    group: CommunityGroup, subscribe: Subscribe, vapid_key: VapidKey
+) -> None:
+    away = away_member(group)
+    phone = subscribe(away)
+    author = MembershipFactory(group=group).alumnus
+    post(group, author)
+    chat_push_task.call(group.pk)
+    assert len(phone.received) == 1
+    pushed_at = Membership.objects.get(group=group, alumnus=away).last_pushed_at
+    assert pushed_at is not None
+
+    post(group, author, "続けて")
+    with override_settings(TASKS=DATABASE_QUEUE):
+        chat_push_task.call(group.pk)
+
+    assert len(phone.received) == 1
+    [queued] = DBTaskResult.objects.filter(task_path=chat_push_task.module_path)
+    assert queued.args_kwargs["args"] == [group.pk]
+    interval = dt.timedelta(seconds=settings.CHAT_PUSH_MIN_INTERVAL_SECONDS)
+    assert queued.run_after > pushed_at + interval
