@@ -425,12 +425,16 @@ def derivable_cells(
     and that a 「5未満」 is 0–4 and a 「秘匿」 at least 5), and the 「秘匿」 cells that only
     「5未満」 cells keep from following (see `_can_change`)."""
     hidden = sorted(suppression.below | suppression.hidden)
-    return [
-        cell
-        for cell in hidden
-        if not _can_change(table, suppression, cell, 1, threshold)
-        and not _can_change(table, suppression, cell, -1, threshold)
-    ]
+    return [cell for cell in hidden if _pinned(table, suppression, cell, threshold)]
+
+
+def _pinned(
+    table: Sequence[Sequence[int]], suppression: Suppression, cell: Cell, threshold: int
+) -> bool:
+    """Whether this hidden cell follows from what is shown (it can change neither way)."""
+    return not _can_change(table, suppression, cell, 1, threshold) and not _can_change(
+        table, suppression, cell, -1, threshold
+    )
 
 
 def suppress_table(
@@ -454,10 +458,17 @@ def suppress_table(
         return (margin, table[cell[0]][cell[1]])
 
     while True:
-        pinned = derivable_cells(table, suppression, threshold=threshold)
-        if not pinned:
+        # The first cell derivable_cells would give, without working out the rest.
+        target = next(
+            (
+                cell
+                for cell in sorted(below | suppression.hidden)
+                if _pinned(table, suppression, cell, threshold)
+            ),
+            None,
+        )
+        if target is None:
             return suppression
-        target = pinned[0]
         shown = [cell for cell in cells if suppression.state(cell) is None]
         if not shown:
             return suppression
@@ -466,7 +477,7 @@ def suppress_table(
         chosen = candidates[0]
         for candidate in candidates:
             trial = Suppression(below, frozenset({*suppression.hidden, candidate}))
-            if target not in derivable_cells(table, trial, threshold=threshold):
+            if not _pinned(table, trial, target, threshold):
                 chosen = candidate
                 break
         suppression = Suppression(below, frozenset({*suppression.hidden, chosen}))
