@@ -9,6 +9,7 @@ from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import Serializer
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -131,8 +132,16 @@ def server_error(request: HttpRequest) -> HttpResponse:
 
 
 class ServiceAPIView(APIView):
-    """Base of the domains' API views: refuses oversized bodies before parsing, and turns a
-    service's refusal (`ServiceError`) into the API's error shape."""
+    """Base of the domains' API views: refuses oversized bodies before parsing, reads a body
+    through its input serializer, and turns a service's refusal (`ServiceError`) into the
+    API's error shape."""
+
+    def validated(self, serializer: type[Serializer], *, partial: bool = False) -> dict[str, Any]:
+        """The request's body as `serializer` reads it; when it does not, a 400 whose `errors`
+        give each field's Japanese messages (see `exception_handler`)."""
+        data = serializer(data=self.request.data, partial=partial)
+        data.is_valid(raise_exception=True)
+        return dict(data.validated_data)
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         if body_too_large(request.META):

@@ -108,9 +108,7 @@ class RegistrationCreateView(AlumniAPIView):
         summary="登録（招待コードあり、または人事課の承認待ち）",
     )
     def post(self, request: Request) -> Response:
-        data = RegistrationInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        values = dict(data.validated_data)
+        values = self.validated(RegistrationInput)
         values.pop("accept_privacy_notice")
         alumnus = services.registration_create(
             invitation_code=values.pop("invitation_code", "") or None, **values
@@ -136,9 +134,8 @@ class LoginCodeRequestView(AlumniAPIView):
         summary="ログイン用の確認コードをメールで送る（登録の有無にかかわらず 202）",
     )
     def post(self, request: Request) -> Response:
-        data = LoginCodeInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        services.login_code_request(email=data.validated_data["email"], ip=_client_ip(request))
+        data = self.validated(LoginCodeInput)
+        services.login_code_request(email=data["email"], ip=_client_ip(request))
         return Response(
             {"detail": LOGIN_CODE_QUEUED},
             status=status.HTTP_202_ACCEPTED,
@@ -160,11 +157,10 @@ class SessionView(AlumniAPIView):
         summary="確認コードでログイン（新しいセッションと CSRF トークン）",
     )
     def post(self, request: Request) -> Response:
-        data = SessionInput(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = self.validated(SessionInput)
         alumnus = services.login_code_verify(
-            email=data.validated_data["email"],
-            code=data.validated_data["code"],
+            email=data["email"],
+            code=data["code"],
             ip=_client_ip(request),
         )
         login(request._request, alumnus.user, backend="django.contrib.auth.backends.ModelBackend")
@@ -227,9 +223,7 @@ class MeView(AlumniAPIView):
         summary="登録情報の変更（新しいメールアドレスは確認コードの入力後に有効）",
     )
     def patch(self, request: Request) -> Response:
-        data = ProfileUpdateInput(data=request.data, partial=True)
-        data.is_valid(raise_exception=True)
-        changes = dict(data.validated_data)
+        changes = self.validated(ProfileUpdateInput, partial=True)
         new_email = changes.pop("email", None)
         alumnus = services.alumnus_update(
             alumnus=self.alumnus(), changes=changes, new_email=new_email, ip=_client_ip(request)
@@ -256,10 +250,9 @@ class EmailConfirmView(AlumniAPIView):
         summary="新しいメールアドレスを確認コードで有効にする",
     )
     def post(self, request: Request) -> Response:
-        data = EmailConfirmInput(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = self.validated(EmailConfirmInput)
         alumnus = services.alumnus_email_confirm(
-            alumnus=self.alumnus(), code=data.validated_data["code"], ip=_client_ip(request)
+            alumnus=self.alumnus(), code=data["code"], ip=_client_ip(request)
         )
         return Response(profile_data(alumnus))
 

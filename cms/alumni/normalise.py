@@ -65,7 +65,7 @@ _ERAS: list[tuple[tuple[str, ...], dt.date, dt.date | None]] = [
 ]
 
 
-def _wareki_year(day: dt.date) -> str:
+def wareki_year(day: dt.date) -> str:
     """2031-03-31 -> 令和13年 (the eras above; before Meiji the Western year)."""
     for (era, _letter), start, _end in reversed(_ERAS):
         if day >= start:
@@ -76,15 +76,21 @@ def _wareki_year(day: dt.date) -> str:
 
 def wareki(day: dt.date) -> str:
     """2031-03-31 -> 令和13年3月31日: the Japanese calendar public offices write."""
-    return f"{_wareki_year(day)}{day.month}月{day.day}日"
+    return f"{wareki_year(day)}{day.month}月{day.day}日"
 
 
 def wareki_with_year(day: dt.date) -> str:
     """1980-05-12 -> 昭和55年（1980年）5月12日: the 和暦 with the Western year beside it, as
     official forms print a date a person may count in either (a birth date)."""
-    year, western = _wareki_year(day), f"{day.year}年"
+    year, western = wareki_year(day), f"{day.year}年"
     beside = "" if year == western else f"（{western}）"
     return f"{year}{beside}{day.month}月{day.day}日"
+
+
+def wareki_fiscal_year(year: int) -> str:
+    """2026 -> 令和8年度: the 年度 (April to March) named, as offices do, by the era year of
+    its 1 April."""
+    return f"{wareki_year(dt.date(year, 4, 1)).removesuffix('年')}年度"
 
 
 _WAREKI = re.compile(

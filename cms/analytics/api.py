@@ -110,12 +110,10 @@ class SignalsCreateView(ServiceAPIView):
     def post(self, request: Request) -> Response:
         if not _origin_allowed(request):
             raise exceptions.PermissionDenied("このサイトの画面からのみ送信できます。")
-        data = SignalBatchInput(data=request.data)
-        if not data.is_valid():
-            raise exceptions.ValidationError(data.errors)
+        signals = self.validated(SignalBatchInput)["signals"]
         alumnus = request_alumnus(request)
         assert alumnus is not None
-        services.signals_ingest(alumnus=alumnus, items=data.validated_data["signals"])
+        services.signals_ingest(alumnus=alumnus, items=signals)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     def handle_exception(self, exc: Exception) -> Response:
@@ -182,11 +180,8 @@ class ConsentsView(ServiceAPIView):
         summary="分析への利用の同意・停止（停止すると記録した利用状況を削除）",
     )
     def patch(self, request: Request) -> Response:
-        data = ConsentInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        alumnus = services.analysis_consent_set(
-            alumnus=self._alumnus(), given=data.validated_data["analysis"]
-        )
+        given = self.validated(ConsentInput)["analysis"]
+        alumnus = services.analysis_consent_set(alumnus=self._alumnus(), given=given)
         return Response(consent_data(alumnus))
 
 

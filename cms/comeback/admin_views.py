@@ -7,7 +7,6 @@ Every screen and every export states the policy (`POLICY`). Staff who may not vi
 
 import base64
 import binascii
-import datetime as dt
 from typing import Any
 
 import django_filters
@@ -28,7 +27,7 @@ from wagtail.admin.views.reports import ReportView
 from cms.admin_forms import focus_first_error
 from cms.alumni.admin_views import AuditedListingMixin
 from cms.alumni.models import Alumnus, AuditAction
-from cms.alumni.normalise import wareki
+from cms.alumni.normalise import wareki, wareki_with_year
 from cms.alumni.services import audit_log_record
 from cms.errors import ServiceError
 
@@ -67,10 +66,6 @@ def _needs(request: HttpRequest, *permissions: str) -> None:
 
 def percent(probability: float | None) -> str:
     return "—" if probability is None else f"{probability * 100:.1f}%"
-
-
-def window_text(day: dt.date | None) -> str:
-    return f"{wareki(day)}（{day:%Y-%m-%d}）" if day else "—"
 
 
 def model_context() -> dict[str, Any]:
@@ -352,6 +347,7 @@ def person_view(request: HttpRequest, alumnus_id: int) -> HttpResponse:
             return redirect("comeback_person", alumnus_id=alumnus.pk)
         focus_first_error(form)
     result = comeback_estimate(alumnus=alumnus)
+    closes = result.eligibility.window_closes_on
     audit_log_record(
         actor=request.user,
         action=AuditAction.VIEW,
@@ -367,7 +363,7 @@ def person_view(request: HttpRequest, alumnus_id: int) -> HttpResponse:
             "alumnus": alumnus,
             "result": result,
             "probability": percent(result.probability),
-            "window": window_text(result.eligibility.window_closes_on),
+            "window": wareki_with_year(closes) if closes else "—",
             "computed_on": wareki(result.computed_on) if result.computed_on else "—",
             "contributions": _contributions(result),
             "log_odds_total": f"{sum(c.log_odds for c in result.contributions):+.3f}",

@@ -78,10 +78,9 @@ class MyComebackView(AlumniAPIView):
         operation_id="me_comeback_update",
     )
     def patch(self, request: Request) -> Response:
-        data = ComebackInput(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = self.validated(ComebackInput)
         alumnus = self.alumnus()
-        reminder_opt_in_set(alumnus=alumnus, opted_in=data.validated_data["reminders"])
+        reminder_opt_in_set(alumnus=alumnus, opted_in=data["reminders"])
         response = Response(ComebackOutput(comeback_data(alumnus)).data)
         response["Cache-Control"] = "no-store"
         return response

@@ -12,7 +12,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from cms.alumni.export import inert_cell
-from cms.alumni.normalise import wareki
+from cms.alumni.normalise import wareki_with_year
 from cms.surveys.exports import XLSX_TYPE, ExportFile, csv_file
 
 from .models import Estimate
@@ -52,7 +52,7 @@ def estimate_rows(*, estimates: Sequence[Estimate]) -> list[list[Cell]]:
                 f"{alumnus.family_name_kana} {alumnus.given_name_kana}",
                 alumnus.former_department,
                 "対象" if result.eligibility.eligible else "対象外",
-                f"{wareki(closes)}（{closes:%Y/%m/%d}）" if closes else "",
+                wareki_with_year(closes) if closes else "",
                 result.band_label,
                 round(result.probability * 100, 1) if result.probability is not None else None,
                 *reasons,

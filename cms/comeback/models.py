@@ -7,6 +7,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from cms.alumni.normalise import wareki_fiscal_year
+
 
 class Season(models.Model):
     """One year's comeback hiring: its dates and the eligibility rules HR sets for it."""
@@ -33,7 +35,7 @@ class Season(models.Model):
         ordering = ("-year",)
 
     def __str__(self) -> str:
-        return f"{self.year}年度（令和{self.year - 2018}年度）"
+        return f"{self.year}年度（{wareki_fiscal_year(self.year)}）"
 
     def clean(self) -> None:
         errors: dict[str, str] = {}
@@ -147,7 +149,7 @@ class ModelVersion(models.Model):
     def label(self) -> str:
         if self.kind == ModelKind.PRIOR or self.season is None:
             return "事前設定による推計"
-        return f"学習済みモデル（令和{self.season.year - 2018}年度の結果）"
+        return f"学習済みモデル（{wareki_fiscal_year(self.season.year)}の結果）"
 
 
 class Band(models.TextChoices):

@@ -2,6 +2,7 @@
 sees them (or why there is none), the eligibility window and the reminder choice."""
 
 from cms.alumni.models import Alumnus
+from cms.alumni.normalise import wareki
 from cms.analytics.my_data import MyDataSection, described_section, my_data_provider, my_data_row
 
 from .person import person_comeback
@@ -25,7 +26,7 @@ def _comeback_estimate(alumnus: Alumnus) -> list[MyDataSection]:
         rows.append(my_data_row("推計しない理由", seen.reason))
     rows += [
         my_data_row("推計の方法", seen.model_label),
-        my_data_row("計算日", f"{seen.computed_on:%Y年%-m月%-d日}" if seen.computed_on else "—"),
+        my_data_row("計算日", wareki(seen.computed_on) if seen.computed_on else "—"),
         my_data_row(
             "カムバック採用のお知らせ",
             "受け取る" if reminder_opt_in_get(alumnus=alumnus) else "受け取らない",

@@ -9,7 +9,6 @@ push to the person's devices, and by mail when no push reached them: having aske
 reminder is their request to be told."""
 
 import datetime as dt
-import json
 import logging
 from dataclasses import dataclass, field
 
@@ -22,8 +21,12 @@ from cms.alumni.models import Alumnus, AlumnusStatus
 from cms.alumni.normalise import wareki
 from cms.mailing import MailBatch
 from cms.push.models import PushSubscription
-from cms.push.sender import PushMessage
-from cms.push.services import PushNotConfigured, declarative_push, push_send_retrying
+from cms.push.services import (
+    PushNotConfigured,
+    declarative_push,
+    push_messages,
+    push_send_retrying,
+)
 
 from .models import ReminderKind, ReminderPreference, ReminderSent, Season
 from .person import add_months, remaining_text
@@ -131,19 +134,15 @@ def _push(reminder: Reminder) -> bool:
     subscriptions = PushSubscription.objects.filter(alumnus=reminder.alumnus)
     if not reminder.alumnus.consent_push or not subscriptions.exists():
         return False
-    payload = json.dumps(
+    messages = push_messages(
+        subscriptions,
         declarative_push(
             title=reminder.title,
             body=reminder.body,
             navigate=_app_url(),
             tag=f"comeback-{reminder.kind}",
         ),
-        ensure_ascii=False,
-        separators=(",", ":"),
-    ).encode()
-    messages = [
-        PushMessage(s.pk, s.endpoint, s.p256dh, s.auth, payload, payload) for s in subscriptions
-    ]
+    )
     try:
         return bool(push_send_retrying(messages=messages).sent)
     except PushNotConfigured:

@@ -85,9 +85,7 @@ class PushSubscriptionCreateView(ServiceAPIView):
         operation_id="push_subscription_create",
     )
     def post(self, request: Request) -> Response:
-        serializer = self.PushSubscriptionInput(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
+        data = self.validated(self.PushSubscriptionInput)
         services.push_subscription_save(
             alumnus=request.user.alumnus,  # type: ignore[union-attr]
             endpoint=data["endpoint"],
@@ -106,11 +104,10 @@ class PushSubscriptionCreateView(ServiceAPIView):
         operation_id="push_subscription_delete",
     )
     def delete(self, request: Request) -> Response:
-        serializer = self.PushSubscriptionDeleteInput(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        data = self.validated(self.PushSubscriptionDeleteInput)
         services.push_subscription_delete(
             alumnus=request.user.alumnus,  # type: ignore[union-attr]
-            endpoint=serializer.validated_data["endpoint"],
+            endpoint=data["endpoint"],
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -131,11 +128,10 @@ class DeliveryOpenView(ServiceAPIView):
         operation_id="push_open_create",
     )
     def post(self, request: Request) -> Response:
-        serializer = self.DeliveryOpenInput(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        data = self.validated(self.DeliveryOpenInput)
         services.delivery_open_record(
             alumnus=request.user.alumnus,  # type: ignore[union-attr]
-            item_id=serializer.validated_data["notice"],
-            channel=serializer.validated_data["channel"],
+            item_id=data["notice"],
+            channel=data["channel"],
         )
         return Response(status=status.HTTP_204_NO_CONTENT)

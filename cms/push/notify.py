@@ -9,7 +9,6 @@ share one deferred task, through Django's cache (Redis in production).
 """
 
 import datetime as dt
-import json
 import logging
 import uuid
 from dataclasses import dataclass, field
@@ -21,8 +20,7 @@ from django.tasks import Task, default_task_backend
 from django.utils import timezone
 
 from .models import PushSubscription
-from .sender import PushMessage
-from .services import PushNotConfigured, push_send_retrying, send_options
+from .services import PushNotConfigured, push_messages, push_send_retrying, send_options
 from .tasks import task_run_again
 
 logger = logging.getLogger(__name__)
@@ -111,11 +109,7 @@ def _send(
     payload: dict[str, Any],
     report: NotifyReport,
 ) -> None:
-    data = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
-    rows = subscriptions.values_list("pk", "endpoint", "p256dh", "auth")
-    messages = [
-        PushMessage(pk, endpoint, p256dh, auth, data, data) for pk, endpoint, p256dh, auth in rows
-    ]
+    messages = push_messages(subscriptions, payload)
     report.members = report.members or len(messages)
     if not messages:
         return

@@ -25,7 +25,7 @@ from reportlab.platypus import (
 from reportlab.platypus import Table as PdfTable
 
 from cms.alumni.letters import pdf_font
-from cms.alumni.normalise import wareki
+from cms.alumni.normalise import wareki, wareki_with_year
 
 from .exports import ReportFile
 from .selectors import Figures, Table
@@ -176,7 +176,7 @@ def completion_pdf(figures: Figures) -> ReportFile:
         Paragraph("業務完了報告書", styles["title"]),
         Paragraph(f"{settings.SITE_NAME}", styles["body"]),
         Paragraph(f"対象年度: {period.label}（{period.western}）", styles["body"]),
-        Paragraph(f"作成日: {wareki(made)}（{made:%Y-%m-%d}）", styles["body"]),
+        Paragraph(f"作成日: {wareki_with_year(made)}", styles["body"]),
         Spacer(1, 4 * mm),
         Paragraph(
             "本報告書の数値はすべて集計値です。5人未満の人数は「5未満」、"

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from cms.alumni.normalise import wareki
+from cms.alumni.normalise import wareki_fiscal_year, wareki_year
 
 MONTH_PATTERN = re.compile(r"^(\d{4})-(\d{2})$")
 FISCAL_YEAR_PATTERN = re.compile(r"^\d{4}$")
@@ -24,8 +24,7 @@ def next_month(day: dt.date) -> dt.date:
 
 def wareki_month(day: dt.date) -> str:
     """2026-11-01 -> 令和8年11月."""
-    text = wareki(day.replace(day=1))
-    return text[: -len("1日")]
+    return f"{wareki_year(day)}{day.month}月"
 
 
 def fiscal_year_of(day: dt.date) -> int:
@@ -76,12 +75,10 @@ def month_period(day: dt.date) -> Period:
 
 
 def fiscal_year_period(year: int) -> Period:
-    start = dt.date(year, 4, 1)
-    era = wareki(start)
     return Period(
-        start=start,
+        start=dt.date(year, 4, 1),
         end=dt.date(year + 1, 4, 1),
-        label=era[: era.index("年")] + "年度",
+        label=wareki_fiscal_year(year),
         western=f"{year}年度",
         kind="fiscal_year",
     )

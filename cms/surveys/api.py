@@ -190,14 +190,13 @@ class SurveyResponseView(ServiceAPIView):
     )
     def put(self, request: Request, survey_id: int) -> Response:
         survey = _survey_or_404(request, survey_id)
-        data = self.Input(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = self.validated(self.Input)
         response, created = survey_response_save(
             survey=survey,
             alumnus=_alumnus(request),
-            version_number=data.validated_data["version"],
-            answers=data.validated_data["answers"],
-            targeting_consent=data.validated_data["targeting_consent"],
+            version_number=data["version"],
+            answers=data["answers"],
+            targeting_consent=data["targeting_consent"],
         )
         return Response(
             SurveyResponseOutput(response).data,

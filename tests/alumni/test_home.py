@@ -9,7 +9,7 @@ from django.test import Client
 from django.utils import timezone
 
 from cms.alumni.models import AlumnusStatus
-from cms.alumni.normalise import wareki, wareki_with_year
+from cms.alumni.normalise import wareki, wareki_fiscal_year, wareki_with_year
 from cms.content.models import NoticeIndexPage, NoticePage
 from cms.surveys.selectors import survey_current_version
 from cms.surveys.services import survey_response_save
@@ -202,6 +202,12 @@ def test_wareki_with_year_puts_the_western_year_beside_the_era() -> None:
     assert wareki_with_year(dt.date(1980, 5, 12)) == "昭和55年（1980年）5月12日"
     assert wareki_with_year(dt.date(1989, 1, 8)) == "平成元年（1989年）1月8日"
     assert wareki_with_year(dt.date(1860, 1, 1)) == "1860年1月1日"
+
+
+def test_wareki_fiscal_year_names_the_year_by_its_first_of_april() -> None:
+    assert wareki_fiscal_year(2026) == "令和8年度"
+    assert wareki_fiscal_year(2019) == "平成31年度"  # 1 April 2019 was still 平成
+    assert wareki_fiscal_year(2020) == "令和2年度"
 
 
 def test_home_operation_is_in_the_openapi_schema(client: Client) -> None:

@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from cms.alumni.normalise import wareki
 from cms.comeback.eligibility import add_years
 from cms.comeback.models import ReminderPreference
 from cms.comeback.person import add_months, eligibility_clock
@@ -79,6 +80,7 @@ def test_the_home_shows_the_clock_and_mydata_the_band_and_reasons_hr_sees(
     section.wait_for(state="visible")
     text = section.inner_text()
     assert "区分\t高" in text and "応募の見込み\t20.0%" in text
+    assert f"計算日\t{wareki(timezone.localdate())}" in text
     assert "求人情報を直近3か月で3回閲覧（＋）" in text
     assert "事前設定による推計" in text and "選考には用いません" in text
     _checked(page, "comeback-mydata-band")

@@ -127,7 +127,10 @@ def test_hr_filters_opens_a_person_imports_outcomes_and_switches_the_model(
     assert "推計は情報提供の優先付けのためのもので、選考には用いません" in seen["list"]
     assert "事前設定による推計" in seen["list"]
     assert "青葉 花子" in seen["filtered"] and "泉 健" not in seen["filtered"]
-    assert "求人情報を直近3か月で3回閲覧" in seen["person"] and "令和13年3月31日" in seen["person"]
+    assert (
+        "求人情報を直近3か月で3回閲覧" in seen["person"]
+        and "令和13年（2031年）3月31日" in seen["person"]
+    )
     assert "氏名と生年月日が一致する登録者がいません" in seen["preview"]
     assert "0.0612" in seen["metrics"] and "0.0142" in seen["metrics"]
     assert seen["list axe"] == seen["person axe"] == seen["preview axe"] == seen["model axe"] == []

@@ -29,6 +29,12 @@ LIST = "/admin/comeback/"
 JOBS = ("job_views_3m", "求人情報を直近3か月で3回閲覧", 1.2)
 LOGINS = ("logins_3m", "直近3か月に確認コードでログイン5回", 0.5)
 INTENT = ("intent_no", "アンケートで今は考えていないと回答", -0.9)
+# A person in the high band, eligible until 令和13年3月31日.
+HIGH: dict[str, Any] = {
+    "probability": 0.3,
+    "reasons": (JOBS, LOGINS, INTENT),
+    "window_closes_on": dt.date(2031, 3, 31),
+}
 
 
 def _consenting(**fields: Any) -> Any:
@@ -42,7 +48,7 @@ def _people() -> dict[str, Any]:
     medium = _consenting(family_name="泉", given_name="健", former_department="総務部")
     low = _consenting(family_name="宮城", given_name="次郎", former_department="土木部")
     outside = _consenting(family_name="若林", given_name="静", former_department="土木部")
-    stored_estimate(high, probability=0.3, version=version, reasons=(JOBS, LOGINS, INTENT))
+    stored_estimate(high, version=version, **HIGH)
     stored_estimate(medium, probability=0.08, version=version, reasons=(LOGINS,))
     stored_estimate(low, probability=0.02, version=version, reasons=(INTENT,))
     stored_estimate(
@@ -147,19 +153,12 @@ def test_the_person_panel_shows_every_contribution_the_window_and_the_history(
         computed_on=today - dt.timedelta(days=1),
         reasons=(LOGINS,),
     )
-    stored_estimate(
-        alumnus,
-        probability=0.3,
-        version=version,
-        reasons=(JOBS, LOGINS, INTENT),
-        window_closes_on=dt.date(2031, 3, 31),
-        changed="区分が低から高に上がりました",
-    )
+    stored_estimate(alumnus, version=version, changed="区分が低から高に上がりました", **HIGH)
     client = staff_client(django_user_model, "hr-panel")
 
     html = client.get(f"/admin/comeback/people/{alumnus.pk}/").content.decode()
 
-    assert "30.0%" in html and "令和13年3月31日" in html
+    assert "30.0%" in html and "<dd>令和13年（2031年）3月31日</dd>" in html
     for label in ("基準（平均的な方）", "求人情報を直近3か月で3回閲覧", "退職から5年"):
         assert label in html
     assert "+1.200" in html and "-0.900" in html
@@ -210,7 +209,12 @@ def test_the_export_has_the_policy_every_filtered_row_and_is_audited(
     assert rows[0] == [POLICY]
     assert rows[1][:3] == ["登録者番号", "氏名", "ふりがな"]
     assert [row[1] for row in rows[2:]] == ["青葉 花子", "宮城 次郎", "若林 静"]
-    assert rows[2][6:9] == ["高", "30.0", "求人情報を直近3か月で3回閲覧（＋）"]
+    assert rows[2][5:9] == [
+        "令和13年（2031年）3月31日",
+        "高",
+        "30.0",
+        "求人情報を直近3か月で3回閲覧（＋）",
+    ]
     entry = AuditLogEntry.objects.get(target="comeback_export")
     assert entry.action == AuditAction.EXPORT
     assert sorted(entry.record_ids) == sorted(str(people[k].pk) for k in ("high", "low", "outside"))

@@ -122,3 +122,23 @@ def test_the_clock_counts_whole_years_and_months_then_days() -> None:
         eligibility_clock(today=dt.date(2025, 11, 29), until=dt.date(2029, 3, 31))
         == "応募資格はあと3年4か月（令和11年3月31日まで）"
     )
+
+
+def test_my_data_shows_the_estimate_with_its_dates_in_wareki_as_the_app_does() -> None:
+    alumnus = AlumnusFactory(consent_analytics=True)
+    stored_estimate(
+        alumnus,
+        probability=0.2,
+        version=prior_version(),
+        reasons=(JOBS,),
+        computed_on=dt.date(2026, 11, 30),
+        window_closes_on=dt.date(2031, 3, 31),
+    )
+
+    sections = _signed_in(alumnus).get("/api/v1/me/data").json()["sections"]
+
+    [record] = next(s for s in sections if s["key"] == "comeback_estimate")["records"]
+    rows = {row["name"]: row["value"] for row in record}
+    assert rows["計算日"] == "令和8年11月30日"
+    assert rows["受験資格の期限"] == "令和13年3月31日"
+    assert rows["区分"] == "高"

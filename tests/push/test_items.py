@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from cms.content.models import NoticeIndexPage
 from cms.push.items import DeliverableItem, DeliveryReason
 from cms.push.models import Channel, Delivery, DeliveryStatus
-from cms.push.services import item_fan_out, item_fan_out_enqueue
+from cms.push.services import item_fan_out, item_fan_out_enqueue, push_bytes
 from tests.content.factories import NoticePageFactory
 from tests.fixtures.smtp import SMTPInbox, text_body
 from tests.groups.factories import AlumnusFactory
@@ -73,3 +73,10 @@ def test_an_item_is_delivered_once_per_reason_and_channel(notice_index: NoticeIn
         Delivery.objects.create(item=notice, alumnus=alumnus, channel=Channel.EMAIL, reason=reason)
     with pytest.raises(IntegrityError), transaction.atomic():
         Delivery.objects.create(item=notice, alumnus=alumnus, channel=Channel.EMAIL)
+
+
+def test_a_push_message_is_sent_as_compact_utf8_json_in_japanese() -> None:
+    # Every byte counts against the push service's 4 KB: no spaces, no \u escapes.
+    payload = {"notification": {"title": "お知らせ", "tag": "n-1"}}
+
+    assert push_bytes(payload) == '{"notification":{"title":"お知らせ","tag":"n-1"}}'.encode()

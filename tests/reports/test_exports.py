@@ -12,8 +12,10 @@ import openpyxl
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import timezone
 from pypdf import PdfReader
 
+from cms.alumni.normalise import wareki_with_year
 from cms.reports.exports import csv_cp932, csv_utf8, csv_value, xlsx_bytes
 from cms.reports.periods import fiscal_year_period
 from cms.reports.selectors import Figures, fiscal_year_figures, month_figures
@@ -111,7 +113,8 @@ def test_completion_pdf_is_a4_with_the_font_embedded_and_the_same_numbers(
     text = subprocess.run(
         ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
     ).stdout
-    assert "業務完了報告書" in text and "令和8年度" in text
+    assert "業務完了報告書" in text and "令和8年度（2026年度）" in text
+    assert f"作成日: {wareki_with_year(timezone.localtime(figures.made_at).date())}" in text
     lines = text.splitlines()
     for table in figures.tables:
         assert table.title in text.replace("\n", "")

@@ -11,7 +11,6 @@ from rest_framework import exceptions, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.serializers import Serializer
 
 from cms.alumni import api as alumni_api
 from cms.alumni.permissions import IsAlumnus, request_alumnus
@@ -48,12 +47,6 @@ class ChatAPIView(alumni_api.AlumniAPIView):
     permission_classes = [IsAlumnus]
 
 
-def _valid(serializer: type[Serializer], request: Request) -> dict[str, Any]:
-    data = serializer(data=request.data)
-    data.is_valid(raise_exception=True)
-    return dict(data.validated_data)
-
-
 def _shown(message_id: int, *, viewer_id: int, code: int = status.HTTP_200_OK) -> Response:
     message = selectors.messages_with_author().get(pk=message_id)
     return Response(MessageOutput(message, context={"viewer_id": viewer_id}).data, status=code)
@@ -77,7 +70,7 @@ class GroupJoinView(ChatAPIView):
         summary="グループに参加する（ルールへの同意が必要。承認制のグループは承認待ち）",
     )
     def post(self, request: Request, group_id: int) -> Response:
-        data = _valid(JoinInput, request)
+        data = self.validated(JoinInput)
         membership = services.membership_join(
             group_id=group_id,
             alumnus=self.alumnus(),
@@ -100,7 +93,7 @@ class GroupMembershipView(ChatAPIView):
         summary="グループごとの通知のオン・オフ",
     )
     def patch(self, request: Request, group_id: int) -> Response:
-        data = _valid(MembershipInput, request)
+        data = self.validated(MembershipInput)
         membership = services.membership_set_muted(
             group_id=group_id, alumnus=self.alumnus(), muted=data["muted"]
         )
@@ -151,7 +144,7 @@ class GroupMessagesView(ChatAPIView):
         summary="投稿する（client_id が同じ再送は最初のメッセージを返す）",
     )
     def post(self, request: Request, group_id: int) -> Response:
-        data = _valid(MessagePostInput, request)
+        data = self.validated(MessagePostInput)
         alumnus = self.alumnus()
         message, created = services.message_post(
             group_id=group_id,
@@ -179,7 +172,7 @@ class MessageView(ChatAPIView):
         summary="自分のメッセージを編集する（投稿から一定時間内）",
     )
     def patch(self, request: Request, message_id: int) -> Response:
-        data = _valid(MessageEditInput, request)
+        data = self.validated(MessageEditInput)
         alumnus = self.alumnus()
         services.message_edit(message_id=message_id, alumnus=alumnus, body=data["body"])
         return _shown(message_id, viewer_id=alumnus.pk)
@@ -199,7 +192,7 @@ class MessageReportView(ChatAPIView):
         summary="メッセージをモデレーターに通報する",
     )
     def post(self, request: Request, message_id: int) -> Response:
-        data = _valid(ReportInput, request)
+        data = self.validated(ReportInput)
         services.message_report(
             message_id=message_id, alumnus=self.alumnus(), reason=data["reason"]
         )
@@ -216,7 +209,7 @@ class MessageHideView(ChatAPIView):
         summary="メッセージを非表示にする（モデレーター）",
     )
     def post(self, request: Request, message_id: int) -> Response:
-        note = _valid(HideInput, request)["note"]
+        note = self.validated(HideInput)["note"]
         services.message_hide(message_id=message_id, user=request.user, note=note)
         return _shown(message_id, viewer_id=self.alumnus().pk)
 
