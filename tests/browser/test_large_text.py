@@ -139,6 +139,10 @@ def test_a_long_message_being_written_at_200_percent_leaves_the_messages_nearly_
     page, group = chatting
     page.goto(f"{pwa_api_server}/app/chat/?group={group}")
     page.locator("#chat-room").wait_for(state="visible")
+    # The first poll has come back: it names the room (「グループでの会話」 until then).
+    wait_until(
+        page, "() => document.getElementById('chat-heading').textContent === 'アルムナイ交流広場'"
+    )
     page.evaluate(DOUBLE)
     wait_until(page, "() => document.querySelector('.site-header').offsetHeight === 0")
 
@@ -151,11 +155,13 @@ def test_a_long_message_being_written_at_200_percent_leaves_the_messages_nearly_
     # The on-screen keyboard up (the visible part of the screen about 480 px): the messages
     # kept 16 px, then 131 px (27 %) under the title's own line and a padded 送信. Now the
     # name is left to screen readers while the keyboard is up, and the messages keep 45 %.
+    # The page follows the visible screen a moment after it shrinks (on its resize event): wait
+    # for the name to go, then for the messages' share of the layout that follows.
     page.set_viewport_size({"width": 390, "height": 480})
+    wait_until(page, f"() => !({HEADING_SHOWN})()")
     wait_until(page, f"() => ({MESSAGES_HEIGHT})() >= 480 * 0.45")
     heading = page.get_by_role("heading", name="アルムナイ交流広場", level=1)
     assert heading.count() == 1
-    assert page.evaluate(HEADING_SHOWN) is False
     for control in (
         page.get_by_role("link", name="一覧"),
         page.locator(".chat-settings summary"),
