@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import statistics
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -424,8 +424,16 @@ def derivable_cells(
     """The hidden cells whose value follows from what is shown (the other cells, the totals,
     and that a 「5未満」 is 0–4 and a 「秘匿」 at least 5), and the 「秘匿」 cells that only
     「5未満」 cells keep from following (see `_can_change`)."""
-    hidden = sorted(suppression.below | suppression.hidden)
-    return [cell for cell in hidden if _pinned(table, suppression, cell, threshold)]
+    return list(_derivable(table, suppression, threshold))
+
+
+def _derivable(
+    table: Sequence[Sequence[int]], suppression: Suppression, threshold: int
+) -> Iterator[Cell]:
+    """`derivable_cells`, one at a time (suppress_table needs only the first)."""
+    for cell in sorted(suppression.below | suppression.hidden):
+        if _pinned(table, suppression, cell, threshold):
+            yield cell
 
 
 def _pinned(
@@ -458,15 +466,7 @@ def suppress_table(
         return (margin, table[cell[0]][cell[1]])
 
     while True:
-        # The first cell derivable_cells would give, without working out the rest.
-        target = next(
-            (
-                cell
-                for cell in sorted(below | suppression.hidden)
-                if _pinned(table, suppression, cell, threshold)
-            ),
-            None,
-        )
+        target = next(_derivable(table, suppression, threshold), None)
         if target is None:
             return suppression
         shown = [cell for cell in cells if suppression.state(cell) is None]
